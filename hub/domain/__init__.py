@@ -1,0 +1,1 @@
+"""The domain: records and rules with no I/O."""

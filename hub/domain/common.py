@@ -1,0 +1,56 @@
+"""Ids, times and the base record every stored document derives from."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+
+
+def new_id() -> str:
+    """A 24-hex-digit id that sorts by creation time (ms clock, then 6 random bytes)."""
+    return f"{int(time.time() * 1000):012x}{os.urandom(6).hex()}"
+
+
+def to_utc_ms(value: datetime) -> datetime:
+    """Aware UTC with millisecond precision, the resolution both stores keep."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def iso(value: datetime) -> str:
+    """Fixed-width ISO 8601 UTC (`2026-11-23T07:22:53.123Z`): sorts as text, as SQLite needs."""
+    value = to_utc_ms(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def utcnow() -> datetime:
+    return to_utc_ms(datetime.now(UTC))
+
+
+UtcDateTime = Annotated[
+    datetime, AfterValidator(to_utc_ms), PlainSerializer(iso, return_type=str, when_used="json")
+]
+"""A datetime kept as aware UTC in ms; JSON is the fixed-width ISO form."""
+
+IsoDate = Annotated[date, PlainSerializer(date.isoformat, return_type=str, when_used="always")]
+"""A calendar date, always stored as `YYYY-MM-DD` (BSON has no date-only type)."""
+
+
+class Record(BaseModel):
+    """A stored document. Unknown keys from older or newer releases are ignored on read."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", validate_assignment=True)
+
+    def to_doc(self) -> dict[str, Any]:
+        """Plain Python values (datetimes kept) under their public names, for a store."""
+        return self.model_dump(by_alias=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe values under their public names, for the API."""
+        return self.model_dump(mode="json", by_alias=True)

@@ -1,0 +1,85 @@
+"""Timeline events: every message, call, form, survey answer and note (DESIGN §6)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from hub.domain.common import Record, UtcDateTime, utcnow
+
+EventChannel = Literal["email", "sms", "call", "webform", "survey", "note", "system"]
+Direction = Literal["inbound", "outbound", "internal"]
+EVENT_CHANNELS: tuple[str, ...] = ("email", "sms", "call", "webform", "survey", "note", "system")
+
+
+class StatusChange(Record):
+    status: str
+    at: UtcDateTime = Field(default_factory=utcnow)
+    detail: str | None = None
+
+
+class CallInfo(Record):
+    duration_s: int | None = None
+    wait_s: int | None = None
+    agent: str | None = None
+    outcome: str | None = None
+
+
+class FormInfo(Record):
+    form_id: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class SurveyInfo(Record):
+    survey_id: str
+    score: int | None = None
+    comment: str | None = None
+
+
+class Event(Record):
+    """Append-only; status changes append to `status_history`."""
+
+    id: str
+    person_id: str | None = None
+    household_id: str | None = None
+    organisation_id: str | None = None
+    role_id: str | None = None
+    channel: EventChannel
+    direction: Direction
+    occurred_at: UtcDateTime = Field(default_factory=utcnow)
+    recorded_at: UtcDateTime = Field(default_factory=utcnow)
+    subject: str | None = None
+    text: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    status: str | None = None
+    status_history: list[StatusChange] = Field(default_factory=list)
+    campaign_id: str | None = None
+    thread_id: str | None = None
+    external_id: str | None = None
+    author: str | None = None
+    call: CallInfo | None = None
+    form: FormInfo | None = None
+    survey: SurveyInfo | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    erased: bool = False
+
+
+PERSONAL_EVENT_FIELDS: tuple[str, ...] = ("subject", "text", "from", "to", "author", "form", "data")
+"""What erasure blanks on an event; channel, direction, times, status and call figures stay."""
+
+
+class TimelineCursor(BaseModel):
+    """Position after the last event of a page: the next page starts strictly older than this."""
+
+    occurred_at: UtcDateTime
+    id: str
+
+
+class TimelineQuery(BaseModel):
+    """Whose timeline: a set of persons (one, or a household's members) or an organisation."""
+
+    person_ids: list[str] | None = None
+    organisation_id: str | None = None
+    channel: EventChannel | None = None

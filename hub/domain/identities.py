@@ -1,0 +1,79 @@
+"""Addresses that identify a person: normalisation and the identity record."""
+
+from __future__ import annotations
+
+
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from typing import Literal
+
+import phonenumbers
+from pydantic import Field
+
+from hub.domain.common import Record, UtcDateTime, utcnow
+from hub.errors import InvalidInput
+
+AddressKind = Literal["email", "phone"]
+MAX_EMAIL_LENGTH = 254
+
+
+class Identity(Record):
+    """One address owned by one person (and, for a business address, one of their roles)."""
+
+    kind: AddressKind
+    value: str
+    person_id: str
+    role_id: str | None = None
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+
+
+def normalise_email(raw: str) -> str:
+    """Trimmed, lower-cased as a whole, domain in IDNA (punycode) form; strictly parsed."""
+    text = raw.strip()
+    if not text or len(text) > MAX_EMAIL_LENGTH or any(c in text for c in "\r\n\t <>\"(),;:"):
+        raise InvalidInput(f"not an email address: {raw!r}", details={"email": raw})
+    try:
+        parsed = Address(addr_spec=text)
+    except (HeaderParseError, ValueError, IndexError) as exc:
+        raise InvalidInput(f"not an email address: {raw!r}", details={"email": raw}) from exc
+    local, domain = parsed.username, parsed.domain
+    if not local or not domain or "." not in domain or domain.startswith(".") or ".." in domain:
+        raise InvalidInput(f"not an email address: {raw!r}", details={"email": raw})
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidInput(f"invalid email domain: {domain!r}", details={"email": raw}) from exc
+    return f"{local}@{ascii_domain}".lower()
+
+
+def normalise_phone(raw: str, default_region: str) -> str:
+    """E.164 (`+31612345678`) via phonenumbers; numbers without `+` read in `default_region`."""
+    text = raw.strip()
+    if not text or len(text) > 40:
+        raise InvalidInput(f"not a phone number: {raw!r}", details={"phone": raw})
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(f"not a phone number: {raw!r}", details={"phone": raw}) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"not a valid phone number: {raw!r}", details={"phone": raw})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise(kind: AddressKind, raw: str, default_region: str) -> str:
+    return normalise_email(raw) if kind == "email" else normalise_phone(raw, default_region)
+
+
+def guess_kind(raw: str) -> AddressKind:
+    """An address with `@` is an email, anything else is read as a phone number."""
+    return "email" if "@" in raw else "phone"
+
+
+class Suppression(Record):
+    """A keyed hash of an erased address whose owner objected: never contact it again."""
+
+    hash: str
+    kind: AddressKind
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+
+

@@ -1,0 +1,99 @@
+"""The relationship model: persons, households, organisations and roles (DESIGN §1)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from hub.domain.common import IsoDate, Record, UtcDateTime, utcnow
+from hub.domain.consent import ConsentChannel, ConsentState
+
+CustomerStatus = Literal["prospect", "customer", "inactive", "lost"]
+PreferredChannel = Literal["email", "sms", "call"]
+Gender = Literal["female", "male", "other", "unknown"]
+AttributeValue = str | int | float | bool | None
+
+CUSTOMER_STATUSES: tuple[str, ...] = ("prospect", "customer", "inactive", "lost")
+
+
+class Address(Record):
+    street: str | None = Field(default=None, max_length=200)
+    postcode: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=100)
+    country: str | None = Field(default=None, max_length=2)
+
+
+class Person(Record):
+    """One human, however many roles and addresses they have."""
+
+    id: str
+    name: str = ""
+    emails: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    household_id: str | None = None
+    birth_date: IsoDate | None = None
+    gender: Gender | None = None
+    income_band: str | None = None
+    education: str | None = None
+    life_stage: str | None = None
+    language: str | None = None
+    preferred_channel: PreferredChannel | None = None
+    customer_status: CustomerStatus = "prospect"
+    tags: list[str] = Field(default_factory=list)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    consent: dict[ConsentChannel, ConsentState] = Field(default_factory=dict)
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+    merged_into: str | None = None
+    erased_at: UtcDateTime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.merged_into is None and self.erased_at is None
+
+    def consent_for(self, channel: ConsentChannel) -> ConsentState:
+        return self.consent.get(channel) or ConsentState()
+
+
+PERSON_PROFILE_FIELDS: tuple[str, ...] = (
+    "name", "household_id", "birth_date", "gender", "income_band", "education", "life_stage",
+    "language", "preferred_channel", "customer_status", "tags", "attributes",
+)
+
+
+class Household(Record):
+    """Persons at one address; carries household-level segmentation and a customer status."""
+
+    id: str
+    name: str = ""
+    address: Address = Field(default_factory=Address)
+    customer_status: CustomerStatus = "prospect"
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+
+class Organisation(Record):
+    id: str
+    name: str
+    industry: str | None = None
+    size: str | None = None
+    address: Address = Field(default_factory=Address)
+    customer_status: CustomerStatus = "prospect"
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+
+class Role(Record):
+    """A person's function at an organisation, with its own business address."""
+
+    id: str
+    person_id: str
+    organisation_id: str
+    function: str = ""
+    email: str | None = None
+    phone: str | None = None
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+

@@ -1,0 +1,33 @@
+"""Staff accounts and API tokens."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from hub.domain.common import Record, UtcDateTime, utcnow
+
+StaffRole = Literal["admin", "marketing", "service"]
+STAFF_ROLES: tuple[str, ...] = ("admin", "marketing", "service")
+
+
+class User(Record):
+    id: str
+    email: str
+    name: str = ""
+    role: StaffRole
+    password_hash: str = Field(repr=False)
+    disabled: bool = False
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+
+
+class ApiToken(Record):
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+
+    id: str
+    name: str
+    role: StaffRole
+    token_hash: str = Field(repr=False)
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    revoked_at: UtcDateTime | None = None

@@ -1,0 +1,71 @@
+"""The error tree. Each error has a stable `code`; the web layer maps kinds to HTTP in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HubError(Exception):
+    """Root of every error the hub raises on purpose."""
+
+    code = "hub_error"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(HubError):
+    """The caller sent something we cannot accept; fix the input, do not retry."""
+
+    code = "invalid_input"
+
+
+class NotFound(HubError):
+    code = "not_found"
+
+
+class Conflict(HubError):
+    """The request clashes with stored state (e.g. an address owned by someone else)."""
+
+    code = "conflict"
+
+
+class AddressTaken(Conflict):
+    code = "address_taken"
+
+    def __init__(self, kind: str, value: str, owner_id: str) -> None:
+        super().__init__(
+            f"{kind} {value} already belongs to person {owner_id}",
+            details={"kind": kind, "value": value, "owner_id": owner_id},
+        )
+        self.kind = kind
+        self.value = value
+        self.owner_id = owner_id
+
+
+class DuplicateKey(HubError):
+    """A unique key in the store was already taken (raised by store backends)."""
+
+    code = "duplicate_key"
+
+
+class Transient(HubError):
+    """A temporary failure (store or provider unavailable): retry with backoff."""
+
+    code = "transient"
+
+
+class StoreUnavailable(Transient):
+    code = "store_unavailable"
+
+
+class ConfigError(HubError):
+    """A setting is missing or malformed; an operator must fix it."""
+
+    code = "config_error"
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}", details={"variable": variable})
+        self.variable = variable

@@ -1,0 +1,173 @@
+"""The contracts that stores (and, later, channels) implement. Declared once, typed.
+
+A `Store` is a set of small per-aggregate repositories. Backends live in `hub/store/`; nothing
+above the store knows which one runs. Every method is a coroutine. Rules every backend keeps:
+
+- Records go in and come out as the domain models; times come back aware UTC in ms.
+- `insert` on an existing id or unique key raises `hub.errors.DuplicateKey`.
+- `replace` of a missing record raises `hub.errors.NotFound`.
+- `find` pages in ascending id order (ids sort by creation time): give `after_id`, get the
+  next `limit` records with a larger id.
+- No method accepts a raw query: arguments are typed values, so no client-chosen operator
+  can reach the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from hub.domain.events import Event, StatusChange, TimelineCursor, TimelineQuery
+from hub.domain.identities import AddressKind, Identity, Suppression
+from hub.domain.parties import Household, Organisation, Person, Role
+from hub.domain.staff import ApiToken, User
+
+
+class PersonRepo(Protocol):
+    async def insert(self, person: Person) -> None: ...
+    async def get(self, person_id: str) -> Person | None: ...
+    async def get_many(self, person_ids: Sequence[str]) -> list[Person]:
+        """The persons that exist among `person_ids`, in id order."""
+        ...
+    async def replace(self, person: Person) -> None: ...
+    async def delete(self, person_id: str) -> bool: ...
+    async def find(
+        self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
+    ) -> list[Person]:
+        """Active persons (not merged, not erased); `name_contains` is case-insensitive."""
+        ...
+    async def in_household(self, household_id: str) -> list[Person]:
+        """Active members of a household, in id order."""
+        ...
+    async def count(self) -> int:
+        """Active persons."""
+        ...
+
+
+class HouseholdRepo(Protocol):
+    async def insert(self, household: Household) -> None: ...
+    async def get(self, household_id: str) -> Household | None: ...
+    async def replace(self, household: Household) -> None: ...
+    async def find(
+        self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
+    ) -> list[Household]: ...
+
+
+class OrganisationRepo(Protocol):
+    async def insert(self, organisation: Organisation) -> None: ...
+    async def get(self, organisation_id: str) -> Organisation | None: ...
+    async def replace(self, organisation: Organisation) -> None: ...
+    async def find(
+        self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
+    ) -> list[Organisation]: ...
+
+
+class RoleRepo(Protocol):
+    async def insert(self, role: Role) -> None: ...
+    async def get(self, role_id: str) -> Role | None: ...
+    async def delete(self, role_id: str) -> bool: ...
+    async def for_person(self, person_id: str) -> list[Role]: ...
+    async def for_organisation(
+        self, organisation_id: str, *, limit: int = 50, after_id: str | None = None
+    ) -> list[Role]: ...
+    async def reassign_person(self, from_person_id: str, to_person_id: str) -> int:
+        """Move every role of one person to another (merge); returns how many moved."""
+        ...
+
+
+class IdentityRepo(Protocol):
+    """Addresses; (kind, value) is unique, enforced by the database under concurrent writers."""
+
+    async def insert(self, identity: Identity) -> None:
+        """Raises DuplicateKey when (kind, value) already exists, whoever owns it."""
+        ...
+    async def get(self, kind: AddressKind, value: str) -> Identity | None: ...
+    async def for_person(self, person_id: str) -> list[Identity]: ...
+    async def delete(self, kind: AddressKind, value: str) -> bool: ...
+    async def reassign_person(self, from_person_id: str, to_person_id: str) -> int: ...
+    async def delete_for_person(self, person_id: str) -> list[Identity]:
+        """Delete and return every identity of a person (erasure)."""
+        ...
+
+
+class EventRepo(Protocol):
+    async def append(self, event: Event) -> tuple[Event, bool]:
+        """Store `event`; idempotent on (channel, external_id) when external_id is set.
+
+        Returns the stored event and True, or the event already stored under that key and
+        False. Safe under concurrent writers: exactly one append of a key returns True.
+        """
+        ...
+    async def append_many(self, events: Sequence[Event]) -> int:
+        """Bulk append (imports, demo data); duplicates by key are skipped; returns inserted."""
+        ...
+    async def get(self, event_id: str) -> Event | None: ...
+    async def timeline(
+        self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
+    ) -> list[Event]:
+        """Newest first by (occurred_at, id); with `before`, strictly older than that position.
+
+        Exactly one of `query.person_ids` / `query.organisation_id` is set.
+        """
+        ...
+    async def add_status(self, event_id: str, change: StatusChange) -> Event | None:
+        """Append to status_history and set `status`; None when the event does not exist."""
+        ...
+    async def reassign_person(self, from_person_id: str, to_person_id: str) -> int: ...
+    async def erase_person(self, person_id: str) -> int:
+        """Blank PERSONAL_EVENT_FIELDS (and survey comments) on every event of a person, set
+        `erased`; keeps ids, channel, direction, times, status and call figures for counts."""
+        ...
+    async def count_for_person(self, person_id: str) -> int: ...
+
+
+class SuppressionRepo(Protocol):
+    async def add(self, suppression: Suppression) -> None:
+        """Idempotent: adding a hash twice keeps one record."""
+        ...
+    async def contains(self, address_hash: str) -> bool: ...
+
+
+class UserRepo(Protocol):
+    async def insert(self, user: User) -> None:
+        """Raises DuplicateKey when the (lower-cased) email is taken."""
+        ...
+    async def get(self, user_id: str) -> User | None: ...
+    async def get_by_email(self, email: str) -> User | None: ...
+    async def replace(self, user: User) -> None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[User]: ...
+    async def count(self) -> int: ...
+
+
+class TokenRepo(Protocol):
+    async def insert(self, token: ApiToken) -> None: ...
+    async def get_by_hash(self, token_hash: str) -> ApiToken | None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[ApiToken]: ...
+    async def revoke(self, token_id: str) -> bool: ...
+
+
+class ChannelStateRepo(Protocol):
+    """Small per-channel bookkeeping (IMAP UIDVALIDITY/last UID and the like)."""
+
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+    async def put(self, key: str, value: dict[str, Any]) -> None: ...
+
+
+class Store(Protocol):
+    backend: str
+    persons: PersonRepo
+    households: HouseholdRepo
+    organisations: OrganisationRepo
+    roles: RoleRepo
+    identities: IdentityRepo
+    events: EventRepo
+    suppressions: SuppressionRepo
+    users: UserRepo
+    tokens: TokenRepo
+    channel_state: ChannelStateRepo
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable when the database cannot be reached."""
+        ...
+
+    async def close(self) -> None: ...
