@@ -21,6 +21,7 @@ from hub.domain.events import Event, StatusChange, TimelineCursor, TimelineQuery
 from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.domain.staff import ApiToken, User
+from hub.domain.transactions import Transaction
 
 
 class PersonRepo(Protocol):
@@ -146,6 +147,14 @@ class TokenRepo(Protocol):
     async def revoke(self, token_id: str) -> bool: ...
 
 
+class TransactionRepo(Protocol):
+    async def append_many(self, transactions: Sequence[Transaction]) -> int:
+        """Idempotent on `external_id`: already stored ones are skipped; returns inserted."""
+        ...
+    async def count(self) -> int: ...
+    async def reassign_person(self, from_person_id: str, to_person_id: str) -> int: ...
+
+
 class ChannelStateRepo(Protocol):
     """Small per-channel bookkeeping (IMAP UIDVALIDITY/last UID and the like)."""
 
@@ -164,6 +173,7 @@ class Store(Protocol):
     suppressions: SuppressionRepo
     users: UserRepo
     tokens: TokenRepo
+    transactions: TransactionRepo
     channel_state: ChannelStateRepo
 
     async def ping(self) -> None:
