@@ -80,8 +80,10 @@ def _secret_key(env: Mapping[str, str], var_dir: Path) -> str:
     return key
 
 
-def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
-    """Build Settings from `env` (default: os.environ over `.env`); a bad value names its variable."""
+def load_settings(
+    env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Settings from `env` (default: os.environ over `.env`); a bad value names its variable."""
     merged: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
     merged.update(os.environ if env is None else env)
 

@@ -26,6 +26,23 @@ class NotFound(HubError):
     code = "not_found"
 
 
+class Gone(NotFound):
+    """The record existed and was erased on purpose."""
+
+    code = "gone"
+
+
+class Moved(HubError):
+    """The record was merged into another; callers follow `survivor_id`."""
+
+    code = "moved"
+
+    def __init__(self, record_id: str, survivor_id: str) -> None:
+        super().__init__(f"{record_id} was merged into {survivor_id}",
+                         details={"survivor_id": survivor_id})
+        self.survivor_id = survivor_id
+
+
 class Conflict(HubError):
     """The request clashes with stored state (e.g. an address owned by someone else)."""
 

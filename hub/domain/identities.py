@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from typing import Literal

@@ -1,0 +1,95 @@
+"""The timeline: record events and read them newest first, per person, household, organisation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hub.domain.common import new_id
+from hub.domain.events import Event, EventChannel, TimelineQuery
+from hub.errors import InvalidInput, NotFound
+from hub.ports import Store
+from hub.services.paging import (
+    Page,
+    check_limit,
+    decode_timeline_cursor,
+    encode_timeline_cursor,
+)
+
+SubjectKind = Literal["person", "household", "organisation"]
+MAX_NOTE_LENGTH = 20_000
+
+
+class TimelineService:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def record(self, event: Event) -> tuple[Event, bool]:
+        """Append (idempotent on channel + external_id), stamping the person's household."""
+        if event.person_id and event.household_id is None:
+            person = await self._store.persons.get(event.person_id)
+            if person is not None and person.household_id:
+                event = event.model_copy(update={"household_id": person.household_id})
+        return await self._store.events.append(event)
+
+    async def add_note(
+        self, person_id: str, text: str, *, role_id: str | None = None, author: str | None = None
+    ) -> Event:
+        """A staff note; made in a role, it also shows on that organisation's timeline."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("a note needs text", details={"field": "text"})
+        if len(text) > MAX_NOTE_LENGTH:
+            raise InvalidInput(f"a note is at most {MAX_NOTE_LENGTH} characters")
+        organisation_id = None
+        if role_id is not None:
+            role = await self._store.roles.get(role_id)
+            if role is None or role.person_id != person_id:
+                raise InvalidInput(
+                    f"role {role_id} is not a role of person {person_id}",
+                    details={"field": "role_id"},
+                )
+            organisation_id = role.organisation_id
+        event = Event(
+            id=new_id(), person_id=person_id, organisation_id=organisation_id, role_id=role_id,
+            channel="note", direction="internal", text=text, author=author,
+        )
+        stored, _ = await self.record(event)
+        return stored
+
+    async def page(
+        self,
+        subject: SubjectKind,
+        subject_id: str,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        channel: EventChannel | None = None,
+    ) -> Page[Event]:
+        check_limit(limit)
+        before = decode_timeline_cursor(cursor)
+        query = await self._query_for(subject, subject_id, channel)
+        if query is None:
+            return Page(items=[], next_cursor=None)
+        rows = await self._store.events.timeline(query, limit=limit + 1, before=before)
+        items = rows[:limit]
+        more = len(rows) > limit
+        next_cursor = encode_timeline_cursor(items[-1].occurred_at, items[-1].id) if more else None
+        return Page(items=items, next_cursor=next_cursor)
+
+    async def _query_for(
+        self, subject: SubjectKind, subject_id: str, channel: EventChannel | None
+    ) -> TimelineQuery | None:
+        if subject == "person":
+            if await self._store.persons.get(subject_id) is None:
+                raise NotFound(f"no person {subject_id}")
+            return TimelineQuery(person_ids=[subject_id], channel=channel)
+        if subject == "household":
+            if await self._store.households.get(subject_id) is None:
+                raise NotFound(f"no household {subject_id}")
+            members = await self._store.persons.in_household(subject_id)
+            if not members:
+                return None
+            return TimelineQuery(person_ids=[p.id for p in members], channel=channel)
+        if await self._store.organisations.get(subject_id) is None:
+            raise NotFound(f"no organisation {subject_id}")
+        return TimelineQuery(organisation_id=subject_id, channel=channel)
