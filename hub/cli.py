@@ -1,0 +1,161 @@
+"""`hub serve|demo|user|token`: the command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from hub.config import Settings, load_settings
+from hub.domain.staff import STAFF_ROLES
+from hub.errors import ConfigError, HubError
+from hub.logs import setup_logging
+from hub.ports import Store
+from hub.services.staff import add_user, create_token, ensure_first_admin, generate_password
+from hub.store import create_store
+
+log = logging.getLogger("hub.cli")
+
+
+async def _with_store(settings: Settings, action: Callable[[Store], Awaitable[int]]) -> int:
+    store = await create_store(settings)
+    try:
+        return await action(store)
+    finally:
+        await store.close()
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.web.app import create_app
+
+    async def first_admin(store: Store) -> int:
+        created = await ensure_first_admin(store)
+        if created:
+            email, password = created
+            print(f"Created the first admin: {email}\nOne-time password (shown once):\n"
+                  f"{password}", flush=True)
+        return 0
+
+    asyncio.run(_with_store(settings, first_admin))
+    if args.role == "worker":
+        log.info("worker role: no background jobs are registered in this release; idling")
+    app = create_app(settings)
+    if args.role == "worker":
+        asyncio.run(_run_worker(app))
+        return 0
+    print(f"Hub listening on http://{settings.listen_host}:{settings.listen_port}", flush=True)
+    web.run_app(app, host=settings.listen_host, port=settings.listen_port, print=None,
+                access_log=None)
+    return 0
+
+
+async def _run_worker(app: web.Application) -> None:
+    runner = web.AppRunner(app)
+    await runner.setup()  # opens the store and background jobs, serves no HTTP
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.demo import generate_demo
+
+    def progress(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="",
+              file=sys.stderr, flush=True)
+
+    async def run(store: Store) -> int:
+        summary = await generate_demo(store, persons=args.persons, seed=args.seed,
+                                      region=settings.default_region, progress=progress)
+        print(file=sys.stderr)
+        print(summary)
+        return 0
+
+    return asyncio.run(_with_store(settings, run))
+
+
+def _token_create(settings: Settings, args: argparse.Namespace) -> int:
+    async def run(store: Store) -> int:
+        token = await create_token(store, name=args.name, role=args.role)
+        print(f"Created a {args.role} token named {args.name!r}. It is shown once:")
+        print(token)
+        return 0
+
+    return asyncio.run(_with_store(settings, run))
+
+
+def _user_add(settings: Settings, args: argparse.Namespace) -> int:
+    generated = not args.password_stdin
+    password = generate_password() if generated else sys.stdin.readline().rstrip("\r\n")
+
+    async def run(store: Store) -> int:
+        user = await add_user(store, email=args.email, role=args.role, password=password,
+                              name=args.name)
+        print(f"Added {user.role} user {user.email}.")
+        if generated:
+            print("Generated password (shown once):")
+            print(password)
+        return 0
+
+    return asyncio.run(_with_store(settings, run))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hub", description="Hub: one timeline per customer.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web app and/or the background worker")
+    serve.add_argument("--role", choices=("all", "web", "worker"), default="all")
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser("demo", help="fill the store with a synthetic data set")
+    demo.add_argument("--persons", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(run=_demo)
+
+    token = commands.add_parser("token", help="API tokens").add_subparsers(dest="action",
+                                                                          required=True)
+    create = token.add_parser("create", help="create a token; printed alone on the last line")
+    create.add_argument("--role", choices=STAFF_ROLES, required=True)
+    create.add_argument("--name", default="cli")
+    create.set_defaults(run=_token_create)
+
+    user = commands.add_parser("user", help="staff users").add_subparsers(dest="action",
+                                                                         required=True)
+    add = user.add_parser("add", help="add a staff user")
+    add.add_argument("email")
+    add.add_argument("--role", choices=STAFF_ROLES, required=True)
+    add.add_argument("--name", default="")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input instead of generating one")
+    add.set_defaults(run=_user_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"hub: configuration error: {exc.message}", file=sys.stderr)
+        return 78  # EX_CONFIG
+    setup_logging(settings.log_level)
+    try:
+        code: int = args.run(settings, args)
+    except HubError as exc:
+        print(f"hub: {exc.message}", file=sys.stderr)
+        return 75 if exc.code in ("transient", "store_unavailable") else 1
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""Timelines of persons, households and organisations: newest first, cursor-paginated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from hub.domain.events import Event
+from hub.services.timeline import SubjectKind
+from hub.web.api.queries import TimelineParams
+from hub.web.api.routing import Answer, ApiRoutes, page_json
+from hub.web.auth import SERVICE
+from hub.web.keys import SERVICES
+
+routes = ApiRoutes()
+SUBJECTS: list[tuple[SubjectKind, str]] = [
+    ("person", "persons"), ("household", "households"), ("organisation", "organisations")]
+
+
+def _timeline_handler(subject: SubjectKind) -> Any:
+    async def timeline(request: web.Request, query: TimelineParams) -> Any:
+        page = await request.app[SERVICES].timeline.page(
+            subject, request.match_info[f"{subject}_id"], limit=query.limit,
+            cursor=query.cursor, channel=query.channel)
+        return page_json(page.items, page.next_cursor)
+
+    timeline.__name__ = f"{subject}_timeline"
+    return timeline
+
+
+for _subject, _collection in SUBJECTS:
+    routes.route(
+        "GET", f"/{_collection}/{{{_subject}_id}}/timeline", roles=SERVICE, query=TimelineParams,
+        answer=Answer("a page of events, newest first", Event, paged=True),
+        summary=f"The {_subject}'s timeline, newest first",
+    )(_timeline_handler(_subject))

@@ -1,0 +1,22 @@
+"""Transactions (marketing): revenue that feeds the customer pyramid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from hub.services.revenue import TransactionInput, record_transactions
+from hub.web.api.routing import Answer, ApiRoutes
+from hub.web.auth import MARKETING
+from hub.web.keys import STORE
+
+routes = ApiRoutes()
+
+
+@routes.route("POST", "/transactions", roles=MARKETING, body=list[TransactionInput],
+              answer=Answer('{"imported": n, "duplicates": n}'),
+              summary="Record transactions in bulk; idempotent on external_id")
+async def post_transactions(request: web.Request, body: list[TransactionInput]) -> Any:
+    counts = await record_transactions(request.app[STORE], body)
+    return {"imported": counts.imported, "duplicates": counts.duplicates}

@@ -1,0 +1,54 @@
+"""The composition root: `create_app(settings)` wires store, services and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from hub.config import Settings
+from hub.errors import StoreUnavailable
+from hub.ports import Store
+from hub.services import build_services
+from hub.store import create_store
+from hub.web.api import ROUTES
+from hub.web.api.openapi import openapi_document
+from hub.web.errors import error_middleware
+from hub.web.keys import OPENAPI, SERVICES, SETTINGS, STORE
+from hub.web.middleware import request_log, security_headers
+
+log = logging.getLogger("hub.app")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        await request.app[STORE].ping()
+    except StoreUnavailable:
+        return web.json_response({"status": "unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> web.Application:
+    """The whole web app. `store` lets a caller pass one it already opened (the app then
+    leaves closing it to that caller); by default the app opens and closes its own."""
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[request_log, security_headers, error_middleware],
+    )
+    app[SETTINGS] = settings
+    app[OPENAPI] = openapi_document(ROUTES.routes, server_url=settings.public_url + "/api/v1")
+
+    async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+        opened = store or await create_store(settings)
+        app[STORE] = opened
+        app[SERVICES] = build_services(opened, settings)
+        log.info("store open", extra={"backend": opened.backend})
+        yield
+        if store is None:
+            await opened.close()
+
+    app.cleanup_ctx.append(store_ctx)
+    app.router.add_get("/healthz", healthz)
+    ROUTES.add_to(app)
+    return app

@@ -1,0 +1,74 @@
+"""One place where errors become HTTP: `{"error": {"code", "message", "details"}}`."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from aiohttp import web
+
+from hub.errors import (
+    ConfigError,
+    Conflict,
+    Gone,
+    HubError,
+    InvalidInput,
+    Moved,
+    NotFound,
+    Transient,
+)
+from hub.services.paging import InvalidCursor
+from hub.web.api.routing import InvalidJson
+
+log = logging.getLogger("hub.web")
+
+STATUS_OF: list[tuple[type[HubError], int]] = [
+    (InvalidJson, 400),
+    (InvalidCursor, 400),
+    (InvalidInput, 422),
+    (Gone, 410),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Moved, 308),
+    (Transient, 503),
+    (ConfigError, 500),
+]
+HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+def error_response(status: int, code: str, message: str, details: object = None,
+                   headers: dict[str, str] | None = None) -> web.Response:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _moved(request: web.Request, exc: Moved) -> web.Response:
+    old = request.match_info.get("person_id", "")
+    location = request.path.replace(f"/{old}", f"/{exc.survivor_id}", 1)
+    if request.query_string:
+        location += "?" + request.query_string
+    return error_response(308, exc.code, exc.message, exc.details, headers={"Location": location})
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Moved as exc:
+        return _moved(request, exc)
+    except HubError as exc:
+        status = next(s for kind, s in [*STATUS_OF, (HubError, 500)] if isinstance(exc, kind))
+        if status >= 500:
+            log.error("request failed: %s %s: %s", request.method, request.path, exc.code)
+        return error_response(status, exc.code, exc.message, exc.details)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = HTTP_CODES.get(exc.status, HTTPStatus(exc.status).phrase.lower().replace(" ", "_"))
+        headers = {k: v for k, v in exc.headers.items() if k in ("WWW-Authenticate", "Allow")}
+        message = exc.text if exc.status == 413 and exc.text else exc.reason
+        return error_response(exc.status, code, message, headers=headers)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal", "internal error; it has been logged")

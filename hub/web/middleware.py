@@ -1,0 +1,48 @@
+"""Request logging and security headers."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from hub.web.auth import PRINCIPAL
+
+log = logging.getLogger("hub.http")
+
+API_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@web.middleware
+async def request_log(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    """One line per request: route pattern (never the query, which may hold an address)."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    finally:
+        resource = request.match_info.route.resource
+        principal = request.get(PRINCIPAL)
+        log.info("request", extra={
+            "method": request.method,
+            "route": resource.canonical if resource is not None else "-",
+            "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "caller": principal.name if principal else "-",
+        })
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    response = await handler(request)
+    for name, value in API_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
