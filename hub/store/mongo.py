@@ -1,0 +1,179 @@
+"""The MongoDB store, on PyMongo's native async API (`pymongo.AsyncMongoClient`).
+
+Records are stored as `record.to_doc()` with `id` as `_id`; datetimes stay BSON dates (the
+client is opened with `tz_aware=True`, so they come back aware UTC). Indexes are created at
+start-up, idempotently, under explicit names; a `meta` document holds the schema version.
+The repositories live in `mongo_repos.py` and `mongo_events.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.errors import ConfigurationError, PyMongoError
+
+from hub.domain.common import utcnow
+from hub.errors import ConfigError, HubError, StoreUnavailable
+from hub.ports import (
+    ChannelStateRepo,
+    EventRepo,
+    HouseholdRepo,
+    IdentityRepo,
+    OrganisationRepo,
+    PersonRepo,
+    RoleRepo,
+    SuppressionRepo,
+    TokenRepo,
+    TransactionRepo,
+    UserRepo,
+)
+from hub.store.mongo_base import Doc, Sort, driver_errors
+from hub.store.mongo_events import NEWEST_FIRST, MongoEventRepo
+from hub.store.mongo_repos import (
+    MongoChannelStateRepo,
+    MongoHouseholdRepo,
+    MongoIdentityRepo,
+    MongoOrganisationRepo,
+    MongoPersonRepo,
+    MongoRoleRepo,
+    MongoSuppressionRepo,
+    MongoTokenRepo,
+    MongoTransactionRepo,
+    MongoUserRepo,
+)
+
+if TYPE_CHECKING:
+    from pymongo.asynchronous.database import AsyncDatabase
+
+DEFAULT_DATABASE = "hub"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Index:
+    collection: str
+    name: str
+    keys: Sort
+    unique: bool = False
+    partial: dict[str, Any] | None = None
+
+    def options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"name": self.name}
+        if self.unique:
+            options["unique"] = True
+        if self.partial is not None:
+            options["partialFilterExpression"] = self.partial
+        return options
+
+
+def _asc(*fields: str) -> Sort:
+    return [(name, ASCENDING) for name in fields]
+
+
+INDEXES: tuple[Index, ...] = (
+    Index("persons", "persons_household", _asc("household_id")),
+    Index("persons", "persons_name", _asc("name")),
+    Index("roles", "roles_person", _asc("person_id")),
+    Index("roles", "roles_organisation", _asc("organisation_id")),
+    Index("identities", "identities_kind_value", _asc("kind", "value"), unique=True),
+    Index("identities", "identities_person", _asc("person_id")),
+    Index("events", "events_person_timeline", _asc("person_id") + NEWEST_FIRST),
+    Index("events", "events_organisation_timeline", _asc("organisation_id") + NEWEST_FIRST),
+    Index(
+        "events",
+        "events_channel_external_id",
+        _asc("channel", "external_id"),
+        unique=True,
+        partial={"external_id": {"$type": "string"}},
+    ),
+    Index("users", "users_email", _asc("email_key"), unique=True),
+    Index("tokens", "tokens_token_hash", _asc("token_hash"), unique=True),
+    Index("transactions", "transactions_external_id", _asc("external_id"), unique=True),
+    Index("transactions", "transactions_person", _asc("person_id")),
+)
+"""Every index the backend relies on. Changing one means a new name (or dropping the old one):
+MongoDB refuses an existing name with different options."""
+
+
+class MongoStore:
+    backend = "mongodb"
+
+    def __init__(
+        self, database: AsyncDatabase[Doc], *, client: AsyncMongoClient[Doc] | None = None
+    ) -> None:
+        self._database = database
+        self._client = client
+        self.persons: PersonRepo = MongoPersonRepo(database["persons"])
+        self.households: HouseholdRepo = MongoHouseholdRepo(database["households"])
+        self.organisations: OrganisationRepo = MongoOrganisationRepo(database["organisations"])
+        self.roles: RoleRepo = MongoRoleRepo(database["roles"])
+        self.identities: IdentityRepo = MongoIdentityRepo(database["identities"])
+        self.events: EventRepo = MongoEventRepo(database["events"])
+        self.suppressions: SuppressionRepo = MongoSuppressionRepo(database["suppressions"])
+        self.users: UserRepo = MongoUserRepo(database["users"])
+        self.tokens: TokenRepo = MongoTokenRepo(database["tokens"])
+        self.transactions: TransactionRepo = MongoTransactionRepo(database["transactions"])
+        self.channel_state: ChannelStateRepo = MongoChannelStateRepo(database["channel_state"])
+
+    async def ping(self) -> None:
+        try:
+            await self._database.command("ping")
+        except PyMongoError as e:
+            raise StoreUnavailable(f"MongoDB did not answer a ping: {e}") from e
+
+    async def close(self) -> None:
+        """Close the client this store opened; a database handed in stays its owner's."""
+        if self._client is not None:
+            await self._client.close()
+
+    async def prepare(self) -> None:
+        """Create the indexes and record the schema version; safe to run on every start."""
+        await self.ping()
+        for index in INDEXES:
+            with driver_errors(index.collection):
+                await self._database[index.collection].create_index(index.keys, **index.options())
+        meta = self._database["meta"]
+        with driver_errors("meta"):
+            await meta.update_one(
+                {"_id": "schema"},
+                {"$max": {"version": SCHEMA_VERSION}, "$setOnInsert": {"created_at": utcnow()}},
+                upsert=True,
+            )
+            doc = await meta.find_one({"_id": "schema"})
+        stored = (doc or {}).get("version", SCHEMA_VERSION)
+        if stored > SCHEMA_VERSION:
+            raise HubError(
+                f"the database has schema version {stored}, this release knows up to "
+                f"{SCHEMA_VERSION}: run a newer hub against it"
+            )
+
+
+async def open_mongo_database_store(database: AsyncDatabase[Doc]) -> MongoStore:
+    """A store on an already-opened async database (its client should be `tz_aware`).
+
+    The caller keeps the client: `close()` on this store leaves it open.
+    """
+    store = MongoStore(database)
+    await store.prepare()
+    return store
+
+
+async def open_mongo_store(url: str) -> MongoStore:
+    """Connect to `url` (`mongodb://` or `mongodb+srv://`); the database is the URL's path."""
+    try:
+        client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True)
+    except (ConfigurationError, ValueError) as e:  # InvalidURI; a bad port is a ValueError
+        raise ConfigError("HUB_DATABASE_URL", f"not a usable MongoDB URL: {e}") from e
+    try:
+        try:
+            database = client.get_default_database(DEFAULT_DATABASE)
+        except PyMongoError as e:  # InvalidName
+            raise ConfigError("HUB_DATABASE_URL", f"no usable database name: {e}") from e
+        store = MongoStore(database, client=client)
+        await store.prepare()
+    except BaseException:
+        await client.close()
+        raise
+    return store

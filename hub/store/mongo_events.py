@@ -1,0 +1,94 @@
+"""The MongoDB event repository: append-only timelines, deduplicated on (channel, external_id)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pymongo import DESCENDING, ReturnDocument
+
+from hub.domain.events import (
+    PERSONAL_EVENT_FIELDS,
+    Event,
+    StatusChange,
+    TimelineCursor,
+    TimelineQuery,
+)
+from hub.errors import DuplicateKey, InvalidInput
+from hub.store.mongo_base import PersonLinked, Query, RecordRepo, Sort
+
+NEWEST_FIRST: Sort = [("occurred_at", DESCENDING), ("_id", DESCENDING)]
+
+ERASED_FIELDS: tuple[str, ...] = (*PERSONAL_EVENT_FIELDS, "survey.comment")
+"""Removed on erasure; reading back gives the model defaults (None, or {} for `data`).
+`$unset` of `survey.comment` is a no-op where `survey` is null, on a server as in mongomock."""
+
+
+def _subject(query: TimelineQuery) -> Query:
+    if (query.person_ids is None) == (query.organisation_id is None):
+        raise InvalidInput("a timeline needs exactly one of person_ids and organisation_id")
+    match: dict[str, object] = (
+        {"person_id": {"$in": list(query.person_ids)}}
+        if query.person_ids is not None
+        else {"organisation_id": query.organisation_id}
+    )
+    if query.channel is not None:
+        match["channel"] = query.channel
+    return match
+
+
+def _older_than(cursor: TimelineCursor) -> Query:
+    return {
+        "$or": [
+            {"occurred_at": {"$lt": cursor.occurred_at}},
+            {"occurred_at": cursor.occurred_at, "_id": {"$lt": cursor.id}},
+        ]
+    }
+
+
+class MongoEventRepo(RecordRepo[Event], PersonLinked):
+    model = Event
+
+    async def append(self, event: Event) -> tuple[Event, bool]:
+        try:
+            await self._insert(event)
+        except DuplicateKey:
+            if event.external_id is None:
+                raise
+            existing = await self._record(
+                {"channel": event.channel, "external_id": event.external_id}
+            )
+            if existing is None:
+                raise  # the clash was on the event id, not on the natural key
+            return existing, False
+        return event, True
+
+    async def append_many(self, events: Sequence[Event]) -> int:
+        return await self._insert_new(events)
+
+    async def timeline(
+        self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
+    ) -> list[Event]:
+        if limit < 1:
+            return []  # MongoDB reads limit 0 as "no limit"
+        match = _subject(query)
+        if before is not None:
+            match = {"$and": [match, _older_than(before)]}
+        return await self._records(match, sort=NEWEST_FIRST, limit=limit)
+
+    async def add_status(self, event_id: str, change: StatusChange) -> Event | None:
+        with self._errors():
+            doc = await self._c.find_one_and_update(
+                {"_id": event_id},
+                {"$push": {"status_history": change.to_doc()}, "$set": {"status": change.status}},
+                return_document=ReturnDocument.AFTER,
+            )
+        return None if doc is None else self._from_doc(doc)
+
+    async def erase_person(self, person_id: str) -> int:
+        return await self._update_many(
+            {"person_id": person_id},
+            {"$unset": dict.fromkeys(ERASED_FIELDS, ""), "$set": {"erased": True}},
+        )
+
+    async def count_for_person(self, person_id: str) -> int:
+        return await self._count({"person_id": person_id})

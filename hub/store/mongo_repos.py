@@ -1,0 +1,189 @@
+"""MongoDB repositories for parties, addresses, staff, revenue and channel bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from typing import Any
+
+from hub.domain.common import utcnow
+from hub.domain.identities import AddressKind, Identity, Suppression
+from hub.domain.parties import Household, Organisation, Person, Role
+from hub.domain.staff import ApiToken, User
+from hub.domain.transactions import Transaction
+from hub.errors import DuplicateKey
+from hub.store.mongo_base import (
+    CrudRepo,
+    Doc,
+    MongoCollection,
+    PersonLinked,
+    Query,
+    R,
+    RecordRepo,
+    Repo,
+    name_pattern,
+)
+
+ACTIVE_PERSON: Query = {"merged_into": None, "erased_at": None}
+"""`None` matches a missing field too, so documents written before a field existed count."""
+
+
+class MongoPersonRepo(CrudRepo[Person]):
+    model = Person
+
+    async def get_many(self, person_ids: Sequence[str]) -> list[Person]:
+        if not person_ids:
+            return []
+        return await self._records({"_id": {"$in": list(person_ids)}})
+
+    async def find(
+        self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
+    ) -> list[Person]:
+        query = dict(ACTIVE_PERSON)
+        if name_contains is not None:
+            query.update(name_pattern(name_contains))
+        return await self._page(query, limit=limit, after_id=after_id)
+
+    async def in_household(self, household_id: str) -> list[Person]:
+        return await self._records({**ACTIVE_PERSON, "household_id": household_id})
+
+    async def count(self) -> int:
+        return await self._count(ACTIVE_PERSON)
+
+
+class _NamedRepo(CrudRepo[R]):
+    """Households and organisations: paged, optionally filtered by name."""
+
+    async def find(
+        self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
+    ) -> list[R]:
+        query = {} if name_contains is None else name_pattern(name_contains)
+        return await self._page(query, limit=limit, after_id=after_id)
+
+
+class MongoHouseholdRepo(_NamedRepo[Household]):
+    model = Household
+
+
+class MongoOrganisationRepo(_NamedRepo[Organisation]):
+    model = Organisation
+
+
+class MongoRoleRepo(CrudRepo[Role], PersonLinked):
+    model = Role
+
+    async def for_person(self, person_id: str) -> list[Role]:
+        return await self._records({"person_id": person_id})
+
+    async def for_organisation(
+        self, organisation_id: str, *, limit: int = 50, after_id: str | None = None
+    ) -> list[Role]:
+        return await self._page(
+            {"organisation_id": organisation_id}, limit=limit, after_id=after_id
+        )
+
+
+class MongoIdentityRepo(Repo[Identity], PersonLinked):
+    """Unique on (kind, value) through the `identities_kind_value` index; `_id` is MongoDB's."""
+
+    model = Identity
+    ORDER = [("kind", 1), ("value", 1)]
+
+    async def insert(self, identity: Identity) -> None:
+        await self._insert(identity)
+
+    async def get(self, kind: AddressKind, value: str) -> Identity | None:
+        return await self._record({"kind": kind, "value": value})
+
+    async def for_person(self, person_id: str) -> list[Identity]:
+        return await self._records({"person_id": person_id}, sort=self.ORDER)
+
+    async def delete(self, kind: AddressKind, value: str) -> bool:
+        return await self._delete_one({"kind": kind, "value": value})
+
+    async def delete_for_person(self, person_id: str) -> list[Identity]:
+        docs = await self._find_docs({"person_id": person_id}, sort=self.ORDER)
+        if docs:
+            with self._errors():
+                await self._c.delete_many({"_id": {"$in": [doc["_id"] for doc in docs]}})
+        return [self._from_doc(doc) for doc in docs]
+
+
+class MongoSuppressionRepo(Repo[Suppression]):
+    """Keyed by the address hash itself, so adding one twice keeps the first record."""
+
+    model = Suppression
+
+    def _to_doc(self, record: Suppression) -> Doc:
+        return {"_id": record.hash, **record.to_doc()}
+
+    async def add(self, suppression: Suppression) -> None:
+        with suppress(DuplicateKey):  # already suppressed: the first record (and its time) stays
+            await self._insert(suppression)
+
+    async def contains(self, address_hash: str) -> bool:
+        return await self._count({"_id": address_hash}) > 0
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+class MongoUserRepo(CrudRepo[User]):
+    """`email_key` (the lower-cased email) carries the unique index; `email` stays as given."""
+
+    model = User
+
+    def _to_doc(self, record: User) -> Doc:
+        return {**super()._to_doc(record), "email_key": email_key(record.email)}
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self._record({"email_key": email_key(email)})
+
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[User]:
+        return await self._page({}, limit=limit, after_id=after_id)
+
+    async def count(self) -> int:
+        return await self._count({})
+
+
+class MongoTokenRepo(RecordRepo[ApiToken]):
+    model = ApiToken
+
+    async def insert(self, token: ApiToken) -> None:
+        await self._insert(token)
+
+    async def get_by_hash(self, token_hash: str) -> ApiToken | None:
+        return await self._record({"token_hash": token_hash})
+
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[ApiToken]:
+        return await self._page({}, limit=limit, after_id=after_id)
+
+    async def revoke(self, token_id: str) -> bool:
+        """True when this call revoked the token; an unknown or already revoked one gives False."""
+        changed = await self._update_many(
+            {"_id": token_id, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
+        )
+        return changed == 1
+
+
+class MongoTransactionRepo(RecordRepo[Transaction], PersonLinked):
+    model = Transaction
+
+    async def append_many(self, transactions: Sequence[Transaction]) -> int:
+        return await self._insert_new(transactions)
+
+    async def count(self) -> int:
+        return await self._count({})
+
+
+class MongoChannelStateRepo(MongoCollection):
+    """One document per key: `{"_id": key, "value": {...}}`."""
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        doc = await self._find_doc({"_id": key})
+        return None if doc is None else dict(doc["value"])
+
+    async def put(self, key: str, value: dict[str, Any]) -> None:
+        with self._errors():
+            await self._c.replace_one({"_id": key}, {"_id": key, "value": value}, upsert=True)

@@ -1,0 +1,146 @@
+"""The one aiosqlite connection behind the SQLite store, with its lock and error translation.
+
+aiosqlite runs every statement on one worker thread, so statements never run in parallel
+anyway. What it does not do is keep a multi-statement transaction to itself: between two
+awaits another coroutine's statement could land inside it (and be rolled back with it). So
+every use of the connection goes through `Database.session()` or `Database.transaction()`,
+which hold one asyncio lock: one user of the connection at a time, no dirty reads.
+
+Vendor errors stop here: a taken unique key becomes `DuplicateKey`, an operational failure
+(locked, disk full, I/O error, read-only file) becomes `StoreUnavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import Any, cast
+
+import aiosqlite
+
+from hub.errors import DuplicateKey, StoreUnavailable
+
+Params = Sequence[Any]
+
+BUSY_TIMEOUT_MS = 5000
+"""How long a writer waits for another process's write lock before giving up."""
+
+
+@contextlib.contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn sqlite3 errors into hub errors (`raise … from`), so none escape the store."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        message = str(exc)
+        if message.startswith("UNIQUE constraint failed") or "PRIMARY KEY" in message:
+            key = message.partition(": ")[2]
+            raise DuplicateKey(f"duplicate key: {key}", details={"key": key}) from exc
+        raise
+    except sqlite3.OperationalError as exc:
+        raise StoreUnavailable(f"SQLite store unavailable: {exc}") from exc
+
+
+class Session:
+    """Statements on the connection, for a caller that holds the database lock."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        # No row_factory is set, so rows are plain tuples.
+        return cast(list[tuple[Any, ...]], list(await self._conn.execute_fetchall(sql, params)))
+
+    async def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
+        rows = await self.rows(sql, params)
+        return rows[0] if rows else None
+
+    async def value(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = await self.one(sql, params)
+        return None if row is None else row[0]
+
+    async def run(self, sql: str, params: Params = ()) -> int:
+        """Execute a write; returns how many rows it changed."""
+        async with self._conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def run_many(self, sql: str, seq_of_params: Iterable[Params]) -> int:
+        """Execute a write once per parameter set; returns how many rows changed in all."""
+        async with self._conn.executemany(sql, seq_of_params) as cursor:
+            return cursor.rowcount
+
+
+class Database:
+    """Owns the connection; hands out sessions one at a time."""
+
+    def __init__(self, conn: aiosqlite.Connection, location: str) -> None:
+        self.location = location
+        self._conn = conn
+        self._session = Session(conn)
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    async def connect(cls, location: str) -> Database:
+        """Open `location` in autocommit mode (transactions are explicit) with our pragmas."""
+        conn = await aiosqlite.connect(location, isolation_level=None)
+        try:
+            await conn.execute_fetchall("PRAGMA journal_mode = WAL")
+            await conn.execute_fetchall("PRAGMA synchronous = NORMAL")
+            await conn.execute_fetchall("PRAGMA foreign_keys = ON")
+            await conn.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, location)
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        """Exclusive use of the connection; each statement commits on its own."""
+        async with self._lock:
+            if self._closed:
+                raise StoreUnavailable("the SQLite store is closed")
+            with translated_errors():
+                yield self._session
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        """Exclusive use of the connection inside BEGIN IMMEDIATE … COMMIT (rolled back on error).
+
+        IMMEDIATE takes the file's write lock up front, so two processes never deadlock
+        upgrading a read transaction to a write.
+        """
+        async with self.session() as session:
+            await session.run("BEGIN IMMEDIATE")
+            try:
+                yield session
+                await session.run("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    await session.run("ROLLBACK")
+                raise
+
+    async def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        async with self.session() as session:
+            return await session.rows(sql, params)
+
+    async def value(self, sql: str, params: Params = ()) -> Any:
+        async with self.session() as session:
+            return await session.value(sql, params)
+
+    async def run(self, sql: str, params: Params = ()) -> int:
+        async with self.session() as session:
+            return await session.run(sql, params)
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            with contextlib.suppress(sqlite3.Error):
+                # Refresh the planner's statistics where they drifted (cheap; SQLite's advice).
+                await self._conn.execute_fetchall("PRAGMA optimize")
+            await self._conn.close()

@@ -1,0 +1,143 @@
+"""The SQLite event repository: append-only timeline events and the timeline query.
+
+`timeline_sql()` builds the exact statement `SqliteEvents.timeline()` runs, so a benchmark
+can time the raw query against the API. Pages are keyset-paginated on (occurred_at, id):
+a deep page walks the same index range as the first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from hub.domain.common import iso
+from hub.domain.events import (
+    PERSONAL_EVENT_FIELDS,
+    Event,
+    StatusChange,
+    TimelineCursor,
+    TimelineQuery,
+)
+from hub.errors import InvalidInput
+from hub.store.sqlite_base import DocTable
+from hub.store.sqlite_db import Database
+
+
+def _erasure_assignments() -> tuple[str, list[Any]]:
+    """`json_set` arguments that reset each personal field to its model default."""
+    defaults = {
+        field.alias or name: field.get_default(call_default_factory=True)
+        for name, field in Event.model_fields.items()
+    }
+    paths: list[str] = []
+    params: list[Any] = []
+    for name in PERSONAL_EVENT_FIELDS:
+        paths.append("?, json(?)")
+        params += [f'$."{name}"', json.dumps(defaults[name])]
+    return ", ".join(paths), params
+
+
+_ERASE_ARGS, _ERASE_PARAMS = _erasure_assignments()
+ERASE_SQL = (
+    f"UPDATE events SET doc = json_replace("
+    f"json_set(doc, {_ERASE_ARGS}, '$.erased', json('true')), '$.survey.comment', NULL) "
+    "WHERE person_id = ?"
+)
+"""Blank the personal fields and any survey comment (`json_replace` leaves a null survey
+alone), mark the event erased; ids, channel, direction, times, status and call figures stay."""
+
+
+def timeline_sql(
+    query: TimelineQuery, limit: int, before: TimelineCursor | None = None
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters for one timeline page, newest first by (occurred_at, id).
+
+    For one person or an organisation the page is a range read of its timeline index, in
+    order, stopping after `limit` rows. For several persons (a household) SQLite reads each
+    person's index range in order and sorts through a LIMIT-sized sorter that stops reading a
+    person once their rows can no longer make the page, so a deep page still costs about
+    `limit` rows per person rather than everything older than the cursor.
+    """
+    if (query.person_ids is None) == (query.organisation_id is None):
+        raise InvalidInput("a timeline needs exactly one of person_ids and organisation_id")
+    if query.organisation_id is not None:
+        conditions, params = ["organisation_id = ?"], [query.organisation_id]
+    else:
+        person_ids = list(dict.fromkeys(query.person_ids or ()))
+        if not person_ids:
+            return "SELECT doc FROM events WHERE 0", []
+        marks = ", ".join("?" for _ in person_ids)
+        conditions = ["person_id = ?" if len(person_ids) == 1 else f"person_id IN ({marks})"]
+        params = list(person_ids)
+    if query.channel is not None:
+        conditions.append("channel = ?")
+        params.append(query.channel)
+    if before is not None:
+        conditions.append("(occurred_at, id) < (?, ?)")
+        params += [iso(before.occurred_at), before.id]
+    where = " AND ".join(conditions)
+    sql = f"SELECT doc FROM events WHERE {where} ORDER BY occurred_at DESC, id DESC LIMIT ?"
+    return sql, [*params, max(0, limit)]
+
+
+class SqliteEvents(DocTable[Event]):
+    table = "events"
+    model = Event
+    columns = ("person_id", "organisation_id", "channel", "occurred_at", "external_id")
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._append_sql = (
+            self._insert_sql
+            + " ON CONFLICT (channel, external_id) WHERE external_id IS NOT NULL DO NOTHING"
+        )
+
+    def indexed(self, record: Event) -> tuple[Any, ...]:
+        return (
+            record.person_id,
+            record.organisation_id,
+            record.channel,
+            iso(record.occurred_at),
+            record.external_id,
+        )
+
+    async def append(self, event: Event) -> tuple[Event, bool]:
+        """Insert unless (channel, external_id) is stored; then return the stored one."""
+        row = self._row(event)
+        async with self._db.session() as session:
+            if await session.run(self._append_sql, row):
+                return event, True
+            doc = await session.value(
+                "SELECT doc FROM events WHERE channel = ? AND external_id = ?",
+                (event.channel, event.external_id),
+            )
+        return self._load(doc), False
+
+    async def append_many(self, events: Sequence[Event]) -> int:
+        async with self._db.transaction() as session:
+            return await session.run_many(self._append_sql, (self._row(e) for e in events))
+
+    async def timeline(
+        self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
+    ) -> list[Event]:
+        sql, params = timeline_sql(query, limit, before)
+        return [self._load(doc) for (doc,) in await self._db.rows(sql, params)]
+
+    async def add_status(self, event_id: str, change: StatusChange) -> Event | None:
+        rows = await self._db.rows(
+            "UPDATE events SET doc = json_set("
+            "json_insert(doc, '$.status_history[#]', json(?)), '$.status', ?) "
+            "WHERE id = ? RETURNING doc",
+            (change.model_dump_json(by_alias=True), change.status, event_id),
+        )
+        return self._load(rows[0][0]) if rows else None
+
+    async def reassign_person(self, from_person_id: str, to_person_id: str) -> int:
+        return await self._reassign_person(from_person_id, to_person_id)
+
+    async def erase_person(self, person_id: str) -> int:
+        return await self._db.run(ERASE_SQL, [*_ERASE_PARAMS, person_id])
+
+    async def count_for_person(self, person_id: str) -> int:
+        return await self._count(["person_id = ?"], [person_id])

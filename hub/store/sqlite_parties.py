@@ -1,0 +1,159 @@
+"""SQLite repositories for the relationship model: persons, households, organisations, roles
+and the identities (addresses) that point at persons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeVar
+
+from hub.domain.identities import AddressKind, Identity
+from hub.domain.parties import Household, Organisation, Person, Role
+from hub.store.sqlite_base import (
+    LIKE_ESCAPE,
+    DocTable,
+    contains_pattern,
+    dump,
+    reassign_person_sql,
+)
+from hub.store.sqlite_db import Database
+
+N = TypeVar("N", Person, Household, Organisation)
+
+ACTIVE = "active = 1"
+"""Persons that are neither merged into another nor erased."""
+
+GET_MANY_CHUNK = 500
+"""Ids per `IN (…)` list, well below SQLite's bound-parameter limit."""
+
+
+class NamedTable(DocTable[N]):
+    """A table with a `name_lower` column that `find(name_contains=…)` searches."""
+
+    active_only: ClassVar[bool] = False
+
+    async def find(
+        self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
+    ) -> list[N]:
+        conditions: list[str] = [ACTIVE] if self.active_only else []
+        params: list[Any] = []
+        if name_contains:
+            conditions.append(f"name_lower LIKE ? ESCAPE '{LIKE_ESCAPE}'")
+            params.append(contains_pattern(name_contains))
+        return await self._select(conditions, params, limit=limit, after_id=after_id)
+
+
+class SqlitePersons(NamedTable[Person]):
+    table = "persons"
+    model = Person
+    columns = ("name_lower", "household_id", "active")
+    active_only = True
+
+    def indexed(self, record: Person) -> tuple[Any, ...]:
+        return (record.name.lower(), record.household_id, int(record.is_active))
+
+    async def get_many(self, person_ids: Sequence[str]) -> list[Person]:
+        ids = sorted(set(person_ids))
+        found: list[Person] = []
+        for start in range(0, len(ids), GET_MANY_CHUNK):
+            chunk = ids[start : start + GET_MANY_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            found += await self._select([f"id IN ({marks})"], chunk)
+        return found
+
+    async def delete(self, person_id: str) -> bool:
+        return await self._delete(person_id)
+
+    async def in_household(self, household_id: str) -> list[Person]:
+        return await self._select(["household_id = ?", ACTIVE], [household_id])
+
+    async def count(self) -> int:
+        return await self._count([ACTIVE])
+
+
+class SqliteHouseholds(NamedTable[Household]):
+    table = "households"
+    model = Household
+    columns = ("name_lower",)
+
+    def indexed(self, record: Household) -> tuple[Any, ...]:
+        return (record.name.lower(),)
+
+
+class SqliteOrganisations(NamedTable[Organisation]):
+    table = "organisations"
+    model = Organisation
+    columns = ("name_lower",)
+
+    def indexed(self, record: Organisation) -> tuple[Any, ...]:
+        return (record.name.lower(),)
+
+
+class SqliteRoles(DocTable[Role]):
+    table = "roles"
+    model = Role
+    columns = ("person_id", "organisation_id")
+
+    def indexed(self, record: Role) -> tuple[Any, ...]:
+        return (record.person_id, record.organisation_id)
+
+    async def delete(self, role_id: str) -> bool:
+        return await self._delete(role_id)
+
+    async def for_person(self, person_id: str) -> list[Role]:
+        return await self._select(["person_id = ?"], [person_id])
+
+    async def for_organisation(
+        self, organisation_id: str, *, limit: int = 50, after_id: str | None = None
+    ) -> list[Role]:
+        return await self._select(
+            ["organisation_id = ?"], [organisation_id], limit=limit, after_id=after_id
+        )
+
+    async def reassign_person(self, from_person_id: str, to_person_id: str) -> int:
+        return await self._reassign_person(from_person_id, to_person_id)
+
+
+class SqliteIdentities:
+    """Keyed by (kind, value), the table's primary key: the database refuses a second owner."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    def _load_all(rows: list[tuple[Any, ...]]) -> list[Identity]:
+        identities = [Identity.model_validate_json(doc) for (doc,) in rows]
+        return sorted(identities, key=lambda identity: (identity.kind, identity.value))
+
+    async def insert(self, identity: Identity) -> None:
+        await self._db.run(
+            "INSERT INTO identities (kind, value, person_id, doc) VALUES (?, ?, ?, ?)",
+            (identity.kind, identity.value, identity.person_id, dump(identity)),
+        )
+
+    async def get(self, kind: AddressKind, value: str) -> Identity | None:
+        doc = await self._db.value(
+            "SELECT doc FROM identities WHERE kind = ? AND value = ?", (kind, value)
+        )
+        return None if doc is None else Identity.model_validate_json(doc)
+
+    async def for_person(self, person_id: str) -> list[Identity]:
+        """A person's addresses, by kind then value."""
+        rows = await self._db.rows("SELECT doc FROM identities WHERE person_id = ?", (person_id,))
+        return self._load_all(rows)
+
+    async def delete(self, kind: AddressKind, value: str) -> bool:
+        changed = await self._db.run(
+            "DELETE FROM identities WHERE kind = ? AND value = ?", (kind, value)
+        )
+        return bool(changed)
+
+    async def reassign_person(self, from_person_id: str, to_person_id: str) -> int:
+        return await self._db.run(
+            reassign_person_sql("identities"), (to_person_id, to_person_id, from_person_id)
+        )
+
+    async def delete_for_person(self, person_id: str) -> list[Identity]:
+        rows = await self._db.rows(
+            "DELETE FROM identities WHERE person_id = ? RETURNING doc", (person_id,)
+        )
+        return self._load_all(rows)

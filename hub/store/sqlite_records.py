@@ -1,0 +1,67 @@
+"""SQLite repositories for small keyed records: transactions, suppressions, channel state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from hub.domain.identities import Suppression
+from hub.domain.transactions import Transaction
+from hub.store.sqlite_base import DocTable, dump
+from hub.store.sqlite_db import Database
+
+
+class SqliteTransactions(DocTable[Transaction]):
+    """`external_id` is UNIQUE: re-importing the same export stores nothing twice."""
+
+    table = "transactions"
+    model = Transaction
+    columns = ("external_id", "person_id")
+
+    def indexed(self, record: Transaction) -> tuple[Any, ...]:
+        return (record.external_id, record.person_id)
+
+    async def append_many(self, transactions: Sequence[Transaction]) -> int:
+        """Insert in one transaction, skipping external ids already stored (or repeated)."""
+        sql = self._insert_sql + " ON CONFLICT (external_id) DO NOTHING"
+        async with self._db.transaction() as session:
+            return await session.run_many(sql, (self._row(t) for t in transactions))
+
+    async def count(self) -> int:
+        return await self._count()
+
+    async def reassign_person(self, from_person_id: str, to_person_id: str) -> int:
+        return await self._reassign_person(from_person_id, to_person_id)
+
+
+class SqliteSuppressions:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, suppression: Suppression) -> None:
+        """Idempotent: a hash stored before keeps its first record."""
+        await self._db.run(
+            "INSERT INTO suppressions (hash, doc) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+            (suppression.hash, dump(suppression)),
+        )
+
+    async def contains(self, address_hash: str) -> bool:
+        found = await self._db.value("SELECT 1 FROM suppressions WHERE hash = ?", (address_hash,))
+        return found is not None
+
+
+class SqliteChannelState:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        doc = await self._db.value("SELECT doc FROM channel_state WHERE key = ?", (key,))
+        return None if doc is None else dict(json.loads(doc))
+
+    async def put(self, key: str, value: dict[str, Any]) -> None:
+        await self._db.run(
+            "INSERT INTO channel_state (key, doc) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET doc = excluded.doc",
+            (key, json.dumps(value)),
+        )

@@ -1,0 +1,133 @@
+"""The SQLite schema as an ordered list of migrations, tracked in `PRAGMA user_version`.
+
+Each table keeps the record as a JSON document (`doc`, the record's `to_json()` form with
+fixed-width ISO times that sort as text) plus the columns that queries filter or sort on.
+
+Migration N (1-based) brings a file from user_version N-1 to N, in one transaction. A new
+release appends to MIGRATIONS, never edits a released entry, so it can open every older
+file; a file newer than the code is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from hub.errors import ConfigError
+from hub.store.sqlite_db import Database, Session
+
+Migration = Sequence[str] | Callable[[Session], Awaitable[None]]
+"""SQL statements run in order, or a coroutine function for changes SQL alone cannot make."""
+
+V1_INITIAL: tuple[str, ...] = (
+    """CREATE TABLE persons (
+        id TEXT PRIMARY KEY,
+        name_lower TEXT NOT NULL,
+        household_id TEXT,
+        active INTEGER NOT NULL,
+        doc TEXT NOT NULL
+    )""",
+    "CREATE INDEX persons_active ON persons (active, id)",
+    "CREATE INDEX persons_household ON persons (household_id, active, id)",
+    """CREATE TABLE households (
+        id TEXT PRIMARY KEY,
+        name_lower TEXT NOT NULL,
+        doc TEXT NOT NULL
+    )""",
+    """CREATE TABLE organisations (
+        id TEXT PRIMARY KEY,
+        name_lower TEXT NOT NULL,
+        doc TEXT NOT NULL
+    )""",
+    """CREATE TABLE roles (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL,
+        organisation_id TEXT NOT NULL,
+        doc TEXT NOT NULL
+    )""",
+    "CREATE INDEX roles_person ON roles (person_id, id)",
+    "CREATE INDEX roles_organisation ON roles (organisation_id, id)",
+    """CREATE TABLE identities (
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (kind, value)
+    )""",
+    "CREATE INDEX identities_person ON identities (person_id)",
+    """CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        person_id TEXT,
+        organisation_id TEXT,
+        channel TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        external_id TEXT,
+        doc TEXT NOT NULL
+    )""",
+    """CREATE UNIQUE INDEX events_channel_external_id ON events (channel, external_id)
+        WHERE external_id IS NOT NULL""",
+    """CREATE INDEX events_person_timeline ON events (person_id, occurred_at DESC, id DESC)
+        WHERE person_id IS NOT NULL""",
+    """CREATE INDEX events_organisation_timeline
+        ON events (organisation_id, occurred_at DESC, id DESC)
+        WHERE organisation_id IS NOT NULL""",
+    """CREATE TABLE suppressions (
+        hash TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    )""",
+    """CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email_lower TEXT NOT NULL UNIQUE,
+        doc TEXT NOT NULL
+    )""",
+    """CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        doc TEXT NOT NULL
+    )""",
+    """CREATE TABLE transactions (
+        id TEXT PRIMARY KEY,
+        external_id TEXT NOT NULL UNIQUE,
+        person_id TEXT,
+        doc TEXT NOT NULL
+    )""",
+    "CREATE INDEX transactions_person ON transactions (person_id) WHERE person_id IS NOT NULL",
+    """CREATE TABLE channel_state (
+        key TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    )""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1_INITIAL,)
+"""Append only. Index i holds the migration to schema version i + 1."""
+
+
+async def _apply(migration: Migration, session: Session) -> None:
+    if callable(migration):
+        await migration(session)
+        return
+    for statement in migration:
+        await session.run(statement)
+
+
+async def migrate(db: Database, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring the file up to the newest schema version; returns that version. Idempotent.
+
+    Each step re-reads the version under the write lock, so two processes opening the
+    same new file at once apply every migration exactly once.
+    """
+    latest = len(migrations)
+    current = int(await db.value("PRAGMA user_version"))
+    if current > latest:
+        raise ConfigError(
+            "HUB_DATABASE_URL",
+            f"the SQLite file {db.location} has schema version {current}, but this release "
+            f"of hub only knows versions up to {latest}; run the newer hub release that "
+            "wrote it, or point HUB_DATABASE_URL at another file",
+        )
+    for version in range(current + 1, latest + 1):
+        async with db.transaction() as session:
+            if int(await session.value("PRAGMA user_version")) >= version:
+                continue
+            await _apply(migrations[version - 1], session)
+            await session.run(f"PRAGMA user_version = {version:d}")
+    return latest

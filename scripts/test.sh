@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Lint and test Hub: creates .venv when missing, installs the project with its test extras,
+# runs `ruff check .` and `pytest -q` (extra arguments go to pytest).
+# pytest exit code 5 (no tests collected) is a failure here, never a green run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        echo "scripts/test.sh: Hub needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
+        exit 1
+    fi
+    echo "Creating .venv with $("$PYTHON" -V 2>&1)" >&2
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+.venv/bin/ruff check .
+
+status=0
+.venv/bin/pytest -q "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+    echo "scripts/test.sh: pytest collected no tests (exit code 5); failing" >&2
+    exit 1
+fi
+exit "$status"

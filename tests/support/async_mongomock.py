@@ -1,0 +1,170 @@
+"""A MOCK of PyMongo's async API, built on `mongomock`, for testing the MongoDB store.
+
+No MongoDB server can be installed on the CI machines, so the store contract suite runs the
+MongoDB backend (`hub/store/mongo*.py`) against mongomock's in-memory imitation through this
+adapter. When `HUB_TEST_MONGODB_URL` is set, the same suite runs against that real server
+through `pymongo.AsyncMongoClient` instead, and this module is not used.
+
+What it is and is not:
+- It mirrors `AsyncMongoClient` / `AsyncDatabase` / `AsyncCollection` / `AsyncCursor` for
+  exactly the calls the backend makes, with the same names and keyword arguments. A call
+  outside that list fails with AttributeError or TypeError, on purpose.
+- Each call runs mongomock's synchronous code to completion. There is no I/O and no
+  interleaving, so races between concurrent writers are not exercised here; unique indexes,
+  and the DuplicateKeyError / BulkWriteError they raise (pymongo's own classes, which mongomock
+  imports), behave as on a server for the cases the backend relies on.
+- It adds no behaviour of its own: where mongomock differs from MongoDB, so does this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Self
+
+import mongomock
+from pymongo import ReturnDocument
+from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+
+Doc = dict[str, Any]
+
+
+class AsyncMongoMockCursor:
+    """`AsyncCursor`: chain `sort`, `skip`, `limit`; read with `async for` or `to_list()`."""
+
+    def __init__(self, cursor: Any) -> None:  # mongomock ships no type hints
+        self._cursor = cursor
+
+    def sort(self, key_or_list: Sequence[tuple[str, int]]) -> Self:
+        self._cursor.sort(list(key_or_list))
+        return self
+
+    def skip(self, skip: int) -> Self:
+        self._cursor.skip(skip)
+        return self
+
+    def limit(self, limit: int) -> Self:
+        self._cursor.limit(limit)
+        return self
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Doc:
+        try:
+            return next(self._cursor)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def to_list(self, length: int | None = None) -> list[Doc]:
+        documents: list[Doc] = []
+        async for document in self:
+            documents.append(document)
+            if length is not None and len(documents) >= length:
+                break
+        return documents
+
+
+class AsyncMongoMockCollection:
+    """`AsyncCollection`: the same coroutines, run on a mongomock collection."""
+
+    def __init__(self, collection: mongomock.Collection) -> None:
+        self._sync = collection
+
+    @property
+    def name(self) -> str:
+        return str(self._sync.name)
+
+    async def create_index(
+        self,
+        keys: Sequence[tuple[str, int]],
+        *,
+        name: str,
+        unique: bool = False,
+        partialFilterExpression: Mapping[str, Any] | None = None,
+    ) -> str:
+        return str(
+            self._sync.create_index(
+                list(keys),
+                name=name,
+                unique=unique,
+                partialFilterExpression=partialFilterExpression,
+            )
+        )
+
+    async def insert_one(self, document: Doc) -> InsertOneResult:
+        return self._sync.insert_one(document)
+
+    async def insert_many(
+        self, documents: Sequence[Doc], *, ordered: bool = True
+    ) -> InsertManyResult:
+        return self._sync.insert_many(list(documents), ordered=ordered)
+
+    async def find_one(self, filter: Mapping[str, Any]) -> Doc | None:
+        return self._sync.find_one(filter)
+
+    def find(self, filter: Mapping[str, Any]) -> AsyncMongoMockCursor:
+        return AsyncMongoMockCursor(self._sync.find(filter))
+
+    async def count_documents(self, filter: Mapping[str, Any]) -> int:
+        return int(self._sync.count_documents(filter))
+
+    async def update_one(
+        self, filter: Mapping[str, Any], update: Mapping[str, Any], *, upsert: bool = False
+    ) -> UpdateResult:
+        return self._sync.update_one(filter, update, upsert=upsert)
+
+    async def update_many(
+        self, filter: Mapping[str, Any], update: Mapping[str, Any]
+    ) -> UpdateResult:
+        return self._sync.update_many(filter, update)
+
+    async def replace_one(
+        self, filter: Mapping[str, Any], replacement: Doc, *, upsert: bool = False
+    ) -> UpdateResult:
+        return self._sync.replace_one(filter, replacement, upsert=upsert)
+
+    async def find_one_and_update(
+        self,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any],
+        *,
+        return_document: bool = ReturnDocument.BEFORE,
+    ) -> Doc | None:
+        return self._sync.find_one_and_update(filter, update, return_document=return_document)
+
+    async def delete_one(self, filter: Mapping[str, Any]) -> DeleteResult:
+        return self._sync.delete_one(filter)
+
+    async def delete_many(self, filter: Mapping[str, Any]) -> DeleteResult:
+        return self._sync.delete_many(filter)
+
+
+class AsyncMongoMockDatabase:
+    """`AsyncDatabase`: collections by name, and the `ping` command."""
+
+    def __init__(self, client: AsyncMongoMockClient, database: mongomock.Database) -> None:
+        self.client = client
+        self._sync = database
+
+    @property
+    def name(self) -> str:
+        return str(self._sync.name)
+
+    def __getitem__(self, name: str) -> AsyncMongoMockCollection:
+        return AsyncMongoMockCollection(self._sync[name])
+
+    async def command(self, command: str) -> Doc:
+        return dict(self._sync.command(command))
+
+
+class AsyncMongoMockClient:
+    """`AsyncMongoClient(tz_aware=True)` over one in-memory mongomock server."""
+
+    def __init__(self) -> None:
+        self._sync: Any = mongomock.MongoClient(tz_aware=True)
+
+    def __getitem__(self, name: str) -> AsyncMongoMockDatabase:
+        return AsyncMongoMockDatabase(self, self._sync[name])
+
+    async def close(self) -> None:
+        self._sync.close()
