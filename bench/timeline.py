@@ -6,7 +6,8 @@ prints in one run:
   (a) p50/p99 of `GET /api/v1/persons/{hot}/timeline?limit=50` through the real HTTP API
       (the app in-process on a loopback port, a Bearer token), for the first page and for a
       page D pages deep (the cursor found by following `next_cursor` D times);
-  (b) the same pages as the raw indexed query the store runs (`timeline_sql`), executed with
+  (b) a bare aiohttp handler running the same statement (the HTTP floor), and
+      the same pages as the raw indexed query the store runs (`timeline_sql`), executed with
       the stdlib `sqlite3` module; the ratios API/raw and deep/first;
   (c) the ingest rate of `store.events.append_many` in batches against raw `executemany`
       into a table of the same shape (same columns and indexes), and one with no indexes.
@@ -226,7 +227,46 @@ async def bench_reads(args: argparse.Namespace, hot: str) -> dict[str, Any]:
                 api = await _api_pages(args, http, f"http://127.0.0.1:{port}", hot)
         finally:
             await runner.cleanup()
-    return api | _raw_pages(args, hot, api)
+        floor = await _floor_pages(args, hot, api)
+    return api | floor | _raw_pages(args, hot, api)
+
+
+async def _floor_pages(args: argparse.Namespace, hot: str, api: dict[str, Any]
+                       ) -> dict[str, Any]:
+    """The HTTP floor: a bare aiohttp handler that runs the same statement with `sqlite3` and
+    writes the stored documents out as they are (no auth, no models, no middleware)."""
+    con = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    query = TimelineQuery(person_ids=[hot])
+
+    async def handler(request: web.Request) -> web.Response:
+        before = decode_timeline_cursor(request.query.get("cursor"))
+        sql, params = timeline_sql(query, args.limit + 1, before)
+        docs = [doc for (doc,) in con.execute(sql, params).fetchall()]
+        body = '{"items":[' + ",".join(docs[: args.limit]) + '],"next_cursor":null}'
+        return web.Response(text=body, content_type="application/json")
+
+    bare = web.Application()
+    bare.router.add_get("/timeline", handler)
+    runner = web.AppRunner(bare, access_log=None)
+    await runner.setup()
+    port = _free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    url = f"http://127.0.0.1:{port}/timeline"
+    try:
+        async with ClientSession() as http:
+            async def call(cursor: str | None) -> None:
+                params = {"cursor": cursor} if cursor else {}
+                async with http.get(url, params=params) as response:
+                    await response.read()
+
+            return {
+                "floor_first": await time_async(lambda: call(None), args.requests, args.warmup),
+                "floor_deep": await time_async(lambda: call(api["cursor"]), args.requests,
+                                               args.warmup),
+            }
+    finally:
+        await runner.cleanup()
+        con.close()
 
 
 async def _api_pages(args: argparse.Namespace, http: ClientSession, base: str, hot: str
@@ -362,6 +402,8 @@ def report(args: argparse.Namespace, meta: dict[str, Any], reads: dict[str, Any]
     rows = (
         ("API  first page", reads["api_first"]),
         (f"API  page {depth} deep", reads["api_deep"]),
+        ("floor first page (bare aiohttp + sqlite3)", reads["floor_first"]),
+        (f"floor page {depth} deep", reads["floor_deep"]),
         ("raw  first page (sqlite3, timeline_sql)", reads["raw_first"]),
         (f"raw  page {depth} deep", reads["raw_deep"]),
     )
@@ -371,6 +413,8 @@ def report(args: argparse.Namespace, meta: dict[str, Any], reads: dict[str, Any]
     for name, top, bottom in (
         ("ratio API/raw, first page", "api_first", "raw_first"),
         (f"ratio API/raw, page {depth} deep", "api_deep", "raw_deep"),
+        ("ratio API/HTTP floor, first page", "api_first", "floor_first"),
+        (f"ratio API/HTTP floor, page {depth} deep", "api_deep", "floor_deep"),
         ("ratio deep/first, API", "api_deep", "api_first"),
         ("ratio deep/first, raw", "raw_deep", "raw_first"),
     ):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from hub.domain.common import new_id
 from hub.domain.events import Event, EventChannel, TimelineQuery
-from hub.errors import InvalidInput, NotFound
+from hub.errors import InvalidInput, Moved, NotFound
 from hub.ports import Store
 from hub.services.paging import (
     Page,
@@ -71,17 +71,24 @@ class TimelineService:
         if query is None:
             return Page(items=[], next_cursor=None)
         rows = await self._store.events.timeline(query, limit=limit + 1, before=before)
+        if not rows and subject == "person":
+            await self._check_person(subject_id)
         items = rows[:limit]
         more = len(rows) > limit
         next_cursor = encode_timeline_cursor(items[-1].occurred_at, items[-1].id) if more else None
         return Page(items=items, next_cursor=next_cursor)
 
+    async def _check_person(self, person_id: str) -> None:
+        person = await self._store.persons.get(person_id)
+        if person is None:
+            raise NotFound(f"no person {person_id}")
+        if person.merged_into:
+            raise Moved(person_id, person.merged_into)
+
     async def _query_for(
         self, subject: SubjectKind, subject_id: str, channel: EventChannel | None
     ) -> TimelineQuery | None:
-        if subject == "person":
-            if await self._store.persons.get(subject_id) is None:
-                raise NotFound(f"no person {subject_id}")
+        if subject == "person":  # checked only when the page is empty: one query fewer
             return TimelineQuery(person_ids=[subject_id], channel=channel)
         if subject == "household":
             if await self._store.households.get(subject_id) is None:
