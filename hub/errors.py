@@ -68,6 +68,16 @@ class DuplicateKey(HubError):
     code = "duplicate_key"
 
 
+class SendFailed(HubError):
+    """A provider refused a message for good (invalid address, 5xx, unsubscribed number)."""
+
+    code = "send_failed"
+
+    def __init__(self, message: str, *, provider_code: str | None = None) -> None:
+        super().__init__(message, details={"provider_code": provider_code})
+        self.provider_code = provider_code
+
+
 class Transient(HubError):
     """A temporary failure (store or provider unavailable): retry with backoff."""
 

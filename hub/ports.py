@@ -14,12 +14,16 @@ above the store knows which one runs. Every method is a coroutine. Rules every b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
-from hub.domain.events import Event, StatusChange, TimelineCursor, TimelineQuery
+from hub.domain.events import Event, EventChannel, StatusChange, TimelineCursor, TimelineQuery
+from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.domain.parties import Household, Organisation, Person, Role
+from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.staff import ApiToken, User
 from hub.domain.transactions import Transaction
 
@@ -103,6 +107,27 @@ class EventRepo(Protocol):
         """Bulk append (imports, demo data); duplicates by key are skipped; returns inserted."""
         ...
     async def get(self, event_id: str) -> Event | None: ...
+    async def find_by_external(self, channel: EventChannel, external_id: str) -> Event | None:
+        """The event stored under the natural key (channel, external_id), if any."""
+        ...
+    async def set_external_id(self, event_id: str, external_id: str) -> None:
+        """Give a stored event its external id (an outbound message's provider id, known only
+        after the send). Raises DuplicateKey when another event on the same channel holds
+        `external_id` (setting the id an event already has is a no-op), NotFound when there
+        is no event `event_id`."""
+        ...
+    async def replace(self, event: Event) -> None:
+        """Overwrite the event with the same id (e.g. a call enriched by later status
+        callbacks). NotFound when absent; DuplicateKey when its (channel, external_id) is
+        held by another event."""
+        ...
+    async def latest_outbound(
+        self, person_id: str, channel: EventChannel, since: datetime
+    ) -> Event | None:
+        """The newest (by occurred_at, then id) outbound event of `person_id` on `channel`
+        with occurred_at >= `since`; None when there is none (links a reply to the message
+        it answers)."""
+        ...
     async def timeline(
         self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
     ) -> list[Event]:
@@ -162,6 +187,50 @@ class ChannelStateRepo(Protocol):
     async def put(self, key: str, value: dict[str, Any]) -> None: ...
 
 
+class QuarantineRepo(Protocol):
+    """Raw inbound input that could not be stored as an event. No unique key besides the id:
+    the same bytes (`sha256`) may be held twice."""
+
+    async def insert(self, entry: QuarantineEntry) -> None: ...
+    async def get(self, entry_id: str) -> QuarantineEntry | None: ...
+    async def replace(self, entry: QuarantineEntry) -> None: ...
+    async def find(
+        self,
+        *,
+        status: QuarantineStatus | None = None,
+        limit: int = 50,
+        after_id: str | None = None,
+    ) -> list[QuarantineEntry]:
+        """Entries in id order (oldest first), optionally only those with `status`."""
+        ...
+
+
+class FormRepo(Protocol):
+    """Form definitions; `slug` is unique, enforced by the database."""
+
+    async def insert(self, form: FormDefinition) -> None:
+        """Raises DuplicateKey when the id or the slug is taken."""
+        ...
+    async def get(self, form_id: str) -> FormDefinition | None: ...
+    async def get_by_slug(self, slug: str) -> FormDefinition | None: ...
+    async def replace(self, form: FormDefinition) -> None:
+        """NotFound when absent; DuplicateKey when the new slug belongs to another form."""
+        ...
+    async def find(
+        self, *, limit: int = 50, after_id: str | None = None
+    ) -> list[FormDefinition]: ...
+
+
+class ThrottleRepo(Protocol):
+    """Named slots with an expiry: rate limits ("one automatic mail per address per window")
+    and leases ("one worker polls this mailbox")."""
+
+    async def try_acquire(self, key: str, until: datetime, now: datetime) -> bool:
+        """Take slot `key` until `until` when it is free or expired (its expiry <= `now`);
+        False while it is held. Atomic: of concurrent callers at most one gets True."""
+        ...
+
+
 class Store(Protocol):
     backend: str
     persons: PersonRepo
@@ -175,9 +244,63 @@ class Store(Protocol):
     tokens: TokenRepo
     transactions: TransactionRepo
     channel_state: ChannelStateRepo
+    quarantine: QuarantineRepo
+    forms: FormRepo
+    throttle: ThrottleRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""
         ...
+
+    async def close(self) -> None: ...
+
+
+# --- channels --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCapabilities:
+    """What a channel can carry; callers decide with data, not with isinstance checks."""
+
+    subject: bool
+    html: bool
+    media: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One message to one address, already rendered. `event_id` is the outbound event it
+    belongs to: adapters may use it as an idempotency key, never to write to the store."""
+
+    event_id: str
+    channel: str
+    to: str
+    text: str
+    subject: str | None = None
+    html: str | None = None
+    reply_token: str | None = None  # email: carried in Reply-To as reply+TOKEN@domain
+    headers: Mapping[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
+    status_callback: str | None = None  # sms: where the provider reports delivery
+
+
+@dataclass(frozen=True, slots=True)
+class SendReceipt:
+    """What the provider said: its id for the message (SMTP Message-ID, Twilio MessageSid)."""
+
+    provider_id: str | None
+    status: str  # "sent" (handed over) or "queued" (accepted, delivery reported later)
+    detail: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"segments": 2}
+
+
+class ChannelAdapter(Protocol):
+    """Sends on one channel. Raises hub.errors.SendFailed (permanent: do not retry) or
+    hub.errors.Transient (retry with backoff); vendor exceptions never escape it. It never
+    writes to the store: the messaging service records what it returns."""
+
+    name: str
+    capabilities: ChannelCapabilities
+
+    async def send(self, message: OutboundMessage) -> SendReceipt: ...
 
     async def close(self) -> None: ...

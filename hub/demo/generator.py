@@ -254,7 +254,7 @@ class _Generator:
                           if s in statuses)
             self.plan.households.append(Household(
                 id=household_id, name=f"Huishouden {surname}", address=address,
-                customer_status=status,  # type: ignore[arg-type]
+                customer_status=status,
                 attributes={"size": size, "housing": _weighted(rng, [("owner", 57),
                                                                      ("rent", 43)])},
                 created_at=min(p.created_at for p in members),
@@ -311,7 +311,7 @@ class _Generator:
             tags=tags,
             attributes={"customer_number": f"D{self.seed}-{self.counter:07d}",
                         "loyalty_member": "loyalty" in tags},
-            consent=consent,  # type: ignore[arg-type]
+            consent=consent,
             created_at=created, updated_at=created,
         )
 
@@ -353,7 +353,7 @@ class _Generator:
                 id=org_id, name=name, industry=industry,
                 size=_weighted(rng, list(zip(ORG_SIZES, (45, 35, 15, 5), strict=True))),
                 address=address,
-                customer_status=_weighted(rng, [("customer", 60), ("prospect", 25),  # type: ignore[arg-type]
+                customer_status=_weighted(rng, [("customer", 60), ("prospect", 25),
                                                 ("inactive", 10), ("lost", 5)]),
                 attributes={"domain": domain, "kvk": f"{rng.randrange(10**7, 10**8)}"},
                 created_at=created, updated_at=created,

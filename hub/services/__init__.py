@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hub.config import Settings
-from hub.ports import Store
+from hub.ports import ChannelAdapter, Store
 from hub.services.directory import DirectoryService
 from hub.services.erasure import ErasureService
 from hub.services.identities import IdentityService
+from hub.services.inbox import InboxService
 from hub.services.merge import MergeService
+from hub.services.messaging import MessagingService, RetryPolicy
 from hub.services.persons import PersonService
+from hub.services.reply_tokens import ReplyTokens
 from hub.services.timeline import TimelineService
+from hub.store.blobs import FileBlobStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,13 +28,25 @@ class Services:
     directory: DirectoryService
     merge: MergeService
     erasure: ErasureService
+    reply_tokens: ReplyTokens
+    messaging: MessagingService
+    inbox: InboxService
 
 
-def build_services(store: Store, settings: Settings) -> Services:
+def build_services(
+    store: Store, settings: Settings, adapters: Mapping[str, ChannelAdapter], *,
+    retry: RetryPolicy | None = None,
+) -> Services:
     identities = IdentityService(store, default_region=settings.default_region,
                                  secret_key=settings.secret_key)
     timeline = TimelineService(store)
     persons = PersonService(store, identities, timeline)
+    reply_tokens = ReplyTokens(settings.secret_key)
+    blobs = FileBlobStore(settings.var_dir / "blobs")
+    messaging = MessagingService(
+        store, persons, timeline, adapters, reply_tokens,
+        sender={"email": settings.email_from, "sms": settings.twilio_from or ""},
+        retry=retry, status_callback_url=f"{settings.public_url}/webhooks/twilio/status")
     return Services(
         store=store,
         identities=identities,
@@ -38,4 +55,7 @@ def build_services(store: Store, settings: Settings) -> Services:
         directory=DirectoryService(store, persons, identities),
         merge=MergeService(store, persons, timeline),
         erasure=ErasureService(store, persons, identities),
+        reply_tokens=reply_tokens,
+        messaging=messaging,
+        inbox=InboxService(store, identities, timeline, reply_tokens, blobs),
     )

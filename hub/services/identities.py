@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 
 from hub.domain.common import new_id
-from hub.domain.consent import consent_change
+from hub.domain.consent import ConsentChannel, consent_change
 from hub.domain.identities import AddressKind, Identity, guess_kind, normalise
 from hub.domain.parties import Person
 from hub.errors import AddressTaken, DuplicateKey, NotFound
@@ -91,7 +91,7 @@ class IdentityService:
         person = Person(id=new_id(), name=name[:200], customer_status="prospect")
         (person.emails if kind == "email" else person.phones).append(value)
         if await self.is_suppressed(kind, value):
-            channel = "email" if kind == "email" else "sms"
+            channel: ConsentChannel = "email" if kind == "email" else "sms"
             person.consent[channel] = consent_change("opted_out", "suppression")
         await self._store.persons.insert(person)
         try:

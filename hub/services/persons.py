@@ -134,7 +134,8 @@ class PersonService:
         removed: list[tuple[AddressKind, str]] = []
         if "emails" in given or "phones" in given:
             wanted = self._normalised_addresses(patch, only=given)
-            current = [("email", v) for v in person.emails] + [("phone", v) for v in person.phones]
+            current: list[tuple[AddressKind, str]] = [("email", v) for v in person.emails]
+            current += [("phone", v) for v in person.phones]
             kinds = {k for k in ("email", "phone") if f"{k}s" in given}
             added = [a for a in wanted if a not in current]
             removed = [a for a in current if a[0] in kinds and a not in wanted]

@@ -19,12 +19,15 @@ from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
     ChannelStateRepo,
     EventRepo,
+    FormRepo,
     HouseholdRepo,
     IdentityRepo,
     OrganisationRepo,
     PersonRepo,
+    QuarantineRepo,
     RoleRepo,
     SuppressionRepo,
+    ThrottleRepo,
     TokenRepo,
     TransactionRepo,
     UserRepo,
@@ -33,12 +36,15 @@ from hub.store.mongo_base import Doc, Sort, driver_errors
 from hub.store.mongo_events import NEWEST_FIRST, MongoEventRepo
 from hub.store.mongo_repos import (
     MongoChannelStateRepo,
+    MongoFormRepo,
     MongoHouseholdRepo,
     MongoIdentityRepo,
     MongoOrganisationRepo,
     MongoPersonRepo,
+    MongoQuarantineRepo,
     MongoRoleRepo,
     MongoSuppressionRepo,
+    MongoThrottleRepo,
     MongoTokenRepo,
     MongoTransactionRepo,
     MongoUserRepo,
@@ -83,6 +89,11 @@ INDEXES: tuple[Index, ...] = (
     Index("events", "events_organisation_timeline", _asc("organisation_id") + NEWEST_FIRST),
     Index(
         "events",
+        "events_person_direction",
+        _asc("person_id", "channel", "direction") + NEWEST_FIRST,
+    ),
+    Index(
+        "events",
         "events_channel_external_id",
         _asc("channel", "external_id"),
         unique=True,
@@ -92,6 +103,8 @@ INDEXES: tuple[Index, ...] = (
     Index("tokens", "tokens_token_hash", _asc("token_hash"), unique=True),
     Index("transactions", "transactions_external_id", _asc("external_id"), unique=True),
     Index("transactions", "transactions_person", _asc("person_id")),
+    Index("quarantine", "quarantine_status", _asc("status", "_id")),
+    Index("forms", "forms_slug", _asc("slug"), unique=True),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -116,6 +129,9 @@ class MongoStore:
         self.tokens: TokenRepo = MongoTokenRepo(database["tokens"])
         self.transactions: TransactionRepo = MongoTransactionRepo(database["transactions"])
         self.channel_state: ChannelStateRepo = MongoChannelStateRepo(database["channel_state"])
+        self.quarantine: QuarantineRepo = MongoQuarantineRepo(database["quarantine"])
+        self.forms: FormRepo = MongoFormRepo(database["forms"])
+        self.throttle: ThrottleRepo = MongoThrottleRepo(database["throttle"])
 
     async def ping(self) -> None:
         try:

@@ -160,6 +160,14 @@ class RecordRepo(Repo[R]):
             query = {"$and": [query, {"_id": {"$gt": after_id}}]}
         return await self._records(query, limit=limit)
 
+    async def _replace(self, record: R) -> None:
+        """Overwrite the document with the record's id; NotFound when there is none."""
+        doc = self._to_doc(record)
+        with self._errors():
+            result = await self._c.replace_one({"_id": doc["_id"]}, doc)
+        if result.matched_count == 0:
+            raise NotFound(f"{self._c.name}: no record {doc['_id']}", details={"id": doc["_id"]})
+
 
 class CrudRepo(RecordRepo[R]):
     """Records that are inserted, replaced whole and deleted by id."""
@@ -168,11 +176,7 @@ class CrudRepo(RecordRepo[R]):
         await self._insert(record)
 
     async def replace(self, record: R) -> None:
-        doc = self._to_doc(record)
-        with self._errors():
-            result = await self._c.replace_one({"_id": doc["_id"]}, doc)
-        if result.matched_count == 0:
-            raise NotFound(f"{self._c.name}: no record {doc['_id']}", details={"id": doc["_id"]})
+        await self._replace(record)
 
     async def delete(self, record_id: str) -> bool:
         return await self._delete_one({"_id": record_id})

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from pymongo import DESCENDING, ReturnDocument
 
+from hub.domain.common import to_utc_ms
 from hub.domain.events import (
     PERSONAL_EVENT_FIELDS,
     Event,
+    EventChannel,
     StatusChange,
     TimelineCursor,
     TimelineQuery,
 )
-from hub.errors import DuplicateKey, InvalidInput
+from hub.errors import DuplicateKey, InvalidInput, NotFound
 from hub.store.mongo_base import PersonLinked, Query, RecordRepo, Sort
 
 NEWEST_FIRST: Sort = [("occurred_at", DESCENDING), ("_id", DESCENDING)]
@@ -64,6 +67,35 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
 
     async def append_many(self, events: Sequence[Event]) -> int:
         return await self._insert_new(events)
+
+    async def find_by_external(self, channel: EventChannel, external_id: str) -> Event | None:
+        return await self._record({"channel": channel, "external_id": external_id})
+
+    async def set_external_id(self, event_id: str, external_id: str) -> None:
+        """The unique `events_channel_external_id` index turns a taken key into DuplicateKey."""
+        matched = await self._update_many(
+            {"_id": event_id}, {"$set": {"external_id": external_id}}
+        )
+        if matched == 0:
+            raise NotFound(f"events: no record {event_id}", details={"id": event_id})
+
+    async def replace(self, event: Event) -> None:
+        await self._replace(event)
+
+    async def latest_outbound(
+        self, person_id: str, channel: EventChannel, since: datetime
+    ) -> Event | None:
+        found = await self._records(
+            {
+                "person_id": person_id,
+                "channel": channel,
+                "direction": "outbound",
+                "occurred_at": {"$gte": to_utc_ms(since)},
+            },
+            sort=NEWEST_FIRST,
+            limit=1,
+        )
+        return found[0] if found else None
 
     async def timeline(
         self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None

@@ -1,14 +1,18 @@
-"""MongoDB repositories for parties, addresses, staff, revenue and channel bookkeeping."""
+"""MongoDB repositories for parties, addresses, staff, revenue, channel bookkeeping,
+quarantined input, form definitions and throttle slots."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
-from hub.domain.common import utcnow
+from hub.domain.common import to_utc_ms, utcnow
+from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.domain.parties import Household, Organisation, Person, Role
+from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.staff import ApiToken, User
 from hub.domain.transactions import Transaction
 from hub.errors import DuplicateKey
@@ -187,3 +191,52 @@ class MongoChannelStateRepo(MongoCollection):
     async def put(self, key: str, value: dict[str, Any]) -> None:
         with self._errors():
             await self._c.replace_one({"_id": key}, {"_id": key, "value": value}, upsert=True)
+
+
+class MongoQuarantineRepo(CrudRepo[QuarantineEntry]):
+    """No unique key besides `_id`: the same raw bytes may be held twice."""
+
+    model = QuarantineEntry
+
+    async def find(
+        self,
+        *,
+        status: QuarantineStatus | None = None,
+        limit: int = 50,
+        after_id: str | None = None,
+    ) -> list[QuarantineEntry]:
+        query: Query = {} if status is None else {"status": status}
+        return await self._page(query, limit=limit, after_id=after_id)
+
+
+class MongoFormRepo(CrudRepo[FormDefinition]):
+    """`slug` carries the unique `forms_slug` index."""
+
+    model = FormDefinition
+
+    async def get_by_slug(self, slug: str) -> FormDefinition | None:
+        return await self._record({"slug": slug})
+
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[FormDefinition]:
+        return await self._page({}, limit=limit, after_id=after_id)
+
+
+class MongoThrottleRepo(MongoCollection):
+    """One document per slot: `{"_id": key, "until": date}`.
+
+    The update matches only a free or expired slot; when the slot exists but is held, the
+    upsert tries to insert a second document with the same `_id`, which the server refuses
+    with a duplicate key: that refusal is the "held" answer, decided by the database.
+    """
+
+    async def try_acquire(self, key: str, until: datetime, now: datetime) -> bool:
+        try:
+            with self._errors():
+                await self._c.find_one_and_update(
+                    {"_id": key, "until": {"$lte": to_utc_ms(now)}},
+                    {"$set": {"until": to_utc_ms(until)}},
+                    upsert=True,
+                )
+        except DuplicateKey:
+            return False
+        return True

@@ -4,6 +4,7 @@ JSON documents with indexed columns for what is queried.
 Module map: `sqlite_db` (connection, lock, transactions, error translation), `sqlite_schema`
 (DDL and migrations), `sqlite_base` (the shared document-table base), and one module per
 group of repositories (`sqlite_parties`, `sqlite_events`, `sqlite_staff`, `sqlite_records`).
+Raw bytes (mail, attachments) live outside the database, in `blobs.FileBlobStore`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
     ChannelStateRepo,
     EventRepo,
+    FormRepo,
     HouseholdRepo,
     IdentityRepo,
     OrganisationRepo,
     PersonRepo,
+    QuarantineRepo,
     RoleRepo,
     SuppressionRepo,
+    ThrottleRepo,
     TokenRepo,
     TransactionRepo,
     UserRepo,
@@ -34,7 +38,14 @@ from hub.store.sqlite_parties import (
     SqlitePersons,
     SqliteRoles,
 )
-from hub.store.sqlite_records import SqliteChannelState, SqliteSuppressions, SqliteTransactions
+from hub.store.sqlite_records import (
+    SqliteChannelState,
+    SqliteForms,
+    SqliteQuarantine,
+    SqliteSuppressions,
+    SqliteThrottle,
+    SqliteTransactions,
+)
 from hub.store.sqlite_schema import migrate
 from hub.store.sqlite_staff import SqliteTokens, SqliteUsers
 
@@ -62,6 +73,9 @@ class SqliteStore:
         self.tokens: TokenRepo = SqliteTokens(db)
         self.transactions: TransactionRepo = SqliteTransactions(db)
         self.channel_state: ChannelStateRepo = SqliteChannelState(db)
+        self.quarantine: QuarantineRepo = SqliteQuarantine(db)
+        self.forms: FormRepo = SqliteForms(db)
+        self.throttle: ThrottleRepo = SqliteThrottle(db)
 
     @property
     def location(self) -> str:

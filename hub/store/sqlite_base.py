@@ -13,14 +13,26 @@ from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from hub.domain.common import Record
 from hub.domain.events import Event
+from hub.domain.forms import FormDefinition
 from hub.domain.parties import Household, Organisation, Person, Role
+from hub.domain.quarantine import QuarantineEntry
 from hub.domain.staff import ApiToken, User
 from hub.domain.transactions import Transaction
 from hub.errors import NotFound
 from hub.store.sqlite_db import Database, Params
 
 R = TypeVar(
-    "R", bound=Person | Household | Organisation | Role | User | ApiToken | Transaction | Event
+    "R",
+    bound=Person
+    | Household
+    | Organisation
+    | Role
+    | User
+    | ApiToken
+    | Transaction
+    | Event
+    | QuarantineEntry
+    | FormDefinition,
 )
 """A record with an `id`."""
 

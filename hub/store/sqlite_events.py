@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from hub.domain.common import iso
 from hub.domain.events import (
     PERSONAL_EVENT_FIELDS,
     Event,
+    EventChannel,
     StatusChange,
     TimelineCursor,
     TimelineQuery,
 )
-from hub.errors import InvalidInput
+from hub.errors import InvalidInput, NotFound
 from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_db import Database
 
@@ -84,7 +86,9 @@ def timeline_sql(
 class SqliteEvents(DocTable[Event]):
     table = "events"
     model = Event
-    columns = ("person_id", "organisation_id", "channel", "occurred_at", "external_id")
+    columns = (
+        "person_id", "organisation_id", "channel", "occurred_at", "external_id", "direction"
+    )
 
     def __init__(self, db: Database) -> None:
         super().__init__(db)
@@ -100,6 +104,7 @@ class SqliteEvents(DocTable[Event]):
             record.channel,
             iso(record.occurred_at),
             record.external_id,
+            record.direction,
         )
 
     async def append(self, event: Event) -> tuple[Event, bool]:
@@ -117,6 +122,33 @@ class SqliteEvents(DocTable[Event]):
     async def append_many(self, events: Sequence[Event]) -> int:
         async with self._db.transaction() as session:
             return await session.run_many(self._append_sql, (self._row(e) for e in events))
+
+    async def find_by_external(self, channel: EventChannel, external_id: str) -> Event | None:
+        found = await self._select(
+            ["channel = ?", "external_id = ?"], [channel, external_id], limit=1
+        )
+        return found[0] if found else None
+
+    async def set_external_id(self, event_id: str, external_id: str) -> None:
+        """The UNIQUE (channel, external_id) index turns a taken key into DuplicateKey."""
+        changed = await self._db.run(
+            "UPDATE events SET external_id = ?, doc = json_set(doc, '$.external_id', ?) "
+            "WHERE id = ?",
+            (external_id, external_id, event_id),
+        )
+        if not changed:
+            raise NotFound(f"no event with id {event_id}", details={"id": event_id})
+
+    async def latest_outbound(
+        self, person_id: str, channel: EventChannel, since: datetime
+    ) -> Event | None:
+        rows = await self._db.rows(
+            "SELECT doc FROM events WHERE person_id = ? AND channel = ? "
+            "AND direction = 'outbound' AND occurred_at >= ? "
+            "ORDER BY occurred_at DESC, id DESC LIMIT 1",
+            (person_id, channel, iso(since)),
+        )
+        return self._load(rows[0][0]) if rows else None
 
     async def timeline(
         self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None

@@ -1,12 +1,17 @@
-"""SQLite repositories for small keyed records: transactions, suppressions, channel state."""
+"""SQLite repositories for small keyed records: transactions, suppressions, channel state,
+quarantined input, form definitions and throttle slots."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from hub.domain.common import iso
+from hub.domain.forms import FormDefinition
 from hub.domain.identities import Suppression
+from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.transactions import Transaction
 from hub.store.sqlite_base import DocTable, dump
 from hub.store.sqlite_db import Database
@@ -65,3 +70,59 @@ class SqliteChannelState:
             "ON CONFLICT (key) DO UPDATE SET doc = excluded.doc",
             (key, json.dumps(value)),
         )
+
+
+class SqliteQuarantine(DocTable[QuarantineEntry]):
+    """No unique key besides the id: the same raw bytes may be held twice."""
+
+    table = "quarantine"
+    model = QuarantineEntry
+    columns = ("status",)
+
+    def indexed(self, record: QuarantineEntry) -> tuple[Any, ...]:
+        return (record.status,)
+
+    async def find(
+        self,
+        *,
+        status: QuarantineStatus | None = None,
+        limit: int = 50,
+        after_id: str | None = None,
+    ) -> list[QuarantineEntry]:
+        if status is None:
+            return await self._select(limit=limit, after_id=after_id)
+        return await self._select(["status = ?"], [status], limit=limit, after_id=after_id)
+
+
+class SqliteForms(DocTable[FormDefinition]):
+    """`slug` is UNIQUE: one form per public address `/f/{slug}`."""
+
+    table = "forms"
+    model = FormDefinition
+    columns = ("slug",)
+
+    def indexed(self, record: FormDefinition) -> tuple[Any, ...]:
+        return (record.slug,)
+
+    async def get_by_slug(self, slug: str) -> FormDefinition | None:
+        found = await self._select(["slug = ?"], [slug], limit=1)
+        return found[0] if found else None
+
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[FormDefinition]:
+        return await self._select(limit=limit, after_id=after_id)
+
+
+class SqliteThrottle:
+    """One row per slot; the upsert only overwrites an expired slot, in one statement."""
+
+    ACQUIRE_SQL = (
+        "INSERT INTO throttle (key, until) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE throttle.until <= ?"
+    )
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def try_acquire(self, key: str, until: datetime, now: datetime) -> bool:
+        changed = await self._db.run(self.ACQUIRE_SQL, (key, iso(until), iso(now)))
+        return changed == 1

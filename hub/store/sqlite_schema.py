@@ -97,7 +97,31 @@ V1_INITIAL: tuple[str, ...] = (
     )""",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1_INITIAL,)
+V2_QUARANTINE_FORMS_THROTTLE: tuple[str, ...] = (
+    # events.direction, so "the last outbound message to this person" is one index probe
+    "ALTER TABLE events ADD COLUMN direction TEXT",
+    "UPDATE events SET direction = json_extract(doc, '$.direction')",
+    """CREATE INDEX events_person_direction
+        ON events (person_id, channel, direction, occurred_at DESC, id DESC)
+        WHERE person_id IS NOT NULL""",
+    """CREATE TABLE quarantine (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        doc TEXT NOT NULL
+    )""",
+    "CREATE INDEX quarantine_status ON quarantine (status, id)",
+    """CREATE TABLE forms (
+        id TEXT PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        doc TEXT NOT NULL
+    )""",
+    """CREATE TABLE throttle (
+        key TEXT PRIMARY KEY,
+        until TEXT NOT NULL
+    )""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 

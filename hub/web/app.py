@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from channels import REGISTRY
 from hub.config import Settings
 from hub.errors import StoreUnavailable
 from hub.ports import Store
 from hub.services import build_services
+from hub.services.messaging import RetryPolicy
 from hub.store import create_store
 from hub.web.api import ROUTES
 from hub.web.api.openapi import openapi_document
@@ -29,9 +31,12 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_app(settings: Settings, *, store: Store | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, store: Store | None = None, retry: RetryPolicy | None = None
+) -> web.Application:
     """The whole web app. `store` lets a caller pass one it already opened (the app then
-    leaves closing it to that caller); by default the app opens and closes its own."""
+    leaves closing it to that caller); by default the app opens and closes its own. `retry`
+    sets the send retry policy (tests shorten its delays)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[request_log, security_headers, error_middleware],
@@ -41,10 +46,15 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
 
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         opened = store or await create_store(settings)
+        adapters = REGISTRY.build_adapters(settings)
         app[STORE] = opened
-        app[SERVICES] = build_services(opened, settings)
-        log.info("store open", extra={"backend": opened.backend})
+        app[SERVICES] = build_services(opened, settings, adapters, retry=retry)
+        log.info("store open", extra={"backend": opened.backend,
+                                      "channels": ",".join(f"{n}:{a.__class__.__name__}"
+                                                           for n, a in adapters.items())})
         yield
+        for adapter in adapters.values():
+            await adapter.close()
         if store is None:
             await opened.close()
 

@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from hub.errors import (
     ConfigError,
@@ -52,13 +53,13 @@ def _moved(request: web.Request, exc: Moved) -> web.Response:
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except Moved as exc:
         return _moved(request, exc)
     except HubError as exc:
-        status = next(s for kind, s in [*STATUS_OF, (HubError, 500)] if isinstance(exc, kind))
+        status = next((s for kind, s in STATUS_OF if isinstance(exc, kind)), 500)
         if status >= 500:
             log.error("request failed: %s %s: %s", request.method, request.path, exc.code)
         return error_response(status, exc.code, exc.message, exc.details)

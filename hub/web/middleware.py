@@ -6,6 +6,7 @@ import logging
 import time
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from hub.web.auth import PRINCIPAL
 
@@ -20,7 +21,7 @@ API_HEADERS = {
 
 
 @web.middleware
-async def request_log(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def request_log(request: web.Request, handler: Handler) -> web.StreamResponse:
     """One line per request: route pattern (never the query, which may hold an address)."""
     started = time.perf_counter()
     status = 500
@@ -41,7 +42,7 @@ async def request_log(request: web.Request, handler: web.Handler) -> web.StreamR
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     for name, value in API_HEADERS.items():
         response.headers.setdefault(name, value)

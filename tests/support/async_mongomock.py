@@ -128,9 +128,12 @@ class AsyncMongoMockCollection:
         filter: Mapping[str, Any],
         update: Mapping[str, Any],
         *,
+        upsert: bool = False,
         return_document: bool = ReturnDocument.BEFORE,
     ) -> Doc | None:
-        return self._sync.find_one_and_update(filter, update, return_document=return_document)
+        return self._sync.find_one_and_update(
+            filter, update, upsert=upsert, return_document=return_document
+        )
 
     async def delete_one(self, filter: Mapping[str, Any]) -> DeleteResult:
         return self._sync.delete_one(filter)

@@ -1,0 +1,66 @@
+"""The sandbox outbox: when SMTP or Twilio is not configured, messages are "sent" here, as
+files staff can read (`var/outbox/*.eml` for email, `*.json` for SMS), so the default run shows
+every flow end to end without reaching anyone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
+
+SANDBOX_DOMAIN = "outbox.hub.invalid"
+
+
+class OutboxAdapter:
+    def __init__(self, channel: str, directory: Path, *, sender: str) -> None:
+        self.name = channel
+        self.capabilities = ChannelCapabilities(
+            subject=channel == "email", html=channel == "email", media=False)
+        self._directory = directory
+        self._sender = sender
+
+    async def send(self, message: OutboundMessage) -> SendReceipt:
+        if self.name == "email":
+            provider_id = make_msgid(domain=SANDBOX_DOMAIN)
+            body = self._email(message, provider_id)
+            suffix = "eml"
+        else:
+            provider_id = f"outbox-{message.event_id}"
+            body = json.dumps(self._sms(message, provider_id), indent=2).encode()
+            suffix = "json"
+        await asyncio.to_thread(self._write, f"{message.event_id}.{suffix}", body)
+        return SendReceipt(provider_id=provider_id, status="sent", detail="sandbox outbox")
+
+    def _email(self, message: OutboundMessage, message_id: str) -> bytes:
+        mail = EmailMessage()
+        mail["From"] = self._sender
+        mail["To"] = message.to
+        mail["Subject"] = message.subject or ""
+        mail["Date"] = formatdate(localtime=False)
+        mail["Message-ID"] = message_id
+        mail["X-Hub-Event"] = message.event_id
+        for name, value in message.headers.items():
+            mail[name] = value
+        mail.set_content(message.text)
+        if message.html:
+            mail.add_alternative(message.html, subtype="html")
+        return bytes(mail)
+
+    @staticmethod
+    def _sms(message: OutboundMessage, sid: str) -> dict[str, Any]:
+        return {"sid": sid, "to": message.to, "body": message.text, "event_id": message.event_id}
+
+    def _write(self, name: str, body: bytes) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        temporary = self._directory / f".{name}.tmp"
+        temporary.write_bytes(body)
+        os.replace(temporary, self._directory / name)
+
+    async def close(self) -> None:
+        return None

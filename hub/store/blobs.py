@@ -1,0 +1,91 @@
+"""Raw bytes (whole mails, attachments) on disk, addressed by their SHA-256.
+
+Documents name blobs by key and never hold the bytes themselves: a raw mail can be bigger
+than a MongoDB document may be (16 MB), and the same bytes stored twice take one file.
+
+Layout: `root/ab/cd/<sha256 hex>`, `ab` and `cd` being the key's first two byte pairs, so no
+folder grows past 65 536 entries. A blob is written to a temporary file in its folder,
+flushed to disk and renamed into place (`os.replace`), so a reader sees the whole blob or
+none. Keys are checked (64 lower-case hex digits) before they become a path, so no key can
+name a file outside the root. File I/O runs in a worker thread (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from hub.errors import InvalidInput, NotFound
+
+KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
+
+
+def blob_key(data: bytes) -> str:
+    """The key `put(data)` stores `data` under: its SHA-256, lower-case hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class FileBlobStore:
+    """A content-addressed store of immutable blobs under one folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        """The file of `key`; InvalidInput when `key` is not a SHA-256 hex digest."""
+        if not isinstance(key, str) or KEY_PATTERN.fullmatch(key) is None:
+            raise InvalidInput("a blob key is 64 lower-case hex digits", details={"key": key})
+        return self.root / key[:2] / key[2:4] / key
+
+    async def put(self, data: bytes) -> str:
+        """Store `data` (idempotent: the same bytes again write nothing); returns its key."""
+        key = blob_key(data)
+        await asyncio.to_thread(self._write, self.path(key), data)
+        return key
+
+    async def get(self, key: str) -> bytes:
+        """The bytes stored under `key`; NotFound when there are none."""
+        path = self.path(key)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError as exc:
+            raise NotFound(f"no blob {key}", details={"key": key}) from exc
+
+    async def exists(self, key: str) -> bool:
+        return await asyncio.to_thread(self.path(key).is_file)
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        if path.is_file():
+            return  # content-addressed: a file under this name already holds these bytes
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_name)
+            raise
+        _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,99 @@
+"""The bookkeeping around a send: event first, provider id before `sent`, retries, failures.
+
+The provider here is a test double (ScriptedAdapter) that answers from a script, because the
+point is the service's bookkeeping; real SMTP and Twilio behaviour is tested in tests/channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hub.config import load_settings
+from hub.errors import HubError, SendFailed, Transient
+from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
+from hub.services import Services, build_services
+from hub.services.messaging import RetryPolicy
+from hub.services.persons import PersonInput
+from hub.store.sqlite import open_sqlite_store
+
+
+class ScriptedAdapter:
+    """Test double: raises the scripted errors in turn, then accepts."""
+
+    name = "email"
+    capabilities = ChannelCapabilities(subject=True, html=True, media=False)
+
+    def __init__(self) -> None:
+        self.script: list[HubError] = []
+        self.sent: list[OutboundMessage] = []
+
+    async def send(self, message: OutboundMessage) -> SendReceipt:
+        self.sent.append(message)
+        if self.script:
+            raise self.script.pop(0)
+        return SendReceipt(provider_id=f"<{message.event_id}@provider>", status="sent")
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+def adapter() -> ScriptedAdapter:
+    return ScriptedAdapter()
+
+
+@pytest.fixture
+async def services(tmp_path: Path, adapter: ScriptedAdapter) -> AsyncIterator[Services]:
+    store = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
+    settings = load_settings({"HUB_VAR_DIR": str(tmp_path / "var")}, dotenv=None)
+    yield build_services(store, settings, {"email": adapter, "sms": adapter},
+                         retry=RetryPolicy(attempts=3, first_delay_s=0.01))
+    await store.close()
+
+
+async def anna(services: Services) -> str:
+    return (await services.persons.create(PersonInput(emails=["anna@example.com"]))).id
+
+
+async def test_transient_errors_are_retried_then_sent(
+    services: Services, adapter: ScriptedAdapter
+) -> None:
+    adapter.script = [Transient("451 try later"), Transient("connection lost")]
+    event = await services.messaging.send_to_person(await anna(services), text="Hallo")
+    assert len(adapter.sent) == 3
+    assert event.status == "sent" and event.external_id == f"<{event.id}@provider>"
+    assert [s.status for s in event.status_history] == ["queued", "sent"]
+    found = await services.store.events.find_by_external("email", event.external_id)
+    assert found is not None and found.id == event.id
+
+
+async def test_permanent_error_fails_at_once_with_the_reason(
+    services: Services, adapter: ScriptedAdapter
+) -> None:
+    adapter.script = [SendFailed("550 no such user", provider_code="550")]
+    event = await services.messaging.send_to_person(await anna(services), text="Hallo")
+    assert len(adapter.sent) == 1
+    assert event.status == "failed" and event.status_history[-1].detail == "550 no such user"
+
+
+async def test_giving_up_after_the_last_attempt(
+    services: Services, adapter: ScriptedAdapter
+) -> None:
+    adapter.script = [Transient("451")] * 3
+    event = await services.messaging.send_to_person(await anna(services), text="Hallo")
+    assert event.status == "failed"
+    assert "gave up after 3 attempts" in (event.status_history[-1].detail or "")
+
+
+async def test_each_email_carries_a_verifiable_reply_token(
+    services: Services, adapter: ScriptedAdapter
+) -> None:
+    event = await services.messaging.send_to_person(await anna(services), text="Hallo")
+    token = adapter.sent[0].reply_token
+    assert token is not None and services.reply_tokens.event_id(token) == event.id
+    tampered = token[:-1] + ("1" if token[-1] == "0" else "0")
+    assert services.reply_tokens.event_id(tampered) is None
+    assert services.reply_tokens.event_id("x" * 41) is None
