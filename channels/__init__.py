@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from channels.email import build_adapter as build_email
 from channels.outbox.sandbox import OutboxAdapter
+from channels.sms import build_sms_adapter
 from hub.config import Settings
 from hub.ports import ChannelAdapter
 
@@ -48,5 +50,5 @@ class ChannelRegistry:
 
 
 REGISTRY = ChannelRegistry()
-REGISTRY.register(ChannelPlugin("email", _not_configured))
-REGISTRY.register(ChannelPlugin("sms", _not_configured))
+REGISTRY.register(ChannelPlugin("email", build_email))
+REGISTRY.register(ChannelPlugin("sms", build_sms_adapter))

@@ -1,4 +1,4 @@
-"""`hub serve|demo|user|token`: the command-line entry point."""
+"""`hub serve|demo|user|token|ingest-eml`: the command-line entry point."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 from aiohttp import web
 
 from hub.config import Settings, load_settings
 from hub.domain.staff import STAFF_ROLES
-from hub.errors import ConfigError, HubError
+from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.logs import setup_logging
 from hub.ports import Store
 from hub.services.staff import add_user, create_token, ensure_first_admin, generate_password
@@ -41,9 +42,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     asyncio.run(_with_store(settings, first_admin))
-    if args.role == "worker":
-        log.info("worker role: no background jobs are registered in this release; idling")
+    from hub.web.workers import RUN_WORKERS
+
     app = create_app(settings)
+    app[RUN_WORKERS] = args.role != "web"
     if args.role == "worker":
         asyncio.run(_run_worker(app))
         return 0
@@ -107,6 +109,39 @@ def _user_add(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_store(settings, run))
 
 
+def _ingest_eml(settings: Settings, args: argparse.Namespace) -> int:
+    """Raw mail from files, or from standard input as an MTA pipe gives it. Exit 75
+    (EX_TEMPFAIL) when the store is unavailable, so the MTA keeps the mail and retries."""
+    from channels.email.ingest import EmailIngest
+    from hub.services import build_services
+
+    sources = [(path, Path(path).read_bytes) for path in args.files] or \
+        [("-", sys.stdin.buffer.read)]
+
+    async def run(store: Store) -> int:
+        services = build_services(store, settings, {})
+        ingest = EmailIngest(services.inbox, attachment_limit=settings.email_attachment_limit)
+        for name, read in sources:
+            try:
+                raw = read()
+            except OSError as exc:
+                print(f"hub: cannot read {name}: {exc.strerror}", file=sys.stderr)
+                return 66  # EX_NOINPUT
+            result = await ingest.ingest(raw, source="cli")
+            if result.event is not None:
+                print(f"{name}: event {result.event.id}"
+                      f"{'' if result.created else ' (already stored)'}")
+            elif result.quarantine is not None:
+                print(f"{name}: quarantined {result.quarantine.id}: {result.quarantine.reason}")
+        return 0
+
+    try:
+        return asyncio.run(_with_store(settings, run))
+    except StoreUnavailable as exc:
+        print(f"hub: the store is unavailable, try again later: {exc.message}", file=sys.stderr)
+        return 75
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Hub: one timeline per customer.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=STAFF_ROLES, required=True)
     create.add_argument("--name", default="cli")
     create.set_defaults(run=_token_create)
+
+    ingest = commands.add_parser(
+        "ingest-eml", help="store raw mail (files, or standard input as from an MTA pipe)")
+    ingest.add_argument("files", nargs="*", metavar="FILE")
+    ingest.set_defaults(run=_ingest_eml)
 
     user = commands.add_parser("user", help="staff users").add_subparsers(dest="action",
                                                                          required=True)

@@ -29,6 +29,8 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     email_from: str = "hub@localhost"
     imap_url: str | None = field(default=None, repr=False)
+    imap_poll_seconds: float = 60.0
+    email_attachment_limit: int = 25 * 1024 * 1024
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
     twilio_from: str | None = None
@@ -102,6 +104,16 @@ def load_settings(
     if not max_body.isdigit():
         raise ConfigError("HUB_MAX_BODY_BYTES", "must be a whole number of bytes")
     var_dir = Path(get("HUB_VAR_DIR") or "var")
+    poll = get("HUB_IMAP_POLL_SECONDS") or "60"
+    try:
+        poll_seconds = float(poll)
+    except ValueError:
+        poll_seconds = -1.0
+    if not 0.1 <= poll_seconds <= 86_400:
+        raise ConfigError("HUB_IMAP_POLL_SECONDS", "must be a number of seconds (0.1 to 86400)")
+    attachment_limit = get("HUB_EMAIL_ATTACHMENT_LIMIT_BYTES") or str(25 * 1024 * 1024)
+    if not attachment_limit.isdigit():
+        raise ConfigError("HUB_EMAIL_ATTACHMENT_LIMIT_BYTES", "must be a whole number of bytes")
     public_url = (get("HUB_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
     if not public_url.startswith(("http://", "https://")):
         raise ConfigError("HUB_PUBLIC_URL", "must start with http:// or https://")
@@ -117,6 +129,8 @@ def load_settings(
         smtp_url=get("HUB_SMTP_URL"),
         email_from=get("HUB_EMAIL_FROM") or "hub@localhost",
         imap_url=get("HUB_IMAP_URL"),
+        imap_poll_seconds=poll_seconds,
+        email_attachment_limit=int(attachment_limit),
         twilio_account_sid=get("HUB_TWILIO_ACCOUNT_SID"),
         twilio_auth_token=get("HUB_TWILIO_AUTH_TOKEN"),
         twilio_from=get("HUB_TWILIO_FROM"),

@@ -19,13 +19,34 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from hub.domain.campaigns import (
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryCounts,
+    MessageTemplate,
+    Segment,
+)
 from hub.domain.events import Event, EventChannel, StatusChange, TimelineCursor, TimelineQuery
 from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
+from hub.domain.segments import Predicate
 from hub.domain.staff import ApiToken, User
 from hub.domain.transactions import Transaction
+
+AWAITING_CHANNELS: tuple[EventChannel, ...] = ("email", "sms", "webform", "survey")
+"""Inbound events on these channels put a person in the staff inbox until answered."""
+ANSWERING_CHANNELS: tuple[EventChannel, ...] = ("call", "system")
+"""Any event on these channels (besides any outbound event) counts as an answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingReply:
+    person_id: str
+    since: datetime
+    last_inbound: datetime
 
 
 class PersonRepo(Protocol):
@@ -47,6 +68,15 @@ class PersonRepo(Protocol):
     async def count(self) -> int:
         """Active persons."""
         ...
+    async def count_matching(self, predicate: Predicate) -> int:
+        """Active persons matching a segment predicate, counted by the database."""
+        ...
+    async def find_matching(
+        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None
+    ) -> list[Person]:
+        """Active persons matching `predicate`, in id order after `after_id`: the database
+        evaluates it (DESIGN §6); page through a large segment with `after_id`."""
+        ...
 
 
 class HouseholdRepo(Protocol):
@@ -56,6 +86,10 @@ class HouseholdRepo(Protocol):
     async def find(
         self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
     ) -> list[Household]: ...
+    async def with_postcode(self, postcode: str, *, limit: int = 50) -> list[Household]:
+        """Households whose address postcode equals `postcode`, ignoring case and spaces
+        (`1234ab` finds `1234 AB`), in id order."""
+        ...
 
 
 class OrganisationRepo(Protocol):
@@ -65,6 +99,9 @@ class OrganisationRepo(Protocol):
     async def find(
         self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
     ) -> list[Organisation]: ...
+    async def with_postcode(self, postcode: str, *, limit: int = 50) -> list[Organisation]:
+        """As `HouseholdRepo.with_postcode`."""
+        ...
 
 
 class RoleRepo(Protocol):
@@ -145,6 +182,19 @@ class EventRepo(Protocol):
         `erased`; keeps ids, channel, direction, times, status and call figures for counts."""
         ...
     async def count_for_person(self, person_id: str) -> int: ...
+    async def count_campaign_persons(
+        self, campaign_id: str, *, direction: str, channel: EventChannel | None = None
+    ) -> int:
+        """Distinct persons with an event of `campaign_id` in `direction` (replies: inbound)."""
+        ...
+    async def awaiting_reply(self, *, limit: int) -> list[AwaitingReply]:
+        """Persons waiting for an answer (the staff inbox), longest wait first.
+
+        A person waits when their newest inbound event on an AWAITING_CHANNELS channel is
+        newer than their newest answering event: any outbound event, any call, any system
+        event (e.g. "no reply needed", a merge). `since` is the oldest inbound event on those
+        channels after that answer; ties by person id."""
+        ...
 
 
 class SuppressionRepo(Protocol):
@@ -231,6 +281,71 @@ class ThrottleRepo(Protocol):
         ...
 
 
+class SegmentRepo(Protocol):
+    async def insert(self, segment: Segment) -> None: ...
+    async def get(self, segment_id: str) -> Segment | None: ...
+    async def replace(self, segment: Segment) -> None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Segment]: ...
+
+
+class TemplateRepo(Protocol):
+    async def insert(self, template: MessageTemplate) -> None: ...
+    async def get(self, template_id: str) -> MessageTemplate | None: ...
+    async def replace(self, template: MessageTemplate) -> None: ...
+    async def find(
+        self, *, limit: int = 50, after_id: str | None = None
+    ) -> list[MessageTemplate]: ...
+
+
+class CampaignRepo(Protocol):
+    async def insert(self, campaign: Campaign) -> None: ...
+    async def get(self, campaign_id: str) -> Campaign | None: ...
+    async def replace(self, campaign: Campaign) -> None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Campaign]: ...
+    async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
+        """Campaigns in any of `statuses` (what a dispatch worker works on), in id order."""
+        ...
+    async def set_status(
+        self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
+        fields: Mapping[str, Any] | None = None,
+    ) -> Campaign | None:
+        """Move to `status` (setting `fields` too) only when the stored status is one of
+        `expected`; atomic. Returns the updated campaign, or None when it was not moved."""
+        ...
+
+
+class DeliveryRepo(Protocol):
+    """Unique on (campaign_id, person_id), enforced by the database."""
+
+    async def insert_many(self, deliveries: Sequence[Delivery]) -> int:
+        """Insert, skipping (campaign, person) pairs already stored; returns how many went in."""
+        ...
+    async def get(self, delivery_id: str) -> Delivery | None: ...
+    async def for_person(self, campaign_id: str, person_id: str) -> Delivery | None: ...
+    async def lease(
+        self, campaign_id: str, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Delivery]:
+        """Atomically take up to `limit` deliveries that are `queued` (and due: `not_before`
+        unset or <= now) or `leased` with an expired lease, in id order: set `leased`,
+        `lease_owner`, `lease_until`. Of concurrent callers (processes too) each delivery goes
+        to one only."""
+        ...
+    async def stale_sending(
+        self, campaign_id: str, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Delivery]:
+        """Atomically take `sending` deliveries whose lease expired (their worker died
+        mid-send) for reconciliation, re-leasing them to `owner` until `until`."""
+        ...
+    async def update(
+        self, delivery: Delivery, *, owner: str | None
+    ) -> bool:
+        """Write `delivery` when its stored `lease_owner` is still `owner` (None: any);
+        False when another worker took it over (the caller must then stop)."""
+        ...
+    async def counts(self, campaign_id: str) -> DeliveryCounts: ...
+    async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool: ...
+
+
 class Store(Protocol):
     backend: str
     persons: PersonRepo
@@ -247,6 +362,10 @@ class Store(Protocol):
     quarantine: QuarantineRepo
     forms: FormRepo
     throttle: ThrottleRepo
+    segments: SegmentRepo
+    templates: TemplateRepo
+    campaigns: CampaignRepo
+    deliveries: DeliveryRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

@@ -9,6 +9,7 @@ from hub.config import Settings
 from hub.ports import ChannelAdapter, Store
 from hub.services.directory import DirectoryService
 from hub.services.erasure import ErasureService
+from hub.services.forms import FormService
 from hub.services.identities import IdentityService
 from hub.services.inbox import InboxService
 from hub.services.merge import MergeService
@@ -31,6 +32,7 @@ class Services:
     reply_tokens: ReplyTokens
     messaging: MessagingService
     inbox: InboxService
+    forms: FormService
 
 
 def build_services(
@@ -58,4 +60,5 @@ def build_services(
         reply_tokens=reply_tokens,
         messaging=messaging,
         inbox=InboxService(store, identities, timeline, reply_tokens, blobs),
+        forms=FormService(store, identities, timeline, messaging),
     )

@@ -7,7 +7,7 @@ import hashlib
 from datetime import timedelta
 
 from hub.domain.common import new_id, utcnow
-from hub.domain.events import Event
+from hub.domain.events import Event, StatusChange
 from hub.domain.identities import AddressKind
 from hub.domain.messages import InboundMessage
 from hub.domain.quarantine import QuarantineEntry
@@ -18,6 +18,8 @@ from hub.services.timeline import TimelineService
 from hub.store.blobs import FileBlobStore
 
 SMS_REPLY_WINDOW = timedelta(days=7)
+HARD_BOUNCE_LIMIT = 2
+"""Hard bounces of distinct messages after which an address is marked undeliverable."""
 
 
 class InboxService:
@@ -108,3 +110,93 @@ class InboxService:
 
     async def raw(self, entry: QuarantineEntry) -> bytes:
         return await self._blobs.get(entry.blob_key)
+
+    async def keep_blob(self, data: bytes) -> str:
+        """Store bytes (an attachment) in the blob store; returns the key."""
+        return await self._blobs.put(data)
+
+    async def record_bounce(
+        self, message: InboundMessage, *, permanent: bool, reason: str,
+        original_ids: list[str], reply_token: str | None,
+    ) -> tuple[Event, bool] | None:
+        """A bounce of one of our messages: mark the original `bounced` (or `delayed`), count
+        hard bounces per address, and keep the bounce on the person's timeline, threaded.
+
+        None when no outbound message of ours matches (the caller quarantines it). Safe to
+        repeat: each step checks whether it was already done."""
+        known = await self._store.events.find_by_external("email", message.external_id)
+        if known is not None:
+            return known, False
+        original = await self._bounced_original(original_ids, reply_token)
+        if original is None:
+            return None
+        status = "bounced" if permanent else "delayed"
+        detail = reason[:500]
+        if not any(c.status == status and c.detail == detail for c in original.status_history):
+            await self._store.events.add_status(
+                original.id, StatusChange(status=status, detail=detail))
+        if permanent and original.to and original.person_id:
+            await self._count_hard_bounce(original, detail)
+        event = Event(
+            id=new_id(), person_id=original.person_id, household_id=original.household_id,
+            organisation_id=original.organisation_id, role_id=original.role_id,
+            channel="email", direction="inbound", occurred_at=message.occurred_at,
+            subject=message.subject, text=message.text or detail, to=message.to,
+            external_id=message.external_id, status="received",
+            thread_id=original.thread_id or original.id, campaign_id=original.campaign_id,
+            data={**message.data, "flags": ["bounce"], "bounce": {
+                "permanent": permanent, "reason": detail, "original_event_id": original.id}},
+            **{"from": message.from_address},
+        )
+        return await self._timeline.record(event)
+
+    async def _bounced_original(
+        self, original_ids: list[str], reply_token: str | None
+    ) -> Event | None:
+        for original_id in original_ids:
+            found = await self._store.events.find_by_external("email", original_id)
+            if found is not None and found.direction == "outbound":
+                return found
+        event_id = self._tokens.event_id(reply_token) if reply_token else None
+        found = await self._store.events.get(event_id) if event_id else None
+        return found if found is not None and found.direction == "outbound" else None
+
+    async def _count_hard_bounce(self, original: Event, reason: str) -> None:
+        """Repeated hard bounces (of distinct messages) mark the address undeliverable."""
+        address = (original.to or "").lower()
+        key = f"email-bounces:{address}"
+        state = await self._store.channel_state.get(key) or {"events": [], "undeliverable": False}
+        if original.id in state["events"]:
+            return
+        state["events"] = [*state["events"], original.id][-20:]
+        state["last_reason"] = reason
+        newly = len(state["events"]) >= HARD_BOUNCE_LIMIT and not state["undeliverable"]
+        if newly:
+            state["undeliverable"] = True
+            state["since"] = utcnow().isoformat()
+        await self._store.channel_state.put(key, state)
+        if newly and original.person_id:
+            await self._mark_undeliverable(original.person_id, address, len(state["events"]))
+
+    async def _mark_undeliverable(self, person_id: str, address: str, bounces: int) -> None:
+        person = await self._store.persons.get(person_id)
+        if person is not None:
+            attributes = {**person.attributes, "email_undeliverable": address}
+            await self._store.persons.replace(
+                person.model_copy(update={"attributes": attributes, "updated_at": utcnow()}))
+        await self._timeline.record(Event(
+            id=new_id(), person_id=person_id, channel="system", direction="internal",
+            text=f"{address} marked undeliverable after {bounces} hard bounces",
+            data={"undeliverable": {"channel": "email", "address": address}},
+        ))
+
+    async def is_undeliverable(self, address: str) -> bool:
+        """Whether repeated hard bounces marked this email address undeliverable."""
+        state = await self._store.channel_state.get(f"email-bounces:{address.lower()}")
+        return bool(state and state.get("undeliverable"))
+
+    async def quarantined(self, entry_id: str) -> QuarantineEntry | None:
+        return await self._store.quarantine.get(entry_id)
+
+    async def update_quarantined(self, entry: QuarantineEntry) -> None:
+        await self._store.quarantine.replace(entry)

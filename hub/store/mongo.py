@@ -17,7 +17,9 @@ from pymongo.errors import ConfigurationError, PyMongoError
 from hub.domain.common import utcnow
 from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
+    CampaignRepo,
     ChannelStateRepo,
+    DeliveryRepo,
     EventRepo,
     FormRepo,
     HouseholdRepo,
@@ -26,13 +28,21 @@ from hub.ports import (
     PersonRepo,
     QuarantineRepo,
     RoleRepo,
+    SegmentRepo,
     SuppressionRepo,
+    TemplateRepo,
     ThrottleRepo,
     TokenRepo,
     TransactionRepo,
     UserRepo,
 )
 from hub.store.mongo_base import Doc, Sort, driver_errors
+from hub.store.mongo_campaigns import (
+    MongoCampaignRepo,
+    MongoDeliveryRepo,
+    MongoSegmentRepo,
+    MongoTemplateRepo,
+)
 from hub.store.mongo_events import NEWEST_FIRST, MongoEventRepo
 from hub.store.mongo_repos import (
     MongoChannelStateRepo,
@@ -105,6 +115,14 @@ INDEXES: tuple[Index, ...] = (
     Index("transactions", "transactions_person", _asc("person_id")),
     Index("quarantine", "quarantine_status", _asc("status", "_id")),
     Index("forms", "forms_slug", _asc("slug"), unique=True),
+    Index("campaigns", "campaigns_status", _asc("status", "_id")),
+    Index("deliveries", "deliveries_campaign_person", _asc("campaign_id", "person_id"),
+          unique=True),
+    Index("deliveries", "deliveries_campaign_household", _asc("campaign_id", "household_key"),
+          unique=True, partial={"household_key": {"$type": "string"}}),
+    Index("deliveries", "deliveries_campaign_status", _asc("campaign_id", "status", "_id")),
+    Index("events", "events_campaign", _asc("campaign_id", "direction", "channel", "person_id"),
+          partial={"campaign_id": {"$type": "string"}}),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -132,6 +150,10 @@ class MongoStore:
         self.quarantine: QuarantineRepo = MongoQuarantineRepo(database["quarantine"])
         self.forms: FormRepo = MongoFormRepo(database["forms"])
         self.throttle: ThrottleRepo = MongoThrottleRepo(database["throttle"])
+        self.segments: SegmentRepo = MongoSegmentRepo(database["segments"])
+        self.templates: TemplateRepo = MongoTemplateRepo(database["templates"])
+        self.campaigns: CampaignRepo = MongoCampaignRepo(database["campaigns"])
+        self.deliveries: DeliveryRepo = MongoDeliveryRepo(database["deliveries"])
 
     async def ping(self) -> None:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
 
@@ -17,6 +18,7 @@ from hub.domain.events import (
     TimelineQuery,
 )
 from hub.errors import DuplicateKey, InvalidInput, NotFound
+from hub.ports import ANSWERING_CHANNELS, AWAITING_CHANNELS, AwaitingReply
 from hub.store.mongo_base import PersonLinked, Query, RecordRepo, Sort
 
 NEWEST_FIRST: Sort = [("occurred_at", DESCENDING), ("_id", DESCENDING)]
@@ -46,6 +48,25 @@ def _older_than(cursor: TimelineCursor) -> Query:
             {"occurred_at": cursor.occurred_at, "_id": {"$lt": cursor.id}},
         ]
     }
+
+
+_INBOUND_WAITING: Query = {"$and": [{"$eq": ["$direction", "inbound"]},
+                                    {"$in": ["$channel", list(AWAITING_CHANNELS)]}]}
+_ANSWERING: Query = {"$or": [{"$eq": ["$direction", "outbound"]},
+                             {"$in": ["$channel", list(ANSWERING_CHANNELS)]}]}
+AWAITING_PIPELINE: list[Query] = [
+    {"$match": {"person_id": {"$ne": None}}},
+    {"$group": {
+        "_id": "$person_id",
+        "last_in": {"$max": {"$cond": [_INBOUND_WAITING, "$occurred_at", None]}},
+        "last_answer": {"$max": {"$cond": [_ANSWERING, "$occurred_at", None]}},
+    }},
+    {"$match": {"last_in": {"$ne": None}}},
+    {"$project": {"last_in": 1, "last_answer": 1,
+                  "waiting": {"$gt": ["$last_in", "$last_answer"]}}},
+    {"$match": {"waiting": True}},
+]
+"""Per person, the newest waiting inbound and the newest answer; those still waiting."""
 
 
 class MongoEventRepo(RecordRepo[Event], PersonLinked):
@@ -124,3 +145,33 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
 
     async def count_for_person(self, person_id: str) -> int:
         return await self._count({"person_id": person_id})
+
+    async def count_campaign_persons(
+        self, campaign_id: str, *, direction: str, channel: EventChannel | None = None
+    ) -> int:
+        query: dict[str, Any] = {"campaign_id": campaign_id, "direction": direction,
+                                 "person_id": {"$ne": None}}
+        if channel is not None:
+            query["channel"] = channel
+        with self._errors():
+            return len(await self._c.distinct("person_id", query))
+
+    async def awaiting_reply(self, *, limit: int) -> list[AwaitingReply]:
+        if limit < 1:
+            return []
+        with self._errors():
+            cursor = await self._c.aggregate(AWAITING_PIPELINE)
+            groups = await cursor.to_list()
+        found: list[AwaitingReply] = []
+        for group in groups:
+            after = group.get("last_answer")
+            match: Query = {"person_id": group["_id"], "direction": "inbound",
+                            "channel": {"$in": list(AWAITING_CHANNELS)}}
+            if after is not None:
+                match["occurred_at"] = {"$gt": after}
+            first = await self._find_docs(match, sort=[("occurred_at", 1), ("_id", 1)], limit=1)
+            since = first[0]["occurred_at"] if first else group["last_in"]
+            found.append(AwaitingReply(person_id=group["_id"], since=to_utc_ms(since),
+                                       last_inbound=to_utc_ms(group["last_in"])))
+        found.sort(key=lambda a: (a.since, a.person_id))
+        return found[:limit]

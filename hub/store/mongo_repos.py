@@ -3,6 +3,7 @@ quarantined input, form definitions and throttle slots."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
@@ -13,6 +14,7 @@ from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
+from hub.domain.segments import Predicate
 from hub.domain.staff import ApiToken, User
 from hub.domain.transactions import Transaction
 from hub.errors import DuplicateKey
@@ -27,6 +29,7 @@ from hub.store.mongo_base import (
     Repo,
     name_pattern,
 )
+from hub.store.mongo_segments import Compiled
 
 ACTIVE_PERSON: Query = {"merged_into": None, "erased_at": None}
 """`None` matches a missing field too, so documents written before a field existed count."""
@@ -54,6 +57,31 @@ class MongoPersonRepo(CrudRepo[Person]):
     async def count(self) -> int:
         return await self._count(ACTIVE_PERSON)
 
+    async def _aggregate(self, pipeline: list[Doc]) -> list[Doc]:
+        with self._errors():
+            cursor = await self._c.aggregate(pipeline)
+            return await cursor.to_list()
+
+    async def count_matching(self, predicate: Predicate) -> int:
+        compiled = Compiled(predicate)
+        pipeline = [{"$match": dict(ACTIVE_PERSON)}, *compiled.stages, {"$count": "n"}]
+        found = await self._aggregate(pipeline)
+        return int(found[0]["n"]) if found else 0
+
+    async def find_matching(
+        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None
+    ) -> list[Person]:
+        if limit < 1:
+            return []
+        first: Doc = dict(ACTIVE_PERSON)
+        if after_id is not None:
+            first["_id"] = {"$gt": after_id}
+        compiled = Compiled(predicate)
+        pipeline = [{"$match": first}, {"$sort": {"_id": 1}}, *compiled.stages,
+                    {"$limit": limit},
+                    {"$project": {name: 0 for name in compiled.helper_fields()}}]
+        return [self._from_doc(doc) for doc in await self._aggregate(pipeline)]
+
 
 class _NamedRepo(CrudRepo[R]):
     """Households and organisations: paged, optionally filtered by name."""
@@ -63,6 +91,14 @@ class _NamedRepo(CrudRepo[R]):
     ) -> list[R]:
         query = {} if name_contains is None else name_pattern(name_contains)
         return await self._page(query, limit=limit, after_id=after_id)
+
+    async def with_postcode(self, postcode: str, *, limit: int = 50) -> list[R]:
+        wanted = "".join(postcode.split())
+        if not wanted:
+            return []
+        spaced = r"\s*".join(re.escape(c) for c in wanted)
+        query = {"address.postcode": {"$regex": rf"^\s*{spaced}\s*$", "$options": "i"}}
+        return await self._page(query, limit=limit, after_id=None)
 
 
 class MongoHouseholdRepo(_NamedRepo[Household]):

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
+    CampaignRepo,
     ChannelStateRepo,
+    DeliveryRepo,
     EventRepo,
     FormRepo,
     HouseholdRepo,
@@ -23,11 +25,19 @@ from hub.ports import (
     PersonRepo,
     QuarantineRepo,
     RoleRepo,
+    SegmentRepo,
     SuppressionRepo,
+    TemplateRepo,
     ThrottleRepo,
     TokenRepo,
     TransactionRepo,
     UserRepo,
+)
+from hub.store.sqlite_campaigns import (
+    SqliteCampaigns,
+    SqliteDeliveries,
+    SqliteSegments,
+    SqliteTemplates,
 )
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import SqliteEvents, timeline_sql
@@ -76,6 +86,10 @@ class SqliteStore:
         self.quarantine: QuarantineRepo = SqliteQuarantine(db)
         self.forms: FormRepo = SqliteForms(db)
         self.throttle: ThrottleRepo = SqliteThrottle(db)
+        self.segments: SegmentRepo = SqliteSegments(db)
+        self.templates: TemplateRepo = SqliteTemplates(db)
+        self.campaigns: CampaignRepo = SqliteCampaigns(db)
+        self.deliveries: DeliveryRepo = SqliteDeliveries(db)
 
     @property
     def location(self) -> str:

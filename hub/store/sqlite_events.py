@@ -22,6 +22,7 @@ from hub.domain.events import (
     TimelineQuery,
 )
 from hub.errors import InvalidInput, NotFound
+from hub.ports import ANSWERING_CHANNELS, AWAITING_CHANNELS, AwaitingReply
 from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_db import Database
 
@@ -81,6 +82,34 @@ def timeline_sql(
     where = " AND ".join(conditions)
     sql = f"SELECT doc FROM events WHERE {where} ORDER BY occurred_at DESC, id DESC LIMIT ?"
     return sql, [*params, max(0, limit)]
+
+
+def _awaiting_sql() -> str:
+    waiting = ", ".join(f"'{c}'" for c in AWAITING_CHANNELS)
+    answering = ", ".join(f"'{c}'" for c in ANSWERING_CHANNELS)
+    inbound = f"direction = 'inbound' AND channel IN ({waiting})"
+    return f"""
+    WITH last AS (
+        SELECT person_id,
+            MAX(CASE WHEN {inbound} THEN occurred_at END) AS last_in,
+            MAX(CASE WHEN direction = 'outbound' OR channel IN ({answering})
+                THEN occurred_at END) AS last_answer
+        FROM events WHERE person_id IS NOT NULL GROUP BY person_id
+    ), waiting AS (
+        SELECT person_id, last_in, last_answer FROM last
+        WHERE last_in IS NOT NULL AND last_in > COALESCE(last_answer, '')
+    )
+    SELECT w.person_id, (
+        SELECT MIN(e.occurred_at) FROM events e
+        WHERE e.person_id = w.person_id AND e.{inbound.replace("channel", "e.channel")}
+            AND e.occurred_at > COALESCE(w.last_answer, '')
+    ) AS since, w.last_in
+    FROM waiting w ORDER BY since, w.person_id LIMIT ?"""
+
+
+AWAITING_SQL = _awaiting_sql()
+"""One pass over the covering index (person_id, channel, direction, occurred_at), then one
+index range per waiting person for the start of their wait. No schema change needed."""
 
 
 class SqliteEvents(DocTable[Event]):
@@ -173,3 +202,20 @@ class SqliteEvents(DocTable[Event]):
 
     async def count_for_person(self, person_id: str) -> int:
         return await self._count(["person_id = ?"], [person_id])
+
+    async def count_campaign_persons(
+        self, campaign_id: str, *, direction: str, channel: EventChannel | None = None
+    ) -> int:
+        sql = ("SELECT count(DISTINCT person_id) FROM events "
+               "WHERE campaign_id = ? AND direction = ?")
+        params: list[Any] = [campaign_id, direction]
+        if channel is not None:
+            sql += " AND channel = ?"
+            params.append(channel)
+        return int(await self._db.value(sql, params))
+
+    async def awaiting_reply(self, *, limit: int) -> list[AwaitingReply]:
+        rows = await self._db.rows(AWAITING_SQL, (max(0, limit),))
+        return [AwaitingReply(person_id=pid, since=datetime.fromisoformat(since),
+                              last_inbound=datetime.fromisoformat(last))
+                for pid, since, last in rows]

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 
 from hub.domain.identities import AddressKind, Identity
 from hub.domain.parties import Household, Organisation, Person, Role
+from hub.domain.segments import Predicate
 from hub.store.sqlite_base import (
     LIKE_ESCAPE,
     DocTable,
@@ -16,6 +17,7 @@ from hub.store.sqlite_base import (
     reassign_person_sql,
 )
 from hub.store.sqlite_db import Database
+from hub.store.sqlite_segments import compile_predicate
 
 N = TypeVar("N", Person, Household, Organisation)
 
@@ -40,6 +42,19 @@ class NamedTable(DocTable[N]):
             conditions.append(f"name_lower LIKE ? ESCAPE '{LIKE_ESCAPE}'")
             params.append(contains_pattern(name_contains))
         return await self._select(conditions, params, limit=limit, after_id=after_id)
+
+
+class AddressedTable(NamedTable[N]):
+    """Households and organisations: also found by postcode (a scan of the JSON documents;
+    these tables are small next to persons and events, and no schema change is needed)."""
+
+    async def with_postcode(self, postcode: str, *, limit: int = 50) -> list[N]:
+        wanted = "".join(postcode.split()).upper()
+        if not wanted:
+            return []
+        return await self._select(
+            ["replace(upper(json_extract(doc, '$.address.postcode')), ' ', '') = ?"], [wanted],
+            limit=limit)
 
 
 class SqlitePersons(NamedTable[Person]):
@@ -69,8 +84,25 @@ class SqlitePersons(NamedTable[Person]):
     async def count(self) -> int:
         return await self._count([ACTIVE])
 
+    async def count_matching(self, predicate: Predicate) -> int:
+        condition, params = compile_predicate(predicate)
+        sql = f"SELECT count(*) FROM persons p WHERE p.active = 1 AND {condition}"
+        return int(await self._db.value(sql, params))
 
-class SqliteHouseholds(NamedTable[Household]):
+    async def find_matching(
+        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None
+    ) -> list[Person]:
+        condition, params = compile_predicate(predicate)
+        sql = f"SELECT p.doc FROM persons p WHERE p.active = 1 AND {condition}"
+        if after_id is not None:
+            sql += " AND p.id > ?"
+            params.append(after_id)
+        sql += " ORDER BY p.id LIMIT ?"
+        params.append(max(0, limit))
+        return [self._load(doc) for (doc,) in await self._db.rows(sql, params)]
+
+
+class SqliteHouseholds(AddressedTable[Household]):
     table = "households"
     model = Household
     columns = ("name_lower",)
@@ -79,7 +111,7 @@ class SqliteHouseholds(NamedTable[Household]):
         return (record.name.lower(),)
 
 
-class SqliteOrganisations(NamedTable[Organisation]):
+class SqliteOrganisations(AddressedTable[Organisation]):
     table = "organisations"
     model = Organisation
     columns = ("name_lower",)

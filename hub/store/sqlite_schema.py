@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from hub.errors import ConfigError
+from hub.store.sqlite_campaigns import V3_CAMPAIGNS
 from hub.store.sqlite_db import Database, Session
 
 Migration = Sequence[str] | Callable[[Session], Awaitable[None]]
@@ -121,7 +122,7 @@ V2_QUARANTINE_FORMS_THROTTLE: tuple[str, ...] = (
     )""",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE)
+MIGRATIONS: tuple[Migration, ...] = (V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 

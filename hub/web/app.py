@@ -16,9 +16,14 @@ from hub.services.messaging import RetryPolicy
 from hub.store import create_store
 from hub.web.api import ROUTES
 from hub.web.api.openapi import openapi_document
+from hub.web.campaign_engine import add_unsubscribe_routes, campaign_engine
 from hub.web.errors import error_middleware
 from hub.web.keys import OPENAPI, SERVICES, SETTINGS, STORE
 from hub.web.middleware import request_log, security_headers
+from hub.web.public import add_public_form_routes
+from hub.web.ui import add_staff_ui
+from hub.web.webhooks import add_twilio_webhooks
+from hub.web.workers import email_poller
 
 log = logging.getLogger("hub.app")
 
@@ -59,6 +64,12 @@ def create_app(
             await opened.close()
 
     app.cleanup_ctx.append(store_ctx)
+    add_twilio_webhooks(app)
+    app.cleanup_ctx.append(email_poller)
+    app.cleanup_ctx.append(campaign_engine)
+    add_unsubscribe_routes(app)
     app.router.add_get("/healthz", healthz)
     ROUTES.add_to(app)
+    add_public_form_routes(app)
+    add_staff_ui(app)
     return app

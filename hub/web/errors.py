@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 
 from aiohttp import web
@@ -23,6 +24,10 @@ from hub.web.api.routing import InvalidJson
 
 log = logging.getLogger("hub.web")
 
+HtmlErrorPage = Callable[[web.Request, int, str], "web.Response | None"]
+HTML_ERROR_PAGE = web.AppKey("html_error_page", HtmlErrorPage)
+"""Set by the staff UI: an HTML error page for browser requests to pages (None: JSON)."""
+
 STATUS_OF: list[tuple[type[HubError], int]] = [
     (InvalidJson, 400),
     (InvalidCursor, 400),
@@ -36,6 +41,11 @@ STATUS_OF: list[tuple[type[HubError], int]] = [
 ]
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+def _page(request: web.Request, status: int, message: str) -> web.Response | None:
+    render = request.app.get(HTML_ERROR_PAGE)
+    return render(request, status, message) if render is not None else None
 
 
 def error_response(status: int, code: str, message: str, details: object = None,
@@ -62,14 +72,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         status = next((s for kind, s in STATUS_OF if isinstance(exc, kind)), 500)
         if status >= 500:
             log.error("request failed: %s %s: %s", request.method, request.path, exc.code)
-        return error_response(status, exc.code, exc.message, exc.details)
+        return _page(request, status, exc.message) or error_response(
+            status, exc.code, exc.message, exc.details)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         code = HTTP_CODES.get(exc.status, HTTPStatus(exc.status).phrase.lower().replace(" ", "_"))
         headers = {k: v for k, v in exc.headers.items() if k in ("WWW-Authenticate", "Allow")}
         message = exc.text if exc.status == 413 and exc.text else exc.reason
+        page = _page(request, exc.status, message)
+        if page is not None:
+            page.headers.update(headers)
+            return page
         return error_response(exc.status, code, message, headers=headers)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal", "internal error; it has been logged")
+        return _page(request, 500, "Something went wrong; it has been logged.") or \
+            error_response(500, "internal", "internal error; it has been logged")

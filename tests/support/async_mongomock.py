@@ -130,10 +130,18 @@ class AsyncMongoMockCollection:
         *,
         upsert: bool = False,
         return_document: bool = ReturnDocument.BEFORE,
+        sort: Sequence[tuple[str, int]] | None = None,
     ) -> Doc | None:
         return self._sync.find_one_and_update(
-            filter, update, upsert=upsert, return_document=return_document
+            filter, update, upsert=upsert, return_document=return_document,
+            sort=None if sort is None else list(sort),
         )
+
+    async def distinct(self, key: str, filter: Mapping[str, Any] | None = None) -> list[Any]:
+        return list(self._sync.distinct(key, filter))
+
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> AsyncMongoMockCursor:
+        return AsyncMongoMockCursor(self._sync.aggregate(list(pipeline)))
 
     async def delete_one(self, filter: Mapping[str, Any]) -> DeleteResult:
         return self._sync.delete_one(filter)

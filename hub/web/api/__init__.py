@@ -1,13 +1,32 @@
 """The JSON REST API under /api/v1: one module per resource, one route table for all."""
 
-from hub.web.api import directory, messages, meta, persons, timelines, transactions
+from hub.web.api import (
+    calls,
+    campaigns,
+    directory,
+    forms,
+    inbound,
+    messages,
+    meta,
+    persons,
+    segments,
+    templates_api,
+    timelines,
+    transactions,
+)
 from hub.web.api.routing import ApiRoutes
 
 ROUTES = ApiRoutes.combine(
     persons.routes,
     messages.routes,
+    calls.routes,
     directory.routes,
+    forms.routes,
+    inbound.routes,
     timelines.routes,
     transactions.routes,
+    segments.routes,
+    templates_api.routes,
+    campaigns.routes,
     meta.routes,
 )

@@ -1,0 +1,300 @@
+"""The dispatch worker: lease deliveries, render, send through the channel adapter, record.
+
+Crash safety (DESIGN §5, §10), step by step for one delivery:
+1. lease it (atomic; an expired `leased` lease means nothing was sent and is taken again);
+2. choose the channel and render; a template error fails this delivery only;
+3. mark the delivery `sending` with the id its outbound event will have (conditional on
+   still holding the lease: a worker that lost its lease stops here);
+4. record the outbound event (campaign_id set), then hand the message to the adapter;
+5. store the provider's id on the event, its status, then mark the delivery `sent`.
+A `sending` delivery whose lease expired (its worker died) is reconciled, never resent:
+no event yet → nothing was sent → back to `queued`; the event holds a provider id → `sent`;
+otherwise the crash fell between the hand-over and the record → `unknown`, counted and
+shown to staff (a later reply or bounce on that event proves it arrived).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from campaigns.engine.audience import snapshot
+from campaigns.engine.choose import Choice, choose_channel
+from campaigns.engine.personalise import variables_for
+from campaigns.engine.throttle import RateLimiter
+from campaigns.templates import Rendered, TemplateProblem, compiled
+from campaigns.unsubscribe import UnsubscribeTokens
+from hub.domain.campaigns import Campaign, Delivery
+from hub.domain.common import new_id, utcnow
+from hub.domain.events import Event, StatusChange
+from hub.errors import DuplicateKey, HubError, SendFailed, Transient
+from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
+from hub.services.reply_tokens import ReplyTokens
+
+log = logging.getLogger("hub.campaigns.dispatch")
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchConfig:
+    public_url: str
+    senders: Mapping[str, str] = field(default_factory=dict)
+    unsubscribe_mailbox: str | None = None
+    status_callback_url: str | None = None
+    batch: int = 50
+    concurrency: int = 8
+    lease_s: float = 60.0
+    poll_s: float = 0.5
+    retry_delays_s: tuple[float, ...] = (0.5, 2.0)
+
+
+class Worker:
+    def __init__(self, store: Store, adapters: Mapping[str, ChannelAdapter],
+                 reply_tokens: ReplyTokens, unsubscribe: UnsubscribeTokens,
+                 config: DispatchConfig, *, owner: str | None = None) -> None:
+        self._store = store
+        self._adapters = adapters
+        self._replies = reply_tokens
+        self._unsubscribe = unsubscribe
+        self._config = config
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
+        self._limits: dict[tuple[str, str], RateLimiter] = {}
+        self._status: dict[str, str] = {}
+
+    # --- the loop -----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                busy = await self.tick()
+            except HubError as exc:  # store unavailable and the like: wait, then go on
+                log.warning("dispatch tick failed", extra={"error": exc.code})
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self._config.poll_s)
+
+    async def tick(self) -> bool:
+        """One pass over active campaigns; True when it did work."""
+        busy = False
+        now = utcnow()
+        for campaign in await self._store.campaigns.with_status(["scheduled", "running"]):
+            if campaign.status == "scheduled":
+                if campaign.send_at is None or campaign.send_at <= now:
+                    await self._store.campaigns.set_status(campaign.id, "running",
+                                                           expected=["scheduled"])
+                    busy = True
+                continue
+            busy = await self.work_on(campaign) or busy
+        return busy
+
+    async def work_on(self, campaign: Campaign) -> bool:
+        if not campaign.snapshot_complete:
+            await self._snapshot(campaign)
+            return True
+        await self._reconcile(campaign)
+        now = utcnow()
+        leased = await self._store.deliveries.lease(
+            campaign.id, owner=self.owner, now=now,
+            until=now + timedelta(seconds=self._config.lease_s), limit=self._config.batch)
+        if not leased:
+            await self._maybe_complete(campaign)
+            return False
+        self._status[campaign.id] = "running"
+        watcher = asyncio.create_task(self._watch(campaign.id))
+        slots = asyncio.Semaphore(self._config.concurrency)
+
+        async def one(delivery: Delivery) -> None:
+            async with slots:
+                if self._status.get(campaign.id) != "running":
+                    await self._release(delivery)
+                    return
+                await self.process(campaign, delivery)
+
+        try:
+            await asyncio.gather(*(one(d) for d in leased))
+        finally:
+            watcher.cancel()
+        return True
+
+    async def _watch(self, campaign_id: str) -> None:
+        """Refresh the campaign's status while a batch runs: pause/cancel act within 0.5 s."""
+        while True:
+            await asyncio.sleep(0.25)
+            current = await self._store.campaigns.get(campaign_id)
+            self._status[campaign_id] = current.status if current else "cancelled"
+
+    async def _snapshot(self, campaign: Campaign) -> None:
+        now = utcnow()
+        key = f"campaign-snapshot:{campaign.id}"
+        if not await self._store.throttle.try_acquire(key, now + timedelta(minutes=10), now):
+            return  # another worker is snapshotting this campaign
+        await snapshot(self._store, campaign)
+        counts = await self._store.deliveries.counts(campaign.id)
+        await self._store.campaigns.set_status(
+            campaign.id, "running", expected=["running"],
+            fields={"snapshot_complete": True, "audience": counts.total})
+        await self._store.throttle.try_acquire(key, utcnow(), utcnow())
+        log.info("campaign audience snapshot", extra={"campaign_id": campaign.id,
+                                                      "audience": counts.total})
+
+    async def _maybe_complete(self, campaign: Campaign) -> None:
+        counts = await self._store.deliveries.counts(campaign.id)
+        if counts.get("queued") + counts.get("leased") + counts.get("sending") == 0:
+            await self._store.campaigns.set_status(campaign.id, "completed",
+                                                   expected=["running"],
+                                                   fields={"finished_at": utcnow()})
+
+    async def _release(self, delivery: Delivery) -> None:
+        await self._store.deliveries.update(delivery.model_copy(update={
+            "status": "queued", "lease_owner": None, "lease_until": None}), owner=self.owner)
+
+    # --- reconciliation of crashed sends ------------------------------------------------
+
+    async def _reconcile(self, campaign: Campaign) -> None:
+        now = utcnow()
+        stale = await self._store.deliveries.stale_sending(
+            campaign.id, owner=self.owner, now=now,
+            until=now + timedelta(seconds=self._config.lease_s), limit=100)
+        for delivery in stale:
+            event = await self._store.events.get(delivery.event_id) if delivery.event_id else None
+            if event is None:
+                update = {"status": "queued", "lease_owner": None, "lease_until": None,
+                          "event_id": None, "reason": None}
+            elif event.external_id:
+                update = {"status": "sent", "provider_id": event.external_id}
+            else:
+                update = {"status": "unknown", "reason": "the worker stopped while handing the "
+                          "message over; it may have been sent, so it is not sent again"}
+                await self._store.events.add_status(event.id, StatusChange(
+                    status="unknown", detail="send outcome unknown after a worker crash"))
+            await self._store.deliveries.update(delivery.model_copy(update=update),
+                                                owner=self.owner)
+
+    # --- one delivery -------------------------------------------------------------------
+
+    async def process(self, campaign: Campaign, delivery: Delivery) -> None:
+        person = await self._store.persons.get(delivery.person_id)
+        tried: tuple[str, ...] = ()
+        reasons: list[str] = []
+        while True:
+            choice = (choose_channel(campaign, person, exclude=tried) if person
+                      else Choice(None, None, "person deleted"))
+            if choice.channel is None or choice.address is None or person is None:
+                status = "failed" if reasons else "skipped"
+                why = "; ".join([*reasons, choice.reason or ""]).strip("; ")
+                await self._finish(delivery, status=status, reason=why)
+                return
+            tried += (choice.channel,)
+            template = await self._store.templates.get(campaign.templates[choice.channel])
+            token = self._unsubscribe.make(person.id, campaign.id)
+            unsubscribe_url = f"{self._config.public_url}/u/{token}"
+            try:
+                if template is None:
+                    raise TemplateProblem("template", "the template was deleted", None)
+                variables = await variables_for(self._store, campaign, person,
+                                                unsubscribe_url=unsubscribe_url)
+                rendered = compiled(template).render(variables)
+            except TemplateProblem as exc:
+                await self._finish(delivery, status="failed", reason=exc.message,
+                                   channel=choice.channel)
+                return
+            outcome = await self._send(campaign, delivery, choice.channel, choice.address,
+                                       rendered, token)
+            if outcome is None:
+                return  # sent (or the lease was lost)
+            reasons.append(f"{choice.channel}: {outcome}")
+
+    async def _send(self, campaign: Campaign, delivery: Delivery, channel: str, to: str,
+                    rendered: Rendered, token: str) -> str | None:
+        """Send on one channel; None when done, else the permanent failure's reason."""
+        event_id = new_id()
+        claimed = delivery.model_copy(update={
+            "status": "sending", "channel": channel, "event_id": event_id,
+            "attempts": delivery.attempts + 1,
+            "lease_until": utcnow() + timedelta(seconds=self._config.lease_s)})
+        if not await self._store.deliveries.update(claimed, owner=self.owner):
+            return None  # another worker holds it now
+        delivery.__dict__.update(claimed.__dict__)
+        adapter = self._adapters[channel]
+        subject = rendered.subject if adapter.capabilities.subject else None
+        html = rendered.html if adapter.capabilities.html else None
+        event = Event(
+            id=event_id, thread_id=event_id, person_id=delivery.person_id,
+            household_id=delivery.household_id, channel=channel,  # type: ignore[arg-type]
+            direction="outbound", subject=subject, text=rendered.text, to=to,
+            from_=self._config.senders.get(channel), status="queued",
+            status_history=[StatusChange(status="queued")], campaign_id=campaign.id,
+            data={"html": html, "delivery_id": delivery.id} if html
+            else {"delivery_id": delivery.id})
+        await self._store.events.append(event)
+        message = OutboundMessage(
+            event_id=event_id, channel=channel, to=to, text=rendered.text, subject=subject,
+            html=html, headers=self._headers(channel, token),
+            reply_token=self._replies.make(event_id) if channel == "email" else None,
+            status_callback=self._config.status_callback_url if channel == "sms" else None)
+        try:
+            receipt = await self._deliver(adapter, message, self._limiter(campaign, channel))
+        except SendFailed as exc:
+            await self._store.events.add_status(event_id, StatusChange(status="failed",
+                                                                       detail=exc.message))
+            return exc.message
+        await self._record(delivery, event_id, receipt)
+        return None
+
+    def _headers(self, channel: str, token: str) -> dict[str, str]:
+        if channel != "email":
+            return {}
+        targets = [f"<{self._config.public_url}/u/{token}>"]
+        if self._config.unsubscribe_mailbox:
+            targets.append(f"<mailto:{self._config.unsubscribe_mailbox}"
+                           f"?subject=unsubscribe%20{token}>")
+        return {"List-Unsubscribe": ", ".join(targets),
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+    async def _deliver(self, adapter: ChannelAdapter, message: OutboundMessage,
+                       limiter: RateLimiter | None) -> SendReceipt:
+        delays = self._config.retry_delays_s
+        for attempt in range(len(delays) + 1):
+            if limiter is not None:
+                await limiter.acquire()
+            try:
+                return await adapter.send(message)
+            except Transient as exc:
+                if attempt == len(delays):
+                    raise SendFailed(f"gave up after {attempt + 1} attempts: {exc.message}"
+                                     ) from exc
+                await asyncio.sleep(delays[attempt])
+        raise AssertionError("unreachable")
+
+    def _limiter(self, campaign: Campaign, channel: str) -> RateLimiter | None:
+        """The campaign's rate on `channel` (rate_per_minute applies per channel, per worker)."""
+        if not campaign.rate_per_minute:
+            return None
+        key = (campaign.id, channel)
+        if key not in self._limits:
+            self._limits[key] = RateLimiter(campaign.rate_per_minute)
+        return self._limits[key]
+
+    async def _record(self, delivery: Delivery, event_id: str, receipt: SendReceipt) -> None:
+        if receipt.provider_id:
+            with contextlib.suppress(DuplicateKey):
+                await self._store.events.set_external_id(event_id, receipt.provider_id)
+        await self._store.events.add_status(event_id, StatusChange(status=receipt.status,
+                                                                   detail=receipt.detail))
+        await self._finish(delivery, status="sent", provider_id=receipt.provider_id)
+
+    async def _finish(self, delivery: Delivery, *, status: str, reason: str | None = None,
+                      channel: str | None = None, provider_id: str | None = None) -> None:
+        update: dict[str, object] = {"status": status, "reason": reason, "lease_until": None}
+        if channel is not None:
+            update["channel"] = channel
+        if provider_id is not None:
+            update["provider_id"] = provider_id
+        await self._store.deliveries.update(delivery.model_copy(update=update), owner=self.owner)

@@ -1,0 +1,42 @@
+"""Stored message templates: save (compiled first, so errors come back at once) and preview
+for any person, with StrictUndefined and line numbers on errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from campaigns.engine.personalise import variables_for
+from campaigns.templates import check, compiled
+from campaigns.unsubscribe import UnsubscribeTokens
+from hub.domain.campaigns import MessageTemplate
+from hub.errors import NotFound
+from hub.ports import Store
+
+
+class TemplateService:
+    def __init__(self, store: Store, tokens: UnsubscribeTokens, public_url: str) -> None:
+        self._store = store
+        self._tokens = tokens
+        self._public_url = public_url
+
+    async def create(self, template: MessageTemplate) -> MessageTemplate:
+        check(template)
+        await self._store.templates.insert(template)
+        return template
+
+    async def get(self, template_id: str) -> MessageTemplate:
+        template = await self._store.templates.get(template_id)
+        if template is None:
+            raise NotFound(f"no template {template_id}", details={"id": template_id})
+        return template
+
+    async def preview(self, template_id: str, person_id: str) -> dict[str, Any]:
+        template = await self.get(template_id)
+        person = await self._store.persons.get(person_id)
+        if person is None or not person.is_active:
+            raise NotFound(f"no person {person_id}", details={"id": person_id})
+        url = f"{self._public_url}/u/{self._tokens.make(person.id, None)}"
+        variables = await variables_for(self._store, None, person, unsubscribe_url=url,
+                                        survey_url=f"{self._public_url}/s/preview")
+        variables["campaign"] = {"id": "preview", "name": "Preview"}
+        return compiled(template).render(variables).to_json()

@@ -1,0 +1,224 @@
+"""Personalised message templates: Jinja2 in a sandbox, per channel (DESIGN §5).
+
+Two sandboxed environments share the filters: one for plain text (subject, email text, SMS)
+and one that autoescapes, for the HTML part, so a person's name like `<script>` arrives as
+text. Undefined names are errors (StrictUndefined), at preview and at send: a template that
+fails for one person fails that person's delivery with the reason, never the campaign.
+Defaults for the message texts live under `templates/messages/<name>/{subject,body}.txt`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from hub.domain.campaigns import MessageTemplate
+from hub.errors import InvalidInput
+
+MESSAGES_DIR = Path(__file__).resolve().parents[1] / "templates" / "messages"
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"],
+}
+
+
+class TemplateProblem(InvalidInput):
+    """A template that cannot be compiled or rendered: which part, which line, what."""
+
+    code = "template_error"
+
+    def __init__(self, part: str, message: str, line: int | None) -> None:
+        where = f"{part}, line {line}" if line else part
+        super().__init__(f"{where}: {message}", details={"part": part, "line": line,
+                                                         "message": message})
+        self.part = part
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class SmsInfo:
+    encoding: str  # "GSM-7" or "UCS-2"
+    characters: int
+    segments: int
+
+
+def sms_info(text: str) -> SmsInfo:
+    """How an SMS travels: GSM-7 (160 per message, 153 per part) when every character is in
+    the GSM alphabet (extension characters count double), else UCS-2 (70, 67 per part,
+    counted in UTF-16 code units)."""
+    if all(c in GSM7 or c in GSM7_EXTENDED for c in text):
+        units = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
+        single, part, encoding = 160, 153, "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, part, encoding = 70, 67, "UCS-2"
+    segments = 1 if units <= single else math.ceil(units / part)
+    return SmsInfo(encoding=encoding, characters=units, segments=segments if text else 0)
+
+
+def _language(context: Any) -> str:
+    person = context.get("person") if hasattr(context, "get") else None
+    language = (person or {}).get("language") if isinstance(person, dict) else None
+    return "nl" if (language or "").lower().startswith("nl") else "en"
+
+
+def format_date(value: Any, language: str = "en") -> str:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(value, date):
+        return str(value)
+    month = MONTHS.get(language, MONTHS["en"])[value.month - 1]
+    return f"{value.day} {month} {value.year}"
+
+
+def format_money(amount: Any, currency: str = "EUR", language: str = "en") -> str:
+    try:
+        number = float(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency.upper(), currency.upper() + " ")
+    text = f"{number:,.2f}"
+    if language == "nl":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+        return f"{symbol} {text}"
+    return f"{symbol}{text}"
+
+
+def _environment(autoescape: bool) -> SandboxedEnvironment:
+    from jinja2 import pass_context
+
+    env = SandboxedEnvironment(autoescape=autoescape, undefined=StrictUndefined,
+                               keep_trailing_newline=True)
+
+    @pass_context
+    def date_filter(context: Any, value: Any) -> str:
+        return format_date(value, _language(context))
+
+    @pass_context
+    def money_filter(context: Any, value: Any, currency: str = "EUR") -> str:
+        return format_money(value, currency, _language(context))
+
+    env.filters["date"] = date_filter
+    env.filters["money"] = money_filter
+    return env
+
+
+TEXT_ENV = _environment(autoescape=False)
+HTML_ENV = _environment(autoescape=True)
+
+
+def _compile(env: SandboxedEnvironment, part: str, source: str) -> Template:
+    try:
+        return env.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(part, exc.message or "syntax error", exc.lineno) from exc
+
+
+def _line_of(exc: BaseException) -> int | None:
+    """The template line a render error happened on, from the traceback Jinja rewrites."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str | None
+    text: str
+    html: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"subject": self.subject, "text": self.text, "html": self.html}
+        if self.subject is None and self.html is None:
+            info = sms_info(self.text)
+            answer["sms"] = {"encoding": info.encoding, "characters": info.characters,
+                             "segments": info.segments}
+        return answer
+
+
+class CompiledTemplate:
+    """A stored template compiled once; `render` for each person."""
+
+    def __init__(self, template: MessageTemplate) -> None:
+        self.channel = template.channel
+        email = template.channel == "email"
+        self._subject = _compile(TEXT_ENV, "subject", template.subject or "") if email else None
+        self._text = _compile(TEXT_ENV, "body", template.body)
+        self._html = (_compile(HTML_ENV, "html", template.html)
+                      if email and template.html else None)
+
+    def render(self, variables: dict[str, Any]) -> Rendered:
+        subject = self._part("subject", self._subject, variables)
+        text = self._part("body", self._text, variables) or ""
+        html = self._part("html", self._html, variables)
+        if subject is not None:
+            subject = " ".join(subject.split())  # one header line, never CR/LF
+        return Rendered(subject=subject, text=text, html=html)
+
+    @staticmethod
+    def _part(part: str, template: Template | None, variables: dict[str, Any]) -> str | None:
+        if template is None:
+            return None
+        try:
+            return template.render(variables)
+        except SecurityError as exc:
+            raise TemplateProblem(part, f"not allowed in a template: {exc}",
+                                  _line_of(exc)) from exc
+        except UndefinedError as exc:
+            raise TemplateProblem(part, exc.message or "undefined variable",
+                                  _line_of(exc)) from exc
+        except TemplateError as exc:
+            raise TemplateProblem(part, str(exc), _line_of(exc)) from exc
+        except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+            raise TemplateProblem(part, f"{type(exc).__name__}: {exc}", _line_of(exc)) from exc
+
+
+@lru_cache(maxsize=256)
+def _cached(template_id: str, updated_at: datetime, source: str) -> CompiledTemplate:
+    return CompiledTemplate(MessageTemplate.model_validate_json(source))
+
+
+def compiled(template: MessageTemplate) -> CompiledTemplate:
+    """The compiled form, cached per template version."""
+    return _cached(template.id, template.updated_at, template.model_dump_json())
+
+
+def check(template: MessageTemplate) -> None:
+    """Raise TemplateProblem when a part does not compile (at save time)."""
+    CompiledTemplate(template)
+
+
+def default_template(name: str, channel: str) -> MessageTemplate:
+    """A default text from `templates/messages/<name>/` (subject.txt, body.txt, body.html)."""
+    folder = MESSAGES_DIR / name
+    if not folder.is_dir():
+        raise InvalidInput(f"no default message template {name!r}")
+
+    def read(file: str) -> str | None:
+        path = folder / file
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    return MessageTemplate(id=f"default:{name}:{channel}", name=name, channel=channel,  # type: ignore[arg-type]
+                           subject=read("subject.txt"), body=read(f"{channel}.txt") or
+                           read("body.txt") or "", html=read("body.html"))

@@ -1,0 +1,227 @@
+"""Raw RFC 822 bytes → `InboundMessage`: strict identity, best text, safe HTML, attachments.
+
+Identity comes from exactly one strictly parsed `From` address (`email.headerregistry`), never
+from `Reply-To`. Every header value we keep is one line: control characters (an encoded CR/LF
+in a subject included) are folded to spaces, so nothing read here can inject a header into mail
+we send. Mail that cannot be read raises `UnreadableMail` with the reason; callers quarantine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from typing import Any
+
+from channels.email.content import html_to_text, sanitise_html, trim_reply
+from channels.email.mime import one_line
+from hub.domain.identities import normalise_email
+from hub.domain.messages import InboundFlag, InboundMessage
+from hub.errors import InvalidInput
+
+MSGID = re.compile(r"<([^<>\s]{1,900})>")
+TOKEN_IN_ADDRESS = re.compile(r"\+([0-9a-fA-F]{24}\.[0-9a-fA-F]{16})@")
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
+AUTO_SUBJECT = re.compile(r"^\s*(out of (the )?office|automatic reply|auto(matisch)?[ -]?"
+                          r"(reply|antwoord|response)|afwezig|abwesenheit|autosvar|"
+                          r"absence|vacation)\b", re.I)
+MAX_TEXT = 200_000
+MAX_REFERENCES = 50
+MAX_ATTACHMENTS = 100
+
+
+class UnreadableMail(InvalidInput):
+    """The bytes are not a mail we can attribute to a sender; quarantine them."""
+
+    code = "unreadable_mail"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+    data: bytes | None  # None when over the configured limit (listed, not kept)
+
+
+@dataclass(slots=True)
+class ParsedEmail:
+    message: InboundMessage
+    attachments: list[Attachment] = field(default_factory=list)
+    mail: Message | None = None  # the parsed message (bounce detection reads it)
+
+
+def clean(value: str) -> str:
+    """Text from a possibly 8-bit, surrogate-escaped header or body: valid Unicode, no NULs."""
+    if any("\udc80" <= c <= "\udcff" for c in value):
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value.replace("\x00", "")
+
+
+def header_text(mail: Message, name: str) -> str:
+    try:
+        value = mail.get(name)
+        return one_line(clean(str(value))) if value is not None else ""
+    except Exception:  # a malformed header may fail to parse on access: treat as absent
+        return ""
+
+
+def message_id(mail: Message, raw: bytes) -> str:
+    """The Message-ID without brackets; `sha256:<hex of the raw bytes>` when there is none."""
+    found = MSGID.search(clean(str(mail.get("Message-ID", "") or "")))
+    if found:
+        return found.group(1)
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def sender(mail: Message) -> tuple[str, str]:
+    """(address, display name) from exactly one From header holding exactly one address."""
+    try:
+        headers = mail.get_all("From") or []
+    except Exception as exc:
+        raise UnreadableMail(f"the From header cannot be parsed: {exc}") from exc
+    if not headers:
+        raise UnreadableMail("the message has no From header")
+    if len(headers) > 1:
+        raise UnreadableMail("the message has several From headers")
+    try:
+        addresses = headers[0].addresses
+    except Exception as exc:
+        raise UnreadableMail(f"the From header cannot be parsed: {exc}") from exc
+    if len(addresses) != 1:
+        raise UnreadableMail(f"the From header holds {len(addresses)} addresses, not one")
+    address = addresses[0]
+    try:
+        spec = normalise_email(clean(address.addr_spec))
+    except InvalidInput as exc:
+        raise UnreadableMail(f"the From address is not usable: {exc.message}") from exc
+    return spec, one_line(clean(address.display_name), 200)
+
+
+def sent_at(mail: Message) -> datetime:
+    now = datetime.now(UTC)
+    try:
+        header = mail.get("Date")
+        when = header.datetime if header is not None else None
+    except Exception:
+        when = None
+    if when is None:
+        return now
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when if when <= now + timedelta(hours=1) else now
+
+
+def references(mail: Message) -> list[str]:
+    """Message ids from References then In-Reply-To, oldest first, without brackets."""
+    found: list[str] = []
+    for name in ("References", "In-Reply-To"):
+        for value in mail.get_all(name) or []:
+            for ref in MSGID.findall(clean(str(value))):
+                if ref not in found:
+                    found.append(ref)
+    return found[-MAX_REFERENCES:]
+
+
+def reply_token(mail: Message) -> str | None:
+    for name in RECIPIENT_HEADERS:
+        for value in mail.get_all(name) or []:
+            match = TOKEN_IN_ADDRESS.search(clean(str(value)))
+            if match:
+                return match.group(1).lower()
+    return None
+
+
+def first_recipient(mail: Message) -> str | None:
+    try:
+        header = mail.get("To")
+        addresses = header.addresses if header is not None else ()
+    except Exception:
+        return None
+    return one_line(clean(addresses[0].addr_spec), 320) if addresses else None
+
+
+def auto_flags(mail: Message, subject: str) -> list[InboundFlag]:
+    auto = header_text(mail, "Auto-Submitted").lower()
+    if (auto and not auto.startswith("no")) or mail.get("X-Autoreply") or \
+            mail.get("X-Autorespond") or header_text(mail, "Precedence").lower() == "auto_reply" \
+            or AUTO_SUBJECT.match(subject):
+        return ["auto_reply"]
+    return []
+
+
+def part_text(part: Message) -> str:
+    """A text part's content; unknown or wrong charsets decode as UTF-8 with replacements."""
+    try:
+        return clean(part.get_content()) if isinstance(part, EmailMessage) else ""
+    except (LookupError, UnicodeError, AssertionError, ValueError):
+        payload = part.get_payload(decode=True)
+        return clean(payload.decode("utf-8", "replace")) if isinstance(payload, bytes) else ""
+
+
+def walk_parts(mail: Message, limit: int) -> tuple[str | None, str | None, list[Attachment]]:
+    text = html = None
+    attachments: list[Attachment] = []
+    for part in mail.walk():
+        if part.is_multipart():
+            continue
+        content_type = part.get_content_type()
+        disposition = (part.get_content_disposition() or "").lower()
+        filename = part.get_filename()
+        if disposition != "attachment" and not filename and content_type == "text/plain":
+            text = text if text is not None else part_text(part)
+        elif disposition != "attachment" and not filename and content_type == "text/html":
+            html = html if html is not None else part_text(part)
+        elif len(attachments) < MAX_ATTACHMENTS:
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            name = one_line(clean(str(filename or "")), 255).replace("/", "_").replace("\\", "_")
+            attachments.append(Attachment(
+                name=name or "attachment", content_type=one_line(content_type, 200),
+                size=len(data), data=data if len(data) <= limit else None))
+    return text, html, attachments
+
+
+def parse_email(raw: bytes, *, attachment_limit: int) -> ParsedEmail:
+    """Read one raw message. Raises UnreadableMail with the reason when it cannot be used."""
+    if not raw.strip():
+        raise UnreadableMail("the message is empty")
+    try:
+        mail = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # the parser is lenient; this is a last resort
+        raise UnreadableMail(f"the message cannot be parsed: {exc}") from exc
+    address, name = sender(mail)
+    subject = header_text(mail, "Subject")
+    try:
+        text, html, attachments = walk_parts(mail, attachment_limit)
+    except Exception as exc:
+        raise UnreadableMail(f"the message body cannot be read: {exc}") from exc
+    data: dict[str, Any] = {}
+    safe_html = None
+    if html:
+        safe_html, remote = sanitise_html(html)
+        if remote:
+            data["remote_images"] = remote
+        if text is None:
+            text = html_to_text(safe_html)
+    full = (text or "").strip()
+    if len(full) > MAX_TEXT:
+        full, data["text_truncated"] = full[:MAX_TEXT], True
+    shown = trim_reply(full)
+    if shown != full:
+        data["full_text"] = full
+    if not full and not attachments:
+        data["no_text"] = True
+    if mail.defects:
+        data["mime_defects"] = sorted({type(d).__name__ for d in mail.defects})[:20]
+    message = InboundMessage(
+        channel="email", external_id=message_id(mail, raw), from_address=address,
+        from_name=name, to=first_recipient(mail), subject=subject or None, text=shown,
+        html=safe_html, occurred_at=sent_at(mail), references=references(mail),
+        reply_token=reply_token(mail), flags=auto_flags(mail, subject), data=data,
+    )
+    return ParsedEmail(message=message, attachments=attachments, mail=mail)

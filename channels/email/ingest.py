@@ -1,0 +1,122 @@
+"""The one path raw mail takes, from IMAP, the MTA route and `hub ingest-eml`: parse, then
+record as an event (or mark a bounced original), or quarantine with the reason. Nothing is
+dropped: only a store outage escapes, so the caller can retry (MTA: exit 75; IMAP: next poll).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from channels.email.bounces import detect_bounce
+from channels.email.inbound import ParsedEmail, UnreadableMail, parse_email
+from hub.domain.events import Event
+from hub.domain.quarantine import QuarantineEntry
+from hub.errors import HubError, NotFound, Transient
+from hub.services.inbox import InboxService
+
+log = logging.getLogger("hub.email.ingest")
+DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    event: Event | None = None
+    quarantine: QuarantineEntry | None = None
+    created: bool = False  # False: the same message was already stored
+
+    def to_json(self) -> dict[str, Any]:
+        if self.event is not None:
+            return {"kind": "event", "created": self.created, "event": self.event.to_json()}
+        assert self.quarantine is not None
+        return {"kind": "quarantine", "created": True,
+                "quarantine": quarantine_json(self.quarantine)}
+
+
+def quarantine_json(entry: QuarantineEntry) -> dict[str, Any]:
+    data = entry.to_json()
+    return {key: data[key] for key in ("id", "source", "reason", "received_at", "size",
+                                       "status", "attempts", "event_id")}
+
+
+class EmailIngest:
+    def __init__(self, inbox: InboxService, *,
+                 attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> None:
+        self._inbox = inbox
+        self._limit = attachment_limit
+
+    async def ingest(self, raw: bytes, *, source: str,
+                     quarantine_id: str | None = None) -> IngestResult:
+        """Store one raw message once. Raises only Transient (the store is unavailable)."""
+        try:
+            try:
+                parsed = await asyncio.to_thread(parse_email, raw, attachment_limit=self._limit)
+            except UnreadableMail as exc:
+                return await self._quarantine(raw, source, exc.message, quarantine_id)
+            return await self._record(parsed)
+        except Transient:
+            raise
+        except HubError as exc:
+            return await self._quarantine(raw, source, exc.message, quarantine_id)
+        except Exception as exc:  # a bug or a parser surprise: keep the mail, say why
+            log.exception("unexpected error ingesting a message from %s", source)
+            reason = f"unexpected error: {type(exc).__name__}: {exc}"
+            return await self._quarantine(raw, source, reason, quarantine_id)
+
+    async def _quarantine(self, raw: bytes, source: str, reason: str,
+                          entry_id: str | None) -> IngestResult:
+        entry = await self._inbox.quarantine(source=source, raw=raw, reason=reason,
+                                             entry_id=entry_id)
+        log.info("mail quarantined", extra={"quarantine_id": entry.id, "source": source})
+        return IngestResult(quarantine=entry)
+
+    async def _record(self, parsed: ParsedEmail) -> IngestResult:
+        message = parsed.message
+        if parsed.attachments:
+            listed = []
+            for attachment in parsed.attachments:
+                key = await self._inbox.keep_blob(attachment.data) \
+                    if attachment.data is not None else None
+                listed.append({"name": attachment.name, "content_type": attachment.content_type,
+                               "size": attachment.size, "blob_key": key,
+                               "kept": key is not None})
+            message = message.model_copy(update={"data": {**message.data,
+                                                          "attachments": listed}})
+        bounce = detect_bounce(parsed.mail) if parsed.mail is not None else None
+        if bounce is not None:
+            recorded = await self._inbox.record_bounce(
+                message.model_copy(update={"flags": [*message.flags, "bounce"]}),
+                permanent=bounce.permanent, reason=bounce.reason,
+                original_ids=bounce.original_ids, reply_token=bounce.reply_token)
+            if recorded is None:
+                raise UnreadableMail("a bounce for a message we did not send (or no longer "
+                                     f"have): {bounce.reason}")
+            event, created = recorded
+        else:
+            event, created = await self._inbox.record(message)
+        return IngestResult(event=event, created=created)
+
+    async def retry(self, entry_id: str) -> IngestResult:
+        """Process a quarantined message again (after a fix); the entry records the outcome."""
+        entry = await self._inbox.quarantined(entry_id)
+        if entry is None:
+            raise NotFound(f"no quarantine entry {entry_id}")
+        raw = await self._inbox.raw(entry)
+        try:
+            parsed = await asyncio.to_thread(parse_email, raw, attachment_limit=self._limit)
+            result = await self._record(parsed)
+        except Transient:
+            raise
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
+            updated = entry.model_copy(update={
+                "status": "failed_again", "reason": reason[:1000], "attempts": entry.attempts + 1})
+            await self._inbox.update_quarantined(updated)
+            return IngestResult(quarantine=updated)
+        assert result.event is not None
+        updated = entry.model_copy(update={"status": "resolved", "event_id": result.event.id,
+                                           "attempts": entry.attempts + 1})
+        await self._inbox.update_quarantined(updated)
+        return result

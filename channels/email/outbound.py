@@ -1,0 +1,117 @@
+"""The SMTP adapter: aiosmtplib with a small pool of reused connections.
+
+Errors are translated here and nowhere else: a 4xx reply, a timeout or a lost connection is
+`Transient` (the messaging service retries with backoff); a 5xx reply is `SendFailed` carrying
+the server's own words. No aiosmtplib exception escapes this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiosmtplib
+
+from channels.email.config import ServerConfig
+from channels.email.mime import build_message, message_id_of, sender_address
+from hub.errors import SendFailed, Transient
+from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
+
+log = logging.getLogger("hub.email.smtp")
+POOL_SIZE = 2
+TIMEOUT_S = 30.0
+
+
+def _reply(code: int, message: str) -> str:
+    return f"{code} {' '.join(message.split())}"[:500]
+
+
+def translate(exc: Exception) -> Exception:
+    """An aiosmtplib error as the hub error that says what to do next."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        first = exc.recipients[0]
+        return translate(first)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        text = _reply(exc.code, exc.message)
+        if 400 <= exc.code < 500:
+            return Transient(f"SMTP server said {text}")
+        return SendFailed(f"SMTP server said {text}", provider_code=str(exc.code))
+    if isinstance(exc, aiosmtplib.SMTPTimeoutError | TimeoutError):
+        return Transient("SMTP server timed out")
+    if isinstance(exc, aiosmtplib.SMTPServerDisconnected | aiosmtplib.SMTPConnectError
+                  | ConnectionError | OSError):
+        return Transient(f"SMTP connection failed: {exc}")
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return SendFailed(f"SMTP server does not support what we need: {exc}",
+                          provider_code="not_supported")
+    return Transient(f"SMTP error: {exc}")
+
+
+class SmtpAdapter:
+    """Sends email through one SMTP server, reusing up to `pool_size` connections."""
+
+    name = "email"
+    capabilities = ChannelCapabilities(subject=True, html=True, media=False)
+
+    def __init__(self, server: ServerConfig, email_from: str, *, pool_size: int = POOL_SIZE,
+                 timeout_s: float = TIMEOUT_S) -> None:
+        self._server = server
+        self._from = email_from
+        self._envelope_from = sender_address(email_from).addr_spec
+        self._timeout = timeout_s
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(pool_size)
+
+    def _client(self) -> aiosmtplib.SMTP:
+        server = self._server
+        return aiosmtplib.SMTP(
+            hostname=server.host, port=server.port, username=server.username,
+            password=server.password, use_tls=server.implicit_tls,
+            start_tls=True if server.starttls else (None if server.implicit_tls else False),
+            timeout=self._timeout,
+        )
+
+    async def _acquire(self) -> aiosmtplib.SMTP:
+        while self._idle:
+            client = self._idle.pop()
+            if client.is_connected:
+                return client
+        client = self._client()
+        await client.connect()
+        return client
+
+    async def send(self, message: OutboundMessage) -> SendReceipt:
+        mail = build_message(message, self._from)
+        async with self._slots:
+            client: aiosmtplib.SMTP | None = None
+            try:
+                client = await self._acquire()
+                errors, response = await client.send_message(
+                    mail, sender=self._envelope_from, recipients=[mail["To"].addresses[0]
+                                                                  .addr_spec])
+            except Exception as exc:  # every vendor error is translated, none escapes
+                if client is not None:
+                    await self._discard(client)
+                raise translate(exc) from exc
+            self._idle.append(client)
+        if errors:  # partly refused; with one recipient this means it was refused
+            code, text = next(iter(errors.values()))
+            raise translate(aiosmtplib.SMTPResponseException(code, text))
+        return SendReceipt(provider_id=message_id_of(mail), status="sent",
+                           detail=" ".join(response.split())[:300] or None)
+
+    @staticmethod
+    async def _discard(client: aiosmtplib.SMTP) -> None:
+        try:
+            client.close()
+        except Exception:  # a broken connection may fail to close; it is dropped either way
+            log.debug("closing a broken SMTP connection failed", exc_info=True)
+
+    async def close(self) -> None:
+        while self._idle:
+            client = self._idle.pop()
+            try:
+                if client.is_connected:
+                    await client.quit()
+            except Exception:
+                client.close()

@@ -1,0 +1,87 @@
+"""Outbound SMS through the twilio SDK's async client. Twilio's errors are translated here:
+rate limits (429), server errors (5xx) and network trouble are `Transient`; everything else
+(invalid number 21211, unsubscribed recipient 21610, ...) is `SendFailed` with Twilio's code."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from channels.sms.config import TwilioConfig
+from channels.sms.http import BaseUrlHttpClient
+from channels.sms.segments import count_segments
+from hub.errors import SendFailed, Transient
+from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
+
+log = logging.getLogger("hub.sms")
+REQUEST_TIMEOUT_S = 15.0
+MAX_BODY_CHARS = 1600  # Twilio's limit for one message, however many segments
+
+
+class TwilioSmsAdapter:
+    name = "sms"
+    capabilities = ChannelCapabilities(subject=False, html=False, media=False)
+
+    def __init__(self, config: TwilioConfig) -> None:
+        self._config = config
+        self._client: Client | None = None
+        self._http: BaseUrlHttpClient | None = None
+
+    def _sdk(self) -> Client:
+        """Built on first use, inside the running loop that owns its aiohttp session."""
+        if self._client is None:
+            self._http = BaseUrlHttpClient(self._config.api_base, timeout=REQUEST_TIMEOUT_S)
+            self._client = Client(self._config.account_sid, self._config.auth_token,
+                                  http_client=self._http)
+        return self._client
+
+    async def send(self, message: OutboundMessage) -> SendReceipt:
+        if len(message.text) > MAX_BODY_CHARS:
+            raise SendFailed(f"the text is {len(message.text)} characters; an SMS can carry "
+                             f"at most {MAX_BODY_CHARS}", provider_code="21617")
+        segments = count_segments(message.text)
+        sender = ({"messaging_service_sid": self._config.messaging_service_sid}
+                  if self._config.messaging_service_sid else {"from_": self._config.from_number})
+        try:
+            created = await self._sdk().messages.create_async(
+                to=message.to, body=message.text,
+                status_callback=message.status_callback or self._config.status_callback,
+                **sender,
+            )
+        except TwilioRestException as exc:
+            raise _translate(exc) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise Transient(f"Twilio could not be reached: {exc.__class__.__name__}") from exc
+        except TwilioException as exc:
+            raise Transient(f"Twilio client error: {exc}") from exc
+        data: dict[str, object] = {"segments": segments.segments, "encoding": segments.encoding}
+        if created.num_segments and str(created.num_segments).isdigit():
+            data["segments"] = int(created.num_segments)
+        return SendReceipt(provider_id=created.sid, status="queued",
+                           detail=f"Twilio: {created.status}", data=data)
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+            self._client = None
+
+
+def _translate(exc: TwilioRestException) -> SendFailed | Transient:
+    code = str(exc.code) if exc.code is not None else None
+    text = _message(exc)
+    if exc.status == 429 or exc.status >= 500:
+        return Transient(f"Twilio answered {exc.status}: {text}")
+    label = f"Twilio error {code}: {text}" if code else f"Twilio answered {exc.status}: {text}"
+    log.info("twilio refused a message", extra={"status": exc.status, "provider_code": code})
+    return SendFailed(label, provider_code=code)
+
+
+def _message(exc: TwilioRestException) -> str:
+    """Twilio's own message, without the SDK's 'Unable to create record' prefix."""
+    msg = str(exc.msg or "")
+    _, sep, rest = msg.partition(": ")
+    return (rest if sep else msg)[:500]

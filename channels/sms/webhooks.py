@@ -1,0 +1,94 @@
+"""Twilio's webhooks for SMS: signature checking, and the form fields of an inbound message
+or a status callback turned into typed values. Parsing only: services record the results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from twilio.request_validator import (
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+
+from channels.sms.keywords import classify
+from hub.domain.messages import InboundMessage
+from hub.errors import InvalidInput
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+MAX_MEDIA = 10  # Twilio's limit per MMS
+MESSAGE_STATUSES = frozenset({
+    "accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered",
+    "failed", "read", "canceled", "receiving", "received", "partially_delivered"})
+
+
+def signature_valid(
+    auth_token: str | None, url: str, params: Mapping[str, object], headers: Mapping[str, str]
+) -> bool:
+    """True when `X-Twilio-Signature` matches `url` (our public URL + path + query, never one
+    built from forwarding headers) and the POST parameters, with the SDK's own validator."""
+    signature = headers.get(SIGNATURE_HEADER)
+    if not auth_token or not signature:
+        return False
+    algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER))
+    return bool(RequestValidator(auth_token).validate(url, params, signature, algorithm))
+
+
+def twiml(message: str | None = None) -> str:
+    """A TwiML answer: empty, or one reply message."""
+    if message is None:
+        return '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            f"<Response><Message>{escape(message)}</Message></Response>")
+
+
+def _required(form: Mapping[str, str], *names: str) -> str:
+    for name in names:
+        value = form.get(name, "").strip()
+        if value:
+            return value
+    raise InvalidInput(f"the webhook has no {names[0]}", details={"field": names[0]})
+
+
+def parse_inbound_sms(form: Mapping[str, str]) -> InboundMessage:
+    """An inbound SMS/MMS webhook as the common inbound shape; media URLs kept in `data`."""
+    sid = _required(form, "MessageSid", "SmsMessageSid", "SmsSid")
+    sender = _required(form, "From")
+    body = form.get("Body", "")
+    media = []
+    count = form.get("NumMedia", "0")
+    for i in range(min(int(count) if count.isdigit() else 0, MAX_MEDIA)):
+        url = form.get(f"MediaUrl{i}")
+        if url:
+            media.append({"url": url, "content_type": form.get(f"MediaContentType{i}")})
+    data: dict[str, object] = {}
+    if media:
+        data["media"] = media
+    keyword = classify(body)
+    if keyword:
+        data["keyword"] = keyword
+    if form.get("NumSegments", "").isdigit():
+        data["segments"] = int(form["NumSegments"])
+    return InboundMessage(channel="sms", external_id=sid[:1000], from_address=sender[:100],
+                          to=form.get("To") or None, text=body, data=data)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStatus:
+    sid: str
+    status: str
+    error_code: str | None
+    error_message: str | None
+
+
+def parse_status_callback(form: Mapping[str, str]) -> MessageStatus:
+    sid = _required(form, "MessageSid", "SmsSid")
+    status = _required(form, "MessageStatus", "SmsStatus").lower()
+    if status not in MESSAGE_STATUSES:
+        raise InvalidInput(f"unknown message status {status[:40]!r}",
+                           details={"field": "MessageStatus"})
+    code = form.get("ErrorCode", "").strip() or None
+    return MessageStatus(sid=sid[:1000], status=status, error_code=code and code[:20],
+                         error_message=(form.get("ErrorMessage") or None))

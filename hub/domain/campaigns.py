@@ -1,0 +1,110 @@
+"""Saved segments, message templates, campaigns and their deliveries (DESIGN §5, §6)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from hub.domain.common import Record, UtcDateTime, utcnow
+
+TemplateChannel = Literal["email", "sms"]
+CampaignStatus = Literal["draft", "scheduled", "running", "paused", "completed", "cancelled"]
+CampaignKind = Literal["message", "survey"]
+DeliveryStatus = Literal["queued", "leased", "sending", "sent", "delivered", "failed",
+                         "skipped", "unknown"]
+"""queued: waiting; leased: a worker holds it and has sent nothing yet (an expired lease is
+simply taken again); sending: the outbound event is recorded and the send may have started
+(an expired one is reconciled, never resent); then one of the final states."""
+
+FINAL_DELIVERY: frozenset[str] = frozenset({"sent", "delivered", "failed", "skipped", "unknown"})
+OPEN_DELIVERY: tuple[str, ...] = ("queued", "leased", "sending")
+CHANNEL_CHOICES: tuple[str, ...] = ("preferred", "email", "sms")
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"scheduled", "running", "cancelled"}),
+    "scheduled": frozenset({"running", "paused", "cancelled"}),
+    "running": frozenset({"paused", "completed", "cancelled"}),
+    "paused": frozenset({"running", "cancelled"}),
+    "completed": frozenset(),
+    "cancelled": frozenset(),
+}
+
+
+class Segment(Record):
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    filter: dict[str, Any] = Field(default_factory=dict)
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+
+class MessageTemplate(Record):
+    """Jinja2 source per part; `subject` and `html` only for email."""
+
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    channel: TemplateChannel
+    subject: str | None = Field(default=None, max_length=2000)
+    body: str = Field(max_length=100_000)
+    html: str | None = Field(default=None, max_length=500_000)
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+
+class Campaign(Record):
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    kind: CampaignKind = "message"
+    segment_id: str | None = None
+    filter: dict[str, Any] | None = None
+    channels: list[str] = Field(default_factory=lambda: ["preferred", "email", "sms"])
+    templates: dict[str, str] = Field(default_factory=dict)
+    survey_id: str | None = None
+    send_at: UtcDateTime | None = None
+    rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
+    require_opt_in: bool = False
+    one_per_household: bool = False
+    status: CampaignStatus = "draft"
+    audience: int = 0
+    snapshot_complete: bool = False
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    launched_at: UtcDateTime | None = None
+    finished_at: UtcDateTime | None = None
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+
+class Delivery(Record):
+    """One campaign message to one person; unique on (campaign_id, person_id)."""
+
+    id: str
+    campaign_id: str
+    person_id: str
+    household_id: str | None = None
+    household_key: str | None = None  # set with one_per_household: unique per campaign
+    status: DeliveryStatus = "queued"
+    channel: str | None = None
+    attempts: int = 0
+    not_before: UtcDateTime | None = None
+    lease_owner: str | None = None
+    lease_until: UtcDateTime | None = None
+    event_id: str | None = None
+    provider_id: str | None = None
+    reason: str | None = None
+    opted_out_at: UtcDateTime | None = None
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+
+class DeliveryCounts(Record):
+    """Deliveries of one campaign by status (absent statuses are 0)."""
+
+    by_status: dict[str, int] = Field(default_factory=dict)
+    opted_out: int = 0
+
+    def get(self, status: str) -> int:
+        return self.by_status.get(status, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+

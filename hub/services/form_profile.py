@@ -1,0 +1,115 @@
+"""What a form submission may change on a person: empty profile fields and missing addresses
+only (staff-entered data is never overwritten; differences are kept as conflicts), and consent
+given with the form's exact text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from hub.domain.events import Event
+from hub.domain.forms import FormDefinition
+from hub.domain.parties import Person
+from hub.errors import AddressTaken
+from hub.services.consent import apply_consent
+from hub.services.identities import IdentityService
+
+if TYPE_CHECKING:
+    from hub.services.forms import FormEntry
+
+FILLABLE_FIELDS = ("name", "birth_date", "gender", "income_band", "education", "life_stage",
+                   "language", "preferred_channel")
+"""Profile fields a form field of the same name (text or select) may fill when empty."""
+CONSENT_KEY = "consent"
+
+
+@dataclass(slots=True)
+class Filled:
+    changed: bool = False
+    conflicts: dict[str, Any] = field(default_factory=dict)
+    consent_events: list[Event] = field(default_factory=list)
+
+
+def _same(stored: Any, submitted: str) -> bool:
+    text = stored.isoformat() if isinstance(stored, date) else str(stored)
+    return text.strip().casefold() == submitted.strip().casefold()
+
+
+def _fill_fields(person: Person, form: FormDefinition, entry: FormEntry, filled: Filled) -> None:
+    for spec in form.fields:
+        if spec.name not in FILLABLE_FIELDS or spec.type not in ("text", "select"):
+            continue
+        submitted = entry.values.get(spec.name)
+        if not submitted:
+            continue
+        stored = getattr(person, spec.name)
+        if stored in (None, ""):
+            try:
+                setattr(person, spec.name, submitted[:200] if spec.name == "name" else submitted)
+            except ValidationError:
+                filled.conflicts[spec.name] = {"submitted": submitted,
+                                               "reason": "not a valid value for the profile"}
+                continue
+            filled.changed = True
+        elif not _same(stored, submitted):
+            stored_json = stored.isoformat() if isinstance(stored, date) else stored
+            filled.conflicts[spec.name] = {"stored": stored_json, "submitted": submitted}
+
+
+async def _fill_addresses(
+    person: Person, form: FormDefinition, entry: FormEntry, identities: IdentityService,
+    filled: Filled,
+) -> None:
+    for spec in form.fields:
+        if spec.type not in ("email", "phone") or not entry.values.get(spec.name):
+            continue
+        value = str(entry.values[spec.name])
+        known = person.emails if spec.type == "email" else person.phones
+        if value in known:
+            continue
+        if known:
+            filled.conflicts.setdefault(spec.name, {"stored": list(known), "submitted": value})
+            continue
+        try:
+            await identities.claim(person.id, spec.type, value)
+        except AddressTaken as exc:
+            filled.conflicts[spec.name] = {"submitted": value, "reason": "belongs to another "
+                                           "person", "owner_id": exc.owner_id}
+            continue
+        known.append(value)
+        filled.changed = True
+
+
+def _consent(person: Person, form: FormDefinition, entry: FormEntry, filled: Filled) -> None:
+    """A ticked box opts in on the form's channels; an unticked one changes nothing, and a
+    suppressed address (erased person who objected) stays opted out."""
+    if not (entry.consent and form.consent_text):
+        return
+    for channel in form.consent_channels:
+        if person.consent_for(channel).source == "suppression":
+            filled.conflicts[CONSENT_KEY] = {"channel": channel, "reason": "the address was "
+                                             "erased on request and stays suppressed"}
+            continue  # anyone can type an address into a form: it never lifts a suppression
+        event = apply_consent(person, channel, "opted_in", source=f"webform:{form.slug}",
+                              text=form.consent_text)
+        if event is None:
+            continue
+        event.data["consent"]["client"] = entry.client
+        event.data["form_id"] = form.id
+        filled.consent_events.append(event)
+        filled.changed = True
+
+
+async def fill_profile(
+    person: Person, form: FormDefinition, entry: FormEntry, identities: IdentityService
+) -> Filled:
+    """Apply a submission to `person` in memory (addresses are claimed in the store); the
+    caller saves the person and records the consent events."""
+    filled = Filled()
+    _fill_fields(person, form, entry, filled)
+    await _fill_addresses(person, form, entry, identities, filled)
+    _consent(person, form, entry, filled)
+    return filled

@@ -1,0 +1,193 @@
+"""SMS bookkeeping the Twilio channel cannot do itself (it never writes to the store):
+inbound texts with their keywords (STOP/START/HELP and the Dutch forms) turned into consent
+changes, delivery status callbacks merged into the outbound event's history, and Twilio's
+"unsubscribed recipient" error turned into an SMS opt-out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from hub.domain.common import new_id, utcnow
+from hub.domain.consent import ConsentStatus
+from hub.domain.events import Event, StatusChange
+from hub.domain.messages import InboundMessage
+from hub.errors import HubError, InvalidInput, SendFailed
+from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
+from hub.services.consent import apply_consent
+from hub.services.identities import IdentityService
+from hub.services.inbox import InboxService
+from hub.services.keyed_locks import KeyedLocks
+from hub.services.persons import PersonService
+from hub.services.timeline import TimelineService
+
+log = logging.getLogger("hub.sms")
+
+STATUS_RANK = {
+    "accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2, "receiving": 2,
+    "received": 2, "delivered": 3, "undelivered": 3, "failed": 3, "canceled": 3,
+    "partially_delivered": 3, "read": 4,
+}
+OPT_OUT_CODES = frozenset({"21610"})  # "Attempt to send to unsubscribed recipient"
+UNKNOWN_SID_RETRY_S = (0.05, 0.1, 0.25, 0.5, 1.0)  # the send may not have stored the sid yet
+CONSENT_OF_KEYWORD: dict[str, ConsentStatus] = {"opt_out": "opted_out", "opt_in": "opted_in"}
+
+
+def rank(status: str | None) -> int:
+    return STATUS_RANK.get(status or "", -1)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    event: Event | None  # None when the message went to quarantine
+    created: bool
+    reply: str | None  # the text to answer with (HELP), None for no answer
+
+
+class SmsService:
+    def __init__(
+        self, store: Store, identities: IdentityService, persons: PersonService,
+        timeline: TimelineService, inbox: InboxService, *, help_reply: str,
+        unknown_sid_retry_s: tuple[float, ...] = UNKNOWN_SID_RETRY_S,
+    ) -> None:
+        self._store = store
+        self._identities = identities
+        self._persons = persons
+        self._timeline = timeline
+        self._inbox = inbox
+        self._help_reply = help_reply
+        self._retry_s = unknown_sid_retry_s
+        self._locks = KeyedLocks()
+
+    async def receive(self, message: InboundMessage, raw: bytes) -> InboundResult:
+        """Record an inbound text once, then act on its keyword. A repeated MessageSid (Twilio
+        retrying) changes nothing; an unreadable sender goes to quarantine."""
+        try:
+            event, created = await self._inbox.record(message)
+        except InvalidInput as exc:
+            await self._inbox.quarantine(source="twilio:sms", raw=raw, reason=exc.message,
+                                         details={"external_id": message.external_id})
+            return InboundResult(None, False, None)
+        keyword = message.data.get("keyword")
+        if not created or not event.person_id or not keyword:
+            return InboundResult(event, created, None)
+        if keyword in CONSENT_OF_KEYWORD:
+            word = (message.text or "").strip().upper()[:20]
+            await self._set_consent(event.person_id, CONSENT_OF_KEYWORD[keyword],
+                                    source=f"sms:{word}", key=f"twilio:{message.external_id}")
+            return InboundResult(event, created, None)
+        await self._record_reply(event, self._help_reply)
+        return InboundResult(event, created, self._help_reply)
+
+    async def status(
+        self, sid: str, status: str, *, error_code: str | None = None,
+        error_message: str | None = None, raw: bytes = b"",
+    ) -> Event | None:
+        """Merge one status callback into the outbound event: appended to its history once per
+        (MessageSid, status), in any arrival order; `status` only ever moves forward."""
+        event = await self._find_sent(sid)
+        if event is None:
+            await self._inbox.quarantine(
+                source="twilio:status", raw=raw, reason="status callback for an unknown "
+                "MessageSid", details={"external_id": sid, "status": status})
+            return None
+        async with self._locks.hold(event.id):
+            current = await self._store.events.get(event.id)
+            if current is None:
+                return None
+            if any(change.status == status for change in current.status_history):
+                return current
+            detail = None
+            if error_code:
+                detail = f"Twilio error {error_code}" + (f": {error_message}" if error_message
+                                                         else "")
+            history = [*current.status_history, StatusChange(status=status, detail=detail)]
+            best = current.status if rank(current.status) >= rank(status) else status
+            for change in history:  # heal a regression written by another writer
+                if rank(change.status) > rank(best):
+                    best = change.status
+            updated = current.model_copy(update={"status_history": history, "status": best})
+            await self._store.events.replace(updated)
+        if error_code in OPT_OUT_CODES and updated.person_id:
+            await self._set_consent(updated.person_id, "opted_out",
+                                    source=f"twilio:{error_code}", key=f"twilio:{sid}")
+        return updated
+
+    async def opt_out_number(self, number: str, *, source: str, key: str) -> Event | None:
+        """Mark the owner of `number` opted out of SMS (Twilio refused it as unsubscribed)."""
+        try:
+            value = self._identities.normalise("phone", number)
+        except InvalidInput:
+            return None
+        owner = await self._identities.owner("phone", value)
+        if owner is None:
+            return None
+        return await self._set_consent(owner.person_id, "opted_out", source=source, key=key)
+
+    async def _find_sent(self, sid: str) -> Event | None:
+        event = await self._store.events.find_by_external("sms", sid)
+        for delay in self._retry_s:
+            if event is not None:
+                break
+            await asyncio.sleep(delay)
+            event = await self._store.events.find_by_external("sms", sid)
+        return event
+
+    async def _set_consent(
+        self, person_id: str, status: ConsentStatus, *, source: str, key: str
+    ) -> Event | None:
+        """Change SMS consent and leave a timeline event; a no-op when already in that state
+        or when this message's change was recorded before (`key`: a replayed webhook)."""
+        if await self._store.events.find_by_external("system", key) is not None:
+            return None
+        try:
+            person = await self._persons.get(person_id)
+        except HubError:
+            return None  # merged or erased meanwhile: nothing to change
+        change = apply_consent(person, "sms", status, source=source)
+        if change is None:
+            return None
+        person.updated_at = utcnow()
+        await self._store.persons.replace(person)
+        change.external_id = key
+        event, _ = await self._timeline.record(change)
+        log.info("sms consent changed", extra={"person_id": person_id, "status": status,
+                                               "source": source})
+        return event
+
+    async def _record_reply(self, inbound: Event, text: str) -> None:
+        """The automatic answer (HELP) on the timeline; Twilio sends it from our TwiML."""
+        reply = Event(
+            id=new_id(), person_id=inbound.person_id, channel="sms", direction="outbound",
+            text=text, to=inbound.from_, status="sent", status_history=[
+                StatusChange(status="sent", detail="answered in TwiML")],
+            thread_id=inbound.thread_id or inbound.id, campaign_id=inbound.campaign_id,
+            data={"auto_reply": "help"}, from_=inbound.to,
+        )
+        await self._timeline.record(reply)
+
+
+class OptOutOnRefusal:
+    """Wraps the SMS adapter: when Twilio refuses a number as unsubscribed (21610), the owner
+    is marked opted out of SMS before the failure goes on to the messaging service. The
+    bookkeeping lives here, around `send()`, so the adapter itself never writes."""
+
+    def __init__(self, adapter: ChannelAdapter, sms: SmsService) -> None:
+        self._adapter = adapter
+        self._sms = sms
+        self.name = adapter.name
+        self.capabilities = adapter.capabilities
+
+    async def send(self, message: OutboundMessage) -> SendReceipt:
+        try:
+            return await self._adapter.send(message)
+        except SendFailed as exc:
+            if exc.provider_code in OPT_OUT_CODES:
+                await self._sms.opt_out_number(
+                    message.to, source=f"twilio:{exc.provider_code}",
+                    key=f"twilio:refused:{message.event_id}")
+            raise
+
+    async def close(self) -> None:
+        await self._adapter.close()

@@ -1,0 +1,120 @@
+"""MongoDB repositories for segments, templates, campaigns and deliveries.
+
+Deliveries are leased one `find_one_and_update` at a time (in id order), so any number of
+worker processes on any number of machines can share one database without taking the same
+delivery twice; `(campaign_id, person_id)` is unique through `deliveries_campaign_person`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from hub.domain.campaigns import (
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryCounts,
+    MessageTemplate,
+    Segment,
+)
+from hub.domain.common import utcnow
+from hub.store.mongo_base import CrudRepo, Doc, RecordRepo
+
+BY_ID = [("_id", 1)]
+
+
+class _Paged(CrudRepo[Any]):
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Any]:
+        return await self._page({}, limit=limit, after_id=after_id)
+
+
+class MongoSegmentRepo(_Paged):
+    model = Segment
+
+
+class MongoTemplateRepo(_Paged):
+    model = MessageTemplate
+
+
+class MongoCampaignRepo(_Paged):
+    model = Campaign
+
+    async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
+        return await self._records({"status": {"$in": list(statuses)}})
+
+    async def set_status(
+        self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
+        fields: Mapping[str, Any] | None = None,
+    ) -> Campaign | None:
+        update = {**(fields or {}), "status": status, "updated_at": utcnow()}
+        with self._errors():
+            doc = await self._c.find_one_and_update(
+                {"_id": campaign_id, "status": {"$in": list(expected)}}, {"$set": update},
+                return_document=ReturnDocument.AFTER)
+        return None if doc is None else self._from_doc(doc)
+
+
+class MongoDeliveryRepo(RecordRepo[Delivery]):
+    model = Delivery
+
+    async def insert_many(self, deliveries: Sequence[Delivery]) -> int:
+        return await self._insert_new(list(deliveries))
+
+    async def for_person(self, campaign_id: str, person_id: str) -> Delivery | None:
+        return await self._record({"campaign_id": campaign_id, "person_id": person_id})
+
+    async def _take(self, query: Doc, status: str, owner: str, until: datetime,
+                    limit: int) -> list[Delivery]:
+        taken: list[Delivery] = []
+        update = {"$set": {"status": status, "lease_owner": owner, "lease_until": until}}
+        for _ in range(max(0, limit)):
+            with self._errors():
+                doc = await self._c.find_one_and_update(
+                    query, update, sort=BY_ID, return_document=ReturnDocument.AFTER)
+            if doc is None:
+                break
+            taken.append(self._from_doc(doc))
+        return taken
+
+    async def lease(
+        self, campaign_id: str, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Delivery]:
+        query = {"campaign_id": campaign_id, "$or": [
+            {"status": "queued", "$or": [{"not_before": None}, {"not_before": {"$lte": now}}]},
+            {"status": "leased", "lease_until": {"$lte": now}},
+        ]}
+        return await self._take(query, "leased", owner, until, limit)
+
+    async def stale_sending(
+        self, campaign_id: str, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Delivery]:
+        query = {"campaign_id": campaign_id, "status": "sending", "lease_until": {"$lte": now}}
+        return await self._take(query, "sending", owner, until, limit)
+
+    async def update(self, delivery: Delivery, *, owner: str | None) -> bool:
+        doc = self._to_doc(delivery.model_copy(update={"updated_at": utcnow()}))
+        query: Doc = {"_id": delivery.id}
+        if owner is not None:
+            query["lease_owner"] = owner
+        with self._errors():
+            result = await self._c.replace_one(query, doc)
+        return result.matched_count == 1
+
+    async def counts(self, campaign_id: str) -> DeliveryCounts:
+        pipeline = [{"$match": {"campaign_id": campaign_id}},
+                    {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+        with self._errors():
+            cursor = await self._c.aggregate(pipeline)
+            rows = await cursor.to_list()
+        opted = await self._count({"campaign_id": campaign_id, "opted_out_at": {"$ne": None}})
+        return DeliveryCounts(by_status={row["_id"]: int(row["n"]) for row in rows},
+                              opted_out=opted)
+
+    async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool:
+        return bool(await self._update_many(
+            {"campaign_id": campaign_id, "person_id": person_id, "opted_out_at": None},
+            {"$set": {"opted_out_at": at}}))

@@ -1,0 +1,200 @@
+"""SQLite repositories for segments, templates, campaigns and deliveries (migration 3).
+
+Deliveries are leased with one conditional `UPDATE … WHERE id IN (SELECT … LIMIT n)
+RETURNING`: SQLite runs the statement under the file's write lock, so two processes on one
+file never take the same delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from hub.domain.campaigns import (
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryCounts,
+    MessageTemplate,
+    Segment,
+)
+from hub.domain.common import iso, utcnow
+from hub.store.sqlite_base import DocTable, dump
+from hub.store.sqlite_db import Database
+
+V3_CAMPAIGNS: tuple[str, ...] = (
+    "CREATE TABLE segments (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+    "CREATE TABLE templates (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+    "CREATE TABLE campaigns (id TEXT PRIMARY KEY, status TEXT NOT NULL, doc TEXT NOT NULL)",
+    "CREATE INDEX campaigns_status ON campaigns (status, id)",
+    """CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        campaign_id TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        lease_owner TEXT,
+        lease_until TEXT,
+        not_before TEXT,
+        household_key TEXT,
+        doc TEXT NOT NULL
+    )""",
+    """CREATE UNIQUE INDEX deliveries_campaign_household ON deliveries (campaign_id, household_key)
+        WHERE household_key IS NOT NULL""",
+    "CREATE UNIQUE INDEX deliveries_campaign_person ON deliveries (campaign_id, person_id)",
+    "CREATE INDEX deliveries_campaign_status ON deliveries (campaign_id, status, id)",
+    # replies and opt-outs per campaign: a virtual column over the event document
+    """ALTER TABLE events ADD COLUMN campaign_id TEXT
+        GENERATED ALWAYS AS (json_extract(doc, '$.campaign_id')) VIRTUAL""",
+    """CREATE INDEX events_campaign ON events (campaign_id, direction, channel, person_id)
+        WHERE campaign_id IS NOT NULL""",
+)
+
+
+class SqliteSegments(DocTable[Segment]):
+    table = "segments"
+    model = Segment
+
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Segment]:
+        return await self._select(limit=limit, after_id=after_id)
+
+
+class SqliteTemplates(DocTable[MessageTemplate]):
+    table = "templates"
+    model = MessageTemplate
+
+    async def find(
+        self, *, limit: int = 50, after_id: str | None = None
+    ) -> list[MessageTemplate]:
+        return await self._select(limit=limit, after_id=after_id)
+
+
+class SqliteCampaigns(DocTable[Campaign]):
+    table = "campaigns"
+    model = Campaign
+    columns = ("status",)
+
+    def indexed(self, record: Campaign) -> tuple[Any, ...]:
+        return (record.status,)
+
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Campaign]:
+        return await self._select(limit=limit, after_id=after_id)
+
+    async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
+        marks = ", ".join("?" for _ in statuses)
+        return await self._select([f"status IN ({marks})"], list(statuses))
+
+    async def set_status(
+        self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
+        fields: Mapping[str, Any] | None = None,
+    ) -> Campaign | None:
+        async with self._db.transaction() as session:
+            doc = await session.value("SELECT doc FROM campaigns WHERE id = ?", (campaign_id,))
+            if doc is None:
+                return None
+            campaign = self._load(doc)
+            if campaign.status not in expected:
+                return None
+            updated = campaign.model_copy(update={**(fields or {}), "status": status,
+                                                  "updated_at": utcnow()})
+            updated = Campaign.model_validate(updated.to_doc())
+            await session.run("UPDATE campaigns SET status = ?, doc = ? WHERE id = ?",
+                              (status, dump(updated), campaign_id))
+            return updated
+
+
+def _opt(value: datetime | None) -> str | None:
+    return None if value is None else iso(value)
+
+
+class SqliteDeliveries:
+    COLUMNS = ("id, campaign_id, person_id, status, lease_owner, lease_until, not_before, "
+               "household_key, doc")
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    def _row(d: Delivery) -> tuple[Any, ...]:
+        return (d.id, d.campaign_id, d.person_id, d.status, d.lease_owner, _opt(d.lease_until),
+                _opt(d.not_before), d.household_key, dump(d))
+
+    @staticmethod
+    def _load(rows: list[tuple[Any, ...]]) -> list[Delivery]:
+        found = [Delivery.model_validate_json(doc) for (doc,) in rows]
+        return sorted(found, key=lambda d: d.id)
+
+    async def insert_many(self, deliveries: Sequence[Delivery]) -> int:
+        sql = (f"INSERT INTO deliveries ({self.COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT DO NOTHING")
+        if not deliveries:
+            return 0
+        async with self._db.transaction() as session:
+            return await session.run_many(sql, [self._row(d) for d in deliveries])
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        rows = await self._db.rows("SELECT doc FROM deliveries WHERE id = ?", (delivery_id,))
+        return self._load(rows)[0] if rows else None
+
+    async def for_person(self, campaign_id: str, person_id: str) -> Delivery | None:
+        rows = await self._db.rows(
+            "SELECT doc FROM deliveries WHERE campaign_id = ? AND person_id = ?",
+            (campaign_id, person_id))
+        return self._load(rows)[0] if rows else None
+
+    async def _take(self, condition: str, params: list[Any], status: str, owner: str,
+                    until: datetime, limit: int) -> list[Delivery]:
+        sql = (
+            "UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "
+            "doc = json_set(doc, '$.status', ?, '$.lease_owner', ?, '$.lease_until', ?) "
+            "WHERE id IN (SELECT id FROM deliveries WHERE campaign_id = ? AND ("
+            f"{condition}) ORDER BY id LIMIT ?) RETURNING doc"
+        )
+        until_text = iso(until)
+        values = [status, owner, until_text, status, owner, until_text, *params, max(0, limit)]
+        return self._load(await self._db.rows(sql, values))
+
+    async def lease(
+        self, campaign_id: str, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Delivery]:
+        now_text = iso(now)
+        condition = ("(status = 'queued' AND (not_before IS NULL OR not_before <= ?)) "
+                     "OR (status = 'leased' AND lease_until <= ?)")
+        return await self._take(condition, [campaign_id, now_text, now_text], "leased", owner,
+                                until, limit)
+
+    async def stale_sending(
+        self, campaign_id: str, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Delivery]:
+        condition = "status = 'sending' AND lease_until <= ?"
+        return await self._take(condition, [campaign_id, iso(now)], "sending", owner, until,
+                                limit)
+
+    async def update(self, delivery: Delivery, *, owner: str | None) -> bool:
+        row = self._row(delivery.model_copy(update={"updated_at": utcnow()}))
+        sql = ("UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "
+               "not_before = ?, doc = ? WHERE id = ?")
+        params: list[Any] = [row[3], row[4], row[5], row[6], row[8], delivery.id]
+        if owner is not None:
+            sql += " AND lease_owner = ?"
+            params.append(owner)
+        return bool(await self._db.run(sql, params))
+
+    async def counts(self, campaign_id: str) -> DeliveryCounts:
+        rows = await self._db.rows(
+            "SELECT status, count(*) FROM deliveries WHERE campaign_id = ? GROUP BY status",
+            (campaign_id,))
+        opted = await self._db.value(
+            "SELECT count(*) FROM deliveries WHERE campaign_id = ? "
+            "AND json_extract(doc, '$.opted_out_at') IS NOT NULL", (campaign_id,))
+        return DeliveryCounts(by_status={status: int(n) for status, n in rows},
+                              opted_out=int(opted or 0))
+
+    async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool:
+        changed = await self._db.run(
+            "UPDATE deliveries SET doc = json_set(doc, '$.opted_out_at', ?) "
+            "WHERE campaign_id = ? AND person_id = ? "
+            "AND json_extract(doc, '$.opted_out_at') IS NULL",
+            (iso(at), campaign_id, person_id))
+        return bool(changed)
+

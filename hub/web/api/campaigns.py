@@ -1,0 +1,66 @@
+"""Campaigns: create, launch, pause, resume, cancel and watch (marketing)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.domain.campaigns import Campaign
+from hub.domain.common import new_id
+from hub.web.api.routing import Answer, ApiRoutes
+from hub.web.auth import MARKETING
+from hub.web.campaign_engine import CAMPAIGNS
+
+routes = ApiRoutes()
+WITH_STATS = Answer("the campaign with `stats{audience, queued, sent, delivered, failed, "
+                    "skipped, unknown, replied, opted_out, responses}`")
+
+
+class CampaignInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["message", "survey"] = "message"
+    segment_id: str | None = Field(default=None, max_length=64)
+    filter: dict[str, Any] | None = None
+    channels: list[Literal["preferred", "email", "sms"]] = Field(
+        default_factory=lambda: ["preferred", "email", "sms"], min_length=1, max_length=3)
+    templates: dict[Literal["email", "sms"], str] = Field(default_factory=dict)
+    survey_id: str | None = None
+    send_at: datetime | None = None
+    rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
+    require_opt_in: bool = False
+    one_per_household: bool = False
+
+
+@routes.route("POST", "/campaigns", roles=MARKETING, body=CampaignInput, status=201,
+              answer=Answer("the draft campaign", Campaign), summary="Create a draft campaign")
+async def create_campaign(request: web.Request, body: CampaignInput) -> Any:
+    fields = body.model_dump()
+    fields["channels"] = list(dict.fromkeys(fields["channels"]))
+    campaign = await request.app[CAMPAIGNS].campaigns.create(Campaign(id=new_id(), **fields))
+    return campaign.to_json()
+
+
+@routes.route("GET", "/campaigns/{campaign_id}", roles=MARKETING, answer=WITH_STATS,
+              summary="A campaign with its live stats and progress")
+async def get_campaign(request: web.Request) -> Any:
+    return await request.app[CAMPAIGNS].campaigns.describe(request.match_info["campaign_id"])
+
+
+def _action(name: str) -> None:
+    async def act(request: web.Request) -> Any:
+        service = request.app[CAMPAIGNS].campaigns
+        campaign_id = request.match_info["campaign_id"]
+        await getattr(service, name)(campaign_id)
+        return await service.describe(campaign_id)
+
+    act.__name__ = f"{name}_campaign"
+    routes.route("POST", f"/campaigns/{{campaign_id}}/{name}", roles=MARKETING,
+                 answer=WITH_STATS, summary=f"{name.capitalize()} the campaign")(act)
+
+
+for _name in ("launch", "pause", "resume", "cancel"):
+    _action(_name)

@@ -1,0 +1,78 @@
+"""The staff UI: server-rendered pages for service staff (and user admin). `add_staff_ui(app)`
+adds every route, the session codec, the login throttle and the static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from hub.web.errors import HTML_ERROR_PAGE
+from hub.web.keys import SETTINGS, STORE
+from hub.web.templating import pages
+from hub.web.ui import actions, inbox, live, login, people, records
+from hub.web.ui.guard import ANY_STAFF, CODEC, staff_page
+from hub.web.ui.render import error_page, wants_html
+from hub.web.ui.session import SessionCodec
+from hub.web.ui.throttle import LoginThrottle
+
+STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml",
+                ".png": "image/png", ".ico": "image/x-icon"}
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    """`/static/{name}`: our own files only (no directory walk, no listing)."""
+    name = request.match_info["name"]
+    path = STATIC_DIR / name
+    if "/" in name or name.startswith(".") or path.suffix not in STATIC_TYPES \
+            or not path.is_file():
+        raise web.HTTPNotFound(reason="no such file")
+    return web.FileResponse(path, headers={
+        "Content-Type": STATIC_TYPES[path.suffix], "Cache-Control": "public, max-age=300",
+        "X-Content-Type-Options": "nosniff"})
+
+
+def _html_errors(request: web.Request, status: int, message: str) -> web.Response | None:
+    return error_page(request, status, message) if wants_html(request) else None
+
+
+def add_staff_ui(app: web.Application) -> None:
+    pages(app)
+    app[CODEC] = SessionCodec(app[SETTINGS].secret_key)
+    app[HTML_ERROR_PAGE] = _html_errors
+
+    async def throttle_ctx(app: web.Application) -> AsyncIterator[None]:
+        app[login.THROTTLE] = LoginThrottle(app[STORE])
+        yield
+
+    app.cleanup_ctx.append(throttle_ctx)
+    app.cleanup_ctx.append(live.live_ctx)
+    app.on_shutdown.append(live.stop_live)
+    r = app.router
+    r.add_get("/static/{name}", static_file)
+    r.add_get("/login", login.login_form)
+    r.add_post("/login", login.login)
+    r.add_post("/logout", staff_page(ANY_STAFF)(login.logout))
+    r.add_get("/", inbox.inbox_page)
+    r.add_get("/search", people.search_page)
+    r.add_get("/people/{person_id}", people.person_page)
+    r.add_get("/people/{person_id}/timeline", people.person_timeline_fragment)
+    r.add_post("/people/{person_id}/reply", actions.reply)
+    r.add_post("/people/{person_id}/notes", actions.note)
+    r.add_post("/people/{person_id}/calls", actions.log_call)
+    r.add_post("/people/{person_id}/no-reply", actions.no_reply_needed)
+    r.add_post("/people/{person_id}/profile", actions.edit_profile)
+    r.add_get("/people/{person_id}/merge", actions.merge_preview)
+    r.add_post("/people/{person_id}/merge", actions.merge)
+    r.add_get("/households/{household_id}", people.household_page)
+    r.add_get("/organisations/{organisation_id}", people.organisation_page)
+    r.add_get("/outbox", records.outbox_page)
+    r.add_get("/quarantine", records.quarantine_page)
+    r.add_post("/quarantine/{entry_id}/retry", records.quarantine_retry)
+    r.add_get("/admin", records.admin_page)
+    r.add_post("/admin/users", records.admin_add_user)
+    r.add_post("/admin/users/{user_id}/toggle", records.admin_toggle_user)
+    r.add_get("/live/inbox", live.live_inbox)
+    r.add_get("/live/people/{person_id}", live.live_person)

@@ -1,0 +1,100 @@
+"""Live updates by Server-Sent Events: `/live/inbox` and `/live/people/{id}`.
+
+Each connection polls the store (one index probe a second) rather than listening to this
+process's writes, so events stored by another process (a worker, the IMAP poller, a second web
+process) show up too. Pages work without it: the stream only adds what a reload would show."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from hub.web.keys import SERVICES
+from hub.web.ui.guard import SERVICE, staff_page
+from hub.web.ui.inbox import inbox_rows_html
+from hub.web.ui.render import fragment
+
+LIVE_STOP = web.AppKey("ui_live_stop", asyncio.Event)
+POLL_SECONDS = 1.0
+MAX_CONNECTION_SECONDS = 300.0  # the browser reconnects by itself; bounded handlers
+NEWEST = 20
+
+
+async def live_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[LIVE_STOP] = asyncio.Event()
+    yield
+
+
+async def stop_live(app: web.Application) -> None:
+    app[LIVE_STOP].set()
+
+
+def _message(event: str, data: str) -> bytes:
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"event: {event}\n{lines}\n".encode()
+
+
+async def _stream(request: web.Request,
+                  poll: Callable[[], Awaitable[list[tuple[str, str]]]]) -> web.StreamResponse:
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream", "Cache-Control": "no-store",
+        "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    stop = request.app[LIVE_STOP]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + MAX_CONNECTION_SECONDS
+    try:
+        await response.write(b"retry: 2000\n\n")
+        while not stop.is_set() and loop.time() < deadline:
+            for event, data in await poll():
+                await response.write(_message(event, data))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    return response
+
+
+@staff_page(SERVICE)
+async def live_person(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    person = await services.persons.get(request.match_info["person_id"])
+    first = await services.timeline.page("person", person.id, limit=NEWEST)
+    seen = {e.id for e in first.items}
+    known = request.query.get("last", "")
+    if known and first.items and known != first.items[0].id and known in seen:
+        # events stored between the page load and this connection are still new
+        newer = [e.id for e in first.items[:[e.id for e in first.items].index(known)]]
+        seen -= set(newer)
+
+    async def poll() -> list[tuple[str, str]]:
+        page = await services.timeline.page("person", person.id, limit=NEWEST)
+        new = [e for e in page.items if e.id not in seen]
+        if not new:
+            return []
+        seen.update(e.id for e in new)
+        html = fragment(request, "ui/timeline_items.html", {
+            "events": new, "next_cursor": None, "base": "",
+            "channel": "", "channels": {}, "show_images": False, "is_first": False}).text
+        return [("events", json.dumps({"html": html or "", "ids": [e.id for e in new]}))]
+
+    return await _stream(request, poll)
+
+
+@staff_page(SERVICE)
+async def live_inbox(request: web.Request) -> web.StreamResponse:
+    last = [request.query.get("v", "")]
+
+    async def poll() -> list[tuple[str, str]]:
+        html = await inbox_rows_html(request)
+        version = str(hash(html))
+        if version == last[0]:
+            return []
+        last[0] = version
+        return [("inbox", json.dumps({"html": html}))]
+
+    return await _stream(request, poll)

@@ -1,0 +1,76 @@
+"""`GET/POST /login`, `POST /logout`."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.services.staff import password_matches
+from hub.web.keys import STORE
+from hub.web.ui.guard import CODEC, current_session, set_session_cookie
+from hub.web.ui.render import CONTEXT, redirect, render
+from hub.web.ui.session import COOKIE, Session
+from hub.web.ui.throttle import LoginThrottle
+
+THROTTLE = web.AppKey("ui_login_throttle", LoginThrottle)
+MAX_FIELD = 320
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site (never `//host` or a scheme): no open redirect."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value[:2000]
+
+
+def _form(request: web.Request, session: Session, *, status: int = 200, error: str = "",
+          email: str = "", next_path: str = "/") -> web.Response:
+    request[CONTEXT] = {"user": None, "csrf_token": request.app[CODEC].csrf_token(session)}
+    response = render(request, "ui/login.html", {
+        "title": "Log in", "error": error, "email": email, "next": next_path}, status=status)
+    set_session_cookie(request, response, session)
+    return response
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    session = current_session(request)
+    if session is not None and session.logged_in:
+        user = await request.app[STORE].users.get(session.user_id)
+        if user is not None and not user.disabled:
+            raise web.HTTPSeeOther(safe_next(request.query.get("next")))
+    if session is None or session.logged_in:
+        session = request.app[CODEC].new()
+    return _form(request, session, next_path=safe_next(request.query.get("next")))
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    email = str(form.get("email", ""))[:MAX_FIELD].strip()
+    password = str(form.get("password", ""))[:1024]
+    next_path = safe_next(str(form.get("next", "/")))
+    session = current_session(request)
+    token = form.get("csrf_token")
+    if session is None or not request.app[CODEC].csrf_matches(
+            session, token if isinstance(token, str) else None):
+        return _form(request, request.app[CODEC].new(), status=403, email=email,
+                     next_path=next_path,
+                     error="The form expired or came from elsewhere. Please try again.")
+    throttle = request.app[THROTTLE]
+    client = request.remote or "unknown"
+    if await throttle.locked(email, client):
+        return _form(request, session, status=429, email=email, next_path=next_path,
+                     error="Too many failed attempts. Wait 15 minutes and try again.")
+    user = await request.app[STORE].users.get_by_email(email) if email else None
+    if user is None or user.disabled or not password_matches(user, password):
+        await throttle.failed(email, client)
+        return _form(request, session, status=401, email=email, next_path=next_path,
+                     error="Wrong email or password.")
+    response = redirect(next_path)
+    set_session_cookie(request, response, request.app[CODEC].new(user.id))
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    """Checked by the page guard (CSRF); ends the session on this browser."""
+    response = redirect("/login")
+    response.del_cookie(COOKIE, path="/")
+    return response

@@ -1,0 +1,110 @@
+"""Finding and reading: `/search`, `/people/{id}`, `/households/{id}`, `/organisations/{id}`,
+and the timeline fragments the page's script loads (older pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from hub.errors import InvalidInput
+from hub.services.timeline import SubjectKind
+from hub.web.keys import SERVICES
+from hub.web.ui import views
+from hub.web.ui.guard import SERVICE, staff_page
+from hub.web.ui.render import fragment, render
+from hub.web.webhooks.keys import CALL_SERVICE
+
+MAX_CURSOR = 400
+NOTICES = {"sent": "Message sent.", "noted": "Note added.", "call-logged": "Call logged.",
+           "saved": "Profile saved.", "merged": "Duplicate merged into this person."}
+
+
+@staff_page(SERVICE)
+async def search_page(request: web.Request) -> web.StreamResponse:
+    q = request.query.get("q", "")[:200]
+    rows = await views.search(request.app[SERVICES], q) if q.strip() else []
+    return render(request, "ui/search.html", {"title": f"Search: {q}" if q else "Search",
+                                              "q": q, "rows": rows, "nav": "search"})
+
+
+async def _timeline(request: web.Request, subject: SubjectKind, subject_id: str) -> Any:
+    cursor = request.query.get("before") or None
+    if cursor is not None and len(cursor) > MAX_CURSOR:
+        raise InvalidInput("that paging link is damaged; start again from the newest")
+    channel = views.channel_filter(request.query.get("channel"))
+    return await request.app[SERVICES].timeline.page(
+        subject, subject_id, limit=views.TIMELINE_PAGE, cursor=cursor, channel=channel), channel
+
+
+def _timeline_context(request: web.Request, base: str, page: Any, channel: str | None) -> dict:
+    return {"events": page.items, "next_cursor": page.next_cursor, "base": base,
+            "channel": channel or "", "channels": views.CHANNEL_LABELS,
+            "show_images": request.query.get("images") == "1", "is_first": not
+            request.query.get("before")}
+
+
+@staff_page(SERVICE)
+async def person_page(request: web.Request) -> web.StreamResponse:
+    return await show_person(request, notice=NOTICES.get(request.query.get("notice", ""), ""))
+
+
+async def show_person(request: web.Request, *, status: int = 200, error: str = "",
+                      notice: str = "") -> web.Response:
+    """The person page (also re-shown, with the problem, when an action on it fails)."""
+    services = request.app[SERVICES]
+    person = await services.persons.get(request.match_info["person_id"])
+    page, channel = await _timeline(request, "person", person.id)
+    row = await views.person_row(services, person)
+    members = []
+    if row.household is not None:
+        members = [m for m in await services.store.persons.in_household(row.household.id)
+                   if m.id != person.id]
+    recent = page.items if not request.query.get("before") and channel is None else \
+        (await services.timeline.page("person", person.id, limit=views.TIMELINE_PAGE)).items
+    context = {
+        "title": person.name or "(no name)", "person": person, "row": row, "members": members,
+        "options": views.reply_options(person, recent), "error": error, "notice": notice,
+        "calls_available": CALL_SERVICE in request.app, "nav": "",
+        **_timeline_context(request, f"/people/{person.id}", page, channel),
+    }
+    return render(request, "ui/person.html", context, status=status,
+                  remote_images=context["show_images"])
+
+
+@staff_page(SERVICE)
+async def household_page(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    household = await services.directory.household(request.match_info["household_id"])
+    page, channel = await _timeline(request, "household", household.id)
+    members = await services.store.persons.in_household(household.id)
+    context = {"title": household.name or "Household", "household": household,
+               "members": members, "nav": "",
+               **_timeline_context(request, f"/households/{household.id}", page, channel)}
+    return render(request, "ui/household.html", context,
+                  remote_images=context["show_images"])
+
+
+@staff_page(SERVICE)
+async def organisation_page(request: web.Request) -> web.StreamResponse:
+    services = request.app[SERVICES]
+    organisation = await services.directory.organisation(request.match_info["organisation_id"])
+    page, channel = await _timeline(request, "organisation", organisation.id)
+    roles = (await services.directory.roles_at(organisation.id, limit=200, cursor=None)).items
+    persons = {p.id: p for p in await services.store.persons.get_many(
+        [r.person_id for r in roles])}
+    context = {"title": organisation.name, "organisation": organisation, "nav": "",
+               "people": [(r, persons.get(r.person_id)) for r in roles],
+               **_timeline_context(request, f"/organisations/{organisation.id}", page, channel)}
+    return render(request, "ui/organisation.html", context,
+                  remote_images=context["show_images"])
+
+
+@staff_page(SERVICE)
+async def person_timeline_fragment(request: web.Request) -> web.StreamResponse:
+    """Older events as HTML for the page's script; the same markup as the page."""
+    services = request.app[SERVICES]
+    person = await services.persons.get(request.match_info["person_id"])
+    page, channel = await _timeline(request, "person", person.id)
+    return fragment(request, "ui/timeline_items.html",
+                    _timeline_context(request, f"/people/{person.id}", page, channel))

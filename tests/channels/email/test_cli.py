@@ -1,0 +1,49 @@
+"""`hub ingest-eml`: files or standard input, exit 75 when the store is unavailable."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hub.cli import main
+from tests.channels.email.servers import free_port
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HUB_DATABASE_URL", database)
+    monkeypatch.setenv("HUB_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HUB_SECRET_KEY", "c" * 32)
+
+
+def test_files_and_stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    _env(monkeypatch, tmp_path, f"sqlite:///{tmp_path}/hub.db")
+    good = tmp_path / "good.eml"
+    good.write_bytes(b"From: a@example.com\r\nMessage-ID: <cli-1@x>\r\nSubject: hi\r\n\r\nhi\r\n")
+    bad = tmp_path / "bad.eml"
+    bad.write_bytes(b"no headers here\r\n")
+    assert main(["ingest-eml", str(good), str(bad)]) == 0
+    out = capsys.readouterr().out
+    assert "good.eml: event" in out and "bad.eml: quarantined" in out
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(good.read_bytes())))
+    assert main(["ingest-eml"]) == 0
+    assert "(already stored)" in capsys.readouterr().out
+
+
+def test_store_unavailable_exits_75(tmp_path: Path) -> None:
+    """Run as an MTA would: a separate process, the mail on standard input. A MongoDB that
+    does not answer must make it exit 75 so the MTA keeps the mail and tries again."""
+    env = {**os.environ, "HUB_VAR_DIR": str(tmp_path / "var"), "HUB_SECRET_KEY": "c" * 32,
+           "HUB_DATABASE_URL": f"mongodb://127.0.0.1:{free_port()}/hub"
+                               "?serverSelectionTimeoutMS=300"}
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "ingest-eml"], env=env,
+                          cwd=tmp_path, input=b"From: a@example.com\r\n\r\nx",
+                          capture_output=True, timeout=30)
+    assert done.returncode == 75, done.stderr
+    assert b"try again later" in done.stderr

@@ -1,0 +1,86 @@
+"""A hub with Twilio configured against the local fake REST API, a staff API client, and a
+signer that posts webhooks as Twilio would."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from hub.config import load_settings
+from hub.domain.events import Event
+from hub.domain.parties import Person
+from hub.services.messaging import RetryPolicy
+from hub.services.staff import create_token
+from hub.store import create_store
+from hub.web.app import create_app
+from tests.channels.sms.fake_twilio import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    PUBLIC_URL,
+    FakeTwilio,
+    TwilioSigner,
+)
+from tests.web.conftest import Api
+
+
+@dataclass
+class Hub:
+    api: Api
+    twilio: FakeTwilio
+    signer: TwilioSigner
+
+    @property
+    def store(self) -> Any:
+        return self.api.store
+
+    async def person(self, phone: str = "+31612345678", **fields: Any) -> dict[str, Any]:
+        status, body = await self.api.call("POST", "/api/v1/persons",
+                                           json={"name": "Anna", "phones": [phone], **fields})
+        assert status == 201, body
+        return body
+
+    async def timeline(self, person_id: str) -> list[dict[str, Any]]:
+        status, body = await self.api.call("GET", f"/api/v1/persons/{person_id}/timeline")
+        assert status == 200, body
+        return body["items"]
+
+    async def stored_person(self, person_id: str) -> Person:
+        person = await self.store.persons.get(person_id)
+        assert person is not None
+        return person
+
+    async def event(self, event_id: str) -> Event:
+        event = await self.store.events.get(event_id)
+        assert event is not None
+        return event
+
+
+@pytest.fixture
+async def hub(
+    tmp_path: Path, aiohttp_server: Callable[..., Awaitable[TestServer]],
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+) -> AsyncIterator[Hub]:
+    fake = FakeTwilio()
+    server = await aiohttp_server(fake.app())
+    settings = load_settings({
+        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path / "var"),
+        "HUB_MAX_BODY_BYTES": "65536", "HUB_PUBLIC_URL": PUBLIC_URL,
+        "HUB_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "HUB_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "HUB_TWILIO_FROM": FROM_NUMBER,
+        "HUB_TWILIO_API_BASE": str(server.make_url("")).rstrip("/"),
+    }, dotenv=None)
+    store = await create_store(settings)
+    tokens = {role: await create_token(store, name=f"{role}-test", role=role)
+              for role in ("admin", "service", "marketing")}
+    app = create_app(settings, store=store,
+                     retry=RetryPolicy(attempts=3, first_delay_s=0.01, factor=2))
+    client = await aiohttp_client(app)
+    yield Hub(api=Api(client=client, tokens=tokens, store=store), twilio=fake,
+              signer=TwilioSigner(client))
+    await store.close()
