@@ -13,6 +13,18 @@ Direction = Literal["inbound", "outbound", "internal"]
 EVENT_CHANNELS: tuple[str, ...] = ("email", "sms", "call", "webform", "survey", "note", "system")
 
 
+STATUS_RANK = {
+    "accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2, "receiving": 2,
+    "received": 2, "delivered": 3, "undelivered": 3, "failed": 3, "canceled": 3, "bounced": 3,
+    "partially_delivered": 3, "read": 4,
+}
+"""How far a message got; a later report of a lower rank never moves it back."""
+
+
+def status_rank(status: str | None) -> int:
+    return STATUS_RANK.get(status or "", -1)
+
+
 class StatusChange(Record):
     status: str
     at: UtcDateTime = Field(default_factory=utcnow)

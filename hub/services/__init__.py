@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from hub.config import Settings
 from hub.ports import ChannelAdapter, Store
+from hub.services.calls import CallService
 from hub.services.directory import DirectoryService
 from hub.services.erasure import ErasureService
 from hub.services.forms import FormService
@@ -16,6 +17,7 @@ from hub.services.merge import MergeService
 from hub.services.messaging import MessagingService, RetryPolicy
 from hub.services.persons import PersonService
 from hub.services.reply_tokens import ReplyTokens
+from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.timeline import TimelineService
 from hub.store.blobs import FileBlobStore
 
@@ -33,18 +35,27 @@ class Services:
     messaging: MessagingService
     inbox: InboxService
     forms: FormService
+    sms: SmsService
+    calls: CallService
 
 
 def build_services(
     store: Store, settings: Settings, adapters: Mapping[str, ChannelAdapter], *,
-    retry: RetryPolicy | None = None,
+    retry: RetryPolicy | None = None, sms_help_reply: str = "",
 ) -> Services:
+    """Wire the services. `adapters` come from the channel registry; the SMS one is wrapped so a
+    number Twilio refuses as unsubscribed (21610) is marked opted out before the failure is
+    recorded."""
     identities = IdentityService(store, default_region=settings.default_region,
                                  secret_key=settings.secret_key)
     timeline = TimelineService(store)
     persons = PersonService(store, identities, timeline)
     reply_tokens = ReplyTokens(settings.secret_key)
     blobs = FileBlobStore(settings.var_dir / "blobs")
+    inbox = InboxService(store, identities, timeline, reply_tokens, blobs)
+    sms = SmsService(store, identities, persons, timeline, inbox, help_reply=sms_help_reply)
+    if "sms" in adapters:
+        adapters = {**adapters, "sms": OptOutOnRefusal(adapters["sms"], sms)}
     messaging = MessagingService(
         store, persons, timeline, adapters, reply_tokens,
         sender={"email": settings.email_from, "sms": settings.twilio_from or ""},
@@ -59,6 +70,8 @@ def build_services(
         erasure=ErasureService(store, persons, identities),
         reply_tokens=reply_tokens,
         messaging=messaging,
-        inbox=InboxService(store, identities, timeline, reply_tokens, blobs),
+        inbox=inbox,
         forms=FormService(store, identities, timeline, messaging),
+        sms=sms,
+        calls=CallService(store, identities, persons, timeline),
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hub.domain.common import new_id
-from hub.domain.events import Event, StatusChange
+from hub.domain.events import Event, StatusChange, status_rank
 from hub.domain.parties import Person
 from hub.errors import Conflict, InvalidInput, SendFailed, Transient
 from hub.ports import ChannelAdapter, OutboundMessage, Store
@@ -48,6 +48,9 @@ def channel_refusal(person: Person, channel: str) -> str | None:
         return f"the person has no {'email address' if channel == 'email' else 'phone number'}"
     if channel == "sms" and person.consent_for("sms").status == "opted_out":
         return "the person opted out of SMS (e.g. by replying STOP)"
+    if channel == "email" and person.attributes.get("email_undeliverable") == address_for(
+            person, "email"):
+        return "mail to this address bounced repeatedly; it is marked undeliverable"
     return None
 
 
@@ -143,6 +146,9 @@ class MessagingService:
         return await self._status(event.id, receipt.status, receipt.detail)
 
     async def _status(self, event_id: str, status: str, detail: str | None) -> Event:
+        current = await self._store.events.get(event_id)
+        if current is not None and status_rank(current.status) > status_rank(status):
+            return current  # a provider callback already reported a later stage
         updated = await self._store.events.add_status(
             event_id, StatusChange(status=status, detail=detail))
         if updated is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hub.domain.common import new_id, utcnow
 from hub.domain.consent import ConsentStatus
-from hub.domain.events import Event, StatusChange
+from hub.domain.events import Event, StatusChange, status_rank
 from hub.domain.messages import InboundMessage
 from hub.errors import HubError, InvalidInput, SendFailed
 from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
@@ -24,18 +24,9 @@ from hub.services.timeline import TimelineService
 
 log = logging.getLogger("hub.sms")
 
-STATUS_RANK = {
-    "accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2, "receiving": 2,
-    "received": 2, "delivered": 3, "undelivered": 3, "failed": 3, "canceled": 3,
-    "partially_delivered": 3, "read": 4,
-}
 OPT_OUT_CODES = frozenset({"21610"})  # "Attempt to send to unsubscribed recipient"
 UNKNOWN_SID_RETRY_S = (0.05, 0.1, 0.25, 0.5, 1.0)  # the send may not have stored the sid yet
 CONSENT_OF_KEYWORD: dict[str, ConsentStatus] = {"opt_out": "opted_out", "opt_in": "opted_in"}
-
-
-def rank(status: str | None) -> int:
-    return STATUS_RANK.get(status or "", -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +94,9 @@ class SmsService:
                 detail = f"Twilio error {error_code}" + (f": {error_message}" if error_message
                                                          else "")
             history = [*current.status_history, StatusChange(status=status, detail=detail)]
-            best = current.status if rank(current.status) >= rank(status) else status
+            best = current.status if status_rank(current.status) >= status_rank(status) else status
             for change in history:  # heal a regression written by another writer
-                if rank(change.status) > rank(best):
+                if status_rank(change.status) > status_rank(best):
                     best = change.status
             updated = current.model_copy(update={"status_history": history, "status": best})
             await self._store.events.replace(updated)

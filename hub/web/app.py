@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from channels import REGISTRY
+from channels.sms.keywords import HELP_REPLY
 from hub.config import Settings
 from hub.errors import StoreUnavailable
 from hub.ports import Store
@@ -53,7 +54,8 @@ def create_app(
         opened = store or await create_store(settings)
         adapters = REGISTRY.build_adapters(settings)
         app[STORE] = opened
-        app[SERVICES] = build_services(opened, settings, adapters, retry=retry)
+        app[SERVICES] = build_services(opened, settings, adapters, retry=retry,
+                                       sms_help_reply=HELP_REPLY)
         log.info("store open", extra={"backend": opened.backend,
                                       "channels": ",".join(f"{n}:{a.__class__.__name__}"
                                                            for n, a in adapters.items())})

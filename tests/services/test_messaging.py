@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from hub.config import load_settings
-from hub.errors import HubError, SendFailed, Transient
+from hub.domain.events import StatusChange
+from hub.errors import Conflict, HubError, SendFailed, Transient
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 from hub.services import Services, build_services
 from hub.services.messaging import RetryPolicy
@@ -97,3 +98,24 @@ async def test_each_email_carries_a_verifiable_reply_token(
     tampered = token[:-1] + ("1" if token[-1] == "0" else "0")
     assert services.reply_tokens.event_id(tampered) is None
     assert services.reply_tokens.event_id("x" * 41) is None
+
+
+async def test_an_early_delivery_report_is_not_moved_back(
+    services: Services, adapter: ScriptedAdapter
+) -> None:
+    """Twilio may report `delivered` before its API call has even returned `queued`."""
+    async def report_delivered_early(message: OutboundMessage) -> SendReceipt:
+        await services.store.events.add_status(message.event_id,
+                                               StatusChange(status="delivered"))
+        return SendReceipt(provider_id="SM123", status="queued")
+
+    adapter.send = report_delivered_early  # type: ignore[method-assign]
+    event = await services.messaging.send_to_person(await anna(services), text="Hallo")
+    assert event.status == "delivered" and event.external_id == "SM123"
+
+
+async def test_an_undeliverable_address_is_refused(services: Services) -> None:
+    person = await services.persons.create(PersonInput(
+        emails=["gone@example.com"], attributes={"email_undeliverable": "gone@example.com"}))
+    with pytest.raises(Conflict, match="undeliverable"):
+        await services.messaging.send_to_person(person.id, channel="email", text="Hallo")

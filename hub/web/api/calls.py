@@ -16,7 +16,7 @@ from hub.errors import InvalidInput
 from hub.services.calls import CallDetails, ImportLine
 from hub.web.api.routing import Answer, ApiRoutes, UnsupportedMediaType
 from hub.web.auth import PRINCIPAL, SERVICE
-from hub.web.webhooks.keys import CALL_SERVICE
+from hub.web.keys import SERVICES
 
 routes = ApiRoutes()
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
@@ -56,7 +56,7 @@ def parse_mapping(raw: str | None) -> dict[str, str]:
                             Event),
               summary="Log a call for a person (by id or phone); idempotent on external_id")
 async def log_call(request: web.Request, body: CallLogInput) -> Any:
-    event, created = await request.app[CALL_SERVICE].log(
+    event, created = await request.app[SERVICES].calls.log(
         details_of(body), person_id=body.person_id, phone=body.phone,
         author=request[PRINCIPAL].name)
     return web.json_response(event.to_json(), status=201 if created else 200)
@@ -79,6 +79,6 @@ async def import_calls(request: web.Request, query: ImportQuery) -> Any:
             else:
                 yield ImportLine(row.line, call=details_of(row.call), number=row.call.number)
 
-    report = await request.app[CALL_SERVICE].import_lines(lines())
+    report = await request.app[SERVICES].calls.import_lines(lines())
     return {"imported": report.imported, "duplicates": report.duplicates,
             "rejected": report.rejected, "rejected_total": report.rejected_total}

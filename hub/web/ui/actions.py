@@ -21,7 +21,6 @@ from hub.web.keys import SERVICES
 from hub.web.ui.guard import SERVICE, USER, staff_page
 from hub.web.ui.people import show_person
 from hub.web.ui.render import redirect, render
-from hub.web.webhooks.keys import CALL_SERVICE
 
 MAX_TEXT = 20_000
 MAX_SUBJECT = 500
@@ -78,8 +77,6 @@ async def note(request: web.Request) -> web.StreamResponse:
 
 @staff_page(SERVICE)
 async def log_call(request: web.Request) -> web.StreamResponse:
-    if CALL_SERVICE not in request.app:
-        return await show_person(request, status=409, error="Call logging is not available.")
     form = await request.post()
     fields = {k: _text(form, k, 2000) for k in ("direction", "duration_s", "wait_s", "agent",
                                                   "outcome", "notes", "started_at")}
@@ -87,7 +84,7 @@ async def log_call(request: web.Request) -> web.StreamResponse:
     fields = {k: v for k, v in fields.items() if v}
     try:
         details = details_of(CallFields.model_validate(fields))
-        await request.app[CALL_SERVICE].log(details, person_id=_person_id(request),
+        await request.app[SERVICES].calls.log(details, person_id=_person_id(request),
                                             author=request[USER].email)
     except ValidationError as exc:
         return await show_person(request, status=422, error=_problem(exc))

@@ -13,7 +13,6 @@ from hub.web.keys import SERVICES
 from hub.web.ui import views
 from hub.web.ui.guard import SERVICE, staff_page
 from hub.web.ui.render import fragment, render
-from hub.web.webhooks.keys import CALL_SERVICE
 
 MAX_CURSOR = 400
 NOTICES = {"sent": "Message sent.", "noted": "Note added.", "call-logged": "Call logged.",
@@ -65,7 +64,7 @@ async def show_person(request: web.Request, *, status: int = 200, error: str = "
     context = {
         "title": person.name or "(no name)", "person": person, "row": row, "members": members,
         "options": views.reply_options(person, recent), "error": error, "notice": notice,
-        "calls_available": CALL_SERVICE in request.app, "nav": "",
+        "nav": "",
         **_timeline_context(request, f"/people/{person.id}", page, channel),
     }
     return render(request, "ui/person.html", context, status=status,

@@ -18,8 +18,7 @@ from channels.sms.webhooks import (
     signature_valid,
     twiml,
 )
-from hub.web.keys import SETTINGS
-from hub.web.webhooks.keys import CALL_SERVICE, SMS_SERVICE
+from hub.web.keys import SERVICES, SETTINGS
 
 log = logging.getLogger("hub.webhooks")
 FORM = "application/x-www-form-urlencoded"
@@ -46,14 +45,14 @@ def twiml_response(message: str | None = None) -> web.Response:
 async def inbound_sms(request: web.Request) -> web.Response:
     form = await verified_form(request)
     message = parse_inbound_sms(form)
-    result = await request.app[SMS_SERVICE].receive(message, await request.read())
+    result = await request.app[SERVICES].sms.receive(message, await request.read())
     return twiml_response(result.reply)
 
 
 async def message_status(request: web.Request) -> web.Response:
     form = await verified_form(request)
     update = parse_status_callback(form)
-    await request.app[SMS_SERVICE].status(
+    await request.app[SERVICES].sms.status(
         update.sid, update.status, error_code=update.error_code,
         error_message=update.error_message, raw=await request.read())
     return twiml_response()
@@ -62,7 +61,7 @@ async def message_status(request: web.Request) -> web.Response:
 async def voice_status(request: web.Request) -> web.Response:
     form = await verified_form(request)
     call = parse_voice_callback(form)
-    await request.app[CALL_SERVICE].callback(
+    await request.app[SERVICES].calls.callback(
         sid=call.sid, status=call.status, direction=call.direction,
         from_number=call.from_number, to_number=call.to_number, duration_s=call.duration_s,
         at=call.timestamp)

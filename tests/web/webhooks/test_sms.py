@@ -7,8 +7,7 @@ from channels.sms import build_sms_adapter
 from hub.errors import SendFailed
 from hub.ports import OutboundMessage
 from hub.services.sms import OptOutOnRefusal
-from hub.web.keys import SETTINGS
-from hub.web.webhooks.keys import SMS_SERVICE
+from hub.web.keys import SERVICES, SETTINGS
 from tests.web.webhooks.conftest import Hub
 
 CUSTOMER = "+31612345678"
@@ -159,7 +158,7 @@ async def test_21610_on_a_send_marks_the_number_opted_out(hub: Hub) -> None:
     app = hub.api.client.app
     adapter = build_sms_adapter(app[SETTINGS])
     assert adapter is not None
-    guard = OptOutOnRefusal(adapter, app[SMS_SERVICE])
+    guard = OptOutOnRefusal(adapter, app[SERVICES].sms)
     try:
         await guard.send(OutboundMessage(event_id="e1", channel="sms", to=CUSTOMER, text="hi"))
     except SendFailed as exc:
