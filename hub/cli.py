@@ -77,7 +77,12 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         summary = await generate_demo(store, persons=args.persons, seed=args.seed,
                                       region=settings.default_region, progress=progress)
         print(file=sys.stderr)
-        print(summary)
+        if summary.skipped:
+            print("The demo data set with this seed is already in the store; nothing added.")
+        else:
+            print(f"Demo data: {summary.persons:,} persons in {summary.households:,} households, "
+                  f"{summary.organisations:,} organisations ({summary.roles:,} roles), "
+                  f"{summary.events:,} events, {summary.transactions:,} transactions.")
         return 0
 
     return asyncio.run(_with_store(settings, run))
