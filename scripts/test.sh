@@ -5,15 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-        echo "scripts/test.sh: Hub needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2
-        exit 1
-    fi
-    echo "Creating .venv with $("$PYTHON" -V 2>&1)" >&2
-    "$PYTHON" -m venv .venv
-fi
+. scripts/venv.sh
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 .venv/bin/ruff check .
