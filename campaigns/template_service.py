@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from campaigns.engine.personalise import variables_for
-from campaigns.templates import check, compiled
+from campaigns.templates import Rendered, check, compiled
 from campaigns.unsubscribe import UnsubscribeTokens
 from hub.domain.campaigns import MessageTemplate
+from hub.domain.parties import Person
 from hub.errors import NotFound
 from hub.ports import Store
 
@@ -30,13 +31,27 @@ class TemplateService:
             raise NotFound(f"no template {template_id}", details={"id": template_id})
         return template
 
-    async def preview(self, template_id: str, person_id: str) -> dict[str, Any]:
-        template = await self.get(template_id)
+    async def _person(self, person_id: str) -> Person:
         person = await self._store.persons.get(person_id)
         if person is None or not person.is_active:
             raise NotFound(f"no person {person_id}", details={"id": person_id})
+        return person
+
+    async def preview(self, template_id: str, person_id: str) -> dict[str, Any]:
+        template = await self.get(template_id)
+        person = await self._person(person_id)
         url = f"{self._public_url}/u/{self._tokens.make(person.id, None)}"
         variables = await variables_for(self._store, None, person, unsubscribe_url=url,
                                         survey_url=f"{self._public_url}/s/preview")
         variables["campaign"] = {"id": "preview", "name": "Preview"}
         return compiled(template).render(variables).to_json()
+
+    async def render_for(self, template_id: str, person_id: str
+                         ) -> tuple[MessageTemplate, Rendered]:
+        """A template rendered for one person, for a one-to-one (service) message: no
+        campaign, no survey link; an error is a TemplateProblem (422 with part and line)."""
+        template = await self.get(template_id)
+        person = await self._person(person_id)
+        url = f"{self._public_url}/u/{self._tokens.make(person.id, None)}"
+        variables = await variables_for(self._store, None, person, unsubscribe_url=url)
+        return template, compiled(template).render(variables)

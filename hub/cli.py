@@ -1,4 +1,5 @@
-"""`hub serve|demo|user|token|ingest-eml`: the command-line entry point."""
+"""`hub serve|demo|user|token|ingest-eml|campaign|analytics|import`: the command-line
+entry point."""
 
 from __future__ import annotations
 
@@ -117,6 +118,7 @@ def _user_add(settings: Settings, args: argparse.Namespace) -> int:
 def _ingest_eml(settings: Settings, args: argparse.Namespace) -> int:
     """Raw mail from files, or from standard input as an MTA pipe gives it. Exit 75
     (EX_TEMPFAIL) when the store is unavailable, so the MTA keeps the mail and retries."""
+    from campaigns.surveys import SurveyService
     from channels.email.ingest import EmailIngest
     from hub.services import build_services
 
@@ -125,6 +127,8 @@ def _ingest_eml(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run(store: Store) -> int:
         services = build_services(store, settings, {})
+        surveys = SurveyService(store, services.timeline, settings.public_url)
+        services.inbox.add_listener(surveys.on_inbound)  # a reply may answer a survey
         ingest = EmailIngest(services.inbox, attachment_limit=settings.email_attachment_limit)
         for name, read in sources:
             try:
@@ -145,6 +149,50 @@ def _ingest_eml(settings: Settings, args: argparse.Namespace) -> int:
     except StoreUnavailable as exc:
         print(f"hub: the store is unavailable, try again later: {exc.message}", file=sys.stderr)
         return 75
+
+
+def _campaign(settings: Settings, args: argparse.Namespace) -> int:
+    from campaigns.cli import campaign_command
+
+    async def run(store: Store) -> int:
+        return await campaign_command(store, args.action, args.campaign_id, watch=args.watch)
+
+    return asyncio.run(_with_store(settings, run))
+
+
+def _analytics_refresh(settings: Settings, args: argparse.Namespace) -> int:
+    from campaigns.analytics_cli import read_time, refresh_command
+
+    start = read_time(args.start) if args.start else None
+    end = read_time(args.end) if args.end else None
+
+    async def run(store: Store) -> int:
+        return await refresh_command(store, start, end)
+
+    return asyncio.run(_with_store(settings, run))
+
+
+def _import_transactions(settings: Settings, args: argparse.Namespace) -> int:
+    """Transactions from a CSV, with a progress bar and a report per rejected line."""
+    from campaigns.analytics_cli import import_command
+    from hub.services.identities import IdentityService
+
+    path = Path(args.file)
+    try:
+        with path.open("rb") as counting:
+            total = max(sum(1 for _ in counting) - 1, 0)
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        print(f"hub: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 66  # EX_NOINPUT
+
+    async def run(store: Store) -> int:
+        identities = IdentityService(store, default_region=settings.default_region,
+                                     secret_key=settings.secret_key)
+        return await import_command(store, identities, handle, total)
+
+    with handle:
+        return asyncio.run(_with_store(settings, run))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,6 +229,29 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input instead of generating one")
     add.set_defaults(run=_user_add)
+
+    campaign = commands.add_parser("campaign", help="launch a campaign or show its progress")
+    campaign.add_argument("action", choices=("launch", "status"))
+    campaign.add_argument("campaign_id")
+    campaign.add_argument("--watch", action="store_true",
+                          help="keep showing the progress bar until the campaign ends")
+    campaign.set_defaults(run=_campaign)
+
+    analytics = commands.add_parser("analytics", help="customer pyramid bookkeeping"
+                                    ).add_subparsers(dest="action", required=True)
+    refresh = analytics.add_parser(
+        "refresh", help="store each customer's pyramid tier (attributes.pyramid_tier)")
+    refresh.add_argument("--from", dest="start", help="period start (default: a year ago)")
+    refresh.add_argument("--to", dest="end", help="period end, excluded (default: now)")
+    refresh.set_defaults(run=_analytics_refresh)
+
+    imports = commands.add_parser("import", help="bulk imports").add_subparsers(
+        dest="what", required=True)
+    transactions = imports.add_parser(
+        "transactions", help="transactions from CSV: external_id, amount, currency, "
+        "occurred_at, and person_id, household_id, organisation_id, email or phone")
+    transactions.add_argument("file", metavar="FILE.csv")
+    transactions.set_defaults(run=_import_transactions)
     return parser
 
 

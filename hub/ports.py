@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from hub.domain.analytics import CallFigures, ContactMoment, Level, PartyRevenue
 from hub.domain.campaigns import (
     Campaign,
     CampaignStatus,
@@ -34,6 +35,13 @@ from hub.domain.parties import Household, Organisation, Person, Role
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.segments import Predicate
 from hub.domain.staff import ApiToken, User
+from hub.domain.surveys import (
+    Survey,
+    SurveyResponse,
+    SurveyToken,
+    TriggerFiring,
+    TriggerRule,
+)
 from hub.domain.transactions import Transaction
 
 AWAITING_CHANNELS: tuple[EventChannel, ...] = ("email", "sms", "webform", "survey")
@@ -346,6 +354,107 @@ class DeliveryRepo(Protocol):
     async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool: ...
 
 
+class AnalyticsRepo(Protocol):
+    """Figures the database aggregates (DESIGN §1, issue 7): SQL on SQLite, aggregation
+    pipelines on MongoDB; no method loads every transaction or event into Python. Periods
+    are half-open [start, end); None leaves that side open."""
+
+    async def revenue_by_party(
+        self, level: Level, start: datetime | None, end: datetime | None
+    ) -> list[PartyRevenue]:
+        """Parties of `level` whose revenue in the period sums to more than 0, biggest first
+        (ties by id). A household's revenue is that of transactions naming it plus those of
+        persons (now) in it; an organisation's that of transactions naming it."""
+        ...
+    async def lapsed_parties(self, level: Level, start: datetime, end: datetime) -> list[str]:
+        """Parties with revenue before `start` and none in [start, end) (the inactive)."""
+        ...
+    async def party_count(self, level: Level) -> int:
+        """Active persons, or all households / organisations."""
+        ...
+    async def set_tiers(self, level: Level, tiers: Mapping[str, str], *, default: str) -> int:
+        """Store `attributes.pyramid_tier` on every (active) party of `level`: `tiers[id]`, or
+        `default` for those not named. Returns how many parties were written."""
+        ...
+    async def call_figures(self, start: datetime, end: datetime) -> CallFigures: ...
+    async def message_counts(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        """Message events (email, sms, webform, survey) per channel, then per direction."""
+        ...
+    async def contact_moments(self, start: datetime, end: datetime) -> list[ContactMoment]:
+        """For persons with an inbound email/sms/webform message in the period: those inbound
+        messages and the staff answers (outbound messages outside campaigns, calls) from
+        `start` on, ordered by person then time; the service measures response times."""
+        ...
+    async def consent_changes(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        """Consent changes recorded in the period, per channel, then per new status."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFilter:
+    """Which responses of a survey to count: all, or those of persons in a segment, on one
+    answer channel, of one campaign, answered in [start, end)."""
+
+    survey_id: str
+    predicate: Predicate | None = None
+    channel: str | None = None
+    campaign_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class SurveyRepo(Protocol):
+    async def insert(self, survey: Survey) -> None: ...
+    async def get(self, survey_id: str) -> Survey | None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Survey]: ...
+
+
+class SurveyTokenRepo(Protocol):
+    async def issue(self, token: SurveyToken) -> SurveyToken:
+        """Store `token`, or return the one already issued for the same (survey_id,
+        person_id, send_key): a retried send carries the same link."""
+        ...
+    async def get(self, token: str) -> SurveyToken | None: ...
+
+
+class SurveyResponseRepo(Protocol):
+    async def get_by_key(self, key: str) -> SurveyResponse | None: ...
+    async def put(self, response: SurveyResponse) -> None:
+        """Insert, or replace the response stored under the same `key`."""
+        ...
+    async def distribution(self, which: ResponseFilter) -> dict[str, dict[int, int]]:
+        """Counts per answer channel, then per score, computed by the database."""
+        ...
+    async def with_comments(self, which: ResponseFilter, *, limit: int) -> list[SurveyResponse]:
+        """Responses that carry a comment, newest first."""
+        ...
+    async def count_for_campaign(self, campaign_id: str) -> int: ...
+
+
+class TriggerRuleRepo(Protocol):
+    async def insert(self, rule: TriggerRule) -> None: ...
+    async def get(self, rule_id: str) -> TriggerRule | None: ...
+    async def replace(self, rule: TriggerRule) -> None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[TriggerRule]: ...
+
+
+class TriggerFiringRepo(Protocol):
+    """Unique on (rule_id, event_id): a rule fires once per source event."""
+
+    async def insert(self, firing: TriggerFiring) -> None:
+        """DuplicateKey when this rule already fired for this event."""
+        ...
+    async def replace(self, firing: TriggerFiring) -> None: ...
+    async def due(self, now: datetime, *, limit: int) -> list[TriggerFiring]:
+        """Pending firings whose due time has come, oldest due first."""
+        ...
+    async def recent_for_person(
+        self, rule_id: str, person_id: str, since: datetime, *, exclude_id: str
+    ) -> bool:
+        """Whether the rule fired for the person (pending or sent) since `since`."""
+        ...
+
+
 class Store(Protocol):
     backend: str
     persons: PersonRepo
@@ -366,6 +475,12 @@ class Store(Protocol):
     templates: TemplateRepo
     campaigns: CampaignRepo
     deliveries: DeliveryRepo
+    analytics: AnalyticsRepo
+    surveys: SurveyRepo
+    survey_tokens: SurveyTokenRepo
+    survey_responses: SurveyResponseRepo
+    trigger_rules: TriggerRuleRepo
+    trigger_firings: TriggerFiringRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

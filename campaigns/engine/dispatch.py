@@ -27,7 +27,8 @@ from datetime import timedelta
 from campaigns.engine.audience import snapshot
 from campaigns.engine.choose import Choice, choose_channel
 from campaigns.engine.personalise import variables_for
-from campaigns.engine.throttle import RateLimiter
+from campaigns.engine.throttle import Clock, RateLimiter
+from campaigns.surveys import survey_link
 from campaigns.templates import Rendered, TemplateProblem, compiled
 from campaigns.unsubscribe import UnsubscribeTokens
 from hub.domain.campaigns import Campaign, Delivery
@@ -56,7 +57,8 @@ class DispatchConfig:
 class Worker:
     def __init__(self, store: Store, adapters: Mapping[str, ChannelAdapter],
                  reply_tokens: ReplyTokens, unsubscribe: UnsubscribeTokens,
-                 config: DispatchConfig, *, owner: str | None = None) -> None:
+                 config: DispatchConfig, *, owner: str | None = None,
+                 clock: Clock | None = None) -> None:
         self._store = store
         self._adapters = adapters
         self._replies = reply_tokens
@@ -64,6 +66,7 @@ class Worker:
         self._config = config
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
         self._limits: dict[tuple[str, str], RateLimiter] = {}
+        self._clock = clock  # the rate limiters' clock (None: the real monotonic one)
         self._status: dict[str, str] = {}
 
     # --- the loop -----------------------------------------------------------------------
@@ -131,16 +134,13 @@ class Worker:
             self._status[campaign_id] = current.status if current else "cancelled"
 
     async def _snapshot(self, campaign: Campaign) -> None:
-        now = utcnow()
-        key = f"campaign-snapshot:{campaign.id}"
-        if not await self._store.throttle.try_acquire(key, now + timedelta(minutes=10), now):
-            return  # another worker is snapshotting this campaign
+        """Idempotent (unique keys), so a worker killed mid-snapshot or two workers at once
+        are harmless: whoever finishes marks it complete."""
         await snapshot(self._store, campaign)
         counts = await self._store.deliveries.counts(campaign.id)
         await self._store.campaigns.set_status(
             campaign.id, "running", expected=["running"],
             fields={"snapshot_complete": True, "audience": counts.total})
-        await self._store.throttle.try_acquire(key, utcnow(), utcnow())
         log.info("campaign audience snapshot", extra={"campaign_id": campaign.id,
                                                       "audience": counts.total})
 
@@ -198,8 +198,14 @@ class Worker:
             try:
                 if template is None:
                     raise TemplateProblem("template", "the template was deleted", None)
+                survey_url = None
+                if campaign.kind == "survey" and campaign.survey_id:
+                    survey_url = await survey_link(
+                        self._store, self._config.public_url, campaign.survey_id, person.id,
+                        send_key=f"campaign:{campaign.id}", campaign_id=campaign.id)
                 variables = await variables_for(self._store, campaign, person,
-                                                unsubscribe_url=unsubscribe_url)
+                                                unsubscribe_url=unsubscribe_url,
+                                                survey_url=survey_url)
                 rendered = compiled(template).render(variables)
             except TemplateProblem as exc:
                 await self._finish(delivery, status="failed", reason=exc.message,
@@ -279,7 +285,7 @@ class Worker:
             return None
         key = (campaign.id, channel)
         if key not in self._limits:
-            self._limits[key] = RateLimiter(campaign.rate_per_minute)
+            self._limits[key] = RateLimiter(campaign.rate_per_minute, clock=self._clock)
         return self._limits[key]
 
     async def _record(self, delivery: Delivery, event_id: str, receipt: SendReceipt) -> None:

@@ -42,9 +42,11 @@ class CampaignService:
                 raise InvalidInput(f"templates.{channel}: no {channel} template {template_id}",
                                    details={"field": f"templates.{channel}"})
             compiled(template)
-        if campaign.kind == "survey":
-            raise InvalidInput("survey campaigns come with the surveys feature",
-                               details={"field": "kind"})
+        if campaign.kind == "survey" and (
+                not campaign.survey_id or await self._store.surveys.get(campaign.survey_id)
+                is None):
+            raise InvalidInput("a survey campaign needs the survey_id of an existing survey",
+                               details={"field": "survey_id"})
         campaign = campaign.model_copy(update={"status": "draft"})
         await self._store.campaigns.insert(campaign)
         return campaign
@@ -90,7 +92,8 @@ class CampaignService:
             "sent": counts.get("sent") + counts.get("delivered"),
             "delivered": counts.get("delivered"), "failed": counts.get("failed"),
             "skipped": counts.get("skipped"), "unknown": counts.get("unknown"),
-            "replied": replied, "opted_out": counts.opted_out, "responses": 0,
+            "replied": replied, "opted_out": counts.opted_out,
+            "responses": await self._store.survey_responses.count_for_campaign(campaign.id),
             "progress": 1.0 if total == 0 and campaign.snapshot_complete
             else (round((total - open_) / total, 4) if total else 0.0),
         }

@@ -10,10 +10,11 @@ the `email` package's default policy.
 from __future__ import annotations
 
 import re
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid, parseaddr
+from typing import Any
 
 from hub.errors import SendFailed
 from hub.ports import OutboundMessage
@@ -23,6 +24,22 @@ MAX_SUBJECT = 900
 # Headers a caller may add (e.g. List-Unsubscribe); everything else is ours to set.
 ALLOWED_EXTRA = {"list-unsubscribe", "list-unsubscribe-post", "list-id", "auto-submitted",
                  "precedence", "x-campaign", "in-reply-to", "references"}
+
+
+class ListHeader(UnstructuredHeader):
+    """RFC 2369 / 8058 `List-Unsubscribe`: ASCII `<uri>` items, folded only between items and
+    never RFC 2047-encoded (the default folding turns a long URL into encoded words, which
+    mail clients do not read as a URL, and is the slowest part of building a message)."""
+
+    def fold(self, *, policy: Any) -> str:
+        items = [item.strip() for item in str(self).split(",") if item.strip()]
+        name = str(self.name)  # type: ignore[attr-defined]  # from BaseHeader, mixed in
+        return f"{name}: " + ("," + policy.linesep + " ").join(items) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", ListHeader)  # type: ignore[arg-type]  # stubs
+POLICY = SMTP_POLICY.clone(header_factory=_HEADERS)
 
 
 def one_line(value: str, limit: int = MAX_SUBJECT) -> str:
@@ -49,7 +66,7 @@ def reply_address(sender: Address, token: str) -> Address:
 def build_message(message: OutboundMessage, email_from: str) -> EmailMessage:
     """The MIME message for `message`; raises SendFailed when the recipient is not usable."""
     sender = sender_address(email_from)
-    mail = EmailMessage(policy=SMTP_POLICY)
+    mail = EmailMessage(policy=POLICY)
     to_name, to_addr = parseaddr(one_line(message.to, 400))
     local, _, domain = to_addr.rpartition("@")
     if not local or not domain:
@@ -63,6 +80,8 @@ def build_message(message: OutboundMessage, email_from: str) -> EmailMessage:
         mail["Reply-To"] = reply_address(sender, message.reply_token)
     for name, value in message.headers.items():
         if name.lower() in ALLOWED_EXTRA:
+            if name.lower() == "list-unsubscribe" and not value.isascii():
+                continue  # URIs are ASCII; anything else is not a usable list header
             mail[one_line(name, 76)] = one_line(value, 2000)
     mail.set_content(message.text, cte="quoted-printable")
     if message.html:

@@ -96,6 +96,9 @@ FIELDS: dict[str, FieldSpec] = {
     "last_contact": FieldSpec("datetime", "last_contact",
                               doc="newest message, call, form or survey event, either way"),
     "last_inbound": FieldSpec("datetime", "last_inbound", doc="newest inbound contact"),
+    "pyramid_tier": FieldSpec("enum", "person", ("attributes", "pyramid_tier"),
+                              ("top", "large", "medium", "small", "inactive", "prospect"),
+                              doc="stored by `hub analytics refresh` and transaction imports"),
     "revenue": FieldSpec("money", "revenue",
                          doc="sum of the person's transactions (major units) in `period`"),
     "household.name": FieldSpec("text", "household", ("name",)),
@@ -112,8 +115,7 @@ FIELDS: dict[str, FieldSpec] = {
     "organisation.address.country": FieldSpec("text", "organisation", ("address", "country")),
 }
 """Every field a filter may name; `attributes.KEY`, `household.attributes.KEY` and
-`organisation.attributes.KEY` are accepted for any KEY of letters, digits and `_`.
-(Pyramid tier joins this table with the analytics issue.)"""
+`organisation.attributes.KEY` are accepted for any KEY of letters, digits and `_`."""
 
 _ATTRIBUTE_SOURCES: dict[str, Source] = {
     "attributes.": "person", "household.attributes.": "household",

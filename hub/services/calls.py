@@ -4,7 +4,7 @@ Twilio voice callback, a staff log or a CSV export, enriched as later reports co
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -84,6 +84,12 @@ class CallService:
         self._persons = persons
         self._timeline = timeline
         self._locks = KeyedLocks()
+        self._listeners: list[Callable[[Event], Awaitable[object]]] = []
+
+    def add_listener(self, listener: Callable[[Event], Awaitable[object]]) -> None:
+        """Call `listener` with every call staff log (survey triggers hook in here; imports
+        of historic calls and provider callbacks do not notify). It must be idempotent."""
+        self._listeners.append(listener)
 
     async def log(
         self, details: CallDetails, *, person_id: str | None = None, phone: str | None = None,
@@ -91,6 +97,16 @@ class CallService:
     ) -> tuple[Event, bool]:
         """A call logged by staff; with a known external id the stored call is completed with
         what it lacks and returned (created False)."""
+        event, created = await self._log(details, person_id=person_id, phone=phone,
+                                         author=author)
+        for listener in self._listeners:
+            await listener(event)
+        return event, created
+
+    async def _log(
+        self, details: CallDetails, *, person_id: str | None, phone: str | None,
+        author: str | None,
+    ) -> tuple[Event, bool]:
         if person_id:
             person = await self._persons.get(person_id)
             number = self._identities.normalise("phone", phone) if phone else None

@@ -4,6 +4,7 @@ once. What cannot be parsed or resolved is quarantined raw with the reason, neve
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from hub.domain.common import new_id, utcnow
@@ -18,6 +19,7 @@ from hub.services.timeline import TimelineService
 from hub.store.blobs import FileBlobStore
 
 SMS_REPLY_WINDOW = timedelta(days=7)
+InboundListener = Callable[[Event], Awaitable[object]]
 HARD_BOUNCE_LIMIT = 2
 """Hard bounces of distinct messages after which an address is marked undeliverable."""
 
@@ -32,6 +34,18 @@ class InboxService:
         self._timeline = timeline
         self._tokens = reply_tokens
         self._blobs = blobs
+        self._listeners: list[InboundListener] = []
+
+    def add_listener(self, listener: InboundListener) -> None:
+        """Call `listener` with every recorded inbound message, replays included (so a
+        listener that failed before gets another chance; it must be idempotent). Survey
+        answers by SMS and email reply hook in here (`campaigns.surveys`)."""
+        self._listeners.append(listener)
+
+    async def _notify(self, event: Event, created: bool) -> tuple[Event, bool]:
+        for listener in self._listeners:
+            await listener(event)
+        return event, created
 
     async def record(self, message: InboundMessage) -> tuple[Event, bool]:
         """Store an inbound message once (idempotent on channel + external id).
@@ -39,7 +53,7 @@ class InboxService:
         Raises InvalidInput when the sender's address cannot be read; callers quarantine."""
         known = await self._store.events.find_by_external(message.channel, message.external_id)
         if known is not None:
-            return known, False
+            return await self._notify(known, False)
         kind: AddressKind = "email" if message.channel == "email" else "phone"
         sender = await self._identities.resolve_or_create(
             message.from_address, kind=kind, name=message.from_name)
@@ -71,7 +85,7 @@ class InboxService:
             thread_id=thread_id, campaign_id=campaign_id, data=data,
             from_=self._identities.normalise(kind, message.from_address),
         )
-        return await self._timeline.record(event)
+        return await self._notify(*await self._timeline.record(event))
 
     async def _original(self, message: InboundMessage, person_id: str) -> Event | None:
         """The outbound message this one answers: by signed reply token, then by reference,

@@ -11,10 +11,10 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from hub.domain.common import new_id
-from hub.domain.events import Event, StatusChange, status_rank
+from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
 from hub.domain.parties import Person
 from hub.errors import Conflict, InvalidInput, SendFailed, Transient
 from hub.ports import ChannelAdapter, OutboundMessage, Store
@@ -88,8 +88,11 @@ class MessagingService:
     async def send_to_person(
         self, person_id: str, *, text: str, channel: str | None = None,
         subject: str | None = None, html: str | None = None, author: str | None = None,
-        campaign_id: str | None = None,
+        campaign_id: str | None = None, survey: SurveyInfo | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> Event:
+        """Send `text` to a person; `survey` and `data` go on the outbound event (a survey
+        message carries its survey, so a reply to it is read as an answer)."""
         person = await self._persons.get(person_id)
         channel = self.choose_channel(person, channel)
         refusal = channel_refusal(person, channel)
@@ -105,7 +108,8 @@ class MessagingService:
             id=new_id(), person_id=person.id, channel=channel, direction="outbound",
             subject=subject, text=text, to=to, from_=self._sender.get(channel),
             status="queued", status_history=[StatusChange(status="queued")],
-            author=author, campaign_id=campaign_id, data={"html": html} if html else {},
+            author=author, campaign_id=campaign_id, survey=survey,
+            data={**(data or {}), "html": html} if html else dict(data or {}),
         )
         event = event.model_copy(update={"thread_id": event.id})
         event, _ = await self._timeline.record(event)

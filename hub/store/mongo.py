@@ -17,6 +17,7 @@ from pymongo.errors import ConfigurationError, PyMongoError
 from hub.domain.common import utcnow
 from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
+    AnalyticsRepo,
     CampaignRepo,
     ChannelStateRepo,
     DeliveryRepo,
@@ -30,12 +31,18 @@ from hub.ports import (
     RoleRepo,
     SegmentRepo,
     SuppressionRepo,
+    SurveyRepo,
+    SurveyResponseRepo,
+    SurveyTokenRepo,
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
     TransactionRepo,
+    TriggerFiringRepo,
+    TriggerRuleRepo,
     UserRepo,
 )
+from hub.store.mongo_analytics import MongoAnalyticsRepo
 from hub.store.mongo_base import Doc, Sort, driver_errors
 from hub.store.mongo_campaigns import (
     MongoCampaignRepo,
@@ -58,6 +65,13 @@ from hub.store.mongo_repos import (
     MongoTokenRepo,
     MongoTransactionRepo,
     MongoUserRepo,
+)
+from hub.store.mongo_surveys import (
+    MongoSurveyRepo,
+    MongoSurveyResponseRepo,
+    MongoSurveyTokenRepo,
+    MongoTriggerFiringRepo,
+    MongoTriggerRuleRepo,
 )
 
 if TYPE_CHECKING:
@@ -123,6 +137,24 @@ INDEXES: tuple[Index, ...] = (
     Index("deliveries", "deliveries_campaign_status", _asc("campaign_id", "status", "_id")),
     Index("events", "events_campaign", _asc("campaign_id", "direction", "channel", "person_id"),
           partial={"campaign_id": {"$type": "string"}}),
+    # analytics and surveys (issue 7)
+    Index("transactions", "transactions_person_period",
+          _asc("person_id", "occurred_at", "amount_minor")),
+    Index("transactions", "transactions_organisation_period",
+          _asc("organisation_id", "occurred_at", "amount_minor")),
+    Index("transactions", "transactions_period", _asc("occurred_at")),
+    Index("events", "events_channel_time", _asc("channel", "occurred_at", "direction")),
+    Index("survey_tokens", "survey_tokens_token", _asc("token"), unique=True),
+    Index("survey_tokens", "survey_tokens_send", _asc("survey_id", "person_id", "send_key"),
+          unique=True),
+    Index("survey_responses", "survey_responses_key", _asc("key"), unique=True),
+    Index("survey_responses", "survey_responses_survey", _asc("survey_id", "answered_at")),
+    Index("survey_responses", "survey_responses_campaign", _asc("campaign_id")),
+    Index("trigger_firings", "trigger_firings_rule_event", _asc("rule_id", "event_id"),
+          unique=True),
+    Index("trigger_firings", "trigger_firings_due", _asc("status", "due_at")),
+    Index("trigger_firings", "trigger_firings_person", _asc("rule_id", "person_id",
+                                                            "created_at")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -154,6 +186,14 @@ class MongoStore:
         self.templates: TemplateRepo = MongoTemplateRepo(database["templates"])
         self.campaigns: CampaignRepo = MongoCampaignRepo(database["campaigns"])
         self.deliveries: DeliveryRepo = MongoDeliveryRepo(database["deliveries"])
+        self.analytics: AnalyticsRepo = MongoAnalyticsRepo(database)
+        self.surveys: SurveyRepo = MongoSurveyRepo(database["surveys"])
+        self.survey_tokens: SurveyTokenRepo = MongoSurveyTokenRepo(database["survey_tokens"])
+        self.survey_responses: SurveyResponseRepo = MongoSurveyResponseRepo(
+            database["survey_responses"])
+        self.trigger_rules: TriggerRuleRepo = MongoTriggerRuleRepo(database["trigger_rules"])
+        self.trigger_firings: TriggerFiringRepo = MongoTriggerFiringRepo(
+            database["trigger_firings"])
 
     async def ping(self) -> None:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
+    AnalyticsRepo,
     CampaignRepo,
     ChannelStateRepo,
     DeliveryRepo,
@@ -27,12 +28,18 @@ from hub.ports import (
     RoleRepo,
     SegmentRepo,
     SuppressionRepo,
+    SurveyRepo,
+    SurveyResponseRepo,
+    SurveyTokenRepo,
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
     TransactionRepo,
+    TriggerFiringRepo,
+    TriggerRuleRepo,
     UserRepo,
 )
+from hub.store.sqlite_analytics import SqliteAnalytics
 from hub.store.sqlite_campaigns import (
     SqliteCampaigns,
     SqliteDeliveries,
@@ -58,6 +65,13 @@ from hub.store.sqlite_records import (
 )
 from hub.store.sqlite_schema import migrate
 from hub.store.sqlite_staff import SqliteTokens, SqliteUsers
+from hub.store.sqlite_surveys import (
+    SqliteSurveyResponses,
+    SqliteSurveys,
+    SqliteSurveyTokens,
+    SqliteTriggerFirings,
+    SqliteTriggerRules,
+)
 
 __all__ = ["SqliteStore", "database_path", "open_sqlite_store", "timeline_sql"]
 
@@ -90,6 +104,12 @@ class SqliteStore:
         self.templates: TemplateRepo = SqliteTemplates(db)
         self.campaigns: CampaignRepo = SqliteCampaigns(db)
         self.deliveries: DeliveryRepo = SqliteDeliveries(db)
+        self.analytics: AnalyticsRepo = SqliteAnalytics(db)
+        self.surveys: SurveyRepo = SqliteSurveys(db)
+        self.survey_tokens: SurveyTokenRepo = SqliteSurveyTokens(db)
+        self.survey_responses: SurveyResponseRepo = SqliteSurveyResponses(db)
+        self.trigger_rules: TriggerRuleRepo = SqliteTriggerRules(db)
+        self.trigger_firings: TriggerFiringRepo = SqliteTriggerFirings(db)
 
     @property
     def location(self) -> str:

@@ -22,10 +22,12 @@ class SqliteTransactions(DocTable[Transaction]):
 
     table = "transactions"
     model = Transaction
-    columns = ("external_id", "person_id")
+    columns = ("external_id", "person_id", "occurred_at", "amount_minor", "household_id",
+               "organisation_id")  # the last four since migration 4, for analytics
 
     def indexed(self, record: Transaction) -> tuple[Any, ...]:
-        return (record.external_id, record.person_id)
+        return (record.external_id, record.person_id, iso(record.occurred_at),
+                record.amount_minor, record.household_id, record.organisation_id)
 
     async def append_many(self, transactions: Sequence[Transaction]) -> int:
         """Insert in one transaction, skipping external ids already stored (or repeated)."""

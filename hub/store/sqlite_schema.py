@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from hub.errors import ConfigError
+from hub.store.sqlite_analytics import V4_ANALYTICS_SURVEYS
 from hub.store.sqlite_campaigns import V3_CAMPAIGNS
 from hub.store.sqlite_db import Database, Session
 
@@ -122,7 +123,8 @@ V2_QUARANTINE_FORMS_THROTTLE: tuple[str, ...] = (
     )""",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS)
+MIGRATIONS: tuple[Migration, ...] = (
+    V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 

@@ -22,6 +22,7 @@ from hub.web.errors import error_middleware
 from hub.web.keys import OPENAPI, SERVICES, SETTINGS, STORE
 from hub.web.middleware import request_log, security_headers
 from hub.web.public import add_public_form_routes
+from hub.web.survey_features import add_survey_features
 from hub.web.ui import add_staff_ui
 from hub.web.webhooks import add_twilio_webhooks
 from hub.web.workers import email_poller
@@ -66,6 +67,7 @@ def create_app(
             await opened.close()
 
     app.cleanup_ctx.append(store_ctx)
+    add_survey_features(app)  # before the pollers: their mail may answer a survey
     add_twilio_webhooks(app)
     app.cleanup_ctx.append(email_poller)
     app.cleanup_ctx.append(campaign_engine)

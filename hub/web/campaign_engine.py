@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -20,21 +19,10 @@ from hub.config import Settings
 from hub.ports import ChannelAdapter, Store
 from hub.services.reply_tokens import ReplyTokens
 from hub.services.timeline import TimelineService
+from hub.web.campaign_keys import CAMPAIGNS, DISPATCH, CampaignKit
 from hub.web.keys import SETTINGS, STORE
 from hub.web.public.pages import render
 from hub.web.workers import RUN_WORKERS
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignKit:
-    segments: SegmentService
-    templates: TemplateService
-    campaigns: CampaignService
-    unsubscribe: UnsubscribeService
-
-
-CAMPAIGNS = web.AppKey("campaigns", CampaignKit)
-DISPATCH = web.AppKey("dispatch_config", DispatchConfig)
 
 
 def dispatch_config(settings: Settings) -> DispatchConfig:

@@ -1,6 +1,7 @@
 """The JSON REST API under /api/v1: one module per resource, one route table for all."""
 
 from hub.web.api import (
+    analytics,
     calls,
     campaigns,
     directory,
@@ -10,6 +11,7 @@ from hub.web.api import (
     meta,
     persons,
     segments,
+    surveys,
     templates_api,
     timelines,
     transactions,
@@ -28,5 +30,7 @@ ROUTES = ApiRoutes.combine(
     segments.routes,
     templates_api.routes,
     campaigns.routes,
+    surveys.routes,
+    analytics.routes,
     meta.routes,
 )

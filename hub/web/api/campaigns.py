@@ -12,7 +12,7 @@ from hub.domain.campaigns import Campaign
 from hub.domain.common import new_id
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import MARKETING
-from hub.web.campaign_engine import CAMPAIGNS
+from hub.web.campaign_keys import CAMPAIGNS
 
 routes = ApiRoutes()
 WITH_STATS = Answer("the campaign with `stats{audience, queued, sent, delivered, failed, "

@@ -11,7 +11,7 @@ from hub.domain.campaigns import MessageTemplate
 from hub.domain.common import new_id
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import MARKETING
-from hub.web.campaign_engine import CAMPAIGNS
+from hub.web.campaign_keys import CAMPAIGNS
 
 routes = ApiRoutes()
 

@@ -1,0 +1,244 @@
+"""Analytics over a large SQLite store: the customer pyramid and the KPIs, against the bare SQL
+aggregates they compile to, with peak memory.
+
+Fills a SQLite store with P persons, T transactions over two years (amounts skewed so a
+pyramid shows) and E events (calls, messages), then prints in one run:
+
+  (a) the pyramid for the last year (`AnalyticsService.pyramid`: revenue per person in SQL,
+      ranked in Python) against the bare `SELECT person_id, sum(amount_minor) … GROUP BY`
+      run with the stdlib sqlite3 module and fetched: time and ratio;
+  (b) the household pyramid and the migration matrix between the two years;
+  (c) the KPIs of the last year (calls, messages, response times, consent changes) against
+      the bare call and message aggregates;
+  (d) `hub analytics refresh` (tiers stored on every person);
+  (e) peak Python memory (tracemalloc) of (a) and (c): the transactions never come into
+      Python, only one row per customer.
+
+    python bench/analytics.py                          # 1,000,000 transactions, 200,000 persons
+    python bench/analytics.py --transactions 100000 --persons 20000
+    python bench/analytics.py --reuse                  # keep the filled file of a previous run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from campaigns.analytics import AnalyticsService
+from hub.domain.common import iso, new_id
+from hub.domain.events import CallInfo, Event
+from hub.domain.parties import Household, Person
+from hub.domain.transactions import Transaction
+from hub.store.sqlite import SqliteStore, open_sqlite_store
+from hub.store.sqlite_base import dump
+
+MARKER = "bench:analytics"
+END = datetime(2026, 1, 1, tzinfo=UTC)
+YEAR = timedelta(days=365)
+BATCH = 20_000
+
+
+async def fill(store: SqliteStore, persons: int, transactions: int, events: int) -> None:
+    rng = random.Random(7)
+    db = store._db
+    households = [Household(id=new_id(), name=f"H{i}") for i in range(persons // 2)]
+    async with db.transaction() as session:
+        await session.run_many("INSERT INTO households (id, name_lower, doc) VALUES (?, ?, ?)",
+                               [(h.id, h.name.lower(), dump(h)) for h in households])
+    ids: list[str] = []
+    rows = []
+    for i in range(persons):
+        household = households[i // 2].id if i % 3 else None
+        p = Person(id=new_id(), name=f"Person {i}", household_id=household)
+        ids.append(p.id)
+        rows.append((p.id, p.name.lower(), household, 1, dump(p)))
+    async with db.transaction() as session:
+        await session.run_many("INSERT INTO persons (id, name_lower, household_id, active, doc) "
+                               "VALUES (?, ?, ?, ?, ?)", rows)
+    print(f"  {persons} persons", file=sys.stderr)
+    # a skewed population: a few big spenders, many small ones, some who stop buying
+    weights = [rng.paretovariate(1.2) for _ in ids]
+    start = END - 2 * YEAR
+    done = 0
+    while done < transactions:
+        batch = []
+        for _ in range(min(BATCH, transactions - done)):
+            i = rng.choices(range(len(ids)), k=1)[0] if done % 7 == 0 else \
+                int(rng.random() ** 3 * len(ids))
+            amount = max(100, int(weights[i] * rng.uniform(500, 5000)))
+            batch.append(Transaction(
+                id=new_id(), external_id=f"b-{done}", person_id=ids[i], amount_minor=amount,
+                occurred_at=start + timedelta(
+                    seconds=rng.randrange(int(2 * YEAR.total_seconds())))))
+            done += 1
+        await store.transactions.append_many(batch)
+        print(f"\r  {done} transactions", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    done = 0
+    agents = [f"agent-{i}" for i in range(25)]
+    while done < events:
+        batch_events = []
+        for _ in range(min(BATCH, events - done)):
+            who = ids[rng.randrange(len(ids))]
+            at = END - timedelta(seconds=rng.randrange(int(YEAR.total_seconds())))
+            kind = rng.random()
+            if kind < 0.3:
+                event = Event(id=new_id(), person_id=who, channel="call", direction="inbound",
+                              occurred_at=at, call=CallInfo(
+                                  duration_s=rng.randrange(30, 900), wait_s=rng.randrange(0, 300),
+                                  agent=rng.choice(agents), outcome="resolved"))
+            elif kind < 0.7:
+                event = Event(id=new_id(), person_id=who, channel=rng.choice(["email", "sms"]),
+                              direction="inbound", occurred_at=at, text="question")
+            else:
+                event = Event(id=new_id(), person_id=who, channel=rng.choice(["email", "sms"]),
+                              direction="outbound", occurred_at=at + timedelta(hours=2),
+                              text="answer")
+            batch_events.append(event)
+            done += 1
+        await store.events.append_many(batch_events)
+        print(f"\r  {done} events", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    await store.channel_state.put(MARKER, {"persons": persons, "transactions": transactions,
+                                           "events": events})
+
+
+async def timed(action: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, Any]:
+    best = float("inf")
+    result = None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = await action()
+        best = min(best, time.perf_counter() - began)
+    return best, result
+
+
+def bare(path: str, sql: str, params: tuple[Any, ...], repeat: int) -> float:
+    conn = sqlite3.connect(path)
+    try:
+        best = float("inf")
+        for _ in range(repeat):
+            began = time.perf_counter()
+            conn.execute(sql, params).fetchall()
+            best = min(best, time.perf_counter() - began)
+        return best
+    finally:
+        conn.close()
+
+
+async def peak(action: Callable[[], Awaitable[Any]]) -> float:
+    tracemalloc.start()
+    try:
+        await action()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def _exists(path: Path) -> bool:
+    return path.exists()
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+async def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--transactions", type=int, default=1_000_000)
+    parser.add_argument("--persons", type=int, default=200_000)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", default=os.path.join(tempfile.gettempdir(),
+                                                     "hub-bench-analytics.db"))
+    parser.add_argument("--reuse", action="store_true")
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)
+    path = Path(args.db)
+    store = None
+    if _exists(path):
+        store = await open_sqlite_store(f"sqlite:///{path}")
+        marker = await store.channel_state.get(MARKER)
+        if marker is None:
+            await store.close()
+            print(f"{path} is not a bench database; not touching it", file=sys.stderr)
+            return 2
+        if not args.reuse or marker != {"persons": args.persons,
+                                        "transactions": args.transactions,
+                                        "events": args.events}:
+            await store.close()
+            store = None
+            _remove(path)
+    if store is None:
+        print(f"filling {path} …", file=sys.stderr)
+        store = await open_sqlite_store(f"sqlite:///{path}")
+        began = time.perf_counter()
+        await fill(store, args.persons, args.transactions, args.events)
+        print(f"  filled in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+        await store._db.run("ANALYZE")
+    try:
+        service = AnalyticsService(store)
+        last = (END - YEAR, END)
+        before = (END - 2 * YEAR, END - YEAR)
+        print(f"analytics over {args.transactions:,} transactions, {args.persons:,} persons, "
+              f"{args.events:,} events (SQLite, best of {args.repeat})")
+
+        t_pyramid, pyramid = await timed(lambda: service.pyramid(*last), args.repeat)
+        floor_sql = ("SELECT person_id, sum(amount_minor) AS r FROM transactions "
+                     "WHERE person_id IS NOT NULL AND occurred_at >= ? AND occurred_at < ? "
+                     "GROUP BY person_id HAVING r > 0 ORDER BY r DESC")
+        t_floor = bare(str(path), floor_sql, (iso(last[0]), iso(last[1])), args.repeat)
+        print(f"(a) pyramid (person, 1 year): {t_pyramid * 1000:8.1f} ms   bare GROUP BY "
+              f"{t_floor * 1000:8.1f} ms   ratio {t_pyramid / t_floor:4.2f}")
+        print(f"    {pyramid['customers']:,} customers, 80/20 figure: top 20% bring "
+              f"{pyramid['top20_share']:.0%} of revenue")
+        t_house, _ = await timed(lambda: service.pyramid(*last, level="household"), 1)
+        t_migration, moved = await timed(lambda: service.migration(before, last), 1)
+        print(f"(b) pyramid (household):      {t_house * 1000:8.1f} ms   migration matrix "
+              f"{t_migration * 1000:8.1f} ms (retention {moved['retention_rate']:.0%}, "
+              f"acquired {moved['acquired']:,}, lost {moved['lost']:,})")
+
+        t_kpis, kpis = await timed(lambda: service.kpis(*last), args.repeat)
+        calls_sql = ("SELECT count(*), avg(json_extract(doc, '$.call.duration_s')), "
+                     "avg(json_extract(doc, '$.call.wait_s')) FROM events WHERE channel = 'call' "
+                     "AND occurred_at >= ? AND occurred_at < ?")
+        messages_sql = ("SELECT channel, direction, count(*) FROM events WHERE channel IN "
+                        "('email', 'sms', 'webform', 'survey') AND occurred_at >= ? "
+                        "AND occurred_at < ? GROUP BY channel, direction")
+        params = (iso(last[0]), iso(last[1]))
+        t_kfloor = bare(str(path), calls_sql, params, args.repeat) + bare(
+            str(path), messages_sql, params, args.repeat)
+        print(f"(c) KPIs (1 year):            {t_kpis * 1000:8.1f} ms   bare call+message "
+              f"aggregates {t_kfloor * 1000:8.1f} ms   ratio {t_kpis / t_kfloor:4.2f}")
+        print(f"    calls {kpis['calls']['count']:,}, avg duration "
+              f"{kpis['calls']['avg_duration_s']} s, avg wait {kpis['calls']['avg_wait_s']} s, "
+              f"median first response {kpis['first_response_s']['median']} s "
+              f"(the response-time walk is most of the gap)")
+        t_refresh, written = await timed(lambda: service.refresh_tiers(*last, levels=["person"]),
+                                         1)
+        print(f"(d) analytics refresh (tiers on {written['person']:,} persons): "
+              f"{t_refresh:6.2f} s")
+        mem_pyramid = await peak(lambda: service.pyramid(*last))
+        mem_kpis = await peak(lambda: service.kpis(*last))
+        print(f"(e) peak Python memory: pyramid {mem_pyramid:6.1f} MB, KPIs {mem_kpis:6.1f} MB "
+              f"(one row per customer / per inbound person, never per transaction)")
+    finally:
+        await store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main(sys.argv[1:])))

@@ -1,0 +1,307 @@
+"""Campaign dispatch throughput: the whole engine against a bare aiosmtplib loop, and the
+engine's peak memory as the audience grows.
+
+Prints in one run:
+
+  (a) messages per second for an N-person email campaign through the whole engine: launch,
+      audience snapshot into deliveries, lease, render (subject, text and HTML personalised),
+      the real SMTP adapter, the outbound event and the delivery record, on a SQLite store;
+      from launch to `completed`, and for the send phase alone (after the snapshot);
+  (b) messages per second for a bare aiosmtplib loop sending the same number of pre-rendered
+      messages (bytes built before the clock starts) over as many connections as the
+      adapter's pool, to the same sink; and the ratio engine / bare (target: >= 50%);
+  (c) peak resident memory of the engine process for each audience size in `--sizes`
+      (each in a fresh child process on its own database): it must not grow with the audience.
+
+The sink is an aiosmtpd server in a child process that accepts and counts every message.
+
+    python bench/dispatch.py                       # 10,000; memory 10,000 vs 20,000 (~4 min)
+    python bench/dispatch.py --sizes 10000,100000  # memory at 10,000 vs 100,000 (~20 min)
+    python bench/dispatch.py --persons 2000 --sizes 2000
+
+Run from the project root with the project installed (`./scripts/test.sh` or
+`pip install -e .`). Everything runs on 127.0.0.1; no mail leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+EMAIL_FROM = "news@shop.example"
+
+
+# --- the sink (a child process) ------------------------------------------------------------
+
+
+def serve_sink(port: int) -> None:
+    """Accept every message and count it; print the count when told to stop (SIGTERM)."""
+    import signal
+
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        count = 0
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            Counting.count += 1
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    stopped = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopped
+        stopped = True
+
+    signal.signal(signal.SIGTERM, stop)
+    while not stopped:
+        time.sleep(0.1)
+    controller.stop()
+    print(Counting.count, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_sink() -> tuple[subprocess.Popen[str], int]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, __file__, "--serve-sink", str(port)],
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    return process, port
+
+
+def stop_sink(process: subprocess.Popen[str]) -> int:
+    process.terminate()
+    out, _ = process.communicate(timeout=30)
+    return int(out.split()[-1])
+
+
+# --- the engine ----------------------------------------------------------------------------
+
+
+def settings_for(database: Path, port: int) -> Any:
+    from hub.config import load_settings
+
+    return load_settings({
+        "HUB_DATABASE_URL": f"sqlite:///{database}", "HUB_VAR_DIR": str(database.parent),
+        "HUB_SECRET_KEY": "k" * 32, "HUB_EMAIL_FROM": EMAIL_FROM,
+        "HUB_SMTP_URL": f"smtp://127.0.0.1:{port}"}, dotenv=None)
+
+
+async def fill(database: Path, persons: int) -> None:
+    """N persons with an address and an opt-in, a third of them in households of two."""
+    from hub.domain.common import new_id
+    from hub.domain.consent import ConsentState
+    from hub.domain.parties import Household, Person
+    from hub.store import create_store
+
+    store = await create_store(settings_for(database, 25))
+    opted_in = ConsentState(status="opted_in", source="bench")
+    household: str | None = None
+    for i in range(persons):
+        if i % 6 == 0:
+            household = new_id()
+            await store.households.insert(Household(id=household, name=f"Household {i}"))
+        await store.persons.insert(Person(
+            id=new_id(), name=f"Person{i} Jansen", emails=[f"p{i}@bench.example"],
+            household_id=household if i % 6 < 2 else None, consent={"email": opted_in},
+            preferred_channel="email"))
+    await store.close()
+
+
+async def run_engine(database: Path, port: int) -> dict[str, Any]:
+    """Launch one email campaign over everyone in `database` and run a worker to the end."""
+    from campaigns.engine.lifecycle import CampaignService
+    from channels import REGISTRY
+    from hub.domain.campaigns import Campaign, MessageTemplate
+    from hub.domain.common import new_id
+    from hub.store import create_store
+    from hub.web.campaign_engine import build_worker, dispatch_config
+
+    settings = settings_for(database, port)
+    store = await create_store(settings)
+    adapters = REGISTRY.build_adapters(settings)
+    template = MessageTemplate(
+        id=new_id(), name="News", channel="email", subject="News for {{ person.first_name }}",
+        body="Dear {{ person.name }},\n\nOur spring news is here.\n\nUnsubscribe: "
+             "{{ unsubscribe_url }}\n",
+        html="<p>Dear {{ person.name }},</p><p>Our spring news is here.</p>"
+             "<p><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>")
+    await store.templates.insert(template)
+    service = CampaignService(store)
+    campaign = await service.create(Campaign(
+        id=new_id(), name="Bench", filter={"field": "email", "op": "exists", "value": True},
+        channels=["email"], templates={"email": template.id}))
+    config = dataclasses.replace(dispatch_config(settings), poll_s=0.02)
+    worker = build_worker(store, settings, adapters, config)
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    await service.launch(campaign.id)
+    task = asyncio.create_task(worker.run(stop))
+    snapshot_s: float | None = None
+    while True:
+        current = await store.campaigns.get(campaign.id)
+        assert current is not None
+        if snapshot_s is None and current.snapshot_complete:
+            snapshot_s = time.perf_counter() - started
+        if current.status == "completed":
+            break
+        await asyncio.sleep(0.02)
+    total_s = time.perf_counter() - started
+    stop.set()
+    await task
+    counts = await store.deliveries.counts(campaign.id)
+    for adapter in adapters.values():
+        await adapter.close()
+    await store.close()
+    sent = counts.get("sent")
+    send_s = total_s - (snapshot_s or 0.0)
+    return {"sent": sent, "by_status": counts.by_status, "total_s": total_s,
+            "snapshot_s": snapshot_s, "rate": sent / total_s, "send_rate": sent / send_s,
+            "peak_rss_mib": peak_rss_mib()}
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# --- the bare loop -------------------------------------------------------------------------
+
+
+async def run_bare(n: int, port: int, connections: int) -> dict[str, Any]:
+    """The floor: aiosmtplib sending pre-rendered bytes, `connections` clients in parallel."""
+    import aiosmtplib
+
+    from channels.email.mime import build_message
+    from hub.domain.common import new_id
+    from hub.ports import OutboundMessage
+
+    messages: list[tuple[str, bytes]] = []
+    for i in range(n):
+        to = f"p{i}@bench.example"
+        mail = build_message(OutboundMessage(
+            event_id=new_id(), channel="email", to=to, subject=f"News for Person{i}",
+            text=f"Dear Person{i} Jansen,\n\nOur spring news is here.\n\nUnsubscribe: "
+                 f"https://hub.example/u/{new_id()}\n",
+            html=f"<p>Dear Person{i} Jansen,</p><p>Our spring news is here.</p>",
+            headers={"List-Unsubscribe": "<https://hub.example/u/x>",
+                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}), EMAIL_FROM)
+        messages.append((to, bytes(mail)))
+    queue = iter(messages)
+
+    async def sender() -> int:
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+        await client.connect()
+        sent = 0
+        for to, raw in queue:
+            await client.sendmail(EMAIL_FROM, [to], raw)
+            sent += 1
+        await client.quit()
+        return sent
+
+    started = time.perf_counter()
+    sent = sum(await asyncio.gather(*(sender() for _ in range(connections))))
+    elapsed = time.perf_counter() - started
+    return {"sent": sent, "total_s": elapsed, "rate": sent / elapsed}
+
+
+# --- orchestration -------------------------------------------------------------------------
+
+
+def child(*args: str) -> dict[str, Any]:
+    """Run one phase in a fresh interpreter (so its peak memory is its own); its JSON answer."""
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
+                         text=True, cwd=ROOT).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=10_000,
+                        help="audience of the throughput comparison (default 10,000)")
+    parser.add_argument("--sizes", default="10000,20000",
+                        help="audience sizes for the memory comparison, comma-separated")
+    parser.add_argument("--connections", type=int, default=None,
+                        help="bare loop connections (default: the adapter's pool size)")
+    parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--fill", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--engine", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+
+    if args.serve_sink:
+        serve_sink(args.serve_sink)
+        return
+    if args.fill:
+        asyncio.run(fill(Path(args.fill[0]), int(args.fill[1])))
+        print(json.dumps({"peak_rss_mib": peak_rss_mib()}))
+        return
+    if args.engine:
+        print(json.dumps(asyncio.run(run_engine(Path(args.engine[0]), int(args.engine[1])))))
+        return
+
+    from channels.email.outbound import POOL_SIZE
+
+    connections = args.connections or POOL_SIZE
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    sink, port = start_sink()
+    results: dict[int, dict[str, Any]] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="hub-bench-dispatch-") as tmp:
+            for n in sorted({args.persons, *sizes}):
+                database = Path(tmp) / f"n{n}" / "hub.db"
+                database.parent.mkdir()
+                started = time.perf_counter()
+                child("--fill", str(database), str(n))
+                print(f"filled {n:,} persons in {time.perf_counter() - started:.1f} s",
+                      flush=True)
+                results[n] = child("--engine", str(database), str(port))
+                print(f"engine, {n:,} persons: {results[n]['rate']:.0f} msg/s", flush=True)
+                os.remove(database)
+            bare = asyncio.run(run_bare(args.persons, port, connections))
+    finally:
+        received = stop_sink(sink)
+    engine = results[args.persons]
+    expected = sum(r["sent"] for r in results.values()) + bare["sent"]
+    print()
+    print(f"(a) engine, {args.persons:,} persons: {engine['sent']:,} sent in "
+          f"{engine['total_s']:.1f} s = {engine['rate']:.0f} msg/s from launch "
+          f"(snapshot {engine['snapshot_s']:.1f} s; send phase {engine['send_rate']:.0f} msg/s)")
+    print(f"(b) bare aiosmtplib, {connections} connection(s): {bare['sent']:,} sent in "
+          f"{bare['total_s']:.1f} s = {bare['rate']:.0f} msg/s")
+    print(f"    ratio engine / bare: {engine['rate'] / bare['rate']:.0%} from launch, "
+          f"{engine['send_rate'] / bare['rate']:.0%} send phase")
+    print("(c) engine peak RSS: " + ", ".join(
+        f"{n:,} persons {results[n]['peak_rss_mib']:.0f} MiB" for n in sorted(sizes)))
+    print(f"    sink received {received:,} messages (expected {expected:,})")
+    for n, result in sorted(results.items()):
+        if set(result["by_status"]) != {"sent"}:
+            print(f"    WARNING: {n:,} persons ended with {result['by_status']}")
+
+
+if __name__ == "__main__":
+    main()

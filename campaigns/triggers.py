@@ -1,0 +1,194 @@
+"""Event-triggered surveys (issue 7): a rule such as "after a call with outcome `resolved`,
+send the CSAT survey on the person's preferred channel after 2 hours, at most once per 30
+days per person".
+
+Firing is idempotent per (rule, source event): the firing record is unique on that pair, so
+a call logged twice, or a replayed notification, fires once. A due firing is sent by the
+worker (`run_due`), which re-checks the person then: opted out or unreachable → `skipped`
+with the reason. The 30-day cap counts this rule's pending and sent firings for the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from campaigns.engine.personalise import variables_for
+from campaigns.surveys import SurveyService
+from campaigns.templates import TemplateProblem, compiled
+from hub.domain.common import new_id, utcnow
+from hub.domain.events import Event, SurveyInfo
+from hub.domain.parties import Person
+from hub.domain.surveys import Survey, TriggerFiring, TriggerRule
+from hub.errors import DuplicateKey, HubError, InvalidInput, NotFound
+from hub.ports import Store
+from hub.services.messaging import MessagingService, address_for
+
+log = logging.getLogger("hub.campaigns.triggers")
+MAX_RULES = 200
+
+
+def default_text(survey: Survey, person: Person, url: str, channel: str) -> tuple[str, str]:
+    """Subject and text when the rule names no template: the question, the link, and for SMS
+    the invitation to answer with a number."""
+    texts = survey.texts(person.language)
+    low, high = survey.scale
+    if channel == "sms":
+        return "", f"{texts.question} Reply with a number from {low} to {high}, or tap {url}"
+    subject = texts.question if len(texts.question) <= 120 else survey.name
+    return subject, (f"{texts.question}\n\nAnswer with one tap: {url}\n\nOr reply to this "
+                     f"mail with a number from {low} to {high} on the first line.")
+
+
+class TriggerService:
+    def __init__(self, store: Store, surveys: SurveyService,
+                 messaging: MessagingService | None) -> None:
+        self._store = store
+        self._surveys = surveys
+        self._messaging = messaging
+
+    # --- rules ---------------------------------------------------------------------------
+
+    async def create(self, rule: TriggerRule) -> TriggerRule:
+        await self._surveys.get(rule.survey_id)
+        for channel, template_id in rule.templates.items():
+            template = await self._store.templates.get(template_id)
+            if template is None or template.channel != channel:
+                raise InvalidInput(f"templates.{channel}: no {channel} template {template_id}",
+                                   details={"field": f"templates.{channel}"})
+        await self._store.trigger_rules.insert(rule)
+        return rule
+
+    async def get(self, rule_id: str) -> TriggerRule:
+        rule = await self._store.trigger_rules.get(rule_id)
+        if rule is None:
+            raise NotFound(f"no trigger {rule_id}", details={"id": rule_id})
+        return rule
+
+    async def rules(self) -> list[TriggerRule]:
+        return await self._store.trigger_rules.find(limit=MAX_RULES)
+
+    async def switch(self, rule_id: str, enabled: bool) -> TriggerRule:
+        rule = await self.get(rule_id)
+        updated = rule.model_copy(update={"enabled": enabled, "updated_at": utcnow()})
+        await self._store.trigger_rules.replace(updated)
+        return updated
+
+    # --- firing --------------------------------------------------------------------------
+
+    @staticmethod
+    def matches(rule: TriggerRule, event: Event) -> bool:
+        if not rule.enabled or event.channel != rule.event_channel or not event.person_id:
+            return False
+        if rule.direction is not None and event.direction != rule.direction:
+            return False
+        if rule.outcome is not None:
+            outcome = event.call.outcome if event.call else None
+            return (outcome or "").strip().lower() == rule.outcome.strip().lower()
+        return True
+
+    async def consider(self, event: Event) -> list[TriggerFiring]:
+        """Fire every enabled rule the event matches, once per (rule, event)."""
+        fired: list[TriggerFiring] = []
+        for rule in await self.rules():
+            if not self.matches(rule, event):
+                continue
+            now = utcnow()
+            firing = TriggerFiring(
+                id=new_id(), rule_id=rule.id, event_id=event.id,
+                person_id=event.person_id or "", survey_id=rule.survey_id,
+                due_at=max(now, event.occurred_at + timedelta(minutes=rule.delay_minutes)))
+            try:
+                await self._store.trigger_firings.insert(firing)
+            except DuplicateKey:
+                continue  # this rule already fired for this event
+            if rule.cap_days and await self._store.trigger_firings.recent_for_person(
+                    rule.id, firing.person_id, now - timedelta(days=rule.cap_days),
+                    exclude_id=firing.id):
+                firing = await self._finish(firing, "skipped",
+                                            f"already surveyed within {rule.cap_days} days")
+            fired.append(firing)
+        return fired
+
+    async def run_due(self, *, limit: int = 50) -> int:
+        """Send the firings whose time has come; returns how many were handled."""
+        due = await self._store.trigger_firings.due(utcnow(), limit=limit)
+        for firing in due:
+            try:
+                await self._send(firing)
+            except HubError as exc:
+                log.warning("triggered survey failed", extra={"firing_id": firing.id,
+                                                              "error": exc.code})
+                await self._finish(firing, "failed", exc.message)
+        return len(due)
+
+    async def _send(self, firing: TriggerFiring) -> None:
+        rule = await self._store.trigger_rules.get(firing.rule_id)
+        survey = await self._store.surveys.get(firing.survey_id)
+        person = await self._store.persons.get(firing.person_id)
+        if rule is None or survey is None or person is None or not person.is_active:
+            await self._finish(firing, "skipped", "the rule, survey or person is gone")
+            return
+        if not rule.enabled:
+            await self._finish(firing, "skipped", "the trigger was switched off")
+            return
+        channel, why = self._channel(rule, person)
+        if channel is None:
+            await self._finish(firing, "skipped", why)
+            return
+        if self._messaging is None:
+            return  # no channels in this process: leave it for a worker that has them
+        send_key = f"trigger:{rule.id}:{firing.event_id}"
+        url = await self._surveys.link(survey.id, person.id, send_key=send_key)
+        subject, text = await self._render(rule, survey, person, url, channel)
+        event = await self._messaging.send_to_person(
+            person.id, text=text, subject=subject or None, channel=channel,
+            survey=SurveyInfo(survey_id=survey.id),
+            data={"survey_send_key": send_key, "trigger_id": rule.id,
+                  "source_event_id": firing.event_id})
+        status = "failed" if event.status == "failed" else "sent"
+        await self._finish(firing, status, None if status == "sent" else "the send failed",
+                           channel=channel, sent_event_id=event.id)
+
+    @staticmethod
+    def _channel(rule: TriggerRule, person: Person) -> tuple[str | None, str]:
+        """The first usable channel: an address, and no opt-out (surveys are marketing)."""
+        reasons: list[str] = []
+        for choice in rule.channels:
+            channel = person.preferred_channel if choice == "preferred" else choice
+            if channel not in ("email", "sms"):
+                continue
+            if address_for(person, channel) is None:
+                reasons.append(f"{channel}: no address")
+            elif person.consent_for(channel).status == "opted_out":
+                reasons.append(f"{channel}: opted out")
+            elif channel == "email" and person.attributes.get("email_undeliverable"):
+                reasons.append("email: undeliverable")
+            else:
+                return channel, ""
+        return None, "; ".join(reasons) or "no usable channel"
+
+    async def _render(self, rule: TriggerRule, survey: Survey, person: Person, url: str,
+                      channel: str) -> tuple[str, str]:
+        template_id = rule.templates.get(channel)
+        template = await self._store.templates.get(template_id) if template_id else None
+        if template is None:
+            return default_text(survey, person, url, channel)
+        variables: dict[str, Any] = await variables_for(
+            self._store, None, person, unsubscribe_url="", survey_url=url)
+        try:
+            rendered = compiled(template).render(variables)
+        except TemplateProblem as exc:
+            raise InvalidInput(f"the trigger's {channel} template failed: {exc.message}") from exc
+        return rendered.subject or "", rendered.text
+
+    async def _finish(self, firing: TriggerFiring, status: str, reason: str | None, *,
+                      channel: str | None = None, sent_event_id: str | None = None
+                      ) -> TriggerFiring:
+        updated = firing.model_copy(update={
+            "status": status, "reason": reason, "channel": channel,
+            "sent_event_id": sent_event_id, "updated_at": utcnow()})
+        updated = TriggerFiring.model_validate(updated.to_doc())
+        await self._store.trigger_firings.replace(updated)
+        return updated

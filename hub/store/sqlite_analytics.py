@@ -1,0 +1,204 @@
+"""SQLite analytics (migration 4): revenue per party, call and message figures, response-time
+inputs and consent changes, each one SQL aggregate over indexed columns.
+
+Transactions gain columns copied from their document (occurred_at, amount_minor, household_id,
+organisation_id) and covering indexes (party, occurred_at, amount_minor), so a period's revenue
+per party is read from an index, never from the JSON documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from hub.domain.analytics import CallFigures, ContactMoment, Level, PartyRevenue
+from hub.domain.common import iso
+from hub.store.sqlite_db import Database
+
+V4_ANALYTICS_SURVEYS: tuple[str, ...] = (
+    # plain columns (not generated ones: SQLite reads an index on a virtual column but still
+    # visits the row), filled by SqliteTransactions on insert and backfilled here
+    "ALTER TABLE transactions ADD COLUMN occurred_at TEXT",
+    "ALTER TABLE transactions ADD COLUMN amount_minor INTEGER",
+    "ALTER TABLE transactions ADD COLUMN household_id TEXT",
+    "ALTER TABLE transactions ADD COLUMN organisation_id TEXT",
+    """UPDATE transactions SET occurred_at = json_extract(doc, '$.occurred_at'),
+        amount_minor = json_extract(doc, '$.amount_minor'),
+        household_id = json_extract(doc, '$.household_id'),
+        organisation_id = json_extract(doc, '$.organisation_id')""",
+    """CREATE INDEX transactions_person_period
+        ON transactions (person_id, occurred_at, amount_minor) WHERE person_id IS NOT NULL""",
+    """CREATE INDEX transactions_organisation_period
+        ON transactions (organisation_id, occurred_at, amount_minor)
+        WHERE organisation_id IS NOT NULL""",
+    # a period's revenue per person or household is read from this index alone; the
+    # household of a person's purchase from persons_household_of
+    """CREATE INDEX transactions_period
+        ON transactions (occurred_at, person_id, amount_minor, household_id)""",
+    "CREATE INDEX persons_household_of ON persons (id, household_id)",
+    "CREATE INDEX events_channel_time ON events (channel, occurred_at, direction)",
+    "CREATE TABLE surveys (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+    """CREATE TABLE survey_tokens (
+        token TEXT PRIMARY KEY,
+        survey_id TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        send_key TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (survey_id, person_id, send_key)
+    )""",
+    """CREATE TABLE survey_responses (
+        id TEXT PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        survey_id TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        campaign_id TEXT,
+        channel TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        has_comment INTEGER NOT NULL,
+        answered_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+    )""",
+    "CREATE INDEX survey_responses_survey ON survey_responses (survey_id, answered_at)",
+    "CREATE INDEX survey_responses_campaign ON survey_responses (campaign_id)",
+    "CREATE TABLE trigger_rules (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
+    """CREATE TABLE trigger_firings (
+        id TEXT PRIMARY KEY,
+        rule_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (rule_id, event_id)
+    )""",
+    "CREATE INDEX trigger_firings_due ON trigger_firings (status, due_at)",
+    "CREATE INDEX trigger_firings_person ON trigger_firings (rule_id, person_id, created_at)",
+)
+
+_MESSAGE_CHANNELS = "('email', 'sms', 'webform', 'survey')"
+_PARTY_SQL: dict[str, str] = {
+    "person": "SELECT person_id AS party, amount_minor AS amount, occurred_at AS at "
+              "FROM transactions WHERE person_id IS NOT NULL{window}",
+    "household": "SELECT coalesce(t.household_id, p.household_id) AS party, t.amount_minor "
+                 "AS amount, t.occurred_at AS at FROM transactions t "
+                 "LEFT JOIN persons p ON p.id = t.person_id WHERE 1{window}",
+    "organisation": "SELECT organisation_id AS party, amount_minor AS amount, occurred_at AS at "
+                    "FROM transactions WHERE organisation_id IS NOT NULL{window}",
+}
+_TIER_TABLE = {"person": "persons", "household": "households", "organisation": "organisations"}
+
+
+def _window(column: str, start: datetime | None, end: datetime | None,
+            params: list[Any]) -> str:
+    sql = ""
+    if start is not None:
+        sql += f" AND {column} >= ?"
+        params.append(iso(start))
+    if end is not None:
+        sql += f" AND {column} < ?"
+        params.append(iso(end))
+    return sql
+
+
+def _ms(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+class SqliteAnalytics:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def _parties(self, level: Level, start: datetime | None, end: datetime | None,
+                 params: list[Any]) -> str:
+        column = "t.occurred_at" if level == "household" else "occurred_at"
+        return _PARTY_SQL[level].format(window=_window(column, start, end, params))
+
+    async def revenue_by_party(
+        self, level: Level, start: datetime | None, end: datetime | None
+    ) -> list[PartyRevenue]:
+        params: list[Any] = []
+        inner = self._parties(level, start, end, params)
+        sql = (f"SELECT party, sum(amount) AS revenue FROM ({inner}) WHERE party IS NOT NULL "
+               "GROUP BY party HAVING revenue > 0 ORDER BY revenue DESC, party")
+        return [PartyRevenue(party, int(revenue))
+                for party, revenue in await self._db.rows(sql, params)]
+
+    async def lapsed_parties(self, level: Level, start: datetime, end: datetime) -> list[str]:
+        """One pass over the parties' transactions before `end`."""
+        params: list[Any] = []
+        inner = self._parties(level, None, end, params)
+        params += [iso(start), iso(start), iso(end)]
+        sql = (f"SELECT party FROM ({inner}) WHERE party IS NOT NULL GROUP BY party "
+               "HAVING sum(CASE WHEN at < ? THEN amount END) > 0 "
+               "AND coalesce(sum(CASE WHEN at >= ? AND at < ? THEN amount END), 0) <= 0 "
+               "ORDER BY party")
+        return [party for (party,) in await self._db.rows(sql, params)]
+
+    async def party_count(self, level: Level) -> int:
+        if level == "person":
+            return int(await self._db.value("SELECT count(*) FROM persons WHERE active = 1"))
+        return int(await self._db.value(f"SELECT count(*) FROM {_TIER_TABLE[level]}"))
+
+    async def set_tiers(self, level: Level, tiers: Mapping[str, str], *, default: str) -> int:
+        table = _TIER_TABLE[level]
+        active = " WHERE active = 1" if level == "person" else ""
+        setter = f"UPDATE {table} SET doc = json_set(doc, '$.attributes.pyramid_tier', ?)"
+        async with self._db.transaction() as session:
+            written = await session.run(setter + active, (default,))
+            await session.run_many(setter + " WHERE id = ?",
+                                   [(tier, party) for party, tier in tiers.items()
+                                    if tier != default])
+        return written
+
+    async def call_figures(self, start: datetime, end: datetime) -> CallFigures:
+        params = [iso(start), iso(end)]
+        where = "FROM events WHERE channel = 'call' AND occurred_at >= ? AND occurred_at < ?"
+        row = await self._db.rows(
+            "SELECT count(*), sum(json_extract(doc, '$.call.duration_s')), "
+            "count(json_extract(doc, '$.call.duration_s')), "
+            "sum(json_extract(doc, '$.call.wait_s')), count(json_extract(doc, '$.call.wait_s')) "
+            + where, params)
+        count, duration, n_duration, wait, n_wait = row[0]
+        agents = await self._db.rows(
+            f"SELECT json_extract(doc, '$.call.agent') AS agent, count(*) {where} "
+            "AND agent IS NOT NULL GROUP BY agent ORDER BY agent", params)
+        return CallFigures(count=int(count), duration_total_s=int(duration or 0),
+                           duration_count=int(n_duration), wait_total_s=int(wait or 0),
+                           wait_count=int(n_wait),
+                           per_agent={str(agent): int(n) for agent, n in agents})
+
+    async def message_counts(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        rows = await self._db.rows(
+            f"SELECT channel, direction, count(*) FROM events WHERE channel IN {_MESSAGE_CHANNELS}"
+            " AND occurred_at >= ? AND occurred_at < ? GROUP BY channel, direction",
+            (iso(start), iso(end)))
+        found: dict[str, dict[str, int]] = {}
+        for channel, direction, n in rows:
+            found.setdefault(channel, {})[direction] = int(n)
+        return found
+
+    async def contact_moments(self, start: datetime, end: datetime) -> list[ContactMoment]:
+        inbound = ("channel IN ('email', 'sms', 'webform') AND direction = 'inbound'")
+        answer = ("(channel IN ('email', 'sms') AND direction = 'outbound' "
+                  "AND campaign_id IS NULL) OR channel = 'call'")
+        sql = (
+            f"SELECT person_id, occurred_at, {inbound} FROM events WHERE person_id IN ("
+            f"SELECT person_id FROM events WHERE {inbound} AND occurred_at >= ? "
+            "AND occurred_at < ? AND person_id IS NOT NULL) "
+            f"AND occurred_at >= ? AND (({inbound}) OR {answer}) ORDER BY person_id, occurred_at"
+        )
+        rows = await self._db.rows(sql, (iso(start), iso(end), iso(start)))
+        return [ContactMoment(person, _ms(at), bool(is_in)) for person, at, is_in in rows]
+
+    async def consent_changes(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        rows = await self._db.rows(
+            "SELECT json_extract(doc, '$.data.consent.channel') AS ch, "
+            "json_extract(doc, '$.data.consent.status') AS st, count(*) FROM events "
+            "WHERE channel = 'system' AND occurred_at >= ? AND occurred_at < ? "
+            "AND ch IS NOT NULL GROUP BY ch, st", (iso(start), iso(end)))
+        found: dict[str, dict[str, int]] = {}
+        for channel, status, n in rows:
+            found.setdefault(channel, {})[status] = int(n)
+        return found

@@ -1,0 +1,105 @@
+"""`/s/{token}`: the personal survey page (mobile first, no script). One tap on a score
+answers; the thank-you page then offers the follow-up question for a comment, which posts the
+score again with it (a later answer replaces the earlier one within the window). An unknown
+or expired token gets a clear 404 page; a POST answers JSON to JSON clients."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from campaigns.surveys import LinkView
+from hub.errors import Conflict
+from hub.web.public.pages import problem, render, wants_json
+from hub.web.survey_keys import SURVEYS
+
+MAX_BODY = 16 * 1024
+NOT_VALID = ("This survey link is not valid",
+             "The link is unknown or has expired. Thank you for wanting to answer all the same.")
+
+
+def _context(view: LinkView, step: str, **more: Any) -> dict[str, Any]:
+    low, high = view.survey.scale
+    texts = view.survey.texts(view.language)
+    return {"title": texts.question[:80], "texts": texts, "kind": view.survey.kind,
+            "scores": list(range(low, high + 1)), "answered": view.answered, "step": step,
+            "error": None, "score": None, "comment": None, **more}
+
+
+def _gone(request: web.Request) -> web.Response:
+    return problem(request, 404, "not_found", *NOT_VALID)
+
+
+async def show_survey(request: web.Request) -> web.Response:
+    view = await request.app[SURVEYS].surveys.view(request.match_info["token"])
+    if view is None:
+        return _gone(request)
+    if not view.can_change and view.answered is not None:
+        return render(request, "public/survey.html", _context(
+            view, "closed", score=view.answered.score))
+    return render(request, "public/survey.html", _context(view, "question"))
+
+
+async def _fields(request: web.Request) -> tuple[Any, Any]:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY,
+                                            actual_size=request.content_length)
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return None, None
+        return (data.get("score"), data.get("comment")) if isinstance(data, dict) else (None,
+                                                                                       None)
+    form = await request.post()
+    return form.get("score"), form.get("comment")
+
+
+def _score(raw: Any, scale: tuple[int, int]) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 2:
+        raw = int(raw.strip())
+    if isinstance(raw, int) and scale[0] <= raw <= scale[1]:
+        return raw
+    return None
+
+
+async def answer_survey(request: web.Request) -> web.Response:
+    kit = request.app[SURVEYS]
+    token = request.match_info["token"]
+    view = await kit.surveys.view(token)
+    if view is None:
+        return _gone(request)
+    raw_score, raw_comment = await _fields(request)
+    score = _score(raw_score, view.survey.scale)
+    if score is None:
+        low, high = view.survey.scale
+        message = f"Choose a score from {low} to {high}."
+        if wants_json(request):
+            return problem(request, 400, "invalid_input", "No score", message)
+        return render(request, "public/survey.html", _context(view, "question", error=message),
+                      status=400)
+    comment = raw_comment.strip()[:2000] if isinstance(raw_comment, str) else None
+    try:
+        answered = await kit.surveys.answer_link(token, score, comment or None)
+    except Conflict as exc:
+        if wants_json(request):
+            return problem(request, 409, exc.code, "Already answered", exc.message)
+        return render(request, "public/survey.html", _context(
+            view, "closed", score=view.answered.score if view.answered else score), status=409)
+    if answered is None:
+        return _gone(request)
+    _, response = answered
+    if wants_json(request):
+        return web.json_response({"status": "answered", "score": response.score,
+                                  "comment": response.comment})
+    return render(request, "public/survey.html", _context(
+        view, "thanks", score=response.score, comment=response.comment))
+
+
+def add_survey_pages(app: web.Application) -> None:
+    app.router.add_get("/s/{token}", show_survey, allow_head=True)
+    app.router.add_post("/s/{token}", answer_survey)

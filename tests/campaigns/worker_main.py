@@ -1,0 +1,29 @@
+"""A dispatch worker process for the crash and two-worker tests: the same Worker that
+`hub serve --role worker` runs, with a one-second lease so a killed worker's deliveries come
+back quickly. Usage: python -m tests.campaigns.worker_main DATABASE_URL SMTP_URL VAR_DIR"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+
+from channels import REGISTRY
+from hub.config import load_settings
+from hub.store import create_store
+from hub.web.campaign_engine import build_worker, dispatch_config
+
+
+async def main(database_url: str, smtp_url: str, var_dir: str) -> None:
+    settings = load_settings({"HUB_DATABASE_URL": database_url, "HUB_SMTP_URL": smtp_url,
+                              "HUB_VAR_DIR": var_dir, "HUB_SECRET_KEY": "k" * 32,
+                              "HUB_EMAIL_FROM": "news@shop.example"}, dotenv=None)
+    store = await create_store(settings)
+    adapters = REGISTRY.build_adapters(settings)
+    config = dataclasses.replace(dispatch_config(settings), lease_s=1.0, poll_s=0.05,
+                                 batch=20, concurrency=4)
+    await build_worker(store, settings, adapters, config).run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:4]))
