@@ -21,10 +21,6 @@ class ChannelPlugin:
     build: AdapterFactory
 
 
-def _not_configured(settings: Settings) -> ChannelAdapter | None:
-    return None
-
-
 class ChannelRegistry:
     """A closed set of channels; registering a name twice is a programming error."""
 

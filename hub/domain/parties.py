@@ -14,8 +14,6 @@ PreferredChannel = Literal["email", "sms", "call"]
 Gender = Literal["female", "male", "other", "unknown"]
 AttributeValue = str | int | float | bool | None
 
-CUSTOMER_STATUSES: tuple[str, ...] = ("prospect", "customer", "inactive", "lost")
-
 
 class Address(Record):
     street: str | None = Field(default=None, max_length=200)
@@ -54,12 +52,6 @@ class Person(Record):
 
     def consent_for(self, channel: ConsentChannel) -> ConsentState:
         return self.consent.get(channel) or ConsentState()
-
-
-PERSON_PROFILE_FIELDS: tuple[str, ...] = (
-    "name", "household_id", "birth_date", "gender", "income_band", "education", "life_stage",
-    "language", "preferred_channel", "customer_status", "tags", "attributes",
-)
 
 
 class Household(Record):
