@@ -1,4 +1,5 @@
-"""Take the README's staff-UI screenshots: docs/screenshots/{login,search,person,outbox}.png.
+"""Take the README's staff-UI screenshots: docs/screenshots/{login,search,person,outbox}.png and
+the marketing pages' {segments,campaign,analytics}.png.
 
 Starts Hub in-process on a loopback port with a temporary SQLite store holding the demo data
 set (`generate_demo(persons=200, seed=1)`) and one hand-made customer whose timeline has every
@@ -29,6 +30,7 @@ from playwright.async_api import Page, async_playwright
 
 from hub.config import Settings
 from hub.demo import generate_demo
+from hub.domain.campaigns import Campaign, MessageTemplate
 from hub.domain.common import new_id
 from hub.domain.events import CallInfo, Event, FormInfo, StatusChange
 from hub.services import Services
@@ -36,6 +38,7 @@ from hub.services.persons import ConsentInput, PersonInput
 from hub.services.staff import add_user
 from hub.store import create_store
 from hub.web.app import create_app
+from hub.web.campaign_keys import CAMPAIGNS
 from hub.web.keys import SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +47,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 900}
 EMAIL, PASSWORD = "sam@hub.example", "screenshots password 0123"
+MARKETING_EMAIL = "mia@hub.example"
 
 
 def _free_port() -> int:
@@ -177,6 +181,56 @@ async def shoot(page: Page, base: str, person_id: str, out: Path) -> None:
     await page.screenshot(path=str(out / "outbox.png"))
 
 
+async def shoot_marketing(page: Page, base: str, app: web.Application, out: Path) -> None:
+    """The marketing pages: the segment builder with a nested group and its live count, a
+    campaign run to completion, the analytics dashboard."""
+    await page.goto(base + "/login")
+    await page.fill("#email", MARKETING_EMAIL)
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("header.top")
+    await page.goto(base + "/segments")
+    first = page.locator("#builder .builder-row").first
+    await first.locator(".b-field").select_option("customer_status")
+    await first.locator(".b-op").select_option("eq")
+    await first.locator(".b-value").fill("customer")
+    await page.click("#builder .b-add-group")
+    inner = page.locator("#builder .builder-group .builder-group").first
+    row = inner.locator(".builder-row").first
+    await row.locator(".b-field").select_option("consent.email")
+    await row.locator(".b-op").select_option("eq")
+    await row.locator(".b-value").fill("opted_in")
+    await inner.locator(".builder-tools .b-add-row").click()
+    second = inner.locator(".builder-row").nth(1)
+    await second.locator(".b-field").select_option("preferred_channel")
+    await second.locator(".b-value").fill("sms")
+    await page.wait_for_timeout(800)
+    await page.screenshot(path=str(out / "segments.png"))
+
+    kit = app[CAMPAIGNS]
+    segment = await kit.segments.create("Customers", {"field": "customer_status", "op": "eq",
+                                                      "value": "customer"})
+    email = await kit.templates.create(MessageTemplate(
+        id=new_id(), name="Spring news", channel="email",
+        subject="Spring news for you, {{ person.first_name }}",
+        body="Hello {{ person.first_name }}, spring is here."))
+    sms = await kit.templates.create(MessageTemplate(
+        id=new_id(), name="Spring SMS", channel="sms",
+        body="Hi {{ person.first_name }}, spring offers are in. Reply STOP to opt out."))
+    campaign = await kit.campaigns.create(Campaign(
+        id=new_id(), name="Spring news", segment_id=segment.id,
+        channels=["preferred", "email", "sms"],
+        templates={"email": email.id, "sms": sms.id}))
+    await kit.campaigns.launch(campaign.id)
+    await page.goto(f"{base}/campaigns/{campaign.id}")
+    await page.wait_for_selector("#c-status:has-text('completed')", timeout=60_000)
+    await page.screenshot(path=str(out / "campaign.png"))
+
+    await page.goto(base + "/analytics")
+    await page.wait_for_selector("#pyramid svg")
+    await page.screenshot(path=str(out / "analytics.png"))
+
+
 async def main(out: Path) -> None:
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
@@ -188,6 +242,8 @@ async def main(out: Path) -> None:
         store = await create_store(settings)
         await generate_demo(store, persons=200, seed=1)
         await add_user(store, email=EMAIL, role="service", password=PASSWORD, name="Sam Jansen")
+        await add_user(store, email=MARKETING_EMAIL, role="marketing", password=PASSWORD,
+                       name="Mia Visser")
         app = create_app(settings, store=store)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -201,6 +257,10 @@ async def main(out: Path) -> None:
                 page = await context.new_page()
                 page.set_default_timeout(10_000)
                 await shoot(page, f"http://127.0.0.1:{port}", person_id, out)
+                context = await browser.new_context(viewport=VIEWPORT)
+                page = await context.new_page()
+                page.set_default_timeout(10_000)
+                await shoot_marketing(page, f"http://127.0.0.1:{port}", app, out)
                 await browser.close()
         finally:
             await runner.cleanup()
@@ -213,7 +273,7 @@ if __name__ == "__main__":
     out_dir = parser.parse_args().out
     out_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(main(out_dir))
-    for name in ("login", "search", "person", "outbox"):
+    for name in ("login", "search", "person", "outbox", "segments", "campaign", "analytics"):
         png = out_dir / f"{name}.png"
         shrink_png(png)
         print(f"{png} ({png.stat().st_size // 1024} KB)")

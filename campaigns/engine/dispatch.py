@@ -26,15 +26,16 @@ from datetime import timedelta
 
 from campaigns.engine.audience import snapshot
 from campaigns.engine.choose import Choice, choose_channel
-from campaigns.engine.personalise import variables_for
+from campaigns.engine.personalise import variables_from
 from campaigns.engine.throttle import Clock, RateLimiter
 from campaigns.surveys import survey_link
-from campaigns.templates import Rendered, TemplateProblem, compiled
+from campaigns.templates import CompiledTemplate, Rendered, TemplateProblem, compiled
 from campaigns.unsubscribe import UnsubscribeTokens
 from hub.domain.campaigns import Campaign, Delivery
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, StatusChange
-from hub.errors import DuplicateKey, HubError, SendFailed, Transient
+from hub.domain.parties import Household, Organisation, Person, Role
+from hub.errors import HubError, SendFailed, Transient
 from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
 from hub.services.reply_tokens import ReplyTokens
 
@@ -52,6 +53,52 @@ class DispatchConfig:
     lease_s: float = 60.0
     poll_s: float = 0.5
     retry_delays_s: tuple[float, ...] = (0.5, 2.0)
+
+
+@dataclass(slots=True)
+class Loaded:
+    """What one leased batch needs, loaded up front in one query per kind (not one per
+    delivery): persons, their households, first roles and those roles' organisations, and
+    the campaign's templates compiled (or why they cannot be used)."""
+
+    persons: dict[str, Person] = field(default_factory=dict)
+    households: dict[str, Household] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    templates: dict[str, CompiledTemplate | TemplateProblem] = field(default_factory=dict)
+
+    def template(self, channel: str) -> CompiledTemplate:
+        found = self.templates.get(channel)
+        if found is None:
+            raise TemplateProblem("template", "the template was deleted", None)
+        if isinstance(found, TemplateProblem):
+            raise found
+        return found
+
+
+async def load(store: Store, campaign: Campaign, deliveries: list[Delivery]) -> Loaded:
+    loaded = Loaded()
+    person_ids = [d.person_id for d in deliveries]
+    loaded.persons = {p.id: p for p in await store.persons.get_many(person_ids)}
+    household_ids = {p.household_id for p in loaded.persons.values() if p.household_id}
+    if household_ids:
+        loaded.households = {h.id: h for h in await store.households.get_many(
+            sorted(household_ids))}
+    for role in await store.roles.for_persons(list(loaded.persons)):
+        loaded.roles.setdefault(role.person_id, role)  # in id order: the first one
+    organisation_ids = {r.organisation_id for r in loaded.roles.values()}
+    if organisation_ids:
+        loaded.organisations = {o.id: o for o in await store.organisations.get_many(
+            sorted(organisation_ids))}
+    for channel, template_id in campaign.templates.items():
+        template = await store.templates.get(template_id)
+        if template is None:
+            continue
+        try:
+            loaded.templates[channel] = compiled(template)
+        except TemplateProblem as exc:
+            loaded.templates[channel] = exc
+    return loaded
 
 
 class Worker:
@@ -112,13 +159,14 @@ class Worker:
         self._status[campaign.id] = "running"
         watcher = asyncio.create_task(self._watch(campaign.id))
         slots = asyncio.Semaphore(self._config.concurrency)
+        loaded = await load(self._store, campaign, leased)
 
         async def one(delivery: Delivery) -> None:
             async with slots:
                 if self._status.get(campaign.id) != "running":
                     await self._release(delivery)
                     return
-                await self.process(campaign, delivery)
+                await self.process(campaign, delivery, loaded)
 
         try:
             await asyncio.gather(*(one(d) for d in leased))
@@ -179,8 +227,11 @@ class Worker:
 
     # --- one delivery -------------------------------------------------------------------
 
-    async def process(self, campaign: Campaign, delivery: Delivery) -> None:
-        person = await self._store.persons.get(delivery.person_id)
+    async def process(self, campaign: Campaign, delivery: Delivery,
+                      loaded: Loaded | None = None) -> None:
+        if loaded is None:
+            loaded = await load(self._store, campaign, [delivery])
+        person = loaded.persons.get(delivery.person_id)
         tried: tuple[str, ...] = ()
         reasons: list[str] = []
         while True:
@@ -192,21 +243,21 @@ class Worker:
                 await self._finish(delivery, status=status, reason=why)
                 return
             tried += (choice.channel,)
-            template = await self._store.templates.get(campaign.templates[choice.channel])
             token = self._unsubscribe.make(person.id, campaign.id)
             unsubscribe_url = f"{self._config.public_url}/u/{token}"
             try:
-                if template is None:
-                    raise TemplateProblem("template", "the template was deleted", None)
+                template = loaded.template(choice.channel)
                 survey_url = None
                 if campaign.kind == "survey" and campaign.survey_id:
                     survey_url = await survey_link(
                         self._store, self._config.public_url, campaign.survey_id, person.id,
                         send_key=f"campaign:{campaign.id}", campaign_id=campaign.id)
-                variables = await variables_for(self._store, campaign, person,
-                                                unsubscribe_url=unsubscribe_url,
-                                                survey_url=survey_url)
-                rendered = compiled(template).render(variables)
+                role = loaded.roles.get(person.id)
+                variables = variables_from(
+                    campaign, person, household=loaded.households.get(person.household_id or ""),
+                    role=role, organisation=loaded.organisations.get(role.organisation_id)
+                    if role else None, unsubscribe_url=unsubscribe_url, survey_url=survey_url)
+                rendered = template.render(variables)
             except TemplateProblem as exc:
                 await self._finish(delivery, status="failed", reason=exc.message,
                                    channel=choice.channel)
@@ -225,9 +276,6 @@ class Worker:
             "status": "sending", "channel": channel, "event_id": event_id,
             "attempts": delivery.attempts + 1,
             "lease_until": utcnow() + timedelta(seconds=self._config.lease_s)})
-        if not await self._store.deliveries.update(claimed, owner=self.owner):
-            return None  # another worker holds it now
-        delivery.__dict__.update(claimed.__dict__)
         adapter = self._adapters[channel]
         subject = rendered.subject if adapter.capabilities.subject else None
         html = rendered.html if adapter.capabilities.html else None
@@ -239,7 +287,9 @@ class Worker:
             status_history=[StatusChange(status="queued")], campaign_id=campaign.id,
             data={"html": html, "delivery_id": delivery.id} if html
             else {"delivery_id": delivery.id})
-        await self._store.events.append(event)
+        if not await self._store.deliveries.start_send(claimed, event, owner=self.owner):
+            return None  # another worker holds it now
+        delivery.__dict__.update(claimed.__dict__)
         message = OutboundMessage(
             event_id=event_id, channel=channel, to=to, text=rendered.text, subject=subject,
             html=html, headers=self._headers(channel, token),
@@ -289,12 +339,16 @@ class Worker:
         return self._limits[key]
 
     async def _record(self, delivery: Delivery, event_id: str, receipt: SendReceipt) -> None:
-        if receipt.provider_id:
-            with contextlib.suppress(DuplicateKey):
-                await self._store.events.set_external_id(event_id, receipt.provider_id)
-        await self._store.events.add_status(event_id, StatusChange(status=receipt.status,
-                                                                   detail=receipt.detail))
-        await self._finish(delivery, status="sent", provider_id=receipt.provider_id)
+        """The provider id on the event, its status, and the delivery `sent`: one call (one
+        transaction on SQLite), the provider id stored before the delivery is marked sent."""
+        update: dict[str, object] = {"status": "sent", "reason": None, "lease_until": None,
+                                     "event_id": event_id}
+        if receipt.provider_id is not None:
+            update["provider_id"] = receipt.provider_id
+        await self._store.deliveries.finish_send(
+            delivery.model_copy(update=update), owner=self.owner,
+            provider_id=receipt.provider_id,
+            change=StatusChange(status=receipt.status, detail=receipt.detail))
 
     async def _finish(self, delivery: Delivery, *, status: str, reason: str | None = None,
                       channel: str | None = None, provider_id: str | None = None) -> None:

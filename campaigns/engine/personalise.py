@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.domain.campaigns import Campaign
-from hub.domain.parties import Person
+from hub.domain.parties import Household, Organisation, Person, Role
 from hub.ports import Store
 
 PERSON_HIDDEN = ("consent", "merged_into", "erased_at")
@@ -16,21 +16,33 @@ async def variables_for(
     store: Store, campaign: Campaign | None, person: Person, *, unsubscribe_url: str,
     survey_url: str | None = None,
 ) -> dict[str, Any]:
-    data = {k: v for k, v in person.to_json().items() if k not in PERSON_HIDDEN}
-    data["first_name"] = person.name.split()[0] if person.name.split() else ""
-    data["email"] = person.emails[0] if person.emails else None
-    data["phone"] = person.phones[0] if person.phones else None
-    household = organisation = role = None
+    household = organisation = None
     if person.household_id:
-        found = await store.households.get(person.household_id)
-        household = found.to_json() if found else None
+        household = await store.households.get(person.household_id)
     roles = await store.roles.for_person(person.id)
     if roles:
-        role = roles[0].to_json()
-        org = await store.organisations.get(roles[0].organisation_id)
-        organisation = org.to_json() if org else None
+        organisation = await store.organisations.get(roles[0].organisation_id)
+    return variables_from(campaign, person, household=household,
+                          role=roles[0] if roles else None, organisation=organisation,
+                          unsubscribe_url=unsubscribe_url, survey_url=survey_url)
+
+
+def variables_from(
+    campaign: Campaign | None, person: Person, *, household: Household | None,
+    role: Role | None, organisation: Organisation | None, unsubscribe_url: str,
+    survey_url: str | None = None,
+) -> dict[str, Any]:
+    """The same variables from records already loaded (the dispatch worker loads a leased
+    batch's households, roles and organisations in one query each)."""
+    data = {k: v for k, v in person.to_json().items() if k not in PERSON_HIDDEN}
+    words = person.name.split()
+    data["first_name"] = words[0] if words else ""
+    data["email"] = person.emails[0] if person.emails else None
+    data["phone"] = person.phones[0] if person.phones else None
     return {
-        "person": data, "household": household, "organisation": organisation, "role": role,
+        "person": data, "household": household.to_json() if household else None,
+        "organisation": organisation.to_json() if organisation else None,
+        "role": role.to_json() if role else None,
         "campaign": {"id": campaign.id, "name": campaign.name} if campaign else None,
         "unsubscribe_url": unsubscribe_url, "survey_url": survey_url,
     }

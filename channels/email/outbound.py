@@ -13,12 +13,12 @@ import logging
 import aiosmtplib
 
 from channels.email.config import ServerConfig
-from channels.email.mime import build_message, message_id_of, sender_address
+from channels.email.mime import build_message, message_id_of, sender_address, wire_message
 from hub.errors import SendFailed, Transient
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 
 log = logging.getLogger("hub.email.smtp")
-POOL_SIZE = 2
+POOL_SIZE = 4  # connections per adapter; the dispatch worker keeps up to 8 deliveries in flight
 TIMEOUT_S = 30.0
 
 
@@ -81,14 +81,20 @@ class SmtpAdapter:
         return client
 
     async def send(self, message: OutboundMessage) -> SendReceipt:
-        mail = build_message(message, self._from)
+        wire = wire_message(message, self._from)  # the bytes, without an EmailMessage
+        mail = build_message(message, self._from) if wire is None else None
         async with self._slots:
             client: aiosmtplib.SMTP | None = None
             try:
                 client = await self._acquire()
-                errors, response = await client.send_message(
-                    mail, sender=self._envelope_from, recipients=[mail["To"].addresses[0]
-                                                                  .addr_spec])
+                if wire is not None:
+                    errors, response = await client.sendmail(
+                        self._envelope_from, [wire.recipient], wire.data)
+                else:  # an address that needs SMTPUTF8: the email package's own path
+                    assert mail is not None
+                    errors, response = await client.send_message(
+                        mail, sender=self._envelope_from,
+                        recipients=[mail["To"].addresses[0].addr_spec])
             except Exception as exc:  # every vendor error is translated, none escapes
                 if client is not None:
                     await self._discard(client)
@@ -97,7 +103,8 @@ class SmtpAdapter:
         if errors:  # partly refused; with one recipient this means it was refused
             code, text = next(iter(errors.values()))
             raise translate(aiosmtplib.SMTPResponseException(code, text))
-        return SendReceipt(provider_id=message_id_of(mail), status="sent",
+        provider_id = wire.message_id if wire is not None else message_id_of(mail)  # type: ignore[arg-type]
+        return SendReceipt(provider_id=provider_id, status="sent",
                            detail=" ".join(response.split())[:300] or None)
 
     @staticmethod

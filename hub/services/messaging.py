@@ -120,6 +120,16 @@ class MessagingService:
         )
         return await self._deliver(event, adapter, message)
 
+    async def send_test(self, to: str, *, subject: str, text: str,
+                        html: str | None = None) -> str:
+        """A test message to a staff member's own email address (no person, no timeline
+        event); returns the provider's answer or raises SendFailed/Transient."""
+        adapter = self._adapters["email"]
+        receipt = await adapter.send(OutboundMessage(
+            event_id=new_id(), channel="email", to=to, text=text, subject=subject,
+            html=html if adapter.capabilities.html else None))
+        return receipt.status
+
     async def _deliver(
         self, event: Event, adapter: ChannelAdapter, message: OutboundMessage
     ) -> Event:

@@ -173,7 +173,8 @@ class MongoStore:
         self.organisations: OrganisationRepo = MongoOrganisationRepo(database["organisations"])
         self.roles: RoleRepo = MongoRoleRepo(database["roles"])
         self.identities: IdentityRepo = MongoIdentityRepo(database["identities"])
-        self.events: EventRepo = MongoEventRepo(database["events"])
+        events = MongoEventRepo(database["events"])
+        self.events: EventRepo = events
         self.suppressions: SuppressionRepo = MongoSuppressionRepo(database["suppressions"])
         self.users: UserRepo = MongoUserRepo(database["users"])
         self.tokens: TokenRepo = MongoTokenRepo(database["tokens"])
@@ -185,7 +186,8 @@ class MongoStore:
         self.segments: SegmentRepo = MongoSegmentRepo(database["segments"])
         self.templates: TemplateRepo = MongoTemplateRepo(database["templates"])
         self.campaigns: CampaignRepo = MongoCampaignRepo(database["campaigns"])
-        self.deliveries: DeliveryRepo = MongoDeliveryRepo(database["deliveries"])
+        self.deliveries: DeliveryRepo = MongoDeliveryRepo(database["deliveries"],
+                                                            events=events)
         self.analytics: AnalyticsRepo = MongoAnalyticsRepo(database)
         self.surveys: SurveyRepo = MongoSurveyRepo(database["surveys"])
         self.survey_tokens: SurveyTokenRepo = MongoSurveyTokenRepo(database["survey_tokens"])

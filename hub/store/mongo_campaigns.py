@@ -22,7 +22,10 @@ from hub.domain.campaigns import (
     Segment,
 )
 from hub.domain.common import utcnow
+from hub.domain.events import Event, StatusChange
+from hub.errors import DuplicateKey
 from hub.store.mongo_base import CrudRepo, Doc, RecordRepo
+from hub.store.mongo_events import MongoEventRepo
 
 BY_ID = [("_id", 1)]
 
@@ -60,6 +63,10 @@ class MongoCampaignRepo(_Paged):
 
 class MongoDeliveryRepo(RecordRepo[Delivery]):
     model = Delivery
+
+    def __init__(self, collection: Any, events: MongoEventRepo) -> None:
+        super().__init__(collection)
+        self._events = events
 
     async def insert_many(self, deliveries: Sequence[Delivery]) -> int:
         return await self._insert_new(list(deliveries))
@@ -104,6 +111,30 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
             result = await self._c.replace_one(query, doc)
         return result.matched_count == 1
 
+    async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+        """No multi-document transaction without a replica set: the delivery first, so a
+        crash before the event leaves a `sending` delivery without one (back to `queued`)."""
+        if not await self.update(delivery, owner=owner):
+            return False
+        await self._events.append(event)
+        return True
+
+    async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
+                          change: StatusChange) -> bool:
+        if delivery.event_id is not None:
+            update: Doc = {"$push": {"status_history": change.to_doc()},
+                           "$set": {"status": change.status}}
+            if provider_id:
+                try:
+                    await self._events.update_one(
+                        delivery.event_id,
+                        {**update, "$set": {**update["$set"], "external_id": provider_id}})
+                except DuplicateKey:
+                    await self._events.update_one(delivery.event_id, update)
+            else:
+                await self._events.update_one(delivery.event_id, update)
+        return await self.update(delivery, owner=owner)
+
     async def counts(self, campaign_id: str) -> DeliveryCounts:
         pipeline = [{"$match": {"campaign_id": campaign_id}},
                     {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
@@ -113,6 +144,14 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
         opted = await self._count({"campaign_id": campaign_id, "opted_out_at": {"$ne": None}})
         return DeliveryCounts(by_status={row["_id"]: int(row["n"]) for row in rows},
                               opted_out=opted)
+
+    async def with_status(
+        self, campaign_id: str, statuses: Sequence[str], *, limit: int
+    ) -> list[Delivery]:
+        if not statuses or limit < 1:
+            return []
+        return await self._records({"campaign_id": campaign_id, "status": {"$in": list(statuses)}},
+                                   limit=limit)
 
     async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool:
         return bool(await self._update_many(

@@ -128,6 +128,11 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
             match = {"$and": [match, _older_than(before)]}
         return await self._records(match, sort=NEWEST_FIRST, limit=limit)
 
+    async def update_one(self, event_id: str, update: Query) -> None:
+        """Apply a raw update to one event (the delivery repository's send record)."""
+        with self._errors():
+            await self._c.update_one({"_id": event_id}, update)
+
     async def add_status(self, event_id: str, change: StatusChange) -> Event | None:
         with self._errors():
             doc = await self._c.find_one_and_update(
@@ -155,6 +160,20 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
             query["channel"] = channel
         with self._errors():
             return len(await self._c.distinct("person_id", query))
+
+    async def for_campaign(
+        self, campaign_id: str, *, direction: str, limit: int
+    ) -> list[Event]:
+        if limit < 1:
+            return []
+        return await self._records({"campaign_id": campaign_id, "direction": direction},
+                                   sort=NEWEST_FIRST, limit=limit)
+
+    async def for_form(self, form_id: str, *, limit: int) -> list[Event]:
+        if limit < 1:
+            return []
+        return await self._records({"channel": "webform", "form.form_id": form_id},
+                                   sort=NEWEST_FIRST, limit=limit)
 
     async def awaiting_reply(self, *, limit: int) -> list[AwaitingReply]:
         if limit < 1:

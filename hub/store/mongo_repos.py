@@ -86,6 +86,11 @@ class MongoPersonRepo(CrudRepo[Person]):
 class _NamedRepo(CrudRepo[R]):
     """Households and organisations: paged, optionally filtered by name."""
 
+    async def get_many(self, record_ids: Sequence[str]) -> list[R]:
+        if not record_ids:
+            return []
+        return await self._records({"_id": {"$in": list(set(record_ids))}})
+
     async def find(
         self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
     ) -> list[R]:
@@ -114,6 +119,11 @@ class MongoRoleRepo(CrudRepo[Role], PersonLinked):
 
     async def for_person(self, person_id: str) -> list[Role]:
         return await self._records({"person_id": person_id})
+
+    async def for_persons(self, person_ids: Sequence[str]) -> list[Role]:
+        if not person_ids:
+            return []
+        return await self._records({"person_id": {"$in": list(set(person_ids))}})
 
     async def for_organisation(
         self, organisation_id: str, *, limit: int = 50, after_id: str | None = None

@@ -91,7 +91,8 @@ class SqliteStore:
         self.organisations: OrganisationRepo = SqliteOrganisations(db)
         self.roles: RoleRepo = SqliteRoles(db)
         self.identities: IdentityRepo = SqliteIdentities(db)
-        self.events: EventRepo = SqliteEvents(db)
+        events = SqliteEvents(db)
+        self.events: EventRepo = events
         self.suppressions: SuppressionRepo = SqliteSuppressions(db)
         self.users: UserRepo = SqliteUsers(db)
         self.tokens: TokenRepo = SqliteTokens(db)
@@ -103,7 +104,7 @@ class SqliteStore:
         self.segments: SegmentRepo = SqliteSegments(db)
         self.templates: TemplateRepo = SqliteTemplates(db)
         self.campaigns: CampaignRepo = SqliteCampaigns(db)
-        self.deliveries: DeliveryRepo = SqliteDeliveries(db)
+        self.deliveries: DeliveryRepo = SqliteDeliveries(db, events)
         self.analytics: AnalyticsRepo = SqliteAnalytics(db)
         self.surveys: SurveyRepo = SqliteSurveys(db)
         self.survey_tokens: SurveyTokenRepo = SqliteSurveyTokens(db)

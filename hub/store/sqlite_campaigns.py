@@ -7,6 +7,8 @@ file never take the same delivery.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -20,8 +22,10 @@ from hub.domain.campaigns import (
     Segment,
 )
 from hub.domain.common import iso, utcnow
+from hub.domain.events import Event, StatusChange
 from hub.store.sqlite_base import DocTable, dump
 from hub.store.sqlite_db import Database
+from hub.store.sqlite_events import SqliteEvents
 
 V3_CAMPAIGNS: tuple[str, ...] = (
     "CREATE TABLE segments (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
@@ -111,8 +115,22 @@ class SqliteDeliveries:
     COLUMNS = ("id, campaign_id, person_id, status, lease_owner, lease_until, not_before, "
                "household_key, doc")
 
-    def __init__(self, db: Database) -> None:
+    UPDATE_SQL = ("UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "
+                  "not_before = ?, doc = ? WHERE id = ?")
+    OWNED = " AND lease_owner = ?"
+    SENT_SQL = ("UPDATE events SET external_id = ?, doc = json_set("
+                "json_insert(doc, '$.status_history[#]', json(?)), '$.status', ?, "
+                "'$.external_id', ?) WHERE id = ?")
+    STATUS_SQL = ("UPDATE events SET doc = json_set("
+                  "json_insert(doc, '$.status_history[#]', json(?)), '$.status', ?) WHERE id = ?")
+
+    def __init__(self, db: Database, events: SqliteEvents) -> None:
         self._db = db
+        self._events = events
+
+    def _update_params(self, delivery: Delivery) -> list[Any]:
+        row = self._row(delivery.model_copy(update={"updated_at": utcnow()}))
+        return [row[3], row[4], row[5], row[6], row[8], delivery.id]
 
     @staticmethod
     def _row(d: Delivery) -> tuple[Any, ...]:
@@ -171,14 +189,46 @@ class SqliteDeliveries:
                                 limit)
 
     async def update(self, delivery: Delivery, *, owner: str | None) -> bool:
-        row = self._row(delivery.model_copy(update={"updated_at": utcnow()}))
-        sql = ("UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "
-               "not_before = ?, doc = ? WHERE id = ?")
-        params: list[Any] = [row[3], row[4], row[5], row[6], row[8], delivery.id]
+        sql, params = self.UPDATE_SQL, self._update_params(delivery)
         if owner is not None:
-            sql += " AND lease_owner = ?"
+            sql += self.OWNED
             params.append(owner)
         return bool(await self._db.run(sql, params))
+
+    async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+        params = [*self._update_params(delivery), owner]
+        event_row = self._events._row(event)
+        insert_event = self._events._insert_sql
+
+        def work(conn: sqlite3.Connection) -> bool:
+            if not conn.execute(self.UPDATE_SQL + self.OWNED, params).rowcount:
+                return False  # nothing written: the transaction commits empty
+            conn.execute(insert_event, event_row)
+            return True
+
+        return await self._db.atomically(work)
+
+    async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
+                          change: StatusChange) -> bool:
+        params = [*self._update_params(delivery), owner]
+        history = change.model_dump_json(by_alias=True)
+        event_id = delivery.event_id
+
+        def work(conn: sqlite3.Connection) -> bool:
+            if event_id is not None:
+                recorded = False
+                if provider_id:
+                    # a provider id another event holds (UNIQUE (channel, external_id))
+                    # fails this statement only; the event then keeps no external id
+                    with contextlib.suppress(sqlite3.IntegrityError):
+                        recorded = bool(conn.execute(self.SENT_SQL, (
+                            provider_id, history, change.status, provider_id, event_id)
+                        ).rowcount)
+                if not recorded:
+                    conn.execute(self.STATUS_SQL, (history, change.status, event_id))
+            return bool(conn.execute(self.UPDATE_SQL + self.OWNED, params).rowcount)
+
+        return await self._db.atomically(work)
 
     async def counts(self, campaign_id: str) -> DeliveryCounts:
         rows = await self._db.rows(
@@ -189,6 +239,17 @@ class SqliteDeliveries:
             "AND json_extract(doc, '$.opted_out_at') IS NOT NULL", (campaign_id,))
         return DeliveryCounts(by_status={status: int(n) for status, n in rows},
                               opted_out=int(opted or 0))
+
+    async def with_status(
+        self, campaign_id: str, statuses: Sequence[str], *, limit: int
+    ) -> list[Delivery]:
+        if not statuses:
+            return []
+        marks = ", ".join("?" * len(statuses))
+        rows = await self._db.rows(
+            f"SELECT doc FROM deliveries WHERE campaign_id = ? AND status IN ({marks}) "
+            "ORDER BY id LIMIT ?", (campaign_id, *statuses, max(0, limit)))
+        return self._load(rows)
 
     async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool:
         changed = await self._db.run(

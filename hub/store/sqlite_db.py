@@ -15,14 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from typing import Any, cast
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
 from hub.errors import DuplicateKey, StoreUnavailable
 
 Params = Sequence[Any]
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another process's write lock before giving up."""
@@ -122,6 +123,26 @@ class Database:
                 with contextlib.suppress(sqlite3.Error):
                     await session.run("ROLLBACK")
                 raise
+
+    async def atomically(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)` inside BEGIN IMMEDIATE … COMMIT (rolled back when it raises),
+        run on the connection's own thread: several statements for one hop to that thread
+        instead of one per statement (the dispatch worker's per-send writes)."""
+
+        def run(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(conn)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        async with self.session():
+            # aiosqlite's queue to its thread; the lock above keeps the connection ours
+            return cast(T, await self._conn._execute(run, self._conn._conn))
 
     async def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         async with self.session() as session:

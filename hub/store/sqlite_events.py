@@ -214,6 +214,21 @@ class SqliteEvents(DocTable[Event]):
             params.append(channel)
         return int(await self._db.value(sql, params))
 
+    async def for_campaign(
+        self, campaign_id: str, *, direction: str, limit: int
+    ) -> list[Event]:
+        rows = await self._db.rows(
+            "SELECT doc FROM events WHERE campaign_id = ? AND direction = ? "
+            "ORDER BY occurred_at DESC, id DESC LIMIT ?", (campaign_id, direction, max(0, limit)))
+        return [self._load(doc) for (doc,) in rows]
+
+    async def for_form(self, form_id: str, *, limit: int) -> list[Event]:
+        rows = await self._db.rows(
+            "SELECT doc FROM events WHERE channel = 'webform' "
+            "AND json_extract(doc, '$.form.form_id') = ? "
+            "ORDER BY occurred_at DESC, id DESC LIMIT ?", (form_id, max(0, limit)))
+        return [self._load(doc) for (doc,) in rows]
+
     async def awaiting_reply(self, *, limit: int) -> list[AwaitingReply]:
         rows = await self._db.rows(AWAITING_SQL, (max(0, limit),))
         return [AwaitingReply(person_id=pid, since=datetime.fromisoformat(since),

@@ -28,10 +28,27 @@ GET_MANY_CHUNK = 500
 """Ids per `IN (…)` list, well below SQLite's bound-parameter limit."""
 
 
+async def _in_chunks(table: DocTable[Any], column: str, values: Sequence[str]) -> list[Any]:
+    """Records whose `column` is one of `values`, a chunk of ids per query, in id order."""
+    keys = sorted(set(values))
+    found: list[Any] = []
+    for start in range(0, len(keys), GET_MANY_CHUNK):
+        chunk = keys[start : start + GET_MANY_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        found += await table._select([f"{column} IN ({marks})"], chunk)
+    if len(keys) > GET_MANY_CHUNK and column != "id":
+        found.sort(key=lambda record: record.id)
+    return found
+
+
 class NamedTable(DocTable[N]):
     """A table with a `name_lower` column that `find(name_contains=…)` searches."""
 
     active_only: ClassVar[bool] = False
+
+    async def get_many(self, record_ids: Sequence[str]) -> list[N]:
+        """The records that exist among `record_ids` (any state), in id order."""
+        return await _in_chunks(self, "id", record_ids)
 
     async def find(
         self, *, name_contains: str | None = None, limit: int = 50, after_id: str | None = None
@@ -65,15 +82,6 @@ class SqlitePersons(NamedTable[Person]):
 
     def indexed(self, record: Person) -> tuple[Any, ...]:
         return (record.name.lower(), record.household_id, int(record.is_active))
-
-    async def get_many(self, person_ids: Sequence[str]) -> list[Person]:
-        ids = sorted(set(person_ids))
-        found: list[Person] = []
-        for start in range(0, len(ids), GET_MANY_CHUNK):
-            chunk = ids[start : start + GET_MANY_CHUNK]
-            marks = ", ".join("?" for _ in chunk)
-            found += await self._select([f"id IN ({marks})"], chunk)
-        return found
 
     async def delete(self, person_id: str) -> bool:
         return await self._delete(person_id)
@@ -133,6 +141,9 @@ class SqliteRoles(DocTable[Role]):
 
     async def for_person(self, person_id: str) -> list[Role]:
         return await self._select(["person_id = ?"], [person_id])
+
+    async def for_persons(self, person_ids: Sequence[str]) -> list[Role]:
+        return await _in_chunks(self, "person_id", person_ids)
 
     async def for_organisation(
         self, organisation_id: str, *, limit: int = 50, after_id: str | None = None

@@ -13,6 +13,7 @@ from hub.web.keys import SETTINGS, STORE
 from hub.web.templating import pages
 from hub.web.ui import actions, inbox, live, login, people, records
 from hub.web.ui.guard import ANY_STAFF, CODEC, staff_page
+from hub.web.ui.marketing import add_marketing_ui
 from hub.web.ui.render import error_page, wants_html
 from hub.web.ui.session import SessionCodec
 from hub.web.ui.throttle import LoginThrottle
@@ -76,3 +77,4 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_post("/admin/users/{user_id}/toggle", records.admin_toggle_user)
     r.add_get("/live/inbox", live.live_inbox)
     r.add_get("/live/people/{person_id}", live.live_person)
+    add_marketing_ui(app)

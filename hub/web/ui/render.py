@@ -61,9 +61,11 @@ def wants_html(request: web.Request) -> bool:
         request.path.startswith(UI_PREFIXES)
 
 
-UI_PREFIX_EXACT = ("/", "/login", "/logout", "/search", "/outbox", "/quarantine", "/admin")
+MARKETING_PAGES = ("/segments", "/templates", "/campaigns", "/surveys", "/analytics", "/forms")
+UI_PREFIX_EXACT = ("/", "/login", "/logout", "/search", "/outbox", "/quarantine", "/admin",
+                   *MARKETING_PAGES)
 UI_PREFIXES = ("/people/", "/households/", "/organisations/", "/static/", "/live/",
-               "/quarantine/", "/admin/")
+               "/quarantine/", "/admin/", *(f"{p}/" for p in MARKETING_PAGES))
 
 
 def error_page(request: web.Request, status: int, message: str) -> web.Response:

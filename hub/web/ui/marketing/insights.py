@@ -1,0 +1,234 @@
+"""/surveys, /surveys/{id} and /analytics: results as server-side SVG charts, each also as a
+table and as CSV (`?export=...`), with period pickers. Figures come from the survey and
+analytics services, the same ones the API answers with."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from hub.domain.common import new_id, utcnow
+from hub.domain.surveys import Survey
+from hub.errors import InvalidInput
+from hub.web.campaign_keys import CAMPAIGNS
+from hub.web.keys import STORE
+from hub.web.survey_keys import SURVEYS
+from hub.web.ui.guard import staff_page
+from hub.web.ui.marketing import charts
+from hub.web.ui.marketing.roles import MARKETING
+from hub.web.ui.render import redirect, render
+
+TREND_BUCKETS = 6
+TIER_ORDER = ("top", "large", "medium", "small", "inactive", "prospect")
+
+
+def _day(text: str | None, default: date, name: str) -> date:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise InvalidInput(f"{name}: {text[:20]!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+def _period(query: Any, prefix: str, days: int, *, end: date | None = None
+            ) -> tuple[date, date]:
+    to = _day(query.get(f"{prefix}to"), end or utcnow().date() + timedelta(days=1),
+              f"{prefix}to")
+    start = _day(query.get(f"{prefix}from"), to - timedelta(days=days), f"{prefix}from")
+    if start >= to:
+        raise InvalidInput(f"{prefix}from must be before {prefix}to")
+    return start, to
+
+
+def _csv(name: str, header: list[str], rows: list[list[Any]]) -> web.Response:
+    return web.Response(text=charts.csv_text(header, rows), content_type="text/csv",
+                        charset="utf-8", headers={
+                            "Content-Disposition": f'attachment; filename="{name}.csv"',
+                            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+# --- surveys ---------------------------------------------------------------------------------
+
+
+@staff_page(MARKETING)
+async def surveys_page(request: web.Request) -> web.StreamResponse:
+    return await _surveys(request)
+
+
+async def _surveys(request: web.Request, *, error: str | None = None,
+                   status: int = 200) -> web.Response:
+    kit = request.app[SURVEYS]
+    rows = []
+    for survey in await kit.surveys.list(limit=200):
+        results = await kit.surveys.results(survey.id)
+        rows.append((survey, results))
+    return render(request, "ui/marketing/surveys.html", {
+        "title": "Surveys", "nav": "surveys", "rows": rows, "error": error}, status=status)
+
+
+@staff_page(MARKETING)
+async def create_survey(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    try:
+        survey = Survey(id=new_id(), name=str(form.get("name", "")).strip()[:200],
+                        kind=str(form.get("kind", "")),  # type: ignore[arg-type]
+                        question=str(form.get("question", "")).strip()[:1000])
+        await request.app[SURVEYS].surveys.create(survey)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"
+        return await _surveys(request, error=message, status=422)
+    except InvalidInput as exc:
+        return await _surveys(request, error=exc.message, status=422)
+    return redirect(f"/surveys/{survey.id}")
+
+
+@staff_page(MARKETING)
+async def survey_page(request: web.Request) -> web.StreamResponse:
+    kit = request.app[SURVEYS]
+    survey = await kit.surveys.get(request.match_info["survey_id"])
+    start, end = _period(request.query, "", 365)
+    segment_id = request.query.get("segment_id", "")[:64] or None
+    results = await kit.surveys.results(survey.id, segment_id=segment_id, start=_at(start),
+                                        end=_at(end))
+    distribution = [(score, n) for score, n in results["distribution"].items()]
+    step = max(1, (end - start).days // TREND_BUCKETS)
+    trend = []
+    for i in range(TREND_BUCKETS):
+        a = start + timedelta(days=i * step)
+        b = end if i == TREND_BUCKETS - 1 else start + timedelta(days=(i + 1) * step)
+        part = await kit.surveys.results(survey.id, segment_id=segment_id, start=_at(a),
+                                         end=_at(b))
+        trend.append((a, b, part["responses"], part["nps"] if survey.kind == "nps"
+                      else part["csat"]))
+    comments = sorted(results["comments"], key=lambda c: (c["score"], c["answered_at"]))
+    export = request.query.get("export")
+    if export == "distribution":
+        return _csv(f"survey-{survey.id}-distribution", ["score", "responses"],
+                    [list(row) for row in distribution])
+    if export == "comments":
+        return _csv(f"survey-{survey.id}-comments", ["score", "comment", "channel",
+                                                     "answered_at", "person_id"],
+                    [[c["score"], c["comment"], c["channel"], c["answered_at"], c["person_id"]]
+                     for c in comments])
+    segments = await request.app[STORE].segments.find(limit=200)
+    score_name = "NPS" if survey.kind == "nps" else "CSAT"
+    return render(request, "ui/marketing/survey.html", {
+        "title": survey.name, "nav": "surveys", "survey": survey, "results": results,
+        "score_name": score_name, "score": results["nps"] if survey.kind == "nps"
+        else results["csat"], "distribution": distribution, "comments": comments,
+        "chart": charts.bar_chart([(str(s), n) for s, n in distribution],
+                                  title=f"{survey.name}: responses per score"),
+        "trend": trend, "spark": charts.sparkline(
+            [v for *_, v in trend if v is not None], title=f"{score_name} over time"),
+        "start": start, "end": end, "segment_id": segment_id or "", "segments": segments})
+
+
+# --- analytics -------------------------------------------------------------------------------
+
+
+@staff_page(MARKETING)
+async def analytics_page(request: web.Request) -> web.StreamResponse:
+    kit = request.app[SURVEYS]
+    q = request.query
+    level = q.get("level", "person")
+    if level not in ("person", "household", "organisation"):
+        raise InvalidInput("level: person, household or organisation")
+    start, end = _period(q, "", 365)
+    second = _period(q, "m2_", 365, end=end)
+    first = _period(q, "m1_", 365, end=second[0])
+    k_start, k_end = _period(q, "k_", 30)
+    pyramid = await kit.analytics.pyramid(_at(start), _at(end), level=level)  # type: ignore[arg-type]
+    migration = await kit.analytics.migration((_at(first[0]), _at(first[1])),
+                                              (_at(second[0]), _at(second[1])),
+                                              level=level)  # type: ignore[arg-type]
+    campaigns = await kit.analytics.campaign_figures(_at(k_start), _at(k_end),
+                                                     request.app[CAMPAIGNS].campaigns)
+    surveys = await kit.surveys.summary(_at(k_start), _at(k_end))
+    kpis = await kit.analytics.kpis(_at(k_start), _at(k_end), campaigns=campaigns,
+                                    surveys=surveys)
+    tiers = sorted(pyramid["tiers"], key=lambda t: TIER_ORDER.index(t["tier"])
+                   if t["tier"] in TIER_ORDER else 99)
+    matrix = migration["matrix"]
+    names = list(matrix)
+    peak = max((n for row in matrix.values() for n in row.values()), default=0)
+    export = q.get("export")
+    if export == "pyramid":
+        return _csv("pyramid", ["tier", "customers", "revenue", "share"],
+                    [[t["tier"], t["customers"], t["revenue"], t["share"]] for t in tiers])
+    if export == "migration":
+        return _csv("migration", ["from \\ to", *names],
+                    [[row, *(matrix[row][col] for col in names)] for row in names])
+    trend = await _kpi_trend(request, k_start, k_end)
+    if export == "kpis":
+        return _csv("kpis", ["from", "to", "calls", "avg_duration_s", "avg_wait_s",
+                             "messages", "first_response_median_s"],
+                    [[a.isoformat(), b.isoformat(), *values] for a, b, values in trend])
+    tiles = _tiles(kpis, trend)
+    return render(request, "ui/marketing/analytics.html", {
+        "title": "Analytics", "nav": "analytics", "level": level, "pyramid": pyramid,
+        "tiers": tiers, "pyramid_svg": charts.pyramid(
+            [(t["tier"], t["customers"], t["revenue"], t["share"]) for t in tiers],
+            title="Customer pyramid"),
+        "migration": migration, "names": names, "matrix": matrix,
+        "heat": {(r, c): charts.heat_level(matrix[r][c], peak) for r in names for c in names},
+        "kpis": kpis, "tiles": tiles, "start": start, "end": end, "first": first,
+        "second": second, "k_start": k_start, "k_end": k_end,
+        "request_qs": _query_without_export(q)})
+
+
+def _query_without_export(query: Any) -> str:
+    kept = urlencode([(k, v) for k, v in query.items() if k != "export"])
+    return kept + "&" if kept else ""
+
+
+async def _kpi_trend(request: web.Request, start: date, end: date
+                     ) -> list[tuple[date, date, list[Any]]]:
+    kit = request.app[SURVEYS]
+    step = max(1, (end - start).days // TREND_BUCKETS)
+    out = []
+    for i in range(TREND_BUCKETS):
+        a = start + timedelta(days=i * step)
+        b = end if i == TREND_BUCKETS - 1 else start + timedelta(days=(i + 1) * step)
+        if a >= b:
+            continue
+        k = await kit.analytics.kpis(_at(a), _at(b))
+        messages = sum(sum(per.values()) for per in k["messages"].values()
+                       if isinstance(per, dict))
+        out.append((a, b, [k["calls"]["count"], k["calls"]["avg_duration_s"],
+                           k["calls"]["avg_wait_s"], messages,
+                           k["first_response_s"]["median"]]))
+    return out
+
+
+def _tiles(kpis: dict[str, Any], trend: list[tuple[date, date, list[Any]]]
+           ) -> list[dict[str, Any]]:
+    def series(i: int) -> list[float]:
+        return [float(v[i]) for _, _, v in trend if v[i] is not None]
+
+    messages = sum(sum(per.values()) for per in kpis["messages"].values()
+                   if isinstance(per, dict))
+    calls = kpis["calls"]
+    camp = kpis["campaigns"]
+    tiles = [
+        ("Calls", calls["count"], series(0)),
+        ("Avg call duration (s)", calls["avg_duration_s"], series(1)),
+        ("Avg wait (s)", calls["avg_wait_s"], series(2)),
+        ("Calls per agent", calls["avg_per_agent"], []),
+        ("Messages", messages, series(3)),
+        ("First response, median (s)", kpis["first_response_s"]["median"], series(4)),
+        ("Campaigns launched", camp.get("count", 0), []),
+        ("Campaign messages sent", camp.get("sent", 0), []),
+    ]
+    return [{"label": label, "value": "-" if value is None else value,
+             "spark": charts.sparkline(points, title=f"{label}, trend")}
+            for label, value, points in tiles]

@@ -1,0 +1,144 @@
+"""/templates: write email (subject, text, HTML) and SMS templates, insert variables from a
+list, count SMS characters and segments, and preview as any person (search by name, email
+or phone); a template error is shown with its part and line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from campaigns.templates import TemplateProblem, check, sms_info
+from hub.domain.campaigns import MessageTemplate
+from hub.domain.common import new_id, utcnow
+from hub.errors import InvalidInput, NotFound
+from hub.web.campaign_keys import CAMPAIGNS
+from hub.web.keys import SERVICES, STORE
+from hub.web.ui.guard import staff_page
+from hub.web.ui.marketing.roles import MARKETING
+from hub.web.ui.render import redirect, render
+from hub.web.ui.views import search
+
+VARIABLES = ("person.first_name", "person.name", "person.email", "person.phone",
+             "person.language", "person.customer_status", "person.attributes",
+             "household.name", "organisation.name", "role.function", "campaign.name",
+             "unsubscribe_url", "survey_url")
+FILTERS = ("|date", "|money", "|default('')", "|upper")
+LISTED = 200
+
+
+def _text(form: Any, name: str, limit: int) -> str:
+    value = form.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _draft(form: Any, template_id: str | None) -> MessageTemplate:
+    channel = _text(form, "channel", 10)
+    if channel not in ("email", "sms"):
+        raise InvalidInput("choose email or SMS")
+    name = _text(form, "name", 200).strip()
+    if not name:
+        raise InvalidInput("give the template a name")
+    email = channel == "email"
+    try:
+        return MessageTemplate(
+            id=template_id or new_id(), name=name, channel=channel,  # type: ignore[arg-type]
+            subject=_text(form, "subject", 2000) if email else None,
+            body=_text(form, "body", 100_000),
+            html=(_text(form, "html", 500_000) or None) if email else None,
+            updated_at=utcnow())
+    except ValidationError as exc:
+        raise InvalidInput(str(exc.errors()[0].get("msg", "invalid template"))) from exc
+
+
+async def _editor(request: web.Request, template: MessageTemplate | None, *,
+                  error: str | None = None, problem: TemplateProblem | None = None,
+                  status: int = 200, channel: str = "email") -> web.Response:
+    services = request.app[SERVICES]
+    q = request.query.get("q", "").strip()[:200]
+    found = await search(services, q) if q else []
+    preview: dict[str, Any] | None = None
+    person = None
+    person_id = request.query.get("person_id", "").strip()[:64]
+    if template is not None and template.id != "unsaved" and person_id and problem is None:
+        try:
+            person = await services.persons.get(person_id)
+            preview = await request.app[CAMPAIGNS].templates.preview(template.id, person_id)
+        except TemplateProblem as exc:
+            problem, status = exc, 422
+        except NotFound:
+            error, status = f"There is no person {person_id}.", 404
+    body = template.body if template else ""
+    return render(request, "ui/marketing/template.html", {
+        "title": template.name if template else "New template", "nav": "templates",
+        "template": template, "channel": template.channel if template else channel,
+        "variables": VARIABLES, "filters": FILTERS, "q": q, "found": found,
+        "person": person, "preview": preview, "error": error, "problem": problem,
+        "sms": sms_info(body), "lines": body.splitlines(),
+        "notice": request.query.get("notice", "")[:40]}, status=status)
+
+
+@staff_page(MARKETING)
+async def templates_page(request: web.Request) -> web.StreamResponse:
+    templates = await request.app[STORE].templates.find(limit=LISTED)
+    return render(request, "ui/marketing/templates.html", {
+        "title": "Templates", "nav": "templates", "templates": templates})
+
+
+@staff_page(MARKETING)
+async def new_template(request: web.Request) -> web.StreamResponse:
+    channel = "sms" if request.query.get("channel") == "sms" else "email"
+    return await _editor(request, None, channel=channel)
+
+
+@staff_page(MARKETING)
+async def template_page(request: web.Request) -> web.StreamResponse:
+    template = await request.app[CAMPAIGNS].templates.get(request.match_info["template_id"])
+    return await _editor(request, template)
+
+
+@staff_page(MARKETING)
+async def save_template(request: web.Request) -> web.StreamResponse:
+    """POST /templates (new) or /templates/{id} (edit): compiled first, so a syntax error
+    comes back at once with its line; the form keeps what was typed."""
+    form = await request.post()
+    template_id = request.match_info.get("template_id")
+    store = request.app[STORE]
+    existing = await request.app[CAMPAIGNS].templates.get(template_id) if template_id else None
+    try:
+        draft = _draft(form, template_id)
+        if existing is not None:
+            draft = draft.model_copy(update={"created_at": existing.created_at})
+            check(draft)
+            await store.templates.replace(draft)
+        else:
+            await request.app[CAMPAIGNS].templates.create(draft)
+    except TemplateProblem as exc:
+        shown = _shown(form, template_id)
+        return await _editor(request, shown, problem=exc, status=422,
+                             channel=shown.channel if shown else "email")
+    except InvalidInput as exc:
+        return await _editor(request, _shown(form, template_id), error=exc.message, status=422,
+                             channel="sms" if form.get("channel") == "sms" else "email")
+    return redirect(f"/templates/{draft.id}?notice=saved")
+
+
+def _shown(form: Any, template_id: str | None) -> MessageTemplate | None:
+    """What was typed, to show again (not stored)."""
+    try:
+        return MessageTemplate(
+            id=template_id or "unsaved", name=_text(form, "name", 200).strip() or "Unsaved",
+            channel="sms" if form.get("channel") == "sms" else "email",
+            subject=_text(form, "subject", 2000) or None, body=_text(form, "body", 100_000),
+            html=_text(form, "html", 500_000) or None)
+    except ValidationError:
+        return None
+
+
+@staff_page(MARKETING)
+async def sms_count(request: web.Request) -> web.StreamResponse:
+    """`GET /templates/sms-count?text=`: characters, segments and encoding of a text."""
+    info = sms_info(request.query.get("text", "")[:5000])
+    return web.json_response({"characters": info.characters, "segments": info.segments,
+                              "encoding": info.encoding}, headers={"Cache-Control": "no-store"})
