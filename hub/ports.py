@@ -183,6 +183,13 @@ class EventRepo(Protocol):
         with occurred_at >= `since`; None when there is none (links a reply to the message
         it answers)."""
         ...
+    async def recent_outbound(
+        self, channel: EventChannel, *, since: datetime, limit: int
+    ) -> list[Event]:
+        """Outbound events on `channel` with occurred_at >= `since`, newest first (by
+        occurred_at, then id): what the channel status page reads its last success and
+        last error from."""
+        ...
     async def timeline(
         self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
     ) -> list[Event]:
@@ -367,6 +374,16 @@ class DeliveryRepo(Protocol):
     ) -> bool:
         """Write `delivery` when its stored `lease_owner` is still `owner` (None: any);
         False when another worker took it over (the caller must then stop)."""
+        ...
+    async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+        """Write `delivery` (now `sending`, its `event_id` set) when `owner` still holds its
+        lease, and append `event` with it (one transaction on SQLite); False, with nothing
+        written, when another worker took it over."""
+        ...
+    async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
+                          change: StatusChange) -> bool:
+        """Record `change` (and `provider_id`, when no other event holds it) on the
+        delivery's event, then write `delivery` when `owner` still holds its lease."""
         ...
     async def counts(self, campaign_id: str) -> DeliveryCounts: ...
     async def with_status(

@@ -1,5 +1,5 @@
 """Take the README's staff-UI screenshots: docs/screenshots/{login,search,person,outbox}.png and
-the marketing pages' {segments,campaign,analytics}.png.
+the marketing pages' {segments,template-preview,campaign,survey-results,analytics}.png.
 
 Starts Hub in-process on a loopback port with a temporary SQLite store holding the demo data
 set (`generate_demo(persons=200, seed=1)`) and one hand-made customer whose timeline has every
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import secrets
 import socket
 import struct
@@ -28,18 +29,22 @@ from pathlib import Path
 from aiohttp import web
 from playwright.async_api import Page, async_playwright
 
+from campaigns.survey_answers import ParsedAnswer
 from hub.config import Settings
 from hub.demo import generate_demo
 from hub.domain.campaigns import Campaign, MessageTemplate
 from hub.domain.common import new_id
 from hub.domain.events import CallInfo, Event, FormInfo, StatusChange
+from hub.domain.segments import MATCH_ALL
+from hub.domain.surveys import Survey, TriggerRule
 from hub.services import Services
 from hub.services.persons import ConsentInput, PersonInput
 from hub.services.staff import add_user
 from hub.store import create_store
 from hub.web.app import create_app
 from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import SERVICES
+from hub.web.keys import SERVICES, STORE
+from hub.web.survey_keys import SURVEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -181,9 +186,47 @@ async def shoot(page: Page, base: str, person_id: str, out: Path) -> None:
     await page.screenshot(path=str(out / "outbox.png"))
 
 
-async def shoot_marketing(page: Page, base: str, app: web.Application, out: Path) -> None:
+async def seed_survey(app: web.Application) -> tuple[str, list[str]]:
+    """An NPS survey answered by 60 demo persons over the last ten months (slowly better),
+    some with a comment, two segments to compare, and an event trigger."""
+    kit = app[SURVEYS]
+    survey = await kit.surveys.create(Survey(
+        id=new_id(), name="Customer NPS 2025", kind="nps",
+        question="How likely are you to recommend us to a friend?"))
+    rng = random.Random(7)
+    people = [p for p in await app[STORE].persons.find_matching(MATCH_ALL, limit=120)
+              if p.name][:60]
+    remarks = {0: "Nobody answered my two emails about the broken kettle.",
+               2: "Delivery took three weeks and nobody told me why.",
+               4: "The website keeps logging me out.", 6: "Fine, but the prices went up.",
+               8: "Friendly help on the phone.", 10: "Sam sorted my invoice in one call!"}
+    now = datetime.now(UTC)
+    for i, person in enumerate(people):
+        age = 300 - i * 5 + rng.randint(0, 4)
+        score = max(0, min(10, round(rng.gauss(5 + 4 * i / len(people), 2.5))))
+        comment = remarks.get(score) if rng.random() < 0.5 else None
+        await kit.surveys._answer(  # the service's own path, back-dated for the trend
+            survey, person.id, ParsedAnswer(score, comment), channel=rng.choice(
+                ["link", "link", "sms", "email"]), send_key=f"screenshot:{i}",
+            campaign_id=None, external_id=None, answered_at=now - timedelta(days=age))
+    segments = app[CAMPAIGNS].segments
+    chosen = [await segments.create("Dutch speakers", {"field": "language", "op": "eq",
+                                                       "value": "nl"}),
+              await segments.create("Prefer SMS", {"field": "preferred_channel", "op": "eq",
+                                                   "value": "sms"}),
+              await segments.create("Prospects", {"field": "customer_status", "op": "eq",
+                                                  "value": "prospect"})]
+    await kit.triggers.create(TriggerRule(
+        id=new_id(), name="NPS after a resolved call", survey_id=survey.id, outcome="resolved",
+        delay_minutes=120, cap_days=90))
+    return survey.id, [s.id for s in chosen]
+
+
+async def shoot_marketing(page: Page, base: str, app: web.Application, person_id: str,
+                          out: Path) -> None:
     """The marketing pages: the segment builder with a nested group and its live count, a
-    campaign run to completion, the analytics dashboard."""
+    template previewed as a customer, a campaign run to completion, survey results, the
+    analytics dashboard."""
     await page.goto(base + "/login")
     await page.fill("#email", MARKETING_EMAIL)
     await page.fill("#password", PASSWORD)
@@ -217,6 +260,9 @@ async def shoot_marketing(page: Page, base: str, app: web.Application, out: Path
     sms = await kit.templates.create(MessageTemplate(
         id=new_id(), name="Spring SMS", channel="sms",
         body="Hi {{ person.first_name }}, spring offers are in. Reply STOP to opt out."))
+    await page.goto(f"{base}/templates/{email.id}?person_id={person_id}")
+    await page.wait_for_selector("#preview-text")
+    await page.screenshot(path=str(out / "template-preview.png"))
     campaign = await kit.campaigns.create(Campaign(
         id=new_id(), name="Spring news", segment_id=segment.id,
         channels=["preferred", "email", "sms"],
@@ -225,6 +271,13 @@ async def shoot_marketing(page: Page, base: str, app: web.Application, out: Path
     await page.goto(f"{base}/campaigns/{campaign.id}")
     await page.wait_for_selector("#c-status:has-text('completed')", timeout=60_000)
     await page.screenshot(path=str(out / "campaign.png"))
+
+    survey_id, compare = await seed_survey(app)
+    await page.goto(f"{base}/surveys/{survey_id}?" + "&".join(f"compare={c}" for c in compare))
+    await page.wait_for_selector("#trend svg")
+    await page.set_viewport_size({"width": 1280, "height": 1500})
+    await page.screenshot(path=str(out / "survey-results.png"))
+    await page.set_viewport_size(VIEWPORT)
 
     await page.goto(base + "/analytics")
     await page.wait_for_selector("#pyramid svg")
@@ -260,7 +313,7 @@ async def main(out: Path) -> None:
                 context = await browser.new_context(viewport=VIEWPORT)
                 page = await context.new_page()
                 page.set_default_timeout(10_000)
-                await shoot_marketing(page, f"http://127.0.0.1:{port}", app, out)
+                await shoot_marketing(page, f"http://127.0.0.1:{port}", app, person_id, out)
                 await browser.close()
         finally:
             await runner.cleanup()
@@ -273,7 +326,8 @@ if __name__ == "__main__":
     out_dir = parser.parse_args().out
     out_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(main(out_dir))
-    for name in ("login", "search", "person", "outbox", "segments", "campaign", "analytics"):
+    for name in ("login", "search", "person", "outbox", "segments", "template-preview",
+                 "campaign", "survey-results", "analytics"):
         png = out_dir / f"{name}.png"
         shrink_png(png)
         print(f"{png} ({png.stat().st_size // 1024} KB)")

@@ -57,6 +57,8 @@ def _status_reason(mail: Message) -> str | None:
         payload = part.get_payload()
         blocks = payload if isinstance(payload, list) else []
         for block in blocks[1:] or blocks:
+            if not isinstance(block, Message):
+                continue
             status = clean(str(block.get("Status", "") or ""))
             diagnostic = clean(str(block.get("Diagnostic-Code", "") or ""))
             if status or diagnostic:
@@ -81,8 +83,10 @@ def _returned_headers(mail: Message) -> str:
     for part in mail.walk():
         content_type = part.get_content_type()
         if content_type == "message/rfc822":
-            for inner in part.get_payload() if isinstance(part.get_payload(), list) else []:
-                chunks.extend(f"{k}: {v}" for k, v in inner.items())
+            inners = part.get_payload()
+            for inner in inners if isinstance(inners, list) else []:
+                if isinstance(inner, Message):
+                    chunks.extend(f"{k}: {v}" for k, v in inner.items())
         elif content_type in ("text/rfc822-headers", "text/plain"):
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):

@@ -32,6 +32,8 @@ log = logging.getLogger("hub.email.imap")
 BATCH = 100
 TIMEOUT_S = 30.0
 MAX_QUARANTINED_REMEMBERED = 1000
+STATUS_KEY = "status:imap"
+"""channel_state key of the poller's last success and last error (the channel status page)."""
 
 
 class ImapPoller:
@@ -171,11 +173,27 @@ class ImapPoller:
                 if await self._store.throttle.try_acquire(f"lease:{self.key}", lease_until, now):
                     while await self.poll_once() >= self._batch:
                         pass  # a full batch: more may be waiting
+                    await self.note_status(error=None)
             except Transient as exc:
                 log.warning("IMAP poll failed; retrying next round: %s", exc.message)
-            except Exception:  # never let the poller die; the next round tries again
+                await self.note_status(error=exc.message)
+            except Exception as exc:  # never let the poller die; the next round tries again
                 log.exception("IMAP poll crashed; retrying next round")
+                await self.note_status(error=f"{type(exc).__name__}")
             await asyncio.sleep(self._interval)
+
+    async def note_status(self, *, error: str | None) -> None:
+        """Record this round's outcome under STATUS_KEY: the time of the last success, or of
+        the last error with its message (never the password: errors name host and type)."""
+        with contextlib.suppress(Exception):  # the status is a courtesy; polling goes on
+            state = await self._store.channel_state.get(STATUS_KEY) or {}
+            now = utcnow().isoformat().replace("+00:00", "Z")
+            state["mailbox"] = self.source
+            if error is None:
+                state["last_success_at"] = now
+            else:
+                state.update(last_error_at=now, last_error=error[:300])
+            await self._store.channel_state.put(STATUS_KEY, state)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._disconnect)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.headerregistry import AddressHeader, DateHeader
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any
@@ -88,8 +89,11 @@ def sender(mail: Message) -> tuple[str, str]:
         raise UnreadableMail("the message has no From header")
     if len(headers) > 1:
         raise UnreadableMail("the message has several From headers")
+    header = headers[0]
+    if not isinstance(header, AddressHeader):  # only a compat32-parsed message has plain str
+        raise UnreadableMail("the From header cannot be parsed: not an address header")
     try:
-        addresses = headers[0].addresses
+        addresses = header.addresses
     except Exception as exc:
         raise UnreadableMail(f"the From header cannot be parsed: {exc}") from exc
     if len(addresses) != 1:
@@ -106,7 +110,7 @@ def sent_at(mail: Message) -> datetime:
     now = datetime.now(UTC)
     try:
         header = mail.get("Date")
-        when = header.datetime if header is not None else None
+        when = header.datetime if isinstance(header, DateHeader) else None
     except Exception:
         when = None
     if when is None:
@@ -139,7 +143,7 @@ def reply_token(mail: Message) -> str | None:
 def first_recipient(mail: Message) -> str | None:
     try:
         header = mail.get("To")
-        addresses = header.addresses if header is not None else ()
+        addresses = header.addresses if isinstance(header, AddressHeader) else ()
     except Exception:
         return None
     return one_line(clean(addresses[0].addr_spec), 320) if addresses else None

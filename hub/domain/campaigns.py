@@ -21,7 +21,7 @@ FINAL_DELIVERY: frozenset[str] = frozenset({"sent", "delivered", "failed", "skip
 OPEN_DELIVERY: tuple[str, ...] = ("queued", "leased", "sending")
 CHANNEL_CHOICES: tuple[str, ...] = ("preferred", "email", "sms")
 
-TRANSITIONS: dict[str, frozenset[str]] = {
+TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
     "draft": frozenset({"scheduled", "running", "cancelled"}),
     "scheduled": frozenset({"running", "paused", "cancelled"}),
     "running": frozenset({"paused", "completed", "cancelled"}),

@@ -160,7 +160,7 @@ class InboxService:
             thread_id=original.thread_id or original.id, campaign_id=original.campaign_id,
             data={**message.data, "flags": ["bounce"], "bounce": {
                 "permanent": permanent, "reason": detail, "original_event_id": original.id}},
-            **{"from": message.from_address},
+            from_=message.from_address,
         )
         return await self._timeline.record(event)
 

@@ -136,8 +136,8 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
         return await self.update(delivery, owner=owner)
 
     async def counts(self, campaign_id: str) -> DeliveryCounts:
-        pipeline = [{"$match": {"campaign_id": campaign_id}},
-                    {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+        pipeline: list[Doc] = [{"$match": {"campaign_id": campaign_id}},
+                               {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
         with self._errors():
             cursor = await self._c.aggregate(pipeline)
             rows = await cursor.to_list()

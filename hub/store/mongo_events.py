@@ -118,6 +118,18 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
         )
         return found[0] if found else None
 
+    async def recent_outbound(
+        self, channel: EventChannel, *, since: datetime, limit: int
+    ) -> list[Event]:
+        if limit < 1:
+            return []  # MongoDB reads limit 0 as "no limit"
+        return await self._records(
+            {"channel": channel, "direction": "outbound",
+             "occurred_at": {"$gte": to_utc_ms(since)}},
+            sort=NEWEST_FIRST,
+            limit=limit,
+        )
+
     async def timeline(
         self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
     ) -> list[Event]:
@@ -184,7 +196,7 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
         found: list[AwaitingReply] = []
         for group in groups:
             after = group.get("last_answer")
-            match: Query = {"person_id": group["_id"], "direction": "inbound",
+            match: dict[str, Any] = {"person_id": group["_id"], "direction": "inbound",
                             "channel": {"$in": list(AWAITING_CHANNELS)}}
             if after is not None:
                 match["occurred_at"] = {"$gt": after}

@@ -12,6 +12,7 @@ indexes), which both MongoDB and the test mock run.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from typing import Any
 
 from hub.domain.segments import (
@@ -52,7 +53,7 @@ class Compiled:
         return [*HELPERS, *self._facts.values(), *(f"{n}_in" for n in self._facts.values())]
 
     @staticmethod
-    def _joins(sources: set[str]) -> list[Doc]:
+    def _joins(sources: Set[str]) -> list[Doc]:
         stages: list[Doc] = []
 
         def lookup(collection: str, local: str, foreign: str, name: str) -> None:
@@ -120,12 +121,12 @@ class Compiled:
         if source == "tags":
             if cmp.op == "exists":
                 return {"tags.0": {"$exists": True}}
-            values = list(cmp.value) if cmp.op == "in" else [cmp.value]
+            values: list[Any] = list(cmp.value) if cmp.op == "in" else [cmp.value]
             return {"tags": {"$in": values}}
         if source in ("emails", "phones"):
             return {f"{source}.0": {"$exists": True}}
         if source == "consent":
-            values: list[Any] = list(cmp.value)
+            values = list(cmp.value)
             if "unknown" in values:
                 values.append(None)  # no consent record, or a record without status
             return {f"consent.{cmp.target.path[0]}.status": {"$in": values}}

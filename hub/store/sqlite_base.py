@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
+from hub.domain.campaigns import Campaign, MessageTemplate, Segment
 from hub.domain.common import Record
 from hub.domain.events import Event
 from hub.domain.forms import FormDefinition
@@ -32,7 +33,10 @@ R = TypeVar(
     | Transaction
     | Event
     | QuarantineEntry
-    | FormDefinition,
+    | FormDefinition
+    | Segment
+    | MessageTemplate
+    | Campaign,
 )
 """A record with an `id`."""
 

@@ -179,6 +179,16 @@ class SqliteEvents(DocTable[Event]):
         )
         return self._load(rows[0][0]) if rows else None
 
+    async def recent_outbound(
+        self, channel: EventChannel, *, since: datetime, limit: int
+    ) -> list[Event]:
+        rows = await self._db.rows(
+            "SELECT doc FROM events WHERE channel = ? AND direction = 'outbound' "
+            "AND occurred_at >= ? ORDER BY occurred_at DESC, id DESC LIMIT ?",
+            (channel, iso(since), max(0, limit)),
+        )
+        return [self._load(doc) for (doc,) in rows]
+
     async def timeline(
         self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
     ) -> list[Event]:

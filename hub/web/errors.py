@@ -25,7 +25,7 @@ from hub.web.api.routing import InvalidJson
 log = logging.getLogger("hub.web")
 
 HtmlErrorPage = Callable[[web.Request, int, str], "web.Response | None"]
-HTML_ERROR_PAGE = web.AppKey("html_error_page", HtmlErrorPage)
+HTML_ERROR_PAGE: web.AppKey[HtmlErrorPage] = web.AppKey("html_error_page")
 """Set by the staff UI: an HTML error page for browser requests to pages (None: JSON)."""
 
 STATUS_OF: list[tuple[type[HubError], int]] = [

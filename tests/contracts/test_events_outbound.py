@@ -253,3 +253,25 @@ async def test_latest_outbound_none_without_a_match(store: Store) -> None:
     assert await store.events.latest_outbound(person_id, "sms", f.at(0)) is None
     await store.events.append(f.event(person_id, channel="sms", direction="inbound"))
     assert await store.events.latest_outbound(person_id, "sms", f.at(-10)) is None
+
+
+# --- recent_outbound ----------------------------------------------------------------------
+
+
+async def test_recent_outbound_is_per_channel_newest_first_since(store: Store) -> None:
+    person = new_id()
+    old = outbound_sms(person, 0, status="sent")
+    failed = outbound_sms(person, 10, status="failed")
+    newest = outbound_sms(new_id(), 20, status="delivered")
+    inbound = f.event(person, channel="sms", direction="inbound", occurred_at=f.at(30))
+    mail = f.event(person, channel="email", direction="outbound", occurred_at=f.at(40))
+    for event in (old, failed, newest, inbound, mail):
+        await store.events.append(event)
+    found = await store.events.recent_outbound("sms", since=f.at(5), limit=10)
+    assert [e.id for e in found] == [newest.id, failed.id]
+    assert found[1].status == "failed"
+    assert [e.id for e in await store.events.recent_outbound("sms", since=f.at(0), limit=1)
+            ] == [newest.id]
+    assert await store.events.recent_outbound("sms", since=f.at(0), limit=0) == []
+    assert [e.id for e in await store.events.recent_outbound("email", since=f.at(0),
+                                                               limit=5)] == [mail.id]

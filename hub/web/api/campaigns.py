@@ -18,6 +18,12 @@ routes = ApiRoutes()
 WITH_STATS = Answer("the campaign with `stats{audience, queued, sent, delivered, failed, "
                     "skipped, unknown, replied, opted_out, responses}`")
 
+ChannelChoice = Literal["preferred", "email", "sms"]
+
+
+def _all_channels() -> list[ChannelChoice]:
+    return ["preferred", "email", "sms"]
+
 
 class CampaignInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -25,8 +31,8 @@ class CampaignInput(BaseModel):
     kind: Literal["message", "survey"] = "message"
     segment_id: str | None = Field(default=None, max_length=64)
     filter: dict[str, Any] | None = None
-    channels: list[Literal["preferred", "email", "sms"]] = Field(
-        default_factory=lambda: ["preferred", "email", "sms"], min_length=1, max_length=3)
+    channels: list[ChannelChoice] = Field(
+        default_factory=_all_channels, min_length=1, max_length=3)
     templates: dict[Literal["email", "sms"], str] = Field(default_factory=dict)
     survey_id: str | None = None
     send_at: datetime | None = None

@@ -11,7 +11,7 @@ from aiohttp import web
 from hub.web.errors import HTML_ERROR_PAGE
 from hub.web.keys import SETTINGS, STORE
 from hub.web.templating import pages
-from hub.web.ui import actions, inbox, live, login, people, records
+from hub.web.ui import actions, admin, inbox, live, login, people, records
 from hub.web.ui.guard import ANY_STAFF, CODEC, staff_page
 from hub.web.ui.marketing import add_marketing_ui
 from hub.web.ui.render import error_page, wants_html
@@ -75,6 +75,9 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/admin", records.admin_page)
     r.add_post("/admin/users", records.admin_add_user)
     r.add_post("/admin/users/{user_id}/toggle", records.admin_toggle_user)
+    r.add_post("/admin/tokens", admin.create_api_token)
+    r.add_post("/admin/tokens/{token_id}/revoke", admin.revoke_api_token)
+    r.add_get("/admin/channels", admin.channels_page)
     r.add_get("/live/inbox", live.live_inbox)
     r.add_get("/live/people/{person_id}", live.live_person)
     add_marketing_ui(app)

@@ -1,5 +1,5 @@
 """`/outbox` (what the sandbox transports "sent"), `/quarantine` (inbound input that could not
-be stored, with retry) and `/admin` (staff users)."""
+be stored, with retry) and `/admin` (staff users and API tokens)."""
 
 from __future__ import annotations
 
@@ -96,15 +96,21 @@ async def quarantine_retry(request: web.Request) -> web.StreamResponse:
 
 @staff_page(ADMIN)
 async def admin_page(request: web.Request) -> web.StreamResponse:
-    return await _admin(request)
+    return await admin_context(request)
 
 
-async def _admin(request: web.Request, *, status: int = 200, error: str = "",
-                 created: tuple[str, str] | None = None) -> web.Response:
-    users = await request.app[STORE].users.find(limit=500)
+async def admin_context(request: web.Request, *, status: int = 200, error: str = "",
+                        created: tuple[str, str] | None = None,
+                        token: tuple[str, str] | None = None) -> web.Response:
+    """/admin: users and API tokens; `created` and `token` are shown this once."""
+    store = request.app[STORE]
+    users = await store.users.find(limit=500)
+    tokens = await store.tokens.find(limit=500)
     return render(request, "ui/admin.html", {
         "title": "Users", "users": users, "roles": STAFF_ROLES, "error": error,
-        "created": created, "nav": "admin"}, status=status)
+        "created": created, "nav": "admin", "tokens": tokens, "token": token,
+        "notice": request.query.get("notice", "")[:40]}, status=status)
+
 
 
 @staff_page(ADMIN)
@@ -114,14 +120,14 @@ async def admin_add_user(request: web.Request) -> web.StreamResponse:
     role = str(form.get("role", ""))
     name = str(form.get("name", ""))[:200].strip()
     if role not in STAFF_ROLES:
-        return await _admin(request, status=422, error="Choose a role.")
+        return await admin_context(request, status=422, error="Choose a role.")
     password = generate_password()
     try:
         await add_user(request.app[STORE], email=email, role=role,  # type: ignore[arg-type]
                        password=password, name=name)
     except (InvalidInput, Conflict) as exc:
-        return await _admin(request, status=422, error=exc.message)
-    return await _admin(request, created=(email, password))
+        return await admin_context(request, status=422, error=exc.message)
+    return await admin_context(request, created=(email, password))
 
 
 @staff_page(ADMIN)
@@ -131,6 +137,7 @@ async def admin_toggle_user(request: web.Request) -> web.StreamResponse:
     if user is None:
         return error_page(request, 404, "There is no such user.")
     if user.id == request[USER].id:
-        return await _admin(request, status=422, error="You cannot disable your own account.")
+        return await admin_context(request, status=422,
+                                   error="You cannot disable your own account.")
     await store.users.replace(user.model_copy(update={"disabled": not user.disabled}))
     return redirect("/admin")

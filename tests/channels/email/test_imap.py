@@ -160,3 +160,28 @@ async def test_the_hostile_corpus_through_the_poller(
     await running.close()
     assert reread == len(items)
     assert len(await services.store.quarantine.find(limit=100)) == len(held)
+
+
+async def test_the_poller_records_its_last_error_for_the_status_page(
+        services: Services) -> None:
+    from channels.email.imap import STATUS_KEY
+
+    secret = "imap-secret-771"
+    refused = ImapPoller(parse_imap_url(f"imap://reader:{secret}@127.0.0.1:1/INBOX"),
+                         EmailIngest(services.inbox), services.store, poll_seconds=0.05)
+    task = asyncio.create_task(refused.run())
+    try:
+        for _ in range(100):
+            state = await services.store.channel_state.get(STATUS_KEY)
+            if state and state.get("last_error_at"):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert state and "127.0.0.1" in state["last_error"] and secret not in state["last_error"]
+    assert "last_success_at" not in state
+    await refused.note_status(error=None)
+    state = await services.store.channel_state.get(STATUS_KEY)
+    assert state and state["last_success_at"] and state["last_error_at"]

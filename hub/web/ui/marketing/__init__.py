@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.web.ui.marketing import campaigns_ui, forms_ui, insights, segments, templates_ui
+from hub.web.ui.marketing import (
+    campaigns_ui,
+    forms_ui,
+    insights,
+    segments,
+    templates_ui,
+    triggers_ui,
+)
 
 
 def add_marketing_ui(app: web.Application) -> None:
@@ -32,6 +39,8 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_get("/surveys", insights.surveys_page)
     r.add_post("/surveys", insights.create_survey)
     r.add_get("/surveys/{survey_id}", insights.survey_page)
+    r.add_post("/surveys/{survey_id}/triggers", triggers_ui.create_trigger)
+    r.add_post("/surveys/{survey_id}/triggers/{rule_id}/switch", triggers_ui.switch_trigger)
     r.add_get("/analytics", insights.analytics_page)
     r.add_get("/forms", forms_ui.forms_page)
     r.add_post("/forms", forms_ui.create_form)

@@ -13,12 +13,14 @@ from pydantic import ValidationError
 
 from campaigns.engine.personalise import variables_for
 from campaigns.templates import TemplateProblem, compiled
-from hub.domain.campaigns import CHANNEL_CHOICES, Campaign
+from hub.domain.campaigns import CHANNEL_CHOICES, Campaign, MessageTemplate
 from hub.domain.common import new_id
 from hub.domain.segments import parse_filter, plan
+from hub.domain.surveys import Survey
 from hub.errors import Conflict, HubError, InvalidInput
 from hub.web.campaign_keys import CAMPAIGNS
 from hub.web.keys import SERVICES, STORE
+from hub.web.survey_keys import SURVEYS
 from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.marketing.model import reach
 from hub.web.ui.marketing.roles import MARKETING
@@ -36,7 +38,10 @@ def _choices(source: Any) -> dict[str, Any]:
     channels = [str(source.get(f"channel_{i}", "")) for i in range(3)]
     channels = list(dict.fromkeys(c for c in channels if c in CHANNEL_CHOICES))
     rate = str(source.get("rate_per_minute", "") or "").strip()
-    return {"name": str(source.get("name", "") or "")[:200].strip(),
+    kind = "survey" if source.get("kind") == "survey" else "message"
+    return {"name": str(source.get("name", "") or "")[:200].strip(), "kind": kind,
+            "survey_id": str(source.get("survey_id", "") or "")[:64] if kind == "survey"
+            else "",
             "segment_id": str(source.get("segment_id", "") or "")[:64],
             "channels": channels or ["preferred", "email", "sms"],
             "template_email": str(source.get("template_email", "") or "")[:64],
@@ -53,8 +58,11 @@ async def _wizard(request: web.Request, choices: dict[str, Any], *, error: str |
     segments = await store.segments.find(limit=LISTED)
     templates = await store.templates.find(limit=LISTED)
     segment = next((s for s in segments if s.id == choices["segment_id"]), None)
+    surveys = await request.app[SURVEYS].surveys.list(limit=LISTED)
     reached = None
     chosen = [c for c in ("email", "sms") if choices[f"template_{c}"]]
+    if choices["kind"] == "survey" and not chosen:
+        chosen = ["email", "sms"]  # the default survey texts, written at creation
     if segment is not None:
         try:
             reached = await reach(store, segment.filter, choices["channels"],
@@ -67,6 +75,8 @@ async def _wizard(request: web.Request, choices: dict[str, Any], *, error: str |
         "segment": segment, "reach": reached, "channel_choices": CHANNEL_CHOICES,
         "email_templates": [t for t in templates if t.channel == "email"],
         "sms_templates": [t for t in templates if t.channel == "sms"],
+        "surveys": surveys, "survey": next((s for s in surveys if s.id == choices["survey_id"]),
+                                           None),
         "error": error}, status=status)
 
 
@@ -108,13 +118,17 @@ async def create_campaign(request: web.Request) -> web.StreamResponse:
         rate = choices["rate_per_minute"]
         if rate and not rate.isdigit():
             raise InvalidInput("the rate is a whole number of messages per minute")
-        campaign = Campaign(
-            id=new_id(), name=choices["name"], segment_id=choices["segment_id"],
-            channels=choices["channels"], templates=templates,
-            send_at=_send_at(choices["send_at"]),
-            rate_per_minute=int(rate) if rate else None,
-            require_opt_in=choices["require_opt_in"],
-            one_per_household=choices["one_per_household"])
+        fields: dict[str, Any] = {
+            "name": choices["name"], "kind": choices["kind"],
+            "survey_id": choices["survey_id"] or None, "segment_id": choices["segment_id"],
+            "channels": choices["channels"], "send_at": _send_at(choices["send_at"]),
+            "rate_per_minute": int(rate) if rate else None,
+            "require_opt_in": choices["require_opt_in"],
+            "one_per_household": choices["one_per_household"]}
+        Campaign(id="check", templates=templates or {"email": "-"}, **fields)  # fail early
+        if choices["kind"] == "survey":  # may save default texts: only once the rest is valid
+            templates = await _survey_templates(request, choices["survey_id"], templates)
+        campaign = Campaign(id=new_id(), templates=templates, **fields)
         campaign = await request.app[CAMPAIGNS].campaigns.create(campaign)
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -123,6 +137,50 @@ async def create_campaign(request: web.Request) -> web.StreamResponse:
     except InvalidInput as exc:
         return await _wizard(request, choices, error=exc.message, status=422)
     return redirect(f"/campaigns/{campaign.id}")
+
+
+def default_survey_texts(survey: Survey) -> dict[str, MessageTemplate]:
+    """The email and SMS templates a survey campaign gets when none is chosen: the question
+    and the personal link `{{ survey_url }}` (and, by mail, the unsubscribe link)."""
+    question = survey.question.replace("{", "(").replace("}", ")")
+    low, high = survey.scale
+    subject = question if len(question) <= 120 else survey.name.replace("{", "(")
+    return {
+        "email": MessageTemplate(
+            id=new_id(), name=f"{survey.name} (survey email)"[:200], channel="email",
+            subject=subject, body=(
+                f"{question}\n\nAnswer with one tap: {{{{ survey_url }}}}\n\nOr reply to this "
+                f"mail with a number from {low} to {high} on the first line.\n\n"
+                "No more mails like this: {{ unsubscribe_url }}")),
+        "sms": MessageTemplate(
+            id=new_id(), name=f"{survey.name} (survey SMS)"[:200], channel="sms",
+            body=f"{question} Reply with a number from {low} to {high}, or tap "
+                 "{{ survey_url }}")}
+
+
+async def _survey_templates(request: web.Request, survey_id: str,
+                            chosen: dict[str, str]) -> dict[str, str]:
+    """A survey campaign's templates: the chosen ones, each carrying `{{ survey_url }}`, or
+    when none is chosen the default texts (saved as templates, editable afterwards)."""
+    if not survey_id:
+        raise InvalidInput("choose the survey to send")
+    store = request.app[STORE]
+    survey = await store.surveys.get(survey_id)
+    if survey is None:
+        raise InvalidInput(f"there is no survey {survey_id}")
+    for channel, template_id in chosen.items():
+        template = await store.templates.get(template_id)
+        parts = (template.subject or "", template.body, template.html or "") if template \
+            else ()
+        if template is not None and not any("survey_url" in part for part in parts):
+            raise InvalidInput(f"the {channel} template “{template.name}” has no "
+                               "{{ survey_url }}: the persons would get no link to answer")
+    if chosen:
+        return chosen
+    made = {}
+    for channel, template in default_survey_texts(survey).items():
+        made[channel] = (await request.app[CAMPAIGNS].templates.create(template)).id
+    return made
 
 
 async def _show(request: web.Request, *, notice: str | None = None, error: str | None = None,

@@ -94,6 +94,86 @@ def pyramid(tiers: Sequence[tuple[str, int, float, float]], *, title: str,
     return Markup("".join(parts))
 
 
+def score_line(points: Sequence[tuple[str, float | None]], *, title: str, low: float,
+               high: float, width: int = 560, height: int = 200) -> Markup:
+    """A score over time on a fixed scale (NPS -100..100, CSAT 0..100): a line through the
+    buckets that have answers, each point labelled; empty buckets leave a gap."""
+    left, right, top, bottom = 36, 12, 16, 28
+    n = max(1, len(points))
+    slot = (width - left - right) / n
+    span = (high - low) or 1
+
+    def y(value: float) -> float:
+        return top + (high - value) / span * (height - top - bottom)
+
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+             f"<title>{escape(title)}</title>"]
+    for mark in sorted({low, high, 0.0} if low < 0 < high else {low, high}):
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{_num(y(mark))}" '
+                     f'y2="{_num(y(mark))}" stroke="#d5dbe1" stroke-width="1"/>'
+                     f'<text x="{left - 4}" y="{_num(y(mark) + 4)}" text-anchor="end" '
+                     f'font-size="10" fill="{MUTED}">{escape(_num(mark))}</text>')
+    run: list[str] = []
+    for i, (label, value) in enumerate(points):
+        cx = left + i * slot + slot / 2
+        parts.append(f'<text x="{_num(cx)}" y="{height - 10}" text-anchor="middle" '
+                     f'font-size="11" fill="{INK}">{escape(label[:12])}</text>')
+        if value is None:
+            if len(run) > 1:
+                parts.append(f'<polyline points="{" ".join(run)}" fill="none" '
+                             f'stroke="{BAR}" stroke-width="2"/>')
+            run = []
+            continue
+        run.append(f"{_num(cx)},{_num(y(value))}")
+        parts.append(f'<circle cx="{_num(cx)}" cy="{_num(y(value))}" r="4" fill="{BAR}">'
+                     f"<title>{escape(label)}: {escape(_num(value))}</title></circle>"
+                     f'<text x="{_num(cx)}" y="{_num(y(value) - 8)}" text-anchor="middle" '
+                     f'font-size="11" fill="{INK}">{escape(_num(value))}</text>')
+    if len(run) > 1:
+        parts.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{BAR}" '
+                     'stroke-width="2"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def score_bars(items: Sequence[tuple[str, float | None, int]], *, title: str, low: float,
+               high: float, width: int = 900) -> Markup:
+    """Horizontal bars side by side, one per (label, score, responses), from the zero line
+    (NPS may be negative); a group without answers shows "no answers"."""
+    label_w, right, row = 190, 110, 30
+    height = row * max(1, len(items)) + 8
+    span = (high - low) or 1
+    plot = width - label_w - right
+
+    def x(value: float) -> float:
+        return label_w + (value - low) / span * plot
+
+    zero = x(max(low, min(high, 0.0)))
+    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+             f"<title>{escape(title)}</title>"
+             f'<line x1="{_num(zero)}" x2="{_num(zero)}" y1="0" y2="{height}" '
+             f'stroke="{MUTED}" stroke-width="1"/>']
+    for i, (label, value, responses) in enumerate(items):
+        y0 = 4 + i * row
+        parts.append(f'<text x="{label_w - 8}" y="{y0 + 18}" text-anchor="end" font-size="13" '
+                     f'fill="{INK}">{escape(label[:26])}</text>')
+        if value is None:
+            parts.append(f'<text x="{_num(zero + 6)}" y="{y0 + 18}" font-size="12" '
+                         f'fill="{MUTED}">no answers</text>')
+            continue
+        a, b = sorted((zero, x(value)))
+        colour = BAR if value >= 0 else "#c2410c"
+        parts.append(f'<rect x="{_num(a)}" y="{y0 + 3}" width="{_num(max(b - a, 1))}" '
+                     f'height="{row - 8}" fill="{colour}"><title>{escape(label)}: '
+                     f"{escape(_num(value))} ({responses} answers)</title></rect>"
+                     f'<text x="{_num(max(b, zero) + 6)}" y="{y0 + 18}" font-size="12" '
+                     f'fill="{INK}">{escape(_num(value))} · n={responses}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
 def heat_level(value: int, peak: int) -> int:
     """0..5, for the CSS class of a heat-map cell."""
     if value <= 0 or peak <= 0:

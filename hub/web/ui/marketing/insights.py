@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import ValidationError
 
+from campaigns.surveys import label
 from hub.domain.common import new_id, utcnow
 from hub.domain.surveys import Survey
 from hub.errors import InvalidInput
@@ -23,6 +24,8 @@ from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render
 
 TREND_BUCKETS = 6
+MAX_COMPARED = 6
+DEFAULT_COMPARED = 3
 TIER_ORDER = ("top", "large", "medium", "small", "inactive", "prospect")
 
 
@@ -94,23 +97,34 @@ async def create_survey(request: web.Request) -> web.StreamResponse:
 
 @staff_page(MARKETING)
 async def survey_page(request: web.Request) -> web.StreamResponse:
+    return await show_survey(request)
+
+
+async def show_survey(request: web.Request, *, error: str | None = None,
+                      status: int = 200) -> web.Response:
+    """The results (score, distribution, trend, segments side by side, comments lowest score
+    first) and the survey's event triggers; `error` re-renders it after a refused form."""
     kit = request.app[SURVEYS]
     survey = await kit.surveys.get(request.match_info["survey_id"])
     start, end = _period(request.query, "", 365)
     segment_id = request.query.get("segment_id", "")[:64] or None
     results = await kit.surveys.results(survey.id, segment_id=segment_id, start=_at(start),
                                         end=_at(end))
+    score_key = "nps" if survey.kind == "nps" else "csat"
     distribution = [(score, n) for score, n in results["distribution"].items()]
     step = max(1, (end - start).days // TREND_BUCKETS)
     trend = []
     for i in range(TREND_BUCKETS):
         a = start + timedelta(days=i * step)
         b = end if i == TREND_BUCKETS - 1 else start + timedelta(days=(i + 1) * step)
+        if a >= b:
+            continue
         part = await kit.surveys.results(survey.id, segment_id=segment_id, start=_at(a),
                                          end=_at(b))
-        trend.append((a, b, part["responses"], part["nps"] if survey.kind == "nps"
-                      else part["csat"]))
+        trend.append((a, b, part["responses"], part[score_key]))
     comments = sorted(results["comments"], key=lambda c: (c["score"], c["answered_at"]))
+    for comment in comments:
+        comment["label"] = label(survey, comment["score"])
     export = request.query.get("export")
     if export == "distribution":
         return _csv(f"survey-{survey.id}-distribution", ["score", "responses"],
@@ -121,16 +135,42 @@ async def survey_page(request: web.Request) -> web.StreamResponse:
                     [[c["score"], c["comment"], c["channel"], c["answered_at"], c["person_id"]]
                      for c in comments])
     segments = await request.app[STORE].segments.find(limit=200)
-    score_name = "NPS" if survey.kind == "nps" else "CSAT"
+    known = {s.id: s for s in segments}
+    chosen = [i[:64] for i in request.query.getall("compare", []) if i[:64] in known]
+    chosen = list(dict.fromkeys(chosen))[:MAX_COMPARED] or [s.id for s in
+                                                            segments[:DEFAULT_COMPARED]]
+    compared = [("Everybody", results[score_key], results["responses"])]
+    for compare_id in chosen:
+        part = await kit.surveys.results(survey.id, segment_id=compare_id, start=_at(start),
+                                         end=_at(end))
+        compared.append((known[compare_id].name, part[score_key], part["responses"]))
+    if export == "segments":
+        return _csv(f"survey-{survey.id}-segments", ["segment", "responses", score_key],
+                    [[name, n, value] for name, value, n in compared])
+    if export == "trend":
+        return _csv(f"survey-{survey.id}-trend", ["from", "to", "responses", score_key],
+                    [[a.isoformat(), b.isoformat(), n, v] for a, b, n, v in trend])
+    score_name = score_key.upper()
+    low, high = (-100.0, 100.0) if survey.kind == "nps" else (0.0, 100.0)
+    rules = [r for r in await request.app[SURVEYS].triggers.rules()
+             if r.survey_id == survey.id]
     return render(request, "ui/marketing/survey.html", {
         "title": survey.name, "nav": "surveys", "survey": survey, "results": results,
-        "score_name": score_name, "score": results["nps"] if survey.kind == "nps"
-        else results["csat"], "distribution": distribution, "comments": comments,
+        "score_name": score_name, "score": results[score_key], "distribution": distribution,
+        "comments": comments,
         "chart": charts.bar_chart([(str(s), n) for s, n in distribution],
                                   title=f"{survey.name}: responses per score"),
         "trend": trend, "spark": charts.sparkline(
             [v for *_, v in trend if v is not None], title=f"{score_name} over time"),
-        "start": start, "end": end, "segment_id": segment_id or "", "segments": segments})
+        "trend_chart": charts.score_line(
+            [(a.strftime("%d %b"), v) for a, _, _, v in trend], low=low, high=high,
+            title=f"{score_name} over time"),
+        "compared": compared, "chosen": chosen, "compare_chart": charts.score_bars(
+            compared, low=low, high=high, title=f"{score_name} per segment"),
+        "rules": rules, "templates": await request.app[STORE].templates.find(limit=200),
+        "error": error, "notice": request.query.get("notice", "")[:40],
+        "start": start, "end": end, "segment_id": segment_id or "", "segments": segments},
+        status=status)
 
 
 # --- analytics -------------------------------------------------------------------------------

@@ -1,27 +1,34 @@
 """Marketing pages in headless Chromium: build a nested segment and watch the live count
 change (and match the API's count); preview a template as a chosen person, hostile name
 inert; launch a small campaign through the wizard into the sandbox outbox and watch the
-progress bar reach 100% without a reload."""
+progress bar reach 100% without a reload; answer a survey link in a second browser context
+and see the NPS move; the dashboard's pyramid and migration figures equal the API's."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer, unused_port
 from playwright.async_api import expect
 
 from hub.config import Settings, load_settings
+from hub.demo import generate_demo
 from hub.domain.campaigns import MessageTemplate
-from hub.domain.common import new_id
+from hub.domain.common import new_id, utcnow
+from hub.domain.segments import MATCH_ALL
+from hub.domain.surveys import Survey
 from hub.services.persons import PersonInput
-from hub.services.staff import add_user
+from hub.services.staff import add_user, create_token
 from hub.store import create_store
 from hub.web.app import create_app
 from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import SERVICES
+from hub.web.keys import SERVICES, STORE
+from hub.web.survey_keys import SURVEYS
 from tests.web.ui.browser import browser_page, require_chromium
 
 PASSWORD = "correct horse battery"
@@ -163,3 +170,75 @@ async def test_wizard_launch_progress_reaches_100(server: tuple[TestServer, Sett
              (server[1].var_dir / "outbox").rglob("*.eml")]
     assert sum("Subject: Spring, Anna" in m for m in mails) == 1
     assert sum("[Test] Spring," in m for m in mails) == 1
+
+
+async def test_survey_link_answered_in_a_second_context_moves_nps(
+        server: tuple[TestServer, Settings], page: Any) -> None:
+    base = base_of(server)
+    app = server[0].app
+    kit = app[SURVEYS]
+    survey = await kit.surveys.create(Survey(id=new_id(), name="Spring NPS", kind="nps",
+                                             question="Would you recommend us?"))
+    people = await app[STORE].persons.find_matching(MATCH_ALL, limit=2)
+    await kit.surveys.record_call_score(survey.id, people[0].id, 3, "Too slow",
+                                        call_event_id=None, author=None)
+    link = await kit.surveys.link(survey.id, people[1].id, send_key="manual:browser")
+    await login(page, base)
+    await page.goto(f"{base}/surveys/{survey.id}")
+    await expect(page.locator("#survey-score")).to_have_text("-100.0")
+    other = await page.context.browser.new_context()  # the customer: no staff cookie
+    answer = await other.new_page()
+    await answer.goto(link)
+    await answer.click("button[name=score][value='10']")
+    await answer.wait_for_selector("text=Your answer: 10")
+    await answer.fill("#comment", "Lovely people")
+    await answer.click("button:has-text('Send')")
+    await answer.wait_for_selector("text=Your answer: 10")
+    await other.close()
+    await page.reload()
+    await expect(page.locator("#survey-score")).to_have_text("0.0")
+    await expect(page.locator("#survey-responses")).to_have_text("2")
+    comments = page.locator("#comments li")
+    assert "Too slow" in await comments.nth(0).inner_text()
+    assert "Lovely people" in await comments.nth(1).inner_text()
+    await comments.nth(0).locator("a").click()
+    await page.wait_for_url(f"**/people/{people[0].id}**")
+
+
+async def test_dashboard_pyramid_and_migration_equal_the_api(
+        server: tuple[TestServer, Settings], page: Any) -> None:
+    base = base_of(server)
+    store = server[0].app[STORE]
+    await generate_demo(store, persons=60, seed=3)
+    token = await create_token(store, name="dashboard test", role="marketing")
+    end = utcnow().date() + timedelta(days=1)
+    mid, start = end - timedelta(days=365), end - timedelta(days=730)
+    day = "T00:00:00Z"
+    async with ClientSession(headers={"Authorization": f"Bearer {token}"}) as api:
+        async with api.get(f"{base}/api/v1/analytics/pyramid",
+                           params={"from": f"{mid}{day}", "to": f"{end}{day}"}) as answer:
+            pyramid = await answer.json()
+        async with api.get(f"{base}/api/v1/analytics/migration", params={
+                "from1": f"{start}{day}", "to1": f"{mid}{day}", "from2": f"{mid}{day}",
+                "to2": f"{end}{day}"}) as answer:
+            migration = await answer.json()
+    assert pyramid["customers"] > 0
+    await login(page, base)
+    await page.goto(f"{base}/analytics?from={mid}&to={end}&m1_from={start}&m1_to={mid}"
+                    f"&m2_from={mid}&m2_to={end}")
+    await expect(page.locator("#pyramid svg.pyramid")).to_be_visible()
+    for tier in pyramid["tiers"]:
+        cells = page.locator(f"#pyramid tr[data-tier='{tier['tier']}'] td")
+        assert await cells.nth(1).inner_text() == str(tier["customers"])
+        assert await cells.nth(2).inner_text() == f"{tier['revenue']:,.2f}"
+    assert await page.locator("#top20").inner_text() == \
+        f"{round(pyramid['top20_share'] * 100, 1)}%"
+    for key in ("acquired", "retained", "lost", "upgraded", "downgraded", "won_back"):
+        shown = await page.locator(f"#migration [data-migration={key}]").inner_text()
+        assert shown == str(migration[key]), key
+    rows = page.locator("#migration table.heat tbody tr")
+    names = list(migration["matrix"])
+    for i, row in enumerate(names):
+        cells = rows.nth(i).locator("td")
+        assert [await cells.nth(j).inner_text() for j in range(len(names))] == \
+            [str(migration["matrix"][row][col]) for col in names]
