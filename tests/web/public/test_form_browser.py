@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,44 +14,24 @@ from hub.services.forms import FormInput
 from hub.store import create_store
 from hub.web.app import create_app
 from hub.web.keys import SERVICES
+from tests.support.browser import browser_page, require_chromium
 from tests.web.public.conftest import CONTACT_FORM
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _require_browser() -> Any:
-    missing = None
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        missing = "playwright is not installed"
-    if missing is None and not shutil.which(CHROMIUM):
-        missing = f"{CHROMIUM} is not installed"
-    if missing:
-        if os.environ.get("HUB_REQUIRE_REAL_SERVICES") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    return async_playwright
 
 
 @pytest.mark.timeout(90)
 async def test_fill_in_the_form_in_chromium(
     settings: Settings, aiohttp_server: Callable[..., Awaitable[TestServer]], tmp_path: Any,
 ) -> None:
-    async_playwright = _require_browser()
+    require_chromium()
 
     store: Store = await create_store(settings)
     app = create_app(settings, store=store)
     server = await aiohttp_server(app)
     await app[SERVICES].forms.define(FormInput.model_validate(CONTACT_FORM))
     url = str(server.make_url("/f/contact"))
+    blocked: list[str] = []
     try:
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = await browser.new_page(viewport={"width": 375, "height": 740})
-            blocked: list[str] = []
+        async for page in browser_page(width=375, height=740):
             page.on("console", lambda m: blocked.append(m.text)
                     if "Content Security Policy" in m.text else None)
             await page.goto(url)
@@ -73,7 +51,6 @@ async def test_fill_in_the_form_in_chromium(
             await page.get_by_role("button", name="Send").click()
             await page.get_by_role("heading", name="Thank you").wait_for()
             assert blocked == []  # the CSP allows our own styles
-            await browser.close()
         identity = await store.identities.get("email", "chris@example.com")
         assert identity is not None
         person = await store.persons.get(identity.person_id)

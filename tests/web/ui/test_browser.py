@@ -21,7 +21,7 @@ from hub.services.staff import add_user
 from hub.store import create_store
 from hub.web.app import create_app
 from hub.web.keys import SERVICES
-from tests.web.ui.browser import browser_page, require_chromium
+from tests.support.browser import browser_page, require_chromium
 
 PASSWORD = "correct horse battery"
 AUTH_TOKEN = "test-auth-token-0123456789"

@@ -29,7 +29,7 @@ from hub.web.app import create_app
 from hub.web.campaign_keys import CAMPAIGNS
 from hub.web.keys import SERVICES, STORE
 from hub.web.survey_keys import SURVEYS
-from tests.web.ui.browser import browser_page, require_chromium
+from tests.support.browser import browser_page, require_chromium
 
 PASSWORD = "correct horse battery"
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"

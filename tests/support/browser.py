@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,13 +28,14 @@ def require_chromium() -> None:
     pytest.skip(reason)
 
 
-async def browser_page() -> AsyncIterator[object]:
+async def browser_page(width: int = 1280, height: int = 900) -> AsyncIterator[Any]:
+    """One page in a fresh headless Chromium (call `require_chromium()` first)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                                args=ARGS)
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        context = await browser.new_context(viewport={"width": width, "height": height})
         page = await context.new_page()
         page.set_default_timeout(10_000)
         yield page
