@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -53,6 +54,7 @@ class DispatchConfig:
     lease_s: float = 60.0
     poll_s: float = 0.5
     retry_delays_s: tuple[float, ...] = (0.5, 2.0)
+    batches_per_turn: int = 10  # leased batches per campaign before the loop looks again
 
 
 @dataclass(slots=True)
@@ -145,34 +147,64 @@ class Worker:
         return busy
 
     async def work_on(self, campaign: Campaign) -> bool:
+        """Send leased deliveries `concurrency` at a time. The next batch is leased (and its
+        records loaded) while the current one drains, so sends keep flowing; at most
+        `batches_per_turn` batches per call, then the loop looks at every campaign again."""
         if not campaign.snapshot_complete:
             await self._snapshot(campaign)
             return True
         await self._reconcile(campaign)
+        first = await self._next_batch(campaign)
+        if not first:
+            await self._maybe_complete(campaign)
+            return False
+        self._status[campaign.id] = "running"
+        watcher = asyncio.create_task(self._watch(campaign.id))
+        queue = deque(first)
+        turns = 1
+        more: asyncio.Task[None] | None = None
+
+        async def refill() -> None:
+            nonlocal turns
+            batch = await self._next_batch(campaign)
+            queue.extend(batch)
+            turns = turns + 1 if batch else self._config.batches_per_turn  # none left: stop
+
+        async def runner() -> None:
+            nonlocal more
+            while True:
+                if (len(queue) <= self._config.concurrency and (more is None or more.done())
+                        and turns < self._config.batches_per_turn
+                        and self._status.get(campaign.id) == "running"):
+                    more = asyncio.create_task(refill())
+                if not queue:
+                    if more is None or more.done():
+                        return
+                    await more
+                    continue
+                delivery, loaded = queue.popleft()
+                if self._status.get(campaign.id) != "running":
+                    await self._release(delivery)
+                else:
+                    await self.process(campaign, delivery, loaded)
+
+        try:
+            await asyncio.gather(*(runner() for _ in range(self._config.concurrency)))
+            if more is not None:
+                await more  # raises what a failed refill raised
+        finally:
+            watcher.cancel()
+        return True
+
+    async def _next_batch(self, campaign: Campaign) -> list[tuple[Delivery, Loaded]]:
         now = utcnow()
         leased = await self._store.deliveries.lease(
             campaign.id, owner=self.owner, now=now,
             until=now + timedelta(seconds=self._config.lease_s), limit=self._config.batch)
         if not leased:
-            await self._maybe_complete(campaign)
-            return False
-        self._status[campaign.id] = "running"
-        watcher = asyncio.create_task(self._watch(campaign.id))
-        slots = asyncio.Semaphore(self._config.concurrency)
+            return []
         loaded = await load(self._store, campaign, leased)
-
-        async def one(delivery: Delivery) -> None:
-            async with slots:
-                if self._status.get(campaign.id) != "running":
-                    await self._release(delivery)
-                    return
-                await self.process(campaign, delivery, loaded)
-
-        try:
-            await asyncio.gather(*(one(d) for d in leased))
-        finally:
-            watcher.cancel()
-        return True
+        return [(delivery, loaded) for delivery in leased]
 
     async def _watch(self, campaign_id: str) -> None:
         """Refresh the campaign's status while a batch runs: pause/cancel act within 0.5 s."""

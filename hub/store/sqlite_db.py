@@ -44,6 +44,47 @@ def translated_errors() -> Iterator[None]:
         raise StoreUnavailable(f"SQLite store unavailable: {exc}") from exc
 
 
+def _run_batch(conn: sqlite3.Connection,
+               works: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    """Each work in its own savepoint, all in one transaction: (True, result) or
+    (False, exception) per work, in order. A failed BEGIN or COMMIT raises for all."""
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for work in works:
+            conn.execute("SAVEPOINT work")
+            try:
+                outcomes.append((True, work(conn)))
+            except Exception as exc:
+                conn.execute("ROLLBACK TO work")
+                outcomes.append((False, exc))
+            conn.execute("RELEASE work")
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _settle(batch: list[tuple[Any, asyncio.Future[Any]]],
+            done: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+    """Hand each caller in a group commit its own outcome."""
+    for index, (_, waiting) in enumerate(batch):
+        if waiting.done():
+            continue
+        if done.cancelled():
+            waiting.cancel()
+        elif done.exception() is not None:
+            waiting.set_exception(done.exception())  # type: ignore[arg-type]
+        else:
+            ok, value = done.result()[index]
+            if ok:
+                waiting.set_result(value)
+            else:
+                waiting.set_exception(value)
+
+
 class Session:
     """Statements on the connection, for a caller that holds the database lock."""
 
@@ -83,6 +124,8 @@ class Database:
         self._session = Session(conn)
         self._lock = asyncio.Lock()
         self._closed = False
+        self._batches: set[asyncio.Future[Any]] = set()
+        self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
 
     @classmethod
     async def connect(cls, location: str) -> Database:
@@ -127,22 +170,32 @@ class Database:
     async def atomically(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work(connection)` inside BEGIN IMMEDIATE … COMMIT (rolled back when it raises),
         run on the connection's own thread: several statements for one hop to that thread
-        instead of one per statement (the dispatch worker's per-send writes)."""
+        instead of one per statement (the dispatch worker's per-send writes).
 
-        def run(conn: sqlite3.Connection) -> T:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(conn)
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
-
-        async with self.session():
-            # aiosqlite's queue to its thread; the lock above keeps the connection ours
-            return cast(T, await self._conn._execute(run, self._conn._conn))
+        Group commit: works that queue up while the connection is busy run in the next
+        caller's one transaction, each in its own savepoint (a work that raises is rolled
+        back alone). Every caller returns only after the COMMIT that holds its work."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        entry: tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]] = (work, future)
+        self._queued.append(entry)
+        try:
+            async with self.session():
+                if entry in self._queued:  # nobody took it yet: run everything queued
+                    batch, self._queued = self._queued, []
+                    # aiosqlite's queue to its thread; the lock above keeps the connection ours
+                    running = asyncio.ensure_future(  # noqa: RUF006  # kept in _batches
+                        self._conn._execute(_run_batch, self._conn._conn, [w for w, _ in batch]))
+                    self._batches.add(running)  # referenced until it settles
+                    running.add_done_callback(self._batches.discard)
+                    running.add_done_callback(lambda done: _settle(batch, done))
+                    # a cancelled caller stops waiting; the batch still settles every future
+                    await asyncio.shield(running)
+        except BaseException:
+            if entry in self._queued:  # it never ran and never will
+                self._queued.remove(entry)
+            raise
+        with translated_errors():
+            return cast(T, await future)  # done, or in a batch a cancelled caller started
 
     async def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         async with self.session() as session:
