@@ -14,6 +14,7 @@ from hub.errors import AddressTaken, DuplicateKey, NotFound
 from hub.ports import Store
 
 CLAIM_ATTEMPTS = 3
+CONSENT_CHANNEL_OF: dict[AddressKind, ConsentChannel] = {"email": "email", "phone": "sms"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,15 @@ class IdentityService:
 
     async def is_suppressed(self, kind: AddressKind, value: str) -> bool:
         return await self._store.suppressions.contains(self.suppression_hash(kind, value))
+
+    async def apply_suppressions(
+        self, person: Person, addresses: list[tuple[AddressKind, str]]
+    ) -> None:
+        """An address erased on request comes back opted out (in memory, before insert)."""
+        for kind, value in addresses:
+            if await self.is_suppressed(kind, value):
+                person.consent[CONSENT_CHANNEL_OF[kind]] = consent_change("opted_out",
+                                                                         "suppression")
 
     async def claim(
         self, person_id: str, kind: AddressKind, value: str, role_id: str | None = None
@@ -90,9 +100,7 @@ class IdentityService:
             return known
         person = Person(id=new_id(), name=name[:200], customer_status="prospect")
         (person.emails if kind == "email" else person.phones).append(value)
-        if await self.is_suppressed(kind, value):
-            channel: ConsentChannel = "email" if kind == "email" else "sms"
-            person.consent[channel] = consent_change("opted_out", "suppression")
+        await self.apply_suppressions(person, [(kind, value)])
         await self._store.persons.insert(person)
         try:
             identity = await self.claim(person.id, kind, value)

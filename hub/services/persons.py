@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hub.domain.common import new_id, utcnow
-from hub.domain.consent import ConsentChannel, ConsentStatus, consent_change
+from hub.domain.consent import ConsentChannel, ConsentStatus
 from hub.domain.events import Event
 from hub.domain.identities import AddressKind
 from hub.domain.parties import (
@@ -66,7 +66,6 @@ PROFILE_FIELDS = (
     "name", "household_id", "birth_date", "gender", "income_band", "education", "life_stage",
     "language", "preferred_channel", "customer_status", "tags", "attributes",
 )
-CONSENT_CHANNEL_OF: dict[AddressKind, ConsentChannel] = {"email": "email", "phone": "sms"}
 
 
 class PersonService:
@@ -108,10 +107,7 @@ class PersonService:
             phones=[v for k, v in addresses if k == "phone"],
             **{name: getattr(draft, name) for name in PROFILE_FIELDS},
         )
-        for kind, value in addresses:
-            if await self._identities.is_suppressed(kind, value):
-                channel = CONSENT_CHANNEL_OF[kind]
-                person.consent[channel] = consent_change("opted_out", "suppression")
+        await self._identities.apply_suppressions(person, addresses)
         events = self._consent_events(person, draft, source)
         await self._store.persons.insert(person)
         try:
