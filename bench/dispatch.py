@@ -136,15 +136,14 @@ async def fill(database: Path, persons: int) -> None:
 async def run_engine(database: Path, port: int) -> dict[str, Any]:
     """Launch one email campaign over everyone in `database` and run a worker to the end."""
     from campaigns.engine.lifecycle import CampaignService
-    from channels import REGISTRY
     from hub.domain.campaigns import Campaign, MessageTemplate
     from hub.domain.common import new_id
     from hub.store import create_store
-    from hub.web.campaign_engine import build_worker, dispatch_config
+    from hub.wiring import assemble, build_adapters, build_worker, dispatch_config
 
     settings = settings_for(database, port)
     store = await create_store(settings)
-    adapters = REGISTRY.build_adapters(settings)
+    adapters = build_adapters(settings)
     template = MessageTemplate(
         id=new_id(), name="News", channel="email", subject="News for {{ person.first_name }}",
         body="Dear {{ person.name }},\n\nOur spring news is here.\n\nUnsubscribe: "
@@ -157,7 +156,7 @@ async def run_engine(database: Path, port: int) -> dict[str, Any]:
         id=new_id(), name="Bench", filter={"field": "email", "op": "exists", "value": True},
         channels=["email"], templates={"email": template.id}))
     config = dataclasses.replace(dispatch_config(settings), poll_s=0.02)
-    worker = build_worker(store, settings, adapters, config)
+    worker = build_worker(assemble(store, settings, adapters), config)
     stop = asyncio.Event()
     started = time.perf_counter()
     await service.launch(campaign.id)

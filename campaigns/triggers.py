@@ -17,13 +17,15 @@ from typing import Any
 from campaigns.engine.personalise import variables_for
 from campaigns.surveys import SurveyService
 from campaigns.templates import TemplateProblem, compiled
+from hub.domain.channels import sendable
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, SurveyInfo
 from hub.domain.parties import Person
 from hub.domain.surveys import Survey, TriggerFiring, TriggerRule
 from hub.errors import DuplicateKey, HubError, InvalidInput, NotFound
 from hub.ports import Store
-from hub.services.messaging import MessagingService, address_for
+from hub.services.messaging import MessagingService
+from hub.services.outbound import why_not
 
 log = logging.getLogger("hub.campaigns.triggers")
 MAX_RULES = 200
@@ -144,7 +146,7 @@ class TriggerService:
         subject, text = await self._render(rule, survey, person, url, channel)
         event = await self._messaging.send_to_person(
             person.id, text=text, subject=subject or None, channel=channel,
-            survey=SurveyInfo(survey_id=survey.id),
+            purpose="marketing", survey=SurveyInfo(survey_id=survey.id),
             data={"survey_send_key": send_key, "trigger_id": rule.id,
                   "source_event_id": firing.event_id})
         status = "failed" if event.status == "failed" else "sent"
@@ -153,20 +155,17 @@ class TriggerService:
 
     @staticmethod
     def _channel(rule: TriggerRule, person: Person) -> tuple[str | None, str]:
-        """The first usable channel: an address, and no opt-out (surveys are marketing)."""
+        """The first usable channel of the rule's list (a survey is marketing: an opt-out or
+        an undeliverable address passes the channel by)."""
         reasons: list[str] = []
         for choice in rule.channels:
             channel = person.preferred_channel if choice == "preferred" else choice
-            if channel not in ("email", "sms"):
+            if sendable(channel or "") is None:
                 continue
-            if address_for(person, channel) is None:
-                reasons.append(f"{channel}: no address")
-            elif person.consent_for(channel).status == "opted_out":
-                reasons.append(f"{channel}: opted out")
-            elif channel == "email" and person.attributes.get("email_undeliverable"):
-                reasons.append("email: undeliverable")
-            else:
+            why = why_not(person, channel or "", "marketing")
+            if why is None:
                 return channel, ""
+            reasons.append(f"{channel}: {why}")
         return None, "; ".join(reasons) or "no usable channel"
 
     async def _render(self, rule: TriggerRule, survey: Survey, person: Person, url: str,

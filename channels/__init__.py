@@ -1,16 +1,20 @@
-"""The channels, named in one table. Each builds its adapter from the settings, or returns
-None when it is not configured, in which case its messages go to the sandbox outbox."""
+"""The channels, named in one table. Each registers what it can carry and how to build its
+adapter from the settings; a builder returns None when the channel is not configured, and
+the sandbox outbox stands in with the same capabilities. Adding a channel is one folder
+under `channels/` plus one line here (and its name in `hub.domain.channels`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from channels.email import EMAIL_CAPABILITIES
 from channels.email import build_adapter as build_email
 from channels.outbox.sandbox import OutboxAdapter
-from channels.sms import build_sms_adapter
+from channels.sms import SMS_CAPABILITIES, build_sms_adapter
 from hub.config import Settings
-from hub.ports import ChannelAdapter
+from hub.domain.channels import SENDABLE_CHANNELS
+from hub.ports import ChannelAdapter, ChannelCapabilities
 
 AdapterFactory = Callable[[Settings], ChannelAdapter | None]
 
@@ -18,11 +22,13 @@ AdapterFactory = Callable[[Settings], ChannelAdapter | None]
 @dataclass(frozen=True, slots=True)
 class ChannelPlugin:
     name: str
+    capabilities: ChannelCapabilities
     build: AdapterFactory
 
 
 class ChannelRegistry:
-    """A closed set of channels; registering a name twice is a programming error."""
+    """A closed set of channels; registering a name twice, or a name the domain does not
+    know as sendable, is a programming error."""
 
     def __init__(self) -> None:
         self._plugins: dict[str, ChannelPlugin] = {}
@@ -30,6 +36,8 @@ class ChannelRegistry:
     def register(self, plugin: ChannelPlugin) -> None:
         if plugin.name in self._plugins:
             raise ValueError(f"channel {plugin.name!r} registered twice")
+        if plugin.name not in SENDABLE_CHANNELS:
+            raise ValueError(f"channel {plugin.name!r} is not in hub.domain.channels")
         self._plugins[plugin.name] = plugin
 
     def names(self) -> list[str]:
@@ -40,11 +48,14 @@ class ChannelRegistry:
         adapters: dict[str, ChannelAdapter] = {}
         for name, plugin in self._plugins.items():
             adapter = plugin.build(settings)
-            adapters[name] = adapter or OutboxAdapter(name, settings.var_dir / "outbox",
-                                                      sender=settings.email_from)
+            adapters[name] = adapter or OutboxAdapter(
+                name, plugin.capabilities, settings.var_dir / "outbox",
+                sender=settings.email_from)
         return adapters
 
 
 REGISTRY = ChannelRegistry()
-REGISTRY.register(ChannelPlugin("email", build_email))
-REGISTRY.register(ChannelPlugin("sms", build_sms_adapter))
+REGISTRY.register(ChannelPlugin("email", EMAIL_CAPABILITIES, build_email))
+REGISTRY.register(ChannelPlugin("sms", SMS_CAPABILITIES, build_sms_adapter))
+if set(REGISTRY.names()) != set(SENDABLE_CHANNELS):
+    raise ValueError("every sendable channel in hub.domain.channels needs a registry line")

@@ -43,7 +43,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     asyncio.run(_with_store(settings, first_admin))
-    from hub.web.workers import RUN_WORKERS
+    from hub.web.keys import RUN_WORKERS
 
     app = create_app(settings)
     app[RUN_WORKERS] = args.role != "web"
@@ -118,17 +118,14 @@ def _user_add(settings: Settings, args: argparse.Namespace) -> int:
 def _ingest_eml(settings: Settings, args: argparse.Namespace) -> int:
     """Raw mail from files, or from standard input as an MTA pipe gives it. Exit 75
     (EX_TEMPFAIL) when the store is unavailable, so the MTA keeps the mail and retries."""
-    from campaigns.surveys import SurveyService
     from channels.email.ingest import EmailIngest
-    from hub.services import build_services
+    from hub.wiring import assemble
 
     sources = [(path, Path(path).read_bytes) for path in args.files] or \
         [("-", sys.stdin.buffer.read)]
 
     async def run(store: Store) -> int:
-        services = build_services(store, settings, {})
-        surveys = SurveyService(store, services.timeline, settings.public_url)
-        services.inbox.add_listener(surveys.on_inbound)  # a reply may answer a survey
+        services = assemble(store, settings, {}).services  # receives only: no channels
         ingest = EmailIngest(services.inbox, attachment_limit=settings.email_attachment_limit)
         for name, read in sources:
             try:

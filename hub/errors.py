@@ -78,6 +78,18 @@ class SendFailed(HubError):
         self.provider_code = provider_code
 
 
+class ChannelMisconfigured(HubError):
+    """A channel's settings are wrong (SMTP 535 bad credentials, Twilio 20003): nothing was
+    sent and every retry would fail the same way until an operator fixes them. A campaign
+    pauses on it instead of failing each message; the channel page shows it."""
+
+    code = "channel_misconfigured"
+
+    def __init__(self, message: str, *, provider_code: str | None = None) -> None:
+        super().__init__(message, details={"provider_code": provider_code})
+        self.provider_code = provider_code
+
+
 class Transient(HubError):
     """A temporary failure (store or provider unavailable): retry with backoff."""
 

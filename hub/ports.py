@@ -28,6 +28,7 @@ from hub.domain.campaigns import (
     MessageTemplate,
     Segment,
 )
+from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.events import Event, EventChannel, StatusChange, TimelineCursor, TimelineQuery
 from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
@@ -44,7 +45,7 @@ from hub.domain.surveys import (
 )
 from hub.domain.transactions import Transaction
 
-AWAITING_CHANNELS: tuple[EventChannel, ...] = ("email", "sms", "webform", "survey")
+AWAITING_CHANNELS: tuple[EventChannel, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
 """Inbound events on these channels put a person in the staff inbox until answered."""
 ANSWERING_CHANNELS: tuple[EventChannel, ...] = ("call", "system")
 """Any event on these channels (besides any outbound event) counts as an answer."""
@@ -540,6 +541,8 @@ class ChannelCapabilities:
     subject: bool
     html: bool
     media: bool
+    threads_by_token: bool = False  # replies find their thread by a token in the address
+    reports_status: bool = False  # the provider calls back with delivery statuses
 
 
 @dataclass(frozen=True, slots=True)

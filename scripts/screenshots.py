@@ -42,9 +42,7 @@ from hub.services.persons import ConsentInput, PersonInput
 from hub.services.staff import add_user
 from hub.store import create_store
 from hub.web.app import create_app
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import SERVICES, STORE
-from hub.web.survey_keys import SURVEYS
+from hub.web.keys import CAMPAIGNS, SERVICES, STORE, SURVEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

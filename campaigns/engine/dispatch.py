@@ -2,11 +2,14 @@
 
 Crash safety (DESIGN §5, §10), step by step for one delivery:
 1. lease it (atomic; an expired `leased` lease means nothing was sent and is taken again);
-2. choose the channel and render; a template error fails this delivery only;
-3. mark the delivery `sending` with the id its outbound event will have (conditional on
-   still holding the lease: a worker that lost its lease stops here);
-4. record the outbound event (campaign_id set), then hand the message to the adapter;
+2. choose the channel (`why_not` of the outbound path, purpose marketing) and render; a
+   template error fails this delivery only;
+3. mark the delivery `sending` and record its outbound event (built by the outbound path)
+   in one step, conditional on still holding the lease: a worker that lost its lease stops;
+4. hand the message to the adapter through the outbound path (its retry policy);
 5. store the provider's id on the event, its status, then mark the delivery `sent`.
+A channel an operator must fix (bad credentials) pauses the campaign before anything is
+sent: the delivery goes back to `queued` and its event is marked failed with the reason.
 A `sending` delivery whose lease expired (its worker died) is reconciled, never resent:
 no event yet → nothing was sent → back to `queued`; the event holds a provider id → `sent`;
 otherwise the crash fell between the hand-over and the record → `unknown`, counted and
@@ -21,7 +24,6 @@ import logging
 import os
 import socket
 from collections import deque
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,15 +32,15 @@ from campaigns.engine.choose import Choice, choose_channel
 from campaigns.engine.personalise import variables_from
 from campaigns.engine.throttle import Clock, RateLimiter
 from campaigns.surveys import survey_link
-from campaigns.templates import CompiledTemplate, Rendered, TemplateProblem, compiled
+from campaigns.templates import CompiledTemplate, TemplateProblem, compiled
 from campaigns.unsubscribe import UnsubscribeTokens
 from hub.domain.campaigns import Campaign, Delivery
 from hub.domain.common import new_id, utcnow
-from hub.domain.events import Event, StatusChange
+from hub.domain.events import StatusChange
 from hub.domain.parties import Household, Organisation, Person, Role
-from hub.errors import HubError, SendFailed, Transient
-from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
-from hub.services.reply_tokens import ReplyTokens
+from hub.errors import ChannelMisconfigured, HubError, SendFailed
+from hub.ports import SendReceipt, Store
+from hub.services.outbound import Content, Extras, OutboundPath, Prepared
 
 log = logging.getLogger("hub.campaigns.dispatch")
 
@@ -46,14 +48,11 @@ log = logging.getLogger("hub.campaigns.dispatch")
 @dataclass(frozen=True, slots=True)
 class DispatchConfig:
     public_url: str
-    senders: Mapping[str, str] = field(default_factory=dict)
     unsubscribe_mailbox: str | None = None
-    status_callback_url: str | None = None
     batch: int = 50
     concurrency: int = 8
     lease_s: float = 60.0
     poll_s: float = 0.5
-    retry_delays_s: tuple[float, ...] = (0.5, 2.0)
     batches_per_turn: int = 10  # leased batches per campaign before the loop looks again
 
 
@@ -104,13 +103,11 @@ async def load(store: Store, campaign: Campaign, deliveries: list[Delivery]) -> 
 
 
 class Worker:
-    def __init__(self, store: Store, adapters: Mapping[str, ChannelAdapter],
-                 reply_tokens: ReplyTokens, unsubscribe: UnsubscribeTokens,
+    def __init__(self, store: Store, outbound: OutboundPath, unsubscribe: UnsubscribeTokens,
                  config: DispatchConfig, *, owner: str | None = None,
                  clock: Clock | None = None) -> None:
         self._store = store
-        self._adapters = adapters
-        self._replies = reply_tokens
+        self._outbound = outbound
         self._unsubscribe = unsubscribe
         self._config = config
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
@@ -268,73 +265,93 @@ class Worker:
         reasons: list[str] = []
         while True:
             choice = (choose_channel(campaign, person, exclude=tried) if person
-                      else Choice(None, None, "person deleted"))
-            if choice.channel is None or choice.address is None or person is None:
+                      else Choice(None, "the person was deleted"))
+            if choice.channel is None or person is None:
                 status = "failed" if reasons else "skipped"
                 why = "; ".join([*reasons, choice.reason or ""]).strip("; ")
                 await self._finish(delivery, status=status, reason=why)
                 return
             tried += (choice.channel,)
             token = self._unsubscribe.make(person.id, campaign.id)
-            unsubscribe_url = f"{self._config.public_url}/u/{token}"
             try:
-                template = loaded.template(choice.channel)
-                survey_url = None
-                if campaign.kind == "survey" and campaign.survey_id:
-                    survey_url = await survey_link(
-                        self._store, self._config.public_url, campaign.survey_id, person.id,
-                        send_key=f"campaign:{campaign.id}", campaign_id=campaign.id)
-                role = loaded.roles.get(person.id)
-                variables = variables_from(
-                    campaign, person, household=loaded.households.get(person.household_id or ""),
-                    role=role, organisation=loaded.organisations.get(role.organisation_id)
-                    if role else None, unsubscribe_url=unsubscribe_url, survey_url=survey_url)
-                rendered = template.render(variables)
+                content = await self._render(campaign, person, loaded, choice.channel, token)
             except TemplateProblem as exc:
                 await self._finish(delivery, status="failed", reason=exc.message,
                                    channel=choice.channel)
                 return
-            outcome = await self._send(campaign, delivery, choice.channel, choice.address,
-                                       rendered, token)
+            prepared = self._outbound.prepare(person, choice.channel, content, Extras(
+                campaign_id=campaign.id, data={"delivery_id": delivery.id},
+                headers=self._headers(choice.channel, token)))
+            outcome = await self._send(campaign, delivery, prepared)
             if outcome is None:
-                return  # sent (or the lease was lost)
+                return  # sent (or the lease was lost, or the campaign paused)
             reasons.append(f"{choice.channel}: {outcome}")
 
-    async def _send(self, campaign: Campaign, delivery: Delivery, channel: str, to: str,
-                    rendered: Rendered, token: str) -> str | None:
+    async def _render(self, campaign: Campaign, person: Person, loaded: Loaded,
+                      channel: str, token: str) -> Content:
+        template = loaded.template(channel)
+        survey_url = None
+        if campaign.kind == "survey" and campaign.survey_id:
+            survey_url = await survey_link(
+                self._store, self._config.public_url, campaign.survey_id, person.id,
+                send_key=f"campaign:{campaign.id}", campaign_id=campaign.id)
+        role = loaded.roles.get(person.id)
+        variables = variables_from(
+            campaign, person, household=loaded.households.get(person.household_id or ""),
+            role=role, organisation=loaded.organisations.get(role.organisation_id)
+            if role else None, unsubscribe_url=f"{self._config.public_url}/u/{token}",
+            survey_url=survey_url)
+        rendered = template.render(variables)
+        return Content(text=rendered.text, subject=rendered.subject, html=rendered.html)
+
+    async def _send(self, campaign: Campaign, delivery: Delivery,
+                    prepared: Prepared) -> str | None:
         """Send on one channel; None when done, else the permanent failure's reason."""
-        event_id = new_id()
+        event, message = prepared.event, prepared.message
         claimed = delivery.model_copy(update={
-            "status": "sending", "channel": channel, "event_id": event_id,
+            "status": "sending", "channel": event.channel, "event_id": event.id,
             "attempts": delivery.attempts + 1,
             "lease_until": utcnow() + timedelta(seconds=self._config.lease_s)})
-        adapter = self._adapters[channel]
-        subject = rendered.subject if adapter.capabilities.subject else None
-        html = rendered.html if adapter.capabilities.html else None
-        event = Event(
-            id=event_id, thread_id=event_id, person_id=delivery.person_id,
-            household_id=delivery.household_id, channel=channel,  # type: ignore[arg-type]
-            direction="outbound", subject=subject, text=rendered.text, to=to,
-            from_=self._config.senders.get(channel), status="queued",
-            status_history=[StatusChange(status="queued")], campaign_id=campaign.id,
-            data={"html": html, "delivery_id": delivery.id} if html
-            else {"delivery_id": delivery.id})
         if not await self._store.deliveries.start_send(claimed, event, owner=self.owner):
             return None  # another worker holds it now
         delivery.__dict__.update(claimed.__dict__)
-        message = OutboundMessage(
-            event_id=event_id, channel=channel, to=to, text=rendered.text, subject=subject,
-            html=html, headers=self._headers(channel, token),
-            reply_token=self._replies.make(event_id) if channel == "email" else None,
-            status_callback=self._config.status_callback_url if channel == "sms" else None)
+        limiter = self._limiter(campaign, event.channel)
         try:
-            receipt = await self._deliver(adapter, message, self._limiter(campaign, channel))
+            receipt = await self._outbound.transmit(
+                message, before_attempt=limiter.acquire if limiter else None)
         except SendFailed as exc:
-            await self._store.events.add_status(event_id, StatusChange(status="failed",
-                                                                       detail=exc.message))
+            await self._outbound.set_status(event.id, "failed", exc.message)
             return exc.message
-        await self._record(delivery, event_id, receipt)
+        except ChannelMisconfigured as exc:
+            await self._pause_for_operator(campaign, delivery, event.id, exc)
+            return None
+        except Exception:  # a bug: the send may or may not have happened, so never again
+            log.exception("campaign send failed unexpectedly",
+                          extra={"campaign_id": campaign.id, "delivery_id": delivery.id})
+            await self._store.events.add_status(event.id, StatusChange(
+                status="unknown", detail="an internal error interrupted the send"))
+            await self._finish(delivery, status="unknown", reason="an internal error "
+                               "interrupted the send; it has been logged and is not retried")
+            return None
+        await self._record(delivery, event.id, receipt)
         return None
+
+    async def _pause_for_operator(self, campaign: Campaign, delivery: Delivery,
+                                  event_id: str, exc: ChannelMisconfigured) -> None:
+        """Nothing was sent: the event fails with the operator's reason (the channel page
+        shows it), the delivery waits again, and the campaign pauses until someone fixes the
+        channel and resumes it, instead of failing every message the same way."""
+        await self._outbound.set_status(event_id, "failed", exc.message)
+        await self._store.deliveries.update(delivery.model_copy(update={
+            "status": "queued", "lease_owner": None, "lease_until": None, "event_id": None,
+            "attempts": max(0, delivery.attempts - 1)}), owner=self.owner)
+        paused = await self._store.campaigns.set_status(
+            campaign.id, "paused", expected=["running"],
+            fields={"paused_reason": exc.message})
+        self._status[campaign.id] = "paused"
+        if paused:
+            log.warning("campaign paused: a channel needs an operator",
+                        extra={"campaign_id": campaign.id, "error": exc.code})
 
     def _headers(self, channel: str, token: str) -> dict[str, str]:
         if channel != "email":
@@ -345,21 +362,6 @@ class Worker:
                            f"?subject=unsubscribe%20{token}>")
         return {"List-Unsubscribe": ", ".join(targets),
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-
-    async def _deliver(self, adapter: ChannelAdapter, message: OutboundMessage,
-                       limiter: RateLimiter | None) -> SendReceipt:
-        delays = self._config.retry_delays_s
-        for attempt in range(len(delays) + 1):
-            if limiter is not None:
-                await limiter.acquire()
-            try:
-                return await adapter.send(message)
-            except Transient as exc:
-                if attempt == len(delays):
-                    raise SendFailed(f"gave up after {attempt + 1} attempts: {exc.message}"
-                                     ) from exc
-                await asyncio.sleep(delays[attempt])
-        raise AssertionError("unreachable")
 
     def _limiter(self, campaign: Campaign, channel: str) -> RateLimiter | None:
         """The campaign's rate on `channel` (rate_per_minute applies per channel, per worker)."""
@@ -383,10 +385,8 @@ class Worker:
             change=StatusChange(status=receipt.status, detail=receipt.detail))
 
     async def _finish(self, delivery: Delivery, *, status: str, reason: str | None = None,
-                      channel: str | None = None, provider_id: str | None = None) -> None:
+                      channel: str | None = None) -> None:
         update: dict[str, object] = {"status": status, "reason": reason, "lease_until": None}
         if channel is not None:
             update["channel"] = channel
-        if provider_id is not None:
-            update["provider_id"] = provider_id
         await self._store.deliveries.update(delivery.model_copy(update=update), owner=self.owner)

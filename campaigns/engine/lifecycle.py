@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from campaigns.templates import compiled
-from hub.domain.campaigns import CHANNEL_CHOICES, TRANSITIONS, Campaign, CampaignStatus
+from hub.domain.campaigns import TRANSITIONS, Campaign, CampaignStatus
+from hub.domain.channels import CHANNEL_CHOICES
 from hub.domain.common import utcnow
 from hub.domain.segments import parse_filter
 from hub.errors import Conflict, InvalidInput, NotFound
@@ -76,7 +77,7 @@ class CampaignService:
         return await self._move(campaign_id, "paused")
 
     async def resume(self, campaign_id: str) -> Campaign:
-        return await self._move(campaign_id, "running")
+        return await self._move(campaign_id, "running", {"paused_reason": None})
 
     async def cancel(self, campaign_id: str) -> Campaign:
         return await self._move(campaign_id, "cancelled", {"finished_at": utcnow()})

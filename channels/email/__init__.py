@@ -5,7 +5,10 @@ HUB_IMAP_URL (`config`)."""
 from __future__ import annotations
 
 from hub.config import Settings
-from hub.ports import ChannelAdapter
+from hub.ports import ChannelAdapter, ChannelCapabilities
+
+EMAIL_CAPABILITIES = ChannelCapabilities(subject=True, html=True, media=False,
+                                         threads_by_token=True)
 
 
 def build_adapter(settings: Settings) -> ChannelAdapter | None:

@@ -1,8 +1,10 @@
 """The SMTP adapter: aiosmtplib with a small pool of reused connections.
 
 Errors are translated here and nowhere else: a 4xx reply, a timeout or a lost connection is
-`Transient` (the messaging service retries with backoff); a 5xx reply is `SendFailed` carrying
-the server's own words. No aiosmtplib exception escapes this module.
+`Transient` (the outbound path retries with backoff); refused credentials (530, 534, 535) are
+`ChannelMisconfigured` (an operator must fix HUB_SMTP_URL); another 5xx reply is `SendFailed`
+carrying the server's own words. No aiosmtplib exception escapes this module; any other
+exception is a bug and is not disguised as a provider error.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import logging
 
 import aiosmtplib
 
+from channels.email import EMAIL_CAPABILITIES
 from channels.email.config import ServerConfig
 from channels.email.mime import build_message, message_id_of, sender_address, wire_message
-from hub.errors import SendFailed, Transient
-from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
+from hub.errors import ChannelMisconfigured, SendFailed, Transient
+from hub.ports import OutboundMessage, SendReceipt
 
 log = logging.getLogger("hub.email.smtp")
+AUTH_REFUSED = frozenset({530, 534, 535})  # authentication required / too weak / refused
 POOL_SIZE = 4  # connections per adapter; the dispatch worker keeps up to 8 deliveries in flight
 TIMEOUT_S = 30.0
 
@@ -26,13 +30,17 @@ def _reply(code: int, message: str) -> str:
     return f"{code} {' '.join(message.split())}"[:500]
 
 
-def translate(exc: Exception) -> Exception:
+def translate(exc: aiosmtplib.SMTPException | OSError) -> Exception:
     """An aiosmtplib error as the hub error that says what to do next."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
         first = exc.recipients[0]
         return translate(first)
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         text = _reply(exc.code, exc.message)
+        if exc.code in AUTH_REFUSED:
+            return ChannelMisconfigured(f"the SMTP server refused our login ({text}); check "
+                                        "the user and password in HUB_SMTP_URL",
+                                        provider_code=str(exc.code))
         if 400 <= exc.code < 500:
             return Transient(f"SMTP server said {text}")
         return SendFailed(f"SMTP server said {text}", provider_code=str(exc.code))
@@ -44,14 +52,14 @@ def translate(exc: Exception) -> Exception:
     if isinstance(exc, aiosmtplib.SMTPNotSupported):
         return SendFailed(f"SMTP server does not support what we need: {exc}",
                           provider_code="not_supported")
-    return Transient(f"SMTP error: {exc}")
+    return Transient(f"SMTP error: {exc}")  # another aiosmtplib error: the server's state
 
 
 class SmtpAdapter:
     """Sends email through one SMTP server, reusing up to `pool_size` connections."""
 
     name = "email"
-    capabilities = ChannelCapabilities(subject=True, html=True, media=False)
+    capabilities = EMAIL_CAPABILITIES
 
     def __init__(self, server: ServerConfig, email_from: str, *, pool_size: int = POOL_SIZE,
                  timeout_s: float = TIMEOUT_S) -> None:
@@ -95,7 +103,7 @@ class SmtpAdapter:
                     errors, response = await client.send_message(
                         mail, sender=self._envelope_from,
                         recipients=[mail["To"].addresses[0].addr_spec])
-            except Exception as exc:  # every vendor error is translated, none escapes
+            except (aiosmtplib.SMTPException, OSError) as exc:  # vendor and network errors
                 if client is not None:
                     await self._discard(client)
                 raise translate(exc) from exc

@@ -18,10 +18,10 @@ SANDBOX_DOMAIN = "outbox.hub.invalid"
 
 
 class OutboxAdapter:
-    def __init__(self, channel: str, directory: Path, *, sender: str) -> None:
+    def __init__(self, channel: str, capabilities: ChannelCapabilities, directory: Path, *,
+                 sender: str) -> None:
         self.name = channel
-        self.capabilities = ChannelCapabilities(
-            subject=channel == "email", html=channel == "email", media=False)
+        self.capabilities = capabilities
         self._directory = directory
         self._sender = sender
 

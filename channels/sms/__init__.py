@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from channels.sms.config import TwilioConfig
-from channels.sms.outbound import TwilioSmsAdapter
+from channels.sms.outbound import SMS_CAPABILITIES, TwilioSmsAdapter
 from hub.config import Settings
 from hub.ports import ChannelAdapter
+
+__all__ = ["SMS_CAPABILITIES", "build_sms_adapter"]
 
 
 def build_sms_adapter(settings: Settings) -> ChannelAdapter | None:

@@ -1,6 +1,7 @@
 """Outbound SMS through the twilio SDK's async client. Twilio's errors are translated here:
 rate limits (429), server errors (5xx) and network trouble are `Transient`; everything else
-(invalid number 21211, unsubscribed recipient 21610, ...) is `SendFailed` with Twilio's code."""
+(invalid number 21211, unsubscribed recipient 21610, ...) is `SendFailed` with Twilio's code,
+except refused credentials (20003, HTTP 401), which are `ChannelMisconfigured`."""
 
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ from twilio.rest import Client
 from channels.sms.config import TwilioConfig
 from channels.sms.http import BaseUrlHttpClient
 from channels.sms.segments import count_segments
-from hub.errors import SendFailed, Transient
+from hub.errors import ChannelMisconfigured, SendFailed, Transient
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 
 log = logging.getLogger("hub.sms")
 REQUEST_TIMEOUT_S = 15.0
 MAX_BODY_CHARS = 1600  # Twilio's limit for one message, however many segments
+SMS_CAPABILITIES = ChannelCapabilities(subject=False, html=False, media=False,
+                                       reports_status=True)
 
 
 class TwilioSmsAdapter:
     name = "sms"
-    capabilities = ChannelCapabilities(subject=False, html=False, media=False)
+    capabilities = SMS_CAPABILITIES
 
     def __init__(self, config: TwilioConfig) -> None:
         self._config = config
@@ -70,9 +73,13 @@ class TwilioSmsAdapter:
             self._client = None
 
 
-def _translate(exc: TwilioRestException) -> SendFailed | Transient:
+def _translate(exc: TwilioRestException) -> SendFailed | Transient | ChannelMisconfigured:
     code = str(exc.code) if exc.code is not None else None
     text = _message(exc)
+    if exc.status == 401 or code == "20003":
+        return ChannelMisconfigured(f"Twilio refused our credentials ({text}); check "
+                                    "HUB_TWILIO_ACCOUNT_SID and HUB_TWILIO_AUTH_TOKEN",
+                                    provider_code=code)
     if exc.status == 429 or exc.status >= 500:
         return Transient(f"Twilio answered {exc.status}: {text}")
     label = f"Twilio error {code}: {text}" if code else f"Twilio answered {exc.status}: {text}"

@@ -2,11 +2,11 @@
 and limit how often one client may post. Recording the submission is `hub.services.forms`'s job;
 serving the page is `hub.web.public`'s."""
 
-from channels.webforms.ratelimit import RateLimiter
+from channels.webforms.ratelimit import ClientBuckets
 from channels.webforms.submission import Submission, parse_submission
 
 __all__ = [
-    "RateLimiter",
+    "ClientBuckets",
     "Submission",
     "parse_submission",
 ]

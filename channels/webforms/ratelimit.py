@@ -19,7 +19,9 @@ class _Bucket:
     at: float
 
 
-class RateLimiter:
+class ClientBuckets:
+    """One token bucket per client address (form posts); not the campaign send-rate spacer."""
+
     def __init__(
         self, *, burst: int = 10, per_minute: float = 10.0, max_clients: int = 10_000,
         clock: Callable[[], float] = time.monotonic,

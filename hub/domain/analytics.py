@@ -6,6 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from hub.domain.channels import SENDABLE_CHANNELS
+
+MESSAGE_CHANNELS: tuple[str, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
+"""Channels whose events count as messages in the KPIs."""
+ASKING_CHANNELS: tuple[str, ...] = (*SENDABLE_CHANNELS, "webform")
+"""Inbound events on these wait for a first response (the response-time KPI)."""
 Level = Literal["person", "household", "organisation"]
 LEVELS: tuple[str, ...] = ("person", "household", "organisation")
 Tier = Literal["top", "large", "medium", "small", "inactive", "prospect"]

@@ -6,9 +6,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from hub.domain.channels import CHANNEL_CHOICES, SendableChannel
 from hub.domain.common import Record, UtcDateTime, utcnow
 
-TemplateChannel = Literal["email", "sms"]
+TemplateChannel = SendableChannel
 CampaignStatus = Literal["draft", "scheduled", "running", "paused", "completed", "cancelled"]
 CampaignKind = Literal["message", "survey"]
 DeliveryStatus = Literal["queued", "leased", "sending", "sent", "delivered", "failed",
@@ -19,7 +20,6 @@ simply taken again); sending: the outbound event is recorded and the send may ha
 
 FINAL_DELIVERY: frozenset[str] = frozenset({"sent", "delivered", "failed", "skipped", "unknown"})
 OPEN_DELIVERY: tuple[str, ...] = ("queued", "leased", "sending")
-CHANNEL_CHOICES: tuple[str, ...] = ("preferred", "email", "sms")
 
 TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
     "draft": frozenset({"scheduled", "running", "cancelled"}),
@@ -58,7 +58,7 @@ class Campaign(Record):
     kind: CampaignKind = "message"
     segment_id: str | None = None
     filter: dict[str, Any] | None = None
-    channels: list[str] = Field(default_factory=lambda: ["preferred", "email", "sms"])
+    channels: list[str] = Field(default_factory=lambda: list(CHANNEL_CHOICES))
     templates: dict[str, str] = Field(default_factory=dict)
     survey_id: str | None = None
     send_at: UtcDateTime | None = None
@@ -66,6 +66,7 @@ class Campaign(Record):
     require_opt_in: bool = False
     one_per_household: bool = False
     status: CampaignStatus = "draft"
+    paused_reason: str | None = None  # set when Hub paused it: a channel needs an operator
     audience: int = 0
     snapshot_complete: bool = False
     created_at: UtcDateTime = Field(default_factory=utcnow)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
+from hub.domain.channels import SendableChannel
 from hub.domain.common import Record, UtcDateTime, utcnow
 
-ConsentChannel = Literal["email", "sms", "call"]
+ConsentChannel = Literal[SendableChannel, "call"]
 ConsentStatus = Literal["opted_in", "opted_out", "unknown"]
-CONSENT_CHANNELS: tuple[ConsentChannel, ...] = ("email", "sms", "call")
+CONSENT_CHANNELS: tuple[ConsentChannel, ...] = get_args(ConsentChannel)
 
 
 class ConsentState(Record):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
+from hub.domain.channels import SendableChannel
 from hub.domain.common import Record, UtcDateTime, utcnow
 
-EventChannel = Literal["email", "sms", "call", "webform", "survey", "note", "system"]
+EventChannel = Literal[SendableChannel, "call", "webform", "survey", "note", "system"]
 Direction = Literal["inbound", "outbound", "internal"]
-EVENT_CHANNELS: tuple[str, ...] = ("email", "sms", "call", "webform", "survey", "note", "system")
+EVENT_CHANNELS: tuple[str, ...] = get_args(EventChannel)
 
 
 STATUS_RANK = {

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.domain.channels import SendableChannel
 from hub.domain.common import UtcDateTime, utcnow
 
 InboundFlag = Literal[
@@ -20,7 +21,7 @@ class InboundMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    channel: Literal["email", "sms"]
+    channel: SendableChannel
     external_id: str = Field(min_length=1, max_length=1000)  # Message-ID / MessageSid: dedupe
     from_address: str  # as received; the service normalises and resolves it
     from_name: str = ""

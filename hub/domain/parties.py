@@ -6,11 +6,12 @@ from typing import Literal
 
 from pydantic import Field
 
+from hub.domain.channels import ADDRESS_FIELD, SendableChannel, sendable
 from hub.domain.common import IsoDate, Record, UtcDateTime, utcnow
 from hub.domain.consent import ConsentChannel, ConsentState
 
 CustomerStatus = Literal["prospect", "customer", "inactive", "lost"]
-PreferredChannel = Literal["email", "sms", "call"]
+PreferredChannel = Literal[SendableChannel, "call"]
 Gender = Literal["female", "male", "other", "unknown"]
 AttributeValue = str | int | float | bool | None
 
@@ -52,6 +53,12 @@ class Person(Record):
 
     def consent_for(self, channel: ConsentChannel) -> ConsentState:
         return self.consent.get(channel) or ConsentState()
+
+    def address_on(self, channel: str) -> str | None:
+        """The address a message on `channel` goes to (the first of its kind), or None."""
+        known = sendable(channel)
+        addresses: list[str] = getattr(self, ADDRESS_FIELD[known]) if known else []
+        return addresses[0] if addresses else None
 
 
 class Household(Record):

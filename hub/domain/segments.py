@@ -22,10 +22,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.domain.channels import SENDABLE_CHANNELS
+from hub.domain.parties import PreferredChannel
 from hub.errors import InvalidInput
 
 Op = Literal["eq", "ne", "in", "nin", "gt", "gte", "lt", "lte", "exists", "contains",
@@ -43,7 +45,7 @@ MAX_DEPTH = 8
 MAX_CONDITIONS = 100
 MAX_LIST = 500
 KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-CONTACT_CHANNELS: tuple[str, ...] = ("email", "sms", "call", "webform", "survey")
+CONTACT_CHANNELS: tuple[str, ...] = (*SENDABLE_CHANNELS, "call", "webform", "survey")
 """The event channels that count as a contact moment for `last_contact`/`last_inbound`."""
 
 _ORDER = ("gt", "gte", "lt", "lte")
@@ -81,7 +83,7 @@ FIELDS: dict[str, FieldSpec] = {
     "life_stage": FieldSpec("text", "person", ("life_stage",)),
     "language": FieldSpec("text", "person", ("language",)),
     "preferred_channel": FieldSpec("enum", "person", ("preferred_channel",),
-                                   ("email", "sms", "call")),
+                                   get_args(PreferredChannel)),
     "customer_status": FieldSpec("enum", "person", ("customer_status",), _CUSTOMER),
     "created_at": FieldSpec("datetime", "person", ("created_at",)),
     "tags": FieldSpec("tags", "tags"),

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from hub.domain.channels import ChannelChoice, SendableChannel, every_channel_choice
 from hub.domain.common import Record, UtcDateTime, utcnow
 
 SurveyKind = Literal["nps", "csat"]
@@ -81,11 +82,7 @@ class SurveyResponse(Record):
     first_answered_at: UtcDateTime = Field(default_factory=utcnow)
 
 
-TriggerChannel = Literal["preferred", "email", "sms"]
-
-
-def all_channels() -> list[TriggerChannel]:
-    return ["preferred", "email", "sms"]
+TriggerChannel = ChannelChoice
 
 
 class TriggerRule(Record):
@@ -95,12 +92,12 @@ class TriggerRule(Record):
     id: str
     name: str = Field(min_length=1, max_length=200)
     survey_id: str
-    event_channel: Literal["call", "email", "sms"] = "call"
+    event_channel: Literal["call"] | SendableChannel = "call"
     outcome: str | None = Field(default=None, max_length=40)  # calls: match call.outcome
     direction: Literal["inbound", "outbound"] | None = None
     delay_minutes: int = Field(default=120, ge=0, le=60 * 24 * 30)
     cap_days: int = Field(default=30, ge=0, le=3650)
-    channels: list[TriggerChannel] = Field(default_factory=all_channels)
+    channels: list[TriggerChannel] = Field(default_factory=every_channel_choice)
     templates: dict[str, str] = Field(default_factory=dict)  # channel → template id (optional)
     enabled: bool = True
     created_at: UtcDateTime = Field(default_factory=utcnow)

@@ -14,7 +14,8 @@ from hub.services.forms import FormService
 from hub.services.identities import IdentityService
 from hub.services.inbox import InboxService
 from hub.services.merge import MergeService
-from hub.services.messaging import MessagingService, RetryPolicy
+from hub.services.messaging import MessagingService
+from hub.services.outbound import OutboundPath, RetryPolicy
 from hub.services.persons import PersonService
 from hub.services.reply_tokens import ReplyTokens
 from hub.services.sms import OptOutOnRefusal, SmsService
@@ -32,6 +33,7 @@ class Services:
     merge: MergeService
     erasure: ErasureService
     reply_tokens: ReplyTokens
+    outbound: OutboundPath
     messaging: MessagingService
     inbox: InboxService
     forms: FormService
@@ -43,9 +45,9 @@ def build_services(
     store: Store, settings: Settings, adapters: Mapping[str, ChannelAdapter], *,
     retry: RetryPolicy | None = None, sms_help_reply: str = "",
 ) -> Services:
-    """Wire the services. `adapters` come from the channel registry; the SMS one is wrapped so a
-    number Twilio refuses as unsubscribed (21610) is marked opted out before the failure is
-    recorded."""
+    """Wire the services. `adapters` come from the channel registry, built once per process;
+    the SMS one is wrapped here so a number Twilio refuses as unsubscribed (21610) is marked
+    opted out before the failure is recorded, whoever sends (one-to-one or a campaign)."""
     identities = IdentityService(store, default_region=settings.default_region,
                                  secret_key=settings.secret_key)
     timeline = TimelineService(store)
@@ -56,10 +58,11 @@ def build_services(
     sms = SmsService(store, identities, persons, timeline, inbox, help_reply=sms_help_reply)
     if "sms" in adapters:
         adapters = {**adapters, "sms": OptOutOnRefusal(adapters["sms"], sms)}
-    messaging = MessagingService(
-        store, persons, timeline, adapters, reply_tokens,
-        sender={"email": settings.email_from, "sms": settings.twilio_from or ""},
-        retry=retry, status_callback_url=f"{settings.public_url}/webhooks/twilio/status")
+    outbound = OutboundPath(
+        store, adapters, reply_tokens,
+        senders={"email": settings.email_from, "sms": settings.twilio_from or ""},
+        status_callback_url=f"{settings.public_url}/webhooks/twilio/status", retry=retry)
+    messaging = MessagingService(persons, outbound)
     return Services(
         store=store,
         identities=identities,
@@ -69,6 +72,7 @@ def build_services(
         merge=MergeService(store, persons, timeline),
         erasure=ErasureService(store, persons, identities),
         reply_tokens=reply_tokens,
+        outbound=outbound,
         messaging=messaging,
         inbox=inbox,
         forms=FormService(store, identities, timeline, messaging),

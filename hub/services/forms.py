@@ -20,7 +20,8 @@ from hub.errors import Conflict, DuplicateKey, HubError, InvalidInput, NotFound
 from hub.ports import Store
 from hub.services.form_profile import fill_profile
 from hub.services.identities import IdentityService
-from hub.services.messaging import MessagingService, address_for
+from hub.services.messaging import MessagingService
+from hub.services.outbound import why_not
 from hub.services.paging import Page, check_limit, decode_after_id, page_by_id
 from hub.services.timeline import TimelineService
 
@@ -206,9 +207,10 @@ class FormService:
         if not form.thank_you:
             return
         person = await self._store.persons.get(person_id)
-        email = address_for(person, "email") if person else None
-        if person is None or email is None or person.consent_for("email").status == "opted_out":
+        # an automatic mail nobody asked staff for: it respects an opt-out as marketing does
+        if person is None or why_not(person, "email", "marketing") is not None:
             return
+        email = person.address_on("email") or ""
         now = utcnow()
         key = "automatic-mail:" + self._identities.suppression_hash("email", email)
         if not await self._store.throttle.try_acquire(key, now + self._mail_window, now):
@@ -218,7 +220,7 @@ class FormService:
         try:
             await self._messaging.send_to_person(
                 person_id, channel="email", subject=form.title, text=form.thank_you,
-                author=f"webform:{form.slug}")
+                author=f"webform:{form.slug}", purpose="marketing")
         except HubError as exc:
             log.warning("confirmation mail not sent: %s", exc.code,
                         extra={"form_id": form.id, "person_id": person_id})

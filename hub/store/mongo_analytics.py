@@ -8,17 +8,24 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hub.domain.analytics import CallFigures, ContactMoment, Level, PartyRevenue
+from hub.domain.analytics import (
+    ASKING_CHANNELS,
+    MESSAGE_CHANNELS,
+    CallFigures,
+    ContactMoment,
+    Level,
+    PartyRevenue,
+)
+from hub.domain.channels import SENDABLE_CHANNELS
 from hub.store.mongo_base import Doc, driver_errors
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
 
 ACTIVE_PERSON: Doc = {"merged_into": None, "erased_at": None}
-MESSAGE_CHANNELS = ["email", "sms", "webform", "survey"]
-INBOUND: Doc = {"channel": {"$in": ["email", "sms", "webform"]}, "direction": "inbound"}
+INBOUND: Doc = {"channel": {"$in": list(ASKING_CHANNELS)}, "direction": "inbound"}
 ANSWER: list[Doc] = [
-    {"channel": {"$in": ["email", "sms"]}, "direction": "outbound", "campaign_id": None},
+    {"channel": {"$in": list(SENDABLE_CHANNELS)}, "direction": "outbound", "campaign_id": None},
     {"channel": "call"},
 ]
 _COLLECTION = {"person": "persons", "household": "households", "organisation": "organisations"}
@@ -127,7 +134,7 @@ class MongoAnalyticsRepo:
 
     async def message_counts(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
         rows = await self._aggregate("events", [
-            {"$match": {"channel": {"$in": MESSAGE_CHANNELS}, **_window(start, end)}},
+            {"$match": {"channel": {"$in": list(MESSAGE_CHANNELS)}, **_window(start, end)}},
             {"$group": {"_id": {"channel": "$channel", "direction": "$direction"},
                         "n": {"$sum": 1}}}])
         found: dict[str, dict[str, int]] = {}
@@ -149,7 +156,7 @@ class MongoAnalyticsRepo:
                 {"$sort": {"person_id": 1, "occurred_at": 1, "_id": 1}}])
             moments += [ContactMoment(
                 row["person_id"], _ms(row["occurred_at"]),
-                row["direction"] == "inbound" and row["channel"] in ("email", "sms", "webform"))
+                row["direction"] == "inbound" and row["channel"] in ASKING_CHANNELS)
                 for row in rows]
         return moments
 

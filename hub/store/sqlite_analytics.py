@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from hub.domain.analytics import CallFigures, ContactMoment, Level, PartyRevenue
+from hub.domain.analytics import (
+    ASKING_CHANNELS,
+    MESSAGE_CHANNELS,
+    CallFigures,
+    ContactMoment,
+    Level,
+    PartyRevenue,
+)
+from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import iso
 from hub.store.sqlite_db import Database
 
@@ -77,7 +85,12 @@ V4_ANALYTICS_SURVEYS: tuple[str, ...] = (
     "CREATE INDEX trigger_firings_person ON trigger_firings (rule_id, person_id, created_at)",
 )
 
-_MESSAGE_CHANNELS = "('email', 'sms', 'webform', 'survey')"
+def _sql_list(values: tuple[str, ...]) -> str:
+    """A constant list for `IN`: our own channel names, never client input."""
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+_MESSAGE_CHANNELS = _sql_list(MESSAGE_CHANNELS)
 _PARTY_SQL: dict[str, str] = {
     "person": "SELECT person_id AS party, amount_minor AS amount, occurred_at AS at "
               "FROM transactions WHERE person_id IS NOT NULL{window}",
@@ -180,8 +193,8 @@ class SqliteAnalytics:
         return found
 
     async def contact_moments(self, start: datetime, end: datetime) -> list[ContactMoment]:
-        inbound = ("channel IN ('email', 'sms', 'webform') AND direction = 'inbound'")
-        answer = ("(channel IN ('email', 'sms') AND direction = 'outbound' "
+        inbound = f"channel IN {_sql_list(ASKING_CHANNELS)} AND direction = 'inbound'"
+        answer = (f"(channel IN {_sql_list(SENDABLE_CHANNELS)} AND direction = 'outbound' "
                   "AND campaign_id IS NULL) OR channel = 'call'")
         sql = (
             f"SELECT person_id, occurred_at, {inbound} FROM events WHERE person_id IN ("

@@ -1,4 +1,5 @@
-"""The composition root: `create_app(settings)` wires store, services and routes."""
+"""The web app: `create_app(settings)` opens the store and the channels once, assembles the
+services (`hub.wiring`), starts the background work and adds the routes."""
 
 from __future__ import annotations
 
@@ -7,25 +8,32 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from channels import REGISTRY
-from channels.sms.keywords import HELP_REPLY
 from hub.config import Settings
 from hub.errors import StoreUnavailable
 from hub.ports import Store
-from hub.services import build_services
-from hub.services.messaging import RetryPolicy
+from hub.services.outbound import RetryPolicy
 from hub.store import create_store
 from hub.web.api import ROUTES
 from hub.web.api.openapi import openapi_document
-from hub.web.campaign_engine import add_unsubscribe_routes, campaign_engine
+from hub.web.background import campaign_dispatch, email_poller, survey_triggers
 from hub.web.errors import error_middleware
-from hub.web.keys import OPENAPI, SERVICES, SETTINGS, STORE
+from hub.web.keys import (
+    CAMPAIGNS,
+    COMPONENTS,
+    OPENAPI,
+    RUN_WORKERS,
+    SERVICES,
+    SETTINGS,
+    STORE,
+    SURVEYS,
+)
 from hub.web.middleware import request_log, security_headers
 from hub.web.public import add_public_form_routes
-from hub.web.survey_features import add_survey_features
+from hub.web.public.surveys import add_survey_pages
+from hub.web.public.unsubscribe import add_unsubscribe_routes
 from hub.web.ui import add_staff_ui
 from hub.web.webhooks import add_twilio_webhooks
-from hub.web.workers import email_poller
+from hub.wiring import assemble, build_adapters
 
 log = logging.getLogger("hub.app")
 
@@ -49,31 +57,36 @@ def create_app(
         middlewares=[request_log, security_headers, error_middleware],
     )
     app[SETTINGS] = settings
+    app[RUN_WORKERS] = True
     app[OPENAPI] = openapi_document(ROUTES.routes, server_url=settings.public_url + "/api/v1")
 
     async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         opened = store or await create_store(settings)
-        adapters = REGISTRY.build_adapters(settings)
         app[STORE] = opened
-        app[SERVICES] = build_services(opened, settings, adapters, retry=retry,
-                                       sms_help_reply=HELP_REPLY)
-        log.info("store open", extra={"backend": opened.backend,
-                                      "channels": ",".join(f"{n}:{a.__class__.__name__}"
-                                                           for n, a in adapters.items())})
         yield
-        for adapter in adapters.values():
-            await adapter.close()
         if store is None:
             await opened.close()
 
-    app.cleanup_ctx.append(store_ctx)
-    add_survey_features(app)  # before the pollers: their mail may answer a survey
-    add_twilio_webhooks(app)
-    app.cleanup_ctx.append(email_poller)
-    app.cleanup_ctx.append(campaign_engine)
-    add_unsubscribe_routes(app)
+    async def components_ctx(app: web.Application) -> AsyncIterator[None]:
+        adapters = build_adapters(settings)
+        components = assemble(app[STORE], settings, adapters, retry=retry)
+        app[COMPONENTS] = components
+        app[SERVICES] = components.services
+        app[CAMPAIGNS] = components.campaigns
+        app[SURVEYS] = components.surveys
+        log.info("channels open", extra={"backend": app[STORE].backend, "channels": ",".join(
+            f"{name}:{adapter.__class__.__name__}" for name, adapter in adapters.items())})
+        yield
+        for adapter in adapters.values():
+            await adapter.close()
+
+    for ctx in (store_ctx, components_ctx, email_poller, campaign_dispatch, survey_triggers):
+        app.cleanup_ctx.append(ctx)
     app.router.add_get("/healthz", healthz)
     ROUTES.add_to(app)
+    add_twilio_webhooks(app)
     add_public_form_routes(app)
+    add_survey_pages(app)
+    add_unsubscribe_routes(app)
     add_staff_ui(app)
     return app

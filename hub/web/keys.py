@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from campaigns.engine.dispatch import DispatchConfig
 from hub.config import Settings
 from hub.ports import Store
 from hub.services import Services
+from hub.wiring import CampaignKit, Components, SurveyKit
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
+COMPONENTS = web.AppKey("components", Components)
 SERVICES = web.AppKey("services", Services)
+CAMPAIGNS = web.AppKey("campaigns", CampaignKit)
+SURVEYS = web.AppKey("surveys", SurveyKit)
 OPENAPI = web.AppKey("openapi", dict)
+RUN_WORKERS = web.AppKey("run_workers", bool)
+"""False for `hub serve --role web`: serve HTTP only, leave background work to a worker."""
+DISPATCH = web.AppKey("dispatch_config", DispatchConfig)
+"""Overrides the campaign worker's settings (tests make it poll faster)."""

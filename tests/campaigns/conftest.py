@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from hub.config import Settings, load_settings
+from hub.services.outbound import RetryPolicy
 from hub.services.staff import create_token
 from hub.store import create_store
 from hub.web.app import create_app
-from hub.web.campaign_engine import dispatch_config
-from hub.web.campaign_keys import DISPATCH
+from hub.web.keys import DISPATCH
+from hub.wiring import dispatch_config
 from tests.web.conftest import Api
 
 
@@ -36,10 +38,8 @@ async def api(settings: Settings,
     store = await create_store(settings)
     tokens = {role: await create_token(store, name=f"{role}-test", role=role)
               for role in ("admin", "service", "marketing")}
-    app = create_app(settings, store=store)
-    config = dispatch_config(settings)
-    app[DISPATCH] = type(config)(**{**{f: getattr(config, f) for f in config.__slots__},
-                                    "poll_s": 0.05, "retry_delays_s": (0.01,)})
+    app = create_app(settings, store=store, retry=RetryPolicy(delays_s=(0.01,)))
+    app[DISPATCH] = dataclasses.replace(dispatch_config(settings), poll_s=0.05)
     client = await aiohttp_client(app)
     yield Api(client=client, tokens=tokens, store=store)
     await store.close()

@@ -23,17 +23,18 @@ from aiosmtpd.controller import Controller
 from campaigns.engine.dispatch import Worker
 from campaigns.engine.lifecycle import CampaignService
 from campaigns.unsubscribe import UnsubscribeTokens
-from channels import REGISTRY
 from hub.config import Settings, load_settings
 from hub.demo import generate_demo
 from hub.domain.campaigns import Campaign, MessageTemplate
 from hub.domain.common import new_id
 from hub.domain.consent import ConsentState
 from hub.domain.parties import Household, Person
+from hub.errors import Conflict
 from hub.ports import ChannelAdapter, Store
-from hub.services.reply_tokens import ReplyTokens
+from hub.services.outbound import RetryPolicy
+from hub.services.persons import PersonInput
 from hub.store import create_store
-from hub.web.campaign_engine import build_worker, dispatch_config
+from hub.wiring import Components, assemble, build_adapters, build_worker, dispatch_config
 from tests.channels.email.servers import SmtpSink, free_port
 from tests.channels.sms.fake_twilio import (
     ACCOUNT_SID,
@@ -53,12 +54,12 @@ class Rig:
     sink: SmtpSink
     twilio: FakeTwilio
     adapters: dict[str, ChannelAdapter]
+    components: Components
     campaigns: CampaignService
 
     def worker(self, **config: Any) -> Worker:
-        base = dataclasses.replace(dispatch_config(self.settings), poll_s=0.05,
-                                   retry_delays_s=(0.01,), **config)
-        return build_worker(self.store, self.settings, self.adapters, base)
+        base = dataclasses.replace(dispatch_config(self.settings), poll_s=0.05, **config)
+        return build_worker(self.components, base)
 
     async def templates(self) -> dict[str, str]:
         mail = MessageTemplate(
@@ -118,10 +119,11 @@ async def rig(tmp_path: Path,
         "HUB_TWILIO_FROM": FROM_NUMBER,
         "HUB_TWILIO_API_BASE": str(server.make_url("")).rstrip("/")}, dotenv=None)
     store = await create_store(settings)
-    adapters = REGISTRY.build_adapters(settings)
+    adapters = build_adapters(settings)
     assert {type(a).__name__ for a in adapters.values()}.isdisjoint({"OutboxAdapter"})
+    components = assemble(store, settings, adapters, retry=RetryPolicy(delays_s=(0.01,)))
     try:
-        yield Rig(settings, store, sink, twilio, adapters, CampaignService(store))
+        yield Rig(settings, store, sink, twilio, adapters, components, CampaignService(store))
     finally:
         for adapter in adapters.values():
             await adapter.close()
@@ -267,7 +269,7 @@ async def test_rate_per_minute_spaces_sends_on_the_throttle_clock(rig: Rig) -> N
                                               emails=[f"p{i}@x.example"]))
     campaign = await rig.launch(channels=["email"], rate_per_minute=per_minute)
     clock = VirtualClock()
-    worker = Worker(rig.store, rig.adapters, ReplyTokens(rig.settings.secret_key),
+    worker = Worker(rig.store, rig.components.services.outbound,
                     UnsubscribeTokens(rig.settings.secret_key),
                     dataclasses.replace(dispatch_config(rig.settings), poll_s=0.05,
                                         concurrency=n), clock=clock)
@@ -309,3 +311,56 @@ async def test_pause_takes_effect_within_a_second_and_resume_finishes(rig: Rig) 
     await rig.run_until(rig.worker(concurrency=8), campaign.id)
     received = Counter(to for _, tos, _ in rig.sink.envelopes for to in tos)
     assert len(received) == n and set(received.values()) == {1}
+
+
+async def test_an_undeliverable_address_is_skipped_for_the_reason_a_reply_is_refused(
+        rig: Rig) -> None:
+    bounced = Person(id=new_id(), name="Bea Bounce", emails=["gone@x.example"],
+                     attributes={"email_undeliverable": "gone@x.example"})
+    fine = Person(id=new_id(), name="Fay Fine", emails=["fay@x.example"])
+    for person in (bounced, fine):
+        await rig.store.persons.insert(person)
+    campaign = await rig.launch(channels=["email"])
+    await rig.run_until(rig.worker(), campaign.id)
+    assert [to for _, tos, _ in rig.sink.envelopes for to in tos] == ["fay@x.example"]
+    delivery = await rig.store.deliveries.for_person(campaign.id, bounced.id)
+    assert delivery is not None and delivery.status == "skipped"
+    assert delivery.reason is not None and "undeliverable" in delivery.reason
+    with pytest.raises(Conflict) as refused:
+        await rig.components.services.messaging.send_to_person(
+            bounced.id, channel="email", text="Hallo")
+    assert refused.value.message == delivery.reason
+
+
+async def test_a_campaign_sms_refused_as_unsubscribed_opts_the_number_out(rig: Rig) -> None:
+    services = rig.components.services
+    sam = await services.persons.create(PersonInput(name="Sam Stop", phones=["0612345678"]))
+    rig.twilio.unsubscribed.add("+31612345678")  # STOP was sent to the carrier, not to us
+    campaign = await rig.launch(channels=["sms"])
+    await rig.run_until(rig.worker(), campaign.id)
+    delivery = await rig.store.deliveries.for_person(campaign.id, sam.id)
+    assert delivery is not None and delivery.status == "failed"
+    assert "21610" in (delivery.reason or "")
+    person = await rig.store.persons.get(sam.id)
+    assert person is not None and person.consent_for("sms").status == "opted_out"
+    timeline = await services.timeline.page("person", sam.id, limit=10)
+    consent_events = [e for e in timeline.items if e.channel == "system"]
+    assert len(consent_events) == 1 and "twilio:21610" in str(consent_events[0].to_json())
+
+
+async def test_refused_credentials_pause_the_campaign_until_an_operator_resumes_it(
+        rig: Rig) -> None:
+    for i in range(3):
+        await rig.components.services.persons.create(
+            PersonInput(name=f"P{i}", phones=[f"061234567{i}"]))
+    rig.twilio.auth_token = "rotated-by-someone-else"  # our token no longer works
+    campaign = await rig.launch(channels=["sms"])
+    paused = await rig.run_until(rig.worker(), campaign.id, status="paused")
+    assert "HUB_TWILIO_AUTH_TOKEN" in (paused.paused_reason or "")
+    counts = await rig.store.deliveries.counts(campaign.id)
+    assert counts.get("queued") == 3 and counts.get("failed") == 0, counts.by_status
+    rig.twilio.auth_token = AUTH_TOKEN
+    resumed = await rig.campaigns.resume(campaign.id)
+    assert resumed.paused_reason is None
+    await rig.run_until(rig.worker(), campaign.id)
+    assert len(rig.twilio.messages) == 3

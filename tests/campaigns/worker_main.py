@@ -8,10 +8,9 @@ import asyncio
 import dataclasses
 import sys
 
-from channels import REGISTRY
 from hub.config import load_settings
 from hub.store import create_store
-from hub.web.campaign_engine import build_worker, dispatch_config
+from hub.wiring import assemble, build_adapters, build_worker, dispatch_config
 
 
 async def main(database_url: str, smtp_url: str, var_dir: str) -> None:
@@ -19,10 +18,10 @@ async def main(database_url: str, smtp_url: str, var_dir: str) -> None:
                               "HUB_VAR_DIR": var_dir, "HUB_SECRET_KEY": "k" * 32,
                               "HUB_EMAIL_FROM": "news@shop.example"}, dotenv=None)
     store = await create_store(settings)
-    adapters = REGISTRY.build_adapters(settings)
+    components = assemble(store, settings, build_adapters(settings))
     config = dataclasses.replace(dispatch_config(settings), lease_s=1.0, poll_s=0.05,
                                  batch=20, concurrency=4)
-    await build_worker(store, settings, adapters, config).run()
+    await build_worker(components, config).run()
 
 
 if __name__ == "__main__":

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from channels.outbox.sandbox import OutboxAdapter
 from hub.config import Settings, load_settings
 from hub.domain.common import utcnow
 from hub.domain.messages import InboundMessage
 from hub.services import Services, build_services
 from hub.services.persons import PersonInput
 from hub.store.sqlite import open_sqlite_store
+from hub.wiring import build_adapters
 
 
 @pytest.fixture
@@ -25,10 +25,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def services(tmp_path: Path, settings: Settings) -> AsyncIterator[Services]:
     store = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
-    outbox = tmp_path / "outbox"
-    adapters = {name: OutboxAdapter(name, outbox, sender="hub@example.org")
-                for name in ("email", "sms")}
-    yield build_services(store, settings, adapters)
+    yield build_services(store, settings, build_adapters(settings))  # the sandbox outbox
     await store.close()
 
 

@@ -16,7 +16,7 @@ from hub.domain.events import StatusChange
 from hub.errors import Conflict, HubError, SendFailed, Transient
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 from hub.services import Services, build_services
-from hub.services.messaging import RetryPolicy
+from hub.services.outbound import RetryPolicy
 from hub.services.persons import PersonInput
 from hub.store.sqlite import open_sqlite_store
 
@@ -25,7 +25,7 @@ class ScriptedAdapter:
     """Test double: raises the scripted errors in turn, then accepts."""
 
     name = "email"
-    capabilities = ChannelCapabilities(subject=True, html=True, media=False)
+    capabilities = ChannelCapabilities(subject=True, html=True, media=False, threads_by_token=True)
 
     def __init__(self) -> None:
         self.script: list[HubError] = []
@@ -51,7 +51,7 @@ async def services(tmp_path: Path, adapter: ScriptedAdapter) -> AsyncIterator[Se
     store = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
     settings = load_settings({"HUB_VAR_DIR": str(tmp_path / "var")}, dotenv=None)
     yield build_services(store, settings, {"email": adapter, "sms": adapter},
-                         retry=RetryPolicy(attempts=3, first_delay_s=0.01))
+                         retry=RetryPolicy(delays_s=(0.01, 0.04)))
     await store.close()
 
 

@@ -12,8 +12,7 @@ from campaigns.analytics import TierBounds
 from hub.domain.common import UtcDateTime, utcnow
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import MARKETING
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.survey_keys import SURVEYS
+from hub.web.keys import CAMPAIGNS, SURVEYS
 
 routes = ApiRoutes()
 LevelName = Literal["person", "household", "organisation"]

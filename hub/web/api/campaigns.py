@@ -9,20 +9,21 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.campaigns import Campaign
+from hub.domain.channels import (
+    CHANNEL_CHOICES,
+    ChannelChoice,
+    SendableChannel,
+    every_channel_choice,
+)
 from hub.domain.common import new_id
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import MARKETING
-from hub.web.campaign_keys import CAMPAIGNS
+from hub.web.keys import CAMPAIGNS
 
 routes = ApiRoutes()
 WITH_STATS = Answer("the campaign with `stats{audience, queued, sent, delivered, failed, "
                     "skipped, unknown, replied, opted_out, responses}`")
 
-ChannelChoice = Literal["preferred", "email", "sms"]
-
-
-def _all_channels() -> list[ChannelChoice]:
-    return ["preferred", "email", "sms"]
 
 
 class CampaignInput(BaseModel):
@@ -32,8 +33,9 @@ class CampaignInput(BaseModel):
     segment_id: str | None = Field(default=None, max_length=64)
     filter: dict[str, Any] | None = None
     channels: list[ChannelChoice] = Field(
-        default_factory=_all_channels, min_length=1, max_length=3)
-    templates: dict[Literal["email", "sms"], str] = Field(default_factory=dict)
+        default_factory=every_channel_choice, min_length=1,
+        max_length=len(CHANNEL_CHOICES))
+    templates: dict[SendableChannel, str] = Field(default_factory=dict)
     survey_id: str | None = None
     send_at: datetime | None = None
     rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)

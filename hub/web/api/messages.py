@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hub.domain.channels import SendableChannel
 from hub.domain.events import Event
 from hub.errors import InvalidInput
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import PRINCIPAL, SERVICE
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import SERVICES
+from hub.web.keys import CAMPAIGNS, SERVICES
 
 routes = ApiRoutes()
 
 
 class MessageInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channel: Literal["email", "sms"] | None = None
+    channel: SendableChannel | None = None
     subject: str | None = Field(default=None, max_length=998)
     text: str | None = Field(default=None, min_length=1, max_length=100_000)
     html: str | None = Field(default=None, max_length=1_000_000)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.domain.campaigns import Segment
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import MARKETING
-from hub.web.campaign_keys import CAMPAIGNS
+from hub.web.keys import CAMPAIGNS
 
 routes = ApiRoutes()
 PREVIEW = Answer('{"count": n, "sample": [person summaries]}')

@@ -8,11 +8,12 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.domain.channels import SendableChannel, every_channel_choice
 from hub.domain.common import UtcDateTime, new_id
-from hub.domain.surveys import Survey, SurveyTexts, TriggerChannel, TriggerRule, all_channels
+from hub.domain.surveys import Survey, SurveyTexts, TriggerChannel, TriggerRule
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import MARKETING, PRINCIPAL, SERVICE, STAFF
-from hub.web.survey_keys import SURVEYS
+from hub.web.keys import SURVEYS
 
 routes = ApiRoutes()
 Language = Field(default="en", min_length=2, max_length=10, pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")
@@ -50,14 +51,14 @@ class TriggerInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     survey_id: str = Field(min_length=1, max_length=100)
-    event_channel: Literal["call", "email", "sms"] = "call"
+    event_channel: Literal["call"] | SendableChannel = "call"
     outcome: str | None = Field(default=None, max_length=40)
     direction: Literal["inbound", "outbound"] | None = None
     delay_minutes: int = Field(default=120, ge=0, le=60 * 24 * 30)
     cap_days: int = Field(default=30, ge=0, le=3650)
-    channels: list[TriggerChannel] = Field(default_factory=all_channels, min_length=1,
+    channels: list[TriggerChannel] = Field(default_factory=every_channel_choice, min_length=1,
                                            max_length=3)
-    templates: dict[Literal["email", "sms"], str] = Field(default_factory=dict)
+    templates: dict[SendableChannel, str] = Field(default_factory=dict)
     enabled: bool = True
 
 

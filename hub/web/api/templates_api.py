@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.campaigns import MessageTemplate
+from hub.domain.channels import SendableChannel
 from hub.domain.common import new_id
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import MARKETING
-from hub.web.campaign_keys import CAMPAIGNS
+from hub.web.keys import CAMPAIGNS
 
 routes = ApiRoutes()
 
@@ -19,7 +20,7 @@ routes = ApiRoutes()
 class TemplateInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    channel: Literal["email", "sms"]
+    channel: SendableChannel
     subject: str | None = Field(default=None, max_length=2000)
     body: str = Field(max_length=100_000)
     html: str | None = Field(default=None, max_length=500_000)

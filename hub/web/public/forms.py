@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from channels.webforms import RateLimiter, Submission, parse_submission
+from channels.webforms import ClientBuckets, Submission, parse_submission
 from channels.webforms.fields import TRUTHY
 from hub.domain.forms import SLUG_PATTERN, FormDefinition
 from hub.errors import InvalidInput, NotFound
@@ -27,7 +27,7 @@ from hub.web.public.pages import origin_of, problem, render, wants_json
 
 log = logging.getLogger("hub.webforms")
 
-FORM_LIMITER = web.AppKey("form_limiter", RateLimiter)
+FORM_LIMITER = web.AppKey("form_limiter", ClientBuckets)
 FORM_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_THANKS = "We have received your answers."
 _SLUG = re.compile(SLUG_PATTERN)

@@ -12,8 +12,8 @@ from aiohttp import web
 
 from campaigns.surveys import LinkView
 from hub.errors import Conflict
+from hub.web.keys import SURVEYS
 from hub.web.public.pages import problem, render, wants_json
-from hub.web.survey_keys import SURVEYS
 
 MAX_BODY = 16 * 1024
 NOT_VALID = ("This survey link is not valid",

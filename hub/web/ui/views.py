@@ -7,12 +7,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.events import Event, EventChannel
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.errors import HubError
 from hub.ports import AwaitingReply
 from hub.services import Services
-from hub.services.messaging import SENDABLE, address_for, channel_refusal
+from hub.services.outbound import why_not
 
 PHONE_LIKE = re.compile(r"^[\d\s\-+().]{6,30}$")
 TIMELINE_PAGE = 30
@@ -106,13 +107,14 @@ def reply_options(person: Person, recent: list[Event]) -> list[ChannelOption]:
     """Email and SMS, each with its address or the reason it cannot be used; the default is
     the channel the person last wrote on, else their preferred one, else the first usable."""
     last_inbound = next((e.channel for e in recent
-                         if e.direction == "inbound" and e.channel in SENDABLE), None)
-    usable = [c for c in SENDABLE if channel_refusal(person, c) is None]
+                         if e.direction == "inbound" and e.channel in SENDABLE_CHANNELS), None)
+    refusals = {c: why_not(person, c, "service") for c in SENDABLE_CHANNELS}
+    usable = [c for c in SENDABLE_CHANNELS if refusals[c] is None]
     preference = [last_inbound, person.preferred_channel, *usable]
     default = next((c for c in preference if c in usable), None)
     return [ChannelOption(
-        channel=c, label=CHANNEL_LABELS[c], address=address_for(person, c),
-        refusal=channel_refusal(person, c), selected=c == default) for c in SENDABLE]
+        channel=c, label=CHANNEL_LABELS[c], address=person.address_on(c),
+        refusal=refusals[c], selected=c == default) for c in SENDABLE_CHANNELS]
 
 
 def channel_filter(raw: str | None) -> EventChannel | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.domain.common import utcnow
-from hub.web.survey_keys import SURVEYS
+from hub.web.keys import SURVEYS
 from tests.web.webhooks.conftest import Hub
 
 M = "marketing"

@@ -8,7 +8,7 @@ from channels.sms import build_sms_adapter
 from channels.sms.config import TwilioConfig
 from channels.sms.outbound import TwilioSmsAdapter
 from hub.config import load_settings
-from hub.errors import SendFailed, Transient
+from hub.errors import ChannelMisconfigured, SendFailed, Transient
 from hub.ports import OutboundMessage
 from tests.channels.sms.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 
@@ -111,13 +111,13 @@ async def test_permanent_refusals_carry_twilios_code_and_message(
     assert not fake.messages
 
 
-async def test_bad_credentials_are_a_permanent_failure(
+async def test_bad_credentials_need_an_operator(
     fake_twilio: tuple[FakeTwilio, str],
 ) -> None:
     _, base = fake_twilio
     adapter = TwilioSmsAdapter(config(base, auth_token="wrong"))
     try:
-        with pytest.raises(SendFailed) as caught:
+        with pytest.raises(ChannelMisconfigured, match="HUB_TWILIO_AUTH_TOKEN") as caught:
             await adapter.send(message())
     finally:
         await adapter.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from channels.webforms import RateLimiter
+from channels.webforms import ClientBuckets
 
 
 class Clock:
@@ -15,7 +15,7 @@ class Clock:
 
 def test_burst_then_refill() -> None:
     clock = Clock()
-    limiter = RateLimiter(burst=3, per_minute=6, clock=clock)
+    limiter = ClientBuckets(burst=3, per_minute=6, clock=clock)
     assert [limiter.allow("1.2.3.4") for _ in range(5)] == [True, True, True, False, False]
     assert limiter.retry_after_s("1.2.3.4") == 10
     assert limiter.allow("5.6.7.8")  # another client is not affected
@@ -25,7 +25,7 @@ def test_burst_then_refill() -> None:
 
 
 def test_memory_is_bounded() -> None:
-    limiter = RateLimiter(burst=1, per_minute=1, max_clients=100, clock=Clock())
+    limiter = ClientBuckets(burst=1, per_minute=1, max_clients=100, clock=Clock())
     for n in range(1000):
         limiter.allow(f"10.0.{n // 256}.{n % 256}")
     assert len(limiter._buckets) == 100

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.config import load_settings
 from hub.domain.events import Event
 from hub.domain.parties import Person
-from hub.services.messaging import RetryPolicy
+from hub.services.outbound import RetryPolicy
 from hub.services.staff import create_token
 from hub.store import create_store
 from hub.web.app import create_app
@@ -79,7 +79,7 @@ async def hub(
     tokens = {role: await create_token(store, name=f"{role}-test", role=role)
               for role in ("admin", "service", "marketing")}
     app = create_app(settings, store=store,
-                     retry=RetryPolicy(attempts=3, first_delay_s=0.01, factor=2))
+                     retry=RetryPolicy(delays_s=(0.01, 0.02)))
     client = await aiohttp_client(app)
     yield Hub(api=Api(client=client, tokens=tokens, store=store), twilio=fake,
               signer=TwilioSigner(client))

@@ -13,14 +13,13 @@ from pydantic import ValidationError
 
 from campaigns.engine.personalise import variables_for
 from campaigns.templates import TemplateProblem, compiled
-from hub.domain.campaigns import CHANNEL_CHOICES, Campaign, MessageTemplate
+from hub.domain.campaigns import Campaign, MessageTemplate
+from hub.domain.channels import CHANNEL_CHOICES
 from hub.domain.common import new_id
 from hub.domain.segments import parse_filter, plan
 from hub.domain.surveys import Survey
 from hub.errors import Conflict, HubError, InvalidInput
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import SERVICES, STORE
-from hub.web.survey_keys import SURVEYS
+from hub.web.keys import CAMPAIGNS, SERVICES, STORE, SURVEYS
 from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.marketing.model import reach
 from hub.web.ui.marketing.roles import MARKETING

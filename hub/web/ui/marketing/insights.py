@@ -15,9 +15,7 @@ from campaigns.surveys import label
 from hub.domain.common import new_id, utcnow
 from hub.domain.surveys import Survey
 from hub.errors import InvalidInput
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import STORE
-from hub.web.survey_keys import SURVEYS
+from hub.web.keys import CAMPAIGNS, STORE, SURVEYS
 from hub.web.ui.guard import staff_page
 from hub.web.ui.marketing import charts
 from hub.web.ui.marketing.roles import MARKETING

@@ -10,8 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from hub.errors import InvalidInput
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import STORE
+from hub.web.keys import CAMPAIGNS, STORE
 from hub.web.ui.guard import staff_page
 from hub.web.ui.marketing.model import (
     GROUP_LABELS,

@@ -26,9 +26,7 @@ from hub.services.persons import PersonInput
 from hub.services.staff import add_user, create_token
 from hub.store import create_store
 from hub.web.app import create_app
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import SERVICES, STORE
-from hub.web.survey_keys import SURVEYS
+from hub.web.keys import CAMPAIGNS, SERVICES, STORE, SURVEYS
 from tests.support.browser import browser_page, require_chromium
 
 PASSWORD = "correct horse battery"

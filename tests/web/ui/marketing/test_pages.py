@@ -14,8 +14,7 @@ import pytest
 from hub.domain.campaigns import MessageTemplate
 from hub.domain.common import new_id
 from hub.domain.events import Event, FormInfo
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.keys import SERVICES
+from hub.web.keys import CAMPAIGNS, SERVICES
 from tests.web.ui.conftest import Ui
 from tests.web.ui.helpers import make_person
 

@@ -21,9 +21,7 @@ from hub.domain.surveys import Survey
 from hub.services.staff import add_user
 from hub.store import create_store
 from hub.web.app import create_app
-from hub.web.campaign_keys import CAMPAIGNS
-from hub.web.survey_keys import SURVEYS
-from hub.web.workers import RUN_WORKERS
+from hub.web.keys import CAMPAIGNS, RUN_WORKERS, SURVEYS
 from tests.web.ui.conftest import PASSWORD, Ui
 from tests.web.ui.helpers import make_person
 

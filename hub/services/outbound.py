@@ -1,0 +1,207 @@
+"""The one outbound path. Every message Hub sends, one-to-one, triggered or from a campaign,
+is decided by `why_not` and sent through `OutboundPath`, so each rule lives in one place:
+
+- `why_not(person, channel, purpose)`: who may get what on which channel (address, erasure,
+  undeliverable address, consent), for a `service` reply or for `marketing`;
+- `OutboundPath.prepare`: the outbound event and the message for the adapter, gated on what
+  the adapter can carry (subject, HTML), with the reply token and status callback it uses;
+- `OutboundPath.transmit`: the adapter call with one retry policy for transient failures;
+- `OutboundPath.record_result`: the provider's id stored before the status moves on.
+
+The adapters come from the composition root already wrapped (an SMS refused with Twilio's
+21610 opts the number out there), built once per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from hub.domain.channels import ADDRESS_NOUN, SendableChannel, sendable
+from hub.domain.common import new_id
+from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
+from hub.domain.parties import Person
+from hub.errors import ChannelMisconfigured, SendFailed, Transient
+from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
+from hub.services.reply_tokens import ReplyTokens
+
+log = logging.getLogger("hub.outbound")
+Purpose = Literal["service", "marketing"]
+CHANNEL_LABEL: dict[SendableChannel, str] = {"email": "email", "sms": "SMS"}
+
+
+def why_not(person: Person, channel: str, purpose: Purpose, *,
+            require_opt_in: bool = False) -> str | None:
+    """Why `person` cannot be sent a `purpose` message on `channel`, or None when they can.
+
+    A service reply ignores marketing consent, except an SMS opt-out: carriers enforce STOP
+    and Twilio refuses the send (error 21610). Marketing skips every opt-out and, with
+    `require_opt_in`, everyone who did not opt in."""
+    known = sendable(channel)
+    if known is None:
+        return f"nothing can be sent on {channel!r}"
+    if not person.is_active:
+        return "the person was erased or merged"
+    address = person.address_on(known)
+    if address is None:
+        return f"no {ADDRESS_NOUN[known]}"
+    if known == "email" and person.attributes.get("email_undeliverable") == address:
+        return "mail to this address bounced; it is marked undeliverable"
+    consent = person.consent_for(known).status
+    if consent == "opted_out" and (purpose == "marketing" or known == "sms"):
+        return f"opted out of {CHANNEL_LABEL[known]}"
+    if purpose == "marketing" and require_opt_in and consent != "opted_in":
+        return f"no opt-in for {CHANNEL_LABEL[known]}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Waits between attempts after a transient failure: (0.5, 2.0) makes three attempts."""
+
+    delays_s: tuple[float, ...] = (0.5, 2.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A rendered message; parts the channel cannot carry are dropped by `prepare`."""
+
+    text: str
+    subject: str | None = None
+    html: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """What an outbound event carries besides its content."""
+
+    campaign_id: str | None = None
+    survey: SurveyInfo | None = None
+    author: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    event: Event
+    message: OutboundMessage
+
+
+Acquire = Callable[[], Awaitable[None]]
+
+
+class OutboundPath:
+    def __init__(self, store: Store, adapters: Mapping[str, ChannelAdapter],
+                 reply_tokens: ReplyTokens, *, senders: Mapping[str, str],
+                 status_callback_url: str | None, retry: RetryPolicy | None = None) -> None:
+        self._store = store
+        self._adapters = adapters
+        self._tokens = reply_tokens
+        self._senders = senders
+        self._status_callback = status_callback_url
+        self.retry = retry or RetryPolicy()
+
+    def adapter(self, channel: str) -> ChannelAdapter:
+        return self._adapters[channel]
+
+    def prepare(self, person: Person, channel: SendableChannel, content: Content,
+                extras: Extras = Extras(), *, event_id: str | None = None) -> Prepared:
+        """The outbound event (status `queued`, not yet stored) and the adapter's message.
+        The caller has checked `why_not`, so the person has an address on `channel`."""
+        to = person.address_on(channel)
+        if to is None:
+            raise ValueError(f"person {person.id} has no address on {channel}")
+        capabilities = self._adapters[channel].capabilities
+        subject = content.subject if capabilities.subject else None
+        html = content.html if capabilities.html else None
+        event_id = event_id or new_id()
+        data = {**extras.data, "html": html} if html else dict(extras.data)
+        event = Event(
+            id=event_id, thread_id=event_id, person_id=person.id,
+            household_id=person.household_id, channel=channel, direction="outbound",
+            subject=subject, text=content.text, to=to, from_=self._senders.get(channel),
+            status="queued", status_history=[StatusChange(status="queued")],
+            author=extras.author, campaign_id=extras.campaign_id, survey=extras.survey,
+            data=data)
+        message = OutboundMessage(
+            event_id=event_id, channel=channel, to=to, text=content.text, subject=subject,
+            html=html, headers=dict(extras.headers),
+            reply_token=self._tokens.make(event_id) if capabilities.threads_by_token else None,
+            status_callback=self._status_callback if capabilities.reports_status else None)
+        return Prepared(event, message)
+
+    async def transmit(self, message: OutboundMessage, *,
+                       before_attempt: Acquire | None = None) -> SendReceipt:
+        """Hand the message to its adapter, retrying transient failures by the policy.
+        Raises SendFailed (permanent, or transient to the end) or ChannelMisconfigured (an
+        operator must fix the channel; nothing was sent). Any other exception is a bug and
+        goes up as it is. `before_attempt` runs before each attempt (a campaign's rate)."""
+        adapter = self._adapters[message.channel]
+        delays = self.retry.delays_s
+        for attempt in range(len(delays) + 1):
+            if before_attempt is not None:
+                await before_attempt()
+            try:
+                return await adapter.send(message)
+            except Transient as exc:
+                if attempt == len(delays):
+                    raise SendFailed(f"gave up after {attempt + 1} attempts: {exc.message}"
+                                     ) from exc
+                log.info("send will be retried", extra={
+                    "event_id": message.event_id, "attempt": attempt + 1, "error": exc.code})
+                await asyncio.sleep(delays[attempt])
+        raise AssertionError("unreachable")
+
+    async def send(self, prepared: Prepared) -> Event:
+        """Record the event, send it, record the outcome: a one-to-one send. A refusal or a
+        misconfigured channel marks the event failed with the reason, and is returned."""
+        event, _ = await self._store.events.append(prepared.event)
+        try:
+            receipt = await self.transmit(prepared.message)
+        except (SendFailed, ChannelMisconfigured) as exc:
+            log.warning("send failed", extra={"event_id": event.id, "channel": event.channel,
+                                              "error": exc.code})
+            return await self.set_status(event.id, "failed", exc.message)
+        except Exception:  # a bug, not a provider's answer: the outcome is unknown
+            await self._store.events.add_status(event.id, StatusChange(
+                status="unknown", detail="an internal error interrupted the send; it has "
+                "been logged"))
+            raise
+        return await self.record_result(event.id, receipt)
+
+    async def record_result(self, event_id: str, receipt: SendReceipt) -> Event:
+        """The provider's id first, then what the adapter learnt (e.g. SMS parts), then the
+        status: a crash in between leaves an event that reconciliation can prove sent."""
+        if receipt.provider_id:
+            await self._store.events.set_external_id(event_id, receipt.provider_id)
+        if receipt.data:
+            stored = await self._store.events.get(event_id)
+            if stored is not None:
+                await self._store.events.replace(
+                    stored.model_copy(update={"data": {**stored.data, **receipt.data}}))
+        return await self.set_status(event_id, receipt.status, receipt.detail)
+
+    async def set_status(self, event_id: str, status: str, detail: str | None) -> Event:
+        """Append a status; never moves an event back (a provider callback may be ahead)."""
+        current = await self._store.events.get(event_id)
+        if current is not None and status_rank(current.status) > status_rank(status):
+            return current
+        updated = await self._store.events.add_status(
+            event_id, StatusChange(status=status, detail=detail))
+        if updated is None:
+            raise RuntimeError(f"outbound event {event_id} vanished during its send")
+        return updated
+
+    async def send_test(self, to: str, content: Content) -> str:
+        """A test email to a staff member's own address (no person, no timeline event);
+        returns the provider's answer or raises SendFailed / ChannelMisconfigured."""
+        adapter = self._adapters["email"]
+        receipt = await self.transmit(OutboundMessage(
+            event_id=new_id(), channel="email", to=to, text=content.text,
+            subject=content.subject,
+            html=content.html if adapter.capabilities.html else None))
+        return receipt.status

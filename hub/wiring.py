@@ -1,0 +1,93 @@
+"""The composition root: every part of one Hub process built in one place, from the settings.
+
+`build_adapters` opens each channel once (one SMTP pool, one Twilio client per process);
+`assemble` builds the services on the store and those adapters, the campaign and survey
+features on the services, and connects the listeners (an inbound reply may answer a
+survey; a logged call or message may fire a survey trigger). The web app (`hub.web.app`)
+and the CLI call these two and nothing else to get a working hub; `build_worker` makes the
+campaign dispatch worker from the same parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from campaigns.analytics import AnalyticsService
+from campaigns.engine.dispatch import DispatchConfig, Worker
+from campaigns.engine.lifecycle import CampaignService
+from campaigns.segments import SegmentService
+from campaigns.surveys import SurveyService
+from campaigns.template_service import TemplateService
+from campaigns.triggers import TriggerService
+from campaigns.unsubscribe import UnsubscribeService, UnsubscribeTokens
+from channels import REGISTRY
+from channels.sms.keywords import HELP_REPLY
+from hub.config import Settings
+from hub.ports import ChannelAdapter, Store
+from hub.services import Services, build_services
+from hub.services.outbound import RetryPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignKit:
+    segments: SegmentService
+    templates: TemplateService
+    campaigns: CampaignService
+    unsubscribe: UnsubscribeService
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyKit:
+    surveys: SurveyService
+    analytics: AnalyticsService
+    triggers: TriggerService
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """Everything a process runs on, built once."""
+
+    settings: Settings
+    services: Services
+    campaigns: CampaignKit
+    surveys: SurveyKit
+
+
+def build_adapters(settings: Settings) -> dict[str, ChannelAdapter]:
+    """One adapter per registered channel (the sandbox outbox for unconfigured ones); the
+    caller closes them when the process ends."""
+    return REGISTRY.build_adapters(settings)
+
+
+def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapter], *,
+             retry: RetryPolicy | None = None) -> Components:
+    services = build_services(store, settings, adapters, retry=retry,
+                              sms_help_reply=HELP_REPLY)
+    unsubscribe_tokens = UnsubscribeTokens(settings.secret_key)
+    campaigns = CampaignKit(
+        segments=SegmentService(store),
+        templates=TemplateService(store, unsubscribe_tokens, settings.public_url),
+        campaigns=CampaignService(store),
+        unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))
+    survey_service = SurveyService(store, services.timeline, settings.public_url)
+    triggers = TriggerService(store, survey_service, services.messaging)
+    services.inbox.add_listener(survey_service.on_inbound)  # a reply may answer a survey
+    services.inbox.add_listener(triggers.consider)  # rules on inbound email/SMS
+    services.calls.add_listener(triggers.consider)  # rules on logged calls
+    surveys = SurveyKit(surveys=survey_service, analytics=AnalyticsService(store),
+                        triggers=triggers)
+    return Components(settings=settings, services=services, campaigns=campaigns,
+                      surveys=surveys)
+
+
+def dispatch_config(settings: Settings) -> DispatchConfig:
+    domain = settings.email_from.rpartition("@")[2].strip("> ") or "localhost"
+    return DispatchConfig(public_url=settings.public_url,
+                          unsubscribe_mailbox=f"unsubscribe@{domain}")
+
+
+def build_worker(components: Components, config: DispatchConfig | None = None) -> Worker:
+    """The campaign dispatch worker; it sends through the services' one outbound path."""
+    settings = components.settings
+    return Worker(components.services.store, components.services.outbound,
+                  UnsubscribeTokens(settings.secret_key), config or dispatch_config(settings))
