@@ -10,7 +10,8 @@ Keyword = Literal["opt_out", "opt_in", "help"]
 
 OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "AFMELDEN"})
-OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP", "AANMELDEN"})
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP", "AANMELDEN", "JA"})
+"""YES and JA also confirm a consent given on a form (double opt-in)."""
 HELP_WORDS = frozenset({"HELP", "INFO"})
 
 HELP_REPLY = (

@@ -54,10 +54,14 @@ class Person(Record):
     def consent_for(self, channel: ConsentChannel) -> ConsentState:
         return self.consent.get(channel) or ConsentState()
 
-    def address_on(self, channel: str) -> str | None:
-        """The address a message on `channel` goes to (the first of its kind), or None."""
+    def addresses_on(self, channel: str) -> list[str]:
+        """The person's addresses a message on `channel` can go to."""
         known = sendable(channel)
-        addresses: list[str] = getattr(self, ADDRESS_FIELD[known]) if known else []
+        return list(getattr(self, ADDRESS_FIELD[known])) if known else []
+
+    def address_on(self, channel: str) -> str | None:
+        """The address a message on `channel` goes to by default (the first of its kind)."""
+        addresses = self.addresses_on(channel)
         return addresses[0] if addresses else None
 
 

@@ -27,6 +27,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.channels import SENDABLE_CHANNELS
+from hub.domain.consent import CONSENT_STATUSES
 from hub.domain.parties import PreferredChannel
 from hub.errors import InvalidInput
 
@@ -89,12 +90,9 @@ FIELDS: dict[str, FieldSpec] = {
     "tags": FieldSpec("tags", "tags"),
     "email": FieldSpec("address", "emails", doc="has an email address"),
     "phone": FieldSpec("address", "phones", doc="has a phone number"),
-    "consent.email": FieldSpec("consent", "consent", ("email",), ("opted_in", "opted_out",
-                                                                  "unknown")),
-    "consent.sms": FieldSpec("consent", "consent", ("sms",), ("opted_in", "opted_out",
-                                                              "unknown")),
-    "consent.call": FieldSpec("consent", "consent", ("call",), ("opted_in", "opted_out",
-                                                                "unknown")),
+    "consent.email": FieldSpec("consent", "consent", ("email",), CONSENT_STATUSES),
+    "consent.sms": FieldSpec("consent", "consent", ("sms",), CONSENT_STATUSES),
+    "consent.call": FieldSpec("consent", "consent", ("call",), CONSENT_STATUSES),
     "last_contact": FieldSpec("datetime", "last_contact",
                               doc="newest message, call, form or survey event, either way"),
     "last_inbound": FieldSpec("datetime", "last_inbound", doc="newest inbound contact"),

@@ -9,6 +9,7 @@ from hub.config import Settings
 from hub.ports import ChannelAdapter, Store
 from hub.services.calls import CallService
 from hub.services.directory import DirectoryService
+from hub.services.double_opt_in import ConsentTokens, DoubleOptIn
 from hub.services.erasure import ErasureService
 from hub.services.forms import FormService
 from hub.services.identities import IdentityService
@@ -35,6 +36,7 @@ class Services:
     reply_tokens: ReplyTokens
     outbound: OutboundPath
     messaging: MessagingService
+    double_opt_in: DoubleOptIn
     inbox: InboxService
     forms: FormService
     sms: SmsService
@@ -63,6 +65,8 @@ def build_services(
         senders={"email": settings.email_from, "sms": settings.twilio_from or ""},
         status_callback_url=f"{settings.public_url}/webhooks/twilio/status", retry=retry)
     messaging = MessagingService(persons, outbound)
+    double_opt_in = DoubleOptIn(store, timeline, messaging,
+                                ConsentTokens(settings.secret_key), public_url=settings.public_url)
     return Services(
         store=store,
         identities=identities,
@@ -74,8 +78,9 @@ def build_services(
         reply_tokens=reply_tokens,
         outbound=outbound,
         messaging=messaging,
+        double_opt_in=double_opt_in,
         inbox=inbox,
-        forms=FormService(store, identities, timeline, messaging),
+        forms=FormService(store, identities, timeline, messaging, double_opt_in),
         sms=sms,
         calls=CallService(store, identities, persons, timeline),
     )

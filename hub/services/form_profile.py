@@ -1,6 +1,8 @@
-"""What a form submission may change on a person: empty profile fields and missing addresses
-only (staff-entered data is never overwritten; differences are kept as conflicts), and consent
-given with the form's exact text."""
+"""What a form submission may change on a person: empty profile fields only (staff-entered
+data is never overwritten; differences are kept as conflicts), addresses only on a person
+the submission itself created (anyone can type a customer's email next to their own phone:
+on an existing person a new address stays an unverified conflict on the event, for staff to
+accept), and consent given with the form's exact text, pending until the owner confirms."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from hub.domain.events import Event
 from hub.domain.forms import FormDefinition
 from hub.domain.parties import Person
 from hub.errors import AddressTaken
-from hub.services.consent import apply_consent
+from hub.services.consent import request_consent
 from hub.services.identities import IdentityService
 
 if TYPE_CHECKING:
@@ -61,7 +63,7 @@ def _fill_fields(person: Person, form: FormDefinition, entry: FormEntry, filled:
 
 async def _fill_addresses(
     person: Person, form: FormDefinition, entry: FormEntry, identities: IdentityService,
-    filled: Filled,
+    filled: Filled, *, new_person: bool,
 ) -> None:
     for spec in form.fields:
         if spec.type not in ("email", "phone") or not entry.values.get(spec.name):
@@ -69,6 +71,12 @@ async def _fill_addresses(
         value = str(entry.values[spec.name])
         known = person.emails if spec.type == "email" else person.phones
         if value in known:
+            continue
+        if not new_person:
+            filled.conflicts[spec.name] = {
+                "submitted": value, "unverified": True,
+                "reason": "an address from an anonymous form is not added to an existing "
+                          "person until it is verified or staff accept it"}
             continue
         if known:
             filled.conflicts.setdefault(spec.name, {"stored": list(known), "submitted": value})
@@ -84,8 +92,9 @@ async def _fill_addresses(
 
 
 def _consent(person: Person, form: FormDefinition, entry: FormEntry, filled: Filled) -> None:
-    """A ticked box opts in on the form's channels; an unticked one changes nothing, and a
-    suppressed address (erased person who objected) stays opted out."""
+    """A ticked box asks for consent on the form's channels, pending until the owner of the
+    address confirms (double opt-in); an unticked one changes nothing, and a suppressed
+    address (erased person who objected) stays opted out."""
     if not (entry.consent and form.consent_text):
         return
     for channel in form.consent_channels:
@@ -93,23 +102,35 @@ def _consent(person: Person, form: FormDefinition, entry: FormEntry, filled: Fil
             filled.conflicts[CONSENT_KEY] = {"channel": channel, "reason": "the address was "
                                              "erased on request and stays suppressed"}
             continue  # anyone can type an address into a form: it never lifts a suppression
-        event = apply_consent(person, channel, "opted_in", source=f"webform:{form.slug}",
-                              text=form.consent_text)
+        address = _submitted_address(form, entry, channel)
+        if channel in ("email", "sms") and address is None:
+            continue  # no address of this kind on the form: nobody could confirm it
+        event = request_consent(person, channel, source=f"webform:{form.slug}",
+                                text=form.consent_text, address=address, client=entry.client)
         if event is None:
             continue
-        event.data["consent"]["client"] = entry.client
         event.data["form_id"] = form.id
         filled.consent_events.append(event)
         filled.changed = True
 
 
+def _submitted_address(form: FormDefinition, entry: FormEntry, channel: str) -> str | None:
+    """The address the form gave for `channel`, if it is (now) one of the person's."""
+    kind = {"email": "email", "sms": "phone", "call": "phone"}[channel]
+    for spec in form.fields:
+        if spec.type == kind and entry.values.get(spec.name):
+            return str(entry.values[spec.name])
+    return None
+
+
 async def fill_profile(
-    person: Person, form: FormDefinition, entry: FormEntry, identities: IdentityService
+    person: Person, form: FormDefinition, entry: FormEntry, identities: IdentityService, *,
+    new_person: bool,
 ) -> Filled:
     """Apply a submission to `person` in memory (addresses are claimed in the store); the
-    caller saves the person and records the consent events."""
+    caller saves the person, records the consent events and asks for their confirmation."""
     filled = Filled()
     _fill_fields(person, form, entry, filled)
-    await _fill_addresses(person, form, entry, identities, filled)
+    await _fill_addresses(person, form, entry, identities, filled, new_person=new_person)
     _consent(person, form, entry, filled)
     return filled

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -18,6 +18,7 @@ from hub.domain.events import Event, FormInfo
 from hub.domain.forms import FIELD_NAME_PATTERN, SLUG_PATTERN, FormDefinition, FormFieldType
 from hub.errors import Conflict, DuplicateKey, HubError, InvalidInput, NotFound
 from hub.ports import Store
+from hub.services.double_opt_in import DoubleOptIn
 from hub.services.form_profile import fill_profile
 from hub.services.identities import IdentityService
 from hub.services.messaging import MessagingService
@@ -122,12 +123,14 @@ def submitter_address(form: FormDefinition, values: Mapping[str, Any]) -> tuple[
 class FormService:
     def __init__(
         self, store: Store, identities: IdentityService, timeline: TimelineService,
-        messaging: MessagingService, *, mail_window: timedelta = AUTOMATIC_MAIL_WINDOW,
+        messaging: MessagingService, double_opt_in: DoubleOptIn, *,
+        mail_window: timedelta = AUTOMATIC_MAIL_WINDOW,
     ) -> None:
         self._store = store
         self._identities = identities
         self._timeline = timeline
         self._messaging = messaging
+        self._double_opt_in = double_opt_in
         self._mail_window = mail_window
 
     async def define(self, draft: FormInput) -> FormDefinition:
@@ -158,8 +161,8 @@ class FormService:
 
     async def submit(self, form: FormDefinition, entry: FormEntry) -> SubmissionResult:
         """Record a checked submission: resolve or create the person, fill their empty profile
-        fields (conflicts stay on the event), record consent with its proof, append the
-        `webform` event, and maybe send one confirmation mail."""
+        fields (conflicts stay on the event), record consent requests with their proof, append
+        the `webform` event, and send at most one automatic message per address."""
         address = submitter_address(form, entry.values)
         if address is None:
             raise InvalidInput("give an email address or a phone number",
@@ -175,12 +178,12 @@ class FormService:
         resolution = await self._identities.resolve_or_create(
             value, kind="email" if kind == "email" else "phone", name=str(name or ""))
         person = resolution.person
-        filled = await fill_profile(person, form, entry, self._identities)
+        filled = await fill_profile(person, form, entry, self._identities,
+                                    new_person=resolution.created)
         if filled.changed:
             person.updated_at = utcnow()
             await self._store.persons.replace(person)
-        for consent_event in filled.consent_events:
-            await self._timeline.record(consent_event)
+        requests = [(await self._timeline.record(e))[0] for e in filled.consent_events]
         organisation_id = None
         if resolution.role_id:
             role = await self._store.roles.get(resolution.role_id)
@@ -198,24 +201,45 @@ class FormService:
         )
         stored, inserted = await self._timeline.record(event)
         if inserted:
-            await self._confirm(form, person.id)
+            await self._follow_up(form, person.id, requests)
         return SubmissionResult(stored, person.id, resolution.created, duplicate=not inserted)
 
-    async def _confirm(self, form: FormDefinition, person_id: str) -> None:
-        """The form's thank-you text by mail, at most once per address per window, whoever
-        submits how many forms: a form can never be used to mail-bomb an address."""
+    async def _follow_up(self, form: FormDefinition, person_id: str,
+                         requests: Sequence[Event]) -> None:
+        """At most one automatic message per address per window, whoever submits how many
+        forms (a form can never be used to bomb an address): the request to confirm consent
+        (after the thank-you text), or else the thank-you mail."""
+        asked_by_email = False
+        for request in requests:
+            proof = request.data["consent"]
+            if proof["channel"] not in ("email", "sms") or not proof.get("address"):
+                continue
+            kind: Literal["email", "phone"] = "email" if proof["channel"] == "email" else "phone"
+            if not await self._first_in_window(kind, proof["address"]):
+                continue
+            preface = form.thank_you if proof["channel"] == "email" else None
+            asked = await self._double_opt_in.ask(request, preface=preface)
+            asked_by_email = asked_by_email or (asked is not None and asked.channel == "email")
+        if not asked_by_email:
+            await self._thank(form, person_id)
+
+    async def _first_in_window(self, kind: Literal["email", "phone"], address: str) -> bool:
+        now = utcnow()
+        key = "automatic-mail:" + self._identities.suppression_hash(kind, address)
+        if await self._store.throttle.try_acquire(key, now + self._mail_window, now):
+            return True
+        log.info("automatic message skipped: one already went out in this window")
+        return False
+
+    async def _thank(self, form: FormDefinition, person_id: str) -> None:
+        """The form's thank-you text by mail."""
         if not form.thank_you:
             return
         person = await self._store.persons.get(person_id)
         # an automatic mail nobody asked staff for: it respects an opt-out as marketing does
         if person is None or why_not(person, "email", "marketing") is not None:
             return
-        email = person.address_on("email") or ""
-        now = utcnow()
-        key = "automatic-mail:" + self._identities.suppression_hash("email", email)
-        if not await self._store.throttle.try_acquire(key, now + self._mail_window, now):
-            log.info("confirmation mail skipped: one already sent in this window",
-                     extra={"form_id": form.id, "person_id": person_id})
+        if not await self._first_in_window("email", person.address_on("email") or ""):
             return
         try:
             await self._messaging.send_to_person(

@@ -40,19 +40,19 @@ class MessagingService:
         self, person_id: str, *, text: str, channel: str | None = None,
         subject: str | None = None, html: str | None = None, author: str | None = None,
         purpose: Purpose = "service", survey: SurveyInfo | None = None,
-        data: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None, address: str | None = None,
     ) -> Event:
         """Send `text` to a person; `survey` and `data` go on the outbound event (a survey
         message carries its survey, so a reply to it is read as an answer). Refused with a
         Conflict that says why when the person cannot get it on that channel."""
         person = await self._persons.get(person_id)
         chosen = choose_channel(person, channel, purpose)
-        refusal = why_not(person, chosen, purpose)
+        refusal = why_not(person, chosen, purpose, address=address)
         if refusal:
             raise Conflict(refusal, details={"channel": chosen})
         prepared = self._outbound.prepare(
             person, chosen, Content(text=text, subject=subject, html=html),
-            Extras(survey=survey, author=author, data=data or {}))
+            Extras(survey=survey, author=author, data=data or {}), address=address)
         return await self._outbound.send(prepared)
 
     async def send_test(self, to: str, *, subject: str, text: str,

@@ -34,8 +34,9 @@ CHANNEL_LABEL: dict[SendableChannel, str] = {"email": "email", "sms": "SMS"}
 
 
 def why_not(person: Person, channel: str, purpose: Purpose, *,
-            require_opt_in: bool = False) -> str | None:
-    """Why `person` cannot be sent a `purpose` message on `channel`, or None when they can.
+            require_opt_in: bool = False, address: str | None = None) -> str | None:
+    """Why `person` cannot be sent a `purpose` message on `channel` (at `address`, one of
+    theirs; by default the first of its kind), or None when they can.
 
     A service reply ignores marketing consent, except an SMS opt-out: carriers enforce STOP
     and Twilio refuses the send (error 21610). Marketing skips every opt-out and, with
@@ -45,7 +46,9 @@ def why_not(person: Person, channel: str, purpose: Purpose, *,
         return f"nothing can be sent on {channel!r}"
     if not person.is_active:
         return "the person was erased or merged"
-    address = person.address_on(known)
+    if address is not None and address not in person.addresses_on(known):
+        return f"{address} is not one of the person's addresses"
+    address = address or person.address_on(known)
     if address is None:
         return f"no {ADDRESS_NOUN[known]}"
     if known == "email" and person.attributes.get("email_undeliverable") == address:
@@ -109,10 +112,11 @@ class OutboundPath:
         return self._adapters[channel]
 
     def prepare(self, person: Person, channel: SendableChannel, content: Content,
-                extras: Extras = Extras(), *, event_id: str | None = None) -> Prepared:
-        """The outbound event (status `queued`, not yet stored) and the adapter's message.
-        The caller has checked `why_not`, so the person has an address on `channel`."""
-        to = person.address_on(channel)
+                extras: Extras = Extras(), *, event_id: str | None = None,
+                address: str | None = None) -> Prepared:
+        """The outbound event (status `queued`, not yet stored) and the adapter's message,
+        to `address` or the person's first on `channel`. The caller has checked `why_not`."""
+        to = address or person.address_on(channel)
         if to is None:
             raise ValueError(f"person {person.id} has no address on {channel}")
         capabilities = self._adapters[channel].capabilities

@@ -66,7 +66,8 @@ class SmsService:
         if keyword in CONSENT_OF_KEYWORD:
             word = (message.text or "").strip().upper()[:20]
             await self._set_consent(event.person_id, CONSENT_OF_KEYWORD[keyword],
-                                    source=f"sms:{word}", key=f"twilio:{message.external_id}")
+                                    source=f"sms:{word}", key=f"twilio:{message.external_id}",
+                                    address=event.from_)
             return InboundResult(event, created, None)
         await self._record_reply(event, self._help_reply)
         return InboundResult(event, created, self._help_reply)
@@ -126,7 +127,8 @@ class SmsService:
         return event
 
     async def _set_consent(
-        self, person_id: str, status: ConsentStatus, *, source: str, key: str
+        self, person_id: str, status: ConsentStatus, *, source: str, key: str,
+        address: str | None = None,
     ) -> Event | None:
         """Change SMS consent and leave a timeline event; a no-op when already in that state
         or when this message's change was recorded before (`key`: a replayed webhook)."""
@@ -136,7 +138,7 @@ class SmsService:
             person = await self._persons.get(person_id)
         except HubError:
             return None  # merged or erased meanwhile: nothing to change
-        change = apply_consent(person, "sms", status, source=source)
+        change = apply_consent(person, "sms", status, source=source, address=address)
         if change is None:
             return None
         person.updated_at = utcnow()

@@ -55,7 +55,7 @@ async def test_fill_in_the_form_in_chromium(
         assert identity is not None
         person = await store.persons.get(identity.person_id)
         assert person is not None and person.language == "en"
-        assert person.consent_for("email").status == "opted_in"
+        assert person.consent_for("email").status == "pending"  # until the owner confirms
     finally:
         await store.close()
 

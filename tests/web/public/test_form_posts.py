@@ -48,9 +48,10 @@ async def test_plain_html_post_creates_person_with_consent_proof(
     person = found["items"][0]
     assert person["name"] == "Anna de Vries" and person["language"] == "nl"
     assert person["phones"] == ["+31612345678"] and person["customer_status"] == "prospect"
-    consent = person["consent"]["email"]
-    assert consent["status"] == "opted_in" and consent["source"] == "webform:contact"
+    consent = person["consent"]["email"]  # double opt-in: pending until the owner confirms
+    assert consent["status"] == "pending" and consent["source"] == "webform:contact"
     assert consent["text"] == CONTACT_FORM["consent_text"] and consent["at"]
+    assert consent["address"] == "anna@example.com" and consent["client"] == "127.0.0.1"
     [event] = await webform_events(api, person["id"])
     assert event["direction"] == "inbound" and event["from"] == "anna@example.com"
     assert event["form"] == {"form_id": form["id"], "fields": {
@@ -76,10 +77,12 @@ async def test_known_person_keeps_staff_data_and_conflicts_stay_on_event(
     assert response.status == 200
     status, after = await api.call("GET", f"/api/v1/persons/{person['id']}")
     assert after["name"] == "Anna de Vries-Jansen" and after["language"] == "en"
-    assert after["phones"] == ["+31612345678"]  # was empty: filled in
+    assert after["phones"] == []  # anyone could have typed that number: not attached
     assert after["consent"].get("email", {}).get("status", "unknown") == "unknown"  # not ticked
     [event] = await webform_events(api, person["id"])
-    assert event["data"]["conflicts"] == {
+    conflicts = event["data"]["conflicts"]
+    assert conflicts.pop("phone")["unverified"] is True
+    assert conflicts == {
         "name": {"stored": "Anna de Vries-Jansen", "submitted": "Anna Jansen"},
         "language": {"stored": "en", "submitted": "nl"}}
     assert await persons_count(api) == 1

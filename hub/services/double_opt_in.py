@@ -1,0 +1,147 @@
+"""Double opt-in (Telecommunicatiewet art. 11.7, GDPR art. 7): consent given where anyone
+could have typed the address is `pending` until the address's owner confirms it.
+
+The pending request is a `system` event holding the proof (channel, address, exact text,
+source, client, time); `request_consent` (hub.services.consent) makes it. `ask` sends the
+owner one confirmation: by email a signed link to `/c/{token}` (a GET shows a button and
+changes nothing, link scanners follow GETs; the POST confirms), by SMS a request to reply
+JA or YES (the SMS keyword service then confirms). `confirm` turns the request into
+`opted_in` with the proof and how it was confirmed, also over an earlier opt-out: the owner
+asked for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hub.domain.common import utcnow
+from hub.domain.events import Event
+from hub.domain.parties import Person
+from hub.errors import HubError
+from hub.ports import Store
+from hub.services.consent import apply_consent
+from hub.services.messaging import MessagingService
+from hub.services.timeline import TimelineService
+
+log = logging.getLogger("hub.consent")
+TOKEN = re.compile(r"^([0-9a-f]{24})\.([0-9a-f]{32})$")
+VALID_FOR = timedelta(days=30)
+
+TEXTS = {
+    "nl": {
+        "subject": "Bevestig uw aanmelding",
+        "email": "U heeft zich aangemeld om berichten van ons te ontvangen. Bevestig dit met "
+                 "deze link:\n\n{url}\n\nHeeft u zich niet aangemeld? Dan hoeft u niets te "
+                 "doen; u ontvangt dan geen berichten.",
+        "sms": "Bevestig uw aanmelding voor onze berichten: antwoord JA. Niet aangemeld? "
+               "Negeer dit bericht.",
+    },
+    "en": {
+        "subject": "Please confirm your subscription",
+        "email": "You signed up to receive messages from us. Please confirm with this "
+                 "link:\n\n{url}\n\nDid not sign up? Then there is nothing to do; you will "
+                 "not receive messages.",
+        "sms": "Confirm you want our messages: reply YES. Did not sign up? Ignore this "
+               "message.",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConsent:
+    person: Person
+    channel: str
+    event: Event  # the request, with its proof in data["consent"]
+
+
+class ConsentTokens:
+    def __init__(self, secret_key: str) -> None:
+        self._key = hashlib.sha256(b"consent-confirmation:" + secret_key.encode()).digest()
+
+    def _signature(self, event_id: str) -> str:
+        return hmac.new(self._key, event_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def make(self, event_id: str) -> str:
+        return f"{event_id}.{self._signature(event_id)}"
+
+    def event_id(self, token: str) -> str | None:
+        match = TOKEN.match(token.strip().lower())
+        if match is None:
+            return None
+        event_id, signature = match.groups()
+        return event_id if hmac.compare_digest(signature, self._signature(event_id)) else None
+
+
+class DoubleOptIn:
+    def __init__(self, store: Store, timeline: TimelineService, messaging: MessagingService,
+                 tokens: ConsentTokens, *, public_url: str) -> None:
+        self._store = store
+        self._timeline = timeline
+        self._messaging = messaging
+        self._tokens = tokens
+        self._public_url = public_url
+
+    def link(self, request: Event) -> str:
+        return f"{self._public_url}/c/{self._tokens.make(request.id)}"
+
+    async def ask(self, request: Event, *, preface: str | None = None) -> Event | None:
+        """Send the confirmation request for a pending-consent event; None when it cannot
+        go out (no address, SMS stopped by the owner: then only their own JA or START
+        counts). `preface` (a form's thank-you text) goes before the request."""
+        proof = request.data.get("consent") or {}
+        channel, address = proof.get("channel"), proof.get("address")
+        if channel not in ("email", "sms") or not request.person_id:
+            return None
+        person = await self._store.persons.get(request.person_id)
+        texts = TEXTS.get((person.language if person else None) or "nl", TEXTS["nl"])
+        if channel == "email":
+            text = texts["email"].format(url=self.link(request))
+            subject: str | None = texts["subject"]
+        else:
+            text, subject = texts["sms"], None
+        if preface:
+            text = f"{preface}\n\n{text}"
+        try:
+            return await self._messaging.send_to_person(
+                request.person_id, channel=channel, address=address, subject=subject,
+                text=text, author="double opt-in", data={"consent_request_id": request.id})
+        except HubError as exc:
+            log.info("consent confirmation not sent", extra={"event_id": request.id,
+                                                             "error": exc.code})
+            return None
+
+    async def pending(self, token: str) -> PendingConsent | None:
+        """The request a token confirms, if it is valid, recent and its person still here."""
+        event_id = self._tokens.event_id(token)
+        event = await self._store.events.get(event_id) if event_id else None
+        if event is None or not event.person_id or "consent" not in event.data:
+            return None
+        if utcnow() - event.occurred_at > VALID_FOR:
+            return None
+        person = await self._store.persons.get(event.person_id)
+        if person is None or not person.is_active:
+            return None
+        return PendingConsent(person, str(event.data["consent"]["channel"]), event)
+
+    async def confirm(self, token: str, *, client: str | None) -> PendingConsent | None:
+        """Opt in with the request's proof; idempotent (a second click changes nothing)."""
+        found = await self.pending(token)
+        if found is None:
+            return None
+        proof = found.event.data["consent"]
+        person = found.person
+        change = apply_consent(
+            person, proof["channel"], "opted_in", source=f"confirmed {proof['source']}",
+            text=proof.get("text"), address=proof.get("address"), client=proof.get("client"),
+            confirmation=f"link in the confirmation email, opened from {client or 'unknown'}")
+        if change is not None:
+            person.updated_at = utcnow()
+            await self._store.persons.replace(person)
+            change.data["consent"]["request_id"] = found.event.id
+            await self._timeline.record(change)
+        return found
