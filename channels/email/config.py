@@ -81,8 +81,3 @@ def parse_imap_url(url: str, variable: str = "HUB_IMAP_URL") -> ServerConfig:
         mailbox=mailbox,
     )
 
-
-def domain_of(address: str) -> str:
-    """The domain of HUB_EMAIL_FROM (ids and reply addresses live there)."""
-    _, _, domain = address.rpartition("@")
-    return domain.strip(" >").lower() or "localhost"
