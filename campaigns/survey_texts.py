@@ -1,4 +1,4 @@
-"""The survey invitation's default texts, from `templates/messages/survey/` (DESIGN §5).
+"""The survey invitation's default texts, from `templates/messages/survey/`.
 
 Two uses, one set of files:
 - a triggered survey whose rule names no template gets them rendered for the person, with

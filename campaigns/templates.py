@@ -270,11 +270,12 @@ class MessageTexts:
     def template(self, name: str, channel: str, language: str | None = None
                  ) -> MessageTemplate:
         """The default texts `name` for `channel` as a template: email takes `subject.txt`,
-        `body.txt` and `body.html`; SMS takes `sms.txt` (else `body.txt`)."""
+        `body.txt` and `body.html`; another channel takes its own text (`sms.txt`), else
+        `body.txt`."""
         if not MESSAGE_NAME.match(name) or not any((d / name).is_dir()
                                                    for d in self.directories):
             raise InvalidInput(f"no default message template {name!r}")
-        text_files = ("sms.txt", "body.txt") if channel == "sms" else ("body.txt",)
+        text_files = ("body.txt",) if channel == "email" else (f"{channel}.txt", "body.txt")
         body = next((text for file in text_files
                      if (text := self.source(name, file, language)) is not None), None)
         if body is None:
