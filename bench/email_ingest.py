@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from channels.email.ingest import EmailIngest
 from hub.config import load_settings
-from hub.services import build_services
 from hub.store import create_store
+from hub.wiring import assemble
 
 
 def make_mix(count: int, senders: int = 200) -> list[bytes]:
@@ -93,7 +93,7 @@ async def run(count: int, big_mb: int) -> None:
                                   "HUB_LOG_LEVEL": "WARNING"}, dotenv=None)
         store = await create_store(settings)
         try:
-            ingest = EmailIngest(build_services(store, settings, {}).inbox)
+            ingest = EmailIngest(assemble(store, settings, {}).services.inbox)
             started = time.perf_counter()
             for raw in mails:
                 result = await ingest.ingest(raw, source="mta")

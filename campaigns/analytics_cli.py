@@ -29,7 +29,7 @@ PARTY_COLUMNS = ("person_id", "household_id", "organisation_id", "email", "phone
 
 
 @dataclass(slots=True)
-class ImportReport:
+class TransactionImportReport:
     lines: int = 0
     imported: int = 0
     duplicates: int = 0
@@ -114,9 +114,9 @@ class TransactionImport:
         return party
 
     async def run(self, handle: TextIO, *, total_lines: int = 0,
-                  progress: Callable[[int, int], None] | None = None) -> ImportReport:
+                  progress: Callable[[int, int], None] | None = None) -> TransactionImportReport:
         """Import the CSV open in `handle`; `total_lines` (data lines) sizes the progress."""
-        report = ImportReport()
+        report = TransactionImportReport()
         seen: set[str] = set()
         batch: list[Transaction] = []
         for line, row in _rows(handle):
@@ -153,7 +153,7 @@ class TransactionImport:
             progress(report.lines, max(total_lines, report.lines))
         return report
 
-    async def _store_batch(self, batch: list[Transaction], report: ImportReport) -> None:
+    async def _store_batch(self, batch: list[Transaction], report: TransactionImportReport) -> None:
         if batch:
             inserted = await self._store.transactions.append_many(batch)
             report.imported += inserted

@@ -4,12 +4,17 @@ Two sandboxed environments share the filters: one for plain text (subject, email
 and one that autoescapes, for the HTML part, so a person's name like `<script>` arrives as
 text. Undefined names are errors (StrictUndefined), at preview and at send: a template that
 fails for one person fails that person's delivery with the reason, never the campaign.
-Defaults for the message texts live under `templates/messages/<name>/{subject,body}.txt`.
+
+The default message texts live on disk by name (`MessageTexts`): `templates/messages/<name>/`
+holds `subject.txt`, `body.txt`, `body.html` and `sms.txt`, optionally per language in
+`<name>/<language>/`; an operator's directory (HUB_TEMPLATES_DIR) is searched first. They are
+compiled by the same two environments as the templates staff write.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -209,16 +214,90 @@ def check(template: MessageTemplate) -> None:
     CompiledTemplate(template)
 
 
-def default_template(name: str, channel: str) -> MessageTemplate:
-    """A default text from `templates/messages/<name>/` (subject.txt, body.txt, body.html)."""
-    folder = MESSAGES_DIR / name
-    if not folder.is_dir():
-        raise InvalidInput(f"no default message template {name!r}")
+MESSAGE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}\Z")
 
-    def read(file: str) -> str | None:
-        path = folder / file
-        return path.read_text(encoding="utf-8") if path.is_file() else None
 
-    return MessageTemplate(id=f"default:{name}:{channel}", name=name, channel=channel,  # type: ignore[arg-type]
-                           subject=read("subject.txt"), body=read(f"{channel}.txt") or
-                           read("body.txt") or "", html=read("body.html"))
+def _languages(language: str | None) -> list[str | None]:
+    """Where to look, most specific first: `nl-BE`, `nl`, then the folder itself (None)."""
+    found: list[str | None] = []
+    if language and LANGUAGE_TAG.match(language):
+        found.append(language)
+        base = language.split("-", 1)[0]
+        if base != language:
+            found.append(base)
+    return [*found, None]
+
+
+@lru_cache(maxsize=64)
+def _compiled_default(channel: str, subject: str | None, body: str,
+                      html: str | None) -> CompiledTemplate:
+    return CompiledTemplate(MessageTemplate(id="default", name="default", channel=channel,  # type: ignore[arg-type]
+                                            subject=subject, body=body, html=html))
+
+
+class MessageTexts:
+    """The default message texts, by name, from disk.
+
+    A file is looked up as `<dir>/<name>/<language>/<file>` (e.g. `nl-BE`, then `nl`) and
+    then `<dir>/<name>/<file>`; at each of those steps the override directory (the operator's
+    HUB_TEMPLATES_DIR) comes before the built-in `templates/messages/`. So a language's own
+    text beats a text without a language, and the operator's beats ours. Each file is found
+    on its own: an override may hold just `subject.txt`. One final newline is dropped, as
+    editors add one.
+    """
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        self.directories = [d for d in (override_dir, MESSAGES_DIR) if d is not None]
+
+    def find(self, name: str, file: str, language: str | None = None) -> Path | None:
+        if not MESSAGE_NAME.match(name):
+            raise InvalidInput(f"not a message template name: {name!r}")
+        for lang in _languages(language):
+            for directory in self.directories:
+                path = directory / name / lang / file if lang else directory / name / file
+                if path.is_file():
+                    return path
+        return None
+
+    def source(self, name: str, file: str, language: str | None = None) -> str | None:
+        path = self.find(name, file, language)
+        if path is None:
+            return None
+        text = path.read_text(encoding="utf-8")
+        return text[:-1] if text.endswith("\n") else text
+
+    def template(self, name: str, channel: str, language: str | None = None
+                 ) -> MessageTemplate:
+        """The default texts `name` for `channel` as a template: email takes `subject.txt`,
+        `body.txt` and `body.html`; another channel takes its own text (`sms.txt`), else
+        `body.txt`."""
+        if not MESSAGE_NAME.match(name) or not any((d / name).is_dir()
+                                                   for d in self.directories):
+            raise InvalidInput(f"no default message template {name!r}")
+        text_files = ("body.txt",) if channel == "email" else (f"{channel}.txt", "body.txt")
+        body = next((text for file in text_files
+                     if (text := self.source(name, file, language)) is not None), None)
+        if body is None:
+            raise InvalidInput(f"the default message template {name!r} has no "
+                               f"{' or '.join(text_files)}")
+        email = channel == "email"
+        return MessageTemplate(
+            id=f"default:{name}:{channel}", name=name, channel=channel,  # type: ignore[arg-type]
+            subject=self.source(name, "subject.txt", language) if email else None, body=body,
+            html=self.source(name, "body.html", language) if email else None)
+
+    def render(self, name: str, channel: str, variables: dict[str, Any],
+               language: str | None = None) -> Rendered:
+        """The default texts `name` for `channel`, rendered (sandboxed, StrictUndefined)."""
+        template = self.template(name, channel, language)
+        return _compiled_default(template.channel, template.subject, template.body,
+                                 template.html).render(variables)
+
+
+BUILTIN_TEXTS = MessageTexts()
+
+
+def default_template(name: str, channel: str, language: str | None = None) -> MessageTemplate:
+    """The built-in default texts `name` for `channel` (see `MessageTexts.template`)."""
+    return BUILTIN_TEXTS.template(name, channel, language)

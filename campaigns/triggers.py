@@ -15,8 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from campaigns.engine.personalise import variables_for
+from campaigns.survey_texts import survey_invitation
 from campaigns.surveys import SurveyService
-from campaigns.templates import TemplateProblem, compiled
+from campaigns.templates import BUILTIN_TEXTS, MessageTexts, TemplateProblem, compiled
 from hub.domain.channels import sendable
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, SurveyInfo
@@ -31,24 +32,23 @@ log = logging.getLogger("hub.campaigns.triggers")
 MAX_RULES = 200
 
 
-def default_text(survey: Survey, person: Person, url: str, channel: str) -> tuple[str, str]:
-    """Subject and text when the rule names no template: the question, the link, and for SMS
-    the invitation to answer with a number."""
-    texts = survey.texts(person.language)
-    low, high = survey.scale
-    if channel == "sms":
-        return "", f"{texts.question} Reply with a number from {low} to {high}, or tap {url}"
-    subject = texts.question if len(texts.question) <= 120 else survey.name
-    return subject, (f"{texts.question}\n\nAnswer with one tap: {url}\n\nOr reply to this "
-                     f"mail with a number from {low} to {high} on the first line.")
+def default_text(survey: Survey, person: Person, url: str, channel: str, *,
+                 texts: MessageTexts = BUILTIN_TEXTS) -> tuple[str, str]:
+    """Subject and text when the rule names no template: `templates/messages/survey/` in the
+    person's language (the question, the link, and for SMS the invitation to answer with a
+    number)."""
+    rendered = survey_invitation(survey, person.language, url, channel, texts=texts)
+    return rendered.subject or "", rendered.text
 
 
 class TriggerService:
     def __init__(self, store: Store, surveys: SurveyService,
-                 messaging: MessagingService | None) -> None:
+                 messaging: MessagingService | None, *,
+                 texts: MessageTexts = BUILTIN_TEXTS) -> None:
         self._store = store
         self._surveys = surveys
         self._messaging = messaging
+        self._texts = texts
 
     # --- rules ---------------------------------------------------------------------------
 
@@ -173,7 +173,7 @@ class TriggerService:
         template_id = rule.templates.get(channel)
         template = await self._store.templates.get(template_id) if template_id else None
         if template is None:
-            return default_text(survey, person, url, channel)
+            return default_text(survey, person, url, channel, texts=self._texts)
         variables: dict[str, Any] = await variables_for(
             self._store, None, person, unsubscribe_url="", survey_url=url)
         try:

@@ -1,4 +1,4 @@
-"""`hub serve|demo|user|token|ingest-eml|campaign|analytics|import`: the command-line
+"""`hub serve|demo|user|token|ingest-eml|campaign|analytics|import|config`: the command-line
 entry point."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hub.config import Settings, load_settings
+from hub.config import Settings, describe, load_settings, markdown_table
 from hub.domain.staff import STAFF_ROLES
 from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.logs import setup_logging
@@ -192,6 +192,12 @@ def _import_transactions(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_with_store(settings, run))
 
 
+def _config(settings: Settings, args: argparse.Namespace) -> int:
+    for name, value in describe(settings):
+        print(f"{name}={value}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Hub: one timeline per customer.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -249,11 +255,20 @@ def build_parser() -> argparse.ArgumentParser:
         "occurred_at, and person_id, household_id, organisation_id, email or phone")
     transactions.add_argument("file", metavar="FILE.csv")
     transactions.set_defaults(run=_import_transactions)
+
+    config = commands.add_parser(
+        "config", help="show the settings in effect (secrets only as set or unset)")
+    config.add_argument("--markdown", action="store_true",
+                        help="print the table of every setting, as in the README, and exit")
+    config.set_defaults(run=_config)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "config" and args.markdown:  # documentation: needs no valid settings
+        print(markdown_table(), end="")
+        return 0
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -1,19 +1,29 @@
-"""One frozen, typed settings object, loaded once from the environment (and `.env`)."""
+"""One frozen, typed settings object, loaded once from the environment (and `.env`).
+
+Every setting is declared once, in `VARIABLES`: its environment name, the `Settings` field(s)
+it fills, its parser, its default, whether it is a secret, and the help text. `load_settings`
+builds `Settings` from that table, and `markdown_table` writes the README's configuration
+table from the same rows (`hub config --markdown`; a test keeps the README equal to it).
+A bad value raises `ConfigError` naming its variable.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 
+from hub.config_urls import parse_email_address, parse_http_url, parse_imap_url, parse_smtp_url
 from hub.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/hub.db"
 DEFAULT_LISTEN = "127.0.0.1:8080"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +35,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     default_region: str = "NL"
     var_dir: Path = Path("var")
+    templates_dir: Path | None = None
     max_body_bytes: int = 1_048_576
     smtp_url: str | None = field(default=None, repr=False)
     email_from: str = "hub@localhost"
@@ -37,6 +48,201 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str | None = None
     log_level: str = "INFO"
+
+
+# A parser takes the stripped, non-empty text and the variable's name, and returns the value
+# (a tuple when the variable fills several fields); it raises ConfigError naming the variable.
+Parser = Callable[[str, str], Any]
+# A default computed from the values already loaded (by field name).
+Derived = Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """One environment variable: where it goes, how it is read, and what the README says."""
+
+    name: str
+    fields: tuple[str, ...]  # the Settings field(s) it fills
+    parse: Parser
+    default: str | Derived | None  # text parsed like a value, computed, or None: unset
+    help: str  # the README's "meaning" column (markdown)
+    shown_default: str | None = None  # the README's "default" column when not `default`
+    secret: bool = False  # never printed, never logged
+
+    def readme_default(self) -> str:
+        if self.shown_default is not None:
+            return self.shown_default
+        return f"`{self.default}`" if isinstance(self.default, str) else ""
+
+
+# --- parsers -------------------------------------------------------------------------------
+
+
+def _text(value: str, variable: str) -> str:
+    return value
+
+
+def _path(value: str, variable: str) -> Path:
+    return Path(value)
+
+
+def _directory(value: str, variable: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise ConfigError(variable, f"{value!r} is not a directory")
+    return path
+
+
+def _whole(low: int) -> Parser:
+    def parse(value: str, variable: str) -> int:
+        if not value.isdigit() or int(value) < low:
+            raise ConfigError(variable, "must be a whole number of bytes")
+        return int(value)
+    return parse
+
+
+def _seconds(low: float, high: float) -> Parser:
+    def parse(value: str, variable: str) -> float:
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not low <= seconds <= high:
+            raise ConfigError(variable, f"must be a number of seconds ({low:g} to {high:g})")
+        return seconds
+    return parse
+
+
+def _database_url(value: str, variable: str) -> str:
+    if not value.startswith(("sqlite://", "mongodb://", "mongodb+srv://")):
+        raise ConfigError(variable, "must start with sqlite:// or mongodb://")
+    return value
+
+
+def _listen(value: str, variable: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not (0 < int(port) < 65536):
+        raise ConfigError(variable, f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _secret_key(value: str, variable: str) -> str:
+    if len(value) < 16:
+        raise ConfigError(variable, "must be at least 16 characters")
+    return value
+
+
+def _region(value: str, variable: str) -> str:
+    region = value.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(variable, f"unknown region {region!r}")
+    return region
+
+
+def _log_level(value: str, variable: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(variable, f"must be one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _smtp_url(value: str, variable: str) -> str:
+    parse_smtp_url(value, variable)  # checked now; the adapter parses it again when built
+    return value
+
+
+def _imap_url(value: str, variable: str) -> str:
+    parse_imap_url(value, variable)
+    return value
+
+
+def _generated_key(values: Mapping[str, Any]) -> str:
+    """A key generated once into `var/secret_key` and reused."""
+    var_dir: Path = values["var_dir"]
+    path = var_dir / "secret_key"
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+# --- the table -----------------------------------------------------------------------------
+
+VARIABLES: tuple[Var, ...] = (
+    Var("HUB_DATABASE_URL", ("database_url",), _database_url, DEFAULT_DATABASE_URL,
+        "`sqlite:///relative/path.db`, `sqlite:////absolute/path.db`, or "
+        "`mongodb://host:27017/hub?replicaSet=rs0` (also `mongodb+srv://`)"),
+    Var("HUB_LISTEN", ("listen_host", "listen_port"), _listen, DEFAULT_LISTEN,
+        "`HOST:PORT` to listen on; `0.0.0.0:8080` in a container"),
+    Var("HUB_PUBLIC_URL", ("public_url",), parse_http_url,
+        lambda v: f"http://{v['listen_host']}:{v['listen_port']}",
+        "the address customers and Twilio reach Hub at; used in links in messages and to check "
+        "Twilio signatures", shown_default="`http://` + `HUB_LISTEN`"),
+    Var("HUB_SECRET_KEY", ("secret_key",), _secret_key, _generated_key,
+        "at least 16 characters; signs sessions and keys the erasure hashes. Set the same value "
+        "on every process that shares one database",
+        shown_default="generated into `var/secret_key`", secret=True),
+    Var("HUB_DEFAULT_REGION", ("default_region",), _region, "NL",
+        "region for phone numbers written without `+` (ISO 3166 code)"),
+    Var("HUB_VAR_DIR", ("var_dir",), _path, "var",
+        "writable state: the generated secret key, the sandbox outbox (`var/outbox/`)"),
+    Var("HUB_TEMPLATES_DIR", ("templates_dir",), _directory, None,
+        "a directory of message texts searched before the built-in `templates/messages/`: "
+        "`<name>/<language>/<file>`, then `<name>/<file>` (files `subject.txt`, `body.txt`, "
+        "`body.html`, `sms.txt`)", shown_default="unset: the built-in texts"),
+    Var("HUB_MAX_BODY_BYTES", ("max_body_bytes",), _whole(1), "1048576",
+        "largest request body accepted (raw mail, CSV imports, forms)"),
+    Var("HUB_LOG_LEVEL", ("log_level",), _log_level, "INFO",
+        "`DEBUG`, `INFO`, `WARNING` or `ERROR`"),
+    Var("HUB_SMTP_URL", ("smtp_url",), _smtp_url, None,
+        "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465` (implicit TLS)",
+        shown_default="unset: outbox", secret=True),
+    Var("HUB_EMAIL_FROM", ("email_from",), parse_email_address, "hub@localhost",
+        "sender address of outbound mail (`hub@example.com` or `Hub <hub@example.com>`)"),
+    Var("HUB_IMAP_URL", ("imap_url",), _imap_url, None,
+        "`imaps://user:pass@host:993/INBOX` (implicit TLS), `imap://…` (STARTTLS, or plain "
+        "only on a loopback address)", shown_default="unset: no polling", secret=True),
+    Var("HUB_IMAP_POLL_SECONDS", ("imap_poll_seconds",), _seconds(0.1, 86_400), "60",
+        "how often the IMAP poller looks for new mail (0.1 to 86400)"),
+    Var("HUB_EMAIL_ATTACHMENT_LIMIT_BYTES", ("email_attachment_limit",), _whole(0),
+        str(25 * 1024 * 1024),
+        "attachments up to this size are kept (`var/blobs/`); larger ones are listed, not kept",
+        shown_default="`26214400` (25 MB)"),
+    Var("HUB_TWILIO_ACCOUNT_SID", ("twilio_account_sid",), _text, None,
+        "Twilio account SID (set together with `HUB_TWILIO_AUTH_TOKEN`)",
+        shown_default="unset: outbox"),
+    Var("HUB_TWILIO_AUTH_TOKEN", ("twilio_auth_token",), _text, None,
+        "Twilio auth token; also checks the `X-Twilio-Signature` of webhooks", secret=True),
+    Var("HUB_TWILIO_FROM", ("twilio_from",), _text, None,
+        "sending number in E.164, or instead:"),
+    Var("HUB_TWILIO_MESSAGING_SERVICE_SID", ("twilio_messaging_service_sid",), _text, None,
+        "a Messaging Service SID"),
+    Var("HUB_TWILIO_API_BASE", ("twilio_api_base",), parse_http_url, None,
+        "only to point the Twilio SDK elsewhere (tests): replaces `https://api.twilio.com`"),
+)
+TABLE_HEADER = "| variable | default | meaning |"
+
+
+def _check_table() -> None:
+    """Each variable and each Settings field declared exactly once."""
+    names = [var.name for var in VARIABLES]
+    filled = [name for var in VARIABLES for name in var.fields]
+    declared = list(Settings.__dataclass_fields__)
+    if len(set(names)) != len(names) or sorted(filled) != sorted(declared):
+        raise RuntimeError("hub.config.VARIABLES must name each variable and field once")
+    for var in VARIABLES:
+        if var.secret and any(Settings.__dataclass_fields__[f].repr for f in var.fields):
+            raise RuntimeError(f"{var.name} is a secret: its Settings field needs repr=False")
+
+
+_check_table()
+
+
+# --- loading -------------------------------------------------------------------------------
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -57,29 +263,13 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _parse_listen(value: str) -> tuple[str, int]:
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not (0 < int(port) < 65536):
-        raise ConfigError("HUB_LISTEN", f"expected HOST:PORT, got {value!r}")
-    return host.strip("[]") or "127.0.0.1", int(port)
-
-
-def _secret_key(env: Mapping[str, str], var_dir: Path) -> str:
-    """The configured key, else one generated once into `var/secret_key` and reused."""
-    if env.get("HUB_SECRET_KEY"):
-        key = env["HUB_SECRET_KEY"]
-        if len(key) < 16:
-            raise ConfigError("HUB_SECRET_KEY", "must be at least 16 characters")
-        return key
-    path = var_dir / "secret_key"
-    if path.is_file():
-        return path.read_text(encoding="ascii").strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key)
-    return key
+def _check_pairs(values: Mapping[str, Any]) -> None:
+    """Settings that only work together."""
+    sid, token = values["twilio_account_sid"], values["twilio_auth_token"]
+    if sid and not token:
+        raise ConfigError("HUB_TWILIO_AUTH_TOKEN", "is needed with HUB_TWILIO_ACCOUNT_SID")
+    if token and not sid:
+        raise ConfigError("HUB_TWILIO_ACCOUNT_SID", "is needed with HUB_TWILIO_AUTH_TOKEN")
 
 
 def load_settings(
@@ -88,53 +278,50 @@ def load_settings(
     """Settings from `env` (default: os.environ over `.env`); a bad value names its variable."""
     merged: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
     merged.update(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    derived: list[Var] = []
+    for var in VARIABLES:  # given values and literal defaults first; computed ones after
+        raw = merged.get(var.name, "").strip()
+        if raw or isinstance(var.default, str):
+            _store(values, var, var.parse(raw or str(var.default), var.name))
+        elif var.default is None:
+            _store(values, var, None)
+        else:
+            derived.append(var)
+    for var in derived:
+        assert callable(var.default)
+        _store(values, var, var.default(values))
+    _check_pairs(values)
+    return Settings(**values)
 
-    def get(name: str) -> str | None:
-        value = merged.get(name, "").strip()
-        return value or None
 
-    database_url = get("HUB_DATABASE_URL") or DEFAULT_DATABASE_URL
-    if not database_url.startswith(("sqlite://", "mongodb://", "mongodb+srv://")):
-        raise ConfigError("HUB_DATABASE_URL", "must start with sqlite:// or mongodb://")
-    host, port = _parse_listen(get("HUB_LISTEN") or DEFAULT_LISTEN)
-    region = (get("HUB_DEFAULT_REGION") or "NL").upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigError("HUB_DEFAULT_REGION", f"unknown region {region!r}")
-    max_body = get("HUB_MAX_BODY_BYTES") or "1048576"
-    if not max_body.isdigit():
-        raise ConfigError("HUB_MAX_BODY_BYTES", "must be a whole number of bytes")
-    var_dir = Path(get("HUB_VAR_DIR") or "var")
-    poll = get("HUB_IMAP_POLL_SECONDS") or "60"
-    try:
-        poll_seconds = float(poll)
-    except ValueError:
-        poll_seconds = -1.0
-    if not 0.1 <= poll_seconds <= 86_400:
-        raise ConfigError("HUB_IMAP_POLL_SECONDS", "must be a number of seconds (0.1 to 86400)")
-    attachment_limit = get("HUB_EMAIL_ATTACHMENT_LIMIT_BYTES") or str(25 * 1024 * 1024)
-    if not attachment_limit.isdigit():
-        raise ConfigError("HUB_EMAIL_ATTACHMENT_LIMIT_BYTES", "must be a whole number of bytes")
-    public_url = (get("HUB_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
-    if not public_url.startswith(("http://", "https://")):
-        raise ConfigError("HUB_PUBLIC_URL", "must start with http:// or https://")
-    return Settings(
-        database_url=database_url,
-        listen_host=host,
-        listen_port=port,
-        public_url=public_url,
-        secret_key=_secret_key(merged, var_dir),
-        default_region=region,
-        var_dir=var_dir,
-        max_body_bytes=int(max_body),
-        smtp_url=get("HUB_SMTP_URL"),
-        email_from=get("HUB_EMAIL_FROM") or "hub@localhost",
-        imap_url=get("HUB_IMAP_URL"),
-        imap_poll_seconds=poll_seconds,
-        email_attachment_limit=int(attachment_limit),
-        twilio_account_sid=get("HUB_TWILIO_ACCOUNT_SID"),
-        twilio_auth_token=get("HUB_TWILIO_AUTH_TOKEN"),
-        twilio_from=get("HUB_TWILIO_FROM"),
-        twilio_messaging_service_sid=get("HUB_TWILIO_MESSAGING_SERVICE_SID"),
-        twilio_api_base=get("HUB_TWILIO_API_BASE"),
-        log_level=(get("HUB_LOG_LEVEL") or "INFO").upper(),
-    )
+def _store(values: dict[str, Any], var: Var, value: Any) -> None:
+    if len(var.fields) == 1:
+        values[var.fields[0]] = value
+    else:
+        values.update(zip(var.fields, value, strict=True))
+
+
+# --- describing ----------------------------------------------------------------------------
+
+
+def markdown_table() -> str:
+    """The README's configuration table, one row per variable, from `VARIABLES`."""
+    rows = [TABLE_HEADER, "|---|---|---|"]
+    for var in VARIABLES:
+        cells = (f"`{var.name}`", var.readme_default(), var.help)
+        rows.append("|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|")
+    return "\n".join(rows) + "\n"
+
+
+def describe(settings: Settings) -> list[tuple[str, str]]:
+    """(variable, value in effect) for each variable; secrets show only whether they are set."""
+    described = []
+    for var in VARIABLES:
+        parts = [getattr(settings, name) for name in var.fields]
+        if var.secret:
+            shown = "(set)" if any(parts) else "(unset)"
+        else:
+            shown = ":".join("" if part is None else str(part) for part in parts)
+        described.append((var.name, shown))
+    return described

@@ -261,6 +261,10 @@ class TransactionRepo(Protocol):
         """Idempotent on `external_id`: already stored ones are skipped; returns inserted."""
         ...
     async def count(self) -> int: ...
+    async def for_person(self, person_id: str, *, limit: int,
+                         after_id: str | None = None) -> list[Transaction]:
+        """The person's own transactions (not their household's), in id order."""
+        ...
     async def reassign_person(self, from_person_id: str, to_person_id: str) -> int: ...
 
 
@@ -529,6 +533,26 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+# --- default message texts ------------------------------------------------------------------
+
+
+class RenderedText(Protocol):
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def html(self) -> str | None: ...
+
+
+class DefaultTexts(Protocol):
+    """The default message texts by name (`templates/messages/<name>/`, an operator's
+    HUB_TEMPLATES_DIR first), in the recipient's language, rendered in the sandbox."""
+
+    def render(self, name: str, channel: str, variables: dict[str, Any],
+               language: str | None = None) -> RenderedText: ...
 
 
 # --- channels --------------------------------------------------------------------------------

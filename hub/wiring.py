@@ -18,6 +18,7 @@ from campaigns.engine.lifecycle import CampaignService
 from campaigns.segments import SegmentService
 from campaigns.surveys import SurveyService
 from campaigns.template_service import TemplateService
+from campaigns.templates import MessageTexts
 from campaigns.triggers import TriggerService
 from campaigns.unsubscribe import UnsubscribeService, UnsubscribeTokens
 from channels import REGISTRY
@@ -61,7 +62,8 @@ def build_adapters(settings: Settings) -> dict[str, ChannelAdapter]:
 
 def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapter], *,
              retry: RetryPolicy | None = None) -> Components:
-    services = build_services(store, settings, adapters, retry=retry,
+    texts = MessageTexts(settings.templates_dir)
+    services = build_services(store, settings, adapters, texts=texts, retry=retry,
                               sms_help_reply=HELP_REPLY)
     unsubscribe_tokens = UnsubscribeTokens(settings.secret_key)
     campaigns = CampaignKit(
@@ -70,7 +72,7 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
         campaigns=CampaignService(store),
         unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))
     survey_service = SurveyService(store, services.timeline, settings.public_url)
-    triggers = TriggerService(store, survey_service, services.messaging)
+    triggers = TriggerService(store, survey_service, services.messaging, texts=texts)
     services.inbox.add_listener(survey_service.on_inbound)  # a reply may answer a survey
     services.inbox.add_listener(triggers.consider)  # rules on inbound email/SMS
     services.calls.add_listener(triggers.consider)  # rules on logged calls

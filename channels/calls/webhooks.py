@@ -25,11 +25,6 @@ class CallCallback:
     duration_s: int | None
     timestamp: datetime | None
 
-    @property
-    def customer_number(self) -> str | None:
-        """The other party: the caller of an inbound call, the callee of an outbound one."""
-        return self.from_number if self.direction == "inbound" else self.to_number
-
 
 def parse_voice_callback(form: Mapping[str, str]) -> CallCallback:
     sid = form.get("CallSid", "").strip()

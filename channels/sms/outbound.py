@@ -13,7 +13,7 @@ from twilio.rest import Client
 
 from channels.sms.config import TwilioConfig
 from channels.sms.http import BaseUrlHttpClient
-from channels.sms.segments import count_segments
+from channels.sms.parts import count_segments
 from hub.errors import ChannelMisconfigured, SendFailed, Transient
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hub.config import Settings
-from hub.ports import ChannelAdapter, Store
+from hub.ports import ChannelAdapter, DefaultTexts, Store
 from hub.services.calls import CallService
 from hub.services.directory import DirectoryService
 from hub.services.double_opt_in import ConsentTokens, DoubleOptIn
@@ -17,6 +17,7 @@ from hub.services.inbox import InboxService
 from hub.services.merge import MergeService
 from hub.services.messaging import MessagingService
 from hub.services.outbound import OutboundPath, RetryPolicy
+from hub.services.person_data import PersonDataService
 from hub.services.persons import PersonService
 from hub.services.reply_tokens import ReplyTokens
 from hub.services.sms import OptOutOnRefusal, SmsService
@@ -37,6 +38,7 @@ class Services:
     outbound: OutboundPath
     messaging: MessagingService
     double_opt_in: DoubleOptIn
+    person_data: PersonDataService
     inbox: InboxService
     forms: FormService
     sms: SmsService
@@ -45,7 +47,7 @@ class Services:
 
 def build_services(
     store: Store, settings: Settings, adapters: Mapping[str, ChannelAdapter], *,
-    retry: RetryPolicy | None = None, sms_help_reply: str = "",
+    texts: DefaultTexts, retry: RetryPolicy | None = None, sms_help_reply: str = "",
 ) -> Services:
     """Wire the services. `adapters` come from the channel registry, built once per process;
     the SMS one is wrapped here so a number Twilio refuses as unsubscribed (21610) is marked
@@ -65,8 +67,8 @@ def build_services(
         senders={"email": settings.email_from, "sms": settings.twilio_from or ""},
         status_callback_url=f"{settings.public_url}/webhooks/twilio/status", retry=retry)
     messaging = MessagingService(persons, outbound)
-    double_opt_in = DoubleOptIn(store, timeline, messaging,
-                                ConsentTokens(settings.secret_key), public_url=settings.public_url)
+    double_opt_in = DoubleOptIn(store, timeline, messaging, ConsentTokens(settings.secret_key),
+                                texts, public_url=settings.public_url)
     return Services(
         store=store,
         identities=identities,
@@ -79,6 +81,7 @@ def build_services(
         outbound=outbound,
         messaging=messaging,
         double_opt_in=double_opt_in,
+        person_data=PersonDataService(store, persons),
         inbox=inbox,
         forms=FormService(store, identities, timeline, messaging, double_opt_in),
         sms=sms,

@@ -47,7 +47,7 @@ class ImportLine:
 
 
 @dataclass(slots=True)
-class ImportReport:
+class CallImportReport:
     imported: int = 0
     duplicates: int = 0
     rejected_total: int = 0
@@ -174,9 +174,9 @@ class CallService:
         await self._store.events.replace(updated)
         return updated
 
-    async def import_lines(self, lines: AsyncIterator[ImportLine]) -> ImportReport:
+    async def import_lines(self, lines: AsyncIterator[ImportLine]) -> CallImportReport:
         """Store the good lines in batches (a re-import adds nothing), report the rest."""
-        report = ImportReport()
+        report = CallImportReport()
         batch: list[Event] = []
         people: dict[str, Resolution] = {}
         async for item in lines:
@@ -206,7 +206,7 @@ class CallService:
         await self._flush(batch, report)
         return report
 
-    async def _flush(self, batch: list[Event], report: ImportReport) -> None:
+    async def _flush(self, batch: list[Event], report: CallImportReport) -> None:
         if not batch:
             return
         inserted = await self._store.events.append_many(batch)

@@ -23,7 +23,7 @@ from hub.domain.common import utcnow
 from hub.domain.events import Event
 from hub.domain.parties import Person
 from hub.errors import HubError
-from hub.ports import Store
+from hub.ports import DefaultTexts, Store
 from hub.services.consent import apply_consent
 from hub.services.messaging import MessagingService
 from hub.services.timeline import TimelineService
@@ -32,24 +32,7 @@ log = logging.getLogger("hub.consent")
 TOKEN = re.compile(r"^([0-9a-f]{24})\.([0-9a-f]{32})$")
 VALID_FOR = timedelta(days=30)
 
-TEXTS = {
-    "nl": {
-        "subject": "Bevestig uw aanmelding",
-        "email": "U heeft zich aangemeld om berichten van ons te ontvangen. Bevestig dit met "
-                 "deze link:\n\n{url}\n\nHeeft u zich niet aangemeld? Dan hoeft u niets te "
-                 "doen; u ontvangt dan geen berichten.",
-        "sms": "Bevestig uw aanmelding voor onze berichten: antwoord JA. Niet aangemeld? "
-               "Negeer dit bericht.",
-    },
-    "en": {
-        "subject": "Please confirm your subscription",
-        "email": "You signed up to receive messages from us. Please confirm with this "
-                 "link:\n\n{url}\n\nDid not sign up? Then there is nothing to do; you will "
-                 "not receive messages.",
-        "sms": "Confirm you want our messages: reply YES. Did not sign up? Ignore this "
-               "message.",
-    },
-}
+MESSAGE = "consent_confirmation"  # templates/messages/consent_confirmation/
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +62,12 @@ class ConsentTokens:
 
 class DoubleOptIn:
     def __init__(self, store: Store, timeline: TimelineService, messaging: MessagingService,
-                 tokens: ConsentTokens, *, public_url: str) -> None:
+                 tokens: ConsentTokens, texts: DefaultTexts, *, public_url: str) -> None:
         self._store = store
         self._timeline = timeline
         self._messaging = messaging
         self._tokens = tokens
+        self._texts = texts
         self._public_url = public_url
 
     def link(self, request: Event) -> str:
@@ -98,18 +82,14 @@ class DoubleOptIn:
         if channel not in ("email", "sms") or not request.person_id:
             return None
         person = await self._store.persons.get(request.person_id)
-        texts = TEXTS.get((person.language if person else None) or "nl", TEXTS["nl"])
-        if channel == "email":
-            text = texts["email"].format(url=self.link(request))
-            subject: str | None = texts["subject"]
-        else:
-            text, subject = texts["sms"], None
-        if preface:
-            text = f"{preface}\n\n{text}"
         try:
+            rendered = self._texts.render(
+                MESSAGE, channel, {"url": self.link(request), "preface": preface or ""},
+                person.language if person else None)
             return await self._messaging.send_to_person(
-                request.person_id, channel=channel, address=address, subject=subject,
-                text=text, author="double opt-in", data={"consent_request_id": request.id})
+                request.person_id, channel=channel, address=address, subject=rendered.subject,
+                text=rendered.text, author="double opt-in",
+                data={"consent_request_id": request.id})
         except HubError as exc:
             log.info("consent confirmation not sent", extra={"event_id": request.id,
                                                              "error": exc.code})

@@ -204,11 +204,6 @@ class InboxService:
             data={"undeliverable": {"channel": "email", "address": address}},
         ))
 
-    async def is_undeliverable(self, address: str) -> bool:
-        """Whether repeated hard bounces marked this email address undeliverable."""
-        state = await self._store.channel_state.get(f"email-bounces:{address.lower()}")
-        return bool(state and state.get("undeliverable"))
-
     async def quarantined(self, entry_id: str) -> QuarantineEntry | None:
         return await self._store.quarantine.get(entry_id)
 

@@ -226,6 +226,10 @@ class MongoTransactionRepo(RecordRepo[Transaction], PersonLinked):
     async def count(self) -> int:
         return await self._count({})
 
+    async def for_person(self, person_id: str, *, limit: int,
+                         after_id: str | None = None) -> list[Transaction]:
+        return await self._page({"person_id": person_id}, limit=limit, after_id=after_id)
+
 
 class MongoChannelStateRepo(MongoCollection):
     """One document per key: `{"_id": key, "value": {...}}`."""

@@ -38,6 +38,11 @@ class SqliteTransactions(DocTable[Transaction]):
     async def count(self) -> int:
         return await self._count()
 
+    async def for_person(self, person_id: str, *, limit: int,
+                         after_id: str | None = None) -> list[Transaction]:
+        return await self._select(["person_id = ?"], (person_id,), limit=limit,
+                                  after_id=after_id)
+
     async def reassign_person(self, from_person_id: str, to_person_id: str) -> int:
         return await self._reassign_person(from_person_id, to_person_id)
 

@@ -79,3 +79,14 @@ async def test_channel_state_put_overwrites(store: Store) -> None:
     assert await store.channel_state.get("twilio") == {"a": 3}
     await store.channel_state.put("other", {"a": 9})
     assert await store.channel_state.get("twilio") == {"a": 3}
+
+
+async def test_transactions_for_person_pages_their_own_in_id_order(store: Store) -> None:
+    person_id, other = new_id(), new_id()
+    mine = [f.transaction(person_id) for _ in range(5)]
+    await store.transactions.append_many([*mine, f.transaction(other),
+                                          f.transaction(None, household_id=new_id())])
+    first = await store.transactions.for_person(person_id, limit=3)
+    rest = await store.transactions.for_person(person_id, limit=3, after_id=first[-1].id)
+    assert [t.id for t in first + rest] == sorted(t.id for t in mine)
+    assert await store.transactions.for_person(new_id(), limit=3) == []

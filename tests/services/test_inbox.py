@@ -11,10 +11,10 @@ import pytest
 from hub.config import Settings, load_settings
 from hub.domain.common import utcnow
 from hub.domain.messages import InboundMessage
-from hub.services import Services, build_services
+from hub.services import Services
 from hub.services.persons import PersonInput
 from hub.store.sqlite import open_sqlite_store
-from hub.wiring import build_adapters
+from hub.wiring import assemble, build_adapters
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def services(tmp_path: Path, settings: Settings) -> AsyncIterator[Services]:
     store = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
-    yield build_services(store, settings, build_adapters(settings))  # the sandbox outbox
+    yield assemble(store, settings, build_adapters(settings)).services  # the sandbox outbox
     await store.close()
 
 

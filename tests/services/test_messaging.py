@@ -15,10 +15,11 @@ from hub.config import load_settings
 from hub.domain.events import StatusChange
 from hub.errors import Conflict, HubError, SendFailed, Transient
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
-from hub.services import Services, build_services
+from hub.services import Services
 from hub.services.outbound import RetryPolicy
 from hub.services.persons import PersonInput
 from hub.store.sqlite import open_sqlite_store
+from hub.wiring import assemble
 
 
 class ScriptedAdapter:
@@ -50,8 +51,8 @@ def adapter() -> ScriptedAdapter:
 async def services(tmp_path: Path, adapter: ScriptedAdapter) -> AsyncIterator[Services]:
     store = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
     settings = load_settings({"HUB_VAR_DIR": str(tmp_path / "var")}, dotenv=None)
-    yield build_services(store, settings, {"email": adapter, "sms": adapter},
-                         retry=RetryPolicy(delays_s=(0.01, 0.04)))
+    yield assemble(store, settings, {"email": adapter, "sms": adapter},
+                   retry=RetryPolicy(delays_s=(0.01, 0.04))).services
     await store.close()
 
 

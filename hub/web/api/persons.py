@@ -99,3 +99,21 @@ async def add_note(request: web.Request, body: NoteInput) -> Any:
     event = await services.timeline.add_note(
         person.id, body.text, role_id=body.role_id, author=request[PRINCIPAL].name)
     return event.to_json()
+
+
+@routes.route("GET", "/persons/{person_id}/consent-proof", roles=SERVICE,
+              answer=Answer("consent per channel now, and every change with its proof"),
+              summary="Proof of consent: source, exact text, address, client, time, "
+                      "confirmation of every change")
+async def consent_proof(request: web.Request) -> Any:
+    return await request.app[SERVICES].person_data.consent_proof(request.match_info["person_id"])
+
+
+@routes.route("GET", "/persons/{person_id}/export", roles=SERVICE,
+              answer=Answer("everything Hub holds about the person"),
+              summary="Data access export (GDPR art. 15/20): profile, addresses, household, "
+                      "roles, consent proof, every event with its body, transactions")
+async def export_person(request: web.Request) -> web.Response:
+    data = await request.app[SERVICES].person_data.export(request.match_info["person_id"])
+    return web.json_response(data, headers={
+        "Content-Disposition": f'attachment; filename="person-{data["person"]["id"]}.json"'})

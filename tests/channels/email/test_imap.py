@@ -16,8 +16,9 @@ from hub.config import Settings, load_settings
 from hub.domain.events import TimelineQuery
 from hub.errors import Transient
 from hub.ports import Store
-from hub.services import Services, build_services
+from hub.services import Services
 from hub.store import create_store
+from hub.wiring import assemble
 from tests.channels.email.corpus import corpus
 from tests.channels.email.servers import Dovecot
 
@@ -40,7 +41,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Services]:
     store = await create_store(settings)
-    yield build_services(store, settings, {})
+    yield assemble(store, settings, {}).services
     await store.close()
 
 

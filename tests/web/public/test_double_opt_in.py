@@ -101,3 +101,22 @@ async def test_a_phone_typed_next_to_a_customers_email_is_not_attached(
     assert after["phones"] == []
     status, found = await api.call("GET", "/api/v1/persons?phone=%2B31643056562")
     assert found["items"] == []  # nobody owns the number: its texts open a new prospect
+
+
+async def test_the_proof_of_consent_shows_each_step_with_its_evidence(
+        api: Api, form: dict[str, Any]) -> None:
+    await submit(api, "anna@example.com")
+    person = await person_by_email(api, "anna@example.com")
+    await api.client.post(f"/c/{await confirmation_token(api, person['id'])}")
+    status, proof = await api.call("GET", f"/api/v1/persons/{person['id']}/consent-proof",
+                                   role="service")
+    assert status == 200
+    assert proof["current"]["email"]["status"] == "opted_in"
+    confirmed, requested = proof["changes"]
+    assert (requested["status"], requested["source"]) == ("pending", "webform:contact")
+    assert requested["text"] == form["consent_text"] and requested["client"] == "127.0.0.1"
+    assert confirmed["status"] == "opted_in" and confirmed["request_id"] == requested["event_id"]
+    assert confirmed["address"] == "anna@example.com" and confirmed["confirmation"]
+    status, _ = await api.call("GET", f"/api/v1/persons/{person['id']}/consent-proof",
+                               role="marketing")
+    assert status == 403

@@ -1,5 +1,6 @@
-"""How many SMS segments a text takes: GSM-7 (160 / 153 per part, extension characters
-count twice) unless a character needs UCS-2 (70 / 67 per part, astral characters count twice)."""
+"""How many parts (Twilio calls them segments) an SMS text is sent as: GSM-7 (160 / 153 per
+part, extension characters count twice) unless a character needs UCS-2 (70 / 67 per part,
+astral characters count twice)."""
 
 from __future__ import annotations
 

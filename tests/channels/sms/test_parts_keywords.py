@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from channels.sms.keywords import HELP_REPLY, classify
-from channels.sms.segments import count_segments
+from channels.sms.parts import count_segments
 
 
 @pytest.mark.parametrize(("text", "encoding", "segments"), [

@@ -1,0 +1,60 @@
+"""The survey invitation's default texts, from `templates/messages/survey/`.
+
+Two uses, one set of files:
+- a triggered survey whose rule names no template gets them rendered for the person, with
+  the personal link (`survey_invitation`);
+- a survey campaign launched without templates gets them as stored, editable templates that
+  still carry `{{ survey_url }}` and `{{ unsubscribe_url }}` for the engine to fill per person
+  (`survey_campaign_templates`).
+
+The files see `survey` (`name`, `question` in the reader's language, `low`, `high`: the
+scale), `survey_url` and `unsubscribe_url` (empty when the message carries none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from campaigns.templates import BUILTIN_TEXTS, MessageTexts, Rendered
+from hub.domain.campaigns import MessageTemplate, TemplateChannel
+from hub.domain.common import new_id
+from hub.domain.surveys import Survey
+
+NAME = "survey"
+CHANNELS: tuple[TemplateChannel, ...] = ("email", "sms")
+# What a campaign template keeps for the engine to fill in for each person.
+PLACEHOLDERS = {"survey_url": "{{ survey_url }}", "unsubscribe_url": "{{ unsubscribe_url }}"}
+
+
+def _variables(survey: Survey, language: str | None, *, survey_url: str,
+               unsubscribe_url: str, literal: bool = False) -> dict[str, Any]:
+    question, name = survey.texts(language).question, survey.name
+    if literal:  # the text becomes template source: no Jinja syntax from the survey's words
+        question, name = (text.replace("{", "(").replace("}", ")") for text in (question, name))
+    low, high = survey.scale
+    return {"survey": {"name": name, "question": question, "low": low, "high": high},
+            "survey_url": survey_url, "unsubscribe_url": unsubscribe_url}
+
+
+def survey_invitation(survey: Survey, language: str | None, url: str, channel: str, *,
+                      unsubscribe_url: str = "", texts: MessageTexts = BUILTIN_TEXTS
+                      ) -> Rendered:
+    """The invitation to answer `survey` at `url`, in `language`, ready to send."""
+    variables = _variables(survey, language, survey_url=url, unsubscribe_url=unsubscribe_url)
+    return texts.render(NAME, channel, variables, language)
+
+
+def survey_campaign_templates(survey: Survey, *, texts: MessageTexts = BUILTIN_TEXTS
+                              ) -> dict[str, MessageTemplate]:
+    """The email and SMS templates a survey campaign gets when none is chosen: the question
+    and the personal link `{{ survey_url }}` (and, by mail, the unsubscribe link), to be
+    saved (TemplateService.create) and edited like any other."""
+    variables = _variables(survey, None, literal=True, **PLACEHOLDERS)
+    made: dict[str, MessageTemplate] = {}
+    for channel in CHANNELS:
+        rendered = texts.render(NAME, channel, variables)
+        label = "survey email" if channel == "email" else "survey SMS"
+        made[channel] = MessageTemplate(
+            id=new_id(), name=f"{survey.name} ({label})"[:200], channel=channel,
+            subject=rendered.subject, body=rendered.text, html=rendered.html)
+    return made
