@@ -23,7 +23,7 @@ from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, SurveyInfo
 from hub.domain.parties import Person
 from hub.domain.surveys import Survey, TriggerFiring, TriggerRule
-from hub.errors import DuplicateKey, HubError, InvalidInput, NotFound
+from hub.errors import DuplicateKey, Held, HubError, InvalidInput, NotFound
 from hub.ports import Store
 from hub.services.messaging import MessagingService
 from hub.services.outbound import why_not
@@ -144,11 +144,19 @@ class TriggerService:
         send_key = f"trigger:{rule.id}:{firing.event_id}"
         url = await self._surveys.link(survey.id, person.id, send_key=send_key)
         subject, text = await self._render(rule, survey, person, url, channel)
-        event = await self._messaging.send_to_person(
-            person.id, text=text, subject=subject or None, channel=channel,
-            purpose="marketing", survey=SurveyInfo(survey_id=survey.id),
-            data={"survey_send_key": send_key, "trigger_id": rule.id,
-                  "source_event_id": firing.event_id})
+        try:
+            event = await self._messaging.send_to_person(
+                person.id, text=text, subject=subject or None, channel=channel,
+                purpose="marketing", survey=SurveyInfo(survey_id=survey.id),
+                data={"survey_send_key": send_key, "trigger_id": rule.id,
+                      "source_event_id": firing.event_id})
+        except Held as held:
+            if held.until is None:  # the frequency cap
+                await self._finish(firing, "skipped", held.message, channel=channel)
+            else:  # the person's quiet hours: due again when they end
+                await self._store.trigger_firings.replace(firing.model_copy(update={
+                    "due_at": held.until, "updated_at": utcnow()}))
+            return
         status = "failed" if event.status == "failed" else "sent"
         await self._finish(firing, status, None if status == "sent" else "the send failed",
                            channel=channel, sent_event_id=event.id)

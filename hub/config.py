@@ -13,8 +13,10 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
@@ -24,6 +26,7 @@ from hub.errors import ConfigError
 DEFAULT_DATABASE_URL = "sqlite:///./var/hub.db"
 DEFAULT_LISTEN = "127.0.0.1:8080"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,11 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str | None = None
     log_level: str = "INFO"
+    timezone: str = "Europe/Amsterdam"
+    marketing_cap: int | None = 3
+    marketing_cap_days: int = 7
+    quiet_hours: tuple[time, time] | None = (time(21), time(8))
+    quiet_days: frozenset[int] = frozenset({6})
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -84,6 +92,64 @@ def _text(value: str, variable: str) -> str:
 
 def _path(value: str, variable: str) -> Path:
     return Path(value)
+
+
+def _timezone(value: str, variable: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(variable, f"unknown time zone {value!r} (like Europe/Amsterdam)"
+                          ) from exc
+    return value
+
+
+OFF = ("off", "none", "no")
+
+
+def _cap(value: str, variable: str) -> int | None:
+    if value.lower() in OFF:
+        return None
+    if not value.isdigit():
+        raise ConfigError(variable, "must be a whole number of messages, or off")
+    return int(value)
+
+
+def _days(value: str, variable: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 365:
+        raise ConfigError(variable, "must be a number of days from 1 to 365")
+    return int(value)
+
+
+def _clock(text: str, variable: str) -> time:
+    hours, sep, minutes = text.strip().partition(":")
+    if not (hours.isdigit() and (not sep or minutes.isdigit())):
+        raise ConfigError(variable, f"{text!r} is not a time like 21:00")
+    try:
+        return time(int(hours), int(minutes or 0))
+    except ValueError as exc:
+        raise ConfigError(variable, f"{text!r} is not a time like 21:00") from exc
+
+
+def _quiet_hours(value: str, variable: str) -> tuple[time, time] | None:
+    if value.lower() in OFF:
+        return None
+    start, sep, end = value.partition("-")
+    if not sep:
+        raise ConfigError(variable, "must be a local time range like 21:00-08:00, or off")
+    window = (_clock(start, variable), _clock(end, variable))
+    if window[0] == window[1]:
+        raise ConfigError(variable, "starts and ends at the same time")
+    return window
+
+
+def _weekdays(value: str, variable: str) -> frozenset[int]:
+    if value.lower() in OFF:
+        return frozenset()
+    days = [day.strip().lower()[:3] for day in value.split(",") if day.strip()]
+    unknown = [day for day in days if day not in WEEKDAYS]
+    if unknown:
+        raise ConfigError(variable, f"unknown day {unknown[0]!r}; use mon,tue,…,sun or off")
+    return frozenset(WEEKDAYS.index(day) for day in days)
 
 
 def _directory(value: str, variable: str) -> Path:
@@ -223,6 +289,20 @@ VARIABLES: tuple[Var, ...] = (
         "a Messaging Service SID"),
     Var("HUB_TWILIO_API_BASE", ("twilio_api_base",), parse_http_url, None,
         "only to point the Twilio SDK elsewhere (tests): replaces `https://api.twilio.com`"),
+    Var("HUB_TIMEZONE", ("timezone",), _timezone, "Europe/Amsterdam",
+        "time zone for times shown, and for quiet hours of persons whose own zone is not "
+        "known (a phone number's country gives it)"),
+    Var("HUB_MARKETING_CAP", ("marketing_cap",), _cap, "3",
+        "at most this many marketing messages (campaigns, surveys) per person within "
+        "`HUB_MARKETING_CAP_DAYS`, across channels; more are skipped with the reason. `off`: "
+        "no cap"),
+    Var("HUB_MARKETING_CAP_DAYS", ("marketing_cap_days",), _days, "7",
+        "the frequency cap's window in days"),
+    Var("HUB_QUIET_HOURS", ("quiet_hours",), _quiet_hours, "21:00-08:00",
+        "no marketing messages in these hours of the recipient's local time (a message is "
+        "deferred, never dropped; service replies are never held). `off`: none"),
+    Var("HUB_QUIET_DAYS", ("quiet_days",), _weekdays, "sun",
+        "weekdays without marketing messages, e.g. `sat,sun`. `off`: none"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

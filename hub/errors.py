@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 
@@ -88,6 +89,17 @@ class ChannelMisconfigured(HubError):
     def __init__(self, message: str, *, provider_code: str | None = None) -> None:
         super().__init__(message, details={"provider_code": provider_code})
         self.provider_code = provider_code
+
+
+class Held(HubError):
+    """A marketing message may not go now: the frequency cap skips it (`until` None), or the
+    recipient's quiet hours defer it to `until`."""
+
+    code = "held"
+
+    def __init__(self, message: str, until: datetime | None) -> None:
+        super().__init__(message, details={"until": until.isoformat() if until else None})
+        self.until = until
 
 
 class Transient(HubError):

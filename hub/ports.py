@@ -184,6 +184,13 @@ class EventRepo(Protocol):
         with occurred_at >= `since`; None when there is none (links a reply to the message
         it answers)."""
         ...
+    async def marketing_sent(
+        self, person_ids: Sequence[str], *, since: datetime
+    ) -> dict[str, int]:
+        """Per person, the marketing messages sent to them with occurred_at >= `since`
+        (outbound events of a campaign, or marked `data.purpose == "marketing"`), for the
+        frequency cap; persons with none are absent."""
+        ...
     async def recent_outbound(
         self, channel: EventChannel, *, since: datetime, limit: int
     ) -> list[Event]:

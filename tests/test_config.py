@@ -146,6 +146,7 @@ def readme_table() -> str:
     return "\n".join(lines[start:end]) + "\n"
 
 
+@pytest.mark.marketing_rules
 def test_readme_configuration_table_is_the_rendered_one() -> None:
     assert readme_table() == markdown_table(), (
         "the README's configuration table differs from hub/config.py's VARIABLES: "

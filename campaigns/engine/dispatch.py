@@ -67,6 +67,7 @@ class Loaded:
     roles: dict[str, Role] = field(default_factory=dict)
     organisations: dict[str, Organisation] = field(default_factory=dict)
     templates: dict[str, CompiledTemplate | TemplateProblem] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)  # marketing sends within the cap window
 
     def template(self, channel: str) -> CompiledTemplate:
         found = self.templates.get(channel)
@@ -77,10 +78,12 @@ class Loaded:
         return found
 
 
-async def load(store: Store, campaign: Campaign, deliveries: list[Delivery]) -> Loaded:
+async def load(store: Store, outbound: OutboundPath, campaign: Campaign,
+               deliveries: list[Delivery]) -> Loaded:
     loaded = Loaded()
     person_ids = [d.person_id for d in deliveries]
     loaded.persons = {p.id: p for p in await store.persons.get_many(person_ids)}
+    loaded.sent = await outbound.sent_counts(person_ids, utcnow())
     household_ids = {p.household_id for p in loaded.persons.values() if p.household_id}
     if household_ids:
         loaded.households = {h.id: h for h in await store.households.get_many(
@@ -200,7 +203,7 @@ class Worker:
             until=now + timedelta(seconds=self._config.lease_s), limit=self._config.batch)
         if not leased:
             return []
-        loaded = await load(self._store, campaign, leased)
+        loaded = await load(self._store, self._outbound, campaign, leased)
         return [(delivery, loaded) for delivery in leased]
 
     async def _watch(self, campaign_id: str) -> None:
@@ -259,7 +262,7 @@ class Worker:
     async def process(self, campaign: Campaign, delivery: Delivery,
                       loaded: Loaded | None = None) -> None:
         if loaded is None:
-            loaded = await load(self._store, campaign, [delivery])
+            loaded = await load(self._store, self._outbound, campaign, [delivery])
         person = loaded.persons.get(delivery.person_id)
         tried: tuple[str, ...] = ()
         reasons: list[str] = []
@@ -271,6 +274,8 @@ class Worker:
                 why = "; ".join([*reasons, choice.reason or ""]).strip("; ")
                 await self._finish(delivery, status=status, reason=why)
                 return
+            if not tried and await self._held(delivery, person, loaded):
+                return
             tried += (choice.channel,)
             token = self._unsubscribe.make(person.id, campaign.id)
             try:
@@ -280,12 +285,26 @@ class Worker:
                                    channel=choice.channel)
                 return
             prepared = self._outbound.prepare(person, choice.channel, content, Extras(
-                campaign_id=campaign.id, data={"delivery_id": delivery.id},
+                purpose="marketing", campaign_id=campaign.id, data={"delivery_id": delivery.id},
                 headers=self._headers(choice.channel, token)))
             outcome = await self._send(campaign, delivery, prepared)
             if outcome is None:
                 return  # sent (or the lease was lost, or the campaign paused)
             reasons.append(f"{choice.channel}: {outcome}")
+
+    async def _held(self, delivery: Delivery, person: Person, loaded: Loaded) -> bool:
+        """The frequency cap skips the delivery; quiet hours put it back in the queue until
+        they end for the person (nothing is sent, nothing is lost)."""
+        hold = self._outbound.hold(person, utcnow(), loaded.sent.get(person.id, 0))
+        if hold is None:
+            return False
+        if hold.until is None:
+            await self._finish(delivery, status="skipped", reason=hold.reason)
+        else:
+            await self._store.deliveries.update(delivery.model_copy(update={
+                "status": "queued", "lease_owner": None, "lease_until": None,
+                "not_before": hold.until, "reason": hold.reason}), owner=self.owner)
+        return True
 
     async def _render(self, campaign: Campaign, person: Person, loaded: Loaded,
                       channel: str, token: str) -> Content:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hub.config import Settings
+from hub.domain.sending import MarketingRules
 from hub.ports import ChannelAdapter, DefaultTexts, Store
 from hub.services.calls import CallService
 from hub.services.directory import DirectoryService
@@ -65,7 +66,10 @@ def build_services(
     outbound = OutboundPath(
         store, adapters, reply_tokens,
         senders={"email": settings.email_from, "sms": settings.twilio_from or ""},
-        status_callback_url=f"{settings.public_url}/webhooks/twilio/status", retry=retry)
+        status_callback_url=f"{settings.public_url}/webhooks/twilio/status", retry=retry,
+        rules=MarketingRules(cap=settings.marketing_cap, cap_days=settings.marketing_cap_days,
+                             quiet_hours=settings.quiet_hours, quiet_days=settings.quiet_days,
+                             timezone=settings.timezone))
     messaging = MessagingService(persons, outbound)
     double_opt_in = DoubleOptIn(store, timeline, messaging, ConsentTokens(settings.secret_key),
                                 texts, public_url=settings.public_url)

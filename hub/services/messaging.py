@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.domain.channels import SENDABLE_CHANNELS, SendableChannel, sendable
+from hub.domain.common import utcnow
 from hub.domain.events import Event, SurveyInfo
 from hub.domain.parties import Person
-from hub.errors import Conflict, InvalidInput
+from hub.errors import Conflict, Held, InvalidInput
 from hub.services.outbound import Content, Extras, OutboundPath, Purpose, why_not
 from hub.services.persons import PersonService
 
@@ -44,15 +45,23 @@ class MessagingService:
     ) -> Event:
         """Send `text` to a person; `survey` and `data` go on the outbound event (a survey
         message carries its survey, so a reply to it is read as an answer). Refused with a
-        Conflict that says why when the person cannot get it on that channel."""
+        Conflict that says why when the person cannot get it on that channel; a marketing
+        message raises Held when the cap skips it or quiet hours defer it."""
         person = await self._persons.get(person_id)
         chosen = choose_channel(person, channel, purpose)
         refusal = why_not(person, chosen, purpose, address=address)
         if refusal:
             raise Conflict(refusal, details={"channel": chosen})
+        if purpose == "marketing":
+            now = utcnow()
+            sent = (await self._outbound.sent_counts([person.id], now)).get(person.id, 0)
+            hold = self._outbound.hold(person, now, sent)
+            if hold is not None:
+                raise Held(hold.reason, hold.until)
         prepared = self._outbound.prepare(
             person, chosen, Content(text=text, subject=subject, html=html),
-            Extras(survey=survey, author=author, data=data or {}), address=address)
+            Extras(purpose=purpose, survey=survey, author=author, data=data or {}),
+            address=address)
         return await self._outbound.send(prepared)
 
     async def send_test(self, to: str, *, subject: str, text: str,

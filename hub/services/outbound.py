@@ -3,6 +3,8 @@ is decided by `why_not` and sent through `OutboundPath`, so each rule lives in o
 
 - `why_not(person, channel, purpose)`: who may get what on which channel (address, erasure,
   undeliverable address, consent), for a `service` reply or for `marketing`;
+- `OutboundPath.hold`: whether a marketing message waits for the end of the recipient's
+  quiet hours or is skipped by the frequency cap (`hub.domain.sending.MarketingRules`);
 - `OutboundPath.prepare`: the outbound event and the message for the adapter, gated on what
   the adapter can carry (subject, HTML), with the reply token and status callback it uses;
 - `OutboundPath.transmit`: the adapter call with one retry policy for transient failures;
@@ -16,14 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from hub.domain.channels import ADDRESS_NOUN, SendableChannel, sendable
 from hub.domain.common import new_id
 from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
 from hub.domain.parties import Person
+from hub.domain.sending import Hold, MarketingRules
 from hub.errors import ChannelMisconfigured, SendFailed, Transient
 from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
 from hub.services.reply_tokens import ReplyTokens
@@ -81,6 +85,7 @@ class Content:
 class Extras:
     """What an outbound event carries besides its content."""
 
+    purpose: Purpose = "service"  # kept on the event: the frequency cap counts marketing
     campaign_id: str | None = None
     survey: SurveyInfo | None = None
     author: str | None = None
@@ -100,13 +105,33 @@ Acquire = Callable[[], Awaitable[None]]
 class OutboundPath:
     def __init__(self, store: Store, adapters: Mapping[str, ChannelAdapter],
                  reply_tokens: ReplyTokens, *, senders: Mapping[str, str],
-                 status_callback_url: str | None, retry: RetryPolicy | None = None) -> None:
+                 status_callback_url: str | None, retry: RetryPolicy | None = None,
+                 rules: MarketingRules | None = None) -> None:
         self._store = store
         self._adapters = adapters
         self._tokens = reply_tokens
         self._senders = senders
         self._status_callback = status_callback_url
         self.retry = retry or RetryPolicy()
+        self.rules = rules or MarketingRules()
+
+    async def sent_counts(self, person_ids: Sequence[str], now: datetime) -> dict[str, int]:
+        """Marketing messages each person got within the cap's window (one query)."""
+        if self.rules.cap is None:
+            return {}
+        since = now - timedelta(days=self.rules.cap_days)
+        return await self._store.events.marketing_sent(person_ids, since=since)
+
+    def hold(self, person: Person, now: datetime, sent: int) -> Hold | None:
+        """For a marketing message: skipped by the cap (`sent` so far in its window), or
+        deferred to the end of the person's quiet hours; None: it may go now."""
+        capped = self.rules.capped(sent)
+        if capped is not None:
+            return capped
+        until = self.rules.quiet_until(person, now)
+        if until is not None:
+            return Hold(f"quiet hours for the recipient until {until.isoformat()}", until)
+        return None
 
     def adapter(self, channel: str) -> ChannelAdapter:
         return self._adapters[channel]
@@ -123,7 +148,9 @@ class OutboundPath:
         subject = content.subject if capabilities.subject else None
         html = content.html if capabilities.html else None
         event_id = event_id or new_id()
-        data = {**extras.data, "html": html} if html else dict(extras.data)
+        data = {**extras.data, "purpose": extras.purpose}
+        if html:
+            data["html"] = html
         event = Event(
             id=event_id, thread_id=event_id, person_id=person.id,
             household_id=person.household_id, channel=channel, direction="outbound",

@@ -118,6 +118,23 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
         )
         return found[0] if found else None
 
+    async def marketing_sent(
+        self, person_ids: Sequence[str], *, since: datetime
+    ) -> dict[str, int]:
+        if not person_ids:
+            return {}
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"person_id": {"$in": list(person_ids)}, "direction": "outbound",
+                        "occurred_at": {"$gte": to_utc_ms(since)},
+                        "$or": [{"campaign_id": {"$type": "string"}},
+                                {"data.purpose": "marketing"}]}},
+            {"$group": {"_id": "$person_id", "n": {"$sum": 1}}},
+        ]
+        with self._errors():
+            cursor = await self._c.aggregate(pipeline)
+            rows = await cursor.to_list()
+        return {row["_id"]: int(row["n"]) for row in rows}
+
     async def recent_outbound(
         self, channel: EventChannel, *, since: datetime, limit: int
     ) -> list[Event]:

@@ -179,6 +179,19 @@ class SqliteEvents(DocTable[Event]):
         )
         return self._load(rows[0][0]) if rows else None
 
+    async def marketing_sent(
+        self, person_ids: Sequence[str], *, since: datetime
+    ) -> dict[str, int]:
+        if not person_ids:
+            return {}
+        marks = ", ".join("?" * len(person_ids))
+        rows = await self._db.rows(
+            f"SELECT person_id, count(*) FROM events WHERE person_id IN ({marks}) "
+            "AND direction = 'outbound' AND occurred_at >= ? AND (campaign_id IS NOT NULL "
+            "OR json_extract(doc, '$.data.purpose') = 'marketing') GROUP BY person_id",
+            [*person_ids, iso(since)])
+        return {person_id: int(n) for person_id, n in rows}
+
     async def recent_outbound(
         self, channel: EventChannel, *, since: datetime, limit: int
     ) -> list[Event]:

@@ -12,6 +12,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import time
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,10 @@ from campaigns.unsubscribe import UnsubscribeTokens
 from hub.config import Settings, load_settings
 from hub.demo import generate_demo
 from hub.domain.campaigns import Campaign, MessageTemplate
-from hub.domain.common import new_id
+from hub.domain.common import new_id, utcnow
 from hub.domain.consent import ConsentState
 from hub.domain.parties import Household, Person
+from hub.domain.sending import MarketingRules
 from hub.errors import Conflict
 from hub.ports import ChannelAdapter, Store
 from hub.services.outbound import RetryPolicy
@@ -364,3 +366,60 @@ async def test_refused_credentials_pause_the_campaign_until_an_operator_resumes_
     assert resumed.paused_reason is None
     await rig.run_until(rig.worker(), campaign.id)
     assert len(rig.twilio.messages) == 3
+
+
+def ruled(rig: Rig, rules: MarketingRules) -> Rig:
+    """The rig with its outbound path under other marketing rules."""
+    rig.components.services.outbound.rules = rules
+    return rig
+
+
+async def test_quiet_hours_defer_a_campaign_message_and_lose_nothing(rig: Rig) -> None:
+    person = Person(id=new_id(), name="Nina Night", emails=["nina@x.example"])
+    await rig.store.persons.insert(person)
+    always_quiet = MarketingRules(quiet_hours=(time(0), time(23, 59)), cap=None)
+    ruled(rig, always_quiet)
+    campaign = await rig.launch(channels=["email"])
+    stop = asyncio.Event()
+    task = asyncio.create_task(rig.worker().run(stop))
+    try:
+        for _ in range(200):
+            delivery = await rig.store.deliveries.for_person(campaign.id, person.id)
+            if delivery is not None and delivery.not_before is not None:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert delivery is not None and delivery.status == "queued"
+    assert delivery.not_before is not None and delivery.not_before > utcnow()
+    assert "quiet hours" in (delivery.reason or "")
+    assert rig.sink.envelopes == []
+    ruled(rig, MarketingRules(quiet_hours=None, quiet_days=frozenset(), cap=None))
+    await rig.store.deliveries.update(delivery.model_copy(update={"not_before": utcnow()}),
+                                      owner=None)  # as if the night had passed
+    await rig.run_until(rig.worker(), campaign.id)
+    assert [to for _, tos, _ in rig.sink.envelopes for to in tos] == ["nina@x.example"]
+
+
+async def test_the_frequency_cap_skips_a_person_who_had_enough_this_week(rig: Rig) -> None:
+    busy = await rig.components.services.persons.create(
+        PersonInput(name="Bo Busy", emails=["bo@x.example"]))
+    calm = await rig.components.services.persons.create(
+        PersonInput(name="Cas Calm", emails=["cas@x.example"]))
+    ruled(rig, MarketingRules(cap=1, quiet_hours=None, quiet_days=frozenset()))
+    first = await rig.launch(channels=["email"], filter={"field": "name", "op": "eq",
+                                                         "value": "Bo Busy"})
+    await rig.run_until(rig.worker(), first.id)
+    second = await rig.launch(channels=["email"])
+    await rig.run_until(rig.worker(), second.id)
+    skipped = await rig.store.deliveries.for_person(second.id, busy.id)
+    assert skipped is not None and skipped.status == "skipped"
+    assert "frequency cap" in (skipped.reason or "")
+    sent = await rig.store.deliveries.for_person(second.id, calm.id)
+    assert sent is not None and sent.status == "sent"
+    assert sorted(to for _, tos, _ in rig.sink.envelopes for to in tos) == [
+        "bo@x.example", "cas@x.example"]
+    reply = await rig.components.services.messaging.send_to_person(
+        busy.id, channel="email", text="About your question")  # service: never capped
+    assert reply.status == "sent"

@@ -11,12 +11,14 @@ import sys
 from hub.config import load_settings
 from hub.store import create_store
 from hub.wiring import assemble, build_adapters, build_worker, dispatch_config
+from tests.conftest import RULES_OFF
 
 
 async def main(database_url: str, smtp_url: str, var_dir: str) -> None:
     settings = load_settings({"HUB_DATABASE_URL": database_url, "HUB_SMTP_URL": smtp_url,
                               "HUB_VAR_DIR": var_dir, "HUB_SECRET_KEY": "k" * 32,
-                              "HUB_EMAIL_FROM": "news@shop.example"}, dotenv=None)
+                              "HUB_EMAIL_FROM": "news@shop.example", **RULES_OFF},
+                             dotenv=None)
     store = await create_store(settings)
     components = assemble(store, settings, build_adapters(settings))
     config = dataclasses.replace(dispatch_config(settings), lease_s=1.0, poll_s=0.05,

@@ -275,3 +275,24 @@ async def test_recent_outbound_is_per_channel_newest_first_since(store: Store) -
     assert await store.events.recent_outbound("sms", since=f.at(0), limit=0) == []
     assert [e.id for e in await store.events.recent_outbound("email", since=f.at(0),
                                                                limit=5)] == [mail.id]
+
+
+# --- marketing_sent (the frequency cap) -----------------------------------------------------
+
+
+async def test_marketing_sent_counts_campaign_and_marked_sends_since_a_time(
+        store: Store) -> None:
+    anna, ben, carl = new_id(), new_id(), new_id()
+    await store.events.append_many([
+        outbound_sms(anna, 10, campaign_id=new_id()),
+        outbound_sms(anna, 20, data={"purpose": "marketing"}),  # a triggered survey
+        outbound_sms(anna, 30),  # a service reply: not counted
+        outbound_sms(anna, -10, campaign_id=new_id()),  # before `since`
+        f.event(anna, channel="sms", direction="inbound", occurred_at=f.at(40),
+                campaign_id=new_id()),  # a reply to a campaign: not a send
+        outbound_sms(ben, 15, campaign_id=new_id()),
+        outbound_sms(carl, 15, data={"purpose": "service"}),
+    ])
+    counts = await store.events.marketing_sent([anna, ben, carl, new_id()], since=f.at(0))
+    assert counts == {anna: 2, ben: 1}
+    assert await store.events.marketing_sent([], since=f.at(0)) == {}

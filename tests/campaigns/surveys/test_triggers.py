@@ -90,3 +90,21 @@ async def test_skips_opted_out_and_respects_the_switch(hub: Hub) -> None:
     status, bad = await hub.api.call("POST", "/api/v1/survey-triggers", role=M, json={
         "name": "x", "survey_id": "nope"})
     assert status == 404, bad
+
+
+async def test_quiet_hours_move_a_triggered_survey_to_the_morning(hub: Hub) -> None:
+    from datetime import time
+
+    from hub.domain.sending import MarketingRules
+    from hub.web.keys import SERVICES
+
+    await setup(hub)
+    person = await hub.person(PHONE, preferred_channel="sms")
+    hub.api.client.app[SERVICES].outbound.rules = MarketingRules(
+        quiet_hours=(time(0), time(23, 59)), cap=None)
+    await log_call(hub, person["id"], external_id="CALL-NIGHT")
+    assert await run_due(hub) == 1  # handled: deferred, not sent and not dropped
+    assert hub.twilio.messages == []
+    [firing] = await hub.api.store.trigger_firings.due(utcnow().replace(year=2100), limit=5)
+    assert firing.status == "pending" and firing.due_at > utcnow()
+    assert await run_due(hub) == 0  # not due again before the quiet hours end
