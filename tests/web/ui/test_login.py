@@ -115,3 +115,44 @@ async def test_api_errors_stay_json_and_pages_get_html(ui: Ui) -> None:
     assert missing.status == 404
     assert missing.content_type == "text/html"
     assert "Content-Security-Policy" in missing.headers
+
+
+# Each of these, as `next`, must bring the browser back to this site: the usual bypass
+# families (protocol-relative, backslash, control characters that URL parsers drop,
+# percent-encoded slashes and controls, schemes, leading whitespace).
+REDIRECT_BYPASSES = [
+    "//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example",
+    "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "\t//evil.example",
+    "/\x00/evil.example", "\x00//evil.example", "%2f%2fevil.example", "/%2f%2fevil.example",
+    "/%2F/evil.example", "/%09/evil.example", "/%5Cevil.example", "/%0d%0a/evil.example",
+    "https://evil.example", "HTTPS://evil.example/", "javascript:alert(1)",
+    "/javascript:alert(1)//x/..//evil.example\t", " //evil.example", " /\\evil.example",
+    "\x0b//evil.example", "/\u3000/evil.example", "/\x7f/evil.example", "/\\/evil.example",
+    "https:/evil.example", "/../..//evil.example",
+]
+
+
+async def test_login_next_never_leaves_the_site(ui: Ui) -> None:
+    for target in REDIRECT_BYPASSES:
+        token = await ui.csrf()
+        response = await ui.client.post("/login", data={
+            "email": "service@example.org", "password": PASSWORD, "csrf_token": token,
+            "next": target}, allow_redirects=False)
+        assert response.status == 303, target
+        assert response.headers["Location"] == "/", repr(target)
+        # Logged in now: the GET form redirects straight to `next`.
+        again = await ui.client.get("/login", params={"next": target}, allow_redirects=False)
+        assert again.status == 303, target
+        assert again.headers["Location"] == "/", repr(target)
+        await ui.post("/logout", {})
+
+
+async def test_login_next_keeps_a_local_path(ui: Ui) -> None:
+    token = await ui.csrf()
+    response = await ui.client.post("/login", data={
+        "email": "service@example.org", "password": PASSWORD, "csrf_token": token,
+        "next": "/people/abc?tab=notes&q=a%20b"}, allow_redirects=False)
+    assert response.headers["Location"] == "/people/abc?tab=notes&q=a%20b"
+    again = await ui.client.get("/login", params={"next": "/search?q=anna"},
+                                allow_redirects=False)
+    assert again.headers["Location"] == "/search?q=anna"
