@@ -34,6 +34,7 @@ class Services:
     reply_tokens: ReplyTokens
     messaging: MessagingService
     inbox: InboxService
+    blobs: FileBlobStore
     forms: FormService
     sms: SmsService
     calls: CallService
@@ -71,6 +72,7 @@ def build_services(
         reply_tokens=reply_tokens,
         messaging=messaging,
         inbox=inbox,
+        blobs=blobs,
         forms=FormService(store, identities, timeline, messaging),
         sms=sms,
         calls=CallService(store, identities, persons, timeline),

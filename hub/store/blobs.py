@@ -8,6 +8,10 @@ folder grows past 65 536 entries. A blob is written to a temporary file in its f
 flushed to disk and renamed into place (`os.replace`), so a reader sees the whole blob or
 none. Keys are checked (64 lower-case hex digits) before they become a path, so no key can
 name a file outside the root. File I/O runs in a worker thread (`asyncio.to_thread`).
+
+A disk that refuses a write (full, read-only, a file where a folder should be) is a temporary
+failure: every OSError becomes `StoreUnavailable`, so the CLI exits 75 and the MTA retries,
+and the web answers 503. `check()` proves the root can be written (for `/healthz`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from hub.errors import InvalidInput, NotFound
+from hub.errors import InvalidInput, NotFound, StoreUnavailable
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 
@@ -45,7 +49,11 @@ class FileBlobStore:
     async def put(self, data: bytes) -> str:
         """Store `data` (idempotent: the same bytes again write nothing); returns its key."""
         key = blob_key(data)
-        await asyncio.to_thread(self._write, self.path(key), data)
+        path = self.path(key)
+        try:
+            await asyncio.to_thread(self._write, path, data)
+        except OSError as exc:
+            raise _unavailable("write", exc) from exc
         return key
 
     async def get(self, key: str) -> bytes:
@@ -55,9 +63,24 @@ class FileBlobStore:
             return await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError as exc:
             raise NotFound(f"no blob {key}", details={"key": key}) from exc
+        except OSError as exc:
+            raise _unavailable("read", exc) from exc
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.path(key).is_file)
+
+    async def check(self) -> None:
+        """StoreUnavailable unless a file can be created in the root (made if missing)."""
+        try:
+            await asyncio.to_thread(self._probe)
+        except OSError as exc:
+            raise _unavailable("write", exc) from exc
+
+    def _probe(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".probe")
+        os.close(fd)
+        os.unlink(name)
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
@@ -76,6 +99,12 @@ class FileBlobStore:
                 os.unlink(temp_name)
             raise
         _sync_folder(path.parent)
+
+
+def _unavailable(action: str, exc: OSError) -> StoreUnavailable:
+    reason = exc.strerror or type(exc).__name__
+    return StoreUnavailable(f"cannot {action} the blob store: {reason}",
+                            details={"errno": exc.errno})
 
 
 def _sync_folder(folder: Path) -> None:

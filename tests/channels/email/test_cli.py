@@ -13,6 +13,8 @@ import pytest
 from hub.cli import main
 from tests.channels.email.servers import free_port
 
+CHECKOUT = Path(__file__).resolve().parents[3]  # the child process imports this checkout
+
 
 def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str) -> None:
     monkeypatch.chdir(tmp_path)
@@ -47,3 +49,19 @@ def test_store_unavailable_exits_75(tmp_path: Path) -> None:
                           capture_output=True, timeout=30)
     assert done.returncode == 75, done.stderr
     assert b"try again later" in done.stderr
+
+
+def test_blob_store_that_cannot_be_written_exits_75(tmp_path: Path) -> None:
+    """Run as an MTA would. The blob folder cannot be created (its parent is a file, as a
+    disk that refuses writes would; chmod does not stop root): the quarantined raw mail cannot
+    be kept, so the MTA must keep it and try again (75), not bounce it (1)."""
+    (tmp_path / "var").write_text("a file where the blob folder's parent should be")
+    env = {**os.environ, "HUB_VAR_DIR": str(tmp_path / "var" / "sub"),
+           "HUB_SECRET_KEY": "c" * 32, "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db",
+           "PYTHONPATH": str(CHECKOUT)}
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "ingest-eml"], env=env,
+                          cwd=tmp_path, input=b"no headers here\r\n", capture_output=True,
+                          timeout=30)
+    assert done.returncode == 75, done.stderr
+    assert b"try again later" in done.stderr
+    assert b"Traceback" not in done.stderr
