@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from channels.email.mime import one_line
+from hub.files import make_private_dir, write_private
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 
 SANDBOX_DOMAIN = "outbox.hub.invalid"
@@ -59,9 +60,9 @@ class OutboxAdapter:
         return {"sid": sid, "to": message.to, "body": message.text, "event_id": message.event_id}
 
     def _write(self, name: str, body: bytes) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self._directory)
         temporary = self._directory / f".{name}.tmp"
-        temporary.write_bytes(body)
+        write_private(temporary, body)
         os.replace(temporary, self._directory / name)
 
     async def close(self) -> None:

@@ -6,8 +6,9 @@ than a MongoDB document may be (16 MB), and the same bytes stored twice take one
 Layout: `root/ab/cd/<sha256 hex>`, `ab` and `cd` being the key's first two byte pairs, so no
 folder grows past 65 536 entries. A blob is written to a temporary file in its folder,
 flushed to disk and renamed into place (`os.replace`), so a reader sees the whole blob or
-none. Keys are checked (64 lower-case hex digits) before they become a path, so no key can
-name a file outside the root. File I/O runs in a worker thread (`asyncio.to_thread`).
+none. Folders are 0700 and files 0600 (`mkstemp`'s mode): mail is personal data. Keys are
+checked (64 lower-case hex digits) before they become a path, so no key can name a file
+outside the root. File I/O runs in a worker thread (`asyncio.to_thread`).
 
 A disk that refuses a write (full, read-only, a file where a folder should be) is a temporary
 failure: every OSError becomes `StoreUnavailable`, so the CLI exits 75 and the MTA retries,
@@ -25,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from hub.errors import InvalidInput, NotFound, StoreUnavailable
+from hub.files import make_private_dir
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 
@@ -77,7 +79,7 @@ class FileBlobStore:
             raise _unavailable("write", exc) from exc
 
     def _probe(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.root)
         fd, name = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".probe")
         os.close(fd)
         os.unlink(name)
@@ -86,7 +88,7 @@ class FileBlobStore:
     def _write(path: Path, data: bytes) -> None:
         if path.is_file():
             return  # content-addressed: a file under this name already holds these bytes
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as temp:

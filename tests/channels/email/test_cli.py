@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,23 @@ def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str) -> None
     monkeypatch.setenv("HUB_SECRET_KEY", "c" * 32)
 
 
+@pytest.fixture
+def in_process() -> Iterator[None]:
+    """`main()` sets up the process as the CLI does (umask 077, a log handler on stderr);
+    undone afterwards so the rest of the session (a Dovecot child reading its files, pytest's
+    closed capture streams) is not affected."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    umask = os.umask(0o077)
+    os.umask(umask)
+    yield
+    os.umask(umask)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 def test_files_and_stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+                         capsys: pytest.CaptureFixture[str], in_process: None) -> None:
     _env(monkeypatch, tmp_path, f"sqlite:///{tmp_path}/hub.db")
     good = tmp_path / "good.eml"
     good.write_bytes(b"From: a@example.com\r\nMessage-ID: <cli-1@x>\r\nSubject: hi\r\n\r\nhi\r\n")
