@@ -89,7 +89,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     client = request.remote or "unknown"
     if await throttle.locked(email, client):
         return _form(request, session, status=429, email=email, next_path=next_path,
-                     error="Too many failed attempts. Wait 15 minutes and try again.")
+                     error="Too many failed attempts from here. Wait a while and try again.")
     user = await request.app[STORE].users.get_by_email(email) if email else None
     if user is None or user.disabled or not password_matches(user, password):
         await throttle.failed(email, client)

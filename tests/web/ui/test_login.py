@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.web.ui.conftest import PASSWORD, Ui
+import aiohttp
+
+from tests.web.ui.conftest import CSRF, PASSWORD, Ui
 from tests.web.ui.helpers import make_person
 
 
@@ -156,3 +158,32 @@ async def test_login_next_keeps_a_local_path(ui: Ui) -> None:
     again = await ui.client.get("/login", params={"next": "/search?q=anna"},
                                 allow_redirects=False)
     assert again.headers["Location"] == "/search?q=anna"
+
+
+async def test_failures_from_one_client_do_not_lock_the_account_elsewhere(ui: Ui) -> None:
+    """Five wrong passwords for an account from client A (127.0.0.1) lock A out of that
+    account; client B (127.0.0.2, a second address on the loopback) still logs in with the
+    right password, and A stays locked."""
+    for _ in range(5):
+        token = await ui.csrf()
+        response = await ui.client.post("/login", data={
+            "email": "service@example.org", "password": "wrong password!", "csrf_token": token})
+        assert response.status == 401
+    other = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(local_addr=("127.0.0.2", 0)),
+        cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with other:
+        page = await other.get(ui.client.make_url("/login"))
+        match = CSRF.search(await page.text())
+        assert match
+        response = await other.post(ui.client.make_url("/login"), data={
+            "email": "service@example.org", "password": PASSWORD,
+            "csrf_token": match.group(1)}, allow_redirects=False)
+        assert response.status == 303, await response.text()
+        assert (await other.get(ui.client.make_url("/"), allow_redirects=False)).status == 200
+    token = await ui.csrf()
+    still = await ui.client.post("/login", data={
+        "email": "service@example.org", "password": PASSWORD, "csrf_token": token})
+    assert still.status == 429
+    # A's lock is for that account only: another account from A is not refused.
+    await ui.login("marketing")
