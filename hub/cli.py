@@ -15,6 +15,7 @@ from aiohttp import web
 from hub.config import Settings, describe, load_settings, markdown_table
 from hub.domain.staff import STAFF_ROLES
 from hub.errors import ConfigError, HubError, StoreUnavailable
+from hub.files import private_umask
 from hub.logs import setup_logging
 from hub.ports import Store
 from hub.services.staff import add_user, create_token, ensure_first_admin, generate_password
@@ -265,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    private_umask()  # before anything is written: the database, var/, blobs, outbox
     args = build_parser().parse_args(argv)
     if args.command == "config" and args.markdown:  # documentation: needs no valid settings
         print(markdown_table(), end="")

@@ -263,7 +263,8 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_MAX_BODY_BYTES", ("max_body_bytes",), _whole(1), "1048576",
         "largest request body accepted (raw mail, CSV imports, forms)"),
     Var("HUB_LOG_LEVEL", ("log_level",), _log_level, "INFO",
-        "`DEBUG`, `INFO`, `WARNING` or `ERROR`"),
+        "`DEBUG`, `INFO`, `WARNING` or `ERROR` (the database drivers stay at `INFO`: their "
+        "debug lines carry query parameters)"),
     Var("HUB_SMTP_URL", ("smtp_url",), _smtp_url, None,
         "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465` (implicit TLS)",
         shown_default="unset: outbox", secret=True),

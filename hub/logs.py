@@ -7,6 +7,9 @@ import sys
 import time
 from typing import Any
 
+QUIET_DRIVERS = ("aiosqlite", "pymongo")
+"""Database drivers whose DEBUG records hold query parameters (personal data): never below
+INFO, whatever HUB_LOG_LEVEL says."""
 RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -39,3 +42,5 @@ def setup_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # we log requests ourselves
+    for driver in QUIET_DRIVERS:  # their DEBUG lines carry every query's parameters
+        logging.getLogger(driver).setLevel(max(logging.INFO, root.level))

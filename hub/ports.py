@@ -283,11 +283,15 @@ class ChannelStateRepo(Protocol):
 
 
 class QuarantineRepo(Protocol):
-    """Raw inbound input that could not be stored as an event. No unique key besides the id:
-    the same bytes (`sha256`) may be held twice."""
+    """Raw inbound input that could not be stored as an event. `sha256` (of the raw bytes) is
+    unique, enforced by the database: the same mail delivered again is the entry already held,
+    not a second one."""
 
-    async def insert(self, entry: QuarantineEntry) -> None: ...
+    async def insert(self, entry: QuarantineEntry) -> None:
+        """Raises DuplicateKey when the id or the sha256 is taken."""
+        ...
     async def get(self, entry_id: str) -> QuarantineEntry | None: ...
+    async def get_by_sha256(self, sha256: str) -> QuarantineEntry | None: ...
     async def replace(self, entry: QuarantineEntry) -> None: ...
     async def find(
         self,
@@ -405,6 +409,10 @@ class DeliveryRepo(Protocol):
         with their reasons, for the campaign page)."""
         ...
     async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool: ...
+    async def cancel_open(self, campaign_id: str, reason: str) -> int:
+        """Mark the campaign's `queued` and `leased` deliveries `cancelled` (a `sending` one
+        may be with the provider already: its worker finishes it); returns how many."""
+        ...
 
 
 class AnalyticsRepo(Protocol):

@@ -105,6 +105,14 @@ async def load(store: Store, outbound: OutboundPath, campaign: Campaign,
     return loaded
 
 
+class _Stopped(Exception):
+    """The campaign stopped running before a hand-over (not an error: staff asked)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
 class Worker:
     def __init__(self, store: Store, outbound: OutboundPath, unsubscribe: UnsubscribeTokens,
                  config: DispatchConfig, *, owner: str | None = None,
@@ -184,7 +192,7 @@ class Worker:
                     continue
                 delivery, loaded = queue.popleft()
                 if self._status.get(campaign.id) != "running":
-                    await self._release(delivery)
+                    await self._release(delivery, self._status.get(campaign.id))
                 else:
                     await self.process(campaign, delivery, loaded)
 
@@ -231,9 +239,14 @@ class Worker:
                                                    expected=["running"],
                                                    fields={"finished_at": utcnow()})
 
-    async def _release(self, delivery: Delivery) -> None:
+    async def _release(self, delivery: Delivery, campaign_status: str | None) -> None:
+        """Give back a delivery leased but not started: it waits for a resume, or is
+        cancelled with its campaign."""
+        cancelled = campaign_status == "cancelled"
         await self._store.deliveries.update(delivery.model_copy(update={
-            "status": "queued", "lease_owner": None, "lease_until": None}), owner=self.owner)
+            "status": "cancelled" if cancelled else "queued", "lease_owner": None,
+            "lease_until": None, "reason": "the campaign was cancelled" if cancelled
+            else delivery.reason}), owner=self.owner)
 
     # --- reconciliation of crashed sends ------------------------------------------------
 
@@ -327,17 +340,30 @@ class Worker:
                     prepared: Prepared) -> str | None:
         """Send on one channel; None when done, else the permanent failure's reason."""
         event, message = prepared.event, prepared.message
+        limiter = self._limiter(campaign, event.channel)
+        if limiter is not None:  # wait for the rate's slot while the delivery is only leased:
+            await limiter.acquire()  # a cancel meanwhile takes it back, nothing is recorded
         claimed = delivery.model_copy(update={
             "status": "sending", "channel": event.channel, "event_id": event.id,
             "attempts": delivery.attempts + 1,
             "lease_until": utcnow() + timedelta(seconds=self._config.lease_s)})
         if not await self._store.deliveries.start_send(claimed, event, owner=self.owner):
-            return None  # another worker holds it now
+            return None  # another worker holds it now, or the campaign was cancelled
         delivery.__dict__.update(claimed.__dict__)
-        limiter = self._limiter(campaign, event.channel)
+        retry = False
+
+        async def before_attempt() -> None:
+            nonlocal retry
+            if retry and limiter is not None:
+                await limiter.acquire()
+            retry = True
+            await self._still_running(campaign.id)
+
         try:
-            receipt = await self._outbound.transmit(
-                message, before_attempt=limiter.acquire if limiter else None)
+            receipt = await self._outbound.transmit(message, before_attempt=before_attempt)
+        except _Stopped as stopped:
+            await self._stopped_before_hand_over(delivery, event.id, stopped.status)
+            return None
         except SendFailed as exc:
             await self._outbound.set_status(event.id, "failed", exc.message)
             return exc.message
@@ -354,6 +380,29 @@ class Worker:
             return None
         await self._record(delivery, event.id, receipt)
         return None
+
+    async def _still_running(self, campaign_id: str) -> None:
+        """Read right before each hand-over (after any rate-limit wait): a pause or cancel
+        confirmed to staff stops every send that has not reached the provider yet."""
+        current = await self._store.campaigns.get(campaign_id)
+        status = current.status if current else "cancelled"
+        if status != "running":
+            self._status[campaign_id] = status
+            raise _Stopped(status)
+
+    async def _stopped_before_hand_over(self, delivery: Delivery, event_id: str,
+                                        status: str) -> None:
+        """Nothing reached the provider: the event says so, and the delivery waits for a
+        resume, or is cancelled with its campaign."""
+        await self._store.events.add_status(event_id, StatusChange(
+            status="canceled", detail=f"not sent: the campaign was {status} first"))
+        update: dict[str, object] = {"lease_owner": None, "lease_until": None,
+                                     "event_id": None, "attempts": max(0, delivery.attempts - 1)}
+        if status == "cancelled":
+            update.update(status="cancelled", reason="the campaign was cancelled")
+        else:
+            update.update(status="queued")
+        await self._store.deliveries.update(delivery.model_copy(update=update), owner=self.owner)
 
     async def _pause_for_operator(self, campaign: Campaign, delivery: Delivery,
                                   event_id: str, exc: ChannelMisconfigured) -> None:

@@ -80,7 +80,11 @@ class CampaignService:
         return await self._move(campaign_id, "running", {"paused_reason": None})
 
     async def cancel(self, campaign_id: str) -> Campaign:
-        return await self._move(campaign_id, "cancelled", {"finished_at": utcnow()})
+        """Cancelled at once: what waits is marked `cancelled` now, and workers check the
+        status again right before each hand-over, so nothing starts after this returns."""
+        campaign = await self._move(campaign_id, "cancelled", {"finished_at": utcnow()})
+        await self._store.deliveries.cancel_open(campaign.id, "the campaign was cancelled")
+        return campaign
 
     async def stats(self, campaign: Campaign) -> dict[str, Any]:
         counts = await self._store.deliveries.counts(campaign.id)
@@ -93,6 +97,7 @@ class CampaignService:
             "sent": counts.get("sent") + counts.get("delivered"),
             "delivered": counts.get("delivered"), "failed": counts.get("failed"),
             "skipped": counts.get("skipped"), "unknown": counts.get("unknown"),
+            "cancelled": counts.get("cancelled"),
             "replied": replied, "opted_out": counts.opted_out,
             "responses": await self._store.survey_responses.count_for_campaign(campaign.id),
             "progress": 1.0 if total == 0 and campaign.snapshot_complete

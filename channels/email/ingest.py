@@ -31,7 +31,7 @@ class IngestResult:
         if self.event is not None:
             return {"kind": "event", "created": self.created, "event": self.event.to_json()}
         assert self.quarantine is not None
-        return {"kind": "quarantine", "created": True,
+        return {"kind": "quarantine", "created": self.created,
                 "quarantine": quarantine_json(self.quarantine)}
 
 
@@ -67,10 +67,11 @@ class EmailIngest:
 
     async def _quarantine(self, raw: bytes, source: str, reason: str,
                           entry_id: str | None) -> IngestResult:
-        entry = await self._inbox.quarantine(source=source, raw=raw, reason=reason,
-                                             entry_id=entry_id)
-        log.info("mail quarantined", extra={"quarantine_id": entry.id, "source": source})
-        return IngestResult(quarantine=entry)
+        entry, created = await self._inbox.quarantine_once(source=source, raw=raw,
+                                                           reason=reason, entry_id=entry_id)
+        if created:
+            log.info("mail quarantined", extra={"quarantine_id": entry.id, "source": source})
+        return IngestResult(quarantine=entry, created=created)
 
     async def _record(self, parsed: ParsedEmail) -> IngestResult:
         message = parsed.message

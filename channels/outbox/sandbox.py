@@ -1,6 +1,7 @@
 """The sandbox outbox: when SMTP or Twilio is not configured, messages are "sent" here, as
 files staff can read (`var/outbox/*.eml` for email, `*.json` for SMS), so the default run shows
-every flow end to end without reaching anyone."""
+every flow end to end without reaching anyone. Header values are one-lined as on the SMTP path
+(no CR/LF from a subject or name reaches a header)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from channels.email.mime import one_line
+from hub.files import make_private_dir, write_private
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 
 SANDBOX_DOMAIN = "outbox.hub.invalid"
@@ -40,13 +43,13 @@ class OutboxAdapter:
     def _email(self, message: OutboundMessage, message_id: str) -> bytes:
         mail = EmailMessage()
         mail["From"] = self._sender
-        mail["To"] = message.to
-        mail["Subject"] = message.subject or ""
+        mail["To"] = one_line(message.to, 400)
+        mail["Subject"] = one_line(message.subject or "")
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = message_id
         mail["X-Hub-Event"] = message.event_id
         for name, value in message.headers.items():
-            mail[name] = value
+            mail[one_line(name, 76)] = one_line(value, 2000)
         mail.set_content(message.text)
         if message.html:
             mail.add_alternative(message.html, subtype="html")
@@ -57,9 +60,9 @@ class OutboxAdapter:
         return {"sid": sid, "to": message.to, "body": message.text, "event_id": message.event_id}
 
     def _write(self, name: str, body: bytes) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self._directory)
         temporary = self._directory / f".{name}.tmp"
-        temporary.write_bytes(body)
+        write_private(temporary, body)
         os.replace(temporary, self._directory / name)
 
     async def close(self) -> None:

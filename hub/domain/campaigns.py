@@ -13,12 +13,13 @@ TemplateChannel = SendableChannel
 CampaignStatus = Literal["draft", "scheduled", "running", "paused", "completed", "cancelled"]
 CampaignKind = Literal["message", "survey"]
 DeliveryStatus = Literal["queued", "leased", "sending", "sent", "delivered", "failed",
-                         "skipped", "unknown"]
+                         "skipped", "unknown", "cancelled"]
 """queued: waiting; leased: a worker holds it and has sent nothing yet (an expired lease is
 simply taken again); sending: the outbound event is recorded and the send may have started
 (an expired one is reconciled, never resent); then one of the final states."""
 
-FINAL_DELIVERY: frozenset[str] = frozenset({"sent", "delivered", "failed", "skipped", "unknown"})
+FINAL_DELIVERY: frozenset[str] = frozenset({"sent", "delivered", "failed", "skipped", "unknown",
+                                           "cancelled"})
 OPEN_DELIVERY: tuple[str, ...] = ("queued", "leased", "sending")
 
 TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {

@@ -19,8 +19,8 @@ SHA256_HEX = r"^[0-9a-f]{64}$"
 
 
 class QuarantineEntry(Record):
-    """One piece of raw inbound input held for staff. The same bytes may arrive twice and are
-    kept twice (no unique key on `sha256`); callers dedupe where they want to."""
+    """One piece of raw inbound input held for staff. `sha256` is unique in the store: the
+    same bytes arriving twice are one entry."""
 
     id: str
     source: str = Field(min_length=1, max_length=200)

@@ -10,7 +10,7 @@ from hub.domain.sending import MarketingRules
 from hub.ports import ChannelAdapter, DefaultTexts, Store
 from hub.services.calls import CallService
 from hub.services.directory import DirectoryService
-from hub.services.double_opt_in import ConsentTokens, DoubleOptIn
+from hub.services.double_opt_in import DoubleOptIn
 from hub.services.erasure import ErasureService
 from hub.services.forms import FormService
 from hub.services.identities import IdentityService
@@ -20,7 +20,7 @@ from hub.services.messaging import MessagingService
 from hub.services.outbound import OutboundPath, RetryPolicy
 from hub.services.person_data import PersonDataService
 from hub.services.persons import PersonService
-from hub.services.reply_tokens import ReplyTokens
+from hub.services.reply_tokens import ConsentTokens, ReplyTokens
 from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.timeline import TimelineService
 from hub.store.blobs import FileBlobStore
@@ -41,6 +41,7 @@ class Services:
     double_opt_in: DoubleOptIn
     person_data: PersonDataService
     inbox: InboxService
+    blobs: FileBlobStore
     forms: FormService
     sms: SmsService
     calls: CallService
@@ -87,6 +88,7 @@ def build_services(
         double_opt_in=double_opt_in,
         person_data=PersonDataService(store, persons),
         inbox=inbox,
+        blobs=blobs,
         forms=FormService(store, identities, timeline, messaging, double_opt_in),
         sms=sms,
         calls=CallService(store, identities, persons, timeline),

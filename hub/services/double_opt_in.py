@@ -12,10 +12,7 @@ asked for it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,10 +23,10 @@ from hub.errors import HubError
 from hub.ports import DefaultTexts, Store
 from hub.services.consent import apply_consent
 from hub.services.messaging import MessagingService
+from hub.services.reply_tokens import ConsentTokens
 from hub.services.timeline import TimelineService
 
 log = logging.getLogger("hub.consent")
-TOKEN = re.compile(r"^([0-9a-f]{24})\.([0-9a-f]{32})$")
 VALID_FOR = timedelta(days=30)
 
 MESSAGE = "consent_confirmation"  # templates/messages/consent_confirmation/
@@ -40,24 +37,6 @@ class PendingConsent:
     person: Person
     channel: str
     event: Event  # the request, with its proof in data["consent"]
-
-
-class ConsentTokens:
-    def __init__(self, secret_key: str) -> None:
-        self._key = hashlib.sha256(b"consent-confirmation:" + secret_key.encode()).digest()
-
-    def _signature(self, event_id: str) -> str:
-        return hmac.new(self._key, event_id.encode(), hashlib.sha256).hexdigest()[:32]
-
-    def make(self, event_id: str) -> str:
-        return f"{event_id}.{self._signature(event_id)}"
-
-    def event_id(self, token: str) -> str | None:
-        match = TOKEN.match(token.strip().lower())
-        if match is None:
-            return None
-        event_id, signature = match.groups()
-        return event_id if hmac.compare_digest(signature, self._signature(event_id)) else None
 
 
 class DoubleOptIn:

@@ -12,6 +12,7 @@ from hub.domain.events import Event, StatusChange
 from hub.domain.identities import AddressKind
 from hub.domain.messages import InboundMessage
 from hub.domain.quarantine import QuarantineEntry
+from hub.errors import DuplicateKey
 from hub.ports import Store
 from hub.services.identities import IdentityService
 from hub.services.reply_tokens import ReplyTokens
@@ -109,18 +110,38 @@ class InboxService:
         self, *, source: str, raw: bytes, reason: str, details: dict[str, object] | None = None,
         entry_id: str | None = None,
     ) -> QuarantineEntry:
-        """Keep what could not be processed, with the reason, for staff to see and retry.
+        """Keep what could not be processed, with the reason, for staff to see and retry."""
+        entry, _ = await self.quarantine_once(source=source, raw=raw, reason=reason,
+                                              details=details, entry_id=entry_id)
+        return entry
+
+    async def quarantine_once(
+        self, *, source: str, raw: bytes, reason: str, details: dict[str, object] | None = None,
+        entry_id: str | None = None,
+    ) -> tuple[QuarantineEntry, bool]:
+        """(entry, True) for new raw bytes; (the entry already held, False) for the same bytes
+        again (an MTA or poller redelivering a mail): one entry per sha256, the store's unique
+        key decides between concurrent deliveries.
 
         `entry_id` lets a caller that must not quarantine twice (an IMAP poller resuming after
         a crash) choose the id beforehand and check for it."""
+        sha256 = hashlib.sha256(raw).hexdigest()
+        held = await self._store.quarantine.get_by_sha256(sha256)
+        if held is not None:
+            return held, False
         key = await self._blobs.put(raw)
         entry = QuarantineEntry(
             id=entry_id or new_id(), source=source, reason=reason[:1000], received_at=utcnow(),
-            size=len(raw), sha256=hashlib.sha256(raw).hexdigest(), blob_key=key,
-            details=details or {},
+            size=len(raw), sha256=sha256, blob_key=key, details=details or {},
         )
-        await self._store.quarantine.insert(entry)
-        return entry
+        try:
+            await self._store.quarantine.insert(entry)
+        except DuplicateKey:
+            held = await self._store.quarantine.get_by_sha256(sha256)
+            if held is None:
+                raise  # the id was taken, not the bytes
+            return held, False
+        return entry, True
 
     async def raw(self, entry: QuarantineEntry) -> bytes:
         return await self._blobs.get(entry.blob_key)

@@ -6,8 +6,13 @@ than a MongoDB document may be (16 MB), and the same bytes stored twice take one
 Layout: `root/ab/cd/<sha256 hex>`, `ab` and `cd` being the key's first two byte pairs, so no
 folder grows past 65 536 entries. A blob is written to a temporary file in its folder,
 flushed to disk and renamed into place (`os.replace`), so a reader sees the whole blob or
-none. Keys are checked (64 lower-case hex digits) before they become a path, so no key can
-name a file outside the root. File I/O runs in a worker thread (`asyncio.to_thread`).
+none. Folders are 0700 and files 0600 (`mkstemp`'s mode): mail is personal data. Keys are
+checked (64 lower-case hex digits) before they become a path, so no key can name a file
+outside the root. File I/O runs in a worker thread (`asyncio.to_thread`).
+
+A disk that refuses a write (full, read-only, a file where a folder should be) is a temporary
+failure: every OSError becomes `StoreUnavailable`, so the CLI exits 75 and the MTA retries,
+and the web answers 503. `check()` proves the root can be written (for `/healthz`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from hub.errors import InvalidInput, NotFound
+from hub.errors import InvalidInput, NotFound, StoreUnavailable
+from hub.files import make_private_dir
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 
@@ -45,7 +51,11 @@ class FileBlobStore:
     async def put(self, data: bytes) -> str:
         """Store `data` (idempotent: the same bytes again write nothing); returns its key."""
         key = blob_key(data)
-        await asyncio.to_thread(self._write, self.path(key), data)
+        path = self.path(key)
+        try:
+            await asyncio.to_thread(self._write, path, data)
+        except OSError as exc:
+            raise _unavailable("write", exc) from exc
         return key
 
     async def get(self, key: str) -> bytes:
@@ -55,15 +65,30 @@ class FileBlobStore:
             return await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError as exc:
             raise NotFound(f"no blob {key}", details={"key": key}) from exc
+        except OSError as exc:
+            raise _unavailable("read", exc) from exc
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.path(key).is_file)
+
+    async def check(self) -> None:
+        """StoreUnavailable unless a file can be created in the root (made if missing)."""
+        try:
+            await asyncio.to_thread(self._probe)
+        except OSError as exc:
+            raise _unavailable("write", exc) from exc
+
+    def _probe(self) -> None:
+        make_private_dir(self.root)
+        fd, name = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".probe")
+        os.close(fd)
+        os.unlink(name)
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
         if path.is_file():
             return  # content-addressed: a file under this name already holds these bytes
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as temp:
@@ -76,6 +101,12 @@ class FileBlobStore:
                 os.unlink(temp_name)
             raise
         _sync_folder(path.parent)
+
+
+def _unavailable(action: str, exc: OSError) -> StoreUnavailable:
+    reason = exc.strerror or type(exc).__name__
+    return StoreUnavailable(f"cannot {action} the blob store: {reason}",
+                            details={"errno": exc.errno})
 
 
 def _sync_folder(folder: Path) -> None:

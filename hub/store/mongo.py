@@ -128,6 +128,7 @@ INDEXES: tuple[Index, ...] = (
     Index("transactions", "transactions_external_id", _asc("external_id"), unique=True),
     Index("transactions", "transactions_person", _asc("person_id")),
     Index("quarantine", "quarantine_status", _asc("status", "_id")),
+    Index("quarantine", "quarantine_sha256", _asc("sha256"), unique=True),
     Index("forms", "forms_slug", _asc("slug"), unique=True),
     Index("campaigns", "campaigns_status", _asc("status", "_id")),
     Index("deliveries", "deliveries_campaign_person", _asc("campaign_id", "person_id"),
@@ -180,7 +181,8 @@ class MongoStore:
         self.tokens: TokenRepo = MongoTokenRepo(database["tokens"])
         self.transactions: TransactionRepo = MongoTransactionRepo(database["transactions"])
         self.channel_state: ChannelStateRepo = MongoChannelStateRepo(database["channel_state"])
-        self.quarantine: QuarantineRepo = MongoQuarantineRepo(database["quarantine"])
+        self._quarantine = MongoQuarantineRepo(database["quarantine"])
+        self.quarantine: QuarantineRepo = self._quarantine
         self.forms: FormRepo = MongoFormRepo(database["forms"])
         self.throttle: ThrottleRepo = MongoThrottleRepo(database["throttle"])
         self.segments: SegmentRepo = MongoSegmentRepo(database["segments"])
@@ -211,6 +213,10 @@ class MongoStore:
     async def prepare(self) -> None:
         """Create the indexes and record the schema version; safe to run on every start."""
         await self.ping()
+        with driver_errors("quarantine"):
+            existing = await self._database["quarantine"].index_information()
+        if "quarantine_sha256" not in existing:
+            await self._quarantine.drop_duplicates()
         for index in INDEXES:
             with driver_errors(index.collection):
                 await self._database[index.collection].create_index(index.keys, **index.options())

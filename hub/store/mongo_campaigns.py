@@ -153,6 +153,12 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
         return await self._records({"campaign_id": campaign_id, "status": {"$in": list(statuses)}},
                                    limit=limit)
 
+    async def cancel_open(self, campaign_id: str, reason: str) -> int:
+        return await self._update_many(
+            {"campaign_id": campaign_id, "status": {"$in": ["queued", "leased"]}},
+            {"$set": {"status": "cancelled", "lease_owner": None, "lease_until": None,
+                      "reason": reason}})
+
     async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool:
         return bool(await self._update_many(
             {"campaign_id": campaign_id, "person_id": person_id, "opted_out_at": None},

@@ -244,9 +244,29 @@ class MongoChannelStateRepo(MongoCollection):
 
 
 class MongoQuarantineRepo(CrudRepo[QuarantineEntry]):
-    """No unique key besides `_id`: the same raw bytes may be held twice."""
+    """`sha256` carries the unique `quarantine_sha256` index: the same raw bytes are held
+    once."""
 
     model = QuarantineEntry
+
+    async def get_by_sha256(self, sha256: str) -> QuarantineEntry | None:
+        return await self._record({"sha256": sha256})
+
+    async def drop_duplicates(self) -> None:
+        """Before the unique index exists (a database from an older release): keep one entry
+        per sha256, the one a retry resolved if any, else the oldest."""
+        pipeline: list[dict[str, Any]] = [
+            {"$sort": {"_id": 1}},
+            {"$group": {"_id": "$sha256", "ids": {"$push": "$_id"},
+                        "statuses": {"$push": "$status"}, "count": {"$sum": 1}}},
+            {"$match": {"count": {"$gt": 1}}},
+        ]
+        with self._errors():
+            groups = await (await self._c.aggregate(pipeline)).to_list()
+            for group in groups:
+                ids, statuses = group["ids"], group["statuses"]
+                keep = ids[statuses.index("resolved")] if "resolved" in statuses else ids[0]
+                await self._c.delete_many({"_id": {"$in": [i for i in ids if i != keep]}})
 
     async def find(
         self,

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from hub.errors import ConfigError, HubError, StoreUnavailable
+from hub.files import create_private_file, make_private_dir
 from hub.ports import (
     AnalyticsRepo,
     CampaignRepo,
@@ -142,15 +143,21 @@ def database_path(url: str) -> str:
 
 
 def prepare_file(path: str) -> str:
-    """The absolute path of a database file, its folder created when missing (start-up only)."""
+    """The absolute path of a database file, its folder (0700) and the file (0600) created
+    when missing (start-up only); SQLite gives its WAL and shared-memory files the database
+    file's mode."""
     if path == MEMORY:
         return path
     location = Path(path).absolute()
     try:
-        location.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(location.parent)
     except OSError as exc:
         problem = f"cannot create the folder for {location}: {exc}"
         raise ConfigError("HUB_DATABASE_URL", problem) from exc
+    try:
+        create_private_file(location)
+    except OSError as exc:
+        raise ConfigError("HUB_DATABASE_URL", f"cannot create {location}: {exc}") from exc
     return str(location)
 
 

@@ -251,6 +251,13 @@ class SqliteDeliveries:
             "ORDER BY id LIMIT ?", (campaign_id, *statuses, max(0, limit)))
         return self._load(rows)
 
+    async def cancel_open(self, campaign_id: str, reason: str) -> int:
+        return await self._db.run(
+            "UPDATE deliveries SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, "
+            "doc = json_set(doc, '$.status', 'cancelled', '$.lease_owner', NULL, "
+            "'$.lease_until', NULL, '$.reason', ?) "
+            "WHERE campaign_id = ? AND status IN ('queued', 'leased')", (reason, campaign_id))
+
     async def mark_opted_out(self, campaign_id: str, person_id: str, at: datetime) -> bool:
         changed = await self._db.run(
             "UPDATE deliveries SET doc = json_set(doc, '$.opted_out_at', ?) "

@@ -80,14 +80,18 @@ class SqliteChannelState:
 
 
 class SqliteQuarantine(DocTable[QuarantineEntry]):
-    """No unique key besides the id: the same raw bytes may be held twice."""
+    """`sha256` is UNIQUE (migration 5): the same raw bytes are held once."""
 
     table = "quarantine"
     model = QuarantineEntry
-    columns = ("status",)
+    columns = ("status", "sha256")
 
     def indexed(self, record: QuarantineEntry) -> tuple[Any, ...]:
-        return (record.status,)
+        return (record.status, record.sha256)
+
+    async def get_by_sha256(self, sha256: str) -> QuarantineEntry | None:
+        found = await self._select(["sha256 = ?"], [sha256], limit=1)
+        return found[0] if found else None
 
     async def find(
         self,

@@ -123,8 +123,21 @@ V2_QUARANTINE_FORMS_THROTTLE: tuple[str, ...] = (
     )""",
 )
 
+V5_QUARANTINE_SHA256: tuple[str, ...] = (
+    # the same raw mail is held once: a column for its sha256, duplicates already held merged
+    # (the entry a retry resolved is kept, else the oldest), then a unique index
+    "ALTER TABLE quarantine ADD COLUMN sha256 TEXT",
+    "UPDATE quarantine SET sha256 = json_extract(doc, '$.sha256')",
+    """DELETE FROM quarantine WHERE id NOT IN (
+        SELECT (SELECT kept.id FROM quarantine AS kept WHERE kept.sha256 = held.sha256
+                ORDER BY kept.status = 'resolved' DESC, kept.id LIMIT 1)
+        FROM (SELECT DISTINCT sha256 FROM quarantine) AS held)""",
+    "CREATE UNIQUE INDEX quarantine_sha256 ON quarantine (sha256)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
-    V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS)
+    V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS,
+    V5_QUARANTINE_SHA256)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 

@@ -42,6 +42,7 @@ log = logging.getLogger("hub.app")
 async def healthz(request: web.Request) -> web.Response:
     try:
         await request.app[STORE].ping()
+        await request.app[SERVICES].blobs.check()
     except StoreUnavailable:
         return web.json_response({"status": "unavailable"}, status=503)
     return web.json_response({"status": "ok"})

@@ -423,3 +423,31 @@ async def test_the_frequency_cap_skips_a_person_who_had_enough_this_week(rig: Ri
     reply = await rig.components.services.messaging.send_to_person(
         busy.id, channel="email", text="About your question")  # service: never capped
     assert reply.status == "sent"
+
+
+async def test_no_send_starts_after_a_cancel_is_confirmed_at_120_per_minute(
+        rig: Rig) -> None:
+    n = 12
+    for i in range(n):
+        await rig.store.persons.insert(Person(id=new_id(), name=f"P{i}",
+                                              emails=[f"p{i}@x.example"]))
+    campaign = await rig.launch(channels=["email"], rate_per_minute=120)  # one per 0.5 s
+    stop = asyncio.Event()
+    task = asyncio.create_task(rig.worker(concurrency=8).run(stop))
+    try:
+        for _ in range(400):  # eight sends wait in the rate limiter by now
+            if len(rig.sink.envelopes) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        await rig.campaigns.cancel(campaign.id)
+        at_confirmation = len(rig.sink.envelopes)
+        await asyncio.sleep(2.0)  # four more sends would have left by now
+        assert len(rig.sink.envelopes) == at_confirmation, "a send started after the cancel"
+        counts = await rig.store.deliveries.counts(campaign.id)
+        assert counts.get("sent") == at_confirmation
+        assert counts.get("cancelled") == n - at_confirmation, counts.by_status
+        stats = await rig.campaigns.stats(await rig.campaigns.get(campaign.id))
+        assert stats["queued"] == 0 and stats["cancelled"] == n - at_confirmation
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)

@@ -280,3 +280,26 @@ async def test_counts_by_status_and_opt_outs(store: Store) -> None:
     later = stored.model_copy(update={"status": "delivered"})
     assert await store.deliveries.update(later, owner=None)
     assert (await store.deliveries.counts(campaign_id)).opted_out == 2
+
+
+async def test_cancel_open_takes_queued_and_leased_but_not_sending_or_done(
+        store: Store) -> None:
+    campaign_id = new_id()
+    made = await queued(store, campaign_id, 6)
+    other = await queued(store, new_id(), 2)
+    now = f.at()
+    [leased] = await store.deliveries.lease(campaign_id, owner="w1", now=now,
+                                            until=now + LEASE, limit=1)
+    sending = made[1].model_copy(update={"status": "sending", "lease_owner": "w1"})
+    sent = made[2].model_copy(update={"status": "sent"})
+    for done in (sending, sent):
+        assert await store.deliveries.update(done, owner=None)
+    assert await store.deliveries.cancel_open(campaign_id, "the campaign was cancelled") == 4
+    counts = await store.deliveries.counts(campaign_id)
+    assert counts.by_status == {"cancelled": 4, "sending": 1, "sent": 1}
+    stored = await store.deliveries.get(leased.id)
+    assert stored is not None and stored.status == "cancelled"
+    assert stored.lease_owner is None and stored.reason == "the campaign was cancelled"
+    assert await store.deliveries.lease(campaign_id, owner="w2", now=now, until=now + LEASE,
+                                        limit=10) == []
+    assert (await store.deliveries.counts(other[0].campaign_id)).by_status == {"queued": 2}

@@ -20,14 +20,17 @@ SHA = hashlib.sha256(RAW).hexdigest()
 
 
 def entry(**overrides: Any) -> QuarantineEntry:
+    """An entry for RAW, or with `unique=True` for bytes of its own (sha256 is unique)."""
+    unique = overrides.pop("unique", False)
+    sha = hashlib.sha256(RAW + new_id().encode()).hexdigest() if unique else SHA
     fields: dict[str, Any] = {
         "id": new_id(),
         "source": "imap:INBOX",
         "reason": "unparseable MIME: missing boundary",
         "received_at": f.at(),
         "size": len(RAW),
-        "sha256": SHA,
-        "blob_key": SHA,
+        "sha256": sha,
+        "blob_key": sha,
     }
     return QuarantineEntry(**(fields | overrides))
 
@@ -75,9 +78,16 @@ async def test_existing_id_raises_duplicate_key(store: Store) -> None:
     assert_same_record(await store.quarantine.get(held.id), held)
 
 
-async def test_the_same_bytes_twice_are_both_kept(store: Store) -> None:
-    first, second = entry(), entry(source="cli")
+async def test_the_same_bytes_twice_are_one_entry(store: Store) -> None:
+    first = entry()
     await store.quarantine.insert(first)
+    with pytest.raises(DuplicateKey):
+        await store.quarantine.insert(entry(source="cli"))
+    assert ids(await store.quarantine.find()) == [first.id]
+    assert_same_record(await store.quarantine.get_by_sha256(SHA), first)
+    other = hashlib.sha256(b"other bytes").hexdigest()
+    assert await store.quarantine.get_by_sha256(other) is None
+    second = entry(sha256=other, blob_key=other)
     await store.quarantine.insert(second)
     assert ids(await store.quarantine.find()) == sorted([first.id, second.id])
 
@@ -101,7 +111,7 @@ async def test_replace_missing_entry_raises_not_found(store: Store) -> None:
 
 
 async def test_find_pages_in_id_order(store: Store) -> None:
-    entries = [entry() for _ in range(7)]
+    entries = [entry(unique=True) for _ in range(7)]
     for held in entries[::-1]:
         await store.quarantine.insert(held)
     pages = await walk_find(store.quarantine.find, 3)
@@ -111,7 +121,8 @@ async def test_find_pages_in_id_order(store: Store) -> None:
 
 
 async def test_find_by_status_pages(store: Store) -> None:
-    entries = [entry(status=("held", "resolved", "failed_again")[i % 3]) for i in range(10)]
+    entries = [entry(status=("held", "resolved", "failed_again")[i % 3], unique=True)
+               for i in range(10)]
     for held in entries:
         await store.quarantine.insert(held)
     for status in ("held", "resolved", "failed_again"):

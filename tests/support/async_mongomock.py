@@ -91,6 +91,9 @@ class AsyncMongoMockCollection:
             )
         )
 
+    async def index_information(self) -> dict[str, Any]:
+        return dict(self._sync.index_information())
+
     async def insert_one(self, document: Doc) -> InsertOneResult:
         return self._sync.insert_one(document)
 

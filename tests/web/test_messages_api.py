@@ -59,3 +59,21 @@ async def test_refusals_are_clear_and_store_nothing(api: Api) -> None:
     status, _ = await api.call("POST", f"/api/v1/persons/{cas['id']}/messages", role="marketing",
                                json={"text": "hi"})
     assert status == 403
+
+
+async def test_subject_with_cr_lf_is_sent_on_one_line(api: Api, settings: Settings) -> None:
+    _, dora = await api.call("POST", "/api/v1/persons", json={
+        "name": "Dora", "emails": ["dora@example.com"], "preferred_channel": "email"})
+    status, event = await api.call("POST", f"/api/v1/persons/{dora['id']}/messages", json={
+        "subject": "a\r\nBcc: x@y", "text": "Hallo Dora"})
+    assert status == 202, event
+    assert event["status"] == "sent"
+    _, stored = await api.call("GET", f"/api/v1/persons/{dora['id']}/timeline")
+    assert stored["items"][0]["status"] == "sent"
+    raw = (settings.var_dir / "outbox" / f"{event['id']}.eml").read_bytes()
+    head = raw.split(b"\n\n", 1)[0]
+    subjects = [line for line in head.splitlines() if line.lower().startswith(b"subject:")]
+    assert subjects == [b"Subject: a Bcc: x@y"], head
+    mail = message_from_bytes(raw, policy=policy.default)
+    assert mail["Bcc"] is None
+    assert "\n" not in str(mail["Subject"]) and "Bcc: x@y" in str(mail["Subject"])

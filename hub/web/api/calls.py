@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
@@ -16,6 +15,7 @@ from hub.errors import InvalidInput
 from hub.services.calls import CallDetails, ImportLine
 from hub.web.api.routing import Answer, ApiRoutes, UnsupportedMediaType
 from hub.web.auth import PRINCIPAL, SERVICE
+from hub.web.json_input import parse_json
 from hub.web.keys import SERVICES
 
 routes = ApiRoutes()
@@ -41,7 +41,7 @@ def parse_mapping(raw: str | None) -> dict[str, str]:
     if raw is None:
         return {}
     try:
-        mapping = json.loads(raw)
+        mapping = parse_json(raw)
     except ValueError as exc:
         raise InvalidInput("mapping must be a JSON object", details={"field": "mapping"}) from exc
     if not isinstance(mapping, dict) or not all(

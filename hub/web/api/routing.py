@@ -16,6 +16,7 @@ from hub.domain.common import Record
 from hub.domain.staff import StaffRole
 from hub.errors import InvalidInput
 from hub.web.auth import require_role
+from hub.web.json_input import parse_json
 
 API_PREFIX = "/api/v1"
 Handler = Callable[..., Awaitable[Any]]
@@ -79,7 +80,7 @@ async def parse_json_body(body_type: Any, request: web.Request) -> Any:
         raise UnsupportedMediaType(reason="send the body as application/json")
     raw = await request.read()  # aiohttp raises 413 beyond the app's client_max_size
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidJson(f"the body is not valid JSON: {exc}") from exc
     try:

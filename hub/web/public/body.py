@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
+
+from hub.web.json_input import parse_json
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 JSON_TYPE = "application/json"
@@ -52,7 +53,7 @@ async def read_fields(request: web.Request, limit: int) -> dict[str, Any]:
     raw = await read_limited(request, limit)
     if request.content_type == JSON_TYPE:
         try:
-            data = json.loads(raw)
+            data = parse_json(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BodyProblem(400, "invalid_json", "the body is not valid JSON") from exc
         if not isinstance(data, dict):

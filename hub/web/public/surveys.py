@@ -5,13 +5,13 @@ or expired token gets a clear 404 page; a POST answers JSON to JSON clients."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from campaigns.surveys import LinkView
 from hub.errors import Conflict
+from hub.web.json_input import parse_json
 from hub.web.keys import SURVEYS
 from hub.web.public.pages import problem, render, wants_json
 
@@ -48,7 +48,7 @@ async def _fields(request: web.Request) -> tuple[Any, Any]:
                                             actual_size=request.content_length)
     if request.content_type == "application/json":
         try:
-            data = json.loads(await request.read())
+            data = parse_json(await request.read())
         except (ValueError, UnicodeDecodeError):
             return None, None
         return (data.get("score"), data.get("comment")) if isinstance(data, dict) else (None,

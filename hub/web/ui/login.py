@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import unquote
+
 from aiohttp import web
 
 from hub.services.staff import password_matches
@@ -13,13 +16,41 @@ from hub.web.ui.throttle import LoginThrottle
 
 THROTTLE = web.AppKey("ui_login_throttle", LoginThrottle)
 MAX_FIELD = 320
+MAX_NEXT = 2000
+
+
+def _decoded(value: str) -> str:
+    """Percent-decoded until stable (a later hop may decode again), at most a few layers."""
+    for _ in range(4):
+        once = unquote(value)
+        if once == value:
+            break
+        value = once
+    return value
+
+
+def _local_path(value: str) -> bool:
+    """A path on this site however a browser or URL library reads it: one leading slash,
+    no backslash (browsers read it as a slash), no control or odd whitespace (URL parsers
+    drop tab/CR/LF, so `/\t/host` becomes `//host`), no empty or dot segments."""
+    if not value.startswith("/") or "\\" in value:
+        return False
+    if any(c != " " and unicodedata.category(c)[0] in "CZ" for c in value):
+        return False
+    path = value.split("?", 1)[0].split("#", 1)[0]
+    segments = path.split("/")[1:]
+    return not any(s in ("", ".", "..") for s in segments[:-1]) and segments[-1] not in (
+        ".", "..")
 
 
 def safe_next(value: str | None) -> str:
-    """Only a path on this site (never `//host` or a scheme): no open redirect."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    """Only a same-origin absolute path (never `//host`, a scheme, or anything that turns
+    into one after decoding or normalising); anything else goes to `/`: no open redirect."""
+    if not value or len(value) > MAX_NEXT:
         return "/"
-    return value[:2000]
+    if not (_local_path(value) and _local_path(_decoded(value))):
+        return "/"
+    return value
 
 
 def _form(request: web.Request, session: Session, *, status: int = 200, error: str = "",
@@ -58,7 +89,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     client = request.remote or "unknown"
     if await throttle.locked(email, client):
         return _form(request, session, status=429, email=email, next_path=next_path,
-                     error="Too many failed attempts. Wait 15 minutes and try again.")
+                     error="Too many failed attempts from here. Wait a while and try again.")
     user = await request.app[STORE].users.get_by_email(email) if email else None
     if user is None or user.disabled or not password_matches(user, password):
         await throttle.failed(email, client)

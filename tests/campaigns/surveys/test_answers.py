@@ -203,3 +203,19 @@ def _token(survey_id: str, person_id: str) -> Any:
 
     return SurveyToken(token="e" * 43, survey_id=survey_id, person_id=person_id,
                        send_key="manual:1", expires_at=utcnow() - timedelta(seconds=1))
+
+
+async def test_deeply_nested_json_answer_is_400(hub: Hub) -> None:
+    from datetime import timedelta
+
+    from hub.domain.common import utcnow
+
+    survey = await make_survey(hub)
+    person = await hub.person()
+    token = _token(survey["id"], person["id"]).model_copy(
+        update={"expires_at": utcnow() + timedelta(days=1)})
+    await hub.store.survey_tokens.issue(token)
+    posted = await hub.api.client.post(f"/s/{token.token}", data=b"[" * 8000 + b"]" * 8000,
+                                       headers={"Content-Type": "application/json"})
+    assert posted.status == 400, await posted.text()
+    assert (await results(hub, survey["id"]))["responses"] == 0

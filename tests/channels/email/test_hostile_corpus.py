@@ -103,3 +103,17 @@ async def test_a_quarantined_message_can_be_retried(make_api: MakeApi) -> None:
     assert status == 404
     status, _listed = await api.call("GET", "/api/v1/quarantine?cursor=bad")
     assert status == 422
+
+
+async def test_the_same_raw_mail_again_is_the_same_quarantine_entry(make_api: MakeApi) -> None:
+    api = await make_api()
+    raw = b"Subject: nobody\r\n\r\nthe same bytes, delivered twice\r\n"
+    _, first = await post_mail(api, raw)
+    status, second = await post_mail(api, raw)
+    assert status == 202 and second["kind"] == "quarantine"
+    assert second["quarantine"]["id"] == first["quarantine"]["id"]
+    assert (first["created"], second["created"]) == (True, False)
+    _, listed = await api.call("GET", "/api/v1/quarantine")
+    assert [item["id"] for item in listed["items"]] == [first["quarantine"]["id"]]
+    _, other = await post_mail(api, raw + b"a different tail\r\n")
+    assert other["quarantine"]["id"] != first["quarantine"]["id"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.web.ui.conftest import PASSWORD, Ui
+import aiohttp
+
+from tests.web.ui.conftest import CSRF, PASSWORD, Ui
 from tests.web.ui.helpers import make_person
 
 
@@ -115,3 +117,73 @@ async def test_api_errors_stay_json_and_pages_get_html(ui: Ui) -> None:
     assert missing.status == 404
     assert missing.content_type == "text/html"
     assert "Content-Security-Policy" in missing.headers
+
+
+# Each of these, as `next`, must bring the browser back to this site: the usual bypass
+# families (protocol-relative, backslash, control characters that URL parsers drop,
+# percent-encoded slashes and controls, schemes, leading whitespace).
+REDIRECT_BYPASSES = [
+    "//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example",
+    "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "\t//evil.example",
+    "/\x00/evil.example", "\x00//evil.example", "%2f%2fevil.example", "/%2f%2fevil.example",
+    "/%2F/evil.example", "/%09/evil.example", "/%5Cevil.example", "/%0d%0a/evil.example",
+    "https://evil.example", "HTTPS://evil.example/", "javascript:alert(1)",
+    "/javascript:alert(1)//x/..//evil.example\t", " //evil.example", " /\\evil.example",
+    "\x0b//evil.example", "/\u3000/evil.example", "/\x7f/evil.example", "/\\/evil.example",
+    "https:/evil.example", "/../..//evil.example",
+]
+
+
+async def test_login_next_never_leaves_the_site(ui: Ui) -> None:
+    for target in REDIRECT_BYPASSES:
+        token = await ui.csrf()
+        response = await ui.client.post("/login", data={
+            "email": "service@example.org", "password": PASSWORD, "csrf_token": token,
+            "next": target}, allow_redirects=False)
+        assert response.status == 303, target
+        assert response.headers["Location"] == "/", repr(target)
+        # Logged in now: the GET form redirects straight to `next`.
+        again = await ui.client.get("/login", params={"next": target}, allow_redirects=False)
+        assert again.status == 303, target
+        assert again.headers["Location"] == "/", repr(target)
+        await ui.post("/logout", {})
+
+
+async def test_login_next_keeps_a_local_path(ui: Ui) -> None:
+    token = await ui.csrf()
+    response = await ui.client.post("/login", data={
+        "email": "service@example.org", "password": PASSWORD, "csrf_token": token,
+        "next": "/people/abc?tab=notes&q=a%20b"}, allow_redirects=False)
+    assert response.headers["Location"] == "/people/abc?tab=notes&q=a%20b"
+    again = await ui.client.get("/login", params={"next": "/search?q=anna"},
+                                allow_redirects=False)
+    assert again.headers["Location"] == "/search?q=anna"
+
+
+async def test_failures_from_one_client_do_not_lock_the_account_elsewhere(ui: Ui) -> None:
+    """Five wrong passwords for an account from client A (127.0.0.1) lock A out of that
+    account; client B (127.0.0.2, a second address on the loopback) still logs in with the
+    right password, and A stays locked."""
+    for _ in range(5):
+        token = await ui.csrf()
+        response = await ui.client.post("/login", data={
+            "email": "service@example.org", "password": "wrong password!", "csrf_token": token})
+        assert response.status == 401
+    other = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(local_addr=("127.0.0.2", 0)),
+        cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with other:
+        page = await other.get(ui.client.make_url("/login"))
+        match = CSRF.search(await page.text())
+        assert match
+        response = await other.post(ui.client.make_url("/login"), data={
+            "email": "service@example.org", "password": PASSWORD,
+            "csrf_token": match.group(1)}, allow_redirects=False)
+        assert response.status == 303, await response.text()
+        assert (await other.get(ui.client.make_url("/"), allow_redirects=False)).status == 200
+    token = await ui.csrf()
+    still = await ui.client.post("/login", data={
+        "email": "service@example.org", "password": PASSWORD, "csrf_token": token})
+    assert still.status == 429
+    # A's lock is for that account only: another account from A is not refused.
+    await ui.login("marketing")
