@@ -6,13 +6,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from hub.domain.staff import StaffRole
+from hub.domain.staff import StaffRole, may_use
 from hub.services.staff import authenticate_token
 from hub.web.keys import STORE
-
-SERVICE: frozenset[StaffRole] = frozenset({"service"})
-MARKETING: frozenset[StaffRole] = frozenset({"marketing"})
-STAFF: frozenset[StaffRole] = frozenset({"service", "marketing"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +41,7 @@ async def authenticate(request: web.Request) -> Principal:
 async def require_role(request: web.Request, allowed: frozenset[StaffRole]) -> Principal:
     """Authenticate and check the role; admin may do everything."""
     principal = await authenticate(request)
-    if principal.role != "admin" and principal.role not in allowed:
+    if not may_use(principal.role, allowed):
         raise web.HTTPForbidden(reason=f"the {principal.role} role cannot use this route")
     request[PRINCIPAL] = principal
     return principal

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from campaigns.analytics import TierBounds
 from hub.domain.common import UtcDateTime, utcnow
+from hub.domain.staff import MARKETING
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import MARKETING
 from hub.web.campaign_keys import CAMPAIGNS
 from hub.web.survey_keys import SURVEYS
 

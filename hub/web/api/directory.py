@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from hub.domain.parties import Household, Organisation, Role
+from hub.domain.staff import SERVICE
 from hub.services.directory import HouseholdInput, OrganisationInput, RoleInput
 from hub.web.api.queries import PageQuery, SearchQuery
 from hub.web.api.routing import Answer, ApiRoutes, page_json
-from hub.web.auth import SERVICE
 from hub.web.keys import SERVICES
 
 routes = ApiRoutes()

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.email.ingest import EmailIngest, quarantine_json
 from hub.domain.quarantine import QuarantineStatus
+from hub.domain.staff import SERVICE
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.services.paging import DEFAULT_LIMIT, MAX_LIMIT
 from hub.web.api.routing import Answer, ApiRoutes, UnsupportedMediaType
-from hub.web.auth import SERVICE
 from hub.web.keys import SERVICES, SETTINGS
 
 routes = ApiRoutes()

@@ -9,9 +9,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.common import UtcDateTime, new_id
+from hub.domain.staff import MARKETING, SERVICE, STAFF
 from hub.domain.surveys import Survey, SurveyTexts, TriggerChannel, TriggerRule, all_channels
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import MARKETING, PRINCIPAL, SERVICE, STAFF
+from hub.web.auth import PRINCIPAL
 from hub.web.survey_keys import SURVEYS
 
 routes = ApiRoutes()

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from hub.domain.staff import STAFF
 from hub.web.errors import HTML_ERROR_PAGE
 from hub.web.keys import SETTINGS, STORE
 from hub.web.templating import pages
 from hub.web.ui import actions, admin, inbox, live, login, people, records
-from hub.web.ui.guard import ANY_STAFF, CODEC, staff_page
+from hub.web.ui.guard import CODEC, staff_page
 from hub.web.ui.marketing import add_marketing_ui
 from hub.web.ui.render import error_page, wants_html
 from hub.web.ui.session import SessionCodec
@@ -55,7 +56,7 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/static/{name}", static_file)
     r.add_get("/login", login.login_form)
     r.add_post("/login", login.login)
-    r.add_post("/logout", staff_page(ANY_STAFF)(login.logout))
+    r.add_post("/logout", staff_page(STAFF)(login.logout))
     r.add_get("/", inbox.inbox_page)
     r.add_get("/search", people.search_page)
     r.add_get("/people/{person_id}", people.person_page)

@@ -13,12 +13,13 @@ from pydantic import ValidationError
 from channels.calls.fields import CallFields
 from hub.domain.common import new_id
 from hub.domain.events import Event
+from hub.domain.staff import SERVICE
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.services.persons import PersonInput
 from hub.web.api.calls import details_of
 from hub.web.api.routing import validation_details
 from hub.web.keys import SERVICES
-from hub.web.ui.guard import SERVICE, USER, staff_page
+from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.people import show_person
 from hub.web.ui.render import redirect, render
 

@@ -15,11 +15,11 @@ from channels.email.imap import STATUS_KEY
 from hub.config import Settings
 from hub.domain.common import utcnow
 from hub.domain.events import Event
-from hub.domain.staff import STAFF_ROLES
+from hub.domain.staff import ADMIN_ONLY, STAFF_ROLES
 from hub.errors import ConfigError, InvalidInput
 from hub.services.staff import create_token
 from hub.web.keys import SETTINGS, STORE
-from hub.web.ui.guard import ADMIN, staff_page
+from hub.web.ui.guard import staff_page
 from hub.web.ui.records import admin_context
 from hub.web.ui.render import error_page, redirect, render
 
@@ -29,7 +29,7 @@ SUCCESS = frozenset({"sent", "delivered", "queued", "accepted"})
 FAILURE = frozenset({"failed", "undelivered", "bounced"})
 
 
-@staff_page(ADMIN)
+@staff_page(ADMIN_ONLY)
 async def create_api_token(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     role = str(form.get("role", ""))
@@ -37,13 +37,13 @@ async def create_api_token(request: web.Request) -> web.StreamResponse:
         return await admin_context(request, status=422, error="Choose the token's role.")
     try:
         token = await create_token(request.app[STORE], name=str(form.get("name", ""))[:200],
-                                   role=role)  # type: ignore[arg-type]
+                                   role=role)
     except InvalidInput as exc:
         return await admin_context(request, status=422, error=exc.message)
     return await admin_context(request, token=(str(form.get("name", "")).strip(), token))
 
 
-@staff_page(ADMIN)
+@staff_page(ADMIN_ONLY)
 async def revoke_api_token(request: web.Request) -> web.StreamResponse:
     token_id = request.match_info["token_id"][:64]
     if not await request.app[STORE].tokens.revoke(token_id):
@@ -149,7 +149,7 @@ async def channel_statuses(request: web.Request) -> list[ChannelStatus]:
     return [smtp, imap, sms]
 
 
-@staff_page(ADMIN)
+@staff_page(ADMIN_ONLY)
 async def channels_page(request: web.Request) -> web.StreamResponse:
     return render(request, "ui/admin_channels.html", {
         "title": "Channels", "nav": "channels", "channels": await channel_statuses(request),

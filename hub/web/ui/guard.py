@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from hub.domain.staff import StaffRole, User
+from hub.domain.staff import StaffRole, User, may_use
 from hub.web.auth import PRINCIPAL, Principal
 from hub.web.keys import SETTINGS, STORE
 from hub.web.ui.render import CONTEXT, error_page
@@ -19,9 +19,6 @@ CODEC = web.AppKey("ui_session_codec", SessionCodec)
 USER = web.RequestKey("ui_user", User)
 SESSION = web.RequestKey("ui_session", Session)
 PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-SERVICE: frozenset[StaffRole] = frozenset({"service"})
-ANY_STAFF: frozenset[StaffRole] = frozenset({"service", "marketing"})
-ADMIN: frozenset[StaffRole] = frozenset()
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse,
@@ -64,7 +61,7 @@ def staff_page(roles: frozenset[StaffRole]) -> Callable[[PageHandler], PageHandl
                                            role=user.role)
             request[CONTEXT] = {"user": user,
                                 "csrf_token": request.app[CODEC].csrf_token(session)}
-            if user.role != "admin" and user.role not in roles:
+            if not may_use(user.role, roles):
                 return error_page(request, 403,
                                   f"Your role ({user.role}) cannot open this page.")
             if request.method == "POST" and not await csrf_ok(request, session):

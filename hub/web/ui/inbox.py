@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.domain.staff import STAFF
 from hub.web.keys import SERVICES
 from hub.web.ui import views
-from hub.web.ui.guard import ANY_STAFF, USER, staff_page
+from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.render import fragment, render
 
 
-@staff_page(ANY_STAFF)
+@staff_page(STAFF)
 async def inbox_page(request: web.Request) -> web.StreamResponse:
     if request[USER].role == "marketing":
         return render(request, "ui/marketing_home.html", {"title": "Hub", "nav": "inbox"})

@@ -7,11 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.domain.staff import SERVICE
 from hub.errors import InvalidInput
 from hub.services.timeline import SubjectKind
 from hub.web.keys import SERVICES
 from hub.web.ui import views
-from hub.web.ui.guard import SERVICE, staff_page
+from hub.web.ui.guard import staff_page
 from hub.web.ui.render import fragment, render
 
 MAX_CURSOR = 400

@@ -13,11 +13,11 @@ from pathlib import Path
 from aiohttp import web
 
 from channels.email.ingest import EmailIngest
-from hub.domain.staff import STAFF_ROLES
+from hub.domain.staff import ADMIN_ONLY, SERVICE, STAFF_ROLES
 from hub.errors import Conflict, InvalidInput
 from hub.services.staff import add_user, generate_password
 from hub.web.keys import SERVICES, SETTINGS, STORE
-from hub.web.ui.guard import ADMIN, SERVICE, USER, staff_page
+from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.render import error_page, redirect, render
 
 OUTBOX_SHOWN = 100
@@ -94,7 +94,7 @@ async def quarantine_retry(request: web.Request) -> web.StreamResponse:
     return redirect("/quarantine?notice=" + ("stored" if result.event else "still-held"))
 
 
-@staff_page(ADMIN)
+@staff_page(ADMIN_ONLY)
 async def admin_page(request: web.Request) -> web.StreamResponse:
     return await admin_context(request)
 
@@ -113,7 +113,7 @@ async def admin_context(request: web.Request, *, status: int = 200, error: str =
 
 
 
-@staff_page(ADMIN)
+@staff_page(ADMIN_ONLY)
 async def admin_add_user(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     email = str(form.get("email", ""))[:320].strip()
@@ -123,14 +123,14 @@ async def admin_add_user(request: web.Request) -> web.StreamResponse:
         return await admin_context(request, status=422, error="Choose a role.")
     password = generate_password()
     try:
-        await add_user(request.app[STORE], email=email, role=role,  # type: ignore[arg-type]
+        await add_user(request.app[STORE], email=email, role=role,
                        password=password, name=name)
     except (InvalidInput, Conflict) as exc:
         return await admin_context(request, status=422, error=exc.message)
     return await admin_context(request, created=(email, password))
 
 
-@staff_page(ADMIN)
+@staff_page(ADMIN_ONLY)
 async def admin_toggle_user(request: web.Request) -> web.StreamResponse:
     store = request.app[STORE]
     user = await store.users.get(request.match_info["user_id"])

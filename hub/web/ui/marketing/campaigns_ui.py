@@ -16,6 +16,7 @@ from campaigns.templates import TemplateProblem, compiled
 from hub.domain.campaigns import CHANNEL_CHOICES, Campaign, MessageTemplate
 from hub.domain.common import new_id
 from hub.domain.segments import parse_filter, plan
+from hub.domain.staff import MARKETING
 from hub.domain.surveys import Survey
 from hub.errors import Conflict, HubError, InvalidInput
 from hub.web.campaign_keys import CAMPAIGNS
@@ -23,7 +24,6 @@ from hub.web.keys import SERVICES, STORE
 from hub.web.survey_keys import SURVEYS
 from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.marketing.model import reach
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render
 
 LISTED = 200

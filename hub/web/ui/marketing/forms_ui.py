@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from hub.domain.staff import MARKETING
 from hub.errors import Conflict, InvalidInput
 from hub.services.forms import CONSENT_FIELD, HONEYPOT_FIELD, FormInput
 from hub.web.keys import SERVICES, SETTINGS, STORE
 from hub.web.ui.guard import staff_page
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render, render_html
 
 FIELD_ROWS = 6

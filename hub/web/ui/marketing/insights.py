@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from campaigns.surveys import label
 from hub.domain.common import new_id, utcnow
+from hub.domain.staff import MARKETING
 from hub.domain.surveys import Survey
 from hub.errors import InvalidInput
 from hub.web.campaign_keys import CAMPAIGNS
@@ -20,7 +21,6 @@ from hub.web.keys import STORE
 from hub.web.survey_keys import SURVEYS
 from hub.web.ui.guard import staff_page
 from hub.web.ui.marketing import charts
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render
 
 TREND_BUCKETS = 6

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.domain.staff import MARKETING
 from hub.errors import InvalidInput
 from hub.web.campaign_keys import CAMPAIGNS
 from hub.web.keys import STORE
@@ -21,7 +22,6 @@ from hub.web.ui.marketing.model import (
     field_catalogue,
     filter_from_form,
 )
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render
 
 SAVED_LISTED = 100

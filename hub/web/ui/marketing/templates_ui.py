@@ -12,11 +12,11 @@ from pydantic import ValidationError
 from campaigns.templates import TemplateProblem, check, sms_info
 from hub.domain.campaigns import MessageTemplate
 from hub.domain.common import new_id, utcnow
+from hub.domain.staff import MARKETING
 from hub.errors import InvalidInput, NotFound
 from hub.web.campaign_keys import CAMPAIGNS
 from hub.web.keys import SERVICES, STORE
 from hub.web.ui.guard import staff_page
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render
 from hub.web.ui.views import search
 

@@ -10,12 +10,12 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from hub.domain.common import new_id
+from hub.domain.staff import MARKETING
 from hub.domain.surveys import TriggerRule
 from hub.errors import InvalidInput
 from hub.web.survey_keys import SURVEYS
 from hub.web.ui.guard import staff_page
 from hub.web.ui.marketing.insights import show_survey
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import error_page, redirect
 
 EVENT_CHANNELS = ("call", "email", "sms")
