@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from hub.config import Settings
 from hub.ports import ChannelAdapter, Store
 from hub.services.calls import CallService
+from hub.services.channel_status import ChannelStatusService
 from hub.services.directory import DirectoryService
 from hub.services.erasure import ErasureService
 from hub.services.forms import FormService
@@ -17,7 +18,9 @@ from hub.services.merge import MergeService
 from hub.services.messaging import MessagingService, RetryPolicy
 from hub.services.persons import PersonService
 from hub.services.reply_tokens import ReplyTokens
+from hub.services.search import SearchService
 from hub.services.sms import OptOutOnRefusal, SmsService
+from hub.services.staff import StaffService
 from hub.services.timeline import TimelineService
 from hub.store.blobs import FileBlobStore
 
@@ -37,6 +40,9 @@ class Services:
     forms: FormService
     sms: SmsService
     calls: CallService
+    staff: StaffService
+    search: SearchService
+    channel_status: ChannelStatusService
 
 
 def build_services(
@@ -74,4 +80,7 @@ def build_services(
         forms=FormService(store, identities, timeline, messaging),
         sms=sms,
         calls=CallService(store, identities, persons, timeline),
+        staff=StaffService(store),
+        search=SearchService(store, persons, timeline),
+        channel_status=ChannelStatusService(store),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -154,6 +154,10 @@ class FormService:
         check_limit(limit)
         rows = await self._store.forms.find(limit=limit + 1, after_id=decode_after_id(cursor))
         return page_by_id(rows, limit, lambda f: f.id)
+
+    async def submissions(self, form_id: str, *, limit: int) -> Sequence[Event]:
+        """The form's submissions (web-form events), newest first."""
+        return await self._store.events.for_form(form_id, limit=limit)
 
     async def submit(self, form: FormDefinition, entry: FormEntry) -> SubmissionResult:
         """Record a checked submission: resolve or create the person, fill their empty profile

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from hub.domain.staff import StaffRole, may_use
-from hub.services.staff import authenticate_token
-from hub.web.keys import STORE
+from hub.web.keys import SERVICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +31,7 @@ async def authenticate(request: web.Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send Authorization: Bearer <token>")
-    found = await authenticate_token(request.app[STORE], token.strip())
+    found = await request.app[SERVICES].staff.authenticate_token(token.strip())
     if found is None:
         raise Unauthenticated("unknown or revoked token")
     return Principal(kind="token", id=found.id, name=found.name, role=found.role)

@@ -37,7 +37,7 @@ async def list_households(request: web.Request, query: SearchQuery) -> Any:
 async def get_household(request: web.Request) -> Any:
     services = request.app[SERVICES]
     household = await services.directory.household(request.match_info["household_id"])
-    members = await services.store.persons.in_household(household.id)
+    members = await services.directory.members(household.id)
     return {**household.to_json(), "member_ids": [m.id for m in members]}
 
 

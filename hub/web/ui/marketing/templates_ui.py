@@ -18,7 +18,6 @@ from hub.web.campaign_keys import CAMPAIGNS
 from hub.web.keys import SERVICES, STORE
 from hub.web.ui.guard import staff_page
 from hub.web.ui.render import redirect, render
-from hub.web.ui.views import search
 
 VARIABLES = ("person.first_name", "person.name", "person.email", "person.phone",
              "person.language", "person.customer_status", "person.attributes",
@@ -57,7 +56,7 @@ async def _editor(request: web.Request, template: MessageTemplate | None, *,
                   status: int = 200, channel: str = "email") -> web.Response:
     services = request.app[SERVICES]
     q = request.query.get("q", "").strip()[:200]
-    found = await search(services, q) if q else []
+    found = await services.search.search(q) if q else []
     preview: dict[str, Any] | None = None
     person = None
     person_id = request.query.get("person_id", "").strip()[:64]
