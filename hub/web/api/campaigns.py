@@ -9,8 +9,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.campaigns import Campaign
+from hub.domain.channels import SendableChannel
 from hub.domain.common import new_id
 from hub.domain.staff import MARKETING
+from hub.errors import InvalidInput
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.campaign_keys import CAMPAIGNS
 
@@ -18,7 +20,7 @@ routes = ApiRoutes()
 WITH_STATS = Answer("the campaign with `stats{audience, queued, sent, delivered, failed, "
                     "skipped, unknown, replied, opted_out, responses}`")
 
-ChannelChoice = Literal["preferred", "email", "sms"]
+ChannelChoice = Literal["preferred", SendableChannel]
 
 
 def _all_channels() -> list[ChannelChoice]:
@@ -33,7 +35,7 @@ class CampaignInput(BaseModel):
     filter: dict[str, Any] | None = None
     channels: list[ChannelChoice] = Field(
         default_factory=_all_channels, min_length=1, max_length=3)
-    templates: dict[Literal["email", "sms"], str] = Field(default_factory=dict)
+    templates: dict[SendableChannel, str] = Field(default_factory=dict)
     survey_id: str | None = None
     send_at: datetime | None = None
     rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
@@ -48,6 +50,30 @@ async def create_campaign(request: web.Request, body: CampaignInput) -> Any:
     fields["channels"] = list(dict.fromkeys(fields["channels"]))
     campaign = await request.app[CAMPAIGNS].campaigns.create(Campaign(id=new_id(), **fields))
     return campaign.to_json()
+
+
+class ReachInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    segment_id: str | None = Field(default=None, max_length=64)
+    filter: dict[str, Any] | None = None
+    channels: list[ChannelChoice] = Field(
+        default_factory=_all_channels, min_length=1, max_length=3)
+    template_channels: list[SendableChannel] | None = None
+    require_opt_in: bool = False
+
+
+@routes.route("POST", "/campaigns/reach", roles=MARKETING, body=ReachInput,
+              answer=Answer('{"audience", "examined", "capped", "by_channel", "skipped", '
+                            '"skipped_by_reason"}'),
+              summary="Forecast who each channel would reach, and who would be skipped and why "
+                      "(`template_channels`: the channels with a template; absent: all)")
+async def forecast_reach(request: web.Request, body: ReachInput) -> Any:
+    if (body.segment_id is None) == (body.filter is None):
+        raise InvalidInput("give either segment_id or filter", details={"field": "filter"})
+    reach = await request.app[CAMPAIGNS].campaigns.reach(
+        segment_id=body.segment_id, filter_=body.filter, channels=body.channels,
+        require_opt_in=body.require_opt_in, template_channels=body.template_channels)
+    return reach.to_json()
 
 
 @routes.route("GET", "/campaigns/{campaign_id}", roles=MARKETING, answer=WITH_STATS,

@@ -31,14 +31,13 @@ class PageForm(BaseModel):
 
 
 def Cut(limit: int, *, strip: bool = True) -> BeforeValidator:
-    """Text cut to `limit` characters and (unless `strip=False`) trimmed:
+    """Text (unless `strip=False`, trimmed first) cut to `limit` characters:
     `name: Annotated[str, Cut(200)] = ""`."""
 
     def cut(value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        value = value[:limit]
-        return value.strip() if strip else value
+        return value.strip()[:limit] if strip else value[:limit]
 
     return BeforeValidator(cut)
 

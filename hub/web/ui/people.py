@@ -3,10 +3,12 @@ and the timeline fragments the page's script loads (older pages)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from aiohttp import web
 
+from hub.domain.consent import CONSENT_CHANNELS
+from hub.domain.parties import PreferredChannel
 from hub.domain.staff import SERVICE
 from hub.errors import InvalidInput
 from hub.services.timeline import SubjectKind
@@ -65,6 +67,7 @@ async def show_person(request: web.Request, *, status: int = 200, error: str = "
     context = {
         "title": person.name or "(no name)", "person": person, "row": row, "members": members,
         "options": views.reply_options(person, recent), "error": error, "notice": notice,
+        "consent_channels": CONSENT_CHANNELS, "preferred_channels": get_args(PreferredChannel),
         "nav": "",
         **_timeline_context(request, f"/people/{person.id}", page, channel),
     }
