@@ -1,5 +1,6 @@
 """The staff UI: server-rendered pages for service staff (and user admin). `add_staff_ui(app)`
-adds every route, the session codec, the login throttle and the static files."""
+adds every route, the session codec and the static files (log-in throttling is the staff
+service's)."""
 
 from __future__ import annotations
 
