@@ -11,8 +11,6 @@ from aiohttp import web
 from pydantic import AfterValidator
 
 from channels.calls.fields import CallFields
-from hub.domain.common import new_id
-from hub.domain.events import Event
 from hub.domain.staff import SERVICE
 from hub.errors import Conflict, InvalidInput
 from hub.services.persons import PersonInput
@@ -133,10 +131,7 @@ async def no_reply_needed(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     form = await parse_form(request, NoReplyForm)
     person = await services.persons.get(_person_id(request))
-    await services.timeline.record(Event(
-        id=new_id(), person_id=person.id, channel="system", direction="internal",
-        subject="No reply needed", text=f"Marked as needing no reply by {request[USER].email}",
-        author=request[USER].email, data={"inbox": "no_reply_needed"}))
+    await services.timeline.no_reply_needed(person.id, author=request[USER].email)
     return redirect("/" if form.back == "inbox" else f"/people/{person.id}")
 
 
