@@ -10,7 +10,7 @@ from typing import Any
 from campaigns.engine.personalise import variables_for
 from campaigns.reach import REACH_CAP, Reach, forecast_reach
 from campaigns.survey_texts import check_survey_link, default_survey_texts
-from campaigns.templates import check, compiled
+from campaigns.templates import TemplateProblem, check, compiled
 from hub.domain.campaigns import (
     CHANNEL_CHOICES,
     TRANSITIONS,
@@ -202,7 +202,8 @@ class CampaignService:
 
     async def test_message(self, campaign_id: str) -> TestMessage:
         """Each of the campaign's templates rendered for the first person of its audience;
-        InvalidInput when the audience is empty, TemplateProblem when a template fails."""
+        InvalidInput when the audience is empty, TemplateProblem (naming the person in its
+        details) when a template fails for them."""
         campaign = await self.get(campaign_id)
         filter_ = await self.audience_filter(campaign)
         predicate = plan(parse_filter(filter_) if filter_ else None, utcnow())
@@ -218,7 +219,11 @@ class CampaignService:
         for channel, template in (await self.templates_of(campaign)).items():
             if template is None:
                 raise NotFound(f"no template {campaign.templates[channel]}")
-            rendered = compiled(template).render(variables)
+            try:
+                rendered = compiled(template).render(variables)
+            except TemplateProblem as exc:
+                exc.details = {**exc.details, "person": person.name or person.id}
+                raise
             if channel == "email":
                 subject = f"[Test] {rendered.subject or campaign.name}"
                 html = rendered.html

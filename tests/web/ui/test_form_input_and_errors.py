@@ -9,11 +9,15 @@ from typing import Annotated
 import pytest
 from multidict import MultiDict, MultiDictProxy
 
+from hub.domain.campaigns import MessageTemplate
+from hub.domain.common import new_id
 from hub.errors import InvalidInput
 from hub.services.persons import PersonInput
+from hub.web.campaign_keys import CAMPAIGNS
 from hub.web.keys import SERVICES
 from hub.web.ui.form_input import Blank, Checkbox, Commas, Cut, Lines, PageForm, form_model
 from tests.web.ui.conftest import Ui
+from tests.web.ui.helpers import make_person
 
 
 class Sample(PageForm):
@@ -92,3 +96,23 @@ async def test_a_session_that_ended_is_a_401_page(ui: Ui) -> None:
     response = await ui.client.post("/people/p1/notes", data={"csrf_token": token})
     assert response.status == 401 and response.content_type == "text/html"
     assert "Log in again" in await response.text()
+
+
+async def test_a_test_send_whose_template_fails_names_the_person(ui: Ui) -> None:
+    kit = ui.client.app[CAMPAIGNS]
+    await make_person(ui, name="Karin", emails=["karin@example.org"], language="nl")
+    segment = await kit.segments.create("Dutch", {"field": "language", "op": "eq",
+                                                  "value": "nl"})
+    template = await kit.templates.create(MessageTemplate(
+        id=new_id(), name="Broken", channel="email", subject="Hi",
+        body="Your code: {{ person.attributes.code }}"))
+    await ui.login("marketing")
+    token = await ui.csrf("/campaigns/new")
+    created = await ui.client.post("/campaigns", data={
+        "name": "Codes", "segment_id": segment.id, "channel_0": "email",
+        "template_email": template.id, "csrf_token": token}, allow_redirects=False)
+    assert created.status == 303
+    path = created.headers["Location"]
+    tested = await ui.client.post(path + "/test", data={"csrf_token": await ui.csrf(path)})
+    assert tested.status == 422
+    assert "The template fails for Karin" in await tested.text()

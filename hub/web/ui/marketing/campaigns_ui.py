@@ -130,7 +130,8 @@ async def test_send(request: web.Request) -> web.StreamResponse:
         test = await request.app[CAMPAIGNS].campaigns.test_message(
             request.match_info["campaign_id"])
     except TemplateProblem as exc:
-        return await _show(request, error=f"The template fails: {exc.message}", status=422)
+        return await _show(request, error=f"The template fails for "
+                           f"{exc.details.get('person')}: {exc.message}", status=422)
     except InvalidInput as exc:
         return await _show(request, error=exc.message, status=422)
     try:
