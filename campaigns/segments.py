@@ -6,15 +6,42 @@ one. Saved segments are dynamic: evaluated again at every preview and campaign l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hub.domain.campaigns import Segment
 from hub.domain.common import new_id, utcnow
-from hub.domain.segments import FIELDS, parse_filter, plan
+from hub.domain.segments import FIELDS, MATCH_ALL, field_spec, parse_filter, plan
 from hub.errors import NotFound
 from hub.ports import Store
 
 SAMPLE_SIZE = 10
+ATTRIBUTE_SAMPLE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChoice:
+    """A field a segment filter may use, grouped for the builder."""
+
+    name: str
+    group: str
+    kind: str
+    values: tuple[str, ...]
+    doc: str
+
+
+def field_group(name: str) -> str:
+    if name.startswith("household."):
+        return "Household"
+    if name.startswith("organisation."):
+        return "Organisation"
+    if name.startswith("consent."):
+        return "Consent"
+    if name.startswith("attributes."):
+        return "Attributes (seen in the data)"
+    if name in ("pyramid_tier", "revenue", "last_contact", "last_inbound"):
+        return "Derived"
+    return "Person"
 
 
 def sample_json(person: Any) -> dict[str, Any]:
@@ -38,6 +65,23 @@ class SegmentService:
         segment = Segment(id=new_id(), name=name, filter=filter_)
         await self._store.segments.insert(segment)
         return segment
+
+    async def find(self, *, limit: int = 50) -> list[Segment]:
+        return await self._store.segments.find(limit=limit)
+
+    async def field_catalogue(self) -> list[FieldChoice]:
+        """The fields of the filter language plus the person attribute keys found in (a
+        sample of) the data."""
+        choices = [FieldChoice(name, field_group(name), spec.kind, spec.values, spec.doc)
+                   for name, spec in FIELDS.items()]
+        seen: set[str] = set()
+        for person in await self._store.persons.find_matching(MATCH_ALL, limit=ATTRIBUTE_SAMPLE):
+            seen.update(k for k in person.attributes if k != "pyramid_tier")
+        for key in sorted(seen):
+            name = f"attributes.{key}"
+            if field_spec(name) is not None:
+                choices.append(FieldChoice(name, field_group(name), "any", (), "attribute"))
+        return choices
 
     async def get(self, segment_id: str) -> Segment:
         segment = await self._store.segments.get(segment_id)

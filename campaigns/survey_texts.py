@@ -7,6 +7,10 @@ Two uses, one set of files:
   still carry `{{ survey_url }}` and `{{ unsubscribe_url }}` for the engine to fill per person
   (`survey_campaign_templates`).
 
+A survey campaign's chosen template must carry the personal link `{{ survey_url }}`
+(`check_survey_link`), else the persons would get no way to answer. The API and the staff UI
+create survey campaigns through `CampaignService.create`, which applies both.
+
 The files see `survey` (`name`, `question` in the reader's language, `low`, `high`: the
 scale), `survey_url` and `unsubscribe_url` (empty when the message carries none).
 """
@@ -17,11 +21,14 @@ from typing import Any
 
 from campaigns.templates import BUILTIN_TEXTS, MessageTexts, Rendered
 from hub.domain.campaigns import MessageTemplate, TemplateChannel
+from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import new_id
 from hub.domain.surveys import Survey
+from hub.errors import InvalidInput
 
 NAME = "survey"
-CHANNELS: tuple[TemplateChannel, ...] = ("email", "sms")
+SURVEY_LINK = "survey_url"
+CHANNELS: tuple[TemplateChannel, ...] = SENDABLE_CHANNELS
 # What a campaign template keeps for the engine to fill in for each person.
 PLACEHOLDERS = {"survey_url": "{{ survey_url }}", "unsubscribe_url": "{{ unsubscribe_url }}"}
 
@@ -58,3 +65,12 @@ def survey_campaign_templates(survey: Survey, *, texts: MessageTexts = BUILTIN_T
             id=new_id(), name=f"{survey.name} ({label})"[:200], channel=channel,
             subject=rendered.subject, body=rendered.text, html=rendered.html)
     return made
+
+
+def check_survey_link(channel: str, template: MessageTemplate) -> None:
+    """InvalidInput when a survey campaign's template has no `{{ survey_url }}`."""
+    parts = (template.subject or "", template.body, template.html or "")
+    if not any(SURVEY_LINK in part for part in parts):
+        raise InvalidInput(f"the {channel} template “{template.name}” has no "
+                           "{{ survey_url }}: the persons would get no link to answer",
+                           details={"field": f"templates.{channel}"})

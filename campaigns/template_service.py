@@ -9,6 +9,7 @@ from campaigns.engine.personalise import variables_for
 from campaigns.templates import Rendered, check, compiled
 from campaigns.unsubscribe import UnsubscribeTokens
 from hub.domain.campaigns import MessageTemplate
+from hub.domain.common import utcnow
 from hub.domain.parties import Person
 from hub.errors import NotFound
 from hub.ports import Store
@@ -23,6 +24,21 @@ class TemplateService:
     async def create(self, template: MessageTemplate) -> MessageTemplate:
         check(template)
         await self._store.templates.insert(template)
+        return template
+
+    async def find(self, *, limit: int = 50) -> list[MessageTemplate]:
+        return await self._store.templates.find(limit=limit)
+
+    async def save(self, template: MessageTemplate) -> MessageTemplate:
+        """Create it, or replace the stored one of that id (keeping when it was created);
+        compiled first, so a syntax error comes back with its part and line."""
+        existing = await self._store.templates.get(template.id)
+        if existing is None:
+            return await self.create(template)
+        template = template.model_copy(update={"created_at": existing.created_at,
+                                               "updated_at": utcnow()})
+        check(template)
+        await self._store.templates.replace(template)
         return template
 
     async def get(self, template_id: str) -> MessageTemplate:

@@ -1,4 +1,5 @@
-"""The error tree. Each error has a stable `code`; the web layer maps kinds to HTTP in one place."""
+"""The error tree. Each error has a stable `code` and the HTTP `status` it answers with (the
+web layer's one middleware reads it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ class HubError(Exception):
     """Root of every error the hub raises on purpose."""
 
     code = "hub_error"
+    status = 500
 
     def __init__(self, message: str, *, details: Any = None) -> None:
         super().__init__(message)
@@ -21,22 +23,26 @@ class InvalidInput(HubError):
     """The caller sent something we cannot accept; fix the input, do not retry."""
 
     code = "invalid_input"
+    status = 422
 
 
 class NotFound(HubError):
     code = "not_found"
+    status = 404
 
 
 class Gone(NotFound):
     """The record existed and was erased on purpose."""
 
     code = "gone"
+    status = 410
 
 
 class Moved(HubError):
     """The record was merged into another; callers follow `survivor_id`."""
 
     code = "moved"
+    status = 308
 
     def __init__(self, record_id: str, survivor_id: str) -> None:
         super().__init__(f"{record_id} was merged into {survivor_id}",
@@ -48,6 +54,7 @@ class Conflict(HubError):
     """The request clashes with stored state (e.g. an address owned by someone else)."""
 
     code = "conflict"
+    status = 409
 
 
 class AddressTaken(Conflict):
@@ -67,6 +74,7 @@ class DuplicateKey(HubError):
     """A unique key in the store was already taken (raised by store backends)."""
 
     code = "duplicate_key"
+    status = 409
 
 
 class SendFailed(HubError):
@@ -106,6 +114,7 @@ class Transient(HubError):
     """A temporary failure (store or provider unavailable): retry with backoff."""
 
     code = "transient"
+    status = 503
 
 
 class StoreUnavailable(Transient):
@@ -116,6 +125,7 @@ class ConfigError(HubError):
     """A setting is missing or malformed; an operator must fix it."""
 
     code = "config_error"
+    status = 500
 
     def __init__(self, variable: str, problem: str) -> None:
         super().__init__(f"{variable}: {problem}", details={"variable": variable})

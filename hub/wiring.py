@@ -69,7 +69,7 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
     campaigns = CampaignKit(
         segments=SegmentService(store),
         templates=TemplateService(store, unsubscribe_tokens, settings.public_url),
-        campaigns=CampaignService(store),
+        campaigns=CampaignService(store, texts=texts),
         unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))
     survey_service = SurveyService(store, services.timeline, settings.public_url)
     triggers = TriggerService(store, survey_service, services.messaging, texts=texts)

@@ -1,21 +1,50 @@
-"""Campaign lifecycle and stats: draft → scheduled → running ⇄ paused → completed|cancelled."""
+"""Campaign lifecycle and stats: draft → scheduled → running ⇄ paused → completed|cancelled;
+what a campaign page shows (its problems, replies, reach forecast and a test rendering)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from campaigns.templates import compiled
-from hub.domain.campaigns import TRANSITIONS, Campaign, CampaignStatus
+from campaigns.engine.personalise import variables_for
+from campaigns.reach import REACH_CAP, Reach, forecast_reach
+from campaigns.survey_texts import check_survey_link, survey_campaign_templates
+from campaigns.templates import BUILTIN_TEXTS, MessageTexts, TemplateProblem, check, compiled
+from hub.domain.campaigns import (
+    TRANSITIONS,
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    MessageTemplate,
+)
 from hub.domain.channels import CHANNEL_CHOICES
 from hub.domain.common import utcnow
-from hub.domain.segments import parse_filter
+from hub.domain.events import Event
+from hub.domain.parties import Person
+from hub.domain.segments import parse_filter, plan
+from hub.domain.surveys import Survey
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.ports import Store
 
+PROBLEM_STATUSES = ("failed", "skipped", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class TestMessage:
+    """A campaign's templates rendered for one person of its audience, all channels in one
+    text (for a test mail to the staff member who asks)."""
+
+    person: Person
+    subject: str
+    text: str
+    html: str | None
+
 
 class CampaignService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, texts: MessageTexts = BUILTIN_TEXTS) -> None:
         self._store = store
+        self._texts = texts
 
     async def get(self, campaign_id: str) -> Campaign:
         campaign = await self._store.campaigns.get(campaign_id)
@@ -23,7 +52,13 @@ class CampaignService:
             raise NotFound(f"no campaign {campaign_id}", details={"id": campaign_id})
         return campaign
 
+    async def find(self, *, limit: int = 50) -> list[Campaign]:
+        return await self._store.campaigns.find(limit=limit)
+
     async def create(self, campaign: Campaign) -> Campaign:
+        """Check and store a draft. A survey campaign's chosen templates must carry the survey
+        link; without any, it gets the default survey texts (saved as templates, and only once
+        everything else has been checked)."""
         if (campaign.segment_id is None) == (campaign.filter is None):
             raise InvalidInput("give either segment_id or filter", details={"field": "filter"})
         if campaign.segment_id and await self._store.segments.get(campaign.segment_id) is None:
@@ -34,7 +69,8 @@ class CampaignService:
         if not campaign.channels or any(c not in CHANNEL_CHOICES for c in campaign.channels):
             raise InvalidInput(f"channels: use an ordered list of {list(CHANNEL_CHOICES)}",
                                details={"field": "channels"})
-        if not campaign.templates:
+        survey = await self._survey_of(campaign) if campaign.kind == "survey" else None
+        if not campaign.templates and survey is None:
             raise InvalidInput("templates: give a template id per channel, e.g. "
                                '{"email": "…", "sms": "…"}', details={"field": "templates"})
         for channel, template_id in campaign.templates.items():
@@ -42,15 +78,33 @@ class CampaignService:
             if template is None or template.channel != channel:
                 raise InvalidInput(f"templates.{channel}: no {channel} template {template_id}",
                                    details={"field": f"templates.{channel}"})
+            if survey is not None:
+                check_survey_link(channel, template)
             compiled(template)
-        if campaign.kind == "survey" and (
-                not campaign.survey_id or await self._store.surveys.get(campaign.survey_id)
-                is None):
-            raise InvalidInput("a survey campaign needs the survey_id of an existing survey",
-                               details={"field": "survey_id"})
+        if survey is not None and not campaign.templates:
+            campaign = campaign.model_copy(update={
+                "templates": await self._save_default_texts(survey)})
         campaign = campaign.model_copy(update={"status": "draft"})
         await self._store.campaigns.insert(campaign)
         return campaign
+
+    async def _survey_of(self, campaign: Campaign) -> Survey:
+        if not campaign.survey_id:
+            raise InvalidInput("choose the survey to send: a survey campaign needs the "
+                               "survey_id of an existing survey", details={"field": "survey_id"})
+        survey = await self._store.surveys.get(campaign.survey_id)
+        if survey is None:
+            raise InvalidInput(f"there is no survey {campaign.survey_id}",
+                               details={"field": "survey_id"})
+        return survey
+
+    async def _save_default_texts(self, survey: Survey) -> dict[str, str]:
+        made: dict[str, str] = {}
+        for channel, template in survey_campaign_templates(survey, texts=self._texts).items():
+            check(template)
+            await self._store.templates.insert(template)
+            made[channel] = template.id
+        return made
 
     async def _move(self, campaign_id: str, status: CampaignStatus,
                     fields: dict[str, Any] | None = None) -> Campaign:
@@ -107,3 +161,77 @@ class CampaignService:
     async def describe(self, campaign_id: str) -> dict[str, Any]:
         campaign = await self.get(campaign_id)
         return {**campaign.to_json(), "stats": await self.stats(campaign)}
+
+    async def problems(self, campaign: Campaign, *, limit: int) -> list[Delivery]:
+        """Deliveries that failed, were skipped or ended unknown, with their reasons."""
+        return await self._store.deliveries.with_status(campaign.id, PROBLEM_STATUSES,
+                                                        limit=limit)
+
+    async def replies(self, campaign: Campaign, *, limit: int) -> list[Event]:
+        """Inbound events linked to the campaign, newest first."""
+        return await self._store.events.for_campaign(campaign.id, direction="inbound",
+                                                     limit=limit)
+
+    async def templates_of(self, campaign: Campaign) -> dict[str, MessageTemplate | None]:
+        return {c: await self._store.templates.get(t) for c, t in campaign.templates.items()}
+
+    async def audience_filter(self, campaign: Campaign) -> dict[str, Any]:
+        """The filter the audience is drawn with now: the saved segment's, else the
+        campaign's own (empty: everybody)."""
+        if campaign.segment_id:
+            segment = await self._store.segments.get(campaign.segment_id)
+            if segment is not None:
+                return segment.filter
+        return campaign.filter or {}
+
+    async def reach(self, *, channels: Sequence[str], require_opt_in: bool,
+                    segment_id: str | None = None, filter_: dict[str, Any] | None = None,
+                    template_channels: Sequence[str] | None = None,
+                    cap: int = REACH_CAP) -> Reach:
+        """The reach forecast (see `campaigns.reach`) of a campaign not yet created: for a
+        saved segment or a filter, on `channels` in order."""
+        if segment_id is not None:
+            segment = await self._store.segments.get(segment_id)
+            if segment is None:
+                raise InvalidInput(f"no segment {segment_id}", details={"field": "segment_id"})
+            filter_ = segment.filter
+        return await forecast_reach(self._store, filter_=filter_ or {}, channels=channels,
+                                    require_opt_in=require_opt_in,
+                                    template_channels=template_channels, cap=cap)
+
+    async def reach_of(self, campaign: Campaign) -> Reach:
+        """The reach forecast of a stored campaign, with its templates' channels."""
+        return await forecast_reach(
+            self._store, filter_=await self.audience_filter(campaign),
+            channels=campaign.channels, require_opt_in=campaign.require_opt_in,
+            template_channels=list(campaign.templates))
+
+    async def test_message(self, campaign_id: str) -> TestMessage:
+        """Each of the campaign's templates rendered for the first person of its audience;
+        InvalidInput when the audience is empty, TemplateProblem (naming the person in its
+        details) when a template fails for them."""
+        campaign = await self.get(campaign_id)
+        filter_ = await self.audience_filter(campaign)
+        predicate = plan(parse_filter(filter_) if filter_ else None, utcnow())
+        persons = await self._store.persons.find_matching(predicate, limit=1)
+        if not persons:
+            raise InvalidInput("The segment matches nobody now: nothing to test.")
+        person = persons[0]
+        variables = await variables_for(self._store, campaign, person,
+                                        unsubscribe_url="(unsubscribe)",
+                                        survey_url="(survey link)")
+        parts, html = [], None
+        subject = f"[Test] {campaign.name}"
+        for channel, template in (await self.templates_of(campaign)).items():
+            if template is None:
+                raise NotFound(f"no template {campaign.templates[channel]}")
+            try:
+                rendered = compiled(template).render(variables)
+            except TemplateProblem as exc:
+                exc.details = {**exc.details, "person": person.name or person.id}
+                raise
+            if channel == "email":
+                subject = f"[Test] {rendered.subject or campaign.name}"
+                html = rendered.html
+            parts.append(f"--- {channel} (as {person.name or person.id}) ---\n{rendered.text}")
+        return TestMessage(person, subject, "\n\n".join(parts), html)

@@ -12,7 +12,8 @@ ADDRESS_FIELD: dict[SendableChannel, Literal["emails", "phones"]] = {
     "email": "emails", "sms": "phones"}
 """Which of a person's address lists a channel sends to (WhatsApp would use `phones`)."""
 
-ADDRESS_NOUN: dict[SendableChannel, str] = {"email": "email address", "sms": "phone number"}
+ADDRESS_NOUN: dict[SendableChannel, str] = {"sms": "phone number", "email": "email address"}
+CHANNEL_LABEL: dict[SendableChannel, str] = {"sms": "SMS", "email": "email"}
 
 
 def sendable(channel: str) -> SendableChannel | None:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
 from hub.domain.common import Record, UtcDateTime, utcnow
 
 StaffRole = Literal["admin", "marketing", "service"]
-STAFF_ROLES: tuple[str, ...] = ("admin", "marketing", "service")
+STAFF_ROLES: tuple[StaffRole, ...] = get_args(StaffRole)
+
+# Who may use a route or a page, named once for the API and the staff UI; admin passes
+# everywhere (`may_use`), so ADMIN_ONLY lets nobody else in.
+SERVICE: frozenset[StaffRole] = frozenset({"service"})
+MARKETING: frozenset[StaffRole] = frozenset({"marketing"})
+STAFF: frozenset[StaffRole] = frozenset({"service", "marketing"})
+ADMIN_ONLY: frozenset[StaffRole] = frozenset()
+
+
+def may_use(role: StaffRole, allowed: frozenset[StaffRole]) -> bool:
+    return role == "admin" or role in allowed
 
 
 class User(Record):

@@ -9,6 +9,7 @@ from hub.config import Settings
 from hub.domain.sending import MarketingRules
 from hub.ports import ChannelAdapter, DefaultTexts, Store
 from hub.services.calls import CallService
+from hub.services.channel_status import ChannelStatusService
 from hub.services.directory import DirectoryService
 from hub.services.double_opt_in import DoubleOptIn
 from hub.services.erasure import ErasureService
@@ -21,7 +22,9 @@ from hub.services.outbound import OutboundPath, RetryPolicy
 from hub.services.person_data import PersonDataService
 from hub.services.persons import PersonService
 from hub.services.reply_tokens import ConsentTokens, ReplyTokens
+from hub.services.search import SearchService
 from hub.services.sms import OptOutOnRefusal, SmsService
+from hub.services.staff import StaffService
 from hub.services.timeline import TimelineService
 from hub.store.blobs import FileBlobStore
 
@@ -45,6 +48,9 @@ class Services:
     forms: FormService
     sms: SmsService
     calls: CallService
+    staff: StaffService
+    search: SearchService
+    channel_status: ChannelStatusService
 
 
 def build_services(
@@ -92,4 +98,7 @@ def build_services(
         forms=FormService(store, identities, timeline, messaging, double_opt_in),
         sms=sms,
         calls=CallService(store, identities, persons, timeline),
+        staff=StaffService(store),
+        search=SearchService(store, persons, timeline),
+        channel_status=ChannelStatusService(store),
     )

@@ -14,6 +14,7 @@ from hub.domain.parties import (
     CustomerStatus,
     Household,
     Organisation,
+    Person,
     Role,
 )
 from hub.errors import InvalidInput, NotFound
@@ -76,6 +77,10 @@ class DirectoryService:
         if household is None:
             raise NotFound(f"no household {household_id}")
         return household
+
+    async def members(self, household_id: str) -> list[Person]:
+        """The persons of a household (by their `household_id`)."""
+        return await self._store.persons.in_household(household_id)
 
     async def list_households(
         self, *, q: str | None, limit: int, cursor: str | None

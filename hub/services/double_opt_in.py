@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from hub.domain.channels import sendable
 from hub.domain.common import utcnow
 from hub.domain.events import Event
 from hub.domain.parties import Person
@@ -57,8 +58,8 @@ class DoubleOptIn:
         go out (no address, SMS stopped by the owner: then only their own JA or START
         counts). `preface` (a form's thank-you text) goes before the request."""
         proof = request.data.get("consent") or {}
-        channel, address = proof.get("channel"), proof.get("address")
-        if channel not in ("email", "sms") or not request.person_id:
+        channel, address = sendable(str(proof.get("channel"))), proof.get("address")
+        if channel is None or not request.person_id:
             return None
         person = await self._store.persons.get(request.person_id)
         try:

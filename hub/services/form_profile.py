@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from hub.domain.channels import sendable
 from hub.domain.events import Event
 from hub.domain.forms import FormDefinition
 from hub.domain.parties import Person
@@ -103,7 +104,7 @@ def _consent(person: Person, form: FormDefinition, entry: FormEntry, filled: Fil
                                              "erased on request and stays suppressed"}
             continue  # anyone can type an address into a form: it never lifts a suppression
         address = _submitted_address(form, entry, channel)
-        if channel in ("email", "sms") and address is None:
+        if sendable(channel) is not None and address is None:
             continue  # no address of this kind on the form: nobody could confirm it
         event = request_consent(person, channel, source=f"webform:{form.slug}",
                                 text=form.consent_text, address=address, client=entry.client)
@@ -116,7 +117,7 @@ def _consent(person: Person, form: FormDefinition, entry: FormEntry, filled: Fil
 
 def _submitted_address(form: FormDefinition, entry: FormEntry, channel: str) -> str | None:
     """The address the form gave for `channel`, if it is (now) one of the person's."""
-    kind = {"email": "email", "sms": "phone", "call": "phone"}[channel]
+    kind = "email" if channel == "email" else "phone"
     for spec in form.fields:
         if spec.type == kind and entry.values.get(spec.name):
             return str(entry.values[spec.name])

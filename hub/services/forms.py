@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from hub.domain.channels import sendable
 from hub.domain.common import new_id, utcnow
 from hub.domain.consent import ConsentChannel
 from hub.domain.events import Event, FormInfo
@@ -159,6 +160,10 @@ class FormService:
         rows = await self._store.forms.find(limit=limit + 1, after_id=decode_after_id(cursor))
         return page_by_id(rows, limit, lambda f: f.id)
 
+    async def submissions(self, form_id: str, *, limit: int) -> Sequence[Event]:
+        """The form's submissions (web-form events), newest first."""
+        return await self._store.events.for_form(form_id, limit=limit)
+
     async def submit(self, form: FormDefinition, entry: FormEntry) -> SubmissionResult:
         """Record a checked submission: resolve or create the person, fill their empty profile
         fields (conflicts stay on the event), record consent requests with their proof, append
@@ -212,7 +217,7 @@ class FormService:
         asked_by_email = False
         for request in requests:
             proof = request.data["consent"]
-            if proof["channel"] not in ("email", "sms") or not proof.get("address"):
+            if sendable(proof["channel"]) is None or not proof.get("address"):
                 continue
             kind: Literal["email", "phone"] = "email" if proof["channel"] == "email" else "phone"
             if not await self._first_in_window(kind, proof["address"]):

@@ -11,8 +11,8 @@ from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, StatusChange
 from hub.domain.identities import AddressKind
 from hub.domain.messages import InboundMessage
-from hub.domain.quarantine import QuarantineEntry
-from hub.errors import DuplicateKey
+from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
+from hub.errors import Conflict, DuplicateKey, NotFound
 from hub.ports import Store
 from hub.services.identities import IdentityService
 from hub.services.reply_tokens import ReplyTokens
@@ -21,6 +21,8 @@ from hub.store.blobs import FileBlobStore
 
 SMS_REPLY_WINDOW = timedelta(days=7)
 InboundListener = Callable[[Event], Awaitable[object]]
+RETRYABLE_SOURCES = ("imap:", "mta", "cli")
+"""Quarantine sources holding raw mail, which can be processed again after a fix."""
 HARD_BOUNCE_LIMIT = 2
 """Hard bounces of distinct messages after which an address is marked undeliverable."""
 
@@ -227,6 +229,25 @@ class InboxService:
 
     async def quarantined(self, entry_id: str) -> QuarantineEntry | None:
         return await self._store.quarantine.get(entry_id)
+
+    async def quarantine_entries(self, *, status: QuarantineStatus | None = None, limit: int,
+                                 after_id: str | None = None) -> list[QuarantineEntry]:
+        """Quarantined input, oldest first (the API pages it; the staff page shows the held)."""
+        return await self._store.quarantine.find(status=status, limit=limit, after_id=after_id)
+
+    async def retryable(self, entry_id: str) -> QuarantineEntry:
+        """The entry, when it can be processed again: raw mail not yet stored as an event.
+        NotFound or Conflict (with the reason) otherwise."""
+        entry = await self._store.quarantine.get(entry_id)
+        if entry is None:
+            raise NotFound(f"no quarantine entry {entry_id}", details={"id": entry_id})
+        if not entry.source.startswith(RETRYABLE_SOURCES):
+            raise Conflict(f"entries from {entry.source!r} cannot be retried here",
+                           details={"source": entry.source})
+        if entry.status == "resolved":
+            raise Conflict("this entry was already stored as an event",
+                           details={"event_id": entry.event_id})
+        return entry
 
     async def update_quarantined(self, entry: QuarantineEntry) -> None:
         await self._store.quarantine.replace(entry)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event
-from hub.domain.parties import Person
-from hub.errors import InvalidInput
+from hub.domain.identities import Identity
+from hub.domain.parties import Person, Role
+from hub.errors import InvalidInput, NotFound
 from hub.ports import Store
 from hub.services.persons import PROFILE_FIELDS, PersonService
 from hub.services.timeline import TimelineService
@@ -32,11 +35,43 @@ def combined(survivor: Person, duplicate: Person) -> Person:
     return survivor.model_copy(update=update)
 
 
+@dataclass(frozen=True, slots=True)
+class MergePreview:
+    """What a merge would move from `duplicate` into `survivor`."""
+
+    survivor: Person
+    duplicate: Person
+    identities: list[Identity]
+    roles: list[Role]
+    events: int
+
+
 class MergeService:
     def __init__(self, store: Store, persons: PersonService, timeline: TimelineService) -> None:
         self._store = store
         self._persons = persons
         self._timeline = timeline
+
+    async def preview(self, survivor_id: str, duplicate_id: str) -> MergePreview:
+        """Both persons and what would move; InvalidInput (for the form that names the
+        duplicate) when it is blank, unknown or the survivor itself."""
+        survivor = await self._persons.get(survivor_id)
+        if not duplicate_id:
+            raise InvalidInput("give the id of the duplicate person",
+                               details={"field": "duplicate_id"})
+        try:
+            duplicate = await self._persons.get(duplicate_id)
+        except NotFound as exc:
+            raise InvalidInput(f"there is no person {duplicate_id}",
+                               details={"field": "duplicate_id"}) from exc
+        if duplicate.id == survivor.id:
+            raise InvalidInput("a person cannot be merged into itself",
+                               details={"field": "duplicate_id"})
+        return MergePreview(
+            survivor=survivor, duplicate=duplicate,
+            identities=await self._store.identities.for_person(duplicate.id),
+            roles=await self._store.roles.for_person(duplicate.id),
+            events=await self._store.events.count_for_person(duplicate.id))
 
     async def merge(self, survivor_id: str, duplicate_id: str) -> Person:
         """Fold `duplicate_id` into `survivor_id`. Re-running after a crash completes the move."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from hub.domain.channels import ADDRESS_NOUN, SendableChannel, sendable
+from hub.domain.channels import ADDRESS_NOUN, CHANNEL_LABEL, SendableChannel, sendable
 from hub.domain.common import new_id
 from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
 from hub.domain.parties import Person
@@ -34,7 +34,6 @@ from hub.services.reply_tokens import ReplyTokens
 
 log = logging.getLogger("hub.outbound")
 Purpose = Literal["service", "marketing"]
-CHANNEL_LABEL: dict[SendableChannel, str] = {"email": "email", "sms": "SMS"}
 
 
 def why_not(person: Person, channel: str, purpose: Purpose, *,

@@ -27,6 +27,7 @@ class Page(Generic[T]):
 
 class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
+    status = 400
 
 
 def _encode(payload: dict[str, str]) -> str:

@@ -1,4 +1,5 @@
-"""Staff users (argon2id passwords) and API tokens (stored as SHA-256, shown once)."""
+"""Staff users (argon2id passwords), their log-in (throttled) and API tokens (stored as SHA-256,
+shown once)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from hub.domain.common import new_id
 from hub.domain.identities import normalise_email
 from hub.domain.staff import ApiToken, StaffRole, User
-from hub.errors import Conflict, DuplicateKey, InvalidInput
+from hub.errors import Conflict, DuplicateKey, HubError, InvalidInput, NotFound
 from hub.ports import Store
+from hub.services.login_throttle import LoginThrottle
 
 TOKEN_PREFIX = "hub_"
 MIN_PASSWORD_LENGTH = 12
@@ -77,3 +79,76 @@ async def ensure_first_admin(store: Store) -> tuple[str, str] | None:
     except Conflict:
         return None  # another process created it first
     return FIRST_ADMIN_EMAIL, password
+
+
+class LoginRefused(HubError):
+    """Wrong email or password, or a disabled account (which is which is not said)."""
+
+    code = "login_refused"
+    status = 401
+
+
+class LoginLocked(HubError):
+    """Too many failed attempts for this account or client: wait for the window to pass."""
+
+    code = "login_locked"
+    status = 429
+
+
+class StaffService:
+    """Staff users and API tokens for the web layer (the staff UI's admin pages, its session
+    guard and login, the API's bearer tokens): one place that reads and changes them."""
+
+    def __init__(self, store: Store, throttle: LoginThrottle | None = None) -> None:
+        self._store = store
+        self._throttle = throttle or LoginThrottle(store)
+
+    async def get_user(self, user_id: str) -> User | None:
+        """The enabled user with this id; None when there is none or it is disabled."""
+        user = await self._store.users.get(user_id)
+        return user if user is not None and not user.disabled else None
+
+    async def log_in(self, email: str, password: str, *, client: str) -> User:
+        """The user these credentials name; LoginLocked while the account or the client is
+        throttled, LoginRefused (counted as a failure) for anything else that is wrong."""
+        if await self._throttle.locked(email, client):
+            raise LoginLocked("Too many failed attempts from here. Wait a while and try again.")
+        user = await self._store.users.get_by_email(email) if email else None
+        if user is None or user.disabled or not password_matches(user, password):
+            await self._throttle.failed(email, client)
+            raise LoginRefused("Wrong email or password.")
+        return user
+
+    async def users(self, *, limit: int = 500) -> list[User]:
+        return await self._store.users.find(limit=limit)
+
+    async def tokens(self, *, limit: int = 500) -> list[ApiToken]:
+        return await self._store.tokens.find(limit=limit)
+
+    async def add_user(self, *, email: str, role: StaffRole, name: str = "") -> tuple[User, str]:
+        """A new user with a generated password, returned this once."""
+        password = generate_password()
+        return await add_user(self._store, email=email, role=role, password=password,
+                              name=name), password
+
+    async def toggle_user(self, user_id: str, *, acting_user_id: str) -> User:
+        """Disable an enabled user or enable a disabled one; nobody disables themselves."""
+        user = await self._store.users.get(user_id)
+        if user is None:
+            raise NotFound("There is no such user.", details={"id": user_id})
+        if user.id == acting_user_id:
+            raise InvalidInput("You cannot disable your own account.")
+        changed = user.model_copy(update={"disabled": not user.disabled})
+        await self._store.users.replace(changed)
+        return changed
+
+    async def create_token(self, *, name: str, role: StaffRole) -> str:
+        return await create_token(self._store, name=name, role=role)
+
+    async def revoke_token(self, token_id: str) -> None:
+        if not await self._store.tokens.revoke(token_id):
+            raise NotFound("There is no such token, or it was revoked before.",
+                           details={"id": token_id})
+
+    async def authenticate_token(self, token: str) -> ApiToken | None:
+        return await authenticate_token(self._store, token)

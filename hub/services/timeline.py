@@ -56,6 +56,13 @@ class TimelineService:
         stored, _ = await self.record(event)
         return stored
 
+    async def no_reply_needed(self, person_id: str, *, author: str) -> Event:
+        """Take a person off the staff inbox: a system event answers what is waiting."""
+        event = Event(id=new_id(), person_id=person_id, channel="system", direction="internal",
+                      subject="No reply needed", text=f"Marked as needing no reply by {author}",
+                      author=author, data={"inbox": "no_reply_needed"})
+        return (await self.record(event))[0]
+
     async def page(
         self,
         subject: SubjectKind,

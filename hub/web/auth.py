@@ -6,13 +6,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from hub.domain.staff import StaffRole
-from hub.services.staff import authenticate_token
-from hub.web.keys import STORE
-
-SERVICE: frozenset[StaffRole] = frozenset({"service"})
-MARKETING: frozenset[StaffRole] = frozenset({"marketing"})
-STAFF: frozenset[StaffRole] = frozenset({"service", "marketing"})
+from hub.domain.staff import StaffRole, may_use
+from hub.web.keys import SERVICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +31,7 @@ async def authenticate(request: web.Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send Authorization: Bearer <token>")
-    found = await authenticate_token(request.app[STORE], token.strip())
+    found = await request.app[SERVICES].staff.authenticate_token(token.strip())
     if found is None:
         raise Unauthenticated("unknown or revoked token")
     return Principal(kind="token", id=found.id, name=found.name, role=found.role)
@@ -45,7 +40,7 @@ async def authenticate(request: web.Request) -> Principal:
 async def require_role(request: web.Request, allowed: frozenset[StaffRole]) -> Principal:
     """Authenticate and check the role; admin may do everything."""
     principal = await authenticate(request)
-    if principal.role != "admin" and principal.role not in allowed:
+    if not may_use(principal.role, allowed):
         raise web.HTTPForbidden(reason=f"the {principal.role} role cannot use this route")
     request[PRINCIPAL] = principal
     return principal

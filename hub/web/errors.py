@@ -9,18 +9,7 @@ from http import HTTPStatus
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from hub.errors import (
-    ConfigError,
-    Conflict,
-    Gone,
-    HubError,
-    InvalidInput,
-    Moved,
-    NotFound,
-    Transient,
-)
-from hub.services.paging import InvalidCursor
-from hub.web.api.routing import InvalidJson
+from hub.errors import HubError, Moved
 
 log = logging.getLogger("hub.web")
 
@@ -28,17 +17,6 @@ HtmlErrorPage = Callable[[web.Request, int, str], "web.Response | None"]
 HTML_ERROR_PAGE: web.AppKey[HtmlErrorPage] = web.AppKey("html_error_page")
 """Set by the staff UI: an HTML error page for browser requests to pages (None: JSON)."""
 
-STATUS_OF: list[tuple[type[HubError], int]] = [
-    (InvalidJson, 400),
-    (InvalidCursor, 400),
-    (InvalidInput, 422),
-    (Gone, 410),
-    (NotFound, 404),
-    (Conflict, 409),
-    (Moved, 308),
-    (Transient, 503),
-    (ConfigError, 500),
-]
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
 
@@ -69,7 +47,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Moved as exc:
         return _moved(request, exc)
     except HubError as exc:
-        status = next((s for kind, s in STATUS_OF if isinstance(exc, kind)), 500)
+        status = exc.status
         if status >= 500:
             log.error("request failed: %s %s: %s", request.method, request.path, exc.code)
         return _page(request, status, exc.message) or error_response(

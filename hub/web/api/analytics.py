@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from campaigns.analytics import TierBounds
 from hub.domain.common import UtcDateTime, utcnow
+from hub.domain.staff import MARKETING
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import MARKETING
 from hub.web.keys import CAMPAIGNS, SURVEYS
 
 routes = ApiRoutes()

@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from channels.calls.csv_import import read_calls
 from channels.calls.fields import CALL_FIELDS, CallFields, CallLogInput
 from hub.domain.events import Event
+from hub.domain.staff import SERVICE
 from hub.errors import InvalidInput
 from hub.services.calls import CallDetails, ImportLine
 from hub.web.api.routing import Answer, ApiRoutes, UnsupportedMediaType
-from hub.web.auth import PRINCIPAL, SERVICE
+from hub.web.auth import PRINCIPAL
 from hub.web.json_input import parse_json
 from hub.web.keys import SERVICES
 

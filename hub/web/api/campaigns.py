@@ -16,8 +16,9 @@ from hub.domain.channels import (
     every_channel_choice,
 )
 from hub.domain.common import new_id
+from hub.domain.staff import MARKETING
+from hub.errors import InvalidInput
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import MARKETING
 from hub.web.keys import CAMPAIGNS
 
 routes = ApiRoutes()
@@ -50,6 +51,31 @@ async def create_campaign(request: web.Request, body: CampaignInput) -> Any:
     fields["channels"] = list(dict.fromkeys(fields["channels"]))
     campaign = await request.app[CAMPAIGNS].campaigns.create(Campaign(id=new_id(), **fields))
     return campaign.to_json()
+
+
+class ReachInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    segment_id: str | None = Field(default=None, max_length=64)
+    filter: dict[str, Any] | None = None
+    channels: list[ChannelChoice] = Field(
+        default_factory=every_channel_choice, min_length=1,
+        max_length=len(CHANNEL_CHOICES))
+    template_channels: list[SendableChannel] | None = None
+    require_opt_in: bool = False
+
+
+@routes.route("POST", "/campaigns/reach", roles=MARKETING, body=ReachInput,
+              answer=Answer('{"audience", "examined", "capped", "by_channel", "skipped", '
+                            '"skipped_by_reason"}'),
+              summary="Forecast who each channel would reach, and who would be skipped and why "
+                      "(`template_channels`: the channels with a template; absent: all)")
+async def forecast_reach(request: web.Request, body: ReachInput) -> Any:
+    if (body.segment_id is None) == (body.filter is None):
+        raise InvalidInput("give either segment_id or filter", details={"field": "filter"})
+    reach = await request.app[CAMPAIGNS].campaigns.reach(
+        segment_id=body.segment_id, filter_=body.filter, channels=body.channels,
+        require_opt_in=body.require_opt_in, template_channels=body.template_channels)
+    return reach.to_json()
 
 
 @routes.route("GET", "/campaigns/{campaign_id}", roles=MARKETING, answer=WITH_STATS,

@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from hub.domain.parties import Household, Organisation, Role
+from hub.domain.staff import SERVICE
 from hub.services.directory import HouseholdInput, OrganisationInput, RoleInput
 from hub.web.api.queries import PageQuery, SearchQuery
 from hub.web.api.routing import Answer, ApiRoutes, page_json
-from hub.web.auth import SERVICE
 from hub.web.keys import SERVICES
 
 routes = ApiRoutes()
@@ -37,7 +37,7 @@ async def list_households(request: web.Request, query: SearchQuery) -> Any:
 async def get_household(request: web.Request) -> Any:
     services = request.app[SERVICES]
     household = await services.directory.household(request.match_info["household_id"])
-    members = await services.store.persons.in_household(household.id)
+    members = await services.directory.members(household.id)
     return {**household.to_json(), "member_ids": [m.id for m in members]}
 
 

@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from hub.domain.forms import FormDefinition
+from hub.domain.staff import STAFF
 from hub.services.forms import FormInput
 from hub.web.api.queries import PageQuery
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import STAFF
 from hub.web.keys import SERVICES, SETTINGS
 
 routes = ApiRoutes()

@@ -9,18 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.email.ingest import EmailIngest, quarantine_json
 from hub.domain.quarantine import QuarantineStatus
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.domain.staff import SERVICE
+from hub.errors import InvalidInput
 from hub.services.paging import DEFAULT_LIMIT, MAX_LIMIT
 from hub.web.api.routing import Answer, ApiRoutes, UnsupportedMediaType
-from hub.web.auth import SERVICE
 from hub.web.keys import SERVICES, SETTINGS
 
 routes = ApiRoutes()
-EMAIL_SOURCES = ("imap:", "mta", "cli")
 RAW_MAIL_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
 
 
-def _ingest(request: web.Request) -> EmailIngest:
+def email_ingest(request: web.Request) -> EmailIngest:
     return EmailIngest(request.app[SERVICES].inbox,
                        attachment_limit=request.app[SETTINGS].email_attachment_limit)
 
@@ -35,7 +34,7 @@ async def post_inbound_email(request: web.Request) -> Any:
     raw = await request.read()  # aiohttp answers 413 beyond HUB_MAX_BODY_BYTES
     if not raw.strip():
         raise InvalidInput("the body is empty; send one raw RFC 822 message")
-    result = await _ingest(request).ingest(raw, source="mta")
+    result = await email_ingest(request).ingest(raw, source="mta")
     return result.to_json()
 
 
@@ -51,7 +50,7 @@ class QuarantineQuery(BaseModel):
                             '"status", "attempts", "event_id"}], "next_cursor"}'),
               summary="Inbound input that could not be stored, oldest first")
 async def list_quarantine(request: web.Request, query: QuarantineQuery) -> Any:
-    entries = await request.app[SERVICES].store.quarantine.find(
+    entries = await request.app[SERVICES].inbox.quarantine_entries(
         status=query.status, limit=query.limit, after_id=query.cursor)
     next_cursor = entries[-1].id if len(entries) == query.limit else None
     return {"items": [quarantine_json(e) for e in entries], "next_cursor": next_cursor}
@@ -62,15 +61,6 @@ async def list_quarantine(request: web.Request, query: QuarantineQuery) -> Any:
                             'entry again with its new reason'),
               summary="Process a quarantined message again (after a fix)")
 async def retry_quarantine(request: web.Request) -> Any:
-    entry_id = request.match_info["entry_id"]
-    entry = await request.app[SERVICES].store.quarantine.get(entry_id)
-    if entry is None:
-        raise NotFound(f"no quarantine entry {entry_id}")
-    if not entry.source.startswith(EMAIL_SOURCES):
-        raise Conflict(f"entries from {entry.source!r} cannot be retried here",
-                       details={"source": entry.source})
-    if entry.status == "resolved":
-        raise Conflict("this entry was already stored as an event",
-                       details={"event_id": entry.event_id})
-    result = await _ingest(request).retry(entry_id)
+    entry = await request.app[SERVICES].inbox.retryable(request.match_info["entry_id"])
+    result = await email_ingest(request).retry(entry.id)
     return result.to_json()

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.domain.channels import SendableChannel
 from hub.domain.events import Event
+from hub.domain.staff import SERVICE
 from hub.errors import InvalidInput
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import PRINCIPAL, SERVICE
+from hub.web.auth import PRINCIPAL
 from hub.web.keys import CAMPAIGNS, SERVICES
 
 routes = ApiRoutes()

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.events import Event
 from hub.domain.parties import Person, Role
+from hub.domain.staff import SERVICE
 from hub.services.persons import PersonInput
 from hub.web.api.queries import SearchQuery
 from hub.web.api.routing import Answer, ApiRoutes, page_json
-from hub.web.auth import PRINCIPAL, SERVICE
+from hub.web.auth import PRINCIPAL
 from hub.web.keys import SERVICES
 
 routes = ApiRoutes()

@@ -24,6 +24,7 @@ Handler = Callable[..., Awaitable[Any]]
 
 class InvalidJson(InvalidInput):
     code = "invalid_json"
+    status = 400
 
 
 class UnsupportedMediaType(web.HTTPUnsupportedMediaType):

@@ -8,8 +8,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.campaigns import Segment
+from hub.domain.staff import MARKETING
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import MARKETING
 from hub.web.keys import CAMPAIGNS
 
 routes = ApiRoutes()

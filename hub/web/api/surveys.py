@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.channels import SendableChannel, every_channel_choice
 from hub.domain.common import UtcDateTime, new_id
+from hub.domain.staff import MARKETING, SERVICE, STAFF
 from hub.domain.surveys import Survey, SurveyTexts, TriggerChannel, TriggerRule
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import MARKETING, PRINCIPAL, SERVICE, STAFF
+from hub.web.auth import PRINCIPAL
 from hub.web.keys import SURVEYS
 
 routes = ApiRoutes()

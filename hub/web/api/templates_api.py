@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.domain.campaigns import MessageTemplate
 from hub.domain.channels import SendableChannel
 from hub.domain.common import new_id
+from hub.domain.staff import MARKETING
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import MARKETING
 from hub.web.keys import CAMPAIGNS
 
 routes = ApiRoutes()

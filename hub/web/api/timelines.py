@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from hub.domain.events import Event
+from hub.domain.staff import SERVICE
 from hub.services.timeline import SubjectKind
 from hub.web.api.queries import TimelineParams
 from hub.web.api.routing import Answer, ApiRoutes, page_json
-from hub.web.auth import SERVICE
 from hub.web.keys import SERVICES
 
 routes = ApiRoutes()

@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.domain.staff import MARKETING
 from hub.services.revenue import TransactionInput, record_transactions
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.auth import MARKETING
 from hub.web.keys import STORE
 
 routes = ApiRoutes()

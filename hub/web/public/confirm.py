@@ -9,7 +9,7 @@ from aiohttp import web
 from hub.web.keys import SERVICES
 from hub.web.public.pages import render
 
-CHANNEL_WORDS = {"email": "email", "sms": "text messages (SMS)", "call": "phone calls"}
+CHANNEL_WORDS = {"sms": "text messages (SMS)", "email": "email", "call": "phone calls"}
 NOT_VALID = {"title": "Link not valid", "heading": "This link is not valid",
              "message": "The confirmation link is unknown, expired or already used up.",
              "confirm": False}

@@ -1,22 +1,31 @@
 """The staff UI: server-rendered pages for service staff (and user admin). `add_staff_ui(app)`
-adds every route, the session codec, the login throttle and the static files."""
+adds every route, the session codec and the static files (log-in throttling is the staff
+service's)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
+from hub.domain.staff import STAFF
 from hub.web.errors import HTML_ERROR_PAGE
-from hub.web.keys import SETTINGS, STORE
+from hub.web.keys import SETTINGS
 from hub.web.templating import pages
-from hub.web.ui import actions, admin, inbox, live, login, people, records
-from hub.web.ui.guard import ANY_STAFF, CODEC, staff_page
+from hub.web.ui import (
+    actions,
+    admin_channels,
+    admin_users,
+    inbox,
+    live,
+    login,
+    operations,
+    people,
+)
+from hub.web.ui.guard import CODEC, staff_page
 from hub.web.ui.marketing import add_marketing_ui
 from hub.web.ui.render import error_page, wants_html
 from hub.web.ui.session import SessionCodec
-from hub.web.ui.throttle import LoginThrottle
 
 STATIC_DIR = Path(__file__).resolve().parents[3] / "static"
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml",
@@ -43,19 +52,13 @@ def add_staff_ui(app: web.Application) -> None:
     pages(app)
     app[CODEC] = SessionCodec(app[SETTINGS].secret_key)
     app[HTML_ERROR_PAGE] = _html_errors
-
-    async def throttle_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[login.THROTTLE] = LoginThrottle(app[STORE])
-        yield
-
-    app.cleanup_ctx.append(throttle_ctx)
     app.cleanup_ctx.append(live.live_ctx)
     app.on_shutdown.append(live.stop_live)
     r = app.router
     r.add_get("/static/{name}", static_file)
     r.add_get("/login", login.login_form)
     r.add_post("/login", login.login)
-    r.add_post("/logout", staff_page(ANY_STAFF)(login.logout))
+    r.add_post("/logout", staff_page(STAFF)(login.logout))
     r.add_get("/", inbox.inbox_page)
     r.add_get("/search", people.search_page)
     r.add_get("/people/{person_id}", people.person_page)
@@ -69,15 +72,15 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_post("/people/{person_id}/merge", actions.merge)
     r.add_get("/households/{household_id}", people.household_page)
     r.add_get("/organisations/{organisation_id}", people.organisation_page)
-    r.add_get("/outbox", records.outbox_page)
-    r.add_get("/quarantine", records.quarantine_page)
-    r.add_post("/quarantine/{entry_id}/retry", records.quarantine_retry)
-    r.add_get("/admin", records.admin_page)
-    r.add_post("/admin/users", records.admin_add_user)
-    r.add_post("/admin/users/{user_id}/toggle", records.admin_toggle_user)
-    r.add_post("/admin/tokens", admin.create_api_token)
-    r.add_post("/admin/tokens/{token_id}/revoke", admin.revoke_api_token)
-    r.add_get("/admin/channels", admin.channels_page)
+    r.add_get("/outbox", operations.outbox_page)
+    r.add_get("/quarantine", operations.quarantine_page)
+    r.add_post("/quarantine/{entry_id}/retry", operations.quarantine_retry)
+    r.add_get("/admin", admin_users.admin_page)
+    r.add_post("/admin/users", admin_users.admin_add_user)
+    r.add_post("/admin/users/{user_id}/toggle", admin_users.admin_toggle_user)
+    r.add_post("/admin/tokens", admin_users.create_api_token)
+    r.add_post("/admin/tokens/{token_id}/revoke", admin_users.revoke_api_token)
+    r.add_get("/admin/channels", admin_channels.channels_page)
     r.add_get("/live/inbox", live.live_inbox)
     r.add_get("/live/people/{person_id}", live.live_person)
     add_marketing_ui(app)

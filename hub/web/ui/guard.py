@@ -9,19 +9,17 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from hub.domain.staff import StaffRole, User
+from hub.domain.staff import StaffRole, User, may_use
 from hub.web.auth import PRINCIPAL, Principal
-from hub.web.keys import SETTINGS, STORE
-from hub.web.ui.render import CONTEXT, error_page
+from hub.web.keys import SERVICES, SETTINGS
+from hub.web.ui.form_input import PageForm, parse_form
+from hub.web.ui.render import CONTEXT
 from hub.web.ui.session import COOKIE, Session, SessionCodec
 
 CODEC = web.AppKey("ui_session_codec", SessionCodec)
 USER = web.RequestKey("ui_user", User)
 SESSION = web.RequestKey("ui_session", Session)
 PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-SERVICE: frozenset[StaffRole] = frozenset({"service"})
-ANY_STAFF: frozenset[StaffRole] = frozenset({"service", "marketing"})
-ADMIN: frozenset[StaffRole] = frozenset()
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse,
@@ -36,10 +34,13 @@ def current_session(request: web.Request) -> Session | None:
     return request.app[CODEC].decode(request.cookies.get(COOKIE))
 
 
+class CsrfForm(PageForm):
+    csrf_token: str = ""
+
+
 async def csrf_ok(request: web.Request, session: Session) -> bool:
-    form = await request.post()
-    token = form.get("csrf_token")
-    return isinstance(token, str) and request.app[CODEC].csrf_matches(session, token)
+    form = await parse_form(request, CsrfForm)
+    return bool(form.csrf_token) and request.app[CODEC].csrf_matches(session, form.csrf_token)
 
 
 def staff_page(roles: frozenset[StaffRole]) -> Callable[[PageHandler], PageHandler]:
@@ -52,24 +53,23 @@ def staff_page(roles: frozenset[StaffRole]) -> Callable[[PageHandler], PageHandl
             session = current_session(request)
             user = None
             if session is not None and session.logged_in:
-                user = await request.app[STORE].users.get(session.user_id)
-            if session is None or user is None or user.disabled:
+                user = await request.app[SERVICES].staff.get_user(session.user_id)
+            if session is None or user is None:
                 if request.method == "GET" and "text/event-stream" not in \
                         request.headers.get("Accept", ""):
                     raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
-                return error_page(request, 401, "Your session has ended. Log in again.")
+                raise web.HTTPUnauthorized(reason="Your session has ended. Log in again.")
             request[USER] = user
             request[SESSION] = session
             request[PRINCIPAL] = Principal(kind="user", id=user.id, name=user.email,
                                            role=user.role)
             request[CONTEXT] = {"user": user,
                                 "csrf_token": request.app[CODEC].csrf_token(session)}
-            if user.role != "admin" and user.role not in roles:
-                return error_page(request, 403,
-                                  f"Your role ({user.role}) cannot open this page.")
+            if not may_use(user.role, roles):
+                raise web.HTTPForbidden(reason=f"Your role ({user.role}) cannot open this page.")
             if request.method == "POST" and not await csrf_ok(request, session):
-                return error_page(request, 403, "The form's security token is missing or "
-                                  "out of date. Go back, reload the page and try again.")
+                raise web.HTTPForbidden(reason="The form's security token is missing or out of "
+                                        "date. Go back, reload the page and try again.")
             return await handler(request)
 
         return guarded

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.domain.staff import STAFF
 from hub.web.keys import SERVICES
-from hub.web.ui import views
-from hub.web.ui.guard import ANY_STAFF, USER, staff_page
+from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.render import fragment, render
 
 
-@staff_page(ANY_STAFF)
+@staff_page(STAFF)
 async def inbox_page(request: web.Request) -> web.StreamResponse:
     if request[USER].role == "marketing":
         return render(request, "ui/marketing_home.html", {"title": "Hub", "nav": "inbox"})
-    rows = await views.inbox(request.app[SERVICES])
+    rows = await request.app[SERVICES].search.inbox()
     return render(request, "ui/inbox.html", {"title": "Inbox", "rows": rows, "nav": "inbox"})
 
 
 async def inbox_rows_html(request: web.Request) -> str:
-    rows = await views.inbox(request.app[SERVICES])
+    rows = await request.app[SERVICES].search.inbox()
     response = fragment(request, "ui/inbox_rows.html", {"rows": rows})
     return response.text or ""

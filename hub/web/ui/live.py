@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
+from hub.domain.staff import SERVICE
 from hub.web.keys import SERVICES
-from hub.web.ui.guard import SERVICE, staff_page
+from hub.web.ui.guard import staff_page
 from hub.web.ui.inbox import inbox_rows_html
 from hub.web.ui.render import fragment
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Annotated
 from urllib.parse import unquote
 
 from aiohttp import web
 
-from hub.services.staff import password_matches
-from hub.web.keys import STORE
+from hub.services.staff import LoginLocked, LoginRefused
+from hub.web.keys import SERVICES
+from hub.web.ui.form_input import Cut, PageForm, parse_form
 from hub.web.ui.guard import CODEC, current_session, set_session_cookie
 from hub.web.ui.render import CONTEXT, redirect, render
 from hub.web.ui.session import COOKIE, Session
-from hub.web.ui.throttle import LoginThrottle
 
-THROTTLE = web.AppKey("ui_login_throttle", LoginThrottle)
 MAX_FIELD = 320
 MAX_NEXT = 2000
 
@@ -43,6 +43,13 @@ def _local_path(value: str) -> bool:
         ".", "..")
 
 
+class LoginForm(PageForm):
+    email: Annotated[str, Cut(MAX_FIELD)] = ""
+    password: Annotated[str, Cut(1024, strip=False)] = ""
+    next: str = "/"
+    csrf_token: str = ""
+
+
 def safe_next(value: str | None) -> str:
     """Only a same-origin absolute path (never `//host`, a scheme, or anything that turns
     into one after decoding or normalising); anything else goes to `/`: no open redirect."""
@@ -64,37 +71,28 @@ def _form(request: web.Request, session: Session, *, status: int = 200, error: s
 
 async def login_form(request: web.Request) -> web.StreamResponse:
     session = current_session(request)
-    if session is not None and session.logged_in:
-        user = await request.app[STORE].users.get(session.user_id)
-        if user is not None and not user.disabled:
-            raise web.HTTPSeeOther(safe_next(request.query.get("next")))
+    if session is not None and session.logged_in and \
+            await request.app[SERVICES].staff.get_user(session.user_id) is not None:
+        raise web.HTTPSeeOther(safe_next(request.query.get("next")))
     if session is None or session.logged_in:
         session = request.app[CODEC].new()
     return _form(request, session, next_path=safe_next(request.query.get("next")))
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    email = str(form.get("email", ""))[:MAX_FIELD].strip()
-    password = str(form.get("password", ""))[:1024]
-    next_path = safe_next(str(form.get("next", "/")))
+    form = await parse_form(request, LoginForm)
+    next_path = safe_next(form.next)
     session = current_session(request)
-    token = form.get("csrf_token")
-    if session is None or not request.app[CODEC].csrf_matches(
-            session, token if isinstance(token, str) else None):
-        return _form(request, request.app[CODEC].new(), status=403, email=email,
+    if session is None or not request.app[CODEC].csrf_matches(session, form.csrf_token):
+        return _form(request, request.app[CODEC].new(), status=403, email=form.email,
                      next_path=next_path,
                      error="The form expired or came from elsewhere. Please try again.")
-    throttle = request.app[THROTTLE]
-    client = request.remote or "unknown"
-    if await throttle.locked(email, client):
-        return _form(request, session, status=429, email=email, next_path=next_path,
-                     error="Too many failed attempts from here. Wait a while and try again.")
-    user = await request.app[STORE].users.get_by_email(email) if email else None
-    if user is None or user.disabled or not password_matches(user, password):
-        await throttle.failed(email, client)
-        return _form(request, session, status=401, email=email, next_path=next_path,
-                     error="Wrong email or password.")
+    try:
+        user = await request.app[SERVICES].staff.log_in(form.email, form.password,
+                                                         client=request.remote or "unknown")
+    except (LoginLocked, LoginRefused) as exc:
+        return _form(request, session, status=exc.status, email=form.email,
+                     next_path=next_path, error=exc.message)
     response = redirect(next_path)
     set_session_cookie(request, response, request.app[CODEC].new(user.id))
     return response

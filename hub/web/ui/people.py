@@ -3,15 +3,18 @@ and the timeline fragments the page's script loads (older pages)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from aiohttp import web
 
+from hub.domain.consent import CONSENT_CHANNELS
+from hub.domain.parties import PreferredChannel
+from hub.domain.staff import SERVICE
 from hub.errors import InvalidInput
 from hub.services.timeline import SubjectKind
 from hub.web.keys import SERVICES
 from hub.web.ui import views
-from hub.web.ui.guard import SERVICE, staff_page
+from hub.web.ui.guard import staff_page
 from hub.web.ui.render import fragment, render
 
 MAX_CURSOR = 400
@@ -22,7 +25,7 @@ NOTICES = {"sent": "Message sent.", "noted": "Note added.", "call-logged": "Call
 @staff_page(SERVICE)
 async def search_page(request: web.Request) -> web.StreamResponse:
     q = request.query.get("q", "")[:200]
-    rows = await views.search(request.app[SERVICES], q) if q.strip() else []
+    rows = await request.app[SERVICES].search.search(q) if q.strip() else []
     return render(request, "ui/search.html", {"title": f"Search: {q}" if q else "Search",
                                               "q": q, "rows": rows, "nav": "search"})
 
@@ -54,16 +57,17 @@ async def show_person(request: web.Request, *, status: int = 200, error: str = "
     services = request.app[SERVICES]
     person = await services.persons.get(request.match_info["person_id"])
     page, channel = await _timeline(request, "person", person.id)
-    row = await views.person_row(services, person)
+    row = await services.search.person_row(person)
     members = []
     if row.household is not None:
-        members = [m for m in await services.store.persons.in_household(row.household.id)
+        members = [m for m in await services.directory.members(row.household.id)
                    if m.id != person.id]
     recent = page.items if not request.query.get("before") and channel is None else \
         (await services.timeline.page("person", person.id, limit=views.TIMELINE_PAGE)).items
     context = {
         "title": person.name or "(no name)", "person": person, "row": row, "members": members,
         "options": views.reply_options(person, recent), "error": error, "notice": notice,
+        "consent_channels": CONSENT_CHANNELS, "preferred_channels": get_args(PreferredChannel),
         "nav": "",
         **_timeline_context(request, f"/people/{person.id}", page, channel),
     }
@@ -76,7 +80,7 @@ async def household_page(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     household = await services.directory.household(request.match_info["household_id"])
     page, channel = await _timeline(request, "household", household.id)
-    members = await services.store.persons.in_household(household.id)
+    members = await services.directory.members(household.id)
     context = {"title": household.name or "Household", "household": household,
                "members": members, "nav": "",
                **_timeline_context(request, f"/households/{household.id}", page, channel)}
@@ -90,8 +94,7 @@ async def organisation_page(request: web.Request) -> web.StreamResponse:
     organisation = await services.directory.organisation(request.match_info["organisation_id"])
     page, channel = await _timeline(request, "organisation", organisation.id)
     roles = (await services.directory.roles_at(organisation.id, limit=200, cursor=None)).items
-    persons = {p.id: p for p in await services.store.persons.get_many(
-        [r.person_id for r in roles])}
+    persons = await services.search.persons_by_id([r.person_id for r in roles])
     context = {"title": organisation.name, "organisation": organisation, "nav": "",
                "people": [(r, persons.get(r.person_id)) for r in roles],
                **_timeline_context(request, f"/organisations/{organisation.id}", page, channel)}

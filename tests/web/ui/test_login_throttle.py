@@ -11,8 +11,8 @@ import pytest
 
 from hub.domain.common import utcnow
 from hub.ports import Store
+from hub.services.login_throttle import LoginThrottle
 from hub.store.sqlite import open_sqlite_store
-from hub.web.ui.throttle import LoginThrottle
 
 
 class Clock:

@@ -5,20 +5,21 @@ analytics services, the same ones the API answers with."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from campaigns.surveys import label
+from hub.domain.channels import CHANNEL_CHOICES
 from hub.domain.common import new_id, utcnow
+from hub.domain.staff import MARKETING
 from hub.domain.surveys import Survey
 from hub.errors import InvalidInput
-from hub.web.keys import CAMPAIGNS, STORE, SURVEYS
+from hub.web.keys import CAMPAIGNS, SURVEYS
+from hub.web.ui.form_input import Cut, PageForm, parse_form, validated
 from hub.web.ui.guard import staff_page
 from hub.web.ui.marketing import charts
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render
 
 TREND_BUCKETS = 6
@@ -60,6 +61,14 @@ def _csv(name: str, header: list[str], rows: list[list[Any]]) -> web.Response:
 # --- surveys ---------------------------------------------------------------------------------
 
 
+class SurveyForm(PageForm):
+    """A new survey; Survey (the API's record) checks the kind and the texts."""
+
+    name: Annotated[str, Cut(200)] = ""
+    kind: str = ""
+    question: Annotated[str, Cut(1000)] = ""
+
+
 @staff_page(MARKETING)
 async def surveys_page(request: web.Request) -> web.StreamResponse:
     return await _surveys(request)
@@ -78,16 +87,10 @@ async def _surveys(request: web.Request, *, error: str | None = None,
 
 @staff_page(MARKETING)
 async def create_survey(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
     try:
-        survey = Survey(id=new_id(), name=str(form.get("name", "")).strip()[:200],
-                        kind=str(form.get("kind", "")),  # type: ignore[arg-type]
-                        question=str(form.get("question", "")).strip()[:1000])
+        form = await parse_form(request, SurveyForm)
+        survey = validated(Survey, {"id": new_id(), **form.model_dump()})
         await request.app[SURVEYS].surveys.create(survey)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        message = f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"
-        return await _surveys(request, error=message, status=422)
     except InvalidInput as exc:
         return await _surveys(request, error=exc.message, status=422)
     return redirect(f"/surveys/{survey.id}")
@@ -132,7 +135,7 @@ async def show_survey(request: web.Request, *, error: str | None = None,
                                                      "answered_at", "person_id"],
                     [[c["score"], c["comment"], c["channel"], c["answered_at"], c["person_id"]]
                      for c in comments])
-    segments = await request.app[STORE].segments.find(limit=200)
+    segments = await request.app[CAMPAIGNS].segments.find(limit=200)
     known = {s.id: s for s in segments}
     chosen = [i[:64] for i in request.query.getall("compare", []) if i[:64] in known]
     chosen = list(dict.fromkeys(chosen))[:MAX_COMPARED] or [s.id for s in
@@ -165,7 +168,8 @@ async def show_survey(request: web.Request, *, error: str | None = None,
             title=f"{score_name} over time"),
         "compared": compared, "chosen": chosen, "compare_chart": charts.score_bars(
             compared, low=low, high=high, title=f"{score_name} per segment"),
-        "rules": rules, "templates": await request.app[STORE].templates.find(limit=200),
+        "rules": rules, "send_channels": CHANNEL_CHOICES,
+        "templates": await request.app[CAMPAIGNS].templates.find(limit=200),
         "error": error, "notice": request.query.get("notice", "")[:40],
         "start": start, "end": end, "segment_id": segment_id or "", "segments": segments},
         status=status)

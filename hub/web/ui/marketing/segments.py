@@ -9,34 +9,35 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.domain.staff import MARKETING
 from hub.errors import InvalidInput
-from hub.web.keys import CAMPAIGNS, STORE
+from hub.web.keys import CAMPAIGNS
+from hub.web.ui.form_input import parse_form, parse_query
 from hub.web.ui.guard import staff_page
-from hub.web.ui.marketing.model import (
+from hub.web.ui.marketing.filter_form import (
     GROUP_LABELS,
     OP_LABELS,
     ROWS,
+    FilterForm,
     catalogue_json,
-    field_catalogue,
-    filter_from_form,
 )
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render
 
 SAVED_LISTED = 100
 
 
-async def _page(request: web.Request, *, form: Any = None, preview: dict[str, Any] | None = None,
-                error: str | None = None, status: int = 200) -> web.Response:
-    kit = request.app[CAMPAIGNS]
+async def _page(request: web.Request, *, form: dict[str, str] | None = None,
+                preview: dict[str, Any] | None = None, error: str | None = None,
+                status: int = 200) -> web.Response:
+    segments = request.app[CAMPAIGNS].segments
     saved = []
-    for segment in await request.app[STORE].segments.find(limit=SAVED_LISTED):
+    for segment in await segments.find(limit=SAVED_LISTED):
         try:
-            count: int | None = (await kit.segments.preview(segment.filter, sample=0))["count"]
+            count: int | None = (await segments.preview(segment.filter, sample=0))["count"]
         except InvalidInput:
             count = None
         saved.append((segment, count))
-    choices = await field_catalogue(request.app[STORE])
+    choices = await segments.field_catalogue()
     form = form or {}
     return render(request, "ui/marketing/segments.html", {
         "title": "Segments", "nav": "segments", "choices": choices,
@@ -54,14 +55,14 @@ async def segments_page(request: web.Request) -> web.StreamResponse:
 @staff_page(MARKETING)
 async def segment_preview_page(request: web.Request) -> web.StreamResponse:
     """The builder form submitted without JS: the same page with the count and sample."""
-    form = dict(request.query)
+    form = parse_query(request, FilterForm)
     try:
-        filter_ = filter_from_form(form)
+        filter_ = form.to_filter()
         preview = await request.app[CAMPAIGNS].segments.preview(filter_)
     except InvalidInput as exc:
-        return await _page(request, form=form, error=exc.message, status=422)
-    form["filter"] = json.dumps(filter_)
-    return await _page(request, form=form, preview={**preview, "filter": filter_})
+        return await _page(request, form=form.shown(), error=exc.message, status=422)
+    return await _page(request, form={**form.shown(), "filter": json.dumps(filter_)},
+                       preview={**preview, "filter": filter_})
 
 
 @staff_page(MARKETING)
@@ -69,8 +70,8 @@ async def segment_count(request: web.Request) -> web.StreamResponse:
     """`GET /segments/count?filter=<json>`: {"count", "sample"} or 422 {"error"}."""
     headers = {"Cache-Control": "no-store"}
     try:
-        filter_ = filter_from_form({"mode": "json", "filter": request.query.get("filter", "")})
-        preview = await request.app[CAMPAIGNS].segments.preview(filter_)
+        form = FilterForm(mode="json", filter=request.query.get("filter", ""))
+        preview = await request.app[CAMPAIGNS].segments.preview(form.to_filter())
     except InvalidInput as exc:
         return web.json_response({"error": {"code": exc.code, "message": exc.message}},
                                  status=422, headers=headers)
@@ -79,17 +80,16 @@ async def segment_count(request: web.Request) -> web.StreamResponse:
 
 @staff_page(MARKETING)
 async def save_segment(request: web.Request) -> web.StreamResponse:
-    form = dict(await request.post())
-    name = str(form.get("name", "")).strip()[:200]
+    form = await parse_form(request, FilterForm)
     try:
-        if not name:
+        if not form.name:
             raise InvalidInput("give the segment a name")
-        filter_ = filter_from_form(form)
+        filter_ = form.to_filter()
         if not filter_:
             raise InvalidInput("add at least one condition before saving")
-        await request.app[CAMPAIGNS].segments.create(name, filter_)
+        await request.app[CAMPAIGNS].segments.create(form.name, filter_)
     except InvalidInput as exc:
-        return await _page(request, form=form, error=exc.message, status=422)
+        return await _page(request, form=form.shown(), error=exc.message, status=422)
     return redirect("/segments?notice=saved")
 
 

@@ -4,20 +4,21 @@ or phone); a template error is shown with its part and line."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
-from campaigns.templates import TemplateProblem, check, sms_info
+from campaigns.templates import TemplateProblem, sms_info
 from hub.domain.campaigns import MessageTemplate
+from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import new_id, utcnow
+from hub.domain.staff import MARKETING
 from hub.errors import InvalidInput, NotFound
-from hub.web.keys import CAMPAIGNS, SERVICES, STORE
+from hub.web.keys import CAMPAIGNS, SERVICES
+from hub.web.ui.form_input import Cut, PageForm, parse_form, validated
 from hub.web.ui.guard import staff_page
-from hub.web.ui.marketing.roles import MARKETING
 from hub.web.ui.render import redirect, render
-from hub.web.ui.views import search
 
 VARIABLES = ("person.first_name", "person.name", "person.email", "person.phone",
              "person.language", "person.customer_status", "person.attributes",
@@ -27,28 +28,35 @@ FILTERS = ("|date", "|money", "|default('')", "|upper")
 LISTED = 200
 
 
-def _text(form: Any, name: str, limit: int) -> str:
-    value = form.get(name, "")
-    return value[:limit] if isinstance(value, str) else ""
+class TemplateForm(PageForm):
+    """The template editor; what was typed is shown again when it cannot be saved."""
 
+    channel: str = ""
+    name: Annotated[str, Cut(200)] = ""
+    subject: Annotated[str, Cut(2000, strip=False)] = ""
+    body: Annotated[str, Cut(100_000, strip=False)] = ""
+    html: Annotated[str, Cut(500_000, strip=False)] = ""
 
-def _draft(form: Any, template_id: str | None) -> MessageTemplate:
-    channel = _text(form, "channel", 10)
-    if channel not in ("email", "sms"):
-        raise InvalidInput("choose email or SMS")
-    name = _text(form, "name", 200).strip()
-    if not name:
-        raise InvalidInput("give the template a name")
-    email = channel == "email"
-    try:
-        return MessageTemplate(
-            id=template_id or new_id(), name=name, channel=channel,  # type: ignore[arg-type]
-            subject=_text(form, "subject", 2000) if email else None,
-            body=_text(form, "body", 100_000),
-            html=(_text(form, "html", 500_000) or None) if email else None,
-            updated_at=utcnow())
-    except ValidationError as exc:
-        raise InvalidInput(str(exc.errors()[0].get("msg", "invalid template"))) from exc
+    def draft(self, template_id: str | None) -> MessageTemplate:
+        if self.channel not in SENDABLE_CHANNELS:
+            raise InvalidInput("choose email or SMS", details={"field": "channel"})
+        if not self.name:
+            raise InvalidInput("give the template a name", details={"field": "name"})
+        email = self.channel == "email"
+        return validated(MessageTemplate, {
+            "id": template_id or new_id(), "name": self.name, "channel": self.channel,
+            "subject": self.subject if email else None, "body": self.body,
+            "html": (self.html or None) if email else None, "updated_at": utcnow()})
+
+    def shown(self, template_id: str | None) -> MessageTemplate | None:
+        """What was typed, to show again (not stored)."""
+        try:
+            return MessageTemplate(
+                id=template_id or "unsaved", name=self.name or "Unsaved",
+                channel="sms" if self.channel == "sms" else "email",
+                subject=self.subject or None, body=self.body, html=self.html or None)
+        except ValidationError:
+            return None
 
 
 async def _editor(request: web.Request, template: MessageTemplate | None, *,
@@ -56,7 +64,7 @@ async def _editor(request: web.Request, template: MessageTemplate | None, *,
                   status: int = 200, channel: str = "email") -> web.Response:
     services = request.app[SERVICES]
     q = request.query.get("q", "").strip()[:200]
-    found = await search(services, q) if q else []
+    found = await services.search.search(q) if q else []
     preview: dict[str, Any] | None = None
     person = None
     person_id = request.query.get("person_id", "").strip()[:64]
@@ -80,7 +88,7 @@ async def _editor(request: web.Request, template: MessageTemplate | None, *,
 
 @staff_page(MARKETING)
 async def templates_page(request: web.Request) -> web.StreamResponse:
-    templates = await request.app[STORE].templates.find(limit=LISTED)
+    templates = await request.app[CAMPAIGNS].templates.find(limit=LISTED)
     return render(request, "ui/marketing/templates.html", {
         "title": "Templates", "nav": "templates", "templates": templates})
 
@@ -101,38 +109,21 @@ async def template_page(request: web.Request) -> web.StreamResponse:
 async def save_template(request: web.Request) -> web.StreamResponse:
     """POST /templates (new) or /templates/{id} (edit): compiled first, so a syntax error
     comes back at once with its line; the form keeps what was typed."""
-    form = await request.post()
+    templates = request.app[CAMPAIGNS].templates
     template_id = request.match_info.get("template_id")
-    store = request.app[STORE]
-    existing = await request.app[CAMPAIGNS].templates.get(template_id) if template_id else None
+    if template_id:
+        await templates.get(template_id)  # editing one that exists: else 404
+    form = await parse_form(request, TemplateForm)
     try:
-        draft = _draft(form, template_id)
-        if existing is not None:
-            draft = draft.model_copy(update={"created_at": existing.created_at})
-            check(draft)
-            await store.templates.replace(draft)
-        else:
-            await request.app[CAMPAIGNS].templates.create(draft)
+        draft = await templates.save(form.draft(template_id))
     except TemplateProblem as exc:
-        shown = _shown(form, template_id)
+        shown = form.shown(template_id)
         return await _editor(request, shown, problem=exc, status=422,
                              channel=shown.channel if shown else "email")
     except InvalidInput as exc:
-        return await _editor(request, _shown(form, template_id), error=exc.message, status=422,
-                             channel="sms" if form.get("channel") == "sms" else "email")
+        return await _editor(request, form.shown(template_id), error=exc.message, status=422,
+                             channel="sms" if form.channel == "sms" else "email")
     return redirect(f"/templates/{draft.id}?notice=saved")
-
-
-def _shown(form: Any, template_id: str | None) -> MessageTemplate | None:
-    """What was typed, to show again (not stored)."""
-    try:
-        return MessageTemplate(
-            id=template_id or "unsaved", name=_text(form, "name", 200).strip() or "Unsaved",
-            channel="sms" if form.get("channel") == "sms" else "email",
-            subject=_text(form, "subject", 2000) or None, body=_text(form, "body", 100_000),
-            html=_text(form, "html", 500_000) or None)
-    except ValidationError:
-        return None
 
 
 @staff_page(MARKETING)

@@ -1,57 +1,24 @@
-"""Admin pages beyond the users on `/admin`: API tokens (create — the token shown once —,
-list, revoke) and `/admin/channels`, the channel status page: SMTP, IMAP and Twilio each
-configured, sandbox (messages go to the outbox) or off, with the last success and the last
-error the app knows of. No secret is ever rendered: only hosts, users and sender numbers."""
+"""`/admin/channels`, the channel status page: SMTP, IMAP and Twilio each configured, sandbox
+(messages go to the outbox) or off, with the last success and the last error the app knows
+of. No secret is ever rendered: only hosts, users and sender numbers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from channels.email.imap import STATUS_KEY
 from hub.config import Settings
-from hub.domain.common import utcnow
-from hub.domain.events import Event
-from hub.domain.staff import STAFF_ROLES
-from hub.errors import ConfigError, InvalidInput
-from hub.services.staff import create_token
-from hub.web.keys import SETTINGS, STORE
-from hub.web.ui.guard import ADMIN, staff_page
-from hub.web.ui.records import admin_context
-from hub.web.ui.render import error_page, redirect, render
-
-RECENT_DAYS = 30
-RECENT_SENDS = 200
-SUCCESS = frozenset({"sent", "delivered", "queued", "accepted"})
-FAILURE = frozenset({"failed", "undelivered", "bounced"})
-
-
-@staff_page(ADMIN)
-async def create_api_token(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    role = str(form.get("role", ""))
-    if role not in STAFF_ROLES:
-        return await admin_context(request, status=422, error="Choose the token's role.")
-    try:
-        token = await create_token(request.app[STORE], name=str(form.get("name", ""))[:200],
-                                   role=role)  # type: ignore[arg-type]
-    except InvalidInput as exc:
-        return await admin_context(request, status=422, error=exc.message)
-    return await admin_context(request, token=(str(form.get("name", "")).strip(), token))
-
-
-@staff_page(ADMIN)
-async def revoke_api_token(request: web.Request) -> web.StreamResponse:
-    token_id = request.match_info["token_id"][:64]
-    if not await request.app[STORE].tokens.revoke(token_id):
-        return error_page(request, 404, "There is no such token, or it was revoked before.")
-    return redirect("/admin?notice=token-revoked#tokens")
-
-
-# --- channel status --------------------------------------------------------------------------
+from hub.domain.channels import SendableChannel
+from hub.domain.staff import ADMIN_ONLY
+from hub.errors import ConfigError
+from hub.services.channel_status import RECENT_DAYS, RECENT_SENDS
+from hub.web.keys import SERVICES, SETTINGS
+from hub.web.ui.guard import staff_page
+from hub.web.ui.render import render
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,23 +45,16 @@ def _endpoint(url: str | None, parse: Any, *, mailbox: bool = False) -> str:
     return f"{who}{server.host}:{server.port}{box}"
 
 
-def _when(event: Event | None) -> str | None:
-    return event.occurred_at.isoformat(timespec="seconds").replace("+00:00", "Z") \
-        if event else None
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
 
 
-async def _sends(request: web.Request, channel: str) -> tuple[str | None, str | None,
+async def _sends(request: web.Request, channel: SendableChannel) -> tuple[str | None, str | None,
                                                                   str | None]:
     """(last success, last error, its detail) from the recent outbound events' statuses."""
-    events = await request.app[STORE].events.recent_outbound(
-        channel, since=utcnow() - timedelta(days=RECENT_DAYS), limit=RECENT_SENDS)  # type: ignore[arg-type]
-    ok = next((e for e in events if (e.status or "") in SUCCESS), None)
-    bad = next((e for e in events if (e.status or "") in FAILURE), None)
-    detail = None
-    if bad is not None:
-        detail = next((c.detail for c in reversed(bad.status_history) if c.detail), None) \
-            or bad.status
-    return _when(ok), _when(bad), detail
+    last = await request.app[SERVICES].channel_status.last_sends(
+        channel, days=RECENT_DAYS, limit=RECENT_SENDS)
+    return _when(last.success_at), _when(last.error_at), last.error_detail
 
 
 def _scrub(text: str | None, settings: Settings) -> str | None:
@@ -126,7 +86,7 @@ async def channel_statuses(request: web.Request) -> list[ChannelStatus]:
         _endpoint(settings.smtp_url, parse_smtp_url),
         "HUB_SMTP_URL is set" if settings.smtp_url else f"HUB_SMTP_URL is not set: {outbox}",
         smtp_ok, smtp_bad, _scrub(smtp_why, settings))
-    state = await request.app[STORE].channel_state.get(STATUS_KEY) or {}
+    state = await request.app[SERVICES].channel_status.poller_state(STATUS_KEY)
     imap = ChannelStatus(
         "IMAP (incoming email)", "configured" if settings.imap_url else "off",
         _endpoint(settings.imap_url, parse_imap_url, mailbox=True),
@@ -149,7 +109,7 @@ async def channel_statuses(request: web.Request) -> list[ChannelStatus]:
     return [smtp, imap, sms]
 
 
-@staff_page(ADMIN)
+@staff_page(ADMIN_ONLY)
 async def channels_page(request: web.Request) -> web.StreamResponse:
     return render(request, "ui/admin_channels.html", {
         "title": "Channels", "nav": "channels", "channels": await channel_statuses(request),

@@ -1,0 +1,123 @@
+"""The segment builder's form: its labels, the field catalogue as the builder script reads it,
+and the form read into a filter (the builder's JSON, or the plain rows without JS)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from campaigns.segments import FieldChoice
+from hub.domain.segments import OPS, FilterError, field_spec, parse_filter
+from hub.errors import InvalidInput
+from hub.web.ui.form_input import Cut, PageForm
+
+MAX_FILTER_TEXT = 20_000
+ROWS = 4
+OP_LABELS = {"eq": "is", "ne": "is not", "in": "is one of", "nin": "is none of", "gt": ">",
+             "gte": "≥", "lt": "<", "lte": "≤", "exists": "exists", "contains": "contains",
+             "within_days": "within the last … days", "older_than_days": "more than … days ago"}
+GROUP_LABELS = {"all": "all of", "any": "any of", "none": "none of"}
+
+
+def catalogue_json(choices: list[FieldChoice]) -> str:
+    """For the builder script (in a data- attribute, so no inline script)."""
+    return json.dumps({"fields": [{"name": c.name, "group": c.group, "kind": c.kind,
+                                   "values": list(c.values), "doc": c.doc} for c in choices],
+                       "ops": {op: OP_LABELS[op] for op in OPS}})
+
+
+def _scalar(kind: str, raw: str) -> Any:
+    raw = raw.strip()
+    if kind in ("age", "money"):
+        try:
+            number = float(raw)
+        except ValueError as exc:
+            raise InvalidInput(f"{raw[:40]!r} is not a number") from exc
+        return int(number) if number.is_integer() else number
+    if kind == "any":
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        for kind_ in (int, float):
+            try:
+                return kind_(raw)
+            except ValueError:
+                pass
+    return raw
+
+
+def condition(name: str, op: str, raw: str) -> dict[str, Any]:
+    """One builder row as a filter condition, the value typed by the field's kind."""
+    spec = field_spec(name)
+    if spec is None:
+        raise FilterError("field", f"unknown field {name[:100]!r}")
+    if op == "exists":
+        value: Any = raw.strip().lower() not in ("false", "no", "0")
+    elif op in ("within_days", "older_than_days"):
+        try:
+            value = int(raw.strip())
+        except ValueError as exc:
+            raise InvalidInput(f"{op} takes a whole number of days") from exc
+    elif op in ("in", "nin"):
+        value = [_scalar(spec.kind, part) for part in raw.split(",") if part.strip()]
+    else:
+        value = _scalar(spec.kind, raw)
+    return {"field": name, "op": op, "value": value}
+
+
+Row = Annotated[str, Cut(200)]
+Value = Annotated[str, Cut(2000, strip=False)]
+
+
+class FilterForm(PageForm):
+    """The builder: `filter` (its JSON, sent by the script or typed by hand) when `mode` is
+    json, else up to ROWS plain rows `field_N/op_N/value_N` joined by `match`."""
+
+    name: Annotated[str, Cut(200)] = ""
+    filter: Annotated[str, Cut(MAX_FILTER_TEXT)] = ""
+    mode: str = ""
+    match: str = "all"
+    field_0: Row = ""
+    op_0: str = "eq"
+    value_0: Value = ""
+    field_1: Row = ""
+    op_1: str = "eq"
+    value_1: Value = ""
+    field_2: Row = ""
+    op_2: str = "eq"
+    value_2: Value = ""
+    field_3: Row = ""
+    op_3: str = "eq"
+    value_3: Value = ""
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [(getattr(self, f"field_{i}"), getattr(self, f"op_{i}"),
+                 getattr(self, f"value_{i}")) for i in range(ROWS)]
+
+    def shown(self) -> dict[str, str]:
+        """What was typed, to fill the form again."""
+        return {k: v for k, v in self.model_dump().items() if isinstance(v, str)}
+
+    def to_filter(self) -> dict[str, Any]:
+        """The filter the form describes (an empty form matches everybody); raises
+        InvalidInput."""
+        rows = [(name, op, value) for name, op, value in self.rows() if name]
+        if self.mode == "json" or (self.filter and not rows):
+            if not self.filter:
+                return {}
+            try:
+                data = json.loads(self.filter)
+            except ValueError as exc:
+                raise InvalidInput("the filter is not valid JSON") from exc
+            if data == {}:
+                return {}
+            parse_filter(data)
+            return data
+        if not rows:
+            return {}
+        built_rows = [condition(name, op, value) for name, op, value in rows]
+        built: dict[str, Any] = {"any": built_rows} if self.match == "any" \
+            else {"all": built_rows}
+        if self.match == "none":
+            built = {"not": {"any": built_rows}}
+        parse_filter(built)
+        return built

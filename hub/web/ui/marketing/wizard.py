@@ -1,0 +1,91 @@
+"""The campaign wizard's form (segment → channels in order → templates per channel → schedule
+and rate), read from the query while stepping through it and from the post that creates the
+draft, and turned into the Campaign the campaign service checks and stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, model_validator
+
+from hub.domain.campaigns import CHANNEL_CHOICES, Campaign
+from hub.domain.channels import SENDABLE_CHANNELS
+from hub.domain.common import new_id
+from hub.errors import InvalidInput
+from hub.web.ui.form_input import Checkbox, Cut, PageForm, validated
+
+DEFAULT_ORDER = ["preferred", *SENDABLE_CHANNELS]
+Id = Annotated[str, Cut(64)]
+
+
+class CampaignForm(PageForm):
+    name: Annotated[str, Cut(200)] = ""
+    kind: Annotated[str, BeforeValidator(lambda v: "survey" if v == "survey" else "message")] \
+        = "message"
+    survey_id: Id = ""
+    segment_id: Id = ""
+    channel_0: str = ""
+    channel_1: str = ""
+    channel_2: str = ""
+    template_email: Id = ""
+    template_sms: Id = ""
+    send_at: Annotated[str, Cut(40)] = ""
+    rate_per_minute: Annotated[str, Cut(12)] = ""
+    require_opt_in: Checkbox = False
+    one_per_household: Checkbox = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _survey_only_for_surveys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") != "survey":
+            return {**data, "survey_id": ""}
+        return data
+
+    @property
+    def channels(self) -> list[str]:
+        """The chosen order (known choices, without repeats); none chosen: all, preferred
+        first."""
+        chosen = [self.channel_0, self.channel_1, self.channel_2]
+        return list(dict.fromkeys(c for c in chosen if c in CHANNEL_CHOICES)) or DEFAULT_ORDER
+
+    @property
+    def templates(self) -> dict[str, str]:
+        chosen = {"email": self.template_email, "sms": self.template_sms}
+        return {c: t for c, t in chosen.items() if t}
+
+    @property
+    def template_channels(self) -> list[str]:
+        """The channels the campaign will have texts for (a survey without chosen templates
+        gets the default texts on every channel)."""
+        if self.kind == "survey" and not self.templates:
+            return list(SENDABLE_CHANNELS)
+        return list(self.templates)
+
+    def campaign(self) -> Campaign:
+        """A new draft as the form describes it; InvalidInput names what is missing."""
+        if not self.name:
+            raise InvalidInput("give the campaign a name", details={"field": "name"})
+        if not self.segment_id:
+            raise InvalidInput("choose a segment", details={"field": "segment_id"})
+        rate = self.rate_per_minute.strip()
+        if rate and not rate.isdigit():
+            raise InvalidInput("the rate is a whole number of messages per minute",
+                               details={"field": "rate_per_minute"})
+        return validated(Campaign, {
+            "id": new_id(), "name": self.name, "kind": self.kind,
+            "survey_id": self.survey_id or None, "segment_id": self.segment_id,
+            "channels": self.channels, "templates": self.templates,
+            "send_at": _send_at(self.send_at), "rate_per_minute": int(rate) if rate else None,
+            "require_opt_in": self.require_opt_in, "one_per_household": self.one_per_household})
+
+
+def _send_at(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"send at: {text[:40]!r} is not a date and time",
+                           details={"field": "send_at"}) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
