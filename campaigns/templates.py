@@ -25,6 +25,12 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedErro
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from campaigns.template_budget import (
+    BudgetedSandbox,
+    budgeted_format,
+    budgeted_range,
+    render_budgeted,
+)
 from hub.domain.campaigns import MessageTemplate
 from hub.errors import InvalidInput
 
@@ -109,8 +115,10 @@ def format_money(amount: Any, currency: str = "EUR", language: str = "en") -> st
 def _environment(autoescape: bool) -> SandboxedEnvironment:
     from jinja2 import pass_context
 
-    env = SandboxedEnvironment(autoescape=autoescape, undefined=StrictUndefined,
-                               keep_trailing_newline=True)
+    env = BudgetedSandbox(autoescape=autoescape, undefined=StrictUndefined,
+                          keep_trailing_newline=True)
+    env.globals["range"] = budgeted_range
+    env.filters["format"] = budgeted_format
 
     @pass_context
     def date_filter(context: Any, value: Any) -> str:
@@ -186,7 +194,7 @@ class CompiledTemplate:
         if template is None:
             return None
         try:
-            return template.render(variables)
+            return render_budgeted(template, variables)
         except SecurityError as exc:
             raise TemplateProblem(part, f"not allowed in a template: {exc}",
                                   _line_of(exc)) from exc
