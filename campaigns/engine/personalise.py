@@ -9,7 +9,12 @@ from hub.domain.campaigns import Campaign
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.ports import Store
 
-PERSON_HIDDEN = ("consent", "merged_into", "erased_at")
+PERSONALISATION_FIELDS = ("id", "name", "language", "gender", "birth_date", "customer_status",
+                          "tags", "attributes")
+"""What a template sees of a person (plus `first_name`, `email` and `phone`: the first of
+each). The rest of the profile (every address, household link, segmentation fields, consent,
+dates) stays out: a preview for any person must not read as their profile, which marketing
+may not open."""
 
 
 async def variables_for(
@@ -34,7 +39,8 @@ def variables_from(
 ) -> dict[str, Any]:
     """The same variables from records already loaded (the dispatch worker loads a leased
     batch's households, roles and organisations in one query each)."""
-    data = {k: v for k, v in person.to_json().items() if k not in PERSON_HIDDEN}
+    profile = person.to_json()
+    data = {field: profile.get(field) for field in PERSONALISATION_FIELDS}
     words = person.name.split()
     data["first_name"] = words[0] if words else ""
     data["email"] = person.emails[0] if person.emails else None
