@@ -11,6 +11,8 @@ from pathlib import Path
 import phonenumbers
 
 from hub.errors import ConfigError
+from hub.i18n import DEFAULT_TIMEZONE, LANGUAGES
+from hub.i18n.formats import is_timezone
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/hub.db"
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -37,6 +39,8 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str | None = None
     log_level: str = "INFO"
+    default_language: str = "nl"
+    timezone: str = "Europe/Amsterdam"
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -137,4 +141,19 @@ def load_settings(
         twilio_messaging_service_sid=get("HUB_TWILIO_MESSAGING_SERVICE_SID"),
         twilio_api_base=get("HUB_TWILIO_API_BASE"),
         log_level=(get("HUB_LOG_LEVEL") or "INFO").upper(),
+        default_language=_choice("HUB_DEFAULT_LANGUAGE", get("HUB_DEFAULT_LANGUAGE") or "nl",
+                                 LANGUAGES),
+        timezone=_timezone(get("HUB_TIMEZONE") or DEFAULT_TIMEZONE),
     )
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value.lower() not in allowed:
+        raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {value!r}")
+    return value.lower()
+
+
+def _timezone(value: str) -> str:
+    if not is_timezone(value):
+        raise ConfigError("HUB_TIMEZONE", f"unknown time zone {value!r} (e.g. Europe/Amsterdam)")
+    return value
