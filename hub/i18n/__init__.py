@@ -6,6 +6,7 @@ Babel (`hub.i18n.formats`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
@@ -17,6 +18,7 @@ DEFAULT_TIMEZONE = "Europe/Amsterdam"
 FORMAT_LOCALES: dict[str, str] = {"nl": "nl_NL", "en": "en_GB"}
 
 
+@lru_cache(maxsize=1024)
 def supported(code: str | None) -> str | None:
     """`code` as one of LANGUAGES (`nl-BE`, `NL`, `en_US` → `nl`, `nl`, `en`), else None;
     an unknown or malformed code is no error, it just does not count."""
@@ -29,7 +31,8 @@ def supported(code: str | None) -> str | None:
     return language if language in LANGUAGES else None
 
 
-def accepted(header: str | None) -> list[str]:
+@lru_cache(maxsize=1024)
+def accepted(header: str | None) -> tuple[str, ...]:
     """The languages of an `Accept-Language` header, most wanted first (`q=0` excluded);
     duplicates and unknown codes dropped."""
     weighted: list[tuple[float, int, str]] = []
@@ -50,7 +53,7 @@ def accepted(header: str | None) -> list[str]:
     for _, _, language in sorted(weighted):
         if language not in found:
             found.append(language)
-    return found
+    return tuple(found)
 
 
 def negotiate(choices: Iterable[str | None], accept_language: str | None = None,

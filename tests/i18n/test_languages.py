@@ -20,11 +20,11 @@ def test_supported(code: str | None, language: str | None) -> None:
 
 
 def test_accept_language_by_quality() -> None:
-    assert accepted("de-DE,de;q=0.9,en;q=0.8,nl;q=0.9") == ["nl", "en"]
-    assert accepted("en-GB,en;q=0.9,nl;q=0.8") == ["en", "nl"]
-    assert accepted("nl;q=0, en") == ["en"]
-    assert accepted("garbage;;q=x,,nl") == ["nl"]
-    assert accepted("*") == [] and accepted(None) == [] and accepted("ü;q=1") == []
+    assert accepted("de-DE,de;q=0.9,en;q=0.8,nl;q=0.9") == ("nl", "en")
+    assert accepted("en-GB,en;q=0.9,nl;q=0.8") == ("en", "nl")
+    assert accepted("nl;q=0, en") == ("en",)
+    assert accepted("garbage;;q=x,,nl") == ("nl",)
+    assert accepted("*") == () and accepted(None) == () and accepted("ü;q=1") == ()
 
 
 def test_negotiation_order() -> None:

@@ -2,7 +2,8 @@
 answers; the thank-you page then offers the follow-up question for a comment, which posts the
 score again with it (a later answer replaces the earlier one within the window). An unknown
 or expired token gets a clear 404 page; a POST answers JSON to JSON clients. The page is in
-the person's language, else the survey's, else the browser's (`hub.web.locale`)."""
+the person's language, else the survey's (the browser's choice among the survey's languages),
+else the default (`hub.web.locale`); the question is shown in the page's language."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aiohttp import web
 
 from campaigns.surveys import LinkView
 from hub.errors import Conflict
-from hub.i18n import N_
+from hub.i18n import N_, accepted, supported
 from hub.web.keys import SURVEYS
 from hub.web.locale import Viewer, public_viewer
 from hub.web.public.pages import problem, render, wants_json
@@ -25,12 +26,17 @@ NOT_VALID = (N_("This survey link is not valid"),
 
 
 def _viewer(request: web.Request, view: LinkView) -> Viewer:
-    return public_viewer(request, view.language, view.survey.language)
+    """The person's language; else the survey's: the one of its languages (its own and its
+    translations') the browser prefers, or the one it is written in."""
+    written_in = {supported(code) for code in (view.survey.language, *view.survey.translations)}
+    preferred = [code for code in accepted(request.headers.get("Accept-Language"))
+                 if code in written_in]
+    return public_viewer(request, view.language, *preferred, view.survey.language)
 
 
-def _context(view: LinkView, step: str, **more: Any) -> dict[str, Any]:
+def _context(view: LinkView, viewer: Viewer, step: str, **more: Any) -> dict[str, Any]:
     low, high = view.survey.scale
-    texts = view.survey.texts(view.language)
+    texts = view.survey.texts(viewer.language)
     return {"title": texts.question[:80], "texts": texts, "kind": view.survey.kind,
             "scores": list(range(low, high + 1)), "answered": view.answered, "step": step,
             "error": None, "score": None, "comment": None, **more}
@@ -44,8 +50,9 @@ def _gone(request: web.Request) -> web.Response:
 
 def _page(request: web.Request, view: LinkView, step: str, *, status: int = 200,
           **more: Any) -> web.Response:
-    return render(request, "public/survey.html", _context(view, step, **more),
-                  viewer=_viewer(request, view), status=status)
+    viewer = _viewer(request, view)
+    return render(request, "public/survey.html", _context(view, viewer, step, **more),
+                  viewer=viewer, status=status)
 
 
 async def show_survey(request: web.Request) -> web.Response:

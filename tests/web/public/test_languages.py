@@ -60,10 +60,15 @@ async def test_english_person_gets_english_from_a_dutch_browser(api: Api) -> Non
     assert "0 = not at all likely" in html and "helemaal" not in html
 
 
-async def test_without_a_person_language_the_survey_language_then_the_browser(
+async def test_without_a_person_language_the_survey_language_then_the_default(
         api: Api) -> None:
     status, html = await _get(api, await _survey_path(api, None, "en"), "nl-NL")
-    assert '<html lang="en">' in html  # the survey's language before the browser
+    assert '<html lang="en">' in html  # the survey has no Dutch: its own language
+    status, html = await _get(api, await _survey_path(api, None, "nl"), "en-GB,en;q=0.9")
+    assert '<html lang="en">' in html  # the browser's pick among the survey's languages
+    assert "How likely are you to recommend us?" in html and "Hoe waarschijnlijk" not in html
+    status, html = await _get(api, await _survey_path(api, None, "nl"), "fr-FR")
+    assert '<html lang="nl">' in html and "Hoe waarschijnlijk" in html
     status, html = await _get(api, await _survey_path(api, "tlh", "xx"), "en-GB")
     assert status == 200 and '<html lang="en">' in html  # unknown codes fall through
     status, html = await _get(api, await _survey_path(api, None, "xx"), "fr-FR, *;q=0.1")
