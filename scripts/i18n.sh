@@ -11,7 +11,7 @@ PYBABEL=${PYBABEL:-.venv/bin/pybabel}
 POT=hub/locale/messages.pot
 
 extract() {
-    "$PYBABEL" extract -F babel.cfg -k N_ --sort-by-file --project Hub \
+    "$PYBABEL" extract -F babel.cfg -k N_ --add-location=file --width=100 --project Hub \
         --msgid-bugs-address "" --copyright-holder "Hub" -o "$POT" . 2>/dev/null
 }
 
@@ -20,7 +20,7 @@ case "${1:-}" in
         extract ;;
     update)
         extract
-        "$PYBABEL" update --quiet -i "$POT" -d hub/locale --no-fuzzy-matching --ignore-obsolete ;;
+        "$PYBABEL" update -i "$POT" -d hub/locale --width=100 --no-fuzzy-matching --ignore-obsolete ;;
     compile)
         "$PYBABEL" compile --statistics -d hub/locale ;;
     *)

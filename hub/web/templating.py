@@ -40,6 +40,13 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 
 
 @pass_context
+def translated(context: Context, text: str) -> str:
+    """A text made in Python (an error page's title), translated when the catalogue has it
+    (`hub.i18n.ui_texts`), else as it is; never used as a format string, unlike `_()`."""
+    return viewer(context).gettext(text) if text else text
+
+
+@pass_context
 def current_language(context: Context) -> str:
     return viewer(context).language
 
@@ -90,6 +97,7 @@ def create_environment(directory: Path = TEMPLATES_DIR) -> SandboxedEnvironment:
         _gettext, _ngettext, newstyle=True)
     env.filters.update(FILTERS)
     env.globals["current_language"] = current_language
+    env.globals["translated"] = translated
     return env
 
 

@@ -59,3 +59,21 @@ async def test_unknown_user_language_falls_back(ui: Ui) -> None:
     await ui.login()
     page = await _person_page(ui, "en-GB")
     assert '<html lang="en">' in page and "01/07/2026, 12:05" in page
+
+
+async def test_error_pages_from_python_are_translated(ui: Ui) -> None:
+    dutch = await ui.client.post("/logout", headers={"Accept": "text/html"})
+    html = await dutch.text()
+    assert dutch.status == 401 and "Uw sessie is verlopen. Log opnieuw in." in html
+    assert "<title>Er ging iets mis · Hub</title>" in html  # the title from render.py
+    english = await ui.client.post("/logout", headers={"Accept": "text/html",
+                                                      "Accept-Language": "en"})
+    assert "Your session has ended. Log in again." in await english.text()
+
+
+def test_python_texts_are_never_format_strings() -> None:
+    from hub.web.templating import create_environment
+
+    page = create_environment().from_string("{{ translated(text) }}|{{ translated('') }}")
+    assert page.render(text="100% <sure>") == "100% &lt;sure&gt;|"
+    assert page.render(text="Not found", page_language="nl").startswith("Niet gevonden")
