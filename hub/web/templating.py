@@ -20,6 +20,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from hub.i18n import formats
+from hub.i18n.labels import LABELS
 from hub.web.locale import Viewer, bind_request, current_viewer
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -44,6 +45,15 @@ def translated(context: Context, text: str) -> str:
     """A text made in Python (an error page's title), translated when the catalogue has it
     (`hub.i18n.ui_texts`), else as it is; never used as a format string, unlike `_()`."""
     return viewer(context).gettext(text) if text else text
+
+
+@pass_context
+def label(context: Context, code: str | None) -> str:
+    """A stored code (`opted_in`, `email`, `won_back`) as the viewer reads it."""
+    if code is None:
+        return ""
+    known = LABELS.get(str(code))
+    return viewer(context).gettext(known) if known else str(code)
 
 
 @pass_context
@@ -79,6 +89,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "format_currency": _localised(formats.format_currency),
     "format_duration": _localised(formats.format_duration),
     "format_phone": _phone,
+    "label": label,
 }
 
 

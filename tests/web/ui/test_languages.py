@@ -77,3 +77,13 @@ def test_python_texts_are_never_format_strings() -> None:
     page = create_environment().from_string("{{ translated(text) }}|{{ translated('') }}")
     assert page.render(text="100% <sure>") == "100% &lt;sure&gt;|"
     assert page.render(text="Not found", page_language="nl").startswith("Niet gevonden")
+
+
+def test_stored_codes_read_as_words() -> None:
+    from hub.web.templating import create_environment
+
+    page = create_environment().from_string(
+        "{{ 'opted_in'|label }}|{{ 'won_back'|label }}|{{ 'call'|label }}|{{ 'x_y'|label }}|"
+        "{{ none|label }}")
+    assert page.render(page_language="nl") == "aangemeld|teruggewonnen|gesprek|x_y|"
+    assert page.render(page_language="en") == "opted in|won back|call|x_y|"
