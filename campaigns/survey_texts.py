@@ -33,6 +33,16 @@ CHANNELS: tuple[TemplateChannel, ...] = SENDABLE_CHANNELS
 PLACEHOLDERS = {"survey_url": "{{ survey_url }}", "unsubscribe_url": "{{ unsubscribe_url }}"}
 
 
+def invitation_language(survey: Survey, language: str | None) -> str:
+    """The language the invitation is written in: the person's when the survey has its
+    question in it, else the survey's own, so the words around the question match it."""
+    available = {survey.language, *survey.translations}
+    for key in (language or "", (language or "").split("-")[0]):
+        if key in available:
+            return key
+    return survey.language
+
+
 def _variables(survey: Survey, language: str | None, *, survey_url: str,
                unsubscribe_url: str, literal: bool = False) -> dict[str, Any]:
     question, name = survey.texts(language).question, survey.name
@@ -46,7 +56,9 @@ def _variables(survey: Survey, language: str | None, *, survey_url: str,
 def survey_invitation(survey: Survey, language: str | None, url: str, channel: str, *,
                       unsubscribe_url: str = "", texts: MessageTexts = BUILTIN_TEXTS
                       ) -> Rendered:
-    """The invitation to answer `survey` at `url`, in `language`, ready to send."""
+    """The invitation to answer `survey` at `url`, in `language` when the survey has it,
+    ready to send."""
+    language = invitation_language(survey, language)
     variables = _variables(survey, language, survey_url=url, unsubscribe_url=unsubscribe_url)
     return texts.render(NAME, channel, variables, language)
 
@@ -56,10 +68,10 @@ def survey_campaign_templates(survey: Survey, *, texts: MessageTexts = BUILTIN_T
     """The email and SMS templates a survey campaign gets when none is chosen: the question
     and the personal link `{{ survey_url }}` (and, by mail, the unsubscribe link), to be
     saved (TemplateService.create) and edited like any other."""
-    variables = _variables(survey, None, literal=True, **PLACEHOLDERS)
+    variables = _variables(survey, survey.language, literal=True, **PLACEHOLDERS)
     made: dict[str, MessageTemplate] = {}
     for channel in CHANNELS:
-        rendered = texts.render(NAME, channel, variables)
+        rendered = texts.render(NAME, channel, variables, survey.language)
         label = "survey email" if channel == "email" else "survey SMS"
         made[channel] = MessageTemplate(
             id=new_id(), name=f"{survey.name} ({label})"[:200], channel=channel,

@@ -255,13 +255,15 @@ class MessageTexts:
     editors add one.
     """
 
-    def __init__(self, override_dir: Path | None = None) -> None:
+    def __init__(self, override_dir: Path | None = None, *,
+                 default_language: str = "nl") -> None:
         self.directories = [d for d in (override_dir, MESSAGES_DIR) if d is not None]
+        self.default_language = default_language  # for a recipient whose language is unknown
 
     def find(self, name: str, file: str, language: str | None = None) -> Path | None:
         if not MESSAGE_NAME.match(name):
             raise InvalidInput(f"not a message template name: {name!r}")
-        for lang in _languages(language):
+        for lang in _languages(language or self.default_language):
             for directory in self.directories:
                 path = directory / name / lang / file if lang else directory / name / file
                 if path.is_file():

@@ -22,6 +22,7 @@ import phonenumbers
 
 from hub.config_urls import parse_email_address, parse_http_url, parse_imap_url, parse_smtp_url
 from hub.errors import ConfigError
+from hub.i18n import DEFAULT_TIMEZONE, LANGUAGES
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/hub.db"
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -51,6 +52,7 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_api_base: str | None = None
     log_level: str = "INFO"
+    default_language: str = "nl"
     timezone: str = "Europe/Amsterdam"
     marketing_cap: int | None = 3
     marketing_cap_days: int = 7
@@ -98,9 +100,15 @@ def _timezone(value: str, variable: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(variable, f"unknown time zone {value!r} (like Europe/Amsterdam)"
+        raise ConfigError(variable, f"unknown time zone {value!r} (like {DEFAULT_TIMEZONE})"
                           ) from exc
     return value
+
+
+def _language(value: str, variable: str) -> str:
+    if value.lower() not in LANGUAGES:
+        raise ConfigError(variable, f"must be one of {', '.join(LANGUAGES)}, got {value!r}")
+    return value.lower()
 
 
 OFF = ("off", "none", "no")
@@ -290,7 +298,10 @@ VARIABLES: tuple[Var, ...] = (
         "a Messaging Service SID"),
     Var("HUB_TWILIO_API_BASE", ("twilio_api_base",), parse_http_url, None,
         "only to point the Twilio SDK elsewhere (tests): replaces `https://api.twilio.com`"),
-    Var("HUB_TIMEZONE", ("timezone",), _timezone, "Europe/Amsterdam",
+    Var("HUB_DEFAULT_LANGUAGE", ("default_language",), _language, "nl",
+        "language of pages and messages when neither the person, the form or survey, nor the "
+        "browser says otherwise (`nl` or `en`)"),
+    Var("HUB_TIMEZONE", ("timezone",), _timezone, DEFAULT_TIMEZONE,
         "time zone for times shown, and for quiet hours of persons whose own zone is not "
         "known (a phone number's country gives it)"),
     Var("HUB_MARKETING_CAP", ("marketing_cap",), _cap, "3",

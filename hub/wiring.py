@@ -62,7 +62,7 @@ def build_adapters(settings: Settings) -> dict[str, ChannelAdapter]:
 
 def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapter], *,
              retry: RetryPolicy | None = None) -> Components:
-    texts = MessageTexts(settings.templates_dir)
+    texts = MessageTexts(settings.templates_dir, default_language=settings.default_language)
     services = build_services(store, settings, adapters, texts=texts, retry=retry,
                               sms_help_reply=HELP_REPLY)
     unsubscribe_tokens = UnsubscribeTokens(settings.secret_key)

@@ -44,6 +44,8 @@ class FormDefinition(Record):
     thank_you: str | None = None
     redirect_url: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
+    language: str | None = Field(default=None, max_length=35)
+    """The language of the page's own texts (`nl`/`en`); None follows the visitor."""
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
 

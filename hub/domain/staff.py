@@ -30,6 +30,10 @@ class User(Record):
     role: StaffRole
     password_hash: str = Field(repr=False)
     disabled: bool = False
+    language: str | None = Field(default=None, max_length=35)
+    """The UI language (`nl`/`en`); None follows the browser, then HUB_DEFAULT_LANGUAGE."""
+    timezone: str | None = Field(default=None, max_length=64)
+    """An IANA zone for times on pages; None is HUB_TIMEZONE."""
     created_at: UtcDateTime = Field(default_factory=utcnow)
 
 

@@ -27,6 +27,7 @@ from hub.web.keys import (
     STORE,
     SURVEYS,
 )
+from hub.web.locale import bind_request
 from hub.web.middleware import request_log, security_headers
 from hub.web.public import add_public_form_routes
 from hub.web.public.confirm import add_confirm_routes
@@ -56,7 +57,7 @@ def create_app(
     sets the send retry policy (tests shorten its delays)."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_log, security_headers, error_middleware],
+        middlewares=[bind_request, request_log, security_headers, error_middleware],
     )
     app[SETTINGS] = settings
     app[RUN_WORKERS] = True

@@ -28,6 +28,15 @@ def person(language: str | None = None) -> Person:
     return Person.model_validate({"id": "p1", "name": "Anna", "language": language})
 
 
+def test_a_dutch_survey_invites_in_dutch_without_english_words() -> None:
+    dutch = survey("Hoe waarschijnlijk beveelt u ons aan?", language="nl")
+    rendered = survey_invitation(dutch, None, URL, "sms")
+    assert rendered.text == (f"Hoe waarschijnlijk beveelt u ons aan? Antwoord met een cijfer "
+                             f"van 0 t/m 10, of tik op {URL}")
+    mail = survey_invitation(dutch, "nl", URL, "email")
+    assert "Antwoord met één tik" in mail.text and "Reply" not in mail.text
+
+
 def test_trigger_default_texts_are_todays_words() -> None:
     nps = survey()
     assert default_text(nps, person(), URL, "email") == (
@@ -84,17 +93,21 @@ def write(path: Path, text: str) -> None:
 
 
 def test_language_then_plain_and_override_first(tmp_path: Path) -> None:
-    texts = MessageTexts(tmp_path)
-    builtin = (MESSAGES_DIR / "survey" / "sms.txt").read_text(encoding="utf-8")
-    assert texts.source("survey", "sms.txt", "nl") == builtin.removesuffix("\n")
+    texts = MessageTexts(tmp_path, default_language="en")
+    builtin_nl = (MESSAGES_DIR / "survey" / "nl" / "sms.txt").read_text(encoding="utf-8")
+    assert texts.source("survey", "sms.txt", "nl") == builtin_nl.removesuffix("\n")
     write(tmp_path / "survey" / "sms.txt", "Ours: {{ survey_url }}\n")
     assert texts.source("survey", "sms.txt") == "Ours: {{ survey_url }}"
+    assert texts.source("survey", "sms.txt", "nl") == builtin_nl.removesuffix("\n")  # ours, nl
     write(tmp_path / "survey" / "nl" / "sms.txt", "Onze: {{ survey_url }}")
     assert texts.source("survey", "sms.txt", "nl-BE") == "Onze: {{ survey_url }}"
     assert texts.source("survey", "sms.txt", "en") == "Ours: {{ survey_url }}"
     assert texts.source("survey", "sms.txt", "../..") == "Ours: {{ survey_url }}"  # ignored
-    rendered = survey_invitation(survey(), "nl", URL, "sms", texts=texts)
+    dutch = survey(translations={"nl": {"question": "Hoe waarschijnlijk?"}})
+    rendered = survey_invitation(dutch, "nl", URL, "sms", texts=texts)
     assert rendered.text == f"Onze: {URL}"
+    english_only = survey_invitation(survey(), "nl", URL, "sms", texts=texts)
+    assert english_only.text == f"Ours: {URL}"  # no Dutch question: the words stay English
     # the override holds only the SMS text: the email texts are still the built-in ones
     subject, _ = default_text(survey(), person("nl"), URL, "email", texts=texts)
     assert subject == "How likely are you to recommend us?"

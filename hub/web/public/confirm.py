@@ -1,40 +1,52 @@
 """`/c/{token}`: the owner of an address confirms the consent given for it on a form (double
 opt-in). A GET shows what will be confirmed and changes nothing (mail scanners follow
-links); the POST confirms, with the visitor's address as part of the proof."""
+links); the POST confirms, with the visitor's address as part of the proof. The page is in
+the person's language, else the browser's."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from hub.i18n import N_
 from hub.web.keys import SERVICES
+from hub.web.locale import public_viewer
 from hub.web.public.pages import render
 
-CHANNEL_WORDS = {"sms": "text messages (SMS)", "email": "email", "call": "phone calls"}
-NOT_VALID = {"title": "Link not valid", "heading": "This link is not valid",
-             "message": "The confirmation link is unknown, expired or already used up.",
-             "confirm": False}
+NOT_VALID = {"title": N_("Link not valid"), "heading": N_("This link is not valid"),
+             "message": N_("The confirmation link is unknown, expired or already used up.")}
+WHAT = {"email": N_("email"), "sms": N_("text messages (SMS)"), "call": N_("phone calls")}
+
+
+def _not_valid(request: web.Request) -> web.Response:
+    viewer = public_viewer(request)
+    texts = {key: viewer.gettext(text) for key, text in NOT_VALID.items()}
+    return render(request, "public/confirm.html", {**texts, "confirm": False},
+                  viewer=viewer, status=404)
 
 
 async def confirm_page(request: web.Request) -> web.Response:
     found = await request.app[SERVICES].double_opt_in.pending(request.match_info["token"])
     if found is None:
-        return render(request, "public/confirm.html", NOT_VALID, status=404)
-    what = CHANNEL_WORDS.get(found.channel, found.channel)
+        return _not_valid(request)
+    viewer = public_viewer(request, found.person.language)
+    heading = viewer.gettext("Confirm your subscription")
     return render(request, "public/confirm.html", {
-        "title": "Confirm", "heading": "Confirm your subscription", "confirm": True,
-        "question": f"Do you want to receive {what} from us at "
-                    f"{found.event.data['consent'].get('address') or 'this address'}?",
-        "button": "Yes, I confirm"})
+        "title": heading, "heading": heading, "confirm": True,
+        "what": viewer.gettext(WHAT.get(found.channel, found.channel)),
+        "address": found.event.data["consent"].get("address") or ""}, viewer=viewer)
 
 
 async def confirm(request: web.Request) -> web.Response:
     found = await request.app[SERVICES].double_opt_in.confirm(
         request.match_info["token"], client=request.remote)
     if found is None:
-        return render(request, "public/confirm.html", NOT_VALID, status=404)
+        return _not_valid(request)
+    viewer = public_viewer(request, found.person.language)
     return render(request, "public/confirm.html", {
-        "title": "Confirmed", "heading": "Thank you", "confirm": False,
-        "message": "Your subscription is confirmed. Every message has a link to unsubscribe."})
+        "title": viewer.gettext("Confirmed"), "heading": viewer.gettext("Thank you"),
+        "confirm": False, "message": viewer.gettext(
+            "Your subscription is confirmed. Every message has a link to unsubscribe.")},
+        viewer=viewer)
 
 
 def add_confirm_routes(app: web.Application) -> None:

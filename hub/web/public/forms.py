@@ -1,5 +1,6 @@
 """`GET/POST /f/{slug}`: the hosted form page and where it (or any site's plain `<form>`, or
-an API client sending JSON) posts to."""
+an API client sending JSON) posts to. The page is in the form's language when it has one,
+else the browser's, else the default (`hub.web.locale`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from channels.webforms import ClientBuckets, Submission, parse_submission
 from channels.webforms.fields import TRUTHY
 from hub.domain.forms import SLUG_PATTERN, FormDefinition
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.services.forms import (
     CONSENT_FIELD,
     HONEYPOT_FIELD,
@@ -22,6 +24,7 @@ from hub.services.forms import (
 )
 from hub.web.errors import error_response
 from hub.web.keys import SERVICES, SETTINGS
+from hub.web.locale import Viewer, public_viewer
 from hub.web.public.body import BodyProblem, is_json, read_fields
 from hub.web.public.pages import origin_of, problem, render, wants_json
 
@@ -29,13 +32,38 @@ log = logging.getLogger("hub.webforms")
 
 FORM_LIMITER = web.AppKey("form_limiter", ClientBuckets)
 FORM_MAX_BODY_BYTES = 64 * 1024
-DEFAULT_THANKS = "We have received your answers."
+DEFAULT_THANKS = N_("We have received your answers.")
+# What `channels.webforms` says about a field, in English; shown translated (msgids here
+# until that package marks its own texts).
+FIELD_ERRORS = (
+    N_("Tick the box or leave it empty."), N_("Enter text here."),
+    N_("Remove the control characters from this text."), N_("Keep this to one line."),
+    N_("Enter an email address like name@example.com."),
+    N_("Enter a phone number, like +31 6 12345678."), N_("Choose one of the options."),
+    N_("Send one value for this field."), N_("Tick this box to go on."),
+    N_("This field is required."),
+    N_("Enter an email address or a phone number so we can reach you."),
+)
+AT_MOST = re.compile(r"^Use at most (\d+) characters\.$")
 _SLUG = re.compile(SLUG_PATTERN)
 
 
+def _viewer(request: web.Request, form: FormDefinition | None = None) -> Viewer:
+    return public_viewer(request, form.language if form else None)
+
+
 def _not_found(request: web.Request) -> web.Response:
-    return problem(request, 404, "not_found", "Form not found",
-                   "There is no form at this address. Check the link you followed.")
+    viewer = _viewer(request)
+    return problem(request, 404, "not_found", viewer.gettext("Form not found"),
+                   viewer.gettext("There is no form at this address. Check the link you "
+                                  "followed."), viewer=viewer)
+
+
+def field_error(viewer: Viewer, message: str) -> str:
+    """A field's error from `channels.webforms` in the viewer's language."""
+    if found := AT_MOST.match(message):
+        return viewer.gettext("Use at most %(count)s characters.") % {"count": found[1]}
+    return viewer.gettext(message)
 
 
 async def _form(request: web.Request) -> FormDefinition | None:
@@ -67,24 +95,27 @@ def _own_origins(request: web.Request) -> set[str]:
 
 def _page(request: web.Request, form: FormDefinition, *, status: int = 200,
           submission: Submission | None = None) -> web.Response:
-    labels = {f.name: f.label for f in form.fields} | {CONSENT_FIELD: "Consent"}
+    viewer = _viewer(request, form)
+    labels = {f.name: f.label for f in form.fields} | {CONSENT_FIELD: viewer.gettext("Consent")}
+    errors = submission.errors if submission else {}
     context: dict[str, Any] = {
         "title": form.title, "form": form, "action": f"/f/{form.slug}",
         "values": submission.typed if submission else {},
-        "errors": submission.errors if submission else {},
+        "errors": {name: field_error(viewer, text) for name, text in errors.items()},
         "labels": labels, "submission_id": secrets.token_urlsafe(18),
         "submission_field": SUBMISSION_ID_FIELD, "honeypot_field": HONEYPOT_FIELD,
         "consent_field": CONSENT_FIELD, "checked_words": TRUTHY,
         "autocomplete": {"name": "name"},
     }
-    return render(request, "public/form.html", context, status=status,
+    return render(request, "public/form.html", context, viewer=viewer, status=status,
                   form_targets=[o for o in [origin_of(form.redirect_url or "")] if o],
                   frame_ancestors=form.cors_origins)
 
 
 def _received(request: web.Request, form: FormDefinition) -> web.Response:
     """The same answer for a recorded submission and for spam: bots learn nothing."""
-    message = form.thank_you or DEFAULT_THANKS
+    viewer = _viewer(request, form)
+    message = form.thank_you or viewer.gettext(DEFAULT_THANKS)
     if wants_json(request):
         return web.json_response({"status": "received", "message": message,
                                   "redirect_url": form.redirect_url},
@@ -92,8 +123,8 @@ def _received(request: web.Request, form: FormDefinition) -> web.Response:
     if form.redirect_url:
         raise web.HTTPSeeOther(form.redirect_url)
     return render(request, "public/thanks.html",
-                  {"title": form.title, "heading": "Thank you", "message": message},
-                  frame_ancestors=form.cors_origins)
+                  {"title": form.title, "heading": viewer.gettext("Thank you"),
+                   "message": message}, viewer=viewer, frame_ancestors=form.cors_origins)
 
 
 def _invalid(request: web.Request, form: FormDefinition, submission: Submission) -> web.Response:
@@ -139,14 +170,20 @@ async def submit_form(request: web.Request) -> web.StreamResponse:
     client = _client(request)
     limiter = request.app[FORM_LIMITER]
     if not limiter.allow(client):
-        retry = str(limiter.retry_after_s(client))
-        return problem(request, 429, "too_many_requests", "Too many attempts",
-                       f"Please wait {retry} seconds and send the form again.",
-                       headers={"Retry-After": retry, **_cors_headers(request, form)})
+        retry = limiter.retry_after_s(client)
+        viewer = _viewer(request, form)
+        return problem(request, 429, "too_many_requests", viewer.gettext("Too many attempts"),
+                       viewer.ngettext("Please wait %(num)s second and send the form again.",
+                                       "Please wait %(num)s seconds and send the form again.",
+                                       retry) % {"num": retry}, viewer=viewer,
+                       headers={"Retry-After": str(retry), **_cors_headers(request, form)})
     try:
         raw = await read_fields(request, FORM_MAX_BODY_BYTES)
     except BodyProblem as exc:
-        return problem(request, exc.status, exc.code, "The form could not be read", exc.message,
+        viewer = _viewer(request, form)
+        return problem(request, exc.status, exc.code,
+                       viewer.gettext("The form could not be read"), exc.text(viewer),
+                       viewer=viewer,
                        headers={**_cors_headers(request, form), "Connection": "close"})
     submission = parse_submission(form, raw, default_region=request.app[SETTINGS].default_region)
     if submission.spam:

@@ -1,5 +1,6 @@
 """Answering public visitors: an HTML page with its own Content-Security-Policy (styles by
-nonce, no script at all), or JSON for API clients."""
+nonce, no script at all), or JSON for API clients. Each page is in the visitor's language
+(`hub.web.locale.public_viewer`), the same one its handler translated its messages into."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from hub.web.errors import error_response
+from hub.web.locale import Viewer, public_viewer
 from hub.web.templating import pages
 
 
@@ -36,12 +38,13 @@ def page_csp(nonce: str, *, form_targets: Iterable[str] = (),
 
 
 def render(
-    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200,
-    form_targets: Iterable[str] = (), frame_ancestors: Iterable[str] = (),
+    request: web.Request, template: str, context: dict[str, Any], *, viewer: Viewer,
+    status: int = 200, form_targets: Iterable[str] = (), frame_ancestors: Iterable[str] = (),
     headers: dict[str, str] | None = None,
 ) -> web.Response:
     nonce = secrets.token_urlsafe(16)
-    html = pages(request.app).get_template(template).render(**context, csp_nonce=nonce)
+    html = pages(request.app).get_template(template).render(
+        **context, csp_nonce=nonce, page_language=viewer.language)
     response = web.Response(text=html, status=status, content_type="text/html",
                             charset="utf-8", headers=headers)
     response.headers["Content-Security-Policy"] = page_csp(
@@ -50,11 +53,13 @@ def render(
 
 
 def problem(request: web.Request, status: int, code: str, heading: str, message: str, *,
-            headers: dict[str, str] | None = None) -> web.Response:
-    """An error for a visitor: a short page for browsers, the API error shape for clients."""
+            viewer: Viewer | None = None, headers: dict[str, str] | None = None
+            ) -> web.Response:
+    """An error for a visitor: a short page for browsers, the API error shape for clients.
+    `heading` and `message` are already in the `viewer`'s language (by default the
+    browser's); the API's `code` stays a stable English identifier."""
     if wants_json(request):
-        response = error_response(status, code, message, headers=headers)
-        return response
+        return error_response(status, code, message, headers=headers)
     return render(request, "public/error.html",
                   {"title": heading, "heading": heading, "message": message},
-                  status=status, headers=headers)
+                  viewer=viewer or public_viewer(request), status=status, headers=headers)

@@ -1,37 +1,52 @@
 """`/u/{token}`: the unsubscribe link of every marketing email. A GET shows a confirmation
 and changes nothing (link scanners follow GETs); one POST unsubscribes, as RFC 8058's
-one-click `List-Unsubscribe=One-Click` does, without a cookie."""
+one-click `List-Unsubscribe=One-Click` does, without a cookie. The page is in the person's
+language, else the browser's; an unknown link in the browser's."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from hub.i18n import N_
 from hub.web.keys import CAMPAIGNS
+from hub.web.locale import Viewer, public_viewer
 from hub.web.public.pages import render
 
-NOT_VALID = {"title": "Link not valid", "heading": "This link is not valid",
-             "message": "The unsubscribe link is unknown or no longer valid.",
-             "confirm": False}
+NOT_VALID = {"title": N_("Link not valid"), "heading": N_("This link is not valid"),
+             "message": N_("The unsubscribe link is unknown or no longer valid.")}
+
+
+def _not_valid(request: web.Request) -> web.Response:
+    viewer = public_viewer(request)
+    texts = {key: viewer.gettext(text) for key, text in NOT_VALID.items()}
+    return render(request, "public/unsubscribe.html", {**texts, "confirm": False},
+                  viewer=viewer, status=404)
 
 
 async def unsubscribe_page(request: web.Request) -> web.Response:
     person = await request.app[CAMPAIGNS].unsubscribe.person_for(request.match_info["token"])
     if person is None:
-        return render(request, "public/unsubscribe.html", NOT_VALID, status=404)
+        return _not_valid(request)
+    viewer: Viewer = public_viewer(request, person.language)
+    heading = viewer.gettext("Unsubscribe")
     return render(request, "public/unsubscribe.html", {
-        "title": "Unsubscribe", "heading": "Unsubscribe", "confirm": True,
-        "name": person.name.split()[0] if person.name else ""})
+        "title": heading, "heading": heading, "confirm": True,
+        "name": person.name.split()[0] if person.name else ""}, viewer=viewer)
 
 
 async def unsubscribe(request: web.Request) -> web.Response:
     await request.post()  # the body is List-Unsubscribe=One-Click; any POST counts
-    done = await request.app[CAMPAIGNS].unsubscribe.unsubscribe(
-        request.match_info["token"], source="unsubscribe link")
+    token = request.match_info["token"]
+    person = await request.app[CAMPAIGNS].unsubscribe.person_for(token)
+    done = await request.app[CAMPAIGNS].unsubscribe.unsubscribe(token, source="unsubscribe link")
     if not done:
-        return render(request, "public/unsubscribe.html", NOT_VALID, status=404)
+        return _not_valid(request)
+    viewer = public_viewer(request, person.language if person else None)
     return render(request, "public/unsubscribe.html", {
-        "title": "Unsubscribed", "heading": "You are unsubscribed", "confirm": False,
-        "message": "You will not receive marketing email from us any more."})
+        "title": viewer.gettext("Unsubscribed"),
+        "heading": viewer.gettext("You are unsubscribed"), "confirm": False,
+        "message": viewer.gettext("You will not receive marketing email from us any more.")},
+        viewer=viewer)
 
 
 def add_unsubscribe_routes(app: web.Application) -> None:

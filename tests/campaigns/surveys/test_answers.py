@@ -185,7 +185,7 @@ async def test_nps_sent_as_campaign_and_answered_on_every_channel(hub: Hub) -> N
 async def test_unknown_and_expired_links_get_a_clear_page(hub: Hub) -> None:
     for path in ("/s/" + "x" * 43, "/s/short"):
         page = await hub.api.client.get(path)
-        assert page.status == 404 and "not valid" in await page.text()
+        assert page.status == 404 and "niet geldig" in await page.text()
         posted = await hub.api.client.post(path, data={"score": "9"})
         assert posted.status == 404
     survey = await make_survey(hub, "csat")

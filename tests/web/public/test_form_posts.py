@@ -21,7 +21,7 @@ async def test_page_is_accessible_and_locked_down(api: Api, form: dict[str, Any]
     response = await api.client.get("/f/contact")
     html = await response.text()
     assert response.status == 200
-    assert '<html lang="en">' in html and 'name="viewport"' in html
+    assert '<html lang="nl">' in html and 'name="viewport"' in html
     for name in ("name", "email", "phone", "language", "message", "consent"):
         assert f'<label for="field-{name}">' in html
     assert 'type="email"' in html and 'type="tel"' in html and 'autocomplete="email"' in html
@@ -43,7 +43,7 @@ async def test_plain_html_post_creates_person_with_consent_proof(
     }, headers={"Origin": "https://shop.example.org"})
     html = await response.text()
     assert response.status == 200, html
-    assert "Thank you" in html
+    assert "Bedankt" in html
     status, found = await api.call("GET", "/api/v1/persons?email=anna@example.com")
     person = found["items"][0]
     assert person["name"] == "Anna de Vries" and person["language"] == "nl"
@@ -140,7 +140,7 @@ async def test_ten_megabyte_body_is_refused(api: Api, form: dict[str, Any]) -> N
     big = io.BytesIO(b"name=Anna&email=a%40example.com&message=" + b"x" * 10_000_000)
     response = await api.client.post("/f/contact", data=big, headers=FORM_TYPE)
     assert response.status == 413
-    assert "larger than" in await response.text()
+    assert "groter dan" in await response.text()
     json_big = io.BytesIO(b'{"message": "' + b"x" * 10_000_000 + b'"}')
     response = await api.client.post("/f/contact", data=json_big,
                                      headers={"Content-Type": "application/json"})
@@ -156,7 +156,7 @@ async def test_honeypot_is_answered_like_success_and_stores_nothing(
     spam = await post_form(api, {"name": "Buy", "email": "bot@example.com",
                                  "homepage": "http://spam.example"})
     assert spam.status == real.status == 200
-    assert "Thank you" in await spam.text()
+    assert "Bedankt" in await spam.text()
     status, found = await api.call("GET", "/api/v1/persons?email=bot@example.com")
     assert status == 200 and found["items"] == [] and await persons_count(api) == 1
 
@@ -172,7 +172,7 @@ async def test_hundred_posts_a_second_from_one_client(api: Api, form: dict[str, 
     assert await persons_count(api) == 10
     response = await post_form(api, {"name": "P", "email": "p@example.com"})
     assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
-    assert "wait" in await response.text()
+    assert "Wacht" in await response.text()
 
 
 async def test_double_submit_records_once(api: Api, form: dict[str, Any]) -> None:
@@ -187,7 +187,7 @@ async def test_double_submit_records_once(api: Api, form: dict[str, Any]) -> Non
 async def test_unknown_form_is_a_404_page(api: Api) -> None:
     for path in ("/f/nothing-here", "/f/NOT_A_SLUG"):
         response = await api.client.get(path)
-        assert response.status == 404 and "Form not found" in await response.text()
+        assert response.status == 404 and "Formulier niet gevonden" in await response.text()
     response = await api.client.post("/f/nothing", json={"email": "a@example.com"})
     assert response.status == 404 and (await response.json())["error"]["code"] == "not_found"
 

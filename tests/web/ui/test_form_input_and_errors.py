@@ -76,7 +76,8 @@ async def test_errors_raised_by_page_handlers_are_html_pages_with_their_status(u
             ("/admin/users/nope/toggle", 404, "There is no such user"),
             ("/admin/tokens/nope/revoke", 404, "There is no such token"),
             ("/quarantine/nope/retry", 404, "no quarantine entry nope")):
-        response = await ui.client.post(path, data={"csrf_token": token})
+        response = await ui.client.post(path, data={"csrf_token": token},
+                                        headers={"Accept-Language": "en"})
         assert response.status == status, path
         assert response.content_type == "text/html", path
         html = await response.text()
@@ -94,7 +95,10 @@ async def test_a_session_that_ended_is_a_401_page(ui: Ui) -> None:
     token = await ui.csrf("/login")
     response = await ui.client.post("/people/p1/notes", data={"csrf_token": token})
     assert response.status == 401 and response.content_type == "text/html"
-    assert "Log in again" in await response.text()
+    assert "Log opnieuw in" in await response.text()  # Dutch unless asked otherwise
+    english = await ui.client.post("/people/p1/notes", data={"csrf_token": token},
+                                   headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert "Log in again" in await english.text()
 
 
 async def test_a_test_send_whose_template_fails_names_the_person(ui: Ui) -> None:

@@ -100,7 +100,7 @@ async def test_admin_adds_and_disables_users(ui: Ui) -> None:
     page = await ui.client.post("/admin/users", data={
         "email": "new@example.org", "name": "New", "role": "service", "csrf_token": token})
     assert page.status == 200
-    assert "One-time password" in await page.text()
+    assert "Eenmalig wachtwoord" in await page.text()
     user = await ui.store.users.get_by_email("new@example.org")
     assert user is not None and user.role == "service"
     assert await ui.post(f"/admin/users/{user.id}/toggle", {}, token_from="/admin") == 303

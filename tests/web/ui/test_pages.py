@@ -34,7 +34,7 @@ async def test_search_by_any_phone_format_email_name_org_and_postcode(ui: Ui) ->
         assert response.status == 200
         assert f"/people/{expected}" in await response.text(), q
     nothing = await ui.client.get("/search", params={"q": "zzz-nobody"})
-    assert "No one matches" in await nothing.text()
+    assert "Niemand gevonden" in await nothing.text()
 
 
 async def test_hostile_content_is_rendered_inert(ui: Ui) -> None:
@@ -54,7 +54,7 @@ async def test_hostile_content_is_rendered_inert(ui: Ui) -> None:
     assert "onload" not in html and "javascript:" not in html and "<svg" not in html
     assert "&lt;script&gt;alert(" in html
     assert "t.example" not in html  # remote images only on request
-    assert "Quoted history" in html
+    assert "Geciteerde geschiedenis" in html
     assert "img-src 'self';" in response.headers["Content-Security-Policy"]
     shown = await ui.client.get(f"/people/{person_id}?images=1")
     assert 'src="https://t.example/p.gif"' in await shown.text()
@@ -113,7 +113,7 @@ async def test_note_call_profile_and_filters(ui: Ui) -> None:
         "name": "Frank Jansen", "emails": "frank@example.org", "phones": "0612345671",
         "preferred_channel": "email", "customer_status": "customer", "tags": "vip, b2b"}) == 303
     page = await (await ui.client.get(f"/people/{person_id}")).text()
-    assert "Frank Jansen" in page and "frank@example.org" in page and "2:05" in page
+    assert "Frank Jansen" in page and "frank@example.org" in page and "2 min 5 s" in page
     assert "VIP &lt;b&gt;customer&lt;/b&gt;" in page and "solved" in page
     calls_only = await (await ui.client.get(f"/people/{person_id}?channel=call")).text()
     assert "solved" in calls_only and "VIP" not in calls_only
@@ -142,7 +142,7 @@ async def test_merge_preview_then_merge(ui: Ui) -> None:
     await add_event(ui, dup, channel="note", direction="internal", text="old note")
     preview = await ui.client.get(f"/people/{keep}/merge", params={"duplicate_id": dup})
     text = await preview.text()
-    assert "1 timeline event" in text and "+31612345672" in text
+    assert "1 gebeurtenis op de tijdlijn" in text and "+31612345672" in text
     assert await ui.post(f"/people/{keep}/merge", {"duplicate_id": dup}) == 303
     merged = await (await ui.client.get(f"/people/{keep}")).text()
     assert "old note" in merged and "+31612345672" in merged

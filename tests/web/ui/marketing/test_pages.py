@@ -110,13 +110,13 @@ async def test_template_save_preview_and_line_errors(ui: Ui) -> None:
                                             "body": "line one\n{% if %}"},
                          token_from="/templates/new")
     text = await broken.text()
-    assert broken.status == 422 and "line 2" in text
+    assert broken.status == 422 and "regel 2" in text
     undefined = await _post(ui, f"/templates/{template_id}", {
         "name": "Welcome", "channel": "email", "subject": "Hi", "body": "a\n{{ nope.x }}"},
         token_from="/templates/new")
     assert undefined.status == 303
     shown = await ui.client.get(f"/templates/{template_id}?person_id={person_id}")
-    assert shown.status == 422 and "line 2" in await shown.text()
+    assert shown.status == 422 and "regel 2" in await shown.text()
     count = await (await ui.client.get("/templates/sms-count?text=" + "é" * 10 + "€")).json()
     assert count == {"characters": 12, "segments": 1, "encoding": "GSM-7"}
     missing = await ui.client.get(f"/templates/{template_id}?person_id=nope")
@@ -155,7 +155,7 @@ async def test_campaign_wizard_reach_test_send_launch_and_progress(ui: Ui) -> No
     assert created.status == 303
     campaign_path = created.headers["Location"]
     page = await (await ui.client.get(campaign_path)).text()
-    assert HOSTILE not in page and "Send a test to me" in page
+    assert HOSTILE not in page and "Stuur mij een test" in page
     test = await _post(ui, campaign_path + "/test", {})
     assert test.status == 303
     outbox = ui.settings.var_dir / "outbox"
@@ -194,7 +194,7 @@ async def test_surveys_analytics_csv_and_hostile_chart_labels(ui: Ui) -> None:
     assert (await ui.client.get(path + "?from=yesterday")).status == 422
     dash = await ui.client.get("/analytics")
     text = await dash.text()
-    assert dash.status == 200 and 'class="chart pyramid"' in text and "Migration" in text
+    assert dash.status == 200 and 'class="chart pyramid"' in text and "Migratie" in text
     for export in ("pyramid", "migration", "kpis"):
         response = await ui.client.get(f"/analytics?export={export}")
         assert response.status == 200 and response.content_type == "text/csv"

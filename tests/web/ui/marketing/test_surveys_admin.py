@@ -99,11 +99,11 @@ async def test_triggers_create_list_switch_with_roles_csrf_and_bad_input(ui: Ui)
     assert len(rules) == 1 and rules[0].channels == ["sms", "email"]
     assert rules[0].outcome == "resolved" and rules[0].enabled
     page = await (await ui.client.get(path)).text()
-    assert "&lt;img src=x" in page and HOSTILE not in page and "Switch off" in page
+    assert "&lt;img src=x" in page and HOSTILE not in page and "Uitzetten" in page
     switch = f"{path}/triggers/{rules[0].id}/switch"
     assert (await _post(ui, switch, {"enabled": "off"}, token_from=path)).status == 303
     assert not (await ui.client.app[SURVEYS].triggers.get(rules[0].id)).enabled
-    assert "Switch on" in await (await ui.client.get(path)).text()
+    assert "Aanzetten" in await (await ui.client.get(path)).text()
     assert (await _post(ui, switch, {"enabled": "maybe"}, token_from=path)).status == 400
     other = await _survey(ui, "Other")
     wrong = await _post(ui, f"/surveys/{other.id}/triggers/{rules[0].id}/switch",
@@ -187,7 +187,7 @@ async def test_api_tokens_shown_once_work_and_revoke(ui: Ui) -> None:
     assert api.status == 401
     twice = await _post(ui, f"/admin/tokens/{token_id}/revoke", {}, token_from="/admin")
     assert twice.status == 404
-    assert "revoked" in await (await ui.client.get("/admin")).text()
+    assert "ingetrokken" in await (await ui.client.get("/admin")).text()
 
 
 async def test_channel_page_sandbox_by_default(ui: Ui) -> None:

@@ -1,0 +1,28 @@
+"""How stored codes read on a page: `opted_in` is "toestemming" to a Dutch reader. The codes
+themselves (in the database, the API, form values, CSS classes) never change; only the text
+shown does, through the `label` filter (`hub.web.templating`). A code not listed here shows
+as it is."""
+
+from __future__ import annotations
+
+from hub.i18n import N_
+
+LABELS: dict[str, str] = {
+    # channels (hub.domain.channels) and event directions
+    "email": N_("email"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp"), "call": N_("call"),
+    "webform": N_("web form"), "survey": N_("survey"), "note": N_("note"),
+    "system": N_("system"), "preferred": N_("preferred"),
+    # consent (hub.domain.consent)
+    "opted_in": N_("opted in"), "opted_out": N_("opted out"), "unknown": N_("unknown"),
+    # customer status (hub.domain.parties)
+    "prospect": N_("prospect"), "customer": N_("customer"), "inactive": N_("inactive"),
+    "lost": N_("lost"),
+    # analytics levels and customer migration (campaigns.analytics)
+    "person": N_("person"), "household": N_("household"), "organisation": N_("organisation"),
+    "acquired": N_("acquired"), "retained": N_("retained"), "upgraded": N_("upgraded"),
+    "downgraded": N_("downgraded"), "won_back": N_("won back"),
+    # campaign counters (hub.domain.campaigns)
+    "audience": N_("audience"), "queued": N_("queued"), "sent": N_("sent"),
+    "delivered": N_("delivered"), "failed": N_("failed"), "skipped": N_("skipped"),
+    "replied": N_("replied"), "responses": N_("responses"),
+}
