@@ -44,12 +44,15 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def format_datetime(value: datetime | None, language: str, timezone: str | None = None,
+def format_datetime(value: datetime | str | None, language: str, timezone: str | None = None,
                     length: str = "short") -> str:
-    """`value` (UTC or aware) in the viewer's zone: `29-03-2026, 14:00` (nl, short),
-    `29/03/2026, 14:00` (en). `length` is Babel's short / medium / long."""
-    if value is None:
+    """`value` (UTC or aware, or its ISO text as the API gives it) in the viewer's zone:
+    `29-03-2026, 14:00` (nl, short), `29/03/2026, 14:00` (en). `length` is Babel's short /
+    medium / long."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return dates.format_datetime(_aware(value), length, tzinfo=zone(timezone),
                                  locale=babel_locale(language))
 

@@ -110,3 +110,12 @@ async def person_timeline_fragment(request: web.Request) -> web.StreamResponse:
     page, channel = await _timeline(request, "person", person.id)
     return fragment(request, "ui/timeline_items.html",
                     _timeline_context(request, f"/people/{person.id}", page, channel))
+
+
+@staff_page(SERVICE)
+async def consent_proof_page(request: web.Request) -> web.StreamResponse:
+    """Every consent change with its proof, as a page to print or save as PDF (the API gives
+    the same as JSON: `GET /api/v1/persons/{id}/consent-proof`)."""
+    proof = await request.app[SERVICES].person_data.consent_proof(
+        request.match_info["person_id"])
+    return render(request, "ui/consent_proof.html", {"title": proof["name"], "proof": proof})

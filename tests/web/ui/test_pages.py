@@ -191,3 +191,18 @@ async def test_live_person_stream_sends_new_events(ui: Ui) -> None:
     data = await asyncio.wait_for(next_event(), 5)
     assert "new &lt;b&gt;sms&lt;/b&gt;" in data["html"]
     response.close()
+
+
+async def test_the_proof_of_consent_page_lists_each_change_with_its_text(ui: Ui) -> None:
+    await ui.login()
+    person_id = await make_person(ui, name="Proef Persoon", emails=["proef@example.com"],
+                                  consent={"sms": "opted_out"})
+    person_page = await (await ui.client.get(f"/people/{person_id}")).text()
+    assert f'href="/people/{person_id}/consent-proof"' in person_page
+    response = await ui.client.get(f"/people/{person_id}/consent-proof")
+    page = await response.text()
+    assert response.status == 200 and "Bewijs van toestemming: Proef Persoon" in page
+    assert page.count("<tr>") >= 3  # header rows, the state now, and the change itself
+    assert "afgemeld" in page  # the SMS opt-out, in Dutch
+    await ui.login("marketing")
+    assert (await ui.client.get(f"/people/{person_id}/consent-proof")).status == 403
