@@ -280,6 +280,9 @@ class ChannelStateRepo(Protocol):
 
     async def get(self, key: str) -> dict[str, Any] | None: ...
     async def put(self, key: str, value: dict[str, Any]) -> None: ...
+    async def delete(self, key: str) -> bool:
+        """Remove `key` (erasure: keys that name an address); False when it was not there."""
+        ...
 
 
 class QuarantineRepo(Protocol):
@@ -480,6 +483,10 @@ class SurveyTokenRepo(Protocol):
 
 class SurveyResponseRepo(Protocol):
     async def get_by_key(self, key: str) -> SurveyResponse | None: ...
+    async def anonymise_person(self, person_id: str) -> int:
+        """Erasure: the person's answers stay as anonymous scores (for NPS and CSAT), without
+        comment, person or a key that names them; returns how many."""
+        ...
     async def put(self, response: SurveyResponse) -> None:
         """Insert, or replace the response stored under the same `key`."""
         ...

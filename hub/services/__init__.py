@@ -87,7 +87,7 @@ def build_services(
         persons=persons,
         directory=DirectoryService(store, persons, identities),
         merge=MergeService(store, persons, timeline),
-        erasure=ErasureService(store, persons, identities),
+        erasure=ErasureService(store, persons, identities, blobs, settings.var_dir),
         reply_tokens=reply_tokens,
         outbound=outbound,
         messaging=messaging,

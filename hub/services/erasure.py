@@ -1,16 +1,33 @@
-"""Erasure: personal data goes everywhere; anonymised counts and a keyed-hash suppression stay."""
+"""Erasure (GDPR art. 17): personal data goes everywhere it reached; anonymised counts and a
+keyed-hash suppression stay.
+
+Where a person's data reaches, and what happens to it: the profile (blanked), addresses
+(deleted; a keyed hash kept so an erased person who objected is not made reachable again),
+roles (deleted), every event (personal fields blanked, provider ids hashed, status details
+dropped), attachments and raw mail kept for their events (blob files deleted), what the
+sandbox outbox "sent" them (files deleted), bounce bookkeeping per address (deleted), survey
+answers (kept as anonymous scores without comment), a household they were the only member
+of (its name blanked)."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from hub.domain.common import utcnow
+from hub.domain.events import Event, TimelineCursor, TimelineQuery
 from hub.domain.identities import Suppression
 from hub.domain.parties import Person
 from hub.ports import Store
 from hub.services.identities import IdentityService
+from hub.services.outbox import forget
 from hub.services.persons import PersonService
+from hub.store.blobs import FileBlobStore
+
+PAGE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,24 +40,35 @@ class ErasureReport:
 
 
 class ErasureService:
-    def __init__(self, store: Store, persons: PersonService, identities: IdentityService) -> None:
+    def __init__(self, store: Store, persons: PersonService, identities: IdentityService,
+                 blobs: FileBlobStore, var_dir: Path) -> None:
         self._store = store
         self._persons = persons
         self._identities = identities
+        self._blobs = blobs
+        self._var_dir = var_dir
 
     async def erase(self, person_id: str) -> ErasureReport:
         """Idempotent in effect: each step can run again after a crash without harm."""
         person = await self._persons.get(person_id)
+        events = await self._events(person.id)
         removed = await self._store.identities.delete_for_person(person.id)
         addresses = {(i.kind, i.value) for i in removed}
         addresses |= {("email", e) for e in person.emails} | {("phone", p) for p in person.phones}
         for kind, value in addresses:
             await self._store.suppressions.add(
                 Suppression(hash=self._identities.suppression_hash(kind, value), kind=kind))
+            if kind == "email":
+                await self._store.channel_state.delete(f"email-bounces:{value.lower()}")
         roles = await self._store.roles.for_person(person.id)
         for role in roles:
             await self._store.roles.delete(role.id)
-        events = await self._store.events.erase_person(person.id)
+        await self._forget_files(events)
+        erased_events = await self._store.events.erase_person(person.id)
+        for event in await self._events(person.id):
+            await self._store.events.replace(_without_traces(event))
+        await self._store.survey_responses.anonymise_person(person.id)
+        await self._forget_household(person)
         erased_at = utcnow()
         await self._store.persons.replace(Person(
             id=person.id, customer_status=person.customer_status, created_at=person.created_at,
@@ -48,4 +76,40 @@ class ErasureService:
         ))
         return ErasureReport(person_id=person.id, erased_at=erased_at,
                              addresses_suppressed=len(addresses), roles_removed=len(roles),
-                             events_erased=events)
+                             events_erased=erased_events)
+
+    async def _events(self, person_id: str) -> list[Event]:
+        query, found = TimelineQuery(person_ids=[person_id]), []
+        before: TimelineCursor | None = None
+        while page := await self._store.events.timeline(query, limit=PAGE, before=before):
+            found += page
+            before = TimelineCursor(occurred_at=page[-1].occurred_at, id=page[-1].id)
+        return found
+
+    async def _forget_files(self, events: list[Event]) -> None:
+        """Blobs the events name (attachments, raw mail) and the sandbox outbox's copies."""
+        for event in events:
+            for attachment in event.data.get("attachments") or []:
+                if isinstance(attachment, dict) and attachment.get("blob_key"):
+                    await self._blobs.delete(str(attachment["blob_key"]))
+        await asyncio.to_thread(forget, self._var_dir,
+                                [e.id for e in events if e.direction == "outbound"])
+
+    async def _forget_household(self, person: Person) -> None:
+        if not person.household_id:
+            return
+        others = [p for p in await self._store.persons.in_household(person.household_id)
+                  if p.id != person.id and p.is_active]
+        household = await self._store.households.get(person.household_id)
+        if household is not None and not others and household.name:
+            await self._store.households.replace(household.model_copy(update={"name": ""}))
+
+
+def _without_traces(event: Event) -> Event:
+    """Provider ids (a Message-ID can hold an address) hashed, so a replayed webhook or mail
+    still finds its event; status details (bounce texts quote the address) dropped."""
+    external = event.external_id
+    if external and not external.startswith("erased:"):
+        external = "erased:" + hashlib.sha256(external.encode()).hexdigest()
+    history = [change.model_copy(update={"detail": None}) for change in event.status_history]
+    return event.model_copy(update={"external_id": external, "status_history": history})

@@ -57,3 +57,16 @@ async def sandbox_outbox(var_dir: Path) -> tuple[Path, list[OutboxItem]]:
     """The outbox directory and what is in it (read in a worker thread)."""
     directory = var_dir / "outbox"
     return directory, await asyncio.to_thread(read_outbox, directory)
+
+
+def forget(var_dir: Path, event_ids: list[str]) -> int:
+    """Erasure: delete what the sandbox "sent" for these outbound events; how many files."""
+    directory = var_dir / "outbox"
+    removed = 0
+    for event_id in event_ids:
+        for suffix in (".eml", ".json"):
+            path = directory / f"{event_id}{suffix}"
+            if path.is_file():
+                path.unlink()
+                removed += 1
+    return removed

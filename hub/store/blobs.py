@@ -68,6 +68,17 @@ class FileBlobStore:
         except OSError as exc:
             raise _unavailable("read", exc) from exc
 
+    async def delete(self, key: str) -> bool:
+        """Remove the blob (erasure); False when there was none."""
+        path = self.path(key)
+        try:
+            await asyncio.to_thread(path.unlink)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise _unavailable("delete", exc) from exc
+        return True
+
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.path(key).is_file)
 

@@ -242,6 +242,9 @@ class MongoChannelStateRepo(MongoCollection):
         with self._errors():
             await self._c.replace_one({"_id": key}, {"_id": key, "value": value}, upsert=True)
 
+    async def delete(self, key: str) -> bool:
+        return await self._delete_one({"_id": key})
+
 
 class MongoQuarantineRepo(CrudRepo[QuarantineEntry]):
     """`sha256` carries the unique `quarantine_sha256` index: the same raw bytes are held

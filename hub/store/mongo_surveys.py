@@ -61,6 +61,14 @@ class MongoSurveyResponseRepo(Repo[SurveyResponse], MongoCollection):
             await self._c.update_one({"key": response.key},
                                      {"$set": doc, "$setOnInsert": fixed}, upsert=True)
 
+    async def anonymise_person(self, person_id: str) -> int:
+        with self._errors():
+            ids = [doc["_id"] for doc in await self._find_docs({"person_id": person_id})]
+            for response_id in ids:
+                await self._c.update_one({"_id": response_id}, {"$set": {
+                    "person_id": "erased", "comment": None, "key": f"erased:{response_id}"}})
+        return len(ids)
+
     def _pipeline(self, which: ResponseFilter) -> list[Doc]:
         match: Doc = {"survey_id": which.survey_id}
         if which.channel is not None:

@@ -135,6 +135,8 @@ class Database:
             await conn.execute_fetchall("PRAGMA journal_mode = WAL")
             await conn.execute_fetchall("PRAGMA synchronous = NORMAL")
             await conn.execute_fetchall("PRAGMA foreign_keys = ON")
+            # erased or overwritten data is zeroed in the file, not left in free space
+            await conn.execute_fetchall("PRAGMA secure_delete = ON")
             await conn.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except BaseException:
             await conn.close()

@@ -78,6 +78,9 @@ class SqliteChannelState:
             (key, json.dumps(value)),
         )
 
+    async def delete(self, key: str) -> bool:
+        return bool(await self._db.run("DELETE FROM channel_state WHERE key = ?", (key,)))
+
 
 class SqliteQuarantine(DocTable[QuarantineEntry]):
     """`sha256` is UNIQUE (migration 5): the same raw bytes are held once."""

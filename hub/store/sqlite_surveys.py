@@ -94,6 +94,12 @@ class SqliteSurveyResponses:
             (r.id, r.key, r.survey_id, r.person_id, r.campaign_id, r.channel, r.score,
              int(bool(r.comment)), iso(r.answered_at), dump(r)))
 
+    async def anonymise_person(self, person_id: str) -> int:
+        return await self._db.run(
+            "UPDATE survey_responses SET person_id = 'erased', has_comment = 0, "
+            "key = 'erased:' || id, doc = json_set(doc, '$.person_id', 'erased', "
+            "'$.comment', NULL, '$.key', 'erased:' || id) WHERE person_id = ?", (person_id,))
+
     async def distribution(self, which: ResponseFilter) -> dict[str, dict[int, int]]:
         body, params = _filter(which)
         rows = await self._db.rows(

@@ -111,3 +111,28 @@ async def test_trigger_rules_and_firings(store: Store) -> None:
     assert await store.trigger_firings.due(T + timedelta(hours=10), limit=10) == [later]
     assert await store.trigger_firings.recent_for_person(
         rule.id, "p1", T - timedelta(days=30), exclude_id=later.id) is False
+
+
+async def test_anonymise_person_keeps_the_scores_without_comment_or_person(
+        store: Store) -> None:
+    s, gone, kept = new_id(), new_id(), new_id()
+    for person_id, score in ((gone, 2), (kept, 9)):
+        await store.survey_responses.put(response(s, person_id, score,
+                                                  comment=f"comment of {person_id}"))
+    await store.survey_responses.put(response(s, gone, 3, send="trigger:t1",
+                                              comment="second"))
+    assert await store.survey_responses.anonymise_person(gone) == 2
+    assert await store.survey_responses.get_by_key(f"{s}:{gone}:campaign:c1") is None
+    distribution = await store.survey_responses.distribution(ResponseFilter(survey_id=s))
+    assert sum(sum(by_score.values()) for by_score in distribution.values()) == 3
+    comments = await store.survey_responses.with_comments(ResponseFilter(survey_id=s),
+                                                          limit=10)
+    assert [(c.person_id, c.comment) for c in comments] == [(kept, f"comment of {kept}")]
+    assert await store.survey_responses.anonymise_person(gone) == 0
+
+
+async def test_channel_state_delete(store: Store) -> None:
+    await store.channel_state.put("email-bounces:a@example.com", {"events": ["e1"]})
+    assert await store.channel_state.delete("email-bounces:a@example.com") is True
+    assert await store.channel_state.get("email-bounces:a@example.com") is None
+    assert await store.channel_state.delete("email-bounces:a@example.com") is False

@@ -1,0 +1,77 @@
+"""Erasure reaches everywhere a person's data went (GDPR art. 17): a distinctive string
+planted in the profile, the household, messages in and out (with an attachment and a
+Message-ID), a note, a call, a bounce's bookkeeping and a survey comment is, after
+`DELETE /api/v1/persons/{id}` and a WAL checkpoint, nowhere in the database file, its WAL,
+or anything under `var/` (blobs, the sandbox outbox)."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from email.message import EmailMessage
+from pathlib import Path
+
+from hub.config import Settings
+from hub.domain.common import new_id
+from hub.domain.surveys import SurveyResponse
+from tests.web.conftest import Api
+
+MARK = "Zqxvormel"  # a word no other data holds
+ADDRESS = f"{MARK.lower()}@example.com"
+
+
+def inbound_mail() -> bytes:
+    mail = EmailMessage()
+    mail["From"] = f"{MARK} <{ADDRESS}>"
+    mail["To"] = "hub@localhost"
+    mail["Subject"] = f"Question from {MARK}"
+    mail["Message-ID"] = f"<{MARK.lower()}-1@example.com>"
+    mail.set_content(f"Hello, this is {MARK}.")
+    mail.add_attachment(f"attachment of {MARK}".encode(), maintype="application",
+                        subtype="octet-stream", filename="note.bin")
+    return bytes(mail)
+
+
+def holders(settings: Settings, database: Path) -> list[str]:
+    """Every file that still holds MARK, after the WAL was checkpointed into the database."""
+    with sqlite3.connect(database) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    files = [database, database.with_name(database.name + "-wal")]
+    files += [p for p in Path(settings.var_dir).rglob("*") if p.is_file()]
+    needle = MARK.encode()
+    return [str(p) for p in files if p.is_file() and (
+        needle in p.read_bytes() or needle.lower() in p.read_bytes())]
+
+
+async def test_nothing_of_an_erased_person_is_left_on_disk(api: Api, settings: Settings,
+                                                           tmp_path: Path) -> None:
+    status, household = await api.call("POST", "/api/v1/households",
+                                       json={"name": f"Family {MARK}"})
+    assert status == 201, household
+    status, person = await api.call("POST", "/api/v1/persons", json={
+        "name": f"Anna {MARK}", "emails": [ADDRESS], "household_id": household["id"],
+        "attributes": {"nickname": MARK}})
+    assert status == 201, person
+    pid = person["id"]
+    assert (await api.call("POST", f"/api/v1/persons/{pid}/messages", json={
+        "channel": "email", "subject": f"For {MARK}", "text": f"Dear {MARK}"}))[0] == 202
+    assert (await api.call("POST", f"/api/v1/persons/{pid}/notes",
+                           json={"text": f"{MARK} called"}))[0] == 201
+    assert (await api.call("POST", "/api/v1/calls", json={
+        "person_id": pid, "direction": "inbound", "duration_s": 30,
+        "notes": f"{MARK} asked"}))[0] in (200, 201)
+    status, received = await api.call(
+        "POST", "/api/v1/inbound/email", data=io.BytesIO(inbound_mail()),
+        headers={"Content-Type": "message/rfc822"})
+    assert status == 202, received
+    await api.store.channel_state.put(f"email-bounces:{ADDRESS}",
+                                      {"events": ["e1"], "last_reason": f"550 {ADDRESS}"})
+    await api.store.survey_responses.put(SurveyResponse(
+        id=new_id(), key=f"s1:{pid}:campaign:c1", survey_id="s1", person_id=pid,
+        channel="sms", score=3, comment=f"{MARK} was unhappy", event_id=new_id()))
+    database = tmp_path / "hub.db"
+    assert holders(settings, database)  # the mark is really there before
+
+    status, _ = await api.call("DELETE", f"/api/v1/persons/{pid}")
+    assert status == 200
+    assert holders(settings, database) == []
