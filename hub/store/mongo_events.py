@@ -52,8 +52,12 @@ def _older_than(cursor: TimelineCursor) -> Query:
 
 _INBOUND_WAITING: Query = {"$and": [{"$eq": ["$direction", "inbound"]},
                                     {"$in": ["$channel", list(AWAITING_CHANNELS)]}]}
-_ANSWERING: Query = {"$or": [{"$eq": ["$direction", "outbound"]},
-                             {"$in": ["$channel", list(ANSWERING_CHANNELS)]}]}
+_ANSWERING: Query = {"$or": [
+    {"$and": [{"$eq": ["$direction", "outbound"]},
+              {"$eq": [{"$ifNull": ["$campaign_id", None]}, None]},
+              {"$ne": [{"$ifNull": ["$data.purpose", "service"]}, "marketing"]}]},
+    {"$in": ["$channel", list(ANSWERING_CHANNELS)]}]}
+"""A service answer: not a campaign's message nor a triggered survey (purpose marketing)."""
 AWAITING_PIPELINE: list[Query] = [
     {"$match": {"person_id": {"$ne": None}}},
     {"$group": {

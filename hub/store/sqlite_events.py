@@ -92,7 +92,9 @@ def _awaiting_sql() -> str:
     WITH last AS (
         SELECT person_id,
             MAX(CASE WHEN {inbound} THEN occurred_at END) AS last_in,
-            MAX(CASE WHEN direction = 'outbound' OR channel IN ({answering})
+            MAX(CASE WHEN (direction = 'outbound' AND campaign_id IS NULL
+                           AND json_extract(doc, '$.data.purpose') IS NOT 'marketing')
+                          OR channel IN ({answering})
                 THEN occurred_at END) AS last_answer
         FROM events WHERE person_id IS NOT NULL GROUP BY person_id
     ), waiting AS (
@@ -108,8 +110,9 @@ def _awaiting_sql() -> str:
 
 
 AWAITING_SQL = _awaiting_sql()
-"""One pass over the covering index (person_id, channel, direction, occurred_at), then one
-index range per waiting person for the start of their wait. No schema change needed."""
+"""One pass over the events by person, then one index range per waiting person for the start
+of their wait. Only a service answer ends a wait: a campaign or a triggered survey (purpose
+marketing) sent to someone who wrote in does not answer them."""
 
 
 class SqliteEvents(DocTable[Event]):

@@ -66,3 +66,19 @@ async def test_households_and_organisations_by_postcode(store: Store) -> None:
     assert [o.id for o in await store.organisations.with_postcode("1234 AB")] == [firm.id]
     assert await store.households.with_postcode("1234") == []
     assert await store.households.with_postcode("  ") == []
+
+
+async def test_a_campaign_or_triggered_survey_does_not_answer_a_waiting_person(
+        store: Store) -> None:
+    mailed, surveyed, replied = new_id(), new_id(), new_id()
+    for person in (mailed, surveyed, replied):
+        await add(store, person, 1, "webform", "inbound")
+    await store.events.append(f.event(mailed, channel="email", direction="outbound",
+                                      occurred_at=f.at(2), campaign_id=new_id()))
+    await store.events.append(f.event(surveyed, channel="sms", direction="outbound",
+                                      occurred_at=f.at(2), data={"purpose": "marketing"}))
+    await store.events.append(f.event(replied, channel="email", direction="outbound",
+                                      occurred_at=f.at(2), data={"purpose": "service"}))
+    found = await store.events.awaiting_reply(limit=10)
+    assert sorted(a.person_id for a in found) == sorted([mailed, surveyed])
+    assert all(a.since == f.at(1) for a in found)
