@@ -471,7 +471,8 @@ class ContactImportService:
                     plan.notes.append(f"{channel} stays opted out: an import never overrides "
                                       "an opt-out")
                     continue
-                if await self._suppressed(person, channel):
+                # a new person's erased addresses are opted out already (apply_suppressions)
+                if not plan.created and await self._suppressed(person, channel):
                     plan.notes.append(f"{channel} stays opted out: the address was erased")
                     continue
             kind = _address_kind(channel)
