@@ -362,6 +362,8 @@ class ContactImportService:
             await self._write(target, plan)
         except AddressTaken as exc:
             return RowResult(line, "rejected", reason=_taken(exc))
+        except NotFound as exc:  # the matched person was erased or merged meanwhile
+            return RowResult(line, "rejected", reason=exc.message)
         return RowResult(line, "created" if plan.created else "updated", plan.person.id, note)
 
     async def _plan(self, target: _Target, row: ContactRow, options: ImportOptions,

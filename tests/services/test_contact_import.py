@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.domain.identities import Suppression
+from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.errors import InvalidInput, NotFound, PayloadTooLarge
 from hub.ports import Store
 from hub.services.contact_import import ContactImportService, ImportOptions, RowResult
@@ -334,3 +334,27 @@ async def test_dry_run_saves_no_mapping(service: ContactImportService) -> None:
               dry_run=True)
     with pytest.raises(NotFound):
         await service.saved_mapping("m")
+
+
+class RacingIdentities(IdentityService):
+    """Another writer takes `phone` between the row's checks and its claim (a real race,
+    staged: the other claim is a real insert into the same store)."""
+
+    racing = "+31612345678"
+
+    async def claim(self, person_id: str, kind: AddressKind, value: str,
+                    role_id: str | None = None) -> Identity:
+        if value == self.racing:
+            await super().claim("someone-else", kind, value)
+        return await super().claim(person_id, kind, value, role_id)
+
+
+async def test_a_race_for_an_address_undoes_the_row(store: Store) -> None:
+    racing = RacingIdentities(store, default_region="NL", secret_key="k" * 32)
+    service = ContactImportService(store, racing, TimelineService(store), default_region="NL")
+    report, rows = await run(service, "email,phone,household_key,organisation\n"
+                             "a@example.nl,0612345678,H1,Acme\n")
+    assert report["rejected_total"] == 1 and "someone-else" in rows[0].reason
+    assert await store.persons.count() == 0
+    assert await store.identities.get("email", "a@example.nl") is None
+    assert await store.households.find() == [] and await store.organisations.find() == []
