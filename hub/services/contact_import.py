@@ -42,7 +42,7 @@ from hub.services.timeline import TimelineService
 
 MAX_IMPORT_BYTES = 1 << 30  # 1 GiB; a constant, not a setting (hub/config.py is not ours now)
 MAX_REJECTED_LISTED = 1000
-MAX_CACHED = 10_000
+MAX_CACHED = 2_000  # households and organisations remembered by key; bounds memory
 PROGRESS_EVERY = 500
 MAPPING_KEY = "import-mapping:"
 HOUSEHOLD_KEY = "import-household:"
