@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -193,6 +194,54 @@ def _import_transactions(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_with_store(settings, run))
 
 
+def _import_contacts(settings: Settings, args: argparse.Namespace) -> int:
+    """Contacts from a CSV: progress bar, summary, per-row report; exit 1 on rejected rows."""
+    from hub.contacts_cli import contacts_command, too_large
+    from hub.services.contact_import import ImportOptions
+    from hub.wiring import assemble
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"hub: cannot read {path}: no such file", file=sys.stderr)
+        return 66  # EX_NOINPUT
+    columns: dict[str, str] = {}
+    for pair in args.map or ():
+        source, sep, target = pair.rpartition("=")
+        if not sep or not source:
+            print(f"hub: --map {pair!r}: write SOURCE=FIELD", file=sys.stderr)
+            return 2
+        columns[source] = target
+    options = ImportOptions(
+        name=args.name or path.name, dry_run=args.dry_run, on_match=args.on_match,
+        mapping=args.mapping, columns=columns, save_mapping=args.save_mapping,
+        consent_basis=args.consent_basis, consent_text=args.consent_text)
+
+    size = path.stat().st_size
+    refused = too_large(size, options.max_bytes)
+    if refused:
+        print(f"hub: {path}: {refused}", file=sys.stderr)
+        return 1
+
+    with contextlib.ExitStack() as files:
+        try:
+            handle = files.enter_context(path.open("rb"))
+            report = files.enter_context(Path(args.report).open(
+                "w", newline="", encoding="utf-8")) if args.report else None
+        except OSError as exc:
+            print(f"hub: cannot open {exc.filename}: {exc.strerror}", file=sys.stderr)
+            return 66  # EX_NOINPUT
+
+        async def run(store: Store) -> int:
+            services = assemble(store, settings, {}).services  # imports only: no channels
+            return await contacts_command(services.contact_import, handle, size, options,
+                                          report_file=report)
+
+        code = asyncio.run(_with_store(settings, run))
+    if args.report:
+        print(f"Per-row report: {args.report}")
+    return code
+
+
 def _config(settings: Settings, args: argparse.Namespace) -> int:
     for name, value in describe(settings):
         print(f"{name}={value}")
@@ -256,6 +305,27 @@ def build_parser() -> argparse.ArgumentParser:
         "occurred_at, and person_id, household_id, organisation_id, email or phone")
     transactions.add_argument("file", metavar="FILE.csv")
     transactions.set_defaults(run=_import_transactions)
+    contacts = imports.add_parser(
+        "contacts", help="persons from CSV: email, email2, phone, phone2, name, language, "
+        "birth_date, gender, tags (;-separated), attr.<key>, household_key or street+postcode, "
+        "organisation, function, role_email, role_phone, consent_email, consent_sms")
+    contacts.add_argument("file", metavar="FILE.csv")
+    contacts.add_argument("--dry-run", action="store_true",
+                          help="the same report, nothing written")
+    contacts.add_argument("--on-match", choices=("update", "skip"), default="update",
+                          help="a row whose address is known: update the person or skip it")
+    contacts.add_argument("--mapping", metavar="NAME", help="use a saved column mapping")
+    contacts.add_argument("--map", action="append", metavar="SOURCE=FIELD",
+                          help="map a source column to a Hub field (repeatable)")
+    contacts.add_argument("--save-mapping", metavar="NAME",
+                          help="save the column mapping in effect under NAME")
+    contacts.add_argument("--consent-basis", help="the legal basis of the consent columns")
+    contacts.add_argument("--consent-text", help="the text the contacts agreed to")
+    contacts.add_argument("--name", help="the import's name in the consent proof "
+                          "(source import:NAME; default: the file name)")
+    contacts.add_argument("--report", metavar="REPORT.csv",
+                          help="write the per-row report (line, outcome, person_id, reason)")
+    contacts.set_defaults(run=_import_contacts)
 
     config = commands.add_parser(
         "config", help="show the settings in effect (secrets only as set or unset)")

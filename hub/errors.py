@@ -26,6 +26,18 @@ class InvalidInput(HubError):
     status = 422
 
 
+class PayloadTooLarge(InvalidInput):
+    """A file or body over its size limit; refused as a whole."""
+
+    code = "payload_too_large"
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the file is larger than the limit of {limit:,} bytes; split it",
+                         details={"limit_bytes": limit})
+        self.limit = limit
+
+
 class NotFound(HubError):
     code = "not_found"
     status = 404

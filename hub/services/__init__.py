@@ -10,6 +10,7 @@ from hub.domain.sending import MarketingRules
 from hub.ports import ChannelAdapter, DefaultTexts, Store
 from hub.services.calls import CallService
 from hub.services.channel_status import ChannelStatusService
+from hub.services.contact_import import ContactImportService
 from hub.services.directory import DirectoryService
 from hub.services.double_opt_in import DoubleOptIn
 from hub.services.erasure import ErasureService
@@ -51,6 +52,7 @@ class Services:
     staff: StaffService
     search: SearchService
     channel_status: ChannelStatusService
+    contact_import: ContactImportService
 
 
 def build_services(
@@ -101,4 +103,6 @@ def build_services(
         staff=StaffService(store),
         search=SearchService(store, persons, timeline),
         channel_status=ChannelStatusService(store),
+        contact_import=ContactImportService(store, identities, timeline,
+                                            default_region=settings.default_region),
     )

@@ -1,0 +1,538 @@
+"""Contact import: a CSV of persons (with their households, organisations and roles) into the
+relationship model, streamed row by row.
+
+Each row is all or nothing. Everything that can fail on the input is checked before the first
+write (the addresses, who owns them); the writes then go in an order whose only possible
+failure is a concurrent writer taking an address, and what the row wrote is undone then, so
+the row is rejected with nothing of it stored. Households and organisations are written last
+(the store offers no delete for them). A store failure stops the import: the rows before are
+stored, and running the same file again resumes it, since a row already imported is
+`unchanged` (matching is on the normalised addresses, never a second person).
+
+A dry run takes the same path with the writes kept in an in-memory overlay over the store, so
+its report is the one the real run would give; its memory grows with the new contacts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from hub.domain.common import new_id, utcnow
+from hub.domain.consent import ConsentChannel
+from hub.domain.events import Event
+from hub.domain.identities import AddressKind, Identity
+from hub.domain.parties import Address, AttributeValue, Household, Organisation, Person, Role
+from hub.errors import AddressTaken, InvalidInput, NotFound
+from hub.ports import Store
+from hub.services.consent import apply_consent
+from hub.services.contact_rows import (
+    ContactRow,
+    Header,
+    HouseholdRef,
+    check_mapping,
+    read_row,
+    street_key,
+)
+from hub.services.csv_stream import CsvStream
+from hub.services.identities import IdentityService
+from hub.services.timeline import TimelineService
+
+MAX_IMPORT_BYTES = 1 << 30  # 1 GiB; a constant, not a setting (hub/config.py is not ours now)
+MAX_REJECTED_LISTED = 1000
+MAX_CACHED = 2_000  # households and organisations remembered by key; bounds memory
+PROGRESS_EVERY = 500
+MAPPING_KEY = "import-mapping:"
+HOUSEHOLD_KEY = "import-household:"
+MAPPING_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _address_kind(channel: ConsentChannel) -> AddressKind:
+    """Which kind of address consent on `channel` is for (calls and SMS: phone numbers)."""
+    return "email" if channel == "email" else "phone"
+
+OnMatch = Literal["update", "skip"]
+Outcome = Literal["created", "updated", "unchanged", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    name: str = "contacts"  # consent proof gets source `import:<name>`
+    dry_run: bool = False
+    on_match: OnMatch = "update"
+    mapping: str | None = None  # a saved column mapping to use
+    columns: Mapping[str, str] = field(default_factory=dict)  # {source header: Hub field}
+    save_mapping: str | None = None  # save `columns` (over `mapping`) under this name
+    consent_basis: str | None = None
+    consent_text: str | None = None
+    max_bytes: int = MAX_IMPORT_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    line: int
+    outcome: Outcome
+    person_id: str | None = None
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class ImportReport:
+    dry_run: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected_total: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    consent_ignored: int = 0
+
+    def add(self, result: RowResult) -> None:
+        if result.outcome == "rejected":
+            self.rejected_total += 1
+            if len(self.rejected) < MAX_REJECTED_LISTED:
+                self.rejected.append({"line": result.line, "error": result.reason})
+        else:
+            setattr(self, result.outcome, getattr(self, result.outcome) + 1)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected_total
+
+    def to_json(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "rejected": self.rejected,
+                "rejected_total": self.rejected_total, "warnings": self.warnings}
+
+
+def _mapping_name(name: str) -> str:
+    if not MAPPING_NAME.match(name):
+        raise InvalidInput(f"mapping name {name!r}: letters, digits, . _ - (at most 64)",
+                           details={"field": "mapping"})
+    return name
+
+
+class _Target:
+    """Where a row's reads and writes go: the store, or for a dry run an overlay in memory
+    in front of it that nothing leaves."""
+
+    def __init__(self, store: Store, identities: IdentityService, timeline: TimelineService,
+                 *, dry_run: bool) -> None:
+        self.store = store
+        self.identities = identities
+        self.timeline = timeline
+        self.dry_run = dry_run
+        self.owners: dict[tuple[str, str], Identity | None] = {}
+        self.persons: dict[str, Person] = {}
+        self.roles: dict[str, list[Role]] = {}
+        self.households: dict[str, str] = {}  # HouseholdRef.key → id (a cache when real)
+        self.organisations: dict[str, str] = {}  # folded name → id (a cache when real)
+
+    def _trim(self) -> None:
+        if not self.dry_run:
+            for cache in (self.households, self.organisations):
+                if len(cache) > MAX_CACHED:
+                    cache.clear()
+
+    async def owner(self, kind: AddressKind, value: str) -> Identity | None:
+        if (kind, value) in self.owners:
+            return self.owners[(kind, value)]
+        return await self.store.identities.get(kind, value)
+
+    async def person(self, person_id: str) -> Person | None:
+        return self.persons.get(person_id) or await self.store.persons.get(person_id)
+
+    async def roles_of(self, person_id: str) -> list[Role]:
+        if person_id in self.roles:
+            return self.roles[person_id]
+        return await self.store.roles.for_person(person_id)
+
+    async def household(self, ref: HouseholdRef) -> str | None:
+        if ref.key in self.households:
+            return self.households[ref.key]
+        found: str | None = None
+        if ref.key.startswith("key:"):
+            state = await self.store.channel_state.get(HOUSEHOLD_KEY + ref.key[4:])
+            found = str(state["id"]) if state else None
+        elif ref.postcode and ref.street:
+            for candidate in await self.store.households.with_postcode(ref.postcode):
+                address = candidate.address
+                if address.street and address.postcode and \
+                        _street_key(address) == ref.key.removeprefix("address:"):
+                    found = candidate.id
+                    break
+        if found:
+            self._trim()
+            self.households[ref.key] = found
+        return found
+
+    async def organisation(self, name: str) -> str | None:
+        folded = name.casefold()
+        if folded in self.organisations:
+            return self.organisations[folded]
+        for candidate in await self.store.organisations.find(name_contains=name, limit=50):
+            if candidate.name.casefold() == folded:
+                self._trim()
+                self.organisations[folded] = candidate.id
+                return candidate.id
+        return None
+
+    # --- writes ----------------------------------------------------------------------------
+
+    async def insert_person(self, person: Person) -> None:
+        if self.dry_run:
+            self.persons[person.id] = person
+        else:
+            await self.store.persons.insert(person)
+
+    async def replace_person(self, person: Person) -> None:
+        if self.dry_run:
+            self.persons[person.id] = person
+        else:
+            await self.store.persons.replace(person)
+
+    async def delete_person(self, person_id: str) -> None:
+        if self.dry_run:
+            self.persons.pop(person_id, None)
+        else:
+            await self.store.persons.delete(person_id)
+
+    async def claim(self, person_id: str, kind: AddressKind, value: str,
+                    role_id: str | None) -> None:
+        if not self.dry_run:
+            await self.identities.claim(person_id, kind, value, role_id)
+            return
+        held = await self.owner(kind, value)
+        if held is not None and held.person_id != person_id:
+            raise AddressTaken(kind, value, held.person_id)
+        if held is None:
+            self.owners[(kind, value)] = Identity(kind=kind, value=value, person_id=person_id,
+                                                  role_id=role_id)
+
+    async def release(self, kind: AddressKind, value: str) -> None:
+        if self.dry_run:
+            self.owners.pop((kind, value), None)
+        else:
+            await self.store.identities.delete(kind, value)
+
+    async def insert_role(self, role: Role) -> None:
+        if self.dry_run:
+            self.roles.setdefault(role.person_id, []).append(role)
+        else:
+            await self.store.roles.insert(role)
+
+    async def delete_role(self, role: Role) -> None:
+        if self.dry_run:
+            self.roles[role.person_id].remove(role)
+        else:
+            await self.store.roles.delete(role.id)
+
+    async def insert_household(self, household: Household, ref: HouseholdRef) -> None:
+        if not self.dry_run:
+            await self.store.households.insert(household)
+            if ref.key.startswith("key:"):
+                await self.store.channel_state.put(HOUSEHOLD_KEY + ref.key[4:],
+                                                   {"id": household.id})
+            self._trim()
+        self.households[ref.key] = household.id
+
+    async def insert_organisation(self, organisation: Organisation) -> None:
+        if not self.dry_run:
+            await self.store.organisations.insert(organisation)
+            self._trim()
+        self.organisations[organisation.name.casefold()] = organisation.id
+
+    async def record(self, event: Event) -> None:
+        if not self.dry_run:
+            await self.timeline.record(event)
+
+
+def _street_key(address: Address) -> str:
+    return street_key(address.postcode or "", address.street or "")
+
+
+def _comparable(person: Person) -> dict[str, Any]:
+    doc = person.to_doc()
+    doc.pop("updated_at", None)
+    return doc
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What one row will write, decided before the first write."""
+
+    person: Person
+    created: bool
+    claims: list[tuple[AddressKind, str]]
+    changed: bool = False  # an existing person's fields change
+    household: Household | None = None
+    household_ref: HouseholdRef | None = None
+    organisation: Organisation | None = None
+    role: Role | None = None
+    role_claims: list[tuple[AddressKind, str]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class ContactImportService:
+    def __init__(self, store: Store, identities: IdentityService,
+                 timeline: TimelineService, *, default_region: str) -> None:
+        self._store = store
+        self._identities = identities
+        self._timeline = timeline
+        self._region = default_region
+
+    async def saved_mapping(self, name: str) -> dict[str, str]:
+        state = await self._store.channel_state.get(MAPPING_KEY + _mapping_name(name))
+        if state is None:
+            raise NotFound(f"no saved column mapping {name!r}")
+        return dict(state["columns"])
+
+    async def save_mapping(self, name: str, columns: Mapping[str, str]) -> dict[str, str]:
+        checked = check_mapping(columns)
+        await self._store.channel_state.put(MAPPING_KEY + _mapping_name(name),
+                                            {"columns": checked, "saved_at": utcnow().isoformat()})
+        return checked
+
+    async def run(
+        self, chunks: AsyncIterator[bytes], options: ImportOptions, *,
+        on_row: Callable[[RowResult], Awaitable[None]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportReport:
+        """Import every row; InvalidInput (before any write) when the options or the header
+        do not fit, PayloadTooLarge past `options.max_bytes`."""
+        if bool(options.consent_basis) != bool(options.consent_text):
+            raise InvalidInput("give consent_basis and consent_text together: the legal basis "
+                               "and the text the contacts agreed to", details={
+                                   "field": "consent_basis"})
+        columns = await self.saved_mapping(options.mapping) if options.mapping else {}
+        columns = check_mapping({**columns, **options.columns})
+        if options.save_mapping:
+            _mapping_name(options.save_mapping)
+        report = ImportReport(dry_run=options.dry_run)
+        target = _Target(self._store, self._identities, self._timeline,
+                         dry_run=options.dry_run)
+        stream = CsvStream(max_bytes=options.max_bytes)
+        header: Header | None = None
+        async for line, record in stream.records(chunks):
+            if header is None:
+                if isinstance(record, str):
+                    raise InvalidInput(f"the header row cannot be read: {record}")
+                header = Header.read(record, columns)
+                report.warnings.extend(header.warnings)
+                if options.save_mapping and not options.dry_run:
+                    await self.save_mapping(options.save_mapping, columns)
+                continue
+            if isinstance(record, str):
+                result = RowResult(line, "rejected", reason=record)
+            else:
+                result = await self._row(target, line, header.values(record), options, report)
+            report.add(result)
+            if on_row is not None:
+                await on_row(result)
+            if progress is not None and report.rows % PROGRESS_EVERY == 0:
+                progress(stream.bytes_read, report.rows)
+        if header is None:
+            raise InvalidInput("the file is empty: expected a header row")
+        if progress is not None:
+            progress(stream.bytes_read, report.rows)
+        report.warnings.extend(stream.warnings)
+        if report.consent_ignored:
+            report.warnings.append(
+                f"{report.consent_ignored} opt-in(s) in the consent columns were not recorded: "
+                "without consent_basis and consent_text they stay unknown")
+        return report
+
+    async def _row(self, target: _Target, line: int, values: Mapping[str, str],
+                   options: ImportOptions, report: ImportReport) -> RowResult:
+        try:
+            row = read_row(values, self._region)
+            plan = await self._plan(target, row, options, report)
+        except InvalidInput as exc:
+            return RowResult(line, "rejected", reason=exc.message)
+        except AddressTaken as exc:
+            return RowResult(line, "rejected", reason=_taken(exc))
+        note = "; ".join(plan.notes)
+        if not (plan.created or plan.changed or plan.household or plan.organisation
+                or plan.role or plan.claims or plan.events):
+            return RowResult(line, "unchanged", plan.person.id, note)
+        try:
+            await self._write(target, plan)
+        except AddressTaken as exc:
+            return RowResult(line, "rejected", reason=_taken(exc))
+        except NotFound as exc:  # the matched person was erased or merged meanwhile
+            return RowResult(line, "rejected", reason=exc.message)
+        return RowResult(line, "created" if plan.created else "updated", plan.person.id, note)
+
+    async def _plan(self, target: _Target, row: ContactRow, options: ImportOptions,
+                    report: ImportReport) -> _Plan:
+        owner_id: str | None = None
+        unowned: list[tuple[AddressKind, str]] = []
+        unowned_role: list[tuple[AddressKind, str]] = []
+        for kind, value in [*row.addresses, *row.role_addresses]:
+            identity = await target.owner(kind, value)
+            if identity is None:
+                (unowned if (kind, value) in row.addresses else unowned_role).append(
+                    (kind, value))
+            elif owner_id is None:
+                owner_id = identity.person_id
+            elif identity.person_id != owner_id:
+                raise AddressTaken(kind, value, identity.person_id)
+        unowned_role = [a for a in unowned_role if a not in unowned]
+        if owner_id is None:
+            plan = _Plan(person=self._new_person(row), created=True, claims=unowned)
+            await self._identities.apply_suppressions(plan.person, row.addresses)
+        else:
+            existing = await target.person(owner_id)
+            if existing is None or not existing.is_active:
+                raise InvalidInput(f"the address belongs to person {owner_id}, who was "
+                                   "merged or erased")
+            if options.on_match == "skip":
+                return _Plan(person=existing, created=False, claims=[],
+                             notes=["matched an existing person; on_match=skip"])
+            plan = _Plan(person=self._updated(existing, row), created=False, claims=unowned)
+            plan.changed = _comparable(plan.person) != _comparable(existing)
+        plan.role_claims = unowned_role
+        await self._plan_household(target, plan, row)
+        await self._plan_role(target, plan, row)
+        await self._plan_consent(plan, row, options, report)
+        plan.changed = plan.changed or bool(plan.events)
+        return plan
+
+    def _new_person(self, row: ContactRow) -> Person:
+        return Person(id=new_id(), emails=list(row.emails), phones=list(row.phones),
+                      tags=list(row.tags), attributes=dict(row.attributes),
+                      **row.profile)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _updated(person: Person, row: ContactRow) -> Person:
+        """Fill and change the fields the row gives; addresses, tags and attributes are
+        added to, never removed."""
+        updates: dict[str, Any] = dict(row.profile)
+        if any(e not in person.emails for e in row.emails):
+            updates["emails"] = person.emails + [e for e in row.emails if e not in person.emails]
+        if any(p not in person.phones for p in row.phones):
+            updates["phones"] = person.phones + [p for p in row.phones if p not in person.phones]
+        if any(t not in person.tags for t in row.tags):
+            updates["tags"] = person.tags + [t for t in row.tags if t not in person.tags]
+        if any(person.attributes.get(k) != v for k, v in row.attributes.items()):
+            updates["attributes"] = {**person.attributes, **row.attributes}
+        return Person.model_validate({**person.to_doc(), **updates})
+
+    async def _plan_household(self, target: _Target, plan: _Plan, row: ContactRow) -> None:
+        ref = row.household
+        if ref is None:
+            return
+        household_id = await target.household(ref)
+        if household_id is None:
+            attributes: dict[str, AttributeValue] = (
+                {"household_key": ref.key[4:]} if ref.key.startswith("key:") else {})
+            plan.household = Household(
+                id=new_id(), name=ref.name, attributes=attributes,
+                address=Address(street=ref.street, postcode=ref.postcode, city=ref.city,
+                                country=ref.country))
+            plan.household_ref = ref
+            household_id = plan.household.id
+        if plan.person.household_id != household_id:
+            plan.person.household_id = household_id
+            plan.changed = True
+
+    async def _plan_role(self, target: _Target, plan: _Plan, row: ContactRow) -> None:
+        if row.organisation is None:
+            return
+        organisation_id = await target.organisation(row.organisation)
+        if organisation_id is None:
+            plan.organisation = Organisation(id=new_id(), name=row.organisation)
+            organisation_id = plan.organisation.id
+        elif not plan.created:
+            for role in await target.roles_of(plan.person.id):
+                if role.organisation_id == organisation_id:
+                    if plan.role_claims:
+                        plan.notes.append("the role at this organisation exists: its "
+                                          "addresses were not changed")
+                        plan.role_claims = []
+                    return
+        plan.role = Role(id=new_id(), person_id=plan.person.id,
+                         organisation_id=organisation_id, function=row.function or "",
+                         email=row.role_email, phone=row.role_phone)
+
+    async def _plan_consent(self, plan: _Plan, row: ContactRow, options: ImportOptions,
+                            report: ImportReport) -> None:
+        """Opt-ins only with a stated basis (stored as proof); an opt-out is always honoured;
+        an import never turns a recorded opt-out or an erased address into an opt-in."""
+        person = plan.person
+        for channel, status in row.consent.items():
+            if status == "opted_in":
+                if not options.consent_basis:
+                    report.consent_ignored += 1
+                    plan.notes.append(f"consent_{channel} not recorded: no consent_basis given")
+                    continue
+                if person.consent_for(channel).status == "opted_out":
+                    plan.notes.append(f"{channel} stays opted out: an import never overrides "
+                                      "an opt-out")
+                    continue
+                # a new person's erased addresses are opted out already (apply_suppressions)
+                if not plan.created and await self._suppressed(person, channel):
+                    plan.notes.append(f"{channel} stays opted out: the address was erased")
+                    continue
+            kind = _address_kind(channel)
+            addresses = person.emails if kind == "email" else person.phones
+            event = apply_consent(
+                person, channel, status, source=f"import:{options.name}",
+                text=options.consent_text if status == "opted_in" else None,
+                address=addresses[0] if addresses else None,
+                confirmation=f"legal basis: {options.consent_basis}"
+                if options.consent_basis else None)
+            if event is not None:
+                plan.events.append(event)
+
+    async def _suppressed(self, person: Person, channel: ConsentChannel) -> bool:
+        kind = _address_kind(channel)
+        for value in person.emails if kind == "email" else person.phones:
+            if await self._identities.is_suppressed(kind, value):
+                return True
+        return False
+
+    async def _write(self, target: _Target, plan: _Plan) -> None:
+        """The row's writes, undone in reverse when a concurrent writer took an address."""
+        undo: list[Callable[[], Awaitable[None]]] = []
+        person = plan.person
+        try:
+            if plan.created:
+                await target.insert_person(person)
+                undo.append(lambda: target.delete_person(person.id))
+            for kind, value in plan.claims:
+                await target.claim(person.id, kind, value, None)
+                undo.append(_releaser(target, kind, value))
+            if plan.role is not None:
+                role = plan.role
+                for kind, value in plan.role_claims:
+                    await target.claim(person.id, kind, value, role.id)
+                    undo.append(_releaser(target, kind, value))
+                await target.insert_role(role)
+                undo.append(lambda: target.delete_role(role))
+            if not plan.created:
+                person.updated_at = utcnow()
+                await target.replace_person(person)
+        except BaseException:
+            for step in reversed(undo):
+                await step()
+            raise
+        if plan.household is not None and plan.household_ref is not None:
+            await target.insert_household(plan.household, plan.household_ref)
+        if plan.organisation is not None:
+            await target.insert_organisation(plan.organisation)
+        for event in plan.events:
+            await target.record(event)
+
+
+def _releaser(target: _Target, kind: AddressKind, value: str) -> Callable[[], Awaitable[None]]:
+    async def release() -> None:
+        await target.release(kind, value)
+    return release
+
+
+def _taken(exc: AddressTaken) -> str:
+    return f"{exc.kind} {exc.value} belongs to another person ({exc.owner_id})"
