@@ -1,9 +1,9 @@
 """A MOCK of PyMongo's async API, built on `mongomock`, for testing the MongoDB store.
 
-No MongoDB server can be installed on the CI machines, so the store contract suite runs the
-MongoDB backend (`hub/store/mongo*.py`) against mongomock's in-memory imitation through this
-adapter. When `HUB_TEST_MONGODB_URL` is set, the same suite runs against that real server
-through `pymongo.AsyncMongoClient` instead, and this module is not used.
+The store contract suite runs the MongoDB backend (`hub/store/mongo*.py`) against mongomock's
+in-memory imitation through this adapter (the `mongomock` backend, fast and in process), and
+against real servers through `pymongo.AsyncMongoClient`: SecantusDB, started by the suite, and
+any MongoDB named by `HUB_TEST_MONGODB_URL`. Those do not use this module.
 
 What it is and is not:
 - It mirrors `AsyncMongoClient` / `AsyncDatabase` / `AsyncCollection` / `AsyncCursor` for
@@ -33,7 +33,7 @@ from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, Upd
 
 Doc = dict[str, Any]
 
-_MONGOMOCK_LOOKUP = mongomock.aggregate._PIPELINE_HANDLERS["$lookup"]
+_MONGOMOCK_LOOKUP: Any = mongomock.aggregate._PIPELINE_HANDLERS["$lookup"]
 
 
 def _lookup(in_collection: list[Doc], database: Any, options: Mapping[str, Any]) -> list[Doc]:
