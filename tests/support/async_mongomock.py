@@ -28,7 +28,7 @@ from typing import Any, Self
 import mongomock
 import mongomock.aggregate
 import mongomock.helpers
-from pymongo import ReturnDocument
+from pymongo import IndexModel, ReturnDocument
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
 Doc = dict[str, Any]
@@ -119,6 +119,17 @@ class AsyncMongoMockCollection:
                 partialFilterExpression=partialFilterExpression,
             )
         )
+
+    async def create_indexes(self, indexes: Sequence[IndexModel]) -> list[str]:
+        """One `create_index` per model: mongomock's own `create_indexes` drops
+        `partialFilterExpression`."""
+        names: list[str] = []
+        for model in indexes:
+            spec = model.document
+            names.append(await self.create_index(
+                list(spec["key"].items()), name=spec["name"], unique=spec.get("unique", False),
+                partialFilterExpression=spec.get("partialFilterExpression")))
+        return names
 
     async def index_information(self) -> dict[str, Any]:
         return dict(self._sync.index_information())
