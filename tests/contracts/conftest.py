@@ -13,9 +13,9 @@ for property tests that need one per example) runs once per backend id:
 On the two servers each test gets its own database, dropped afterwards. The ids appear in test
 ids, so `-k sqlite`, `-k secantus` and `-k mongo` select backends.
 
-`@pytest.mark.secantus_bug("…")` marks a test that fails on SecantusDB alone because of a server
-bug written up with a minimal reproduction in `tests/contracts/secantus_known.md`: it becomes
-`xfail(strict=True)` on the secantus backend only, so it fails the day the server is fixed.
+`@pytest.mark.known_bug_on("secantus", "…")` marks a test that fails on SecantusDB alone because
+of a server bug written up with a minimal reproduction in `tests/contracts/secantus_known.md`: it
+becomes `xfail(strict=True)` on that backend only, so it fails the day the server is fixed.
 """
 
 from __future__ import annotations
@@ -34,12 +34,14 @@ from tests.contracts.secantus import SecantusServer, start_secantus
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        known = item.get_closest_marker("secantus_bug")
         callspec = getattr(item, "callspec", None)
-        if known is None or callspec is None or callspec.params.get("backend") != "secantus":
+        if callspec is None:
             continue
-        reason = f"SecantusDB bug, see tests/contracts/secantus_known.md: {known.args[0]}"
-        item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+        for known in item.iter_markers("known_bug_on"):
+            backend_id, what = known.args
+            if callspec.params.get("backend") == backend_id:
+                reason = f"{backend_id} bug, see tests/contracts/secantus_known.md: {what}"
+                item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 @pytest.fixture(scope="session")
