@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.errors import ConfigurationError, PyMongoError
 
 from hub.domain.common import utcnow
@@ -217,9 +217,13 @@ class MongoStore:
             existing = await self._database["quarantine"].index_information()
         if "quarantine_sha256" not in existing:
             await self._quarantine.drop_duplicates()
+        by_collection: dict[str, list[IndexModel]] = {}
         for index in INDEXES:
-            with driver_errors(index.collection):
-                await self._database[index.collection].create_index(index.keys, **index.options())
+            by_collection.setdefault(index.collection, []).append(
+                IndexModel(index.keys, **index.options()))
+        for collection, models in by_collection.items():  # one createIndexes per collection
+            with driver_errors(collection):
+                await self._database[collection].create_indexes(models)
         meta = self._database["meta"]
         with driver_errors("meta"):
             await meta.update_one(

@@ -65,10 +65,13 @@ class MongoAnalyticsRepo:
                     {"$project": {"party": "$organisation_id", "amount_minor": 1}}]
         return [
             {"$match": window},
+            # the buyer's household: the one person (or none) as a sub-document, never read
+            # through an array path ("$_p.household_id"), which SecantusDB gets wrong
             {"$lookup": {"from": "persons", "localField": "person_id", "foreignField": "_id",
-                         "as": "_p"}},
-            {"$project": {"amount_minor": 1, "party": {"$ifNull": [
-                "$household_id", {"$arrayElemAt": ["$_p.household_id", 0]}]}}},
+                         "pipeline": [{"$project": {"household_id": 1}}], "as": "_p"}},
+            {"$unwind": {"path": "$_p", "preserveNullAndEmptyArrays": True}},
+            {"$project": {"amount_minor": 1,
+                          "party": {"$ifNull": ["$household_id", "$_p.household_id"]}}},
             {"$match": {"party": {"$type": "string"}}},
         ]
 

@@ -1,12 +1,18 @@
 """Segment predicates (`hub.domain.segments`) compiled to a MongoDB aggregation on `persons`.
 
-The pipeline joins only what the predicate reads: the household (`$lookup` on household_id),
-the organisations (through the person's roles), the person's events (last contact / last
-inbound) and transactions (revenue), computes the derived facts with `$addFields`, then one
-`$match`. Values are always operands, never operators or field names: field paths come from
-the domain's field table. Comparisons carry a `$type` guard so a number never equals text or
-a boolean. Joins use plain `localField`/`foreignField` lookups (served by the person_id
-indexes), which both MongoDB and the test mock run.
+The pipeline joins only what the predicate reads: the household (`$lookup` on household_id)
+and the organisations (through the person's roles); each derived fact (last contact, last
+inbound, revenue in a period) is one correlated `$lookup` whose sub-pipeline filters and
+aggregates the person's events or transactions where they are (`$match` + `$group`), so one
+row per fact comes back, never a whole timeline; then one `$match`. Values are always
+operands, never operators or field names: field paths come from the domain's field table.
+Comparisons carry a `$type` guard so a number never equals text or a boolean.
+
+Only standard forms that mongod (5.0+), SecantusDB and the test mock all run: the correlated
+`$lookup` (`localField`/`foreignField` with a `pipeline`, served by the person_id indexes),
+`$unwind` of the zero-or-one row, `$map` over joined documents. No field path reaches into an
+array of sub-documents (`"$_r.organisation_id"`): SecantusDB returns those as missing
+(tests/contracts/secantus_known.md).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ Doc = dict[str, Any]
 NEVER: Doc = {"_id": {"$in": []}}
 TYPE = {"text": "string", "num": "number", "bool": "bool", "datetime": "date"}
 OPS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
-HELPERS = ("_h", "_r", "_oids", "_o", "_e", "_t")
+HELPERS = ("_h", "_r", "_oids", "_o")
 
 
 class Compiled:
@@ -39,15 +45,10 @@ class Compiled:
 
     def __init__(self, predicate: Predicate) -> None:
         self._facts: dict[Target, str] = {}
-        self._filters: list[Doc] = []
-        self._values: list[Doc] = []
+        self._fact_stages: list[Doc] = []
         self.match = self._compile(predicate)
-        self.stages = self._joins(sources_of(predicate))
-        if self._filters:
-            self.stages.append({"$addFields": {k: v for d in self._filters for k, v in d.items()}})
-        if self._values:
-            self.stages.append({"$addFields": {k: v for d in self._values for k, v in d.items()}})
-        self.stages.append({"$match": self.match})
+        self.stages = [*self._joins(sources_of(predicate)), *self._fact_stages,
+                       {"$match": self.match}]
 
     def helper_fields(self) -> list[str]:
         return [*HELPERS, *self._facts.values(), *(f"{n}_in" for n in self._facts.values())]
@@ -64,12 +65,9 @@ class Compiled:
             lookup("households", "household_id", "_id", "_h")
         if "organisation" in sources:
             lookup("roles", "_id", "person_id", "_r")
-            stages.append({"$addFields": {"_oids": "$_r.organisation_id"}})
+            stages.append({"$addFields": {"_oids": {"$map": {
+                "input": "$_r", "as": "role", "in": "$$role.organisation_id"}}}})
             lookup("organisations", "_oids", "_id", "_o")
-        if sources & {"last_contact", "last_inbound"}:
-            lookup("events", "_id", "person_id", "_e")
-        if "revenue" in sources:
-            lookup("transactions", "_id", "person_id", "_t")
         return stages
 
     def _compile(self, predicate: Predicate) -> Doc:
@@ -84,29 +82,39 @@ class Compiled:
         return self._cmp(predicate)
 
     def _fact(self, target: Target) -> str:
-        """The name of the `$addFields` field holding a derived fact for `target`."""
+        """The name of the field holding a derived fact for `target`: the newest contact
+        moment (missing when there is none) or the revenue in the period (0 without any)."""
         if target in self._facts:
             return self._facts[target]
         name = f"_f{len(self._facts)}"
         self._facts[target] = name
         if target.source == "revenue":
+            collection = "transactions"
             start, end = target.period
-            conditions: list[Doc] = []
+            bounds: Doc = {}
             if start is not None:
-                conditions.append({"$gte": ["$$x.occurred_at", start]})
+                bounds["$gte"] = start
             if end is not None:
-                conditions.append({"$lt": ["$$x.occurred_at", end]})
-            cond: Any = {"$and": conditions} if conditions else True
-            self._filters.append({f"{name}_in": {"$filter": {"input": "$_t", "as": "x",
-                                                               "cond": cond}}})
-            self._values.append({name: {"$sum": f"${name}_in.amount_minor"}})
+                bounds["$lt"] = end
+            match: Doc = {"occurred_at": bounds} if bounds else {}
+            total: Doc = {"$sum": "$amount_minor"}
+            value: Any = {"$ifNull": [f"${name}_in.v", 0]}
         else:
-            checks: list[Doc] = [{"$in": ["$$x.channel", list(CONTACT_CHANNELS)]}]
+            collection = "events"
+            match = {"channel": {"$in": list(CONTACT_CHANNELS)}}
             if target.source == "last_inbound":
-                checks.append({"$eq": ["$$x.direction", "inbound"]})
-            self._filters.append({f"{name}_in": {"$filter": {
-                "input": "$_e", "as": "x", "cond": {"$and": checks}}}})
-            self._values.append({name: {"$max": f"${name}_in.occurred_at"}})
+                match["direction"] = "inbound"
+            total = {"$max": "$occurred_at"}
+            value = f"${name}_in.v"
+        self._fact_stages += [
+            {"$lookup": {"from": collection, "localField": "_id", "foreignField": "person_id",
+                         "pipeline": [{"$match": match},
+                                      {"$group": {"_id": None, "v": total}}],
+                         "as": f"{name}_in"}},
+            # the sub-pipeline yields zero or one row: `$unwind` keeps the person either way
+            {"$unwind": {"path": f"${name}_in", "preserveNullAndEmptyArrays": True}},
+            {"$addFields": {name: value}},
+        ]
         return name
 
     def _cmp(self, cmp: Cmp) -> Doc:

@@ -12,25 +12,29 @@ from typing import Any
 from hub.ports import Store
 
 MONGODB_URL = os.environ.get("HUB_TEST_MONGODB_URL", "")
-BACKEND_IDS = ["sqlite", "mongomock"] + (["mongodb"] if MONGODB_URL else [])
+BACKEND_IDS = ["sqlite", "mongomock", "secantus"] + (["mongodb"] if MONGODB_URL else [])
+SERVER_BACKENDS = ("secantus", "mongodb")
+"""The backends that are a MongoDB wire server reached by URL (the secantus URL comes from the
+session's SecantusDB server, see `tests/contracts/secantus.py`)."""
 
 StoreOpener = Callable[[], Awaitable[Store]]
 
 
-def _mongo_client() -> Any:
+def _mongo_client(url: str) -> Any:
     """A real client, tz-aware as the Mongo backend expects of a database handed to it."""
     from pymongo import AsyncMongoClient
 
-    return AsyncMongoClient(MONGODB_URL, tz_aware=True, serverSelectionTimeoutMS=5000)
+    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=5000)
 
 
 class Backend:
     """Opens stores of one backend on fresh, throw-away databases."""
 
-    def __init__(self, backend_id: str, tmp_path: Path) -> None:
+    def __init__(self, backend_id: str, tmp_path: Path, server_url: str = "") -> None:
         self.id = backend_id
         self._tmp_path = tmp_path
         self._count = 0
+        self._url = server_url or MONGODB_URL
 
     @asynccontextmanager
     async def database(self) -> AsyncIterator[StoreOpener]:
@@ -93,7 +97,7 @@ class Backend:
         clients: list[Any] = []
 
         async def open_store() -> Store:
-            client: Any = _mongo_client()
+            client: Any = _mongo_client(self._url)
             clients.append(client)
             return await open_mongo_database_store(client[name])
 
@@ -102,7 +106,7 @@ class Backend:
         finally:
             for client in clients:
                 await client.close()
-            admin: Any = _mongo_client()
+            admin: Any = _mongo_client(self._url)
             try:
                 await admin.drop_database(name)
             finally:

@@ -222,6 +222,7 @@ async def test_latest_outbound_is_the_newest_outbound_on_the_channel(store: Stor
     assert_same_record(await store.events.latest_outbound(other, "sms", f.at(0)), noise[2])
 
 
+@pytest.mark.known_bug_on("secantus", "compound index, inclusive bound equal to a stored value")
 async def test_latest_outbound_since_is_inclusive(store: Store) -> None:
     person_id = new_id()
     event = outbound_sms(person_id, 10)
@@ -230,6 +231,7 @@ async def test_latest_outbound_since_is_inclusive(store: Store) -> None:
     assert await store.events.latest_outbound(person_id, "sms", f.at(10, ms=1)) is None
 
 
+@pytest.mark.known_bug_on("secantus", "compound index, inclusive bound equal to a stored value")
 async def test_latest_outbound_accepts_since_in_any_zone(store: Store) -> None:
     person_id = new_id()
     event = outbound_sms(person_id, 10)

@@ -18,6 +18,7 @@ from hub.domain.segments import FilterError, parse_filter, plan
 from hub.domain.transactions import Transaction
 from hub.ports import Store
 from tests.contracts.backends import Backend
+from tests.contracts.checks import PROPERTY_SETTINGS
 from tests.contracts.segment_eval import World
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -218,7 +219,7 @@ filters_st = st.recursive(
     max_leaves=5)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(PROPERTY_SETTINGS, max_examples=25, suppress_health_check=list(HealthCheck))
 @given(data=persons_st, filters=st.lists(filters_st, min_size=1, max_size=4))
 async def test_compiled_query_matches_python(
     backend: Backend, data: list[dict[str, Any]], filters: list[dict[str, Any]]

@@ -1,9 +1,9 @@
 """A MOCK of PyMongo's async API, built on `mongomock`, for testing the MongoDB store.
 
-No MongoDB server can be installed on the CI machines, so the store contract suite runs the
-MongoDB backend (`hub/store/mongo*.py`) against mongomock's in-memory imitation through this
-adapter. When `HUB_TEST_MONGODB_URL` is set, the same suite runs against that real server
-through `pymongo.AsyncMongoClient` instead, and this module is not used.
+The store contract suite runs the MongoDB backend (`hub/store/mongo*.py`) against mongomock's
+in-memory imitation through this adapter (the `mongomock` backend, fast and in process), and
+against real servers through `pymongo.AsyncMongoClient`: SecantusDB, started by the suite, and
+any MongoDB named by `HUB_TEST_MONGODB_URL`. Those do not use this module.
 
 What it is and is not:
 - It mirrors `AsyncMongoClient` / `AsyncDatabase` / `AsyncCollection` / `AsyncCursor` for
@@ -13,7 +13,11 @@ What it is and is not:
   interleaving, so races between concurrent writers are not exercised here; unique indexes,
   and the DuplicateKeyError / BulkWriteError they raise (pymongo's own classes, which mongomock
   imports), behave as on a server for the cases the backend relies on.
-- It adds no behaviour of its own: where mongomock differs from MongoDB, so does this.
+- It adds one behaviour of its own, named here: mongomock 4.3 lacks `$lookup` with a
+  `pipeline`, so `_lookup` below runs the correlated form of MongoDB 5.0+ (`localField` and
+  `foreignField` *with* a `pipeline`, no `let`) as MongoDB defines it: the foreign documents
+  whose `foreignField` equals the local value, then the sub-pipeline over them, by mongomock's
+  own stages. Everything else mongomock gets wrong, this gets wrong too.
 """
 
 from __future__ import annotations
@@ -22,10 +26,35 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 import mongomock
-from pymongo import ReturnDocument
+import mongomock.aggregate
+import mongomock.helpers
+from pymongo import IndexModel, ReturnDocument
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
 Doc = dict[str, Any]
+
+_MONGOMOCK_LOOKUP: Any = mongomock.aggregate._PIPELINE_HANDLERS["$lookup"]
+
+
+def _lookup(in_collection: list[Doc], database: Any, options: Mapping[str, Any]) -> list[Doc]:
+    """`$lookup`, plus the correlated form with a `pipeline` (MongoDB 5.0+; see the docstring)."""
+    if "pipeline" not in options or "let" in options:
+        return list(_MONGOMOCK_LOOKUP(in_collection, database, options))
+    foreign = database.get_collection(options["from"])
+    for doc in in_collection:
+        try:
+            value = mongomock.helpers.get_value_by_dot(doc, options["localField"])
+        except KeyError:
+            value = None
+        query = {"$in": value} if isinstance(value, list) else value
+        matched = list(foreign.find({options["foreignField"]: query}))
+        stages = options["pipeline"]
+        doc[options["as"]] = list(
+            mongomock.aggregate.process_pipeline(matched, database, stages, None))
+    return in_collection
+
+
+mongomock.aggregate._PIPELINE_HANDLERS["$lookup"] = _lookup
 
 
 class AsyncMongoMockCursor:
@@ -90,6 +119,17 @@ class AsyncMongoMockCollection:
                 partialFilterExpression=partialFilterExpression,
             )
         )
+
+    async def create_indexes(self, indexes: Sequence[IndexModel]) -> list[str]:
+        """One `create_index` per model: mongomock's own `create_indexes` drops
+        `partialFilterExpression`."""
+        names: list[str] = []
+        for model in indexes:
+            spec = model.document
+            names.append(await self.create_index(
+                list(spec["key"].items()), name=spec["name"], unique=spec.get("unique", False),
+                partialFilterExpression=spec.get("partialFilterExpression")))
+        return names
 
     async def index_information(self) -> dict[str, Any]:
         return dict(self._sync.index_information())
