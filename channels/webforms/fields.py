@@ -1,5 +1,7 @@
 """One cleaner per field type: raw submitted value in, clean value out, or a message for the
-person filling in the form. Messages are written for people, not programmers."""
+person filling in the form. Messages are written for people, not programmers, in English
+and marked with `N_`: the form page shows them in the reader's language
+(`hub.web.public.forms.field_error`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from hub.domain.forms import FormField
 from hub.domain.identities import normalise_email, normalise_phone
 from hub.errors import InvalidInput
+from hub.i18n import N_
 
 TRUTHY = frozenset({"on", "true", "1", "yes"})
 FALSY = frozenset({"", "off", "false", "0", "no"})
@@ -31,21 +34,21 @@ def read_flag(value: Any) -> bool:
             return True
         if word in FALSY:
             return False
-    raise FieldError("Tick the box or leave it empty.")
+    raise FieldError(N_("Tick the box or leave it empty."))
 
 
 def _text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str):
-        raise FieldError("Enter text here.")
+        raise FieldError(N_("Enter text here."))
     if _CONTROL.search(value):
-        raise FieldError("Remove the control characters from this text.")
+        raise FieldError(N_("Remove the control characters from this text."))
     return value
 
 
 def _single_line(field: FormField, value: Any, region: str) -> str:
     text = _text(value).strip()
     if "\n" in text or "\r" in text:
-        raise FieldError("Keep this to one line.")
+        raise FieldError(N_("Keep this to one line."))
     return text
 
 
@@ -60,7 +63,7 @@ def _email(field: FormField, value: Any, region: str) -> str:
     try:
         return normalise_email(text)
     except InvalidInput as exc:
-        raise FieldError("Enter an email address like name@example.com.") from exc
+        raise FieldError(N_("Enter an email address like name@example.com.")) from exc
 
 
 def _phone(field: FormField, value: Any, region: str) -> str:
@@ -70,13 +73,13 @@ def _phone(field: FormField, value: Any, region: str) -> str:
     try:
         return normalise_phone(text, region)
     except InvalidInput as exc:
-        raise FieldError("Enter a phone number, like +31 6 12345678.") from exc
+        raise FieldError(N_("Enter a phone number, like +31 6 12345678.")) from exc
 
 
 def _select(field: FormField, value: Any, region: str) -> str:
     text = _single_line(field, value, region)
     if text and text not in field.options:
-        raise FieldError("Choose one of the options.")
+        raise FieldError(N_("Choose one of the options."))
     return text
 
 
@@ -98,15 +101,16 @@ CLEANERS: dict[str, Cleaner] = {
 def clean(field: FormField, value: Any, region: str) -> Any:
     """The clean value (`""` or False when empty); raises FieldError with the reason."""
     if isinstance(value, list | dict):
-        raise FieldError("Send one value for this field.")
+        raise FieldError(N_("Send one value for this field."))
     if value is None:
         value = False if field.type == "checkbox" else ""
     if isinstance(value, str) and len(value) > field.max_length * 4:
-        raise FieldError(f"Use at most {field.max_length} characters.")  # before any parsing
+        # before any parsing
+        raise FieldError(N_("Use at most %(count)s characters.") % {"count": field.max_length})
     cleaned = CLEANERS[field.type](field, value, region)
     if isinstance(cleaned, str) and len(cleaned) > field.max_length:
-        raise FieldError(f"Use at most {field.max_length} characters.")
+        raise FieldError(N_("Use at most %(count)s characters.") % {"count": field.max_length})
     if field.required and not cleaned:
-        raise FieldError("Tick this box to go on." if field.type == "checkbox"
-                         else "This field is required.")
+        raise FieldError(N_("Tick this box to go on.") if field.type == "checkbox"
+                         else N_("This field is required."))
     return cleaned

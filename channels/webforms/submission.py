@@ -10,6 +10,7 @@ from typing import Any
 
 from channels.webforms.fields import FieldError, clean, read_flag
 from hub.domain.forms import FormDefinition
+from hub.i18n import N_
 from hub.services.forms import (
     ADDRESS_TYPES,
     CONSENT_FIELD,
@@ -76,9 +77,9 @@ def parse_submission(
             errors[CONSENT_FIELD] = str(exc)
     address_fields = [s.name for s in form.fields if s.type in ADDRESS_TYPES]
     if address_fields and not any(values.get(n) or n in errors for n in address_fields):
-        errors[address_fields[0]] = ("Enter an email address or a phone number so we can reach "
-                                     "you." if len(address_fields) > 1 else
-                                     "This field is required.")
+        errors[address_fields[0]] = (
+            N_("Enter an email address or a phone number so we can reach you.")
+            if len(address_fields) > 1 else N_("This field is required."))
     return Submission(values=values, consent=consent, submission_id=submission_id,
                       errors=errors, typed=typed)
 
@@ -90,6 +91,6 @@ def _last(value: Any) -> Any:
 def _one(value: Any) -> Any:
     if isinstance(value, list):
         if len(value) != 1:
-            raise FieldError("Tick the box or leave it empty.")
+            raise FieldError(N_("Tick the box or leave it empty."))
         return value[0]
     return value

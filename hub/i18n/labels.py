@@ -26,4 +26,11 @@ LABELS: dict[str, str] = {
     "audience": N_("audience"), "queued": N_("queued"), "sent": N_("sent"),
     "delivered": N_("delivered"), "failed": N_("failed"), "skipped": N_("skipped"),
     "replied": N_("replied"), "responses": N_("responses"),
+    # survey answers (campaigns.surveys.label) and customer tiers (campaigns.analytics)
+    "promoter": N_("promoter"), "passive": N_("passive"), "detractor": N_("detractor"),
+    "satisfied": N_("satisfied"), "neutral": N_("neutral"),
+    "dissatisfied": N_("dissatisfied"), "top": N_("top"), "large": N_("large"),
+    "medium": N_("medium"), "small": N_("small"),
+    # channel set-up modes (hub.web.ui.admin_channels)
+    "configured": N_("configured"), "sandbox": N_("sandbox"), "off": N_("off"),
 }

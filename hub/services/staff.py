@@ -13,6 +13,8 @@ from hub.domain.common import new_id
 from hub.domain.identities import normalise_email
 from hub.domain.staff import ApiToken, StaffRole, User
 from hub.errors import Conflict, DuplicateKey, HubError, InvalidInput, NotFound
+from hub.i18n import LANGUAGES, N_
+from hub.i18n.formats import is_timezone
 from hub.ports import Store
 from hub.services.login_throttle import LoginThrottle
 
@@ -112,11 +114,12 @@ class StaffService:
         """The user these credentials name; LoginLocked while the account or the client is
         throttled, LoginRefused (counted as a failure) for anything else that is wrong."""
         if await self._throttle.locked(email, client):
-            raise LoginLocked("Too many failed attempts from here. Wait a while and try again.")
+            raise LoginLocked(N_(
+                "Too many failed attempts from here. Wait a while and try again."))
         user = await self._store.users.get_by_email(email) if email else None
         if user is None or user.disabled or not password_matches(user, password):
             await self._throttle.failed(email, client)
-            raise LoginRefused("Wrong email or password.")
+            raise LoginRefused(N_("Wrong email or password."))
         return user
 
     async def users(self, *, limit: int = 500) -> list[User]:
@@ -135,10 +138,27 @@ class StaffService:
         """Disable an enabled user or enable a disabled one; nobody disables themselves."""
         user = await self._store.users.get(user_id)
         if user is None:
-            raise NotFound("There is no such user.", details={"id": user_id})
+            raise NotFound(N_("There is no such user."), details={"id": user_id})
         if user.id == acting_user_id:
-            raise InvalidInput("You cannot disable your own account.")
+            raise InvalidInput(N_("You cannot disable your own account."))
         changed = user.model_copy(update={"disabled": not user.disabled})
+        await self._store.users.replace(changed)
+        return changed
+
+    async def set_preferences(self, user_id: str, *, language: str | None,
+                              timezone: str | None) -> User:
+        """The user's own UI language (`nl`/`en`, None: the browser's) and time zone (an IANA
+        name, None: HUB_TIMEZONE); anything else is refused, nothing half-saved."""
+        if language is not None and language not in LANGUAGES:
+            raise InvalidInput(N_("Choose Dutch, English or the browser's language."),
+                               details={"field": "language"})
+        if timezone is not None and not is_timezone(timezone):
+            raise InvalidInput(N_("That is not a time zone (for example Europe/Amsterdam)."),
+                               details={"field": "timezone"})
+        user = await self._store.users.get(user_id)
+        if user is None or user.disabled:
+            raise NotFound(N_("There is no such user."), details={"id": user_id})
+        changed = user.model_copy(update={"language": language, "timezone": timezone})
         await self._store.users.replace(changed)
         return changed
 
@@ -147,7 +167,7 @@ class StaffService:
 
     async def revoke_token(self, token_id: str) -> None:
         if not await self._store.tokens.revoke(token_id):
-            raise NotFound("There is no such token, or it was revoked before.",
+            raise NotFound(N_("There is no such token, or it was revoked before."),
                            details={"id": token_id})
 
     async def authenticate_token(self, token: str) -> ApiToken | None:

@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from hub.errors import HubError, Moved
+from hub.i18n import N_
 
 log = logging.getLogger("hub.web")
 
@@ -65,5 +66,5 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(exc.status, code, message, headers=headers)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _page(request, 500, "Something went wrong; it has been logged.") or \
+        return _page(request, 500, N_("Something went wrong; it has been logged.")) or \
             error_response(500, "internal", "internal error; it has been logged")

@@ -67,6 +67,11 @@ def viewer_of(request: web.Request | None, *, user: Any = None,
                   region=settings.default_region if settings else "NL")
 
 
+def current_request() -> web.Request | None:
+    """The request being handled (see `bind_request`), None outside one."""
+    return _REQUEST.get()
+
+
 def current_viewer(user: Any = None, language: str | None = None) -> Viewer:
     """The viewer of the request being handled (see `viewer_of`); `language` is one a public
     page already negotiated."""

@@ -43,7 +43,7 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 @pass_context
 def translated(context: Context, text: str) -> str:
     """A text made in Python (an error page's title), translated when the catalogue has it
-    (`hub.i18n.ui_texts`), else as it is; never used as a format string, unlike `_()`."""
+    (marked with `N_` where it is born), else as it is; never a format string, unlike `_()`."""
     return viewer(context).gettext(text) if text else text
 
 

@@ -33,17 +33,8 @@ log = logging.getLogger("hub.webforms")
 FORM_LIMITER = web.AppKey("form_limiter", ClientBuckets)
 FORM_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_THANKS = N_("We have received your answers.")
-# What `channels.webforms` says about a field, in English; shown translated (msgids here
-# until that package marks its own texts).
-FIELD_ERRORS = (
-    N_("Tick the box or leave it empty."), N_("Enter text here."),
-    N_("Remove the control characters from this text."), N_("Keep this to one line."),
-    N_("Enter an email address like name@example.com."),
-    N_("Enter a phone number, like +31 6 12345678."), N_("Choose one of the options."),
-    N_("Send one value for this field."), N_("Tick this box to go on."),
-    N_("This field is required."),
-    N_("Enter an email address or a phone number so we can reach you."),
-)
+# What `channels.webforms` says about a field is English, marked there with `N_`; the page
+# shows it translated (`field_error`).
 AT_MOST = re.compile(r"^Use at most (\d+) characters\.$")
 _SLUG = re.compile(SLUG_PATTERN)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.domain.staff import STAFF
+from hub.i18n import N_
 from hub.web.errors import HTML_ERROR_PAGE
 from hub.web.keys import SETTINGS
 from hub.web.templating import pages
@@ -21,6 +22,7 @@ from hub.web.ui import (
     login,
     operations,
     people,
+    profile,
 )
 from hub.web.ui.guard import CODEC, staff_page
 from hub.web.ui.marketing import add_marketing_ui
@@ -38,7 +40,7 @@ async def static_file(request: web.Request) -> web.StreamResponse:
     path = STATIC_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in STATIC_TYPES \
             or not path.is_file():
-        raise web.HTTPNotFound(reason="no such file")
+        raise web.HTTPNotFound(reason=N_("There is no such file."))
     return web.FileResponse(path, headers={
         "Content-Type": STATIC_TYPES[path.suffix], "Cache-Control": "public, max-age=300",
         "X-Content-Type-Options": "nosniff"})
@@ -84,4 +86,5 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/admin/channels", admin_channels.channels_page)
     r.add_get("/live/inbox", live.live_inbox)
     r.add_get("/live/people/{person_id}", live.live_person)
+    profile.add_profile_routes(app)
     add_marketing_ui(app)

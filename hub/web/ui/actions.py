@@ -13,13 +13,14 @@ from pydantic import AfterValidator
 from channels.calls.fields import CallFields
 from hub.domain.staff import SERVICE
 from hub.errors import Conflict, InvalidInput
+from hub.i18n import N_
 from hub.services.persons import PersonInput
 from hub.web.api.calls import details_of
 from hub.web.keys import SERVICES
 from hub.web.ui.form_input import Blank, Commas, Cut, Lines, PageForm, parse_form, validated
 from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.people import show_person
-from hub.web.ui.render import redirect, render
+from hub.web.ui.render import gettext, redirect, render
 
 MAX_TEXT = 20_000
 MAX_SUBJECT = 500
@@ -27,7 +28,7 @@ MAX_SUBJECT = 500
 
 def _written(text: str) -> str:
     if not text:
-        raise ValueError("Write a message first.")
+        raise ValueError(N_("Write a message first."))
     return text
 
 
@@ -94,8 +95,9 @@ async def reply(request: web.Request) -> web.StreamResponse:
     except (InvalidInput, Conflict) as exc:
         return await show_person(request, status=422, error=exc.message)
     if event.status == "failed":
-        return await show_person(request, status=502, error="The message could not be sent: "
-                                 f"{event.status_history[-1].detail or 'no reason given'}")
+        reason = event.status_history[-1].detail or gettext(request, N_("no reason given"))
+        return await show_person(request, status=502, error=gettext(
+            request, N_("The message could not be sent: %(reason)s"), reason=reason))
     return _back(request, "sent")
 
 
@@ -155,7 +157,7 @@ async def merge_preview(request: web.Request) -> web.StreamResponse:
     except InvalidInput as exc:
         return await show_person(request, status=422, error=exc.message)
     return render(request, "ui/merge.html", {
-        "title": "Merge preview", "survivor": preview.survivor, "duplicate": preview.duplicate,
+        "title": N_("Merge preview"), "survivor": preview.survivor, "duplicate": preview.duplicate,
         "identities": preview.identities, "roles": preview.roles, "events": preview.events,
         "nav": ""})
 

@@ -15,10 +15,11 @@ from hub.config import Settings
 from hub.domain.channels import SendableChannel
 from hub.domain.staff import ADMIN_ONLY
 from hub.errors import ConfigError
+from hub.i18n import N_
 from hub.services.channel_status import RECENT_DAYS, RECENT_SENDS
 from hub.web.keys import SERVICES, SETTINGS
 from hub.web.ui.guard import staff_page
-from hub.web.ui.render import render
+from hub.web.ui.render import render, translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +40,8 @@ def _endpoint(url: str | None, parse: Any, *, mailbox: bool = False) -> str:
     try:
         server = parse(url)
     except ConfigError:
-        return "the URL does not parse (see the server log)"
-    who = f"{server.username} at " if server.username else ""
+        return translate(N_("the URL does not parse (see the server log)"))
+    who = translate(N_("%(user)s at "), user=server.username) if server.username else ""
     box = f" / {server.mailbox}" if mailbox else ""
     return f"{who}{server.host}:{server.port}{box}"
 
@@ -79,32 +80,38 @@ async def channel_statuses(request: web.Request) -> list[ChannelStatus]:
     from channels.sms.config import TwilioConfig
 
     settings = request.app[SETTINGS]
-    outbox = "messages are written to the sandbox outbox (/outbox), nothing leaves"
+    outbox = translate(N_("messages are written to the sandbox outbox (/outbox), nothing "
+                          "leaves"))
     smtp_ok, smtp_bad, smtp_why = await _sends(request, "email")
     smtp = ChannelStatus(
-        "SMTP (outgoing email)", "configured" if settings.smtp_url else "sandbox",
+        translate(N_("SMTP (outgoing email)")), "configured" if settings.smtp_url else "sandbox",
         _endpoint(settings.smtp_url, parse_smtp_url),
-        "HUB_SMTP_URL is set" if settings.smtp_url else f"HUB_SMTP_URL is not set: {outbox}",
+        translate(N_("HUB_SMTP_URL is set")) if settings.smtp_url else
+        translate(N_("HUB_SMTP_URL is not set: %(outbox)s"), outbox=outbox),
         smtp_ok, smtp_bad, _scrub(smtp_why, settings))
     state = await request.app[SERVICES].channel_status.poller_state(STATUS_KEY)
     imap = ChannelStatus(
-        "IMAP (incoming email)", "configured" if settings.imap_url else "off",
+        translate(N_("IMAP (incoming email)")), "configured" if settings.imap_url else "off",
         _endpoint(settings.imap_url, parse_imap_url, mailbox=True),
-        f"polled every {settings.imap_poll_seconds:g} s by the worker" if settings.imap_url
-        else "HUB_IMAP_URL is not set: no mailbox is read (mail can still come in by the MTA "
-             "pipe or `hub ingest-eml`)",
+        translate(N_("polled every %(seconds)s s by the worker"),
+                  seconds=f"{settings.imap_poll_seconds:g}") if settings.imap_url
+        else translate(N_("HUB_IMAP_URL is not set: no mailbox is read (mail can still come "
+                          "in by the MTA pipe or `hub ingest-eml`)")),
         state.get("last_success_at"), state.get("last_error_at"),
         _scrub(state.get("last_error"), settings))
     twilio = TwilioConfig.from_settings(settings)
     sms_ok, sms_bad, sms_why = await _sends(request, "sms")
     sender = ""
     if twilio is not None:
-        sender = f"account {twilio.account_sid[:6]}…, from " + (
-            twilio.from_number or f"messaging service {twilio.messaging_service_sid}")
+        sender = translate(N_("account %(account)s…, from %(sender)s"),
+                           account=twilio.account_sid[:6], sender=twilio.from_number or translate(
+                               N_("messaging service %(sid)s"),
+                               sid=twilio.messaging_service_sid))
     sms = ChannelStatus(
-        "Twilio (SMS and calls)", "configured" if twilio else "sandbox", sender,
-        "account, token and sender are set" if twilio else
-        f"HUB_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM are not all set: {outbox}",
+        translate(N_("Twilio (SMS and calls)")), "configured" if twilio else "sandbox", sender,
+        translate(N_("account, token and sender are set")) if twilio else
+        translate(N_("HUB_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM are not all set: "
+                     "%(outbox)s"), outbox=outbox),
         sms_ok, sms_bad, _scrub(sms_why, settings))
     return [smtp, imap, sms]
 
@@ -112,5 +119,5 @@ async def channel_statuses(request: web.Request) -> list[ChannelStatus]:
 @staff_page(ADMIN_ONLY)
 async def channels_page(request: web.Request) -> web.StreamResponse:
     return render(request, "ui/admin_channels.html", {
-        "title": "Channels", "nav": "channels", "channels": await channel_statuses(request),
+        "title": N_("Channels"), "nav": "channels", "channels": await channel_statuses(request),
         "recent_days": RECENT_DAYS, "recent_sends": RECENT_SENDS})

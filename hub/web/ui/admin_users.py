@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field
 
 from hub.domain.staff import ADMIN_ONLY, STAFF_ROLES, StaffRole
 from hub.errors import Conflict, InvalidInput
+from hub.i18n import N_
 from hub.web.keys import SERVICES
 from hub.web.ui.form_input import Cut, PageForm, parse_form
 from hub.web.ui.guard import USER, staff_page
@@ -20,7 +21,7 @@ LISTED = 500
 
 def _role_chosen(value: object) -> object:
     if value not in STAFF_ROLES:
-        raise ValueError("choose a role")
+        raise ValueError(N_("Choose a role."))
     return value
 
 
@@ -43,7 +44,7 @@ async def admin_context(request: web.Request, *, status: int = 200, error: str =
     """/admin: users and API tokens; `created` and `token` are shown this once."""
     staff = request.app[SERVICES].staff
     return render(request, "ui/admin.html", {
-        "title": "Users", "users": await staff.users(limit=LISTED), "roles": STAFF_ROLES,
+        "title": N_("Users"), "users": await staff.users(limit=LISTED), "roles": STAFF_ROLES,
         "error": error, "created": created, "nav": "admin",
         "tokens": await staff.tokens(limit=LISTED), "token": token,
         "notice": request.query.get("notice", "")[:40]}, status=status)

@@ -1,17 +1,21 @@
-"""How values look on staff pages: times, durations, mail bodies. Inbound HTML is sanitised
+"""How values look on staff pages: mail bodies, statuses, stored values (times, numbers and
+durations go through the `hub.web.templating` format filters). Inbound HTML is sanitised
 again here (defence in depth: whatever is stored, nothing active reaches the page) and plain
 text is only ever escaped, never turned into HTML by hand."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from channels.email.content import sanitise_html
+from hub.i18n import N_
+from hub.web.locale import Viewer
+from hub.web.templating import viewer
 
 QUOTE_START = re.compile(r"^(>|On .{1,200} wrote:\s*$|Op .{1,200} schreef .{0,100}:\s*$|"
                          r"-----\s*Original Message\s*-----|-----\s*Oorspronkelijk bericht)",
@@ -19,29 +23,6 @@ QUOTE_START = re.compile(r"^(>|On .{1,200} wrote:\s*$|Op .{1,200} schreef .{0,10
 STATUS_KIND = {"queued": "pending", "sent": "ok", "delivered": "ok", "received": "ok",
                "read": "ok", "failed": "bad", "bounced": "bad", "undelivered": "bad",
                "delayed": "warn", "unknown": "warn"}
-
-
-def ago(value: datetime | None, now: datetime | None = None) -> str:
-    if value is None:
-        return ""
-    seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
-    if seconds < 60:
-        return "just now"
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit}"
-    return ""
-
-
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
-
-
-def duration(seconds: int | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}:{rest:02d}" if minutes else f"{rest} s"
 
 
 def split_quoted(text: str | None) -> tuple[str, str]:
@@ -78,16 +59,33 @@ def status_kind(status: str | None) -> str:
     return STATUS_KIND.get(status or "", "neutral")
 
 
-def text_value(value: Any) -> str:
-    """Any stored value (form fields, unknown data) as plain text."""
+def plain_text(value: Any, viewer: Viewer) -> str:
+    """Any stored value (form fields, unknown data) as plain text; yes and no in the
+    viewer's language."""
     if isinstance(value, list):
-        return ", ".join(text_value(v) for v in value)
+        return ", ".join(plain_text(v, viewer) for v in value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return viewer.gettext("yes") if value else viewer.gettext("no")
     return "" if value is None else str(value)
 
 
-FILTERS = {"ago": ago, "when": when, "duration": duration, "split_quoted": split_quoted,
+@pass_context
+def text_value(context: Context, value: Any) -> str:
+    return plain_text(value, viewer(context))
+
+
+# The notices a page shows after a redirect (`?notice=saved`), as texts to translate; a code
+# not listed is shown as it is written ("some-code" → "Some code.").
+NOTICES = {"saved": N_("Saved."), "launched": N_("Launched."), "paused": N_("Paused."),
+           "resumed": N_("Resumed."), "cancelled": N_("Cancelled."),
+           "test-sent": N_("Test sent."),
+           "trigger-saved": N_("Trigger saved."),
+           "trigger-switched-on": N_("Trigger switched on."),
+           "trigger-switched-off": N_("Trigger switched off."),
+           "token-revoked": N_("Token revoked.")}
+
+
+FILTERS = {"split_quoted": split_quoted,
            "safe_html": safe_html, "remote_images": remote_images, "status_kind": status_kind,
            "text_value": text_value}
 
@@ -97,4 +95,5 @@ def install_filters(env: Environment) -> None:
         return
     for name, function in FILTERS.items():
         env.filters.setdefault(name, function)
+    env.globals["NOTICES"] = NOTICES
     env.globals["ui_installed"] = True

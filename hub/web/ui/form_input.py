@@ -16,9 +16,13 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.web.api.routing import validation_details
+from hub.web.locale import Viewer
+from hub.web.ui.render import current_ui_viewer
 
 M = TypeVar("M", bound=BaseModel)
 TRUE_WORDS = ("on", "1", "true", "yes")
@@ -105,16 +109,60 @@ def form_model(model: type[M], source: Mapping[str, Any]) -> M:
     return validated(model, data)
 
 
+# Pydantic's own messages (by error type) as the page says them; `%(...)s` from the error's
+# context. A type not listed keeps pydantic's English text.
+PYDANTIC_MESSAGES = {
+    "missing": N_("fill this in"),
+    "string_too_short": N_("use at least %(min_length)s characters"),
+    "string_too_long": N_("use at most %(max_length)s characters"),
+    "literal_error": N_("choose one of %(expected)s"),
+    "enum": N_("choose one of %(expected)s"),
+    "int_parsing": N_("type a whole number"),
+    "int_from_float": N_("type a whole number"),
+    "float_parsing": N_("type a number"),
+    "decimal_parsing": N_("type a number"),
+    "bool_parsing": N_("choose yes or no"),
+    "greater_than": N_("use a number above %(gt)s"),
+    "greater_than_equal": N_("use %(ge)s or more"),
+    "less_than": N_("use a number below %(lt)s"),
+    "less_than_equal": N_("use %(le)s or less"),
+    "date_from_datetime_parsing": N_("type a date"),
+    "datetime_from_date_parsing": N_("type a date and time"),
+    "datetime_parsing": N_("type a date and time"),
+    "date_parsing": N_("type a date"),
+}
+FIELD_PROBLEM = N_("%(field)s: %(problem)s")
+
+
+def error_text(error: ErrorDetails, viewer: Viewer) -> str:
+    """One pydantic error as the viewer reads it: a validator's own message (a msgid raised
+    as `ValueError(N_(...))`) translated, a known pydantic type in our words."""
+    if error["type"] == "value_error":
+        return viewer.gettext(str(error["msg"]).removeprefix("Value error, "))
+    known = PYDANTIC_MESSAGES.get(error["type"])
+    if known is None:
+        return str(error["msg"])
+    values = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return viewer.gettext(known) % values
+    except (KeyError, ValueError, TypeError):
+        return str(error["msg"])
+
+
 def validated(model: type[M], data: Mapping[str, Any]) -> M:
-    """`data` as `model`; a validation error is an InvalidInput naming the first field."""
+    """`data` as `model`; a validation error is an InvalidInput naming the first field, its
+    message in the language of whoever is looking (`current_ui_viewer`)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         details = validation_details(exc)
-        first = details[0]
-        message = str(first["error"]).removeprefix("Value error, ")
-        raise InvalidInput(f"{first['field']}: {message}" if first["field"] else message,
-                           details=details) from exc
+        first = exc.errors(include_url=False, include_input=False)[0]
+        viewer = current_ui_viewer()
+        problem = error_text(first, viewer)
+        field = ".".join(str(p) for p in first["loc"])
+        message = viewer.gettext(FIELD_PROBLEM) % {"field": field, "problem": problem} \
+            if field else problem
+        raise InvalidInput(message, details=details) from exc
 
 
 async def parse_form(request: web.Request, model: type[M]) -> M:

@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from hub.domain.staff import StaffRole, User, may_use
+from hub.i18n import N_
 from hub.web.auth import PRINCIPAL, Principal
 from hub.web.keys import SERVICES, SETTINGS
 from hub.web.ui.form_input import PageForm, parse_form
-from hub.web.ui.render import CONTEXT
+from hub.web.ui.render import CONTEXT, gettext
 from hub.web.ui.session import COOKIE, Session, SessionCodec
 
 CODEC = web.AppKey("ui_session_codec", SessionCodec)
@@ -58,7 +59,7 @@ def staff_page(roles: frozenset[StaffRole]) -> Callable[[PageHandler], PageHandl
                 if request.method == "GET" and "text/event-stream" not in \
                         request.headers.get("Accept", ""):
                     raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
-                raise web.HTTPUnauthorized(reason="Your session has ended. Log in again.")
+                raise web.HTTPUnauthorized(reason=N_("Your session has ended. Log in again."))
             request[USER] = user
             request[SESSION] = session
             request[PRINCIPAL] = Principal(kind="user", id=user.id, name=user.email,
@@ -66,10 +67,12 @@ def staff_page(roles: frozenset[StaffRole]) -> Callable[[PageHandler], PageHandl
             request[CONTEXT] = {"user": user,
                                 "csrf_token": request.app[CODEC].csrf_token(session)}
             if not may_use(user.role, roles):
-                raise web.HTTPForbidden(reason=f"Your role ({user.role}) cannot open this page.")
+                raise web.HTTPForbidden(reason=gettext(
+                    request, N_("Your role (%(role)s) cannot open this page."), role=user.role))
             if request.method == "POST" and not await csrf_ok(request, session):
-                raise web.HTTPForbidden(reason="The form's security token is missing or out of "
-                                        "date. Go back, reload the page and try again.")
+                raise web.HTTPForbidden(reason=N_(
+                    "The form's security token is missing or out of date. Go back, reload "
+                    "the page and try again."))
             return await handler(request)
 
         return guarded

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.domain.staff import STAFF
+from hub.i18n import N_
 from hub.web.keys import SERVICES
 from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.render import fragment, render
@@ -14,9 +15,9 @@ from hub.web.ui.render import fragment, render
 @staff_page(STAFF)
 async def inbox_page(request: web.Request) -> web.StreamResponse:
     if request[USER].role == "marketing":
-        return render(request, "ui/marketing_home.html", {"title": "Hub", "nav": "inbox"})
+        return render(request, "ui/marketing_home.html", {"title": N_("Hub"), "nav": "inbox"})
     rows = await request.app[SERVICES].search.inbox()
-    return render(request, "ui/inbox.html", {"title": "Inbox", "rows": rows, "nav": "inbox"})
+    return render(request, "ui/inbox.html", {"title": N_("Inbox"), "rows": rows, "nav": "inbox"})
 
 
 async def inbox_rows_html(request: web.Request) -> str:

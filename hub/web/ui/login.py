@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from hub.i18n import N_
 from hub.services.staff import LoginLocked, LoginRefused
 from hub.web.keys import SERVICES
 from hub.web.ui.form_input import Cut, PageForm, parse_form
@@ -64,7 +65,7 @@ def _form(request: web.Request, session: Session, *, status: int = 200, error: s
           email: str = "", next_path: str = "/") -> web.Response:
     request[CONTEXT] = {"user": None, "csrf_token": request.app[CODEC].csrf_token(session)}
     response = render(request, "ui/login.html", {
-        "title": "Log in", "error": error, "email": email, "next": next_path}, status=status)
+        "title": N_("Log in"), "error": error, "email": email, "next": next_path}, status=status)
     set_session_cookie(request, response, session)
     return response
 
@@ -86,7 +87,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if session is None or not request.app[CODEC].csrf_matches(session, form.csrf_token):
         return _form(request, request.app[CODEC].new(), status=403, email=form.email,
                      next_path=next_path,
-                     error="The form expired or came from elsewhere. Please try again.")
+                     error=N_("The form expired or came from elsewhere. Please try again."))
     try:
         user = await request.app[SERVICES].staff.log_in(form.email, form.password,
                                                          client=request.remote or "unknown")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.domain.staff import SERVICE
+from hub.i18n import N_
 from hub.services.inbox import RETRYABLE_SOURCES
 from hub.services.outbox import sandbox_outbox
 from hub.web.api.inbound import email_ingest
@@ -19,7 +20,7 @@ QUARANTINE_SHOWN = 200
 @staff_page(SERVICE)
 async def outbox_page(request: web.Request) -> web.StreamResponse:
     directory, items = await sandbox_outbox(request.app[SETTINGS].var_dir)
-    return render(request, "ui/outbox.html", {"title": "Outbox", "items": items,
+    return render(request, "ui/outbox.html", {"title": N_("Outbox"), "items": items,
                                               "directory": str(directory), "nav": "outbox"})
 
 
@@ -28,7 +29,7 @@ async def quarantine_page(request: web.Request) -> web.StreamResponse:
     entries = await request.app[SERVICES].inbox.quarantine_entries(status="held",
                                                                    limit=QUARANTINE_SHOWN)
     return render(request, "ui/quarantine.html", {
-        "title": "Quarantine", "entries": entries, "nav": "quarantine",
+        "title": N_("Quarantine"), "entries": entries, "nav": "quarantine",
         "retryable": RETRYABLE_SOURCES, "notice": request.query.get("notice", "")[:20]})
 
 

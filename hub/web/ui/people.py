@@ -11,29 +11,32 @@ from hub.domain.consent import CONSENT_CHANNELS
 from hub.domain.parties import PreferredChannel
 from hub.domain.staff import SERVICE
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.services.timeline import SubjectKind
 from hub.web.keys import SERVICES
 from hub.web.ui import views
 from hub.web.ui.guard import staff_page
-from hub.web.ui.render import fragment, render
+from hub.web.ui.render import fragment, gettext, render, ui_viewer
 
 MAX_CURSOR = 400
-NOTICES = {"sent": "Message sent.", "noted": "Note added.", "call-logged": "Call logged.",
-           "saved": "Profile saved.", "merged": "Duplicate merged into this person."}
+NOTICES = {"sent": N_("Message sent."), "noted": N_("Note added."),
+           "call-logged": N_("Call logged."), "saved": N_("Profile saved."),
+           "merged": N_("Duplicate merged into this person.")}
 
 
 @staff_page(SERVICE)
 async def search_page(request: web.Request) -> web.StreamResponse:
     q = request.query.get("q", "")[:200]
     rows = await request.app[SERVICES].search.search(q) if q.strip() else []
-    return render(request, "ui/search.html", {"title": f"Search: {q}" if q else "Search",
+    return render(request, "ui/search.html", {"title": gettext(
+        request, N_("Search: %(query)s"), query=q) if q else N_("Search"),
                                               "q": q, "rows": rows, "nav": "search"})
 
 
 async def _timeline(request: web.Request, subject: SubjectKind, subject_id: str) -> Any:
     cursor = request.query.get("before") or None
     if cursor is not None and len(cursor) > MAX_CURSOR:
-        raise InvalidInput("that paging link is damaged; start again from the newest")
+        raise InvalidInput(N_("That paging link is damaged; start again from the newest."))
     channel = views.channel_filter(request.query.get("channel"))
     return await request.app[SERVICES].timeline.page(
         subject, subject_id, limit=views.TIMELINE_PAGE, cursor=cursor, channel=channel), channel
@@ -41,19 +44,22 @@ async def _timeline(request: web.Request, subject: SubjectKind, subject_id: str)
 
 def _timeline_context(request: web.Request, base: str, page: Any, channel: str | None) -> dict:
     return {"events": page.items, "next_cursor": page.next_cursor, "base": base,
-            "channel": channel or "", "channels": views.CHANNEL_LABELS,
+            "channel": channel or "", "channels": views.channel_labels(ui_viewer(request)),
             "show_images": request.query.get("images") == "1", "is_first": not
             request.query.get("before")}
 
 
 @staff_page(SERVICE)
 async def person_page(request: web.Request) -> web.StreamResponse:
-    return await show_person(request, notice=NOTICES.get(request.query.get("notice", ""), ""))
+    notice = NOTICES.get(request.query.get("notice", ""))
+    return await show_person(request, notice=gettext(request, notice) if notice else "")
 
 
 async def show_person(request: web.Request, *, status: int = 200, error: str = "",
                       notice: str = "") -> web.Response:
-    """The person page (also re-shown, with the problem, when an action on it fails)."""
+    """The person page (also re-shown, with the problem, when an action on it fails); the
+    problem is translated when it is a known text."""
+    error = gettext(request, error) if error else ""
     services = request.app[SERVICES]
     person = await services.persons.get(request.match_info["person_id"])
     page, channel = await _timeline(request, "person", person.id)
@@ -65,8 +71,9 @@ async def show_person(request: web.Request, *, status: int = 200, error: str = "
     recent = page.items if not request.query.get("before") and channel is None else \
         (await services.timeline.page("person", person.id, limit=views.TIMELINE_PAGE)).items
     context = {
-        "title": person.name or "(no name)", "person": person, "row": row, "members": members,
-        "options": views.reply_options(person, recent), "error": error, "notice": notice,
+        "title": person.name or N_("(no name)"), "person": person, "row": row,
+        "members": members, "options": views.reply_options(person, recent, ui_viewer(request)),
+        "error": error, "notice": notice,
         "consent_channels": CONSENT_CHANNELS, "preferred_channels": get_args(PreferredChannel),
         "nav": "",
         **_timeline_context(request, f"/people/{person.id}", page, channel),
@@ -81,7 +88,7 @@ async def household_page(request: web.Request) -> web.StreamResponse:
     household = await services.directory.household(request.match_info["household_id"])
     page, channel = await _timeline(request, "household", household.id)
     members = await services.directory.members(household.id)
-    context = {"title": household.name or "Household", "household": household,
+    context = {"title": household.name or N_("Household"), "household": household,
                "members": members, "nav": "",
                **_timeline_context(request, f"/households/{household.id}", page, channel)}
     return render(request, "ui/household.html", context,

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.i18n import N_
+from hub.web.locale import Viewer, current_request, viewer_of
 from hub.web.templating import pages
 from hub.web.ui.display import install_filters
 
@@ -63,15 +65,49 @@ def wants_html(request: web.Request) -> bool:
 
 MARKETING_PAGES = ("/segments", "/templates", "/campaigns", "/surveys", "/analytics", "/forms")
 UI_PREFIX_EXACT = ("/", "/login", "/logout", "/search", "/outbox", "/quarantine", "/admin",
+                   "/profile",
                    *MARKETING_PAGES)
 UI_PREFIXES = ("/people/", "/households/", "/organisations/", "/static/", "/live/",
                "/quarantine/", "/admin/", *(f"{p}/" for p in MARKETING_PAGES))
 
 
+ERROR_TITLES = {400: N_("Bad request"), 403: N_("Not allowed"), 404: N_("Not found"),
+                405: N_("Not allowed"), 409: N_("Conflict"), 410: N_("Gone"),
+                413: N_("Too large"), 422: N_("Check your input"),
+                429: N_("Too many attempts")}
+SOMETHING_WRONG = N_("Something went wrong")
+
+
+def ui_viewer(request: web.Request) -> Viewer:
+    """The staff member looking at this page (their language and zone, else the browser's,
+    else the settings'); on a page before log-in, the browser's."""
+    return viewer_of(request, user=request.get(CONTEXT, {}).get("user"))
+
+
+def current_ui_viewer() -> Viewer:
+    """`ui_viewer` of the request being handled (code that has no request at hand, such as
+    form validation); outside a request, the default language."""
+    request = current_request()
+    return ui_viewer(request) if request is not None else Viewer()
+
+
+def translate(message: str, **values: object) -> str:
+    """`message` in the language of whoever is looking at the current request (see
+    `current_ui_viewer`), named placeholders filled from `values`."""
+    text = current_ui_viewer().gettext(message)
+    return text % values if values else text
+
+
+def gettext(request: web.Request, message: str, **values: object) -> str:
+    """`message` (a msgid marked with `N_` where it is born) in the viewer's language, its
+    named placeholders filled from `values`: `gettext(request, N_("Hi %(name)s"), name=n)`."""
+    text = ui_viewer(request).gettext(message)
+    return text % values if values else text
+
+
 def error_page(request: web.Request, status: int, message: str) -> web.Response:
-    titles = {400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
-              409: "Conflict", 410: "Gone", 413: "Too large", 422: "Check your input",
-              429: "Too many attempts"}
-    title = titles.get(status, "Something went wrong")
+    """The error page; `title` and `message` are translated when the catalogue knows them
+    (a text marked with `N_` where it was raised), else shown as they are."""
+    title = ERROR_TITLES.get(status, SOMETHING_WRONG)
     return render(request, "ui/error.html", {"title": title, "message": message},
                   status=status)

@@ -8,11 +8,38 @@ from dataclasses import dataclass
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.events import Event, EventChannel
 from hub.domain.parties import Person
+from hub.i18n import N_
 from hub.services.outbound import why_not
+from hub.web.locale import Viewer
 
 TIMELINE_PAGE = 30
-CHANNEL_LABELS = {"email": "Email", "sms": "SMS", "call": "Call", "webform": "Web form",
-                  "survey": "Survey", "note": "Note", "system": "System"}
+CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("SMS"), "call": N_("Call"),
+                  "webform": N_("Web form"), "survey": N_("Survey"), "note": N_("Note"),
+                  "system": N_("System")}
+REFUSALS = {
+    # The reasons `why_not` gives (in English, as the API keeps them) for a service reply,
+    # as the person page shows them; a reason not listed here is shown as it is.
+    "the person was erased or merged": N_("the person was erased or merged"),
+    "no phone number": N_("no phone number"),
+    "no email address": N_("no email address"),
+    "mail to this address bounced; it is marked undeliverable":
+        N_("mail to this address bounced; it is marked undeliverable"),
+    "opted out of SMS": N_("opted out of SMS"),
+    "opted out of email": N_("opted out of email"),
+}
+
+
+def channel_labels(viewer: Viewer) -> dict[str, str]:
+    """The timeline's channel filter, as the viewer reads it."""
+    return {code: viewer.gettext(text) for code, text in CHANNEL_LABELS.items()}
+
+
+def refusal_text(reason: str | None, viewer: Viewer) -> str | None:
+    """Why a channel cannot be used, in the viewer's language when the reason is known."""
+    if reason is None:
+        return None
+    known = REFUSALS.get(reason)
+    return viewer.gettext(known) if known else reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +51,8 @@ class ChannelOption:
     selected: bool
 
 
-def reply_options(person: Person, recent: list[Event]) -> list[ChannelOption]:
+def reply_options(person: Person, recent: list[Event],
+                  viewer: Viewer | None = None) -> list[ChannelOption]:
     """Each sendable channel with its address or the reason it cannot be used; the default is
     the channel the person last wrote on, else their preferred one, else the first usable."""
     last_inbound = next((e.channel for e in recent
@@ -33,9 +61,11 @@ def reply_options(person: Person, recent: list[Event]) -> list[ChannelOption]:
     usable = [c for c in SENDABLE_CHANNELS if refusals[c] is None]
     preference = [last_inbound, person.preferred_channel, *usable]
     default = next((c for c in preference if c in usable), None)
+    seen = viewer or Viewer()
     return [ChannelOption(
-        channel=c, label=CHANNEL_LABELS[c], address=person.address_on(c),
-        refusal=refusals[c], selected=c == default) for c in SENDABLE_CHANNELS]
+        channel=c, label=seen.gettext(CHANNEL_LABELS[c]), address=person.address_on(c),
+        refusal=refusal_text(refusals[c], seen), selected=c == default)
+        for c in SENDABLE_CHANNELS]
 
 
 def channel_filter(raw: str | None) -> EventChannel | None:

@@ -59,7 +59,7 @@ async def test_a_form_model_error_comes_back_as_the_form_with_a_422(ui: Ui) -> N
         "email": "new@example.org", "role": "wizard", "csrf_token": token})
     assert response.status == 422
     html = await response.text()
-    assert "choose a role" in html and 'action="/admin/users"' in html  # the form again
+    assert "role: Kies een rol." in html and 'action="/admin/users"' in html  # the form again
     person = await ui.client.app[SERVICES].persons.create(PersonInput(name="Anna"))
     await ui.client.post("/logout", data={"csrf_token": await ui.csrf("/admin")})
     await ui.login("service")
@@ -118,4 +118,4 @@ async def test_a_test_send_whose_template_fails_names_the_person(ui: Ui) -> None
     path = created.headers["Location"]
     tested = await ui.client.post(path + "/test", data={"csrf_token": await ui.csrf(path)})
     assert tested.status == 422
-    assert "The template fails for Karin" in await tested.text()
+    assert "Het sjabloon werkt niet voor Karin" in await tested.text()

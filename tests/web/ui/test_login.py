@@ -34,7 +34,7 @@ async def test_wrong_password_and_missing_token_are_refused(ui: Ui) -> None:
     wrong = await ui.client.post("/login", data={
         "email": "service@example.org", "password": "nope nope nope", "csrf_token": token})
     assert wrong.status == 401
-    assert "Wrong email or password" in await wrong.text()
+    assert "Verkeerd e-mailadres of wachtwoord" in await wrong.text()  # Dutch by default
     tokenless = await ui.client.post("/login", data={
         "email": "service@example.org", "password": PASSWORD})
     assert tokenless.status == 403
@@ -70,7 +70,7 @@ async def test_roles_are_checked_on_every_page(ui: Ui) -> None:
     await ui.login("service")
     forbidden = await ui.client.get("/admin")
     assert forbidden.status == 403
-    assert "cannot open this page" in await forbidden.text()
+    assert "kan deze pagina niet openen" in await forbidden.text()
     assert forbidden.headers["Content-Type"].startswith("text/html")
 
 

@@ -87,7 +87,7 @@ async def test_refused_channels_show_why_and_are_refused(ui: Ui) -> None:
     person_id = await make_person(ui, name="Dirk", phones=["0612345670"],
                                   consent={"sms": "opted_out"})
     page = await (await ui.client.get(f"/people/{person_id}")).text()
-    assert "no email address" in page and "opted out of SMS" in page
+    assert "geen e-mailadres" in page and "afgemeld voor sms" in page  # why_not, in Dutch
     status = await ui.post(f"/people/{person_id}/reply", {"channel": "sms", "text": "hi"})
     assert status == 422
 

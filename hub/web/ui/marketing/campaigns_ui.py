@@ -11,11 +11,12 @@ from campaigns.templates import TemplateProblem
 from hub.domain.channels import CHANNEL_CHOICES
 from hub.domain.staff import MARKETING
 from hub.errors import Conflict, HubError, InvalidInput
+from hub.i18n import N_
 from hub.web.keys import CAMPAIGNS, SERVICES, SURVEYS
 from hub.web.ui.form_input import form_model, parse_form
 from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.marketing.wizard import CampaignForm
-from hub.web.ui.render import redirect, render
+from hub.web.ui.render import gettext, redirect, render, ui_viewer
 
 LISTED = 200
 PROBLEMS_LISTED = 100
@@ -27,6 +28,7 @@ ACTIONS = {"launch": "launched", "pause": "paused", "resume": "resumed",
 async def _wizard(request: web.Request, form: CampaignForm, *, error: str | None = None,
                   status: int = 200) -> web.Response:
     kit = request.app[CAMPAIGNS]
+    viewer = ui_viewer(request)
     segments = await kit.segments.find(limit=LISTED)
     templates = await kit.templates.find(limit=LISTED)
     segment = next((s for s in segments if s.id == form.segment_id), None)
@@ -41,12 +43,13 @@ async def _wizard(request: web.Request, form: CampaignForm, *, error: str | None
         except InvalidInput as exc:
             error = error or exc.message
     return render(request, "ui/marketing/wizard.html", {
-        "title": "New campaign", "nav": "campaigns", "c": form, "segments": segments,
+        "title": N_("New campaign"), "nav": "campaigns", "c": form, "segments": segments,
         "segment": segment, "reach": reached, "channel_choices": CHANNEL_CHOICES,
         "email_templates": [t for t in templates if t.channel == "email"],
         "sms_templates": [t for t in templates if t.channel == "sms"],
         "surveys": surveys, "survey": next((s for s in surveys if s.id == form.survey_id),
                                            None),
+        "send_at": form.send_at_shown(viewer.timezone), "zone": viewer.timezone,
         "error": error}, status=status)
 
 
@@ -56,7 +59,7 @@ async def campaigns_page(request: web.Request) -> web.StreamResponse:
     rows = [(campaign, await service.stats(campaign))
             for campaign in reversed(await service.find(limit=LISTED))]
     return render(request, "ui/marketing/campaigns.html", {
-        "title": "Campaigns", "nav": "campaigns", "rows": rows})
+        "title": N_("Campaigns"), "nav": "campaigns", "rows": rows})
 
 
 @staff_page(MARKETING)
@@ -68,7 +71,8 @@ async def wizard_page(request: web.Request) -> web.StreamResponse:
 async def create_campaign(request: web.Request) -> web.StreamResponse:
     form = await parse_form(request, CampaignForm)
     try:
-        campaign = await request.app[CAMPAIGNS].campaigns.create(form.campaign())
+        campaign = await request.app[CAMPAIGNS].campaigns.create(
+            form.campaign(ui_viewer(request).timezone))
     except InvalidInput as exc:
         return await _wizard(request, form, error=exc.message, status=422)
     return redirect(f"/campaigns/{campaign.id}")
@@ -111,7 +115,7 @@ async def campaign_stats(request: web.Request) -> web.StreamResponse:
 async def campaign_action(request: web.Request) -> web.StreamResponse:
     action = request.match_info["action"]
     if action not in ACTIONS:
-        raise web.HTTPNotFound(reason="no such action")
+        raise web.HTTPNotFound(reason=N_("There is no such action."))
     campaign_id = request.match_info["campaign_id"]
     try:
         await getattr(request.app[CAMPAIGNS].campaigns, action)(campaign_id)
@@ -128,14 +132,16 @@ async def test_send(request: web.Request) -> web.StreamResponse:
         test = await request.app[CAMPAIGNS].campaigns.test_message(
             request.match_info["campaign_id"])
     except TemplateProblem as exc:
-        return await _show(request, error=f"The template fails for "
-                           f"{exc.details.get('person')}: {exc.message}", status=422)
+        return await _show(request, error=gettext(
+            request, N_("The template fails for %(person)s: %(problem)s"),
+            person=exc.details.get("person"), problem=exc.message), status=422)
     except InvalidInput as exc:
         return await _show(request, error=exc.message, status=422)
     try:
         await request.app[SERVICES].messaging.send_test(
             request[USER].email, subject=test.subject, text=test.text, html=test.html)
     except HubError as exc:
-        return await _show(request, error=f"The test could not be sent: {exc.message}",
-                           status=502)
+        return await _show(request, error=gettext(
+            request, N_("The test could not be sent: %(problem)s"),
+            problem=gettext(request, exc.message)), status=502)
     return redirect(f"/campaigns/{request.match_info['campaign_id']}?notice=test-sent")

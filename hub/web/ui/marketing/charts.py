@@ -11,6 +11,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from hub.i18n import formats
+from hub.i18n.labels import LABELS
+from hub.web.locale import Viewer
+
 INK = "#1f2933"
 BAR = "#2f6fb3"
 MUTED = "#8a94a0"
@@ -68,8 +72,10 @@ def sparkline(values: Sequence[float], *, title: str, width: int = 120,
 
 
 def pyramid(tiers: Sequence[tuple[str, int, float, float]], *, title: str,
-            width: int = 520, height: int = 300) -> Markup:
-    """Stacked trapezoids, narrowest (top) first: (tier, customers, revenue, share)."""
+            width: int = 520, height: int = 300, viewer: Viewer | None = None) -> Markup:
+    """Stacked trapezoids, narrowest (top) first: (tier label, customers, revenue, share),
+    the figures as `viewer` reads them (money in euros)."""
+    seen = viewer or Viewer()
     n = max(1, len(tiers))
     band = height / n
     centre = width / 2
@@ -85,7 +91,11 @@ def pyramid(tiers: Sequence[tuple[str, int, float, float]], *, title: str,
                   f"{_num(y1)}")
         colour = TIER_COLOURS[min(i, len(TIER_COLOURS) - 1)]
         text = "#ffffff" if i < 3 else INK
-        label = f"{tier}: {customers} · {revenue:,.0f} · {share * 100:.1f}%"
+        known = LABELS.get(tier)
+        name = seen.gettext(known) if known else tier
+        label = (f"{name}: {formats.format_number(customers, seen.language)} · "
+                 f"{formats.format_currency(revenue, seen.language)} · "
+                 f"{formats.format_percent(share, seen.language, 1)}")
         parts.append(f'<polygon points="{points}" fill="{colour}"><title>{escape(label)}'
                      "</title></polygon>")
         parts.append(f'<text x="{_num(centre)}" y="{_num(y0 + band / 2 + 4)}" '
@@ -138,9 +148,15 @@ def score_line(points: Sequence[tuple[str, float | None]], *, title: str, low: f
 
 
 def score_bars(items: Sequence[tuple[str, float | None, int]], *, title: str, low: float,
-               high: float, width: int = 900) -> Markup:
+               high: float, width: int = 900, viewer: Viewer | None = None) -> Markup:
     """Horizontal bars side by side, one per (label, score, responses), from the zero line
     (NPS may be negative); a group without answers shows "no answers"."""
+    seen = viewer or Viewer()
+
+    def answers(n: int) -> str:
+        return seen.ngettext("%(count)s answer", "%(count)s answers", n) % {
+            "count": formats.format_number(n, seen.language)}
+
     label_w, right, row = 190, 110, 30
     height = row * max(1, len(items)) + 8
     span = (high - low) or 1
@@ -161,13 +177,13 @@ def score_bars(items: Sequence[tuple[str, float | None, int]], *, title: str, lo
                      f'fill="{INK}">{escape(label[:26])}</text>')
         if value is None:
             parts.append(f'<text x="{_num(zero + 6)}" y="{y0 + 18}" font-size="12" '
-                         f'fill="{MUTED}">no answers</text>')
+                         f'fill="{MUTED}">{escape(seen.gettext("no answers"))}</text>')
             continue
         a, b = sorted((zero, x(value)))
         colour = BAR if value >= 0 else "#c2410c"
         parts.append(f'<rect x="{_num(a)}" y="{y0 + 3}" width="{_num(max(b - a, 1))}" '
                      f'height="{row - 8}" fill="{colour}"><title>{escape(label)}: '
-                     f"{escape(_num(value))} ({responses} answers)</title></rect>"
+                     f"{escape(_num(value))} ({escape(answers(responses))})</title></rect>"
                      f'<text x="{_num(max(b, zero) + 6)}" y="{y0 + 18}" font-size="12" '
                      f'fill="{INK}">{escape(_num(value))} · n={responses}</text>')
     parts.append("</svg>")

@@ -9,21 +9,43 @@ from typing import Annotated, Any
 from campaigns.segments import FieldChoice
 from hub.domain.segments import OPS, FilterError, field_spec, parse_filter
 from hub.errors import InvalidInput
+from hub.i18n import N_
+from hub.web.locale import Viewer
 from hub.web.ui.form_input import Cut, PageForm
+from hub.web.ui.render import translate
 
 MAX_FILTER_TEXT = 20_000
 ROWS = 4
-OP_LABELS = {"eq": "is", "ne": "is not", "in": "is one of", "nin": "is none of", "gt": ">",
-             "gte": "≥", "lt": "<", "lte": "≤", "exists": "exists", "contains": "contains",
-             "within_days": "within the last … days", "older_than_days": "more than … days ago"}
-GROUP_LABELS = {"all": "all of", "any": "any of", "none": "none of"}
+OP_LABELS = {"eq": N_("is"), "ne": N_("is not"), "in": N_("is one of"),
+             "nin": N_("is none of"), "gt": ">", "gte": "≥", "lt": "<", "lte": "≤",
+             "exists": N_("exists"), "contains": N_("contains"),
+             "within_days": N_("within the last … days"),
+             "older_than_days": N_("more than … days ago")}
+GROUP_LABELS = {"all": N_("all of"), "any": N_("any of"), "none": N_("none of")}
+SYMBOLS = (">", "≥", "<", "≤")
 
 
-def catalogue_json(choices: list[FieldChoice]) -> str:
+def _labels(labels: dict[str, str], viewer: Viewer) -> dict[str, str]:
+    return {code: text if text in SYMBOLS else viewer.gettext(text)
+            for code, text in labels.items()}
+
+
+def op_labels(viewer: Viewer) -> dict[str, str]:
+    """The operators as the viewer reads them."""
+    return _labels(OP_LABELS, viewer)
+
+
+def group_labels(viewer: Viewer) -> dict[str, str]:
+    """How the rows combine (all / any / none of), as the viewer reads it."""
+    return _labels(GROUP_LABELS, viewer)
+
+
+def catalogue_json(choices: list[FieldChoice], viewer: Viewer | None = None) -> str:
     """For the builder script (in a data- attribute, so no inline script)."""
+    ops = op_labels(viewer or Viewer())
     return json.dumps({"fields": [{"name": c.name, "group": c.group, "kind": c.kind,
                                    "values": list(c.values), "doc": c.doc} for c in choices],
-                       "ops": {op: OP_LABELS[op] for op in OPS}})
+                       "ops": {op: ops[op] for op in OPS}})
 
 
 def _scalar(kind: str, raw: str) -> Any:
@@ -32,7 +54,8 @@ def _scalar(kind: str, raw: str) -> Any:
         try:
             number = float(raw)
         except ValueError as exc:
-            raise InvalidInput(f"{raw[:40]!r} is not a number") from exc
+            raise InvalidInput(translate(N_("%(value)s is not a number"),
+                                         value=repr(raw[:40]))) from exc
         return int(number) if number.is_integer() else number
     if kind == "any":
         if raw.lower() in ("true", "false"):
@@ -56,7 +79,8 @@ def condition(name: str, op: str, raw: str) -> dict[str, Any]:
         try:
             value = int(raw.strip())
         except ValueError as exc:
-            raise InvalidInput(f"{op} takes a whole number of days") from exc
+            raise InvalidInput(translate(N_("%(operator)s takes a whole number of days"),
+                                         operator=translate(OP_LABELS[op]))) from exc
     elif op in ("in", "nin"):
         value = [_scalar(spec.kind, part) for part in raw.split(",") if part.strip()]
     else:
@@ -107,7 +131,7 @@ class FilterForm(PageForm):
             try:
                 data = json.loads(self.filter)
             except ValueError as exc:
-                raise InvalidInput("the filter is not valid JSON") from exc
+                raise InvalidInput(N_("The filter is not valid JSON.")) from exc
             if data == {}:
                 return {}
             parse_filter(data)

@@ -10,6 +10,7 @@ from pydantic import create_model
 
 from hub.domain.staff import MARKETING
 from hub.errors import Conflict, InvalidInput
+from hub.i18n import N_
 from hub.services.forms import CONSENT_FIELD, HONEYPOT_FIELD, FormInput
 from hub.web.keys import SERVICES, SETTINGS
 from hub.web.ui.form_input import Checkbox, Commas, Cut, PageForm, form_model, validated
@@ -53,7 +54,7 @@ async def _list(request: web.Request, *, form: dict[str, Any] | None = None,
                 error: str | None = None, status: int = 200) -> web.Response:
     forms = (await request.app[SERVICES].forms.list(limit=200)).items
     return render(request, "ui/marketing/forms.html", {
-        "title": "Forms", "nav": "forms", "forms": forms, "form": form or {},
+        "title": N_("Forms"), "nav": "forms", "forms": forms, "form": form or {},
         "rows": range(FIELD_ROWS), "error": error,
         "public_url": request.app[SETTINGS].public_url}, status=status)
 

@@ -5,7 +5,7 @@ analytics services, the same ones the API answers with."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -16,11 +16,14 @@ from hub.domain.common import new_id, utcnow
 from hub.domain.staff import MARKETING
 from hub.domain.surveys import Survey
 from hub.errors import InvalidInput
+from hub.i18n import N_
+from hub.i18n.formats import format_date, format_duration, format_number
 from hub.web.keys import CAMPAIGNS, SURVEYS
+from hub.web.locale import Viewer
 from hub.web.ui.form_input import Cut, PageForm, parse_form, validated
 from hub.web.ui.guard import staff_page
 from hub.web.ui.marketing import charts
-from hub.web.ui.render import redirect, render
+from hub.web.ui.render import gettext, redirect, render, translate, ui_viewer
 
 TREND_BUCKETS = 6
 MAX_COMPARED = 6
@@ -34,7 +37,9 @@ def _day(text: str | None, default: date, name: str) -> date:
     try:
         return date.fromisoformat(text[:10])
     except ValueError as exc:
-        raise InvalidInput(f"{name}: {text[:20]!r} is not a date (YYYY-MM-DD)") from exc
+        raise InvalidInput(translate(
+            N_("%(field)s: %(value)s is not a date (YYYY-MM-DD)"), field=name,
+            value=repr(text[:20]))) from exc
 
 
 def _at(day: date) -> datetime:
@@ -47,7 +52,8 @@ def _period(query: Any, prefix: str, days: int, *, end: date | None = None
               f"{prefix}to")
     start = _day(query.get(f"{prefix}from"), to - timedelta(days=days), f"{prefix}from")
     if start >= to:
-        raise InvalidInput(f"{prefix}from must be before {prefix}to")
+        raise InvalidInput(translate(N_("%(start)s must be before %(end)s"),
+                                     start=f"{prefix}from", end=f"{prefix}to"))
     return start, to
 
 
@@ -82,7 +88,7 @@ async def _surveys(request: web.Request, *, error: str | None = None,
         results = await kit.surveys.results(survey.id)
         rows.append((survey, results))
     return render(request, "ui/marketing/surveys.html", {
-        "title": "Surveys", "nav": "surveys", "rows": rows, "error": error}, status=status)
+        "title": N_("Surveys"), "nav": "surveys", "rows": rows, "error": error}, status=status)
 
 
 @staff_page(MARKETING)
@@ -140,7 +146,8 @@ async def show_survey(request: web.Request, *, error: str | None = None,
     chosen = [i[:64] for i in request.query.getall("compare", []) if i[:64] in known]
     chosen = list(dict.fromkeys(chosen))[:MAX_COMPARED] or [s.id for s in
                                                             segments[:DEFAULT_COMPARED]]
-    compared = [("Everybody", results[score_key], results["responses"])]
+    viewer = ui_viewer(request)
+    compared = [(viewer.gettext("Everybody"), results[score_key], results["responses"])]
     for compare_id in chosen:
         part = await kit.surveys.results(survey.id, segment_id=compare_id, start=_at(start),
                                          end=_at(end))
@@ -152,6 +159,7 @@ async def show_survey(request: web.Request, *, error: str | None = None,
         return _csv(f"survey-{survey.id}-trend", ["from", "to", "responses", score_key],
                     [[a.isoformat(), b.isoformat(), n, v] for a, b, n, v in trend])
     score_name = score_key.upper()
+    over_time = gettext(request, N_("%(score)s over time"), score=score_name)
     low, high = (-100.0, 100.0) if survey.kind == "nps" else (0.0, 100.0)
     rules = [r for r in await request.app[SURVEYS].triggers.rules()
              if r.survey_id == survey.id]
@@ -159,15 +167,16 @@ async def show_survey(request: web.Request, *, error: str | None = None,
         "title": survey.name, "nav": "surveys", "survey": survey, "results": results,
         "score_name": score_name, "score": results[score_key], "distribution": distribution,
         "comments": comments,
-        "chart": charts.bar_chart([(str(s), n) for s, n in distribution],
-                                  title=f"{survey.name}: responses per score"),
+        "chart": charts.bar_chart([(str(s), n) for s, n in distribution], title=gettext(
+            request, N_("%(survey)s: responses per score"), survey=survey.name)),
         "trend": trend, "spark": charts.sparkline(
-            [v for *_, v in trend if v is not None], title=f"{score_name} over time"),
+            [v for *_, v in trend if v is not None], title=over_time),
         "trend_chart": charts.score_line(
-            [(a.strftime("%d %b"), v) for a, _, _, v in trend], low=low, high=high,
-            title=f"{score_name} over time"),
+            [(format_date(a, viewer.language, length="d MMM"), v) for a, _, _, v in trend],
+            low=low, high=high, title=over_time),
         "compared": compared, "chosen": chosen, "compare_chart": charts.score_bars(
-            compared, low=low, high=high, title=f"{score_name} per segment"),
+            compared, low=low, high=high, viewer=viewer, title=gettext(
+                request, N_("%(score)s per segment"), score=score_name)),
         "rules": rules, "send_channels": CHANNEL_CHOICES,
         "templates": await request.app[CAMPAIGNS].templates.find(limit=200),
         "error": error, "notice": request.query.get("notice", "")[:40],
@@ -184,7 +193,7 @@ async def analytics_page(request: web.Request) -> web.StreamResponse:
     q = request.query
     level = q.get("level", "person")
     if level not in ("person", "household", "organisation"):
-        raise InvalidInput("level: person, household or organisation")
+        raise InvalidInput(N_("Level: person, household or organisation."))
     start, end = _period(q, "", 365)
     second = _period(q, "m2_", 365, end=end)
     first = _period(q, "m1_", 365, end=second[0])
@@ -215,12 +224,12 @@ async def analytics_page(request: web.Request) -> web.StreamResponse:
         return _csv("kpis", ["from", "to", "calls", "avg_duration_s", "avg_wait_s",
                              "messages", "first_response_median_s"],
                     [[a.isoformat(), b.isoformat(), *values] for a, b, values in trend])
-    tiles = _tiles(kpis, trend)
+    tiles = _tiles(kpis, trend, ui_viewer(request))
     return render(request, "ui/marketing/analytics.html", {
-        "title": "Analytics", "nav": "analytics", "level": level, "pyramid": pyramid,
+        "title": N_("Analytics"), "nav": "analytics", "level": level, "pyramid": pyramid,
         "tiers": tiers, "pyramid_svg": charts.pyramid(
             [(t["tier"], t["customers"], t["revenue"], t["share"]) for t in tiers],
-            title="Customer pyramid"),
+            title=gettext(request, N_("Customer pyramid")), viewer=ui_viewer(request)),
         "migration": migration, "names": names, "matrix": matrix,
         "heat": {(r, c): charts.heat_level(matrix[r][c], peak) for r in names for c in names},
         "kpis": kpis, "tiles": tiles, "start": start, "end": end, "first": first,
@@ -252,8 +261,13 @@ async def _kpi_trend(request: web.Request, start: date, end: date
     return out
 
 
-def _tiles(kpis: dict[str, Any], trend: list[tuple[date, date, list[Any]]]
-           ) -> list[dict[str, Any]]:
+Kind = Literal["count", "number", "duration"]
+
+
+def _tiles(kpis: dict[str, Any], trend: list[tuple[date, date, list[Any]]],
+           viewer: Viewer) -> list[dict[str, Any]]:
+    """The KPI tiles: a label, the value as the viewer reads it (durations as `16 u 30 min`,
+    never seconds) and a sparkline of the trend."""
     def series(i: int) -> list[float]:
         return [float(v[i]) for _, _, v in trend if v[i] is not None]
 
@@ -261,16 +275,29 @@ def _tiles(kpis: dict[str, Any], trend: list[tuple[date, date, list[Any]]]
                    if isinstance(per, dict))
     calls = kpis["calls"]
     camp = kpis["campaigns"]
-    tiles = [
-        ("Calls", calls["count"], series(0)),
-        ("Avg call duration (s)", calls["avg_duration_s"], series(1)),
-        ("Avg wait (s)", calls["avg_wait_s"], series(2)),
-        ("Calls per agent", calls["avg_per_agent"], []),
-        ("Messages", messages, series(3)),
-        ("First response, median (s)", kpis["first_response_s"]["median"], series(4)),
-        ("Campaigns launched", camp.get("count", 0), []),
-        ("Campaign messages sent", camp.get("sent", 0), []),
+    tiles: list[tuple[str, Kind, Any, list[float]]] = [
+        (N_("Calls"), "count", calls["count"], series(0)),
+        (N_("Average call duration"), "duration", calls["avg_duration_s"], series(1)),
+        (N_("Average wait"), "duration", calls["avg_wait_s"], series(2)),
+        (N_("Calls per agent"), "number", calls["avg_per_agent"], []),
+        (N_("Messages"), "count", messages, series(3)),
+        (N_("First response, median"), "duration", kpis["first_response_s"]["median"],
+         series(4)),
+        (N_("Campaigns launched"), "count", camp.get("count", 0), []),
+        (N_("Campaign messages sent"), "count", camp.get("sent", 0), []),
     ]
-    return [{"label": label, "value": "-" if value is None else value,
-             "spark": charts.sparkline(points, title=f"{label}, trend")}
-            for label, value, points in tiles]
+    shown = []
+    for msgid, kind, value, points in tiles:
+        label = viewer.gettext(msgid)
+        shown.append({"label": label, "value": _tile_value(kind, value, viewer),
+                      "spark": charts.sparkline(points, title=viewer.gettext(
+                          "%(label)s, trend") % {"label": label})})
+    return shown
+
+
+def _tile_value(kind: Kind, value: Any, viewer: Viewer) -> str:
+    if value is None:
+        return "-"
+    if kind == "duration":
+        return format_duration(value, viewer.language)
+    return format_number(value, viewer.language, 0 if kind == "count" else 1)

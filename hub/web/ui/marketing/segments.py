@@ -11,17 +11,18 @@ from aiohttp import web
 
 from hub.domain.staff import MARKETING
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.web.keys import CAMPAIGNS
 from hub.web.ui.form_input import parse_form, parse_query
 from hub.web.ui.guard import staff_page
 from hub.web.ui.marketing.filter_form import (
-    GROUP_LABELS,
-    OP_LABELS,
     ROWS,
     FilterForm,
     catalogue_json,
+    group_labels,
+    op_labels,
 )
-from hub.web.ui.render import redirect, render
+from hub.web.ui.render import redirect, render, ui_viewer
 
 SAVED_LISTED = 100
 
@@ -39,9 +40,11 @@ async def _page(request: web.Request, *, form: dict[str, str] | None = None,
         saved.append((segment, count))
     choices = await segments.field_catalogue()
     form = form or {}
+    viewer = ui_viewer(request)
     return render(request, "ui/marketing/segments.html", {
-        "title": "Segments", "nav": "segments", "choices": choices,
-        "catalogue": catalogue_json(choices), "ops": OP_LABELS, "groups": GROUP_LABELS,
+        "title": N_("Segments"), "nav": "segments", "choices": choices,
+        "catalogue": catalogue_json(choices, viewer), "ops": op_labels(viewer),
+        "groups": group_labels(viewer),
         "rows": range(ROWS), "form": form, "filter_text": form.get("filter", ""),
         "preview": preview, "error": error, "saved": saved,
         "notice": request.query.get("notice", "")[:40]}, status=status)
@@ -83,10 +86,10 @@ async def save_segment(request: web.Request) -> web.StreamResponse:
     form = await parse_form(request, FilterForm)
     try:
         if not form.name:
-            raise InvalidInput("give the segment a name")
+            raise InvalidInput(N_("Give the segment a name."))
         filter_ = form.to_filter()
         if not filter_:
-            raise InvalidInput("add at least one condition before saving")
+            raise InvalidInput(N_("Add at least one condition before saving."))
         await request.app[CAMPAIGNS].segments.create(form.name, filter_)
     except InvalidInput as exc:
         return await _page(request, form=form.shown(), error=exc.message, status=422)

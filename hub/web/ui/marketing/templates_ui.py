@@ -15,10 +15,11 @@ from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import new_id, utcnow
 from hub.domain.staff import MARKETING
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.web.keys import CAMPAIGNS, SERVICES
 from hub.web.ui.form_input import Cut, PageForm, parse_form, validated
 from hub.web.ui.guard import staff_page
-from hub.web.ui.render import redirect, render
+from hub.web.ui.render import redirect, render, translate
 
 VARIABLES = ("person.first_name", "person.name", "person.email", "person.phone",
              "person.language", "person.customer_status", "person.attributes",
@@ -39,9 +40,9 @@ class TemplateForm(PageForm):
 
     def draft(self, template_id: str | None) -> MessageTemplate:
         if self.channel not in SENDABLE_CHANNELS:
-            raise InvalidInput("choose email or SMS", details={"field": "channel"})
+            raise InvalidInput(N_("Choose email or SMS."), details={"field": "channel"})
         if not self.name:
-            raise InvalidInput("give the template a name", details={"field": "name"})
+            raise InvalidInput(N_("Give the template a name."), details={"field": "name"})
         email = self.channel == "email"
         return validated(MessageTemplate, {
             "id": template_id or new_id(), "name": self.name, "channel": self.channel,
@@ -52,7 +53,7 @@ class TemplateForm(PageForm):
         """What was typed, to show again (not stored)."""
         try:
             return MessageTemplate(
-                id=template_id or "unsaved", name=self.name or "Unsaved",
+                id=template_id or "unsaved", name=self.name or translate(N_("Unsaved")),
                 channel="sms" if self.channel == "sms" else "email",
                 subject=self.subject or None, body=self.body, html=self.html or None)
         except ValidationError:
@@ -75,10 +76,10 @@ async def _editor(request: web.Request, template: MessageTemplate | None, *,
         except TemplateProblem as exc:
             problem, status = exc, 422
         except NotFound:
-            error, status = f"There is no person {person_id}.", 404
+            error, status = translate(N_("There is no person %(id)s."), id=person_id), 404
     body = template.body if template else ""
     return render(request, "ui/marketing/template.html", {
-        "title": template.name if template else "New template", "nav": "templates",
+        "title": template.name if template else N_("New template"), "nav": "templates",
         "template": template, "channel": template.channel if template else channel,
         "variables": VARIABLES, "filters": FILTERS, "q": q, "found": found,
         "person": person, "preview": preview, "error": error, "problem": problem,
@@ -90,7 +91,7 @@ async def _editor(request: web.Request, template: MessageTemplate | None, *,
 async def templates_page(request: web.Request) -> web.StreamResponse:
     templates = await request.app[CAMPAIGNS].templates.find(limit=LISTED)
     return render(request, "ui/marketing/templates.html", {
-        "title": "Templates", "nav": "templates", "templates": templates})
+        "title": N_("Templates"), "nav": "templates", "templates": templates})
 
 
 @staff_page(MARKETING)

@@ -13,11 +13,12 @@ from hub.domain.common import new_id
 from hub.domain.staff import MARKETING
 from hub.domain.surveys import TriggerRule
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.web.keys import SURVEYS
-from hub.web.ui.form_input import Blank, Cut, PageForm, parse_form, validated
+from hub.web.ui.form_input import FIELD_PROBLEM, Blank, Cut, PageForm, parse_form, validated
 from hub.web.ui.guard import staff_page
 from hub.web.ui.marketing.insights import show_survey
-from hub.web.ui.render import redirect
+from hub.web.ui.render import redirect, translate
 
 EVENT_CHANNELS = ("call", *SENDABLE_CHANNELS)
 SEND_CHANNELS: tuple[str, ...] = CHANNEL_CHOICES
@@ -28,7 +29,8 @@ def _whole(raw: str, default: int, label: str) -> int:
     if not raw:
         return default
     if not raw.isdigit():
-        raise InvalidInput(f"{label}: a whole number")
+        raise InvalidInput(translate(FIELD_PROBLEM, field=translate(label),
+                                     problem=translate(N_("type a whole number"))))
     return int(raw)
 
 
@@ -48,23 +50,23 @@ class TriggerForm(PageForm):
     def rule(self, survey_id: str) -> TriggerRule:
         """The rule the form describes; raises InvalidInput with a readable message."""
         if not self.name:
-            raise InvalidInput("give the trigger a name")
+            raise InvalidInput(N_("Give the trigger a name."))
         if self.event_channel not in EVENT_CHANNELS:
-            raise InvalidInput("after: a call, an email or an SMS")
+            raise InvalidInput(N_("After: a call, an email or an SMS."))
         if self.direction not in (None, "inbound", "outbound"):
-            raise InvalidInput("direction: inbound, outbound or either")
+            raise InvalidInput(N_("Direction: inbound, outbound or either."))
         channels = list(dict.fromkeys(c for c in (self.send_0, self.send_1, self.send_2)
                                       if c in SEND_CHANNELS))
         if not channels:
-            raise InvalidInput("choose at least one channel to send the survey on")
+            raise InvalidInput(N_("Choose at least one channel to send the survey on."))
         templates = {"email": self.template_email, "sms": self.template_sms}
         return validated(TriggerRule, {
             "id": new_id(), "name": self.name, "survey_id": survey_id,
             "event_channel": self.event_channel,
             "outcome": self.outcome if self.event_channel == "call" else None,
             "direction": self.direction,
-            "delay_minutes": _whole(self.delay_minutes, 120, "delay"),
-            "cap_days": _whole(self.cap_days, 30, "at most once per"),
+            "delay_minutes": _whole(self.delay_minutes, 120, N_("delay")),
+            "cap_days": _whole(self.cap_days, 30, N_("at most once per")),
             "channels": channels, "templates": {c: t for c, t in templates.items() if t}})
 
 
@@ -80,7 +82,8 @@ async def create_trigger(request: web.Request) -> web.StreamResponse:
         form = await parse_form(request, TriggerForm)
         await kit.triggers.create(form.rule(survey.id))
     except InvalidInput as exc:
-        return await show_survey(request, error=f"Trigger not saved: {exc.message}",
+        return await show_survey(request, error=translate(
+            N_("Trigger not saved: %(problem)s"), problem=translate(exc.message)),
                                  status=422)
     return redirect(f"/surveys/{survey.id}?notice=trigger-saved#triggers")
 
@@ -91,9 +94,9 @@ async def switch_trigger(request: web.Request) -> web.StreamResponse:
     survey = await kit.surveys.get(request.match_info["survey_id"])
     rule = await kit.triggers.get(request.match_info["rule_id"])
     if rule.survey_id != survey.id:
-        raise NotFound("This trigger belongs to another survey.")
+        raise NotFound(N_("This trigger belongs to another survey."))
     form = await parse_form(request, SwitchForm)
     if form.enabled not in ("on", "off"):
-        raise web.HTTPBadRequest(reason="Switch a trigger on or off.")
+        raise web.HTTPBadRequest(reason=N_("Switch a trigger on or off."))
     await kit.triggers.switch(rule.id, form.enabled == "on")
     return redirect(f"/surveys/{survey.id}?notice=trigger-switched-{form.enabled}#triggers")

@@ -4,7 +4,7 @@ draft, and turned into the Campaign the campaign service checks and stores."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, model_validator
@@ -13,7 +13,10 @@ from hub.domain.campaigns import CHANNEL_CHOICES, Campaign
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import new_id
 from hub.errors import InvalidInput
+from hub.i18n import N_
+from hub.i18n.parsing import DATETIME_EXAMPLE, local_input_value, parse_datetime
 from hub.web.ui.form_input import Checkbox, Cut, PageForm, validated
+from hub.web.ui.render import translate
 
 DEFAULT_ORDER = ["preferred", *SENDABLE_CHANNELS]
 Id = Annotated[str, Cut(64)]
@@ -62,30 +65,39 @@ class CampaignForm(PageForm):
             return list(SENDABLE_CHANNELS)
         return list(self.templates)
 
-    def campaign(self) -> Campaign:
-        """A new draft as the form describes it; InvalidInput names what is missing."""
+    def send_at_shown(self, timezone: str | None) -> str:
+        """The time as the `datetime-local` field shows it again (in `timezone`); what does
+        not parse is shown as typed."""
+        moment = parse_datetime(self.send_at, timezone)
+        return local_input_value(moment, timezone) if moment else self.send_at
+
+    def campaign(self, timezone: str | None = None) -> Campaign:
+        """A new draft as the form describes it, its send time read in `timezone` (the
+        viewer's) and stored as UTC; InvalidInput names what is missing."""
         if not self.name:
-            raise InvalidInput("give the campaign a name", details={"field": "name"})
+            raise InvalidInput(N_("Give the campaign a name."), details={"field": "name"})
         if not self.segment_id:
-            raise InvalidInput("choose a segment", details={"field": "segment_id"})
+            raise InvalidInput(N_("Choose a segment."), details={"field": "segment_id"})
         rate = self.rate_per_minute.strip()
         if rate and not rate.isdigit():
-            raise InvalidInput("the rate is a whole number of messages per minute",
+            raise InvalidInput(N_("The rate is a whole number of messages per minute."),
                                details={"field": "rate_per_minute"})
         return validated(Campaign, {
             "id": new_id(), "name": self.name, "kind": self.kind,
             "survey_id": self.survey_id or None, "segment_id": self.segment_id,
             "channels": self.channels, "templates": self.templates,
-            "send_at": _send_at(self.send_at), "rate_per_minute": int(rate) if rate else None,
+            "send_at": _send_at(self.send_at, timezone),
+            "rate_per_minute": int(rate) if rate else None,
             "require_opt_in": self.require_opt_in, "one_per_household": self.one_per_household})
 
 
-def _send_at(text: str) -> datetime | None:
-    if not text:
+def _send_at(text: str, timezone: str | None) -> datetime | None:
+    if not text.strip():
         return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(f"send at: {text[:40]!r} is not a date and time",
-                           details={"field": "send_at"}) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = parse_datetime(text, timezone or "UTC")
+    if moment is None:
+        raise InvalidInput(translate(
+            N_("Send at: %(value)s is not a date and time; write it as %(example)s "
+               "(day-month-year, 24-hour clock)."),
+            value=repr(text[:40]), example=DATETIME_EXAMPLE), details={"field": "send_at"})
+    return moment

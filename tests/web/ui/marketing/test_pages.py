@@ -40,7 +40,7 @@ async def test_marketing_and_admin_open_service_gets_403(ui: Ui, path: str) -> N
     await ui.login("service")
     response = await ui.client.get(path)
     assert response.status == 403
-    assert "cannot open this page" in await response.text()
+    assert "(service) kan deze pagina niet openen" in await response.text()
 
 
 @pytest.mark.parametrize("role", ["marketing", "admin"])
@@ -82,7 +82,7 @@ async def test_segment_count_save_and_list(ui: Ui) -> None:
     assert response.status == 200 and "Anna de Vries" in await response.text()
     response = await ui.client.get("/segments/preview?mode=rows&field_0=age&op_0=gte"
                                    "&value_0=old")
-    assert response.status == 422 and "not a number" in await response.text()
+    assert response.status == 422 and "old&#39; is geen getal" in await response.text()
     saved = await _post(ui, "/segments", {"name": HOSTILE, "mode": "json",
                                           "filter": json.dumps(filter_)})
     assert saved.status == 303

@@ -61,16 +61,17 @@ async def test_results_trend_segments_side_by_side_and_comments_detractors_first
     # everybody: 1 promoter, 1 passive, 1 detractor → 0; Dutch: 10 and 8 → 50; English: -100
     rows = dict(re.findall(r'<tr data-segment="([^"]+)"><td>[^<]*</td><td>\d+</td>'
                            r"<td>([^<]+)</td>", text))
-    assert rows["Everybody"] == "0.0" and rows["Dutch"] == "50.0"
+    assert rows["Iedereen"] == "0.0" and rows["Dutch"] == "50.0"  # everybody, in Dutch
     assert rows["&lt;img src=x onerror=alert(1)&gt;"] == "-100.0"
     assert HOSTILE not in text
     assert 'id="trend"' in text and "<circle" in text
     comments = text[text.index('id="comments"'):]
     assert comments.index("Slow answers") < comments.index("Fine") < comments.index("Great")
-    assert f'href="/people/{bob}#timeline"' in comments and "detractor" in comments
+    assert f'href="/people/{bob}#timeline"' in comments
+    assert 'class="detractor"' in comments and ">criticus<" in comments  # Dutch by default
     csv = await (await ui.client.get(f"/surveys/{survey.id}?compare={dutch.id}"
                                      "&export=segments")).text()
-    assert csv.splitlines() == ["segment,responses,nps", "Everybody,3,0.0", "Dutch,2,50.0"]
+    assert csv.splitlines() == ["segment,responses,nps", "Iedereen,3,0.0", "Dutch,2,50.0"]
     assert (await ui.client.get(f"/surveys/{survey.id}?to=2020-13-01")).status == 422
     assert (await ui.client.get("/surveys/no-such-survey")).status == 404
 
@@ -87,9 +88,9 @@ async def test_triggers_create_list_switch_with_roles_csrf_and_bad_input(ui: Ui)
     assert no_csrf.status == 403
     bad = await _post(ui, path + "/triggers", {"name": "After calls", "delay_minutes": "soon",
                                                "send_0": "email"}, token_from=path)
-    assert bad.status == 422 and "delay: a whole number" in await bad.text()
+    assert bad.status == 422 and "wachttijd: vul een heel getal in" in await bad.text()
     nothing = await _post(ui, path + "/triggers", {"name": "No channel"}, token_from=path)
-    assert nothing.status == 422 and "at least one channel" in await nothing.text()
+    assert nothing.status == 422 and "minstens één kanaal" in await nothing.text()
     made = await _post(ui, path + "/triggers", {
         "name": HOSTILE, "event_channel": "call", "outcome": "resolved",
         "delay_minutes": "60", "cap_days": "30", "send_0": "sms", "send_1": "email"},
@@ -232,7 +233,7 @@ async def test_channel_page_configured_shows_last_success_and_error_never_secret
         text = await response.text()
         assert response.status == 200
         assert re.findall(r'data-mode="(\w+)"', text) == ["configured"] * 3
-        assert "mailer at 127.0.0.1:2525" in text and "reader at imap.example.org:993 / " \
+        assert "mailer op 127.0.0.1:2525" in text and "reader op imap.example.org:993 / " \
             "Support" in text and "+3197010000000" in text
         assert "2025-03-01T10:00:00Z" in text and "LOGIN failed" in text
         assert "30006 landline" in text
