@@ -10,7 +10,7 @@ from aiohttp import web
 from hub.i18n import N_
 from hub.web.keys import SERVICES
 from hub.web.locale import public_viewer
-from hub.web.public.pages import render
+from hub.web.public.pages import link_not_valid, render
 
 NOT_VALID = {"title": N_("Link not valid"), "heading": N_("This link is not valid"),
              "message": N_("The confirmation link is unknown, expired or already used up.")}
@@ -18,10 +18,7 @@ WHAT = {"email": N_("email"), "sms": N_("text messages (SMS)"), "call": N_("phon
 
 
 def _not_valid(request: web.Request) -> web.Response:
-    viewer = public_viewer(request)
-    texts = {key: viewer.gettext(text) for key, text in NOT_VALID.items()}
-    return render(request, "public/confirm.html", {**texts, "confirm": False},
-                  viewer=viewer, status=404)
+    return link_not_valid(request, "public/confirm.html", NOT_VALID)
 
 
 async def confirm_page(request: web.Request) -> web.Response:

@@ -63,3 +63,12 @@ def problem(request: web.Request, status: int, code: str, heading: str, message:
     return render(request, "public/error.html",
                   {"title": heading, "heading": heading, "message": message},
                   viewer=viewer or public_viewer(request), status=status, headers=headers)
+
+
+def link_not_valid(request: web.Request, template: str, texts: dict[str, str]) -> web.Response:
+    """A 404 page for an unknown or expired personal link, in the browser's language
+    (`texts`: msgids for `title`, `heading`, `message`)."""
+    viewer = public_viewer(request)
+    translated = {key: viewer.gettext(text) for key, text in texts.items()}
+    return render(request, template, {**translated, "confirm": False}, viewer=viewer,
+                  status=404)

@@ -10,17 +10,14 @@ from aiohttp import web
 from hub.i18n import N_
 from hub.web.keys import CAMPAIGNS
 from hub.web.locale import Viewer, public_viewer
-from hub.web.public.pages import render
+from hub.web.public.pages import link_not_valid, render
 
 NOT_VALID = {"title": N_("Link not valid"), "heading": N_("This link is not valid"),
              "message": N_("The unsubscribe link is unknown or no longer valid.")}
 
 
 def _not_valid(request: web.Request) -> web.Response:
-    viewer = public_viewer(request)
-    texts = {key: viewer.gettext(text) for key, text in NOT_VALID.items()}
-    return render(request, "public/unsubscribe.html", {**texts, "confirm": False},
-                  viewer=viewer, status=404)
+    return link_not_valid(request, "public/unsubscribe.html", NOT_VALID)
 
 
 async def unsubscribe_page(request: web.Request) -> web.Response:
