@@ -12,11 +12,10 @@ from channels.calls.csv_import import read_calls
 from channels.calls.fields import CALL_FIELDS, CallFields, CallLogInput
 from hub.domain.events import Event
 from hub.domain.staff import SERVICE
-from hub.errors import InvalidInput
 from hub.services.calls import CallDetails, ImportLine
 from hub.web.api.routing import Answer, ApiRoutes, UnsupportedMediaType
 from hub.web.auth import PRINCIPAL
-from hub.web.json_input import parse_json
+from hub.web.json_input import parse_string_map
 from hub.web.keys import SERVICES
 
 routes = ApiRoutes()
@@ -38,20 +37,6 @@ def details_of(fields: CallFields) -> CallDetails:
         external_id=fields.external_id)
 
 
-def parse_mapping(raw: str | None) -> dict[str, str]:
-    if raw is None:
-        return {}
-    try:
-        mapping = parse_json(raw)
-    except ValueError as exc:
-        raise InvalidInput("mapping must be a JSON object", details={"field": "mapping"}) from exc
-    if not isinstance(mapping, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-        raise InvalidInput('mapping must be a JSON object of strings, e.g. {"number": "Caller"}',
-                           details={"field": "mapping", "known_fields": list(CALL_FIELDS)})
-    return mapping
-
-
 @routes.route("POST", "/calls", roles=SERVICE, body=CallLogInput, status=201,
               answer=Answer("the call event (200 with the stored one for a known external_id)",
                             Event),
@@ -70,7 +55,8 @@ async def log_call(request: web.Request, body: CallLogInput) -> Any:
 async def import_calls(request: web.Request, query: ImportQuery) -> Any:
     if request.content_type not in CSV_TYPES:
         raise UnsupportedMediaType(reason="send the file as text/csv")
-    mapping = parse_mapping(query.mapping)
+    mapping = parse_string_map(query.mapping, "mapping", '{"number": "Caller"}',
+                               {"known_fields": list(CALL_FIELDS)})
 
     async def lines() -> AsyncIterator[ImportLine]:
         rows = read_calls(request.content.iter_chunked(CHUNK), mapping, query.delimiter)

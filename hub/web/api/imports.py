@@ -13,10 +13,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hub.domain.staff import MARKETING
-from hub.errors import InvalidInput, PayloadTooLarge
+from hub.errors import PayloadTooLarge
 from hub.services.contact_import import MAX_IMPORT_BYTES, ImportOptions, RowResult
 from hub.web.api.routing import Answer, ApiRoutes, UnsupportedMediaType
-from hub.web.json_input import parse_json
+from hub.web.json_input import parse_string_map
 from hub.web.keys import SERVICES
 
 routes = ApiRoutes()
@@ -45,20 +45,6 @@ class ContactImportQuery(BaseModel):
         default="json", description="csv: the per-row report (line, outcome, person_id, reason)")
 
 
-def _columns(raw: str | None) -> dict[str, str]:
-    if raw is None:
-        return {}
-    try:
-        columns = parse_json(raw)
-    except ValueError as exc:
-        raise InvalidInput("columns must be a JSON object", details={"field": "columns"}) from exc
-    if not isinstance(columns, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
-        raise InvalidInput('columns must be a JSON object of strings, e.g. {"Mail": "email"}',
-                           details={"field": "columns"})
-    return columns
-
-
 @routes.route("POST", "/imports/contacts", roles=MARKETING, query=ContactImportQuery,
               answer=Answer('{"created": n, "updated": n, "unchanged": n, "rejected": '
                             '[{"line": n, "error": "..."}], "rejected_total": n, '
@@ -72,7 +58,8 @@ async def import_contacts(request: web.Request, query: ContactImportQuery) -> An
         raise PayloadTooLarge(LIMIT_BYTES)
     options = ImportOptions(
         name=query.name, dry_run=query.dry_run, on_match=query.on_match, mapping=query.mapping,
-        columns=_columns(query.columns), save_mapping=query.save_mapping,
+        columns=parse_string_map(query.columns, "columns", '{"Mail": "email"}'),
+        save_mapping=query.save_mapping,
         consent_basis=query.consent_basis, consent_text=query.consent_text,
         max_bytes=LIMIT_BYTES)
     service = request.app[SERVICES].contact_import
