@@ -28,15 +28,21 @@ def require_chromium() -> None:
     pytest.skip(reason)
 
 
-async def browser_page(width: int = 1280, height: int = 900) -> AsyncIterator[Any]:
-    """One page in a fresh headless Chromium (call `require_chromium()` first)."""
+async def launched_chromium() -> AsyncIterator[Any]:
+    """A fresh headless Chromium (call `require_chromium()` first); closed afterwards."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                                args=ARGS)
+        yield browser
+        await browser.close()
+
+
+async def browser_page(width: int = 1280, height: int = 900) -> AsyncIterator[Any]:
+    """One page in a fresh headless Chromium (call `require_chromium()` first)."""
+    async for browser in launched_chromium():
         context = await browser.new_context(viewport={"width": width, "height": height})
         page = await context.new_page()
         page.set_default_timeout(10_000)
         yield page
-        await browser.close()

@@ -19,7 +19,7 @@ from hub.services.persons import PersonInput
 from hub.store import create_store
 from hub.web.app import create_app
 from hub.web.keys import CAMPAIGNS, SERVICES, STORE, SURVEYS
-from tests.support.browser import ARGS, CHROMIUM, require_chromium
+from tests.support.browser import launched_chromium, require_chromium
 
 ENGLISH_LEFTOVERS = ("Thank you", "not at all likely", "Reply with")
 
@@ -42,13 +42,8 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[TestServer, Settings]]:
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     require_chromium()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                args=ARGS)
+    async for launched in launched_chromium():
         yield launched
-        await launched.close()
 
 
 async def _page(browser: Any, locale: str) -> Any:

@@ -20,7 +20,7 @@ from hub.services.staff import add_user
 from hub.store import create_store
 from hub.web.app import create_app
 from hub.web.keys import SERVICES
-from tests.support.browser import ARGS, CHROMIUM, require_chromium
+from tests.support.browser import launched_chromium, require_chromium
 
 PASSWORD = "correct horse battery"
 WINTER = datetime(2026, 1, 15, 8, 30, tzinfo=UTC)  # 09:30 in Amsterdam
@@ -57,13 +57,8 @@ async def server(tmp_path: Path) -> AsyncIterator[str]:
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     require_chromium()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                args=ARGS)
+    async for launched in launched_chromium():
         yield launched
-        await launched.close()
 
 
 async def _logged_in(browser: Any, base: str, locale: str) -> Any:
