@@ -396,8 +396,9 @@ class DeliveryRepo(Protocol):
         ...
     async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
         """Write `delivery` (now `sending`, its `event_id` set) when `owner` still holds its
-        lease, and append `event` with it (one transaction on SQLite); False, with nothing
-        written, when another worker took it over."""
+        lease and it is still `leased`, and append `event` with it (one transaction on
+        SQLite); False, with nothing written, when another worker took it over, or another
+        task of the same owner leased it again after the lease ran out and started first."""
         ...
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange) -> bool:

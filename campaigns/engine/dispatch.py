@@ -30,7 +30,7 @@ from datetime import timedelta
 from campaigns.engine.audience import snapshot
 from campaigns.engine.choose import Choice, choose_channel
 from campaigns.engine.personalise import variables_from
-from campaigns.engine.throttle import Clock, RateLimiter
+from campaigns.engine.throttle import Clock, SharedRate
 from campaigns.surveys import survey_link
 from campaigns.templates import CompiledTemplate, TemplateProblem, compiled
 from campaigns.unsubscribe import UnsubscribeTokens
@@ -122,8 +122,8 @@ class Worker:
         self._unsubscribe = unsubscribe
         self._config = config
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
-        self._limits: dict[tuple[str, str], RateLimiter] = {}
-        self._clock = clock  # the rate limiters' clock (None: the real monotonic one)
+        self._limits: dict[tuple[str, str], SharedRate] = {}
+        self._clock = clock  # the rate limiters' clock (None: the wall clock)
         self._status: dict[str, str] = {}
 
     # --- the loop -----------------------------------------------------------------------
@@ -431,13 +431,15 @@ class Worker:
         return {"List-Unsubscribe": ", ".join(targets),
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
-    def _limiter(self, campaign: Campaign, channel: str) -> RateLimiter | None:
-        """The campaign's rate on `channel` (rate_per_minute applies per channel, per worker)."""
+    def _limiter(self, campaign: Campaign, channel: str) -> SharedRate | None:
+        """The campaign's rate on `channel` (rate_per_minute applies per channel, shared by
+        every worker on the store)."""
         if not campaign.rate_per_minute:
             return None
         key = (campaign.id, channel)
         if key not in self._limits:
-            self._limits[key] = RateLimiter(campaign.rate_per_minute, clock=self._clock)
+            self._limits[key] = SharedRate(self._store.throttle, f"{campaign.id}:{channel}",
+                                           campaign.rate_per_minute, clock=self._clock)
         return self._limits[key]
 
     async def _record(self, delivery: Delivery, event_id: str, receipt: SendReceipt) -> None:

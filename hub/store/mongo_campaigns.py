@@ -102,11 +102,14 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
         query = {"campaign_id": campaign_id, "status": "sending", "lease_until": {"$lte": now}}
         return await self._take(query, "sending", owner, until, limit)
 
-    async def update(self, delivery: Delivery, *, owner: str | None) -> bool:
+    async def update(self, delivery: Delivery, *, owner: str | None,
+                     leased: bool = False) -> bool:
         doc = self._to_doc(delivery.model_copy(update={"updated_at": utcnow()}))
         query: Doc = {"_id": delivery.id}
         if owner is not None:
             query["lease_owner"] = owner
+        if leased:
+            query["status"] = "leased"
         with self._errors():
             result = await self._c.replace_one(query, doc)
         return result.matched_count == 1
@@ -114,7 +117,7 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
     async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
         """No multi-document transaction without a replica set: the delivery first, so a
         crash before the event leaves a `sending` delivery without one (back to `queued`)."""
-        if not await self.update(delivery, owner=owner):
+        if not await self.update(delivery, owner=owner, leased=True):
             return False
         await self._events.append(event)
         return True

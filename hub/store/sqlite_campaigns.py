@@ -118,6 +118,7 @@ class SqliteDeliveries:
     UPDATE_SQL = ("UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "
                   "not_before = ?, doc = ? WHERE id = ?")
     OWNED = " AND lease_owner = ?"
+    STILL_LEASED = " AND status = 'leased'"
     SENT_SQL = ("UPDATE events SET external_id = ?, doc = json_set("
                 "json_insert(doc, '$.status_history[#]', json(?)), '$.status', ?, "
                 "'$.external_id', ?) WHERE id = ?")
@@ -201,7 +202,8 @@ class SqliteDeliveries:
         insert_event = self._events._insert_sql
 
         def work(conn: sqlite3.Connection) -> bool:
-            if not conn.execute(self.UPDATE_SQL + self.OWNED, params).rowcount:
+            if not conn.execute(self.UPDATE_SQL + self.OWNED + self.STILL_LEASED,
+                                params).rowcount:
                 return False  # nothing written: the transaction commits empty
             conn.execute(insert_event, event_row)
             return True

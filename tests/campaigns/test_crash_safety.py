@@ -29,7 +29,8 @@ from tests.channels.email.servers import SmtpSink, free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def prepare(url: str, var: Path, n: int) -> tuple[Store, str]:
+async def prepare(url: str, var: Path, n: int, *,
+                  rate_per_minute: int | None = None) -> tuple[Store, str]:
     settings = load_settings({"HUB_DATABASE_URL": url, "HUB_VAR_DIR": str(var),
                               "HUB_SECRET_KEY": "k" * 32}, dotenv=None)
     store = await create_store(settings)
@@ -44,7 +45,8 @@ async def prepare(url: str, var: Path, n: int) -> tuple[Store, str]:
     service = CampaignService(store)
     campaign = await service.create(Campaign(
         id=new_id(), name="crash", filter={"field": "email", "op": "exists", "value": True},
-        channels=["email"], templates={"email": template.id}))
+        channels=["email"], templates={"email": template.id},
+        rate_per_minute=rate_per_minute))
     await service.launch(campaign.id)
     return store, campaign.id
 

@@ -89,6 +89,19 @@ async def test_start_send_of_a_lost_lease_writes_nothing(store: Store) -> None:
     assert await store.events.get(event.id) is None
 
 
+async def test_start_send_only_once_per_lease_even_for_the_same_owner(store: Store) -> None:
+    """A task of worker w1 waited for the rate past its lease; w1 leased the delivery again
+    and another of its tasks started first: the late task must not send a second time."""
+    taken = await leased(store)
+    first, first_event = outbound(taken, new_id())
+    second, second_event = outbound(taken, new_id())
+    assert await store.deliveries.start_send(first, first_event, owner="w1")
+    assert not await store.deliveries.start_send(second, second_event, owner="w1")
+    stored = await store.deliveries.get(taken.id)
+    assert stored is not None and stored.event_id == first_event.id
+    assert await store.events.get(second_event.id) is None
+
+
 async def test_finish_send_records_provider_id_status_and_sent(store: Store) -> None:
     taken = await leased(store)
     event_id = new_id()
