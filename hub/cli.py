@@ -50,7 +50,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     app = create_app(settings)
     app[RUN_WORKERS] = args.role != "web"
     if args.role == "worker":
-        asyncio.run(_run_worker(app))
+        print(f"Hub worker; /healthz and /metrics on http://{settings.listen_host}:"
+              f"{settings.listen_port}", flush=True)
+        asyncio.run(_run_worker(app, settings))
         return 0
     print(f"Hub listening on http://{settings.listen_host}:{settings.listen_port}", flush=True)
     web.run_app(app, host=settings.listen_host, port=settings.listen_port, print=None,
@@ -58,12 +60,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_worker(app: web.Application) -> None:
+async def _run_worker(app: web.Application, settings: Settings) -> None:
+    from hub.web.metrics import ops_app
+
     runner = web.AppRunner(app)
-    await runner.setup()  # opens the store and background jobs, serves no HTTP
+    await runner.setup()  # opens the store and starts the background jobs; no pages
+    ops = web.AppRunner(ops_app(app), access_log=None)
+    await ops.setup()
     try:
+        await web.TCPSite(ops, settings.listen_host, settings.listen_port).start()
         await asyncio.Event().wait()
     finally:
+        await ops.cleanup()
         await runner.cleanup()
 
 

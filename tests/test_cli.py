@@ -119,3 +119,40 @@ async def test_serve_creates_first_admin_and_answers(
         assert admin.role == "admin" and password_matches(admin, password)
     finally:
         await store.close()
+
+
+@pytest.fixture
+def worker(env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "serve", "--role", "worker"],
+        env={**env, "HUB_LISTEN": f"127.0.0.1:{port}"}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.communicate(timeout=20)
+
+
+async def test_a_worker_process_serves_health_and_metrics_only(
+        env: dict[str, str], worker: str) -> None:
+    token = hub(env, "token", "create", "--role", "admin").stdout.strip().splitlines()[-1]
+    base = worker
+    async with aiohttp.ClientSession() as http:
+        for _ in range(150):
+            try:
+                async with http.get(f"{base}/healthz") as response:
+                    assert await response.json() == {"status": "ok"}
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+        else:
+            pytest.fail("hub serve --role worker did not answer /healthz")
+        async with http.get(f"{base}/metrics",
+                            headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status == 200
+            assert "hub_deliveries" in await response.text()
+        async with http.get(f"{base}/metrics") as response:
+            assert response.status == 401
+        async with http.get(f"{base}/api/v1/persons",
+                            headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status == 404  # pages and the API are the web role's

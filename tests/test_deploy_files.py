@@ -149,3 +149,13 @@ def test_ci_entry_point_installs_the_real_services_and_runs_the_readme_command()
     for script in ("test.sh", "serve.sh"):
         assert os.access(ROOT / "scripts" / script, os.X_OK), f"scripts/{script} not executable"
     assert "exit code 5" in (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8").lower()
+
+
+def test_compose_runs_two_web_and_two_worker_processes_behind_one_proxy() -> None:
+    services = compose()["services"]
+    web, worker, proxy = services["hub"], services["worker"], services["proxy"]
+    assert web["command"][-2:] == ["--role", "web"] and web["deploy"]["replicas"] == 2
+    assert worker["command"][-2:] == ["--role", "worker"] and worker["deploy"]["replicas"] == 2
+    assert worker["environment"] == web["environment"], "one store, one secret key for all"
+    assert "ports" not in web and "ports" not in worker
+    assert proxy["ports"] == ["127.0.0.1:8080:8080"] and "hub:8080" in proxy["command"]

@@ -39,6 +39,7 @@ from hub.domain.common import new_id, utcnow
 from hub.domain.events import StatusChange
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.errors import ChannelMisconfigured, HubError, SendFailed
+from hub.metrics import LEASES_EXPIRED
 from hub.ports import SendReceipt, Store
 from hub.services.outbound import Content, Extras, OutboundPath, Prepared
 
@@ -255,6 +256,7 @@ class Worker:
         stale = await self._store.deliveries.stale_sending(
             campaign.id, owner=self.owner, now=now,
             until=now + timedelta(seconds=self._config.lease_s), limit=100)
+        LEASES_EXPIRED.inc(len(stale))
         for delivery in stale:
             event = await self._store.events.get(delivery.event_id) if delivery.event_id else None
             if event is None:

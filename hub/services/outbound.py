@@ -29,6 +29,7 @@ from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
 from hub.domain.parties import Person
 from hub.domain.sending import Hold, MarketingRules
 from hub.errors import ChannelMisconfigured, SendFailed, Transient
+from hub.metrics import SEND_SECONDS, SENDS
 from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
 from hub.services.reply_tokens import ReplyTokens
 
@@ -172,15 +173,27 @@ class OutboundPath:
         goes up as it is. `before_attempt` runs before each attempt (a campaign's rate)."""
         adapter = self._adapters[message.channel]
         delays = self.retry.delays_s
+        channel = message.channel
         for attempt in range(len(delays) + 1):
             if before_attempt is not None:
                 await before_attempt()
             try:
-                return await adapter.send(message)
+                with SEND_SECONDS.labels(channel).time():
+                    receipt = await adapter.send(message)
+                SENDS.labels(channel, "sent").inc()
+                return receipt
+            except SendFailed:
+                SENDS.labels(channel, "failed").inc()
+                raise
+            except ChannelMisconfigured:
+                SENDS.labels(channel, "misconfigured").inc()
+                raise
             except Transient as exc:
                 if attempt == len(delays):
+                    SENDS.labels(channel, "failed").inc()
                     raise SendFailed(f"gave up after {attempt + 1} attempts: {exc.message}"
                                      ) from exc
+                SENDS.labels(channel, "retried").inc()
                 log.info("send will be retried", extra={
                     "event_id": message.event_id, "attempt": attempt + 1, "error": exc.code})
                 await asyncio.sleep(delays[attempt])

@@ -28,6 +28,7 @@ from hub.web.keys import (
     SURVEYS,
 )
 from hub.web.locale import bind_request
+from hub.web.metrics import add_metrics_route
 from hub.web.middleware import request_log, security_headers
 from hub.web.public import add_public_form_routes
 from hub.web.public.confirm import add_confirm_routes
@@ -86,6 +87,7 @@ def create_app(
     for ctx in (store_ctx, components_ctx, email_poller, campaign_dispatch, survey_triggers):
         app.cleanup_ctx.append(ctx)
     app.router.add_get("/healthz", healthz)
+    add_metrics_route(app)
     ROUTES.add_to(app)
     add_twilio_webhooks(app)
     add_public_form_routes(app)

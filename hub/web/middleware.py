@@ -8,6 +8,7 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from hub.metrics import REQUEST_SECONDS
 from hub.web.auth import PRINCIPAL
 
 log = logging.getLogger("hub.http")
@@ -30,15 +31,23 @@ async def request_log(request: web.Request, handler: Handler) -> web.StreamRespo
         status = response.status
         return response
     finally:
+        elapsed = time.perf_counter() - started
         resource = request.match_info.route.resource
         principal = request.get(PRINCIPAL)
         log.info("request", extra={
             "method": request.method,
             "route": resource.canonical if resource is not None else "-",
             "status": status,
-            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "ms": round(elapsed * 1000, 1),
             "caller": principal.name if principal else "-",
         })
+        REQUEST_SECONDS.labels(_area(request.path, resource is not None),
+                               f"{status // 100}xx").observe(elapsed)
+
+
+def _area(path: str, routed: bool) -> str:
+    """The path's first segment for a known route (few values, no ids or addresses)."""
+    return path.split("/", 2)[1] or "root" if routed else "unrouted"
 
 
 @web.middleware
