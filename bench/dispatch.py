@@ -13,11 +13,22 @@ Prints in one run:
   (c) peak resident memory of the engine process for each audience size in `--sizes`
       (each in a fresh child process on its own database): it must not grow with the audience.
 
+With `--workers N` it measures instead how dispatch scales over worker processes:
+
+  (d) one campaign of `--persons` sent by 1 and by N `hub serve --role worker`-equivalent
+      processes (each its own interpreter) on one store, `--store sqlite` (one file, WAL) or
+      `--store secantus` (SecantusDB, a MongoDB wire server written in Python, started here:
+      its absolute figures are far below a mongod's; the scaling factor is what counts); and
+      with `--rate R` (messages per minute) the achieved rate of the N processes against R,
+      over the whole run and its busiest 10-second window.
+
 The sink is an aiosmtpd server in a child process that accepts and counts every message.
 
     python bench/dispatch.py                       # 10,000; memory 10,000 vs 20,000 (~4 min)
     python bench/dispatch.py --sizes 10000,100000  # memory at 10,000 vs 100,000 (~20 min)
     python bench/dispatch.py --persons 2000 --sizes 2000
+    python bench/dispatch.py --workers 2 --persons 3000                  # scaling on SQLite
+    python bench/dispatch.py --workers 2 --persons 1000 --store secantus --rate 1200
 
 Run from the project root with the project installed (`./scripts/test.sh` or
 `pip install -e .`). Everything runs on 127.0.0.1; no mail leaves the machine.
@@ -103,23 +114,27 @@ def stop_sink(process: subprocess.Popen[str]) -> int:
 # --- the engine ----------------------------------------------------------------------------
 
 
-def settings_for(database: Path, port: int) -> Any:
+def settings_for(database: Path | str, port: int, var: Path | None = None) -> Any:
+    """Settings on a SQLite file (a Path) or a store URL (a str, with `var`)."""
     from hub.config import load_settings
 
+    url = f"sqlite:///{database}" if isinstance(database, Path) else database
+    var_dir = database.parent if isinstance(database, Path) else var
     return load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{database}", "HUB_VAR_DIR": str(database.parent),
+        "HUB_DATABASE_URL": url, "HUB_VAR_DIR": str(var_dir),
         "HUB_SECRET_KEY": "k" * 32, "HUB_EMAIL_FROM": EMAIL_FROM,
-        "HUB_SMTP_URL": f"smtp://127.0.0.1:{port}"}, dotenv=None)
+        "HUB_SMTP_URL": f"smtp://127.0.0.1:{port}", "HUB_MARKETING_CAP": "off",
+        "HUB_QUIET_HOURS": "off", "HUB_QUIET_DAYS": "off"}, dotenv=None)
 
 
-async def fill(database: Path, persons: int) -> None:
+async def fill(database: Path | str, persons: int, var: Path | None = None) -> None:
     """N persons with an address and an opt-in, a third of them in households of two."""
     from hub.domain.common import new_id
     from hub.domain.consent import ConsentState
     from hub.domain.parties import Household, Person
     from hub.store import create_store
 
-    store = await create_store(settings_for(database, 25))
+    store = await create_store(settings_for(database, 25, var))
     opted_in = ConsentState(status="opted_in", source="bench")
     household: str | None = None
     for i in range(persons):
@@ -228,6 +243,145 @@ async def run_bare(n: int, port: int, connections: int) -> dict[str, Any]:
     return {"sent": sent, "total_s": elapsed, "rate": sent / elapsed}
 
 
+# --- scaling over worker processes ---------------------------------------------------------
+
+
+async def run_worker(url: str, port: int, var: str) -> None:
+    """One worker process, as `hub serve --role worker` runs it, until killed."""
+    from hub.store import create_store
+    from hub.wiring import assemble, build_adapters, build_worker, dispatch_config
+
+    settings = settings_for(url, port, Path(var))
+    store = await create_store(settings)
+    config = dataclasses.replace(dispatch_config(settings), poll_s=0.02)
+    await build_worker(assemble(store, settings, build_adapters(settings)), config).run()
+
+
+async def launch(url: str, var: Path, rate: int | None) -> str:
+    from campaigns.engine.lifecycle import CampaignService
+    from hub.domain.campaigns import Campaign, MessageTemplate
+    from hub.domain.common import new_id
+    from hub.store import create_store
+
+    store = await create_store(settings_for(url, 25, var))
+    template = MessageTemplate(id=new_id(), name="News", channel="email",
+                               subject="News for {{ person.first_name }}",
+                               body="Dear {{ person.name }},\n\nUnsubscribe: "
+                                    "{{ unsubscribe_url }}\n")
+    await store.templates.insert(template)
+    service = CampaignService(store)
+    campaign = await service.create(Campaign(
+        id=new_id(), name=f"Scale {new_id()}", channels=["email"],
+        filter={"field": "email", "op": "exists", "value": True},
+        templates={"email": template.id}, rate_per_minute=rate))
+    await service.launch(campaign.id)
+    await store.close()
+    return campaign.id
+
+
+async def campaign_run(url: str, var: Path, workers: int, rate: int | None,
+                       arrived: list[float]) -> dict[str, Any]:
+    """Launch a campaign over everyone, start `workers` processes, time it to `completed`."""
+    from hub.store import create_store
+
+    campaign_id = await launch(url, var, rate)
+    store = await create_store(settings_for(url, 25, var))
+    first = len(arrived)
+    started = time.perf_counter()
+    processes = [await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--work", url, str(SINK_PORT[0]), str(var), cwd=ROOT)
+        for _ in range(workers)]
+    try:
+        while True:
+            current = await store.campaigns.get(campaign_id)
+            if current is not None and current.status == "completed":
+                break
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        counts = await store.deliveries.counts(campaign_id)
+    finally:
+        for process in processes:
+            process.kill()
+            await process.wait()
+        await store.close()
+    times = arrived[first:]
+    return {"sent": counts.get("sent"), "by_status": counts.by_status, "total_s": elapsed,
+            "rate": counts.get("sent") / elapsed,
+            "busiest_10s": busiest(times, 10.0) if times and times[-1] - times[0] > 10 else None}
+
+
+def busiest(times: list[float], window_s: float) -> int:
+    most, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window_s:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+SINK_PORT: list[int] = []
+
+
+def scaling(args: argparse.Namespace) -> None:
+    from aiosmtpd.controller import Controller
+
+    arrived: list[float] = []
+
+    class Timed:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            arrived.append(time.perf_counter())
+            return "250 OK"
+
+    SINK_PORT.append(free_port())
+    controller = Controller(Timed(), hostname="127.0.0.1", port=SINK_PORT[0])
+    controller.start()
+    with tempfile.TemporaryDirectory(prefix="hub-bench-scaling-") as tmp:
+        var = Path(tmp) / "var"
+        var.mkdir()
+        server = None
+        if args.store == "secantus":
+            from tests.contracts.secantus import start_secantus
+
+            server = start_secantus(Path(tmp))
+            url = f"mongodb://127.0.0.1:{server.port}/bench?directConnection=true"
+        else:
+            url = f"sqlite:///{tmp}/hub.db"
+        try:
+            started = time.perf_counter()
+            asyncio.run(fill(url, args.persons, var))
+            print(f"filled {args.persons:,} persons on {args.store} in "
+                  f"{time.perf_counter() - started:.1f} s", flush=True)
+            runs = {}
+            for workers in sorted({1, args.workers}):
+                runs[workers] = asyncio.run(campaign_run(url, var, workers, None, arrived))
+                print(f"{workers} worker process(es): {runs[workers]['rate']:.0f} msg/s",
+                      flush=True)
+            limited = None
+            if args.rate:
+                limited = asyncio.run(campaign_run(url, var, args.workers, args.rate, arrived))
+        finally:
+            controller.stop()
+            if server is not None:
+                server.stop()
+    one, many = runs[1], runs[args.workers]
+    print()
+    print(f"(d) {args.store}, {args.persons:,} persons, one campaign each run:")
+    for workers, run in sorted(runs.items()):
+        print(f"    {workers} worker process(es): {run['sent']:,} sent in {run['total_s']:.1f} s"
+              f" = {run['rate']:.0f} msg/s")
+    print(f"    scaling factor {args.workers} / 1 processes: {many['rate'] / one['rate']:.2f}x")
+    if limited is not None:
+        achieved = limited["rate"] * 60
+        print(f"    rate {args.rate:,}/min set, {args.workers} processes: {achieved:,.0f}/min "
+              f"achieved over the run ({achieved / args.rate:.0%} of the rate)"
+              + (f"; busiest 10 s window {limited['busiest_10s']:,} = "
+                 f"{limited['busiest_10s'] * 6 / args.rate:.0%} of the rate"
+                 if limited["busiest_10s"] else ""))
+    for run in (*runs.values(), *([limited] if limited else [])):
+        if set(run["by_status"]) != {"sent"}:
+            print(f"    WARNING: a run ended with {run['by_status']}")
+
+
 # --- orchestration -------------------------------------------------------------------------
 
 
@@ -249,7 +403,14 @@ def main() -> None:
                         help="audience sizes for the memory comparison, comma-separated")
     parser.add_argument("--connections", type=int, default=None,
                         help="bare loop connections (default: the adapter's pool size)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="measure dispatch over 1 and this many worker processes instead")
+    parser.add_argument("--store", choices=("sqlite", "secantus"), default="sqlite",
+                        help="the store of the --workers measurement")
+    parser.add_argument("--rate", type=int, default=None,
+                        help="with --workers: also run at this campaign rate (per minute)")
     parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--work", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--fill", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--engine", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -257,6 +418,12 @@ def main() -> None:
 
     if args.serve_sink:
         serve_sink(args.serve_sink)
+        return
+    if args.work:
+        asyncio.run(run_worker(args.work[0], int(args.work[1]), args.work[2]))
+        return
+    if args.workers:
+        scaling(args)
         return
     if args.fill:
         asyncio.run(fill(Path(args.fill[0]), int(args.fill[1])))
