@@ -546,10 +546,12 @@ class SearchRepo(Protocol):
         postcode without spaces."""
         ...
     async def similar_names(
-        self, kind: PartyKind, keys: Sequence[str], *, limit: int, after_id: str | None = None
+        self, kind: PartyKind, key_groups: Sequence[Sequence[str]], *, limit: int,
+        after_id: str | None = None,
     ) -> list[tuple[str, str]]:
-        """(id, folded name) of parties of `kind` whose name is indexed under one of `keys`
-        (`hub.domain.search.name_keys`): the candidates for a one-typo name match."""
+        """(id, folded name) of parties of `kind` whose name is indexed under at least one key
+        of every group (`hub.domain.search.name_keys`; a group per query word): the
+        candidates for a one-typo name match."""
         ...
 
 

@@ -63,11 +63,10 @@ class SearchTerms:
                    typo_words=typo_words)
 
     @property
-    def similar_keys(self) -> list[str]:
-        """The one-deletion forms of the longest typo-tolerant word: the candidates' keys."""
-        if not self.typo_words:
-            return []
-        return sorted(deletions(max(self.typo_words, key=len)))
+    def similar_keys(self) -> list[list[str]]:
+        """Per typo-tolerant word, its one-deletion forms: a candidate's name has one of each
+        (shorter words are checked on the candidates' names)."""
+        return [sorted(deletions(word)) for word in dict.fromkeys(self.typo_words)]
 
 
 def _phone_digits(text: str, region: str) -> str | None:

@@ -138,12 +138,14 @@ class MongoSearchRepo:
         return found[:limit]
 
     async def similar_names(
-        self, kind: PartyKind, keys: Sequence[str], *, limit: int, after_id: str | None = None
+        self, kind: PartyKind, key_groups: Sequence[Sequence[str]], *, limit: int,
+        after_id: str | None = None,
     ) -> list[tuple[str, str]]:
-        wanted = sorted(set(keys))
-        if not wanted or limit < 1:
+        groups = [sorted(set(group)) for group in key_groups]
+        if not groups or not all(groups) or limit < 1:
             return []
-        query = {"search.keys": {"$in": wanted}, **_id_after("_id", after_id)}
+        query = {"$and": [{"search.keys": {"$in": group}} for group in groups],
+                 **_id_after("_id", after_id)}
         collection = COLLECTION_OF[kind]
         with driver_errors(collection):
             cursor = self._db[collection].find(query, {"search.name": 1}).sort(

@@ -68,23 +68,45 @@ V6_SEARCH: tuple[str, ...] = (
 )
 
 async def migrate_v6_search(session: Session) -> None:
-    """Create the search tables and index every row already stored."""
+    """Create the search tables and index every row already stored (rows built in Python,
+    written with one executemany per table: a few seconds for 100,000 persons)."""
     for statement in V6_SEARCH:
         await session.run(statement)
-    for (doc,) in await session.rows("SELECT doc FROM persons"):
-        await index_party(session, "person", Person.model_validate_json(doc))
-    for (doc,) in await session.rows("SELECT doc FROM households"):
-        await index_party(session, "household", Household.model_validate_json(doc))
-    for (doc,) in await session.rows("SELECT doc FROM organisations"):
-        await index_party(session, "organisation", Organisation.model_validate_json(doc))
+    texts: list[tuple[str, str, str, str]] = []
+    keys: list[tuple[str, str, str]] = []
+    for kind, table, model in (("person", "persons", Person),
+                               ("household", "households", Household),
+                               ("organisation", "organisations", Organisation)):
+        for (doc,) in await session.rows(f"SELECT doc FROM {table}"):
+            party = model.model_validate_json(doc)
+            party_texts, party_keys = _party_rows(party)
+            texts += [(kind, party.id, field, text) for field, text in party_texts]
+            keys += [(key, kind, party.id) for key in party_keys]
+    suffixes: list[tuple[str, str]] = []
     for (doc,) in await session.rows("SELECT doc FROM identities"):
         identity = Identity.model_validate_json(doc)
         if identity.kind == "phone":
-            await session.run(
-                "UPDATE identities SET phone_suffix = ? WHERE kind = 'phone' AND value = ?",
-                (reversed_digits(identity.value), identity.value))
+            suffixes.append((reversed_digits(identity.value), identity.value))
         else:
-            await add_email(session, identity)
+            texts.append(("person", identity.person_id, "email", fold(identity.value)))
+    await session.run_many(INSERT_TEXT, texts)
+    await session.run_many(INSERT_KEY, keys)
+    await session.run_many(
+        "UPDATE identities SET phone_suffix = ? WHERE kind = 'phone' AND value = ?", suffixes)
+
+
+INSERT_TEXT = "INSERT INTO search_text (owner_kind, owner_id, field, text) VALUES (?, ?, ?, ?)"
+INSERT_KEY = "INSERT OR IGNORE INTO search_keys (key, owner_kind, owner_id) VALUES (?, ?, ?)"
+
+
+def _party_rows(party: Party) -> tuple[list[tuple[str, str]], list[str]]:
+    """A party's (field, folded text) rows and name keys; none for a merged or erased person."""
+    if isinstance(party, Person) and not party.is_active:
+        return [], []
+    texts = [("name", fold(party.name))]
+    if not isinstance(party, Person):
+        texts.append(("postcode", compact_postcode(party.address.postcode)))
+    return [(field, text) for field, text in texts if text], name_keys(party.name)
 
 
 async def unindex_party(session: Session, kind: PartyKind, party_id: str) -> None:
@@ -99,23 +121,13 @@ async def unindex_party(session: Session, kind: PartyKind, party_id: str) -> Non
 async def index_party(session: Session, kind: PartyKind, party: Party) -> None:
     """(Re)write a party's rows: none for a merged or erased person."""
     await unindex_party(session, kind, party.id)
-    if isinstance(party, Person) and not party.is_active:
-        return
-    texts = [("name", fold(party.name))]
-    if not isinstance(party, Person):
-        texts.append(("postcode", compact_postcode(party.address.postcode)))
-    await session.run_many(
-        "INSERT INTO search_text (owner_kind, owner_id, field, text) VALUES (?, ?, ?, ?)",
-        [(kind, party.id, field, text) for field, text in texts if text])
-    await session.run_many(
-        "INSERT INTO search_keys (key, owner_kind, owner_id) VALUES (?, ?, ?)",
-        [(key, kind, party.id) for key in name_keys(party.name)])
+    texts, keys = _party_rows(party)
+    await session.run_many(INSERT_TEXT, [(kind, party.id, field, text) for field, text in texts])
+    await session.run_many(INSERT_KEY, [(key, kind, party.id) for key in keys])
 
 
 async def add_email(session: Session, identity: Identity) -> None:
-    await session.run(
-        "INSERT INTO search_text (owner_kind, owner_id, field, text) "
-        "VALUES ('person', ?, 'email', ?)", (identity.person_id, fold(identity.value)))
+    await session.run(INSERT_TEXT, ("person", identity.person_id, "email", fold(identity.value)))
 
 
 async def remove_email(session: Session, person_id: str, value: str) -> None:
@@ -192,16 +204,23 @@ class SqliteSearch:
         return [row[0] for row in await self._db.rows(sql, params)]
 
     async def similar_names(
-        self, kind: PartyKind, keys: Sequence[str], *, limit: int, after_id: str | None = None
+        self, kind: PartyKind, key_groups: Sequence[Sequence[str]], *, limit: int,
+        after_id: str | None = None,
     ) -> list[tuple[str, str]]:
-        wanted = sorted(set(keys))
-        if not wanted:
+        groups = [sorted(set(group)) for group in key_groups]
+        if not groups or not all(groups) or limit < 1:
             return []
-        params: list[Any] = [kind, kind, *wanted]
-        marks = ", ".join("?" for _ in wanted)
-        sql = ("SELECT t.owner_id, t.text FROM search_text t WHERE t.owner_kind = ? "
-               "AND t.field = 'name' AND t.owner_id IN (SELECT k.owner_id FROM search_keys k "
-               f"WHERE k.owner_kind = ? AND k.key IN ({marks})"
-               + _after("k.owner_id", after_id, params) + ") ORDER BY t.owner_id LIMIT ?")
-        params.append(max(0, limit))
+        params: list[Any] = []
+        selects = []
+        for group in groups:
+            params += [kind, *group]
+            selects.append("SELECT DISTINCT owner_id FROM search_keys WHERE owner_kind = ? "
+                           "AND key IN ("
+                           + ", ".join("?" for _ in group) + ")"
+                           + _after("owner_id", after_id, params))
+        sql = ("SELECT t.owner_id, t.text FROM (" + " INTERSECT ".join(selects)
+               + " ORDER BY owner_id LIMIT ?) AS c JOIN search_text t "
+               "ON t.owner_kind = ? AND t.owner_id = c.owner_id AND t.field = 'name' "
+               "ORDER BY t.owner_id")
+        params += [limit, kind]
         return [(row[0], row[1]) for row in await self._db.rows(sql, params)]

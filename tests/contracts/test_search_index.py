@@ -31,7 +31,8 @@ async def _contains(store: Store, text: str, kind: str = "person") -> list[str]:
 
 async def _similar(store: Store, word: str, kind: str = "person") -> list[str]:
     found = await store.search.similar_names(
-        kind, sorted(deletions(fold(word))), limit=50)  # type: ignore[arg-type]
+        kind, [sorted(deletions(w)) for w in fold(word).split()],  # type: ignore[arg-type]
+        limit=50)
     return [person_id for person_id, _ in found]
 
 
@@ -121,13 +122,16 @@ async def test_similar_names_finds_one_typo_candidates(store: Store) -> None:
     wilms = await _person(store, "Jan Wilms")
     await _person(store, "Kees Bakker")
     assert await _similar(store, "Wilems") == sorted([willems.id, wilms.id])
-    found = await store.search.similar_names("person", sorted(deletions("wilems")), limit=50)
+    keys = [sorted(deletions("wilems"))]
+    found = await store.search.similar_names("person", keys, limit=50)
     assert dict(found)[willems.id] == "ingrid willems"
     assert await _similar(store, "Bakkre") != []
-    first = await store.search.similar_names("person", sorted(deletions("wilems")), limit=1)
-    rest = await store.search.similar_names(
-        "person", sorted(deletions("wilems")), limit=5, after_id=first[0][0])
+    first = await store.search.similar_names("person", keys, limit=1)
+    rest = await store.search.similar_names("person", keys, limit=5, after_id=first[0][0])
     assert [i for i, _ in first + rest] == sorted([willems.id, wilms.id])
+    # every word must have a key: Ingrid Willems, not Jan Wilms
+    assert await _similar(store, "ingrd wilems") == [willems.id]
+    assert await _similar(store, "jan wilems") == [wilms.id]
 
 
 async def test_a_rename_moves_the_name_in_the_index(store: Store) -> None:
@@ -184,4 +188,5 @@ async def test_limit_below_one_finds_nothing(store: Store) -> None:
     assert await store.search.phone_suffix("6562", limit=0) == []
     assert await _contains(store, "ingrid") != []
     assert await store.search.containing("person", ["ingrid"], limit=0) == []
-    assert await store.search.similar_names("person", ["wilems"], limit=0) == []
+    assert await store.search.similar_names("person", [["wilems"]], limit=0) == []
+    assert await store.search.similar_names("person", [["wilems"], []], limit=5) == []

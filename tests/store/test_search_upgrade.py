@@ -30,7 +30,7 @@ async def _assert_found(store: Store) -> None:
     assert await store.search.containing("person", ["example"], limit=5) == [INGRID.id]
     assert await store.search.containing("person", ["ingrid"], limit=5) == [INGRID.id]
     assert [i for i, _ in await store.search.similar_names(
-        "person", ["wilems"], limit=5)] == [INGRID.id]
+        "person", [["wilems"]], limit=5)] == [INGRID.id]
     assert await store.search.containing("household", ["1234ab"], limit=5) == [HOME.id]
 
 
