@@ -34,6 +34,7 @@ from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
+from hub.domain.search import PartyKind
 from hub.domain.segments import Predicate
 from hub.domain.staff import ApiToken, User
 from hub.domain.surveys import (
@@ -524,6 +525,37 @@ class TriggerFiringRepo(Protocol):
         ...
 
 
+class SearchRepo(Protocol):
+    """The indexes behind staff search (`hub.domain.search`). The store keeps them current in
+    every write of a person, household, organisation or identity (insert, replace, delete,
+    merge, erasure): nothing above it maintains them, and merged or erased persons are in
+    none. Every method answers distinct ids in ascending order, after `after_id`, at most
+    `limit` (keyset paging)."""
+
+    async def phone_suffix(
+        self, digits: str, *, limit: int, after_id: str | None = None
+    ) -> list[str]:
+        """Active persons with a phone number (their own or a role's) whose E.164 digits end
+        in `digits`: an index range scan, not a scan of all numbers."""
+        ...
+    async def containing(
+        self, kind: PartyKind, words: Sequence[str], *, limit: int, after_id: str | None = None
+    ) -> list[str]:
+        """Parties of `kind` with a searchable text that contains every one of `words`
+        (folded, as `hub.domain.search.fold` gives them): the name; for persons also each
+        email address (their own or a role's); for households and organisations also the
+        postcode without spaces."""
+        ...
+    async def similar_names(
+        self, kind: PartyKind, key_groups: Sequence[Sequence[str]], *, limit: int,
+        after_id: str | None = None,
+    ) -> list[tuple[str, str]]:
+        """(id, folded name) of parties of `kind` whose name is indexed under at least one key
+        of every group (`hub.domain.search.name_keys`; a group per query word): the
+        candidates for a one-typo name match."""
+        ...
+
+
 class Store(Protocol):
     backend: str
     persons: PersonRepo
@@ -550,6 +582,7 @@ class Store(Protocol):
     survey_responses: SurveyResponseRepo
     trigger_rules: TriggerRuleRepo
     trigger_firings: TriggerFiringRepo
+    search: SearchRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

@@ -33,4 +33,8 @@ LABELS: dict[str, str] = {
     "medium": N_("medium"), "small": N_("small"),
     # channel set-up modes (hub.web.ui.admin_channels)
     "configured": N_("configured"), "sandbox": N_("sandbox"), "off": N_("off"),
+    # life stages (the demo's codes), shown with a member on a household's timeline
+    "single": N_("single"), "couple": N_("couple"), "young_family": N_("young family"),
+    "family": N_("family"), "empty_nest": N_("empty nest"), "retired": N_("retired"),
+    "student": N_("student"), "living_with_parents": N_("living with parents"),
 }

@@ -27,6 +27,7 @@ from hub.services.search import SearchService
 from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.staff import StaffService
 from hub.services.timeline import TimelineService
+from hub.services.timeline_members import TimelineMembers
 from hub.store.blobs import FileBlobStore
 
 
@@ -53,6 +54,7 @@ class Services:
     search: SearchService
     channel_status: ChannelStatusService
     contact_import: ContactImportService
+    timeline_members: TimelineMembers
 
 
 def build_services(
@@ -101,8 +103,9 @@ def build_services(
         sms=sms,
         calls=CallService(store, identities, persons, timeline),
         staff=StaffService(store),
-        search=SearchService(store, persons, timeline),
+        search=SearchService(store, persons, timeline, region=settings.default_region),
         channel_status=ChannelStatusService(store),
         contact_import=ContactImportService(store, identities, timeline,
                                             default_region=settings.default_region),
+        timeline_members=TimelineMembers(store),
     )

@@ -86,3 +86,16 @@ def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", details={"limit": limit})
     return limit
+
+
+def encode_fields(payload: dict[str, str]) -> str:
+    """An opaque cursor carrying `payload` (for lists with their own keyset)."""
+    return _encode(payload)
+
+
+def decode_fields(cursor: str, keys: set[str]) -> dict[str, str]:
+    """The payload of a cursor `encode_fields` made with exactly `keys`; InvalidCursor else."""
+    payload = _decode(cursor)
+    if set(payload) != keys:
+        raise InvalidCursor("cursor is not one this service issued")
+    return payload

@@ -4,20 +4,19 @@ roles and last contact, household members and the inbox (persons waiting for an 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hub.domain.events import Event
 from hub.domain.parties import Household, Organisation, Person, Role
-from hub.errors import HubError
+from hub.domain.search import PARTY_KINDS, PartyKind
 from hub.ports import AwaitingReply, Store
+from hub.services.paging import Page
+from hub.services.party_search import PartySearch, SearchHit
 from hub.services.persons import PersonService
 from hub.services.timeline import TimelineService
 
-PHONE_LIKE = re.compile(r"^[\d\s\-+().]{6,30}$")
 SEARCH_LIMIT = 25
-MAX_QUERY = 200
 
 
 @dataclass(slots=True)
@@ -36,48 +35,33 @@ class InboxRow:
 
 
 class SearchService:
-    def __init__(self, store: Store, persons: PersonService, timeline: TimelineService) -> None:
+    def __init__(self, store: Store, persons: PersonService, timeline: TimelineService,
+                 *, region: str = "NL") -> None:
         self._store = store
         self._persons = persons
         self._timeline = timeline
+        self._parties = PartySearch(store, region=region)
 
-    async def _by_address(self, q: str) -> list[Person]:
-        found: list[Person] = []
-        attempts: list[dict[str, str]] = []
-        if "@" in q:
-            attempts.append({"email": q})
-        if PHONE_LIKE.match(q) and sum(c.isdigit() for c in q) >= 6:
-            attempts.append({"phone": q})
-        for attempt in attempts:
-            try:
-                page = await self._persons.find(limit=1, **attempt)
-            except HubError:
-                continue  # not a valid address after all: the name search still runs
-            found += page.items
+    async def find(self, q: str, *, limit: int, cursor: str | None = None,
+                   kinds: Sequence[PartyKind] = PARTY_KINDS) -> Page[SearchHit]:
+        """The search box (API and page alike): typed results, keyset-paged; see
+        `hub.services.party_search` for what a query matches."""
+        return await self._parties.find(q, limit=limit, cursor=cursor, kinds=kinds)
+
+    async def last_contacts(self, person_ids: Sequence[str]) -> dict[str, Event]:
+        """Each person's newest event (for result lists), one index probe per person."""
+        found: dict[str, Event] = {}
+        for person_id in dict.fromkeys(person_ids):
+            page = await self._timeline.page("person", person_id, limit=1)
+            if page.items:
+                found[person_id] = page.items[0]
         return found
 
     async def search(self, q: str) -> list[PersonRow]:
-        """One box: name, email, phone in any format, organisation name, postcode. Active
-        persons only, each once, at most SEARCH_LIMIT."""
-        q = q.strip()[:MAX_QUERY]
-        if not q:
-            return []
-        store = self._store
-        persons = await self._by_address(q)
-        persons += (await self._persons.find(q=q, limit=SEARCH_LIMIT)).items
-        organisations = await store.organisations.find(name_contains=q, limit=10)
-        if any(c.isdigit() for c in q) and len(q) <= 12:
-            for household in await store.households.with_postcode(q, limit=10):
-                persons += await store.persons.in_household(household.id)
-            organisations += await store.organisations.with_postcode(q, limit=10)
-        for organisation in organisations:
-            roles = await store.roles.for_organisation(organisation.id, limit=SEARCH_LIMIT)
-            persons += await store.persons.get_many([r.person_id for r in roles])
-        unique: dict[str, Person] = {}
-        for person in persons:
-            if person.is_active:
-                unique.setdefault(person.id, person)
-        return [await self.person_row(p) for p in list(unique.values())[:SEARCH_LIMIT]]
+        """Persons only, the first SEARCH_LIMIT the search box finds, each as a row (the
+        template preview's person picker)."""
+        page = await self.find(q, limit=SEARCH_LIMIT, kinds=("person",))
+        return [await self.person_row(hit.person) for hit in page.items if hit.person]
 
     async def person_row(self, person: Person) -> PersonRow:
         row = PersonRow(person=person)

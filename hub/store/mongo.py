@@ -29,6 +29,7 @@ from hub.ports import (
     PersonRepo,
     QuarantineRepo,
     RoleRepo,
+    SearchRepo,
     SegmentRepo,
     SuppressionRepo,
     SurveyRepo,
@@ -66,6 +67,7 @@ from hub.store.mongo_repos import (
     MongoTransactionRepo,
     MongoUserRepo,
 )
+from hub.store.mongo_search import MongoSearchRepo, backfill
 from hub.store.mongo_surveys import (
     MongoSurveyRepo,
     MongoSurveyResponseRepo,
@@ -156,6 +158,16 @@ INDEXES: tuple[Index, ...] = (
     Index("trigger_firings", "trigger_firings_due", _asc("status", "due_at")),
     Index("trigger_firings", "trigger_firings_person", _asc("rule_id", "person_id",
                                                             "created_at")),
+    # staff search (issue 13): see mongo_search.py
+    Index("persons", "persons_search_grams", _asc("search.grams")),
+    Index("persons", "persons_search_keys", _asc("search.keys")),
+    Index("households", "households_search_grams", _asc("search.grams")),
+    Index("households", "households_search_keys", _asc("search.keys")),
+    Index("organisations", "organisations_search_grams", _asc("search.grams")),
+    Index("organisations", "organisations_search_keys", _asc("search.keys")),
+    Index("identities", "identities_search_grams", _asc("search.grams")),
+    Index("identities", "identities_search_suffix", _asc("search.suffix", "person_id"),
+          partial={"search.suffix": {"$type": "string"}}),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -198,6 +210,7 @@ class MongoStore:
         self.trigger_rules: TriggerRuleRepo = MongoTriggerRuleRepo(database["trigger_rules"])
         self.trigger_firings: TriggerFiringRepo = MongoTriggerFiringRepo(
             database["trigger_firings"])
+        self.search: SearchRepo = MongoSearchRepo(database)
 
     async def ping(self) -> None:
         try:
@@ -224,6 +237,7 @@ class MongoStore:
         for collection, models in by_collection.items():  # one createIndexes per collection
             with driver_errors(collection):
                 await self._database[collection].create_indexes(models)
+        await backfill(self._database)
         meta = self._database["meta"]
         with driver_errors("meta"):
             await meta.update_one(

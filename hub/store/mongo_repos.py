@@ -29,6 +29,7 @@ from hub.store.mongo_base import (
     Repo,
     name_pattern,
 )
+from hub.store.mongo_search import identity_search, party_search, with_search
 from hub.store.mongo_segments import Compiled
 
 ACTIVE_PERSON: Query = {"merged_into": None, "erased_at": None}
@@ -37,6 +38,9 @@ ACTIVE_PERSON: Query = {"merged_into": None, "erased_at": None}
 
 class MongoPersonRepo(CrudRepo[Person]):
     model = Person
+
+    def _to_doc(self, record: Person) -> Doc:
+        return with_search(super()._to_doc(record), party_search(record))
 
     async def get_many(self, person_ids: Sequence[str]) -> list[Person]:
         if not person_ids:
@@ -85,6 +89,10 @@ class MongoPersonRepo(CrudRepo[Person]):
 
 class _NamedRepo(CrudRepo[R]):
     """Households and organisations: paged, optionally filtered by name."""
+
+    def _to_doc(self, record: R) -> Doc:
+        party: Household | Organisation = record  # type: ignore[assignment]
+        return with_search(super()._to_doc(record), party_search(party))
 
     async def get_many(self, record_ids: Sequence[str]) -> list[R]:
         if not record_ids:
@@ -138,6 +146,9 @@ class MongoIdentityRepo(Repo[Identity], PersonLinked):
 
     model = Identity
     ORDER = [("kind", 1), ("value", 1)]
+
+    def _to_doc(self, record: Identity) -> Doc:
+        return with_search(super()._to_doc(record), identity_search(record))
 
     async def insert(self, identity: Identity) -> None:
         await self._insert(identity)

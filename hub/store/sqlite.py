@@ -27,6 +27,7 @@ from hub.ports import (
     PersonRepo,
     QuarantineRepo,
     RoleRepo,
+    SearchRepo,
     SegmentRepo,
     SuppressionRepo,
     SurveyRepo,
@@ -65,6 +66,7 @@ from hub.store.sqlite_records import (
     SqliteTransactions,
 )
 from hub.store.sqlite_schema import migrate
+from hub.store.sqlite_search import SqliteSearch
 from hub.store.sqlite_staff import SqliteTokens, SqliteUsers
 from hub.store.sqlite_surveys import (
     SqliteSurveyResponses,
@@ -112,6 +114,7 @@ class SqliteStore:
         self.survey_responses: SurveyResponseRepo = SqliteSurveyResponses(db)
         self.trigger_rules: TriggerRuleRepo = SqliteTriggerRules(db)
         self.trigger_firings: TriggerFiringRepo = SqliteTriggerFirings(db)
+        self.search: SearchRepo = SqliteSearch(db)
 
     @property
     def location(self) -> str:

@@ -8,7 +8,9 @@ from typing import Any, ClassVar, TypeVar
 
 from hub.domain.identities import AddressKind, Identity
 from hub.domain.parties import Household, Organisation, Person, Role
+from hub.domain.search import PartyKind, reversed_digits
 from hub.domain.segments import Predicate
+from hub.errors import NotFound
 from hub.store.sqlite_base import (
     LIKE_ESCAPE,
     DocTable,
@@ -17,6 +19,15 @@ from hub.store.sqlite_base import (
     reassign_person_sql,
 )
 from hub.store.sqlite_db import Database
+from hub.store.sqlite_search import (
+    add_email,
+    forget_erased,
+    index_party,
+    move_emails,
+    remove_email,
+    remove_emails,
+    unindex_party,
+)
 from hub.store.sqlite_segments import compile_predicate
 
 N = TypeVar("N", Person, Household, Organisation)
@@ -61,7 +72,28 @@ class NamedTable(DocTable[N]):
         return await self._select(conditions, params, limit=limit, after_id=after_id)
 
 
-class AddressedTable(NamedTable[N]):
+class SearchedTable(NamedTable[N]):
+    """Writes that keep the party's search rows (`sqlite_search`) in the same transaction."""
+
+    search_kind: ClassVar[PartyKind]
+
+    async def insert(self, record: N) -> None:
+        async with self._db.transaction() as session:
+            await session.run(self._insert_sql, self._row(record))
+            await index_party(session, self.search_kind, record)
+
+    async def replace(self, record: N) -> None:
+        record_id, *rest = self._row(record)
+        async with self._db.transaction() as session:
+            if not await session.run(self._update_sql, (*rest, record_id)):
+                kind = self.model.__name__.lower()
+                raise NotFound(f"no {kind} with id {record_id}", details={"id": record_id})
+            await index_party(session, self.search_kind, record)
+            if isinstance(record, Person) and record.erased_at is not None:
+                await forget_erased(session)
+
+
+class AddressedTable(SearchedTable[N]):
     """Households and organisations: also found by postcode (a scan of the JSON documents;
     these tables are small next to persons and events, and no schema change is needed)."""
 
@@ -74,17 +106,20 @@ class AddressedTable(NamedTable[N]):
             limit=limit)
 
 
-class SqlitePersons(NamedTable[Person]):
+class SqlitePersons(SearchedTable[Person]):
     table = "persons"
     model = Person
     columns = ("name_lower", "household_id", "active")
     active_only = True
+    search_kind = "person"
 
     def indexed(self, record: Person) -> tuple[Any, ...]:
         return (record.name.lower(), record.household_id, int(record.is_active))
 
     async def delete(self, person_id: str) -> bool:
-        return await self._delete(person_id)
+        async with self._db.transaction() as session:
+            await unindex_party(session, "person", person_id)
+            return bool(await session.run("DELETE FROM persons WHERE id = ?", (person_id,)))
 
     async def in_household(self, household_id: str) -> list[Person]:
         return await self._select(["household_id = ?", ACTIVE], [household_id])
@@ -114,6 +149,7 @@ class SqliteHouseholds(AddressedTable[Household]):
     table = "households"
     model = Household
     columns = ("name_lower",)
+    search_kind = "household"
 
     def indexed(self, record: Household) -> tuple[Any, ...]:
         return (record.name.lower(),)
@@ -123,6 +159,7 @@ class SqliteOrganisations(AddressedTable[Organisation]):
     table = "organisations"
     model = Organisation
     columns = ("name_lower",)
+    search_kind = "organisation"
 
     def indexed(self, record: Organisation) -> tuple[Any, ...]:
         return (record.name.lower(),)
@@ -168,10 +205,15 @@ class SqliteIdentities:
         return sorted(identities, key=lambda identity: (identity.kind, identity.value))
 
     async def insert(self, identity: Identity) -> None:
-        await self._db.run(
-            "INSERT INTO identities (kind, value, person_id, doc) VALUES (?, ?, ?, ?)",
-            (identity.kind, identity.value, identity.person_id, dump(identity)),
-        )
+        suffix = reversed_digits(identity.value) if identity.kind == "phone" else None
+        async with self._db.transaction() as session:
+            await session.run(
+                "INSERT INTO identities (kind, value, person_id, doc, phone_suffix) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (identity.kind, identity.value, identity.person_id, dump(identity), suffix),
+            )
+            if identity.kind == "email":
+                await add_email(session, identity)
 
     async def get(self, kind: AddressKind, value: str) -> Identity | None:
         doc = await self._db.value(
@@ -185,18 +227,26 @@ class SqliteIdentities:
         return self._load_all(rows)
 
     async def delete(self, kind: AddressKind, value: str) -> bool:
-        changed = await self._db.run(
-            "DELETE FROM identities WHERE kind = ? AND value = ?", (kind, value)
-        )
-        return bool(changed)
+        async with self._db.transaction() as session:
+            owners = await session.rows(
+                "DELETE FROM identities WHERE kind = ? AND value = ? RETURNING person_id",
+                (kind, value))
+            if kind == "email":
+                for (person_id,) in owners:
+                    await remove_email(session, person_id, value)
+        return bool(owners)
 
     async def reassign_person(self, from_person_id: str, to_person_id: str) -> int:
-        return await self._db.run(
-            reassign_person_sql("identities"), (to_person_id, to_person_id, from_person_id)
-        )
+        async with self._db.transaction() as session:
+            await move_emails(session, from_person_id, to_person_id)
+            return await session.run(
+                reassign_person_sql("identities"), (to_person_id, to_person_id, from_person_id)
+            )
 
     async def delete_for_person(self, person_id: str) -> list[Identity]:
-        rows = await self._db.rows(
-            "DELETE FROM identities WHERE person_id = ? RETURNING doc", (person_id,)
-        )
+        async with self._db.transaction() as session:
+            rows = await session.rows(
+                "DELETE FROM identities WHERE person_id = ? RETURNING doc", (person_id,)
+            )
+            await remove_emails(session, person_id)
         return self._load_all(rows)

@@ -145,8 +145,9 @@ class AsyncMongoMockCollection:
     async def find_one(self, filter: Mapping[str, Any]) -> Doc | None:
         return self._sync.find_one(filter)
 
-    def find(self, filter: Mapping[str, Any]) -> AsyncMongoMockCursor:
-        return AsyncMongoMockCursor(self._sync.find(filter))
+    def find(self, filter: Mapping[str, Any],
+             projection: Mapping[str, Any] | None = None) -> AsyncMongoMockCursor:
+        return AsyncMongoMockCursor(self._sync.find(filter, projection))
 
     async def count_documents(self, filter: Mapping[str, Any]) -> int:
         return int(self._sync.count_documents(filter))

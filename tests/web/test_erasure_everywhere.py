@@ -71,7 +71,24 @@ async def test_nothing_of_an_erased_person_is_left_on_disk(api: Api, settings: S
         channel="sms", score=3, comment=f"{MARK} was unhappy", event_id=new_id()))
     database = tmp_path / "hub.db"
     assert holders(settings, database)  # the mark is really there before
+    searches = (MARK, f"{MARK.lower()}@exa", MARK[:3] + MARK[4:])  # name, email, a typo
+    for q in searches:
+        _, found = await api.call("GET", "/api/v1/search", params={"q": q})
+        assert pid in {item["id"] for item in found["items"]}, q
 
     status, _ = await api.call("DELETE", f"/api/v1/persons/{pid}")
     assert status == 200
     assert holders(settings, database) == []
+    for q in searches:  # the search indexes forgot them too
+        _, found = await api.call("GET", "/api/v1/search", params={"q": q})
+        assert found["items"] == [], q
+    assert search_terms_holding(database, MARK.lower()[:3]) == []
+
+
+def search_terms_holding(database: Path, trigram: str) -> list[str]:
+    """Terms of the trigram full-text index that hold `trigram` (its own view of what is
+    indexed, which raw bytes cannot show: terms are stored prefix-compressed)."""
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, search_fts, 'row')")
+        return [term for (term,) in db.execute(
+            "SELECT term FROM temp.terms WHERE term = ?", (trigram,))]

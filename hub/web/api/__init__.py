@@ -11,6 +11,7 @@ from hub.web.api import (
     messages,
     meta,
     persons,
+    search,
     segments,
     surveys,
     templates_api,
@@ -35,4 +36,5 @@ ROUTES = ApiRoutes.combine(
     surveys.routes,
     analytics.routes,
     meta.routes,
+    search.routes,
 )

@@ -9,6 +9,7 @@ from aiohttp import web
 from hub.domain.events import Event
 from hub.domain.staff import SERVICE
 from hub.services.timeline import SubjectKind
+from hub.services.timeline_members import MemberEvent
 from hub.web.api.queries import TimelineParams
 from hub.web.api.routing import Answer, ApiRoutes, page_json
 from hub.web.keys import SERVICES
@@ -20,10 +21,14 @@ SUBJECTS: list[tuple[SubjectKind, str]] = [
 
 def _timeline_handler(subject: SubjectKind) -> Any:
     async def timeline(request: web.Request, query: TimelineParams) -> Any:
-        page = await request.app[SERVICES].timeline.page(
-            subject, request.match_info[f"{subject}_id"], limit=query.limit,
-            cursor=query.cursor, channel=query.channel)
-        return page_json(page.items, page.next_cursor)
+        services = request.app[SERVICES]
+        subject_id = request.match_info[f"{subject}_id"]
+        page = await services.timeline.page(
+            subject, subject_id, limit=query.limit, cursor=query.cursor, channel=query.channel)
+        if subject == "person":
+            return page_json(page.items, page.next_cursor)
+        labelled = await services.timeline_members.label(subject, subject_id, page.items)
+        return page_json(labelled, page.next_cursor)
 
     timeline.__name__ = f"{subject}_timeline"
     return timeline
@@ -32,6 +37,8 @@ def _timeline_handler(subject: SubjectKind) -> Any:
 for _subject, _collection in SUBJECTS:
     routes.route(
         "GET", f"/{_collection}/{{{_subject}_id}}/timeline", roles=SERVICE, query=TimelineParams,
-        answer=Answer("a page of events, newest first", Event, paged=True),
+        answer=Answer("a page of events, newest first", Event, paged=True) if _subject == "person"
+        else Answer("a page of events, newest first, each with the member it belongs to",
+                    MemberEvent, paged=True),
         summary=f"The {_subject}'s timeline, newest first",
     )(_timeline_handler(_subject))

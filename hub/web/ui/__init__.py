@@ -75,6 +75,8 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/people/{person_id}/consent-proof", people.consent_proof_page)
     r.add_get("/households/{household_id}", people.household_page)
     r.add_get("/organisations/{organisation_id}", people.organisation_page)
+    r.add_get("/households/{household_id}/timeline", people.household_timeline_fragment)
+    r.add_get("/organisations/{organisation_id}/timeline", people.organisation_timeline_fragment)
     r.add_get("/outbox", operations.outbox_page)
     r.add_get("/quarantine", operations.quarantine_page)
     r.add_post("/quarantine/{entry_id}/retry", operations.quarantine_retry)

@@ -3,7 +3,8 @@ and the timeline fragments the page's script loads (older pages)."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from dataclasses import replace
+from typing import Any, Literal, get_args
 
 from aiohttp import web
 
@@ -12,6 +13,7 @@ from hub.domain.parties import PreferredChannel
 from hub.domain.staff import SERVICE
 from hub.errors import InvalidInput
 from hub.i18n import N_
+from hub.services.paging import InvalidCursor
 from hub.services.timeline import SubjectKind
 from hub.web.keys import SERVICES
 from hub.web.ui import views
@@ -19,6 +21,9 @@ from hub.web.ui.guard import staff_page
 from hub.web.ui.render import fragment, gettext, render, ui_viewer
 
 MAX_CURSOR = 400
+SEARCH_PAGE = 25
+MATCHED_LABELS = {"phone": N_("phone number"), "name": N_("name"), "email": N_("email address"),
+                  "postcode": N_("postcode"), "similar_name": N_("similar name")}
 NOTICES = {"sent": N_("Message sent."), "noted": N_("Note added."),
            "call-logged": N_("Call logged."), "saved": N_("Profile saved."),
            "merged": N_("Duplicate merged into this person.")}
@@ -26,11 +31,24 @@ NOTICES = {"sent": N_("Message sent."), "noted": N_("Note added."),
 
 @staff_page(SERVICE)
 async def search_page(request: web.Request) -> web.StreamResponse:
+    """The search box's results (the same service as `GET /api/v1/search`), a page at a
+    time: "more results" carries the keyset cursor."""
     q = request.query.get("q", "")[:200]
-    rows = await request.app[SERVICES].search.search(q) if q.strip() else []
+    cursor = request.query.get("cursor") or None
+    services = request.app[SERVICES]
+    hits, next_cursor, last = [], None, {}
+    if q.strip():
+        try:
+            page = await services.search.find(q, limit=SEARCH_PAGE, cursor=cursor)
+        except InvalidCursor as exc:
+            raise InvalidInput(N_("That link to more results is damaged; search again.")) \
+                from exc
+        hits, next_cursor = page.items, page.next_cursor
+        last = await services.search.last_contacts([h.id for h in hits if h.kind == "person"])
     return render(request, "ui/search.html", {"title": gettext(
         request, N_("Search: %(query)s"), query=q) if q else N_("Search"),
-                                              "q": q, "rows": rows, "nav": "search"})
+        "q": q, "hits": hits, "next_cursor": next_cursor, "last_contacts": last,
+        "more": cursor is not None, "matched_labels": MATCHED_LABELS, "nav": "search"})
 
 
 async def _timeline(request: web.Request, subject: SubjectKind, subject_id: str) -> Any:
@@ -40,6 +58,16 @@ async def _timeline(request: web.Request, subject: SubjectKind, subject_id: str)
     channel = views.channel_filter(request.query.get("channel"))
     return await request.app[SERVICES].timeline.page(
         subject, subject_id, limit=views.TIMELINE_PAGE, cursor=cursor, channel=channel), channel
+
+
+async def _member_timeline(request: web.Request, subject: Literal["household", "organisation"],
+                           subject_id: str) -> Any:
+    """A household's or organisation's timeline page, each event with the member it belongs
+    to (their name and their role there)."""
+    page, channel = await _timeline(request, subject, subject_id)
+    labelled = await request.app[SERVICES].timeline_members.label(subject, subject_id,
+                                                                  page.items)
+    return replace(page, items=labelled), channel
 
 
 def _timeline_context(request: web.Request, base: str, page: Any, channel: str | None) -> dict:
@@ -86,7 +114,7 @@ async def show_person(request: web.Request, *, status: int = 200, error: str = "
 async def household_page(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     household = await services.directory.household(request.match_info["household_id"])
-    page, channel = await _timeline(request, "household", household.id)
+    page, channel = await _member_timeline(request, "household", household.id)
     members = await services.directory.members(household.id)
     context = {"title": household.name or N_("Household"), "household": household,
                "members": members, "nav": "",
@@ -99,7 +127,7 @@ async def household_page(request: web.Request) -> web.StreamResponse:
 async def organisation_page(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     organisation = await services.directory.organisation(request.match_info["organisation_id"])
-    page, channel = await _timeline(request, "organisation", organisation.id)
+    page, channel = await _member_timeline(request, "organisation", organisation.id)
     roles = (await services.directory.roles_at(organisation.id, limit=200, cursor=None)).items
     persons = await services.search.persons_by_id([r.person_id for r in roles])
     context = {"title": organisation.name, "organisation": organisation, "nav": "",
@@ -126,3 +154,20 @@ async def consent_proof_page(request: web.Request) -> web.StreamResponse:
     proof = await request.app[SERVICES].person_data.consent_proof(
         request.match_info["person_id"])
     return render(request, "ui/consent_proof.html", {"title": proof["name"], "proof": proof})
+
+
+def _member_timeline_fragment(subject: Literal["household", "organisation"], base: str) -> Any:
+    @staff_page(SERVICE)
+    async def timeline_fragment(request: web.Request) -> web.StreamResponse:
+        """Older events of a household or organisation as HTML for the page's script."""
+        subject_id = request.match_info[f"{subject}_id"]
+        page, channel = await _member_timeline(request, subject, subject_id)
+        return fragment(request, "ui/timeline_items.html",
+                        _timeline_context(request, f"/{base}/{subject_id}", page, channel))
+
+    timeline_fragment.__name__ = f"{subject}_timeline_fragment"
+    return timeline_fragment
+
+
+household_timeline_fragment = _member_timeline_fragment("household", "households")
+organisation_timeline_fragment = _member_timeline_fragment("organisation", "organisations")

@@ -1,0 +1,72 @@
+"""Whose event is this? On a household's or organisation's timeline every event belongs to
+one of its people: this names that person and their place there, for the page and the API.
+
+- Organisation: the role the event was made in (`role_id`), else the person's role at that
+  organisation (the first, when they hold several); its function ("Inkoper") is the role.
+- Household: a household has no roles of its own; the member's life stage (`couple`,
+  `living_with_parents`, ...) is what says where they stand in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from hub.domain.events import Event
+from hub.domain.parties import Person, Role
+from hub.ports import Store
+
+ROLES_READ = 500
+"""Roles at one organisation read to name event owners (more is a directory, not a team)."""
+
+
+class TimelineMember(BaseModel):
+    """The person an event on a household or organisation timeline belongs to."""
+
+    person_id: str
+    name: str = Field(description="empty for an erased person")
+    role_id: str | None = Field(default=None, description="organisations: the role")
+    function: str | None = Field(default=None, description="organisations: the role's function")
+    life_stage: str | None = Field(default=None, description="households: the member's stage")
+
+
+class MemberEvent(Event):
+    """A timeline event with the member it belongs to (household and organisation timelines)."""
+
+    member: TimelineMember | None = None
+
+
+class TimelineMembers:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def label(self, subject: Literal["household", "organisation"], subject_id: str,
+                    events: Sequence[Event]) -> list[MemberEvent]:
+        """`events` with their `member` set (None for an event of no person)."""
+        person_ids = list(dict.fromkeys(e.person_id for e in events if e.person_id))
+        persons = {p.id: p for p in await self._store.persons.get_many(person_ids)}
+        roles: dict[str, Role] = {}
+        by_person: dict[str, Role] = {}
+        if subject == "organisation" and person_ids:
+            for role in await self._store.roles.for_organisation(subject_id, limit=ROLES_READ):
+                roles[role.id] = role
+                by_person.setdefault(role.person_id, role)
+        labelled: list[MemberEvent] = []
+        for event in events:
+            member = None
+            person = persons.get(event.person_id or "")
+            if person is not None:
+                held = roles.get(event.role_id or "") or by_person.get(person.id)
+                member = _member(person, held) if subject == "organisation" else \
+                    TimelineMember(person_id=person.id, name=person.name,
+                                   life_stage=person.life_stage)
+            labelled.append(MemberEvent.model_validate({**event.to_doc(), "member": member}))
+        return labelled
+
+
+def _member(person: Person, role: Role | None) -> TimelineMember:
+    return TimelineMember(person_id=person.id, name=person.name,
+                          role_id=role.id if role else None,
+                          function=(role.function or None) if role else None)
