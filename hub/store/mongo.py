@@ -21,10 +21,12 @@ from hub.ports import (
     CampaignRepo,
     ChannelStateRepo,
     DeliveryRepo,
+    EnrolmentRepo,
     EventRepo,
     FormRepo,
     HouseholdRepo,
     IdentityRepo,
+    JourneyRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -51,6 +53,7 @@ from hub.store.mongo_campaigns import (
     MongoTemplateRepo,
 )
 from hub.store.mongo_events import NEWEST_FIRST, MongoEventRepo
+from hub.store.mongo_journeys import MongoEnrolmentRepo, MongoJourneyRepo
 from hub.store.mongo_repos import (
     MongoChannelStateRepo,
     MongoFormRepo,
@@ -156,6 +159,14 @@ INDEXES: tuple[Index, ...] = (
     Index("trigger_firings", "trigger_firings_due", _asc("status", "due_at")),
     Index("trigger_firings", "trigger_firings_person", _asc("rule_id", "person_id",
                                                             "created_at")),
+    # journeys (issue 17)
+    Index("journeys", "journeys_status", _asc("status", "_id")),
+    Index("journey_versions", "journey_versions_key", _asc("journey_id", "version"),
+          unique=True),
+    Index("enrolments", "enrolments_entry", _asc("journey_id", "entry_key"), unique=True),
+    Index("enrolments", "enrolments_due", _asc("state", "due_at")),
+    Index("enrolments", "enrolments_person", _asc("person_id", "journey_id")),
+    Index("enrolments", "enrolments_journey", _asc("journey_id", "state", "step_id")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -198,6 +209,9 @@ class MongoStore:
         self.trigger_rules: TriggerRuleRepo = MongoTriggerRuleRepo(database["trigger_rules"])
         self.trigger_firings: TriggerFiringRepo = MongoTriggerFiringRepo(
             database["trigger_firings"])
+        self.journeys: JourneyRepo = MongoJourneyRepo(database["journeys"],
+                                                      database["journey_versions"])
+        self.enrolments: EnrolmentRepo = MongoEnrolmentRepo(database["enrolments"])
 
     async def ping(self) -> None:
         try:
