@@ -56,7 +56,13 @@ from hub.domain.transactions import Transaction
 AWAITING_CHANNELS: tuple[EventChannel, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
 """Inbound events on these channels put a person in the staff inbox until answered."""
 ANSWERING_CHANNELS: tuple[EventChannel, ...] = ("call", "system")
-"""Any event on these channels (besides any outbound event) counts as an answer."""
+"""Any event on these channels (besides any outbound event) counts as an answer, except the
+two kinds of system event below."""
+ALERT_CHANNEL: EventChannel = "system"
+"""A `system` event with direction `inbound` asks staff to act (a journey's notify step): it
+waits for an answer like an inbound message. A `system` event whose `data.purpose` is
+AUTOMATION (a journey's step on the timeline) answers nothing."""
+AUTOMATION = "automation"
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,3 +161,28 @@ async def test_matching_ids_checks_only_the_persons_asked(store: Store) -> None:
     assert await store.persons.matching_ids(predicate, [vip.id, plain.id, merged.id]) == {
         vip.id}
     assert await store.persons.matching_ids(predicate, []) == set()
+
+
+async def test_a_staff_alert_waits_and_journey_bookkeeping_answers_nothing(store: Store) -> None:
+    alerted, replied_to = f.person(), f.person()
+    for p in (alerted, replied_to):
+        await store.persons.insert(p)
+    alert = f.event(alerted.id, channel="system", direction="inbound", occurred_at=f.at(10),
+                    data={"inbox": "journey"})
+    bookkeeping = f.event(alerted.id, channel="system", direction="internal",
+                          occurred_at=f.at(20), data={"purpose": "automation"})
+    await store.events.append(alert)
+    await store.events.append(bookkeeping)
+    # a person who wrote in, then a journey step on their timeline: still waiting
+    await store.events.append(f.event(replied_to.id, channel="sms", direction="inbound",
+                                      occurred_at=f.at(5)))
+    await store.events.append(f.event(replied_to.id, channel="system", direction="internal",
+                                      occurred_at=f.at(6), data={"purpose": "automation"}))
+    waiting = await store.events.awaiting_reply(limit=10)
+    assert [(w.person_id, w.since) for w in waiting] == [(replied_to.id, f.at(5)),
+                                                        (alerted.id, f.at(10))]
+    # a staff note that needs no reply (a plain system event) answers the alert
+    await store.events.append(f.event(alerted.id, channel="system", direction="internal",
+                                      occurred_at=f.at(30)))
+    assert [w.person_id for w in await store.events.awaiting_reply(limit=10)] == [
+        replied_to.id]
