@@ -72,16 +72,20 @@ def id_floor(moment: datetime) -> str:
 def _channels(match: EventMatch) -> list[EventChannel | None]:
     if match.kind == "message_received":
         return [match.channel] if match.channel else list(SENDABLE_CHANNELS)
-    return {"form_submitted": ["webform"], "survey_answered": ["survey"],
-            "call_logged": ["call"], "consent_changed": ["system"]}.get(match.kind, [None])
+    by_kind: dict[str, list[EventChannel | None]] = {
+        "form_submitted": ["webform"], "survey_answered": ["survey"], "call_logged": ["call"],
+        "consent_changed": ["system"]}
+    return by_kind.get(match.kind, [None])
 
 
-async def seen_since(store: Store, person_id: str, match: EventMatch,
-                     since: datetime) -> str | None:
-    """The id of the newest event (or transaction) matching `match` at or after `since`."""
+async def seen_since(store: Store, person_id: str, match: EventMatch, since: datetime, *,
+                     until: datetime | None = None) -> str | None:
+    """The id of the newest event (or transaction) matching `match` at or after `since`
+    (and before `until`, when given)."""
     if match.kind == "transaction_recorded":
         found = await store.transactions.for_person(person_id, limit=SCAN_LIMIT,
                                                     after_id=id_floor(since))
+        found = [t for t in found if until is None or t.recorded_at < until]
         return found[-1].id if found else None
     for channel in _channels(match):
         before: TimelineCursor | None = None
@@ -92,6 +96,8 @@ async def seen_since(store: Store, person_id: str, match: EventMatch,
             for event in page:
                 if event.occurred_at < since:
                     break
+                if until is not None and event.occurred_at >= until:
+                    continue
                 if matches(match, event):
                     return event.id
             else:

@@ -26,6 +26,8 @@ EventKind = Literal["message_received", "form_submitted", "survey_answered", "ca
 EVENT_KINDS: tuple[EventKind, ...] = ("message_received", "form_submitted", "survey_answered",
                                       "call_logged", "transaction_recorded", "consent_changed")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAY_INDEX: dict[str, int] = {d: i for i, d in enumerate(
+    ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 
 MIN_WAIT_MINUTES = 1
 MAX_WAIT_MINUTES = 366 * 24 * 60

@@ -23,6 +23,7 @@ from hub.services.outbound import OutboundPath, RetryPolicy
 from hub.services.person_data import PersonDataService
 from hub.services.persons import PersonService
 from hub.services.reply_tokens import ConsentTokens, ReplyTokens
+from hub.services.revenue import TransactionLog
 from hub.services.search import SearchService
 from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.staff import StaffService
@@ -53,6 +54,7 @@ class Services:
     search: SearchService
     channel_status: ChannelStatusService
     contact_import: ContactImportService
+    transactions: TransactionLog
 
 
 def build_services(
@@ -105,4 +107,5 @@ def build_services(
         channel_status=ChannelStatusService(store),
         contact_import=ContactImportService(store, identities, timeline,
                                             default_region=settings.default_region),
+        transactions=TransactionLog(store),
     )
