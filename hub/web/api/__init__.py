@@ -8,6 +8,7 @@ from hub.web.api import (
     forms,
     imports,
     inbound,
+    journeys,
     messages,
     meta,
     persons,
@@ -35,4 +36,5 @@ ROUTES = ApiRoutes.combine(
     surveys.routes,
     analytics.routes,
     meta.routes,
+    journeys.routes,
 )
