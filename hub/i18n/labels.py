@@ -33,4 +33,14 @@ LABELS: dict[str, str] = {
     "medium": N_("medium"), "small": N_("small"),
     # channel set-up modes (hub.web.ui.admin_channels)
     "configured": N_("configured"), "sandbox": N_("sandbox"), "off": N_("off"),
+    # journeys: statuses, enrolment states, step outcomes, A/B metrics (hub.domain.journeys)
+    "draft": N_("draft"), "active": N_("active"), "paused": N_("paused"),
+    "archived": N_("archived"), "sending": N_("sending"), "done": N_("finished"),
+    "exited": N_("left early"), "deferred": N_("deferred"), "waiting": N_("waiting"),
+    "waited": N_("waited"), "event": N_("it happened"), "timeout": N_("timed out"),
+    "yes": N_("yes"), "no": N_("no"), "updated": N_("updated"), "notified": N_("staff told"),
+    "exit": N_("exit"), "goal": N_("goal reached"), "waiting_for_ab": N_("waits for the A/B "
+                                                                        "decision"),
+    "replies": N_("replies"), "conversion": N_("conversions"),
+    "survey_score": N_("survey score"),
 }
