@@ -17,6 +17,8 @@ sent again: no event → nothing was sent → the step runs again; the event hol
 hand-over and the record → the step is recorded `unknown`, shown on the journey's page and
 the person's, and the enrolment goes on to the next step.
 
+A channel an operator must fix (bad credentials) sends nothing: the event is marked failed
+with the reason (the channel page shows it) and the step is tried again later.
 Running enrolments finish on the version they started on; a paused journey's enrolments are
 not claimed; an erased person leaves; a merged person is followed to the survivor.
 """
@@ -51,6 +53,8 @@ from hub.services.timeline import TimelineService
 
 log = logging.getLogger("hub.journeys.engine")
 SENT_STATUSES = ("sent", "delivered", "read", "replied")
+MISCONFIGURED_RETRY_S = 300
+"""A channel an operator must fix (bad credentials): the step is tried again this much later."""
 MAX_MOVES = 250
 """Steps one claim may take an enrolment through (a definition has at most 200)."""
 
@@ -184,6 +188,8 @@ class JourneyEngine:
                 if sent is None:
                     return  # the lease was lost: another worker has it
                 e = sent
+                if e.due_at > now:
+                    break  # the channel needs an operator: try again later
                 continue
             e = self._apply(e, move, now)
             if move.record is not None and move.record.outcome not in ("notified", "waiting"):
@@ -245,7 +251,14 @@ class JourneyEngine:
         outcome, detail = "sent", None
         try:
             receipt = await self._outbound.transmit(plan.prepared.message)
-        except (SendFailed, ChannelMisconfigured) as exc:
+        except ChannelMisconfigured as exc:  # nothing was sent: the step waits for the fix
+            await self._outbound.set_status(event.id, "failed", exc.message)
+            log.warning("journey send waits for the channel", extra={
+                "enrolment_id": e.id, "error": exc.code})
+            return claimed.model_copy(update={
+                "state": "active", "sending_event_id": None,
+                "due_at": now + timedelta(seconds=MISCONFIGURED_RETRY_S)})
+        except SendFailed as exc:
             await self._outbound.set_status(event.id, "failed", exc.message)
             outcome, detail = "failed", exc.message
         else:

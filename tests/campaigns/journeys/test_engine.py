@@ -219,3 +219,21 @@ async def test_a_send_interrupted_before_the_event_runs_again(hub: Hub) -> None:
     await hub.engine.run_until_idle()
     [mail] = await outbound(hub, anna.id)
     assert mail.status == "sent"
+
+
+def test_a_weekday_wait_ends_at_that_time_in_the_persons_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    from campaigns.journeys.steps import next_moment
+    from hub.domain.journeys import WaitUntil
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    tuesday = datetime(2026, 3, 24, 10, 0, tzinfo=amsterdam)  # Tuesday, winter time
+    assert next_moment(tuesday, WaitUntil(weekday="tue", at="09:00")) == datetime(
+        2026, 3, 31, 9, 0, tzinfo=amsterdam)  # a week on: summer time, still 09:00 local
+    assert next_moment(tuesday, WaitUntil(weekday="fri", at="09:00")) == datetime(
+        2026, 3, 27, 9, 0, tzinfo=amsterdam)
+    assert next_moment(tuesday, WaitUntil(at="11:30")) == datetime(
+        2026, 3, 24, 11, 30, tzinfo=amsterdam)
+    assert next_moment(tuesday, WaitUntil(at="08:00")) == datetime(
+        2026, 3, 25, 8, 0, tzinfo=amsterdam)
