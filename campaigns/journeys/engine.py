@@ -33,6 +33,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from campaigns.engine.throttle import RateLimiter
 from campaigns.journeys.matching import seen_since
 from campaigns.journeys.steps import Context, Move, SendPlan, StepRunner
 from hub.domain.clock import SystemClock, WallClock
@@ -79,6 +80,7 @@ class JourneyEngine:
         self._config = config or EngineConfig()
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
         self._definitions: dict[tuple[str, int], JourneyDefinition] = {}
+        self._limits: dict[tuple[str, int], RateLimiter] = {}
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -184,6 +186,7 @@ class JourneyEngine:
                 e = e.model_copy(update={"due_at": now + timedelta(minutes=5)})
                 break
             if isinstance(move, SendPlan):
+                await self._pace(journey.id, definition.rate_per_minute)
                 sent = await self._send(e, move, now)
                 if sent is None:
                     return  # the lease was lost: another worker has it
@@ -239,6 +242,16 @@ class JourneyEngine:
                   "journey_step": key}))
 
     # --- at most once --------------------------------------------------------------------
+
+    async def _pace(self, journey_id: str, per_minute: int | None) -> None:
+        """The journey's send rate, waited for before the claim (while only leased: a crash
+        during the wait leaves nothing to reconcile)."""
+        if not per_minute:
+            return
+        key = (journey_id, per_minute)
+        if key not in self._limits:
+            self._limits[key] = RateLimiter(per_minute)
+        await self._limits[key].acquire()
 
     async def _send(self, e: Enrolment, plan: SendPlan, now: datetime) -> Enrolment | None:
         event = plan.prepared.event

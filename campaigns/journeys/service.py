@@ -299,13 +299,15 @@ class JourneyService:
 
     # --- figures -------------------------------------------------------------------------
 
-    async def stats(self, journey_id: str) -> dict[str, Any]:
+    async def stats(self, journey_id: str, *, with_ab: bool = True) -> dict[str, Any]:
+        """Enrolments per state and per step (one grouped count); with `with_ab`, each A/B
+        test's figures too (read from the test group's timelines until decided)."""
         journey = await self.get(journey_id)
         counts = await self._store.enrolments.counts(journey.id)
         ab: dict[str, Any] = {}
         now = self.clock.now()
         for step in journey.definition.steps:
-            if isinstance(step, SendStep) and step.ab is not None:
+            if with_ab and isinstance(step, SendStep) and step.ab is not None:
                 ab[step.id] = await self.ab_results(journey, step, now)
         return {"journey_id": journey.id, "status": journey.status,
                 "version": journey.version, "enrolments": counts.by_state,

@@ -189,6 +189,8 @@ class JourneyDefinition(_Strict):
     steps: list[Step] = Field(min_length=1)
     goals: list[EventMatch] = Field(default_factory=list, max_length=10)
     reentry: Reentry = Field(default_factory=Reentry)
+    rate_per_minute: int | None = Field(default=None, ge=1, le=100_000)
+    """Sends per minute per worker at most (a trigger storm is spread out); None: no limit."""
 
     def step(self, step_id: str | None) -> Step | None:
         if step_id is None:

@@ -237,3 +237,17 @@ def test_a_weekday_wait_ends_at_that_time_in_the_persons_zone() -> None:
         2026, 3, 24, 11, 30, tzinfo=amsterdam)
     assert next_moment(tuesday, WaitUntil(at="08:00")) == datetime(
         2026, 3, 25, 8, 0, tzinfo=amsterdam)
+
+
+async def test_a_rate_per_minute_spreads_a_storm_of_sends(hub: Hub) -> None:
+    import time
+
+    flow = await welcome_flow(hub, rate_per_minute=600)  # one send per 0.1 s
+    journey = await hub.journey(flow)
+    persons = [await hub.person(phones=[], name=f"P{i}") for i in range(6)]
+    await hub.components.journeys.service.enrol_manual(journey.id, [p.id for p in persons])
+    started = time.perf_counter()
+    await hub.engine.run_until_idle()
+    assert time.perf_counter() - started >= 0.5
+    for person in persons:
+        assert len(await outbound(hub, person.id)) == 1

@@ -205,7 +205,7 @@ async def _journeys(request: web.Request, *, error: str | None = None,
     service = _service(request)
     rows = []
     for journey in reversed(await service.all()):
-        stats = await service.stats(journey.id)
+        stats = await service.stats(journey.id, with_ab=False)
         rows.append((journey, stats, flow(journey.definition, stats["at_step"])))
     return render(request, "ui/marketing/journeys.html", {
         "title": N_("Journeys"), "nav": "journeys", "rows": rows, "error": error,
