@@ -96,3 +96,12 @@ async def journey_stats(request: web.Request) -> Any:
               summary="A person's journeys: where they are and what happened")
 async def person_journeys(request: web.Request) -> Any:
     return {"items": await _service(request).for_person(request.match_info["id"])}
+
+
+@routes.route("GET", "/journeys/{id}/ab", roles=MARKETING,
+              answer=Answer('{"steps": {step: {"metric", "variants": [{"key", "sent", '
+                            '"successes", "rate"}], "decided", "winner", "leading", "p_value", '
+                            '"confidence", "decide_at"}}}'),
+              summary="The A/B tests of a journey's send steps: figures, p-value, winner")
+async def journey_ab(request: web.Request) -> Any:
+    return {"steps": (await _service(request).stats(request.match_info["id"]))["ab"]}

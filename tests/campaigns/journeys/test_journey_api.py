@@ -96,6 +96,8 @@ async def test_create_activate_enrol_and_read(api: Api) -> None:
 
     code, stats = await api.call("GET", f"{path}/stats", role="marketing")
     assert code == 200 and stats["total"] == 1 and stats["at_step"] == {"welcome": 1}
+    code, ab = await api.call("GET", f"{path}/ab", role="marketing")
+    assert code == 200 and ab == {"steps": {}}  # no A/B test in this journey
     code, mine = await api.call("GET", f"/api/v1/persons/{person['id']}/journeys",
                                 role="service")
     assert code == 200 and mine["items"][0]["journey_name"] == "Welkom"
