@@ -67,18 +67,30 @@ class Hub:
         return journey
 
 
-async def open_hub(settings: Settings) -> tuple[Hub, Any]:
-    store = await create_store(settings)
+async def open_hub(settings: Settings, store: Store | None = None) -> tuple[Hub, Any]:
+    store = store or await create_store(settings)
     clock = MovableClock()
     adapters = build_adapters(settings)
     components = assemble(store, settings, adapters, clock=clock)
     return Hub(store, components, build_journey_engine(components), clock), adapters
 
 
-@pytest.fixture
-async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    opened, adapters = await open_hub(journey_settings(tmp_path))
+@pytest.fixture(params=["sqlite", "mongomock"])
+async def hub(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Hub]:
+    """On SQLite and on the Mongo backend over mongomock (an in-process fake, named as one):
+    the engine runs on both stores."""
+    store: Store | None = None
+    client: Any = None
+    if request.param == "mongomock":
+        from hub.store.mongo import open_mongo_database_store
+        from tests.support.async_mongomock import AsyncMongoMockClient
+
+        client = AsyncMongoMockClient()
+        store = await open_mongo_database_store(client[f"hub_{new_id()}"])
+    opened, adapters = await open_hub(journey_settings(tmp_path), store)
     yield opened
     for adapter in adapters.values():
         await adapter.close()
     await opened.store.close()
+    if client is not None:
+        await client.close()
