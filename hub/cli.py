@@ -75,6 +75,28 @@ async def _run_worker(app: web.Application, settings: Settings) -> None:
         await runner.cleanup()
 
 
+async def _demo_journeys(settings: Settings, store: Store) -> None:
+    """The two demo journeys, advanced once through the sandbox outbox only (demo phone
+    numbers may exist: nothing of the demo goes to a real provider)."""
+    import dataclasses
+
+    from campaigns.journeys.demo import create_demo_journeys
+    from hub.domain.common import utcnow
+    from hub.wiring import assemble, build_adapters, build_journey_engine
+
+    sandbox = dataclasses.replace(settings, smtp_url=None, twilio_account_sid=None)
+    adapters = build_adapters(sandbox)
+    try:
+        components = assemble(store, sandbox, adapters)
+        made = await create_demo_journeys(store, components.journeys.service, utcnow())
+        await build_journey_engine(components).run_until_idle(limit=50)
+    finally:
+        for adapter in adapters.values():
+            await adapter.close()
+    print(f"Demo journeys: {made.created} made; {made.welcome_enrolled} persons in the "
+          f"welcome series, {made.winback_enrolled} in the win-back journey.")
+
+
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from hub.demo import generate_demo
 
@@ -94,6 +116,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Demo data: {summary.persons:,} persons in {summary.households:,} households, "
                   f"{summary.organisations:,} organisations ({summary.roles:,} roles), "
                   f"{summary.events:,} events, {summary.transactions:,} transactions.")
+        await _demo_journeys(settings, store)
         return 0
 
     return asyncio.run(_with_store(settings, run))

@@ -32,6 +32,14 @@ from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.events import Event, EventChannel, StatusChange, TimelineCursor, TimelineQuery
 from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
+from hub.domain.journeys import (
+    Enrolment,
+    EnrolmentCounts,
+    EnrolmentState,
+    Journey,
+    JourneyStatus,
+    JourneyVersion,
+)
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.search import PartyKind
@@ -49,7 +57,13 @@ from hub.domain.transactions import Transaction
 AWAITING_CHANNELS: tuple[EventChannel, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
 """Inbound events on these channels put a person in the staff inbox until answered."""
 ANSWERING_CHANNELS: tuple[EventChannel, ...] = ("call", "system")
-"""Any event on these channels (besides any outbound event) counts as an answer."""
+"""Any event on these channels (besides any outbound event) counts as an answer, except the
+two kinds of system event below."""
+ALERT_CHANNEL: EventChannel = "system"
+"""A `system` event with direction `inbound` asks staff to act (a journey's notify step): it
+waits for an answer like an inbound message. A `system` event whose `data.purpose` is
+AUTOMATION (a journey's step on the timeline) answers nothing."""
+AUTOMATION = "automation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +100,11 @@ class PersonRepo(Protocol):
     ) -> list[Person]:
         """Active persons matching `predicate`, in id order after `after_id`: the database
         evaluates it (DESIGN §6); page through a large segment with `after_id`."""
+        ...
+    async def matching_ids(self, predicate: Predicate, person_ids: Sequence[str]) -> set[str]:
+        """Which of `person_ids` are active and match `predicate`: one query looked up by id,
+        so its cost follows len(person_ids), not the size of the segment (journeys check a
+        changed person against a segment this way)."""
         ...
 
 
@@ -554,6 +573,61 @@ class SearchRepo(Protocol):
         of every group (`hub.domain.search.name_keys`; a group per query word): the
         candidates for a one-typo name match."""
         ...
+class JourneyRepo(Protocol):
+    """Journeys and their versions; (journey_id, version) is unique."""
+
+    async def insert(self, journey: Journey) -> None: ...
+    async def get(self, journey_id: str) -> Journey | None: ...
+    async def replace(self, journey: Journey) -> None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Journey]: ...
+    async def with_status(self, statuses: Sequence[JourneyStatus]) -> list[Journey]:
+        """Journeys in any of `statuses`, in id order."""
+        ...
+    async def add_version(self, version: JourneyVersion) -> None:
+        """DuplicateKey when the journey already has this version."""
+        ...
+    async def get_version(self, journey_id: str, version: int) -> JourneyVersion | None: ...
+
+
+class EnrolmentRepo(Protocol):
+    """Persons in journeys. (journey_id, entry_key) is unique, enforced by the database: a
+    trigger storm enrols each person once per re-entry key. Advancing is leased like campaign
+    deliveries: `claim_due` hands each due enrolment to one worker, `save` writes only while
+    that worker still holds it."""
+
+    async def enrol(self, enrolment: Enrolment) -> bool:
+        """Insert; False (nothing written) when the journey already holds its entry key."""
+        ...
+    async def enrol_many(self, enrolments: Sequence[Enrolment]) -> int:
+        """Insert, skipping taken entry keys; returns how many went in."""
+        ...
+    async def get(self, enrolment_id: str) -> Enrolment | None: ...
+    async def latest_for(self, journey_id: str, person_id: str) -> Enrolment | None:
+        """The person's newest enrolment in the journey (by id)."""
+        ...
+    async def for_person(self, person_id: str, *, limit: int) -> list[Enrolment]:
+        """The person's enrolments in every journey, newest first."""
+        ...
+    async def for_journey(self, journey_id: str, *, states: Sequence[EnrolmentState] = (),
+                          limit: int = 50, after_id: str | None = None) -> list[Enrolment]:
+        """A journey's enrolments (in `states`, all when empty) in id order after `after_id`."""
+        ...
+    async def claim_due(self, journey_ids: Sequence[str], *, owner: str, now: datetime,
+                        until: datetime, limit: int) -> list[Enrolment]:
+        """Atomically lease up to `limit` enrolments of `journey_ids` that are `active` or
+        `sending`, due (due_at <= now) and not leased (no lease, or one expired by `now`),
+        earliest due first: set `lease_owner` and `lease_until`. Of concurrent callers
+        (processes too) each enrolment goes to one only."""
+        ...
+    async def save(self, enrolment: Enrolment, *, owner: str | None) -> bool:
+        """Write `enrolment` when its stored `lease_owner` is `owner` (None: whoever holds
+        it, for staff actions); False, nothing written, when another worker holds it."""
+        ...
+    async def wake(self, person_id: str, now: datetime) -> int:
+        """Make the person's waiting enrolments (active, in a wait, not leased) due `now`, so
+        an event they wait for is seen at once; returns how many."""
+        ...
+    async def counts(self, journey_id: str) -> EnrolmentCounts: ...
 
 
 class Store(Protocol):
@@ -583,6 +657,8 @@ class Store(Protocol):
     trigger_rules: TriggerRuleRepo
     trigger_firings: TriggerFiringRepo
     search: SearchRepo
+    journeys: JourneyRepo
+    enrolments: EnrolmentRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

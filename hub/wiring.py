@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from campaigns.analytics import AnalyticsService
 from campaigns.engine.dispatch import DispatchConfig, Worker
 from campaigns.engine.lifecycle import CampaignService
+from campaigns.journeys.abtest import AbTests
+from campaigns.journeys.alerts import InboxAlerts
+from campaigns.journeys.engine import EngineConfig, JourneyEngine
+from campaigns.journeys.service import JourneyService
+from campaigns.journeys.steps import StepRunner
 from campaigns.segments import SegmentService
 from campaigns.surveys import SurveyService
 from campaigns.template_service import TemplateService
@@ -24,6 +29,7 @@ from campaigns.unsubscribe import UnsubscribeService, UnsubscribeTokens
 from channels import REGISTRY
 from channels.sms.keywords import HELP_REPLY
 from hub.config import Settings
+from hub.domain.clock import SystemClock, WallClock
 from hub.ports import ChannelAdapter, Store
 from hub.services import Services, build_services
 from hub.services.outbound import RetryPolicy
@@ -45,6 +51,13 @@ class SurveyKit:
 
 
 @dataclass(frozen=True, slots=True)
+class JourneyKit:
+    service: JourneyService
+    steps: StepRunner
+    clock: WallClock
+
+
+@dataclass(frozen=True, slots=True)
 class Components:
     """Everything a process runs on, built once."""
 
@@ -52,6 +65,7 @@ class Components:
     services: Services
     campaigns: CampaignKit
     surveys: SurveyKit
+    journeys: JourneyKit
 
 
 def build_adapters(settings: Settings) -> dict[str, ChannelAdapter]:
@@ -61,7 +75,7 @@ def build_adapters(settings: Settings) -> dict[str, ChannelAdapter]:
 
 
 def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapter], *,
-             retry: RetryPolicy | None = None) -> Components:
+             retry: RetryPolicy | None = None, clock: WallClock | None = None) -> Components:
     texts = MessageTexts(settings.templates_dir, default_language=settings.default_language)
     services = build_services(store, settings, adapters, texts=texts, retry=retry,
                               sms_help_reply=HELP_REPLY)
@@ -78,8 +92,34 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
     services.calls.add_listener(triggers.consider)  # rules on logged calls
     surveys = SurveyKit(surveys=survey_service, analytics=AnalyticsService(store),
                         triggers=triggers)
+    journeys = assemble_journeys(store, settings, services, survey_service, unsubscribe_tokens,
+                                 texts, clock or SystemClock())
     return Components(settings=settings, services=services, campaigns=campaigns,
-                      surveys=surveys)
+                      surveys=surveys, journeys=journeys)
+
+
+def assemble_journeys(store: Store, settings: Settings, services: Services,
+                      surveys: SurveyService, unsubscribe: UnsubscribeTokens,
+                      texts: MessageTexts, clock: WallClock) -> JourneyKit:
+    """Journeys: the timeline and the transaction log tell them what happened; the staff
+    alert is the inbox for now (a conversations service can take `InboxAlerts`' place)."""
+    ab = AbTests(store)
+    service = JourneyService(store, clock=clock, ab=ab)
+    steps = StepRunner(store, services.outbound, InboxAlerts(services.timeline), surveys, ab,
+                       unsubscribe, public_url=settings.public_url,
+                       default_language=settings.default_language, texts=texts)
+    services.timeline.add_listener(service.on_event)  # event triggers, goals, waits, segments
+    services.transactions.add_listener(service.on_transactions)
+    return JourneyKit(service=service, steps=steps, clock=clock)
+
+
+def build_journey_engine(components: Components,
+                         config: EngineConfig | None = None) -> JourneyEngine:
+    """The journey worker, on the services' one outbound path."""
+    services = components.services
+    return JourneyEngine(services.store, services.outbound, services.timeline,
+                         components.journeys.steps, clock=components.journeys.clock,
+                         config=config)
 
 
 def dispatch_config(settings: Settings) -> DispatchConfig:

@@ -37,4 +37,14 @@ LABELS: dict[str, str] = {
     "single": N_("single"), "couple": N_("couple"), "young_family": N_("young family"),
     "family": N_("family"), "empty_nest": N_("empty nest"), "retired": N_("retired"),
     "student": N_("student"), "living_with_parents": N_("living with parents"),
+    # journeys: statuses, enrolment states, step outcomes, A/B metrics (hub.domain.journeys)
+    "draft": N_("draft"), "active": N_("active"), "paused": N_("paused"),
+    "archived": N_("archived"), "sending": N_("sending"), "done": N_("finished"),
+    "exited": N_("left early"), "deferred": N_("deferred"), "waiting": N_("waiting"),
+    "waited": N_("waited"), "event": N_("it happened"), "timeout": N_("timed out"),
+    "yes": N_("yes"), "no": N_("no"), "updated": N_("updated"), "notified": N_("staff told"),
+    "exit": N_("exit"), "goal": N_("goal reached"), "waiting_for_ab": N_("waits for the A/B "
+                                                                        "decision"),
+    "replies": N_("replies"), "conversion": N_("conversions"),
+    "survey_score": N_("survey score"),
 }

@@ -23,6 +23,7 @@ from hub.services.outbound import OutboundPath, RetryPolicy
 from hub.services.person_data import PersonDataService
 from hub.services.persons import PersonService
 from hub.services.reply_tokens import ConsentTokens, ReplyTokens
+from hub.services.revenue import TransactionLog
 from hub.services.search import SearchService
 from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.staff import StaffService
@@ -55,6 +56,7 @@ class Services:
     channel_status: ChannelStatusService
     contact_import: ContactImportService
     timeline_members: TimelineMembers
+    transactions: TransactionLog
 
 
 def build_services(
@@ -108,4 +110,5 @@ def build_services(
         contact_import=ContactImportService(store, identities, timeline,
                                             default_region=settings.default_region),
         timeline_members=TimelineMembers(store),
+        transactions=TransactionLog(store),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -40,7 +41,34 @@ class ImportCounts:
     duplicates: int
 
 
+TransactionListener = Callable[[Sequence[Transaction]], Awaitable[object]]
+
+
+class TransactionLog:
+    """Records transactions and tells its listeners (journey triggers and goals) about every
+    batch, replays included: listeners must be idempotent."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._listeners: list[TransactionListener] = []
+
+    def add_listener(self, listener: TransactionListener) -> None:
+        self._listeners.append(listener)
+
+    async def record(self, inputs: list[TransactionInput]) -> ImportCounts:
+        counts, records = await _record(self._store, inputs)
+        for listener in self._listeners:
+            await listener(records)
+        return counts
+
+
 async def record_transactions(store: Store, inputs: list[TransactionInput]) -> ImportCounts:
+    """As `TransactionLog.record`, without listeners."""
+    return (await _record(store, inputs))[0]
+
+
+async def _record(store: Store, inputs: list[TransactionInput]
+                  ) -> tuple[ImportCounts, list[Transaction]]:
     """All or nothing on validation (every referenced party must exist); idempotent on
     external_id, so a retried batch imports nothing twice."""
     if len(inputs) > MAX_BATCH:
@@ -61,4 +89,4 @@ async def record_transactions(store: Store, inputs: list[TransactionInput]) -> I
         for t in inputs
     ]
     imported = await store.transactions.append_many(records)
-    return ImportCounts(imported=imported, duplicates=len(records) - imported)
+    return ImportCounts(imported=imported, duplicates=len(records) - imported), records

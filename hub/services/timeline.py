@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Literal
 
-from hub.domain.common import new_id
+from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, EventChannel, TimelineQuery
-from hub.errors import InvalidInput, Moved, NotFound
+from hub.errors import HubError, InvalidInput, Moved, NotFound
 from hub.ports import Store
 from hub.services.paging import (
     Page,
@@ -17,11 +20,23 @@ from hub.services.paging import (
 
 SubjectKind = Literal["person", "household", "organisation"]
 MAX_NOTE_LENGTH = 20_000
+RECENT = timedelta(days=1)
+"""Events older than this when recorded are history (imports): listeners are not told."""
+EventListener = Callable[[Event], Awaitable[object]]
+log = logging.getLogger("hub.timeline")
 
 
 class TimelineService:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._listeners: list[EventListener] = []
+
+    def add_listener(self, listener: EventListener) -> None:
+        """Call `listener` with every new event of a person recorded here (the one hook for
+        journeys: inbound messages, forms, survey answers, calls, consent changes), except
+        history (occurred more than RECENT ago: imports). A listener's failure is logged, and
+        the event stays stored."""
+        self._listeners.append(listener)
 
     async def record(self, event: Event) -> tuple[Event, bool]:
         """Append (idempotent on channel + external_id), stamping the person's household."""
@@ -29,7 +44,16 @@ class TimelineService:
             person = await self._store.persons.get(event.person_id)
             if person is not None and person.household_id:
                 event = event.model_copy(update={"household_id": person.household_id})
-        return await self._store.events.append(event)
+        stored, created = await self._store.events.append(event)
+        if created and stored.person_id and self._listeners \
+                and stored.occurred_at >= utcnow() - RECENT:
+            for listener in self._listeners:
+                try:
+                    await listener(stored)
+                except HubError as exc:
+                    log.warning("event listener failed", extra={"event_id": stored.id,
+                                                                "error": exc.code})
+        return stored, created
 
     async def add_note(
         self, person_id: str, text: str, *, role_id: str | None = None, author: str | None = None

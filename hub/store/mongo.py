@@ -21,10 +21,12 @@ from hub.ports import (
     CampaignRepo,
     ChannelStateRepo,
     DeliveryRepo,
+    EnrolmentRepo,
     EventRepo,
     FormRepo,
     HouseholdRepo,
     IdentityRepo,
+    JourneyRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -52,6 +54,7 @@ from hub.store.mongo_campaigns import (
     MongoTemplateRepo,
 )
 from hub.store.mongo_events import NEWEST_FIRST, MongoEventRepo
+from hub.store.mongo_journeys import MongoEnrolmentRepo, MongoJourneyRepo
 from hub.store.mongo_repos import (
     MongoChannelStateRepo,
     MongoFormRepo,
@@ -168,6 +171,14 @@ INDEXES: tuple[Index, ...] = (
     Index("identities", "identities_search_grams", _asc("search.grams")),
     Index("identities", "identities_search_suffix", _asc("search.suffix", "person_id"),
           partial={"search.suffix": {"$type": "string"}}),
+    # journeys (issue 17)
+    Index("journeys", "journeys_status", _asc("status", "_id")),
+    Index("journey_versions", "journey_versions_key", _asc("journey_id", "version"),
+          unique=True),
+    Index("enrolments", "enrolments_entry", _asc("journey_id", "entry_key"), unique=True),
+    Index("enrolments", "enrolments_due", _asc("state", "due_at")),
+    Index("enrolments", "enrolments_person", _asc("person_id", "journey_id")),
+    Index("enrolments", "enrolments_journey", _asc("journey_id", "state", "step_id")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -211,6 +222,9 @@ class MongoStore:
         self.trigger_firings: TriggerFiringRepo = MongoTriggerFiringRepo(
             database["trigger_firings"])
         self.search: SearchRepo = MongoSearchRepo(database)
+        self.journeys: JourneyRepo = MongoJourneyRepo(database["journeys"],
+                                                      database["journey_versions"])
+        self.enrolments: EnrolmentRepo = MongoEnrolmentRepo(database["enrolments"])
 
     async def ping(self) -> None:
         try:

@@ -18,7 +18,13 @@ from hub.domain.events import (
     TimelineQuery,
 )
 from hub.errors import DuplicateKey, InvalidInput, NotFound
-from hub.ports import ANSWERING_CHANNELS, AWAITING_CHANNELS, AwaitingReply
+from hub.ports import (
+    ALERT_CHANNEL,
+    ANSWERING_CHANNELS,
+    AUTOMATION,
+    AWAITING_CHANNELS,
+    AwaitingReply,
+)
 from hub.store.mongo_base import PersonLinked, Query, RecordRepo, Sort
 
 NEWEST_FIRST: Sort = [("occurred_at", DESCENDING), ("_id", DESCENDING)]
@@ -50,13 +56,17 @@ def _older_than(cursor: TimelineCursor) -> Query:
     }
 
 
+_WAITING_CHANNELS = [*AWAITING_CHANNELS, ALERT_CHANNEL]
 _INBOUND_WAITING: Query = {"$and": [{"$eq": ["$direction", "inbound"]},
-                                    {"$in": ["$channel", list(AWAITING_CHANNELS)]}]}
+                                    {"$in": ["$channel", _WAITING_CHANNELS]}]}
 _ANSWERING: Query = {"$or": [
     {"$and": [{"$eq": ["$direction", "outbound"]},
               {"$eq": [{"$ifNull": ["$campaign_id", None]}, None]},
               {"$ne": [{"$ifNull": ["$data.purpose", "service"]}, "marketing"]}]},
-    {"$in": ["$channel", list(ANSWERING_CHANNELS)]}]}
+    {"$and": [{"$in": ["$channel", list(ANSWERING_CHANNELS)]},
+              {"$or": [{"$ne": ["$channel", ALERT_CHANNEL]},
+                       {"$and": [{"$ne": ["$direction", "inbound"]},
+                                 {"$ne": [{"$ifNull": ["$data.purpose", ""]}, AUTOMATION]}]}]}]}]}
 """A service answer: not a campaign's message nor a triggered survey (purpose marketing)."""
 AWAITING_PIPELINE: list[Query] = [
     {"$match": {"person_id": {"$ne": None}}},
@@ -218,7 +228,7 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
         for group in groups:
             after = group.get("last_answer")
             match: dict[str, Any] = {"person_id": group["_id"], "direction": "inbound",
-                            "channel": {"$in": list(AWAITING_CHANNELS)}}
+                            "channel": {"$in": _WAITING_CHANNELS}}
             if after is not None:
                 match["occurred_at"] = {"$gt": after}
             first = await self._find_docs(match, sort=[("occurred_at", 1), ("_id", 1)], limit=1)

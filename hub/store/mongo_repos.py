@@ -86,6 +86,15 @@ class MongoPersonRepo(CrudRepo[Person]):
                     {"$project": {name: 0 for name in compiled.helper_fields()}}]
         return [self._from_doc(doc) for doc in await self._aggregate(pipeline)]
 
+    async def matching_ids(self, predicate: Predicate, person_ids: Sequence[str]) -> set[str]:
+        wanted = list(dict.fromkeys(person_ids))
+        if not wanted:
+            return set()
+        compiled = Compiled(predicate)
+        pipeline = [{"$match": {**ACTIVE_PERSON, "_id": {"$in": wanted}}}, *compiled.stages,
+                    {"$project": {"_id": 1}}]
+        return {doc["_id"] for doc in await self._aggregate(pipeline)}
+
 
 class _NamedRepo(CrudRepo[R]):
     """Households and organisations: paged, optionally filtered by name."""

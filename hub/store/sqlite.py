@@ -19,10 +19,12 @@ from hub.ports import (
     CampaignRepo,
     ChannelStateRepo,
     DeliveryRepo,
+    EnrolmentRepo,
     EventRepo,
     FormRepo,
     HouseholdRepo,
     IdentityRepo,
+    JourneyRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -50,6 +52,7 @@ from hub.store.sqlite_campaigns import (
 )
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import SqliteEvents, timeline_sql
+from hub.store.sqlite_journeys import SqliteEnrolments, SqliteJourneys
 from hub.store.sqlite_parties import (
     SqliteHouseholds,
     SqliteIdentities,
@@ -115,6 +118,8 @@ class SqliteStore:
         self.trigger_rules: TriggerRuleRepo = SqliteTriggerRules(db)
         self.trigger_firings: TriggerFiringRepo = SqliteTriggerFirings(db)
         self.search: SearchRepo = SqliteSearch(db)
+        self.journeys: JourneyRepo = SqliteJourneys(db)
+        self.enrolments: EnrolmentRepo = SqliteEnrolments(db)
 
     @property
     def location(self) -> str:

@@ -22,7 +22,13 @@ from hub.domain.events import (
     TimelineQuery,
 )
 from hub.errors import InvalidInput, NotFound
-from hub.ports import ANSWERING_CHANNELS, AWAITING_CHANNELS, AwaitingReply
+from hub.ports import (
+    ALERT_CHANNEL,
+    ANSWERING_CHANNELS,
+    AUTOMATION,
+    AWAITING_CHANNELS,
+    AwaitingReply,
+)
 from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_db import Database
 
@@ -87,14 +93,17 @@ def timeline_sql(
 def _awaiting_sql() -> str:
     waiting = ", ".join(f"'{c}'" for c in AWAITING_CHANNELS)
     answering = ", ".join(f"'{c}'" for c in ANSWERING_CHANNELS)
-    inbound = f"direction = 'inbound' AND channel IN ({waiting})"
+    inbound = (f"direction = 'inbound' AND (channel IN ({waiting}) "
+               f"OR channel = '{ALERT_CHANNEL}')")
     return f"""
     WITH last AS (
         SELECT person_id,
             MAX(CASE WHEN {inbound} THEN occurred_at END) AS last_in,
             MAX(CASE WHEN (direction = 'outbound' AND campaign_id IS NULL
                            AND json_extract(doc, '$.data.purpose') IS NOT 'marketing')
-                          OR channel IN ({answering})
+                          OR (channel IN ({answering}) AND NOT (
+                              channel = '{ALERT_CHANNEL}' AND (direction = 'inbound' OR
+                              json_extract(doc, '$.data.purpose') IS '{AUTOMATION}')))
                 THEN occurred_at END) AS last_answer
         FROM events WHERE person_id IS NOT NULL GROUP BY person_id
     ), waiting AS (

@@ -144,6 +144,16 @@ class SqlitePersons(SearchedTable[Person]):
         params.append(max(0, limit))
         return [self._load(doc) for (doc,) in await self._db.rows(sql, params)]
 
+    async def matching_ids(self, predicate: Predicate, person_ids: Sequence[str]) -> set[str]:
+        wanted = list(dict.fromkeys(person_ids))
+        if not wanted:
+            return set()
+        condition, params = compile_predicate(predicate)
+        marks = ", ".join("?" for _ in wanted)
+        sql = (f"SELECT p.id FROM persons p WHERE p.id IN ({marks}) AND p.active = 1 "
+               f"AND {condition}")
+        return {row[0] for row in await self._db.rows(sql, [*wanted, *params])}
+
 
 class SqliteHouseholds(AddressedTable[Household]):
     table = "households"

@@ -15,11 +15,18 @@ from hub.services.outbound import RetryPolicy
 from hub.store import create_store
 from hub.web.api import ROUTES
 from hub.web.api.openapi import openapi_document
-from hub.web.background import campaign_dispatch, email_poller, survey_triggers
+from hub.web.background import (
+    campaign_dispatch,
+    email_poller,
+    journey_schedule,
+    journey_worker,
+    survey_triggers,
+)
 from hub.web.errors import error_middleware
 from hub.web.keys import (
     CAMPAIGNS,
     COMPONENTS,
+    JOURNEY_CLOCK,
     OPENAPI,
     RUN_WORKERS,
     SERVICES,
@@ -73,7 +80,8 @@ def create_app(
 
     async def components_ctx(app: web.Application) -> AsyncIterator[None]:
         adapters = build_adapters(settings)
-        components = assemble(app[STORE], settings, adapters, retry=retry)
+        components = assemble(app[STORE], settings, adapters, retry=retry,
+                              clock=app.get(JOURNEY_CLOCK))
         app[COMPONENTS] = components
         app[SERVICES] = components.services
         app[CAMPAIGNS] = components.campaigns
@@ -84,7 +92,8 @@ def create_app(
         for adapter in adapters.values():
             await adapter.close()
 
-    for ctx in (store_ctx, components_ctx, email_poller, campaign_dispatch, survey_triggers):
+    for ctx in (store_ctx, components_ctx, email_poller, campaign_dispatch, survey_triggers,
+                journey_worker, journey_schedule):
         app.cleanup_ctx.append(ctx)
     app.router.add_get("/healthz", healthz)
     add_metrics_route(app)

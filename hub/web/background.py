@@ -13,11 +13,12 @@ from typing import Any
 from aiohttp import web
 
 from hub.errors import HubError
-from hub.web.keys import COMPONENTS, DISPATCH, RUN_WORKERS, SETTINGS
-from hub.wiring import build_worker
+from hub.web.keys import COMPONENTS, DISPATCH, JOURNEY_ENGINE, RUN_WORKERS, SETTINGS
+from hub.wiring import build_journey_engine, build_worker
 
 log = logging.getLogger("hub.background")
 TRIGGER_POLL_S = 15.0
+JOURNEY_SCHEDULE_S = 3600.0
 STOP_WAIT_S = 10.0
 
 
@@ -83,3 +84,34 @@ async def email_poller(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await poller.close()
+
+
+async def journey_worker(app: web.Application) -> AsyncIterator[None]:
+    """Advance due journey enrolments (campaigns/journeys/engine.py)."""
+    if not app[RUN_WORKERS]:
+        yield
+        return
+    engine = build_journey_engine(app[COMPONENTS], app.get(JOURNEY_ENGINE))
+    async for _ in _until_stopped("journey-worker", engine.run):
+        yield
+
+
+async def journey_schedule(app: web.Application) -> AsyncIterator[None]:
+    """The date and segment-sweep triggers of journeys, every JOURNEY_SCHEDULE_S seconds
+    (a person's entry key makes a repeated pass enrol nobody twice)."""
+    if not app[RUN_WORKERS]:
+        yield
+        return
+    journeys = app[COMPONENTS].journeys.service
+
+    async def loop(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await journeys.run_schedule()
+            except HubError as exc:
+                log.warning("journey schedule failed", extra={"error": exc.code})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), JOURNEY_SCHEDULE_S)
+
+    async for _ in _until_stopped("journey-schedule", loop):
+        yield

@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from campaigns.engine.dispatch import DispatchConfig
+from campaigns.journeys.engine import EngineConfig
 from hub.config import Settings
+from hub.domain.clock import WallClock
 from hub.ports import Store
 from hub.services import Services
 from hub.wiring import CampaignKit, Components, SurveyKit
@@ -21,3 +23,7 @@ RUN_WORKERS = web.AppKey("run_workers", bool)
 """False for `hub serve --role web`: serve HTTP only, leave background work to a worker."""
 DISPATCH = web.AppKey("dispatch_config", DispatchConfig)
 """Overrides the campaign worker's settings (tests make it poll faster)."""
+JOURNEY_ENGINE = web.AppKey("journey_engine_config", EngineConfig)
+"""Overrides the journey worker's settings (tests make it poll faster)."""
+JOURNEY_CLOCK = web.AppKey("journey_clock", WallClock)
+"""The journeys' wall clock (tests move it: a wait of days runs in milliseconds)."""

@@ -7,9 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from hub.domain.staff import MARKETING
-from hub.services.revenue import TransactionInput, record_transactions
+from hub.services.revenue import TransactionInput
 from hub.web.api.routing import Answer, ApiRoutes
-from hub.web.keys import STORE
+from hub.web.keys import SERVICES
 
 routes = ApiRoutes()
 
@@ -18,5 +18,5 @@ routes = ApiRoutes()
               answer=Answer('{"imported": n, "duplicates": n}'),
               summary="Record transactions in bulk; idempotent on external_id")
 async def post_transactions(request: web.Request, body: list[TransactionInput]) -> Any:
-    counts = await record_transactions(request.app[STORE], body)
+    counts = await request.app[SERVICES].transactions.record(body)
     return {"imported": counts.imported, "duplicates": counts.duplicates}

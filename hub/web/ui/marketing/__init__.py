@@ -10,6 +10,7 @@ from hub.web.ui.marketing import (
     campaigns_ui,
     forms_ui,
     insights,
+    journeys_ui,
     segments,
     templates_ui,
     triggers_ui,
@@ -45,3 +46,9 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_get("/forms", forms_ui.forms_page)
     r.add_post("/forms", forms_ui.create_form)
     r.add_get("/forms/{form_id}", forms_ui.form_page)
+    r.add_get("/journeys", journeys_ui.journeys_page)
+    r.add_post("/journeys", journeys_ui.create_journey)
+    r.add_get("/journeys/{journey_id}", journeys_ui.journey_page)
+    r.add_post("/journeys/{journey_id}", journeys_ui.save_journey)
+    r.add_post("/journeys/{journey_id}/status", journeys_ui.journey_status)
+    r.add_get("/people/{person_id}/journeys", journeys_ui.person_journeys_page)
