@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from hub.domain.common import new_id
@@ -16,20 +17,38 @@ from hub.services.paging import (
 )
 
 SubjectKind = Literal["person", "household", "organisation"]
+EventListener = Callable[[Event], Awaitable[object]]
 MAX_NOTE_LENGTH = 20_000
 
 
 class TimelineService:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._listeners: list[EventListener] = []
 
-    async def record(self, event: Event) -> tuple[Event, bool]:
-        """Append (idempotent on channel + external_id), stamping the person's household."""
+    def add_listener(self, listener: EventListener) -> None:
+        """Call `listener` with every event recorded through the service (new or replayed:
+        it must be idempotent) and every one-to-one message sent (`OutboundPath.send`). The
+        one hook for features that follow events, such as conversations; campaign sends do
+        not pass here."""
+        self._listeners.append(listener)
+
+    async def announce(self, event: Event) -> None:
+        for listener in self._listeners:
+            await listener(event)
+
+    async def record(self, event: Event, *, announce: bool = True) -> tuple[Event, bool]:
+        """Append (idempotent on channel + external_id), stamping the person's household.
+        `announce=False` leaves calling the listeners to the caller (the inbox announces an
+        inbound message after its own listeners have read it, e.g. as a survey answer)."""
         if event.person_id and event.household_id is None:
             person = await self._store.persons.get(event.person_id)
             if person is not None and person.household_id:
                 event = event.model_copy(update={"household_id": person.household_id})
-        return await self._store.events.append(event)
+        stored, created = await self._store.events.append(event)
+        if announce:
+            await self.announce(stored)
+        return stored, created
 
     async def add_note(
         self, person_id: str, text: str, *, role_id: str | None = None, author: str | None = None

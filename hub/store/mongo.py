@@ -19,12 +19,15 @@ from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
     AnalyticsRepo,
     CampaignRepo,
+    CannedResponseRepo,
     ChannelStateRepo,
+    ConversationRepo,
     DeliveryRepo,
     EventRepo,
     FormRepo,
     HouseholdRepo,
     IdentityRepo,
+    LabelRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -34,6 +37,7 @@ from hub.ports import (
     SurveyRepo,
     SurveyResponseRepo,
     SurveyTokenRepo,
+    TeamRepo,
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
@@ -49,6 +53,12 @@ from hub.store.mongo_campaigns import (
     MongoDeliveryRepo,
     MongoSegmentRepo,
     MongoTemplateRepo,
+)
+from hub.store.mongo_conversations import (
+    MongoCannedResponseRepo,
+    MongoConversationRepo,
+    MongoLabelRepo,
+    MongoTeamRepo,
 )
 from hub.store.mongo_events import NEWEST_FIRST, MongoEventRepo
 from hub.store.mongo_repos import (
@@ -156,6 +166,18 @@ INDEXES: tuple[Index, ...] = (
     Index("trigger_firings", "trigger_firings_due", _asc("status", "due_at")),
     Index("trigger_firings", "trigger_firings_person", _asc("rule_id", "person_id",
                                                             "created_at")),
+    # conversations (issue 13)
+    Index("conversations", "conversations_active_key", _asc("active_key"), unique=True,
+          partial={"active_key": {"$type": "string"}}),
+    Index("conversations", "conversations_person", _asc("person_id", "last_event_at")),
+    Index("conversations", "conversations_status_time", _asc("status", "last_event_at", "_id")),
+    Index("conversations", "conversations_status_sla", _asc("status", "sla_sort", "_id")),
+    Index("conversations", "conversations_assignee",
+          _asc("assignee_id", "status", "last_event_at", "_id")),
+    Index("conversations", "conversations_team",
+          _asc("team_id", "status", "last_event_at", "_id")),
+    Index("conversations", "conversations_snoozed", _asc("status", "snoozed_until")),
+    Index("conversations", "conversations_updated", _asc("updated_at")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -198,6 +220,11 @@ class MongoStore:
         self.trigger_rules: TriggerRuleRepo = MongoTriggerRuleRepo(database["trigger_rules"])
         self.trigger_firings: TriggerFiringRepo = MongoTriggerFiringRepo(
             database["trigger_firings"])
+        self.conversations: ConversationRepo = MongoConversationRepo(database["conversations"])
+        self.teams: TeamRepo = MongoTeamRepo(database["teams"])
+        self.labels: LabelRepo = MongoLabelRepo(database["labels"])
+        self.canned_responses: CannedResponseRepo = MongoCannedResponseRepo(
+            database["canned_responses"])
 
     async def ping(self) -> None:
         try:

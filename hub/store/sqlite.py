@@ -17,12 +17,15 @@ from hub.files import create_private_file, make_private_dir
 from hub.ports import (
     AnalyticsRepo,
     CampaignRepo,
+    CannedResponseRepo,
     ChannelStateRepo,
+    ConversationRepo,
     DeliveryRepo,
     EventRepo,
     FormRepo,
     HouseholdRepo,
     IdentityRepo,
+    LabelRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -32,6 +35,7 @@ from hub.ports import (
     SurveyRepo,
     SurveyResponseRepo,
     SurveyTokenRepo,
+    TeamRepo,
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
@@ -46,6 +50,12 @@ from hub.store.sqlite_campaigns import (
     SqliteDeliveries,
     SqliteSegments,
     SqliteTemplates,
+)
+from hub.store.sqlite_conversations import (
+    SqliteCannedResponses,
+    SqliteConversations,
+    SqliteLabels,
+    SqliteTeams,
 )
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import SqliteEvents, timeline_sql
@@ -112,6 +122,10 @@ class SqliteStore:
         self.survey_responses: SurveyResponseRepo = SqliteSurveyResponses(db)
         self.trigger_rules: TriggerRuleRepo = SqliteTriggerRules(db)
         self.trigger_firings: TriggerFiringRepo = SqliteTriggerFirings(db)
+        self.conversations: ConversationRepo = SqliteConversations(db)
+        self.teams: TeamRepo = SqliteTeams(db)
+        self.labels: LabelRepo = SqliteLabels(db)
+        self.canned_responses: CannedResponseRepo = SqliteCannedResponses(db)
 
     @property
     def location(self) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from hub.errors import ConfigError
 from hub.store.sqlite_analytics import V4_ANALYTICS_SURVEYS
 from hub.store.sqlite_campaigns import V3_CAMPAIGNS
+from hub.store.sqlite_conversations import V6_CONVERSATIONS
 from hub.store.sqlite_db import Database, Session
 
 Migration = Sequence[str] | Callable[[Session], Awaitable[None]]
@@ -137,7 +138,7 @@ V5_QUARANTINE_SHA256: tuple[str, ...] = (
 
 MIGRATIONS: tuple[Migration, ...] = (
     V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS,
-    V5_QUARANTINE_SHA256)
+    V5_QUARANTINE_SHA256, V6_CONVERSATIONS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 

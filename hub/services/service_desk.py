@@ -1,0 +1,305 @@
+"""What service staff do with conversations (issue 13): list an inbox with filters, sort and
+keyset paging (with the total), read one with its events, change it (status, snooze,
+assignee, team, labels, priority) by compare-and-set on its version, reply on its channel
+through the one outbound path, and keep teams, labels and canned responses.
+
+The API and the staff pages call this same service, so both give the same answers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hub.domain.common import iso, new_id, utcnow
+from hub.domain.conversations import (
+    CONVERSATION_STATUSES,
+    PRIORITIES,
+    CannedResponse,
+    Conversation,
+    ConversationQuery,
+    Label,
+    SortKey,
+    Team,
+    sort_value,
+)
+from hub.domain.events import Event
+from hub.domain.parties import Person
+from hub.errors import Conflict, DuplicateKey, InvalidInput, NotFound
+from hub.ports import Store
+from hub.services.conversations import ConversationRouter
+from hub.services.messaging import MessagingService
+from hub.services.paging import InvalidCursor, check_limit
+
+UNSET: Any = object()
+MAX_LABELS = 20
+EVENTS_SHOWN = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationPage:
+    items: list[Conversation]
+    persons: dict[str, Person]
+    total: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """A staff change; fields left UNSET stay as they are."""
+
+    status: Any = UNSET
+    snoozed_until: Any = UNSET
+    assignee_id: Any = UNSET
+    team_id: Any = UNSET
+    labels: Any = UNSET
+    priority: Any = UNSET
+    version: int | None = None
+
+
+def encode_cursor(value: datetime, conversation_id: str, sort: SortKey) -> str:
+    raw = json.dumps({"v": iso(value), "i": conversation_id, "s": sort}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, sort: SortKey) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if payload["s"] != sort:
+            raise InvalidCursor("this cursor belongs to another sort order")
+        return datetime.fromisoformat(payload["v"]), str(payload["i"])
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidCursor("cursor is not one this service issued") from exc
+
+
+class ServiceDesk:
+    def __init__(self, store: Store, router: ConversationRouter, messaging: MessagingService,
+                 *, clock: Callable[[], datetime] = utcnow) -> None:
+        self._store = store
+        self._router = router
+        self._messaging = messaging
+        self._clock = clock
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def page(self, query: ConversationQuery, *, sort: SortKey = "newest", limit: int = 25,
+                   cursor: str | None = None) -> ConversationPage:
+        check_limit(limit)
+        after = decode_cursor(cursor, sort)
+        await self._store.conversations.wake_snoozed(self._clock())
+        rows = await self._store.conversations.page(query, sort=sort, limit=limit + 1,
+                                                    after=after)
+        items = rows[:limit]
+        next_cursor = None
+        if len(rows) > limit:
+            last = items[-1]
+            next_cursor = encode_cursor(sort_value(last, sort), last.id, sort)
+        total = await self._store.conversations.count(query)
+        persons = await self._store.persons.get_many(sorted({c.person_id for c in items}))
+        return ConversationPage(items=items, persons={p.id: p for p in persons}, total=total,
+                                next_cursor=next_cursor)
+
+    async def ids_matching(self, query: ConversationQuery, *, limit: int = 5000) -> list[str]:
+        """Every conversation id the query matches (bulk actions on "all N matching")."""
+        ids: list[str] = []
+        after: tuple[datetime, str] | None = None
+        while len(ids) < limit:
+            rows = await self._store.conversations.page(query, sort="oldest", limit=200,
+                                                        after=after)
+            ids += [c.id for c in rows]
+            if len(rows) < 200:
+                break
+            after = (rows[-1].last_event_at, rows[-1].id)
+        return ids[:limit]
+
+    async def get(self, conversation_id: str) -> Conversation:
+        found = await self._store.conversations.get(conversation_id)
+        if found is None:
+            raise NotFound(f"no conversation {conversation_id}", details={"id": conversation_id})
+        return found
+
+    async def events(self, conversation: Conversation) -> list[Event]:
+        """The conversation's events, oldest first."""
+        found = []
+        for event_id in conversation.event_ids[-EVENTS_SHOWN:]:
+            event = await self._store.events.get(event_id)
+            if event is not None:
+                found.append(event)
+        return sorted(found, key=lambda e: (e.occurred_at, e.id))
+
+    async def for_person(self, person_id: str, *, limit: int = 50) -> list[Conversation]:
+        check_limit(limit)
+        person = await self._store.persons.get(person_id)
+        if person is None:
+            raise NotFound(f"no person {person_id}")
+        return await self._store.conversations.for_person(person_id, limit=limit)
+
+    async def stamp(self) -> str:
+        return await self._store.conversations.stamp()
+
+    # --- changing ------------------------------------------------------------------------
+
+    async def change(self, conversation_id: str, changes: Changes, *, actor: str) -> Conversation:
+        """Apply `changes`; 422 naming the field for a bad value, 409 when `changes.version`
+        is not the stored one (someone else changed it first)."""
+        for _ in range(8):
+            current = await self.get(conversation_id)
+            if changes.version is not None and changes.version != current.version:
+                raise Conflict("the conversation was changed by someone else; reload it",
+                               details={"field": "version", "version": current.version})
+            update = await self._validated(current, changes)
+            update.update(version=current.version + 1, updated_at=self._clock())
+            changed = current.model_copy(update=update)
+            if changed.status == "resolved" and current.status != "resolved":
+                changed = changed.model_copy(update={
+                    "resolved_at": self._clock(), "resolved_by": actor, "auto_resolved": False,
+                    "snoozed_until": None})
+            if changed.status != "resolved" and current.status == "resolved":
+                changed = changed.model_copy(update={"resolved_at": None, "resolved_by": None})
+            changed = await self._follow_merge(changed)
+            try:
+                if await self._store.conversations.update(changed,
+                                                          expected_version=current.version):
+                    return changed
+            except DuplicateKey as exc:  # it would be the person's second unresolved one
+                other = await self._store.conversations.active_for_person(changed.person_id)
+                raise Conflict("the person already has an unresolved conversation",
+                               details={"conversation_id": other.id if other else None}
+                               ) from exc
+            if changes.version is not None:
+                raise Conflict("the conversation was changed by someone else; reload it",
+                               details={"field": "version"})
+        raise Conflict("the conversation is changing too fast; try again")
+
+    async def _validated(self, current: Conversation, changes: Changes) -> dict[str, Any]:
+        update: dict[str, Any] = {}
+        now = self._clock()
+        if changes.status is not UNSET:
+            if changes.status not in CONVERSATION_STATUSES:
+                raise InvalidInput(f"unknown status {changes.status!r}",
+                                   details={"field": "status"})
+            update["status"] = changes.status
+        if changes.snoozed_until is not UNSET and changes.snoozed_until is not None:
+            if changes.snoozed_until <= now:
+                raise InvalidInput("a snooze must end in the future",
+                                   details={"field": "snoozed_until"})
+            update["snoozed_until"] = changes.snoozed_until
+            update.setdefault("status", "snoozed")
+        if update.get("status") == "snoozed" and "snoozed_until" not in update:
+            raise InvalidInput("snoozing needs snoozed_until", details={"field": "snoozed_until"})
+        if update.get("status") not in (None, "snoozed"):
+            update["snoozed_until"] = None
+        if changes.priority is not UNSET:
+            if changes.priority not in PRIORITIES:
+                raise InvalidInput(f"unknown priority {changes.priority!r}",
+                                   details={"field": "priority"})
+            update["priority"] = changes.priority
+        team_id = current.team_id
+        if changes.team_id is not UNSET:
+            if changes.team_id is not None and await self._store.teams.get(
+                    changes.team_id) is None:
+                raise InvalidInput(f"no team {changes.team_id}", details={"field": "team_id"})
+            update["team_id"] = team_id = changes.team_id
+        if changes.assignee_id is not UNSET:
+            update["assignee_id"] = await self._valid_assignee(changes.assignee_id, team_id)
+        if changes.labels is not UNSET:
+            update["labels"] = await self._valid_labels(changes.labels)
+        return update
+
+    async def _valid_assignee(self, user_id: str | None, team_id: str | None) -> str | None:
+        if user_id is None:
+            return None
+        user = await self._store.users.get(user_id)
+        if user is None or user.disabled:
+            problem = "no such user" if user is None else "this user is disabled"
+            raise InvalidInput(f"cannot assign to {user_id}: {problem}",
+                               details={"field": "assignee_id"})
+        if user.role == "marketing":
+            raise InvalidInput(f"cannot assign to {user_id}: not service staff",
+                               details={"field": "assignee_id"})
+        if team_id is not None:
+            team = await self._store.teams.get(team_id)
+            if team is not None and user_id not in team.member_ids:
+                raise InvalidInput(f"user {user_id} is not a member of team {team.name}",
+                                   details={"field": "assignee_id"})
+        return user_id
+
+    async def _valid_labels(self, labels: Sequence[str]) -> list[str]:
+        unique = list(dict.fromkeys(labels))
+        if len(unique) > MAX_LABELS:
+            raise InvalidInput(f"at most {MAX_LABELS} labels", details={"field": "labels"})
+        for label_id in unique:
+            if await self._store.labels.get(label_id) is None:
+                raise InvalidInput(f"no label {label_id}", details={"field": "labels"})
+        return unique
+
+    async def _follow_merge(self, conversation: Conversation) -> Conversation:
+        """A merged person's conversation moves to the person they were merged into."""
+        person_id = conversation.person_id
+        for _ in range(10):
+            person = await self._store.persons.get(person_id)
+            if person is None or not person.merged_into:
+                break
+            person_id = person.merged_into
+        if person_id == conversation.person_id:
+            return conversation
+        return conversation.model_copy(update={"person_id": person_id})
+
+    async def reply(self, conversation_id: str, *, text: str, channel: str | None,
+                    subject: str | None, author: str) -> Event:
+        """A service reply on the conversation's channel (the customer's last one) unless
+        another is asked for; the router then stamps the first response."""
+        conversation = await self.get(conversation_id)
+        conversation = await self._follow_merge(conversation)
+        sendable = [c for c in conversation.channels if c in ("email", "sms")]
+        chosen = channel or (sendable[-1] if sendable else None)
+        if subject is None and conversation.subject and chosen == "email":
+            subject = conversation.subject if conversation.subject.lower().startswith(
+                "re:") else f"Re: {conversation.subject}"
+        return await self._messaging.send_to_person(
+            conversation.person_id, text=text, channel=chosen, subject=subject, author=author,
+            data={"conversation_id": conversation.id})
+
+    # --- teams, labels, canned responses -------------------------------------------------
+
+    async def teams(self) -> list[Team]:
+        return await self._store.teams.find(limit=200)
+
+    async def create_team(self, team: Team) -> Team:
+        for member_id in team.member_ids:
+            user = await self._store.users.get(member_id)
+            if user is None:
+                raise InvalidInput(f"no user {member_id}", details={"field": "member_ids"})
+        await self._store.teams.insert(team)
+        return team
+
+    async def labels(self) -> list[Label]:
+        return await self._store.labels.find(limit=200)
+
+    async def create_label(self, name: str) -> Label:
+        name = name.strip()
+        for held in await self.labels():
+            if held.name.lower() == name.lower():
+                raise Conflict(f"a label {name!r} exists", details={"id": held.id})
+        label = Label(id=new_id(), name=name)
+        await self._store.labels.insert(label)
+        return label
+
+    async def canned_responses(self, *, user_id: str) -> list[CannedResponse]:
+        """Everyone's, the user's teams', and the user's own."""
+        teams = {t.id for t in await self.teams() if user_id in t.member_ids}
+        return [c for c in await self._store.canned_responses.find(limit=200)
+                if (c.owner_id is None or c.owner_id == user_id)
+                and (c.team_id is None or c.team_id in teams)]
+
+    async def create_canned(self, canned: CannedResponse) -> CannedResponse:
+        if canned.team_id is not None and await self._store.teams.get(canned.team_id) is None:
+            raise InvalidInput(f"no team {canned.team_id}", details={"field": "team_id"})
+        await self._store.canned_responses.insert(canned)
+        return canned
