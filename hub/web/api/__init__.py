@@ -4,6 +4,7 @@ from hub.web.api import (
     analytics,
     calls,
     campaigns,
+    conversations,
     directory,
     forms,
     imports,
@@ -35,4 +36,5 @@ ROUTES = ApiRoutes.combine(
     surveys.routes,
     analytics.routes,
     meta.routes,
+    conversations.routes,
 )
