@@ -113,5 +113,5 @@ def build_services(
         contact_import=ContactImportService(store, identities, timeline,
                                             default_region=settings.default_region),
         conversations=conversations,
-        desk=ServiceDesk(store, conversations, messaging),
+        desk=ServiceDesk(store, conversations, messaging, timeline),
     )

@@ -38,7 +38,7 @@ from hub.domain.events import Event
 from hub.errors import DuplicateKey
 from hub.ports import Store
 
-Kind = Literal["customer", "reply", "csat"]
+Kind = Literal["customer", "reply", "csat", "note", "dismiss"]
 CUSTOMER_CHANNELS: tuple[str, ...] = (*SENDABLE_CHANNELS, "webform", "call", "survey")
 IGNORED_FLAGS = frozenset({"bounce", "auto_reply"})
 MAX_TRIES = 8
@@ -53,6 +53,10 @@ def classify(event: Event) -> Kind | None:
     """What an event is to the inbox, from the event alone (no store access)."""
     if not event.person_id or event.erased:
         return None
+    if event.channel == "note" and event.data.get("conversation_id"):
+        return "note"
+    if event.channel == "system" and event.data.get("inbox") == "no_reply_needed":
+        return "dismiss"
     if event.direction == "outbound":
         if event.campaign_id or event.data.get("purpose") != "service" or not event.author:
             return None
@@ -99,6 +103,10 @@ class ConversationRouter:
                     return await self._reply(event, event.person_id)
                 if kind == "csat":
                     return await self._csat(event, event.person_id)
+                if kind == "note":
+                    return await self._note(event, event.person_id)
+                if kind == "dismiss":
+                    return await self._dismiss(event, event.person_id)
                 return await self._customer(event, event.person_id)
             except LostRace:
                 continue
@@ -153,6 +161,27 @@ class ConversationRouter:
         update = self._attached(target, event, self._clock(), last=False)
         update["csat_score"] = event.survey.score if event.survey else None
         update["csat_event_id"] = event.id
+        return await self._write(target, target.model_copy(update=update))
+
+    async def _note(self, event: Event, person_id: str) -> Conversation | None:
+        """An internal note on a conversation; staff it @mentions find it in their inbox."""
+        target = await self._store.conversations.get(str(event.data["conversation_id"]))
+        if target is None or target.person_id != person_id or event.id in target.event_ids:
+            return target
+        update = self._attached(target, event, self._clock(), last=False)
+        mentioned = [m for m in event.data.get("mentions", []) if isinstance(m, str)]
+        update["mentioned_ids"] = list(dict.fromkeys([*target.mentioned_ids, *mentioned]))
+        return await self._write(target, target.model_copy(update=update))
+
+    async def _dismiss(self, event: Event, person_id: str) -> Conversation | None:
+        """"No reply needed" on a person: their unresolved conversation is resolved."""
+        target = await self._store.conversations.active_for_person(person_id)
+        if target is None:
+            return None
+        now = self._clock()
+        update = self._attached(target, event, now, last=False)
+        update.update(status="resolved", snoozed_until=None, resolved_at=now,
+                      resolved_by=event.author, auto_resolved=False)
         return await self._write(target, target.model_copy(update=update))
 
     # --- building and writing ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,13 +30,18 @@ from hub.domain.conversations import (
 )
 from hub.domain.events import Event
 from hub.domain.parties import Person
+from hub.domain.staff import User
 from hub.errors import Conflict, DuplicateKey, InvalidInput, NotFound
 from hub.ports import Store
 from hub.services.conversations import ConversationRouter
 from hub.services.messaging import MessagingService
 from hub.services.paging import InvalidCursor, check_limit
+from hub.services.timeline import TimelineService
 
 UNSET: Any = object()
+MENTION = re.compile(r"(?<![\w.])@([\w.-]{2,64})")
+MAX_NOTE = 20_000
+MAX_BULK = 5000
 MAX_LABELS = 20
 EVENTS_SHOWN = 200
 
@@ -80,8 +86,10 @@ def decode_cursor(cursor: str | None, sort: SortKey) -> tuple[datetime, str] | N
 
 class ServiceDesk:
     def __init__(self, store: Store, router: ConversationRouter, messaging: MessagingService,
-                 *, clock: Callable[[], datetime] = utcnow) -> None:
+                 timeline: TimelineService, *,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self._store = store
+        self._timeline = timeline
         self._router = router
         self._messaging = messaging
         self._clock = clock
@@ -265,6 +273,58 @@ class ServiceDesk:
         return await self._messaging.send_to_person(
             conversation.person_id, text=text, channel=chosen, subject=subject, author=author,
             data={"conversation_id": conversation.id})
+
+    async def add_note(self, conversation_id: str, text: str, *, author: User) -> Event:
+        """An internal note on the conversation; each `@name` (a colleague's first name or the
+        part of their email before the @) mentions them: it shows in their inbox."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("a note needs text", details={"field": "text"})
+        if len(text) > MAX_NOTE:
+            raise InvalidInput(f"a note is at most {MAX_NOTE} characters",
+                               details={"field": "text"})
+        conversation = await self.get(conversation_id)
+        mentions = await self._mentioned(text)
+        event = Event(id=new_id(), person_id=conversation.person_id, channel="note",
+                      direction="internal", text=text, author=author.name or author.email,
+                      data={"conversation_id": conversation.id, "mentions": mentions})
+        stored, _ = await self._timeline.record(event)
+        return stored
+
+    async def _mentioned(self, text: str) -> list[str]:
+        words = {w.lower().rstrip(".") for w in MENTION.findall(text)}
+        if not words:
+            return []
+        found = []
+        for user in await self._store.users.find(limit=1000):
+            handles = {user.email.split("@")[0].lower()}
+            if user.name:
+                handles.add(user.name.split()[0].lower())
+            if handles & words and not user.disabled:
+                found.append(user.id)
+        return found
+
+    async def bulk(self, ids: Sequence[str], changes: Changes, *, actor: str
+                   ) -> tuple[int, list[tuple[str, str]]]:
+        """Apply `changes` to each conversation; (changed, [(id, problem)]). A bad value for
+        one (a user outside its team) does not stop the others."""
+        if len(ids) > MAX_BULK:
+            raise InvalidInput(f"at most {MAX_BULK} conversations at once",
+                               details={"field": "ids"})
+        changed = 0
+        problems: list[tuple[str, str]] = []
+        for conversation_id in ids:
+            try:
+                await self.change(conversation_id, changes, actor=actor)
+                changed += 1
+            except (InvalidInput, Conflict, NotFound) as exc:
+                problems.append((conversation_id, exc.message))
+        return changed, problems
+
+    async def users(self) -> list[User]:
+        """Staff who can take conversations (enabled service staff and admins)."""
+        return [u for u in await self._store.users.find(limit=1000)
+                if not u.disabled and u.role != "marketing"]
 
     # --- teams, labels, canned responses -------------------------------------------------
 

@@ -17,6 +17,7 @@ from hub.errors import Conflict, DuplicateKey, InvalidInput
 from hub.ports import Store
 from hub.services.conversations import ConversationRouter
 from hub.services.service_desk import Changes, ServiceDesk
+from hub.services.timeline import TimelineService
 from tests.contracts import factories as f
 
 NOW = f.at(3600)
@@ -35,7 +36,7 @@ def router(store: Store) -> ConversationRouter:
 
 def desk(store: Store) -> ServiceDesk:
     return ServiceDesk(store, router(store), messaging=None,  # type: ignore[arg-type]
-                       clock=lambda: NOW)
+                       timeline=TimelineService(store), clock=lambda: NOW)
 
 
 async def inbound(store: Store, person_id: str, seconds: float, channel: str = "email",
