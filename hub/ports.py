@@ -33,6 +33,7 @@ from hub.domain.conversations import (
     CannedResponse,
     Conversation,
     ConversationQuery,
+    CsatRule,
     Label,
     SortKey,
     Team,
@@ -594,6 +595,13 @@ class CannedResponseRepo(Protocol):
                    ) -> list[CannedResponse]: ...
 
 
+class CsatRuleRepo(Protocol):
+    async def insert(self, rule: CsatRule) -> None: ...
+    async def get(self, rule_id: str) -> CsatRule | None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None
+                   ) -> list[CsatRule]: ...
+
+
 class Store(Protocol):
     backend: str
     persons: PersonRepo
@@ -624,6 +632,7 @@ class Store(Protocol):
     teams: TeamRepo
     labels: LabelRepo
     canned_responses: CannedResponseRepo
+    csat_rules: CsatRuleRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from campaigns.analytics import AnalyticsService
+from campaigns.csat import CsatService
 from campaigns.engine.dispatch import DispatchConfig, Worker
 from campaigns.engine.lifecycle import CampaignService
 from campaigns.segments import SegmentService
@@ -42,6 +43,7 @@ class SurveyKit:
     surveys: SurveyService
     analytics: AnalyticsService
     triggers: TriggerService
+    csat: CsatService
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +74,16 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
         campaigns=CampaignService(store, texts=texts),
         unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))
     survey_service = SurveyService(store, services.timeline, settings.public_url)
-    triggers = TriggerService(store, survey_service, services.messaging, texts=texts)
+    triggers = TriggerService(store, survey_service, services.messaging, texts=texts,
+                              fatigue_days=settings.survey_fatigue_days)
     services.inbox.add_listener(survey_service.on_inbound)  # a reply may answer a survey
     services.inbox.add_listener(triggers.consider)  # rules on inbound email/SMS
     services.calls.add_listener(triggers.consider)  # rules on logged calls
+    csat = CsatService(store, survey_service, services.messaging,
+                       fatigue_days=settings.survey_fatigue_days, texts=texts)
+    services.conversations.add_resolved_listener(csat.on_resolved)  # CSAT on resolution
     surveys = SurveyKit(surveys=survey_service, analytics=AnalyticsService(store),
-                        triggers=triggers)
+                        triggers=triggers, csat=csat)
     return Components(settings=settings, services=services, campaigns=campaigns,
                       surveys=surveys)
 

@@ -183,6 +183,26 @@ def _open_only() -> list[ConversationStatus]:
     return ["open"]
 
 
+class CsatRule(Record):
+    """Send `survey_id` when a conversation matching the rule is resolved: every field left
+    None matches anything. Never on a resolution by the clock unless `on_auto_resolve`."""
+
+    id: str
+    survey_id: str
+    team_id: str | None = None
+    channel: str | None = None
+    label: str | None = None
+    on_auto_resolve: bool = False
+    enabled: bool = True
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+
+    def matches(self, conversation: Conversation, *, auto: bool) -> bool:
+        return (self.enabled and (self.on_auto_resolve or not auto)
+                and self.team_id in (None, conversation.team_id)
+                and (self.channel is None or self.channel in conversation.channels)
+                and (self.label is None or self.label in conversation.labels))
+
+
 class ConversationQuery(Record):
     """Which conversations an inbox shows. `assignee_id` "none" means unassigned."""
 

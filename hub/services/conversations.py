@@ -20,7 +20,7 @@ replays find the event already listed and change nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -42,6 +42,7 @@ Kind = Literal["customer", "reply", "csat", "note", "dismiss"]
 CUSTOMER_CHANNELS: tuple[str, ...] = (*SENDABLE_CHANNELS, "webform", "call", "survey")
 IGNORED_FLAGS = frozenset({"bounce", "auto_reply"})
 MAX_TRIES = 8
+ResolvedListener = Callable[[Conversation, bool], Awaitable[object]]
 SNIPPET = 140
 
 
@@ -88,6 +89,16 @@ class ConversationRouter:
         self._store = store
         self._reopen = timedelta(days=reopen_days)
         self._clock = clock
+        self._resolved_listeners: list[ResolvedListener] = []
+
+    def add_resolved_listener(self, listener: ResolvedListener) -> None:
+        """Call `listener(conversation, auto)` once a conversation is resolved: by staff
+        (auto False) or by the clock (auto True). CSAT hooks in here (`campaigns.csat`)."""
+        self._resolved_listeners.append(listener)
+
+    async def resolved(self, conversation: Conversation, *, auto: bool) -> None:
+        for listener in self._resolved_listeners:
+            await listener(conversation, auto)
 
     async def on_event(self, event: Event) -> Conversation | None:
         """The conversation `event` now belongs to, or None when it belongs to none."""
@@ -133,7 +144,8 @@ class ConversationRouter:
                 target = threaded
         if (target is not None and target.status != "resolved"
                 and event.occurred_at - target.last_event_at > self._reopen):
-            await self._write(target, self._idle_resolved(target, now))
+            idle = await self._write(target, self._idle_resolved(target, now))
+            await self.resolved(idle, auto=True)
             target = None
         if target is None:
             return await self._open(event, person_id, now)
@@ -182,7 +194,9 @@ class ConversationRouter:
         update = self._attached(target, event, now, last=False)
         update.update(status="resolved", snoozed_until=None, resolved_at=now,
                       resolved_by=event.author, auto_resolved=False)
-        return await self._write(target, target.model_copy(update=update))
+        done = await self._write(target, target.model_copy(update=update))
+        await self.resolved(done, auto=False)
+        return done
 
     # --- building and writing ----------------------------------------------------------------
 

@@ -174,6 +174,8 @@ class ServiceDesk:
             try:
                 if await self._store.conversations.update(changed,
                                                           expected_version=current.version):
+                    if changed.status == "resolved" and current.status != "resolved":
+                        await self._router.resolved(changed, auto=False)
                     return changed
             except DuplicateKey as exc:  # it would be the person's second unresolved one
                 other = await self._store.conversations.active_for_person(changed.person_id)

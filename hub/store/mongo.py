@@ -22,6 +22,7 @@ from hub.ports import (
     CannedResponseRepo,
     ChannelStateRepo,
     ConversationRepo,
+    CsatRuleRepo,
     DeliveryRepo,
     EventRepo,
     FormRepo,
@@ -57,6 +58,7 @@ from hub.store.mongo_campaigns import (
 from hub.store.mongo_conversations import (
     MongoCannedResponseRepo,
     MongoConversationRepo,
+    MongoCsatRuleRepo,
     MongoLabelRepo,
     MongoTeamRepo,
 )
@@ -225,6 +227,7 @@ class MongoStore:
         self.labels: LabelRepo = MongoLabelRepo(database["labels"])
         self.canned_responses: CannedResponseRepo = MongoCannedResponseRepo(
             database["canned_responses"])
+        self.csat_rules: CsatRuleRepo = MongoCsatRuleRepo(database["csat_rules"])
 
     async def ping(self) -> None:
         try:

@@ -17,6 +17,7 @@ from hub.domain.conversations import (
     CannedResponse,
     Conversation,
     ConversationQuery,
+    CsatRule,
     Label,
     SortKey,
     Team,
@@ -139,4 +140,11 @@ class MongoCannedResponseRepo(CrudRepo[CannedResponse]):
 
     async def find(self, *, limit: int = 50, after_id: str | None = None
                    ) -> list[CannedResponse]:
+        return await self._page({}, limit=limit, after_id=after_id)
+
+
+class MongoCsatRuleRepo(CrudRepo[CsatRule]):
+    model = CsatRule
+
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[CsatRule]:
         return await self._page({}, limit=limit, after_id=after_id)

@@ -20,6 +20,7 @@ from hub.ports import (
     CannedResponseRepo,
     ChannelStateRepo,
     ConversationRepo,
+    CsatRuleRepo,
     DeliveryRepo,
     EventRepo,
     FormRepo,
@@ -54,6 +55,7 @@ from hub.store.sqlite_campaigns import (
 from hub.store.sqlite_conversations import (
     SqliteCannedResponses,
     SqliteConversations,
+    SqliteCsatRules,
     SqliteLabels,
     SqliteTeams,
 )
@@ -126,6 +128,7 @@ class SqliteStore:
         self.teams: TeamRepo = SqliteTeams(db)
         self.labels: LabelRepo = SqliteLabels(db)
         self.canned_responses: CannedResponseRepo = SqliteCannedResponses(db)
+        self.csat_rules: CsatRuleRepo = SqliteCsatRules(db)
 
     @property
     def location(self) -> str:

@@ -16,6 +16,7 @@ from hub.domain.conversations import (
     CannedResponse,
     Conversation,
     ConversationQuery,
+    CsatRule,
     Label,
     SortKey,
     Team,
@@ -49,6 +50,7 @@ V6_CONVERSATIONS: tuple[str, ...] = (
     """CREATE TABLE teams (id TEXT PRIMARY KEY, doc TEXT NOT NULL)""",
     """CREATE TABLE labels (id TEXT PRIMARY KEY, doc TEXT NOT NULL)""",
     """CREATE TABLE canned_responses (id TEXT PRIMARY KEY, doc TEXT NOT NULL)""",
+    """CREATE TABLE csat_rules (id TEXT PRIMARY KEY, doc TEXT NOT NULL)""",
 )
 
 COLUMNS = ("person_id", "status", "assignee_id", "team_id", "active_key", "last_event_at",
@@ -197,4 +199,12 @@ class SqliteCannedResponses(DocTable[CannedResponse]):  # type: ignore[type-var]
 
     async def find(self, *, limit: int = 50, after_id: str | None = None
                    ) -> list[CannedResponse]:
+        return await self._select(limit=limit, after_id=after_id)
+
+
+class SqliteCsatRules(DocTable[CsatRule]):  # type: ignore[type-var]
+    table = "csat_rules"
+    model = CsatRule
+
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[CsatRule]:
         return await self._select(limit=limit, after_id=after_id)

@@ -17,6 +17,7 @@ from hub.domain.conversations import (
     Conversation,
     ConversationQuery,
     ConversationStatus,
+    CsatRule,
     Label,
     Priority,
     SlaPolicy,
@@ -30,7 +31,7 @@ from hub.services.service_desk import UNSET, Changes
 from hub.web.api.queries import PageQuery
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.auth import PRINCIPAL, Principal
-from hub.web.keys import SERVICES
+from hub.web.keys import SERVICES, SURVEYS
 
 routes = ApiRoutes()
 Id = Field(min_length=1, max_length=100)
@@ -232,3 +233,27 @@ async def create_canned(request: web.Request, body: CannedInput) -> Any:
                             team_id=body.team_id,
                             owner_id=request[PRINCIPAL].id if body.personal else None)
     return (await request.app[SERVICES].desk.create_canned(canned)).to_json()
+
+
+class CsatRuleInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    survey_id: str = Field(min_length=1, max_length=100)
+    team_id: str | None = Field(default=None, max_length=100)
+    channel: Literal["email", "sms"] | None = None
+    label: str | None = Field(default=None, max_length=100)
+    on_auto_resolve: bool = False
+
+
+@routes.route("GET", "/csat-rules", roles=SERVICE, answer=Answer("`{items}`: the CSAT rules"),
+              summary="Which resolved conversations get a CSAT survey")
+async def list_csat_rules(request: web.Request) -> Any:
+    return {"items": [r.to_json() for r in await request.app[SURVEYS].csat.rules()]}
+
+
+@routes.route("POST", "/csat-rules", roles=SERVICE, body=CsatRuleInput, status=201,
+              answer=Answer("the rule", CsatRule),
+              summary="Send a CSAT survey when a matching conversation is resolved (by the "
+                      "clock only with `on_auto_resolve`), under the survey fatigue cap")
+async def create_csat_rule(request: web.Request, body: CsatRuleInput) -> Any:
+    rule = CsatRule(id=new_id(), **body.model_dump())
+    return (await request.app[SURVEYS].csat.create(rule)).to_json()
