@@ -167,13 +167,23 @@ class ConversationRouter:
         return await self._write(target, target.model_copy(update=update))
 
     async def _csat(self, event: Event, person_id: str) -> Conversation | None:
+        """The score lands on the conversation; a low score or a comment also reopens it
+        (when the person has no other unresolved one): someone should follow up."""
         target = await self._store.conversations.get(str(event.data["conversation_id"]))
         if target is None or target.person_id != person_id or event.id in target.event_ids:
             return target
-        update = self._attached(target, event, self._clock(), last=False)
-        update["csat_score"] = event.survey.score if event.survey else None
-        update["csat_event_id"] = event.id
-        return await self._write(target, target.model_copy(update=update))
+        now = self._clock()
+        follow_up = bool(event.data.get("follow_up")) or bool(
+            event.survey and event.survey.comment)
+        active = await self._store.conversations.active_for_person(person_id)
+        if follow_up and (active is None or active.id == target.id):
+            changed = await self._joined(target, event, now)
+        else:
+            changed = target.model_copy(update=self._attached(target, event, now, last=False))
+        changed = changed.model_copy(update={
+            "csat_score": event.survey.score if event.survey else None,
+            "csat_event_id": event.id})
+        return await self._write(target, changed)
 
     async def _note(self, event: Event, person_id: str) -> Conversation | None:
         """An internal note on a conversation; staff it @mentions find it in their inbox."""

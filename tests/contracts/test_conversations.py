@@ -278,3 +278,21 @@ async def test_bad_changes_are_refused_naming_the_field(store: Store) -> None:
     done = await desk(store).change(opened.id, Changes(team_id=team.id, assignee_id=member.id),
                                     actor="kees")
     assert (done.team_id, done.assignee_id) == (team.id, member.id)
+
+
+async def test_a_csat_answer_lands_on_its_conversation_and_a_comment_reopens_it(
+        store: Store) -> None:
+    person = new_id()
+    opened = await router(store).on_event(await inbound(store, person, 0))
+    assert opened is not None
+    await desk(store).change(opened.id, Changes(status="resolved"), actor="kees")
+    happy = f.survey_event(person, survey=SurveyInfo(survey_id="s", score=5),
+                           data={"conversation_id": opened.id}, occurred_at=f.at(100))
+    scored = await router(store).on_event((await store.events.append(happy))[0])
+    assert scored is not None and scored.csat_score == 5 and scored.status == "resolved"
+    unhappy = f.survey_event(person, survey=SurveyInfo(survey_id="s", score=1, comment="Slow"),
+                             data={"conversation_id": opened.id, "follow_up": True},
+                             occurred_at=f.at(200))
+    reopened = await router(store).on_event((await store.events.append(unhappy))[0])
+    assert reopened is not None and reopened.id == opened.id
+    assert reopened.status == "open" and reopened.csat_score == 1
