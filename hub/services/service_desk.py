@@ -13,12 +13,13 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.domain.common import iso, new_id, utcnow
 from hub.domain.conversations import (
     CONVERSATION_STATUSES,
+    NEAR_BREACH,
     PRIORITIES,
     CannedResponse,
     Conversation,
@@ -65,6 +66,32 @@ class Changes:
     labels: Any = UNSET
     priority: Any = UNSET
     version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigures:
+    user_id: str
+    name: str
+    open: int
+    breached: int
+    resolved: int
+    first_response_minutes: float | None
+    csat: float | None
+    csat_answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFigures:
+    """The inbox's KPIs: conversations per status, SLA breached and due within the hour,
+    and per agent over the period: open, breached, resolved, mean first response, CSAT."""
+
+    open: int
+    pending: int
+    snoozed: int
+    unassigned: int
+    breached: int
+    near_breach: int
+    agents: list[AgentFigures]
 
 
 def encode_cursor(value: datetime, conversation_id: str, sort: SortKey) -> str:
@@ -147,6 +174,45 @@ class ServiceDesk:
         if person is None:
             raise NotFound(f"no person {person_id}")
         return await self._store.conversations.for_person(person_id, limit=limit)
+
+    async def sla_counts(self) -> tuple[int, int]:
+        """(breached, due within the hour) among open conversations."""
+        now = self._clock()
+        repo = self._store.conversations
+        breached = await repo.count(ConversationQuery(breached_at=now))
+        return breached, await repo.count(ConversationQuery(
+            breached_at=now + NEAR_BREACH)) - breached
+
+    async def figures(self, *, days: int = 30, per_agent_limit: int = 500) -> InboxFigures:
+        """KPIs now, and per agent for conversations resolved in the last `days` (at most
+        `per_agent_limit` of each agent's newest)."""
+        now = self._clock()
+        repo = self._store.conversations
+        counts = {status: await repo.count(ConversationQuery(statuses=[status]))
+                  for status in ("open", "pending", "snoozed")}
+        breached, near = await self.sla_counts()
+        since = now - timedelta(days=days)
+        agents = []
+        for user in await self.users():
+            resolved = [c for c in await repo.page(
+                ConversationQuery(statuses=["resolved"], assignee_id=user.id), sort="newest",
+                limit=per_agent_limit) if c.resolved_at and c.resolved_at >= since]
+            waits = [(c.first_response_at - c.opened_at).total_seconds() / 60
+                     for c in resolved if c.first_response_at]
+            scores = [c.csat_score for c in resolved if c.csat_score is not None]
+            agents.append(AgentFigures(
+                user_id=user.id, name=user.name or user.email,
+                open=await repo.count(ConversationQuery(assignee_id=user.id)),
+                breached=await repo.count(ConversationQuery(assignee_id=user.id,
+                                                            breached_at=now)),
+                resolved=len(resolved),
+                first_response_minutes=round(sum(waits) / len(waits), 1) if waits else None,
+                csat=round(sum(scores) / len(scores), 2) if scores else None,
+                csat_answers=len(scores)))
+        return InboxFigures(
+            open=counts["open"], pending=counts["pending"], snoozed=counts["snoozed"],
+            unassigned=await repo.count(ConversationQuery(unassigned=True)),
+            breached=breached, near_breach=near, agents=agents)
 
     async def stamp(self) -> str:
         return await self._store.conversations.stamp()

@@ -188,3 +188,25 @@ async def test_marketing_gets_403_everywhere(api: Api) -> None:
                                    data=json.dumps({}), headers={
                                        "Content-Type": "application/json"})
         assert status == 403, (method, path)
+
+
+async def test_kpis_count_statuses_sla_and_agents(api: Api) -> None:
+    kees = await staff(api, "kees3")
+    for i in range(3):
+        await inbound_sms(api, f"+3161234770{i}", "vraag")
+    _, page = await api.call("GET", "/api/v1/conversations", role="service")
+    first, second = page["items"][0]["id"], page["items"][1]["id"]
+    await api.call("PATCH", f"/api/v1/conversations/{first}", role="service",
+                   json={"assignee_id": kees.id})
+    await api.call("POST", f"/api/v1/conversations/{first}/messages", role="service",
+                   json={"text": "komt goed"})
+    await api.call("PATCH", f"/api/v1/conversations/{first}", role="service",
+                   json={"status": "resolved"})
+    await api.call("PATCH", f"/api/v1/conversations/{second}", role="service",
+                   json={"status": "snoozed", "snoozed_until": iso(utcnow() + timedelta(hours=2))})
+    status, kpis = await api.call("GET", "/api/v1/conversations/kpis", role="service")
+    assert status == 200
+    assert (kpis["open"], kpis["pending"], kpis["snoozed"]) == (1, 0, 1)
+    assert kpis["unassigned"] == 1  # open and unassigned
+    [agent] = [a for a in kpis["agents"] if a["user_id"] == kees.id]
+    assert agent["resolved"] == 1 and agent["first_response_minutes"] is not None

@@ -3,7 +3,7 @@ responses. Service staff and admins only; marketing gets 403."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -137,6 +137,16 @@ async def list_conversations(request: web.Request, query: ConversationListQuery)
     return {"items": [conversation_json(c, page.persons.get(c.person_id), now)
                       for c in page.items],
             "total": page.total, "next_cursor": page.next_cursor}
+
+
+@routes.route("GET", "/conversations/kpis", roles=SERVICE,
+              answer=Answer("`{open, pending, snoozed, unassigned, breached, near_breach, "
+                            "agents: [{user_id, name, open, breached, resolved, "
+                            "first_response_minutes, csat, csat_answers}]}`"),
+              summary="Inbox KPIs: per status, SLA breached and near breach, per agent over "
+                      "the last 30 days")
+async def conversation_kpis(request: web.Request) -> Any:
+    return asdict(await request.app[SERVICES].desk.figures())
 
 
 @routes.route("GET", "/conversations/{conversation_id}", roles=SERVICE,

@@ -130,8 +130,10 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     names = await _names(request)
     mine = await request.app[SERVICES].desk.page(
         InboxFilter(view="mine").query(request[USER].id, utcnow()), limit=1)
+    breached, near = await request.app[SERVICES].desk.sla_counts()
     return render(request, "ui/inbox.html", {
         "title": N_("Inbox"), "nav": "inbox", "mine_total": mine.total,
+        "breached": breached, "near": near,
         "stamp": await request.app[SERVICES].desk.stamp(),
         "rows_url": "/inbox/rows" + request.path_qs.removeprefix("/"),
         "done": _count(request.query.get("done")), "failed": _count(request.query.get("failed")),
