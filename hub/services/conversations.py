@@ -34,7 +34,7 @@ from hub.domain.conversations import (
     SlaPolicy,
     Team,
 )
-from hub.domain.events import Event
+from hub.domain.events import Event, TimelineQuery
 from hub.errors import DuplicateKey
 from hub.ports import Store
 
@@ -122,6 +122,24 @@ class ConversationRouter:
             except LostRace:
                 continue
         raise RuntimeError(f"conversation for event {event.id}: too many concurrent writers")
+
+    async def backfill(self, *, persons: int = 10_000, per_person: int = 50) -> int:
+        """Conversations for messages recorded before conversations existed (`hub
+        conversations backfill`): each person the old inbox counted as waiting for an answer
+        gets an open conversation holding those waiting messages. Safe to repeat: an event
+        already in a conversation changes nothing. Returns the conversations touched."""
+        touched: set[str] = set()
+        for waiting in await self._store.events.awaiting_reply(limit=persons):
+            rows = await self._store.events.timeline(
+                TimelineQuery(person_ids=[waiting.person_id]), limit=per_person)
+            unanswered = sorted((e for e in rows if e.direction == "inbound"
+                                 and e.occurred_at >= waiting.since),
+                                key=lambda e: (e.occurred_at, e.id))
+            for event in unanswered:
+                found = await self.on_event(event)
+                if found is not None:
+                    touched.add(found.id)
+        return len(touched)
 
     # --- the three kinds ---------------------------------------------------------------------
 

@@ -296,3 +296,17 @@ async def test_a_csat_answer_lands_on_its_conversation_and_a_comment_reopens_it(
     reopened = await router(store).on_event((await store.events.append(unhappy))[0])
     assert reopened is not None and reopened.id == opened.id
     assert reopened.status == "open" and reopened.csat_score == 1
+
+
+async def test_backfill_opens_conversations_for_those_waiting(store: Store) -> None:
+    waiting, answered = new_id(), new_id()
+    first = await inbound(store, waiting, 0)
+    second = await inbound(store, waiting, 60)
+    await inbound(store, answered, 0)
+    await outbound(store, answered, 30)
+    assert await router(store).backfill() == 1
+    held = await store.conversations.active_for_person(waiting)
+    assert held is not None and held.event_ids == [first.id, second.id]
+    assert await store.conversations.active_for_person(answered) is None
+    assert await router(store).backfill() == 1  # again: the same one, unchanged
+    assert (await store.conversations.get(held.id)) == held
