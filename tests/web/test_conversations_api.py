@@ -172,6 +172,9 @@ async def test_teams_labels_and_canned_responses(api: Api) -> None:
     status, canned = await api.call("POST", "/api/v1/canned-responses", role="service", json={
         "title": "Bedankt", "text": "Beste {{ person.name }}, dank voor uw bericht."})
     assert status == 201
+    status, broken = await api.call("POST", "/api/v1/canned-responses", role="service", json={
+        "title": "Kapot", "text": "Beste {{ person.name "})
+    assert status == 422 and broken["error"]["code"] == "template_error"
     _, listed = await api.call("GET", "/api/v1/canned-responses", role="service")
     assert [c["id"] for c in listed["items"]] == [canned["id"]]
     _, teams = await api.call("GET", "/api/v1/teams", role="service")

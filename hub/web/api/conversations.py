@@ -10,6 +10,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from campaigns.canned import check_canned
 from hub.domain.channels import SendableChannel
 from hub.domain.common import UtcDateTime, iso, new_id, utcnow
 from hub.domain.conversations import (
@@ -242,6 +243,7 @@ async def create_canned(request: web.Request, body: CannedInput) -> Any:
     canned = CannedResponse(id=new_id(), title=body.title, text=body.text,
                             team_id=body.team_id,
                             owner_id=request[PRINCIPAL].id if body.personal else None)
+    check_canned(canned)
     return (await request.app[SERVICES].desk.create_canned(canned)).to_json()
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from campaigns.canned import render_canned
 from hub.domain.common import utcnow
 from hub.domain.conversations import (
     ConversationQuery,
@@ -242,7 +243,9 @@ async def _show(request: web.Request, conversation_id: str, *, status: int = 200
     return render(request, "ui/conversation.html", {
         "title": N_("Conversation"), "nav": "inbox", "c": conversation, "person": person,
         "events": await desk.events(conversation), "names": names, "members": members,
-        "canned": await desk.canned_responses(user_id=request[USER].id), "now": utcnow(),
+        "canned": [(c, await render_canned(services.store, c, person) if person else c.text)
+                   for c in await desk.canned_responses(user_id=request[USER].id)],
+        "now": utcnow(),
         "error": error, "notice": request.query.get("notice"), "back": request.path,
         "snoozes": list(SNOOZES), "sla_words": SLA_WORDS, "status_words": STATUS_WORDS,
         "next_cursor": None, "base": "", "channel": "", "channels": {}, "show_images": False,

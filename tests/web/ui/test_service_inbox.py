@@ -7,7 +7,7 @@ import asyncio
 import re
 
 from hub.domain.common import new_id
-from hub.domain.conversations import ConversationQuery, Label
+from hub.domain.conversations import CannedResponse, ConversationQuery, Label
 from hub.web.keys import SERVICES
 from hub.web.ui.live import INBOX_STAMP
 from tests.web.ui.conftest import Ui
@@ -93,8 +93,11 @@ async def test_reply_and_mention_on_the_conversation_page(ui: Ui) -> None:
     desk = ui.client.app[SERVICES].desk
     conversation = await ui.store.conversations.active_for_person(person_id)
     assert conversation is not None
+    await ui.store.canned_responses.insert(CannedResponse(
+        id=new_id(), title="Groet", text="Beste {{ person.name }}, dank u."))
     page = await (await ui.client.get(f"/conversations/{conversation.id}")).text()
     assert "vraag 0" in page and 'value="sms" checked' in page
+    assert 'value="Beste Klant 00, dank u."' in page  # rendered for the person, sandboxed
     assert await ui.post(f"/conversations/{conversation.id}/reply",
                          {"text": "Komt goed", "channel": "sms"}) == 303
     held = await desk.get(conversation.id)
