@@ -286,7 +286,18 @@ class ServiceDesk:
             update["assignee_id"] = await self._valid_assignee(changes.assignee_id, team_id)
         if changes.labels is not UNSET:
             update["labels"] = await self._valid_labels(changes.labels)
+            if team_id is None:  # a label can route a conversation to its team
+                await self._route_by_label(update, current)
         return update
+
+    async def _route_by_label(self, update: dict[str, Any], current: Conversation) -> None:
+        for team in await self.teams():
+            if set(team.labels) & set(update["labels"]):
+                update["team_id"] = team.id
+                assignee = update.get("assignee_id", current.assignee_id)
+                if team.auto_assign and (assignee is None or assignee not in team.member_ids):
+                    update["assignee_id"] = await self._router.next_assignee(team)
+                return
 
     async def _valid_assignee(self, user_id: str | None, team_id: str | None) -> str | None:
         if user_id is None:

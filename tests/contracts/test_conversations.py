@@ -310,3 +310,22 @@ async def test_backfill_opens_conversations_for_those_waiting(store: Store) -> N
     assert await store.conversations.active_for_person(answered) is None
     assert await router(store).backfill() == 1  # again: the same one, unchanged
     assert (await store.conversations.get(held.id)) == held
+
+
+async def test_a_label_routes_to_its_team_round_robin(store: Store) -> None:
+    first, second = f.user(), f.user()
+    for user in (first, second):
+        await store.users.insert(user)
+    label = Label(id=new_id(), name="factuur")
+    await store.labels.insert(label)
+    team = Team(id=new_id(), name="Facturen", member_ids=[first.id, second.id],
+                labels=[label.id], auto_assign=True)
+    await store.teams.insert(team)
+    assigned = []
+    for n in range(3):
+        opened = await router(store).on_event(await inbound(store, new_id(), n))
+        assert opened is not None and opened.team_id is None
+        routed = await desk(store).change(opened.id, Changes(labels=[label.id]), actor="k")
+        assert routed.team_id == team.id
+        assigned.append(routed.assignee_id)
+    assert assigned == [first.id, second.id, first.id]
