@@ -48,10 +48,10 @@ from hub.services.party_search import PartySearch
 from hub.store.sqlite import open_sqlite_store
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_schema import MIGRATIONS, migrate
-from hub.store.sqlite_search import migrate_v6_search
+from hub.store.sqlite_search import migrate_search
 
 PAGE = 25
-BEFORE_SEARCH = MIGRATIONS.index(migrate_v6_search)
+BEFORE_SEARCH = MIGRATIONS.index(migrate_search)
 
 
 def machine_facts() -> str:

@@ -214,6 +214,8 @@ class SurveyService:
             data["follow_up"] = True
         if reply_event_id:
             data["reply_event_id"] = reply_event_id
+        if send_key.startswith("csat:"):  # a CSAT after a resolved conversation: lands on it
+            data["conversation_id"] = send_key.split(":")[1]
         if previous is not None:
             data["replaces_event_id"] = previous.event_id
         high = survey.scale[1]

@@ -27,6 +27,7 @@ from hub.errors import DuplicateKey, Held, HubError, InvalidInput, NotFound
 from hub.ports import Store
 from hub.services.messaging import MessagingService
 from hub.services.outbound import why_not
+from hub.services.survey_fatigue import surveyed_since
 
 log = logging.getLogger("hub.campaigns.triggers")
 MAX_RULES = 200
@@ -44,8 +45,9 @@ def default_text(survey: Survey, person: Person, url: str, channel: str, *,
 class TriggerService:
     def __init__(self, store: Store, surveys: SurveyService,
                  messaging: MessagingService | None, *,
-                 texts: MessageTexts = BUILTIN_TEXTS) -> None:
+                 texts: MessageTexts = BUILTIN_TEXTS, fatigue_days: int | None = None) -> None:
         self._store = store
+        self._fatigue_days = fatigue_days
         self._surveys = surveys
         self._messaging = messaging
         self._texts = texts
@@ -141,6 +143,11 @@ class TriggerService:
             return
         if self._messaging is None:
             return  # no channels in this process: leave it for a worker that has them
+        if self._fatigue_days and await surveyed_since(
+                self._store, person.id, utcnow() - timedelta(days=self._fatigue_days)):
+            await self._finish(firing, "skipped", f"already surveyed within "
+                               f"{self._fatigue_days} days (HUB_SURVEY_FATIGUE_DAYS)")
+            return
         send_key = f"trigger:{rule.id}:{firing.event_id}"
         url = await self._surveys.link(survey.id, person.id, send_key=send_key)
         subject, text = await self._render(rule, survey, person, url, channel)

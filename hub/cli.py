@@ -122,6 +122,18 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_store(settings, run))
 
 
+def _conversations_backfill(settings: Settings, args: argparse.Namespace) -> int:
+    from hub.services.conversations import ConversationRouter
+
+    async def run(store: Store) -> int:
+        router = ConversationRouter(store, reopen_days=settings.conversation_reopen_days)
+        touched = await router.backfill(persons=args.persons)
+        print(f"Conversations opened or filled for {touched:,} waiting persons.")
+        return 0
+
+    return asyncio.run(_with_store(settings, run))
+
+
 def _token_create(settings: Settings, args: argparse.Namespace) -> int:
     async def run(store: Store) -> int:
         token = await create_token(store, name=args.name, role=args.role)
@@ -291,6 +303,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--persons", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(run=_demo)
+
+    conversations = commands.add_parser("conversations", help="the service inbox"
+                                        ).add_subparsers(dest="action", required=True)
+    backfill = conversations.add_parser(
+        "backfill", help="open conversations for persons waiting for an answer in data "
+        "recorded before conversations existed (safe to repeat)")
+    backfill.add_argument("--persons", type=int, default=10_000)
+    backfill.set_defaults(run=_conversations_backfill)
 
     token = commands.add_parser("token", help="API tokens").add_subparsers(dest="action",
                                                                           required=True)

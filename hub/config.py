@@ -58,6 +58,8 @@ class Settings:
     marketing_cap_days: int = 7
     quiet_hours: tuple[time, time] | None = (time(21), time(8))
     quiet_days: frozenset[int] = frozenset({6})
+    conversation_reopen_days: int = 7
+    survey_fatigue_days: int = 30
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -315,6 +317,12 @@ VARIABLES: tuple[Var, ...] = (
         "deferred, never dropped; service replies are never held). `off`: none"),
     Var("HUB_QUIET_DAYS", ("quiet_days",), _weekdays, "sun",
         "weekdays without marketing messages, e.g. `sat,sun`. `off`: none"),
+    Var("HUB_CONVERSATION_REOPEN_DAYS", ("conversation_reopen_days",), _days, "7",
+        "a customer's message after this many idle days opens a new conversation (and "
+        "resolves the idle one); a reply to a conversation resolved within it reopens it"),
+    Var("HUB_SURVEY_FATIGUE_DAYS", ("survey_fatigue_days",), _days, "30",
+        "at most one survey (any kind: campaigns, triggers, CSAT after a resolved "
+        "conversation) per person within this many days"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

@@ -29,6 +29,15 @@ from hub.domain.campaigns import (
     Segment,
 )
 from hub.domain.channels import SENDABLE_CHANNELS
+from hub.domain.conversations import (
+    CannedResponse,
+    Conversation,
+    ConversationQuery,
+    CsatRule,
+    Label,
+    SortKey,
+    Team,
+)
 from hub.domain.events import Event, EventChannel, StatusChange, TimelineCursor, TimelineQuery
 from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
@@ -628,6 +637,74 @@ class EnrolmentRepo(Protocol):
         an event they wait for is seen at once; returns how many."""
         ...
     async def counts(self, journey_id: str) -> EnrolmentCounts: ...
+class ConversationRepo(Protocol):
+    """Conversations (issue 13). At most one unresolved conversation per person, enforced by
+    the database (unique `active_key`); every write after the insert compares and sets on
+    `version`."""
+
+    async def insert(self, conversation: Conversation) -> None:
+        """DuplicateKey when the id is taken or the person already has an unresolved one."""
+        ...
+    async def get(self, conversation_id: str) -> Conversation | None: ...
+    async def update(self, conversation: Conversation, *, expected_version: int) -> bool:
+        """Write `conversation` (its `version` already the next one) when the stored version
+        is still `expected_version`; False, writing nothing, when another writer came first.
+        DuplicateKey when it would make a second unresolved conversation of its person."""
+        ...
+    async def active_for_person(self, person_id: str) -> Conversation | None:
+        """The person's unresolved conversation, if any."""
+        ...
+    async def with_thread(self, person_id: str, thread_id: str) -> Conversation | None:
+        """The person's newest conversation holding `thread_id` among its thread ids."""
+        ...
+    async def with_event(self, person_id: str, event_id: str) -> Conversation | None:
+        """The person's conversation listing `event_id` (a replayed event finds its own)."""
+        ...
+    async def for_person(self, person_id: str, *, limit: int) -> list[Conversation]:
+        """The person's conversations, newest activity first."""
+        ...
+    async def page(self, query: ConversationQuery, *, sort: SortKey, limit: int,
+                   after: tuple[datetime, str] | None = None) -> list[Conversation]:
+        """Matching conversations in `sort` order (newest/oldest by last event time, `sla` by
+        the SLA due time, earliest first), ties by id; keyset paging: strictly after `after`
+        (the sort value and id of the last row of the page before)."""
+        ...
+    async def count(self, query: ConversationQuery) -> int: ...
+    async def wake_snoozed(self, now: datetime) -> int:
+        """Snoozed conversations whose `snoozed_until` has come become `open` (version
+        bumped); returns how many."""
+        ...
+    async def stamp(self) -> str:
+        """A marker that changes whenever any conversation changes (the live view compares
+        it, instead of reading the inbox, once per open tab)."""
+        ...
+
+
+class TeamRepo(Protocol):
+    async def insert(self, team: Team) -> None: ...
+    async def get(self, team_id: str) -> Team | None: ...
+    async def replace(self, team: Team) -> None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Team]: ...
+
+
+class LabelRepo(Protocol):
+    async def insert(self, label: Label) -> None: ...
+    async def get(self, label_id: str) -> Label | None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Label]: ...
+
+
+class CannedResponseRepo(Protocol):
+    async def insert(self, canned: CannedResponse) -> None: ...
+    async def get(self, canned_id: str) -> CannedResponse | None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None
+                   ) -> list[CannedResponse]: ...
+
+
+class CsatRuleRepo(Protocol):
+    async def insert(self, rule: CsatRule) -> None: ...
+    async def get(self, rule_id: str) -> CsatRule | None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None
+                   ) -> list[CsatRule]: ...
 
 
 class Store(Protocol):
@@ -659,6 +736,11 @@ class Store(Protocol):
     search: SearchRepo
     journeys: JourneyRepo
     enrolments: EnrolmentRepo
+    conversations: ConversationRepo
+    teams: TeamRepo
+    labels: LabelRepo
+    canned_responses: CannedResponseRepo
+    csat_rules: CsatRuleRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from campaigns.analytics import AnalyticsService
+from campaigns.csat import CsatService
 from campaigns.engine.dispatch import DispatchConfig, Worker
 from campaigns.engine.lifecycle import CampaignService
 from campaigns.journeys.abtest import AbTests
@@ -48,6 +49,7 @@ class SurveyKit:
     surveys: SurveyService
     analytics: AnalyticsService
     triggers: TriggerService
+    csat: CsatService
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +88,16 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
         campaigns=CampaignService(store, texts=texts),
         unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))
     survey_service = SurveyService(store, services.timeline, settings.public_url)
-    triggers = TriggerService(store, survey_service, services.messaging, texts=texts)
+    triggers = TriggerService(store, survey_service, services.messaging, texts=texts,
+                              fatigue_days=settings.survey_fatigue_days)
     services.inbox.add_listener(survey_service.on_inbound)  # a reply may answer a survey
     services.inbox.add_listener(triggers.consider)  # rules on inbound email/SMS
     services.calls.add_listener(triggers.consider)  # rules on logged calls
+    csat = CsatService(store, survey_service, services.messaging,
+                       fatigue_days=settings.survey_fatigue_days, texts=texts)
+    services.conversations.add_resolved_listener(csat.on_resolved)  # CSAT on resolution
     surveys = SurveyKit(surveys=survey_service, analytics=AnalyticsService(store),
-                        triggers=triggers)
+                        triggers=triggers, csat=csat)
     journeys = assemble_journeys(store, settings, services, survey_service, unsubscribe_tokens,
                                  texts, clock or SystemClock())
     return Components(settings=settings, services=services, campaigns=campaigns,
@@ -108,7 +114,7 @@ def assemble_journeys(store: Store, settings: Settings, services: Services,
     steps = StepRunner(store, services.outbound, InboxAlerts(services.timeline), surveys, ab,
                        unsubscribe, public_url=settings.public_url,
                        default_language=settings.default_language, texts=texts)
-    services.timeline.add_listener(service.on_event)  # event triggers, goals, waits, segments
+    services.timeline.add_listener(service.on_event, new_only=True)  # triggers, goals, waits
     services.transactions.add_listener(service.on_transactions)
     return JourneyKit(service=service, steps=steps, clock=clock)
 

@@ -51,6 +51,6 @@ document.addEventListener("DOMContentLoaded", () => {
   wireOlder(document);
   const list = document.querySelector("ol.events[data-live]");
   if (list && window.EventSource) { liveTimeline(list); }
-  const inbox = document.querySelector("table[data-live]");
+  const inbox = document.querySelector("table[data-live]:not(.inbox)");
   if (inbox && window.EventSource) { liveInbox(inbox); }
 });

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -183,3 +183,21 @@ async def test_an_interrupted_run_resumes_without_duplicates(tmp_path: Path) -> 
         assert len(await _all_events(store, await _all_persons(store))) == expected_events
     finally:
         await store.close()
+
+
+async def test_the_inbox_looks_like_a_working_day(store: Store) -> None:
+    from hub.domain.common import utcnow
+    from hub.domain.conversations import ConversationQuery
+
+    summary = await generate_demo(store, persons=PERSONS, seed=7)
+    assert summary.conversations > 0
+    everything = ConversationQuery(statuses=["open", "pending", "snoozed", "resolved"])
+    held = await store.conversations.page(everything, sort="newest", limit=200)
+    assert {c.status for c in held} == {"open", "pending", "snoozed", "resolved"}
+    assert len({c.team_id for c in held}) == 3
+    assert all(utcnow() - c.opened_at < timedelta(days=2) for c in held)
+    assert any(c.sla_state(utcnow()) == "breached" for c in held)
+    assert any(c.csat_score for c in held)
+    assert len(await store.teams.find()) == 3 and await store.canned_responses.find()
+    again = await generate_demo(store, persons=PERSONS, seed=7)
+    assert again.skipped

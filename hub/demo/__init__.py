@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from hub.demo.generator import Plan, batches, build_plan
+from hub.demo.inbox import generate_inbox_demo
+from hub.domain.common import utcnow
 from hub.domain.identities import Identity
 from hub.errors import DuplicateKey
 from hub.ports import Store
@@ -47,6 +49,7 @@ class DemoSummary:
     identities: int = 0
     events: int = 0
     transactions: int = 0
+    conversations: int = 0
     skipped: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -118,6 +121,12 @@ async def generate_demo(
     for tx_batch in batches(plan.transactions, TRANSACTION_BATCH):
         summary.transactions += await store.transactions.append_many(tx_batch)
         advance(len(tx_batch))
+    now = utcnow()
+    if today != now.date():  # a data set placed in another day: its inbox is that day's eve
+        now = datetime.combine(today, time(0), UTC) - timedelta(minutes=1)
+    inbox = await generate_inbox_demo(store, plan.persons, seed=seed, now=now)
+    summary.conversations = inbox.conversations
+    summary.events += inbox.events
     await store.channel_state.put(marker, {"summary": summary.as_dict(),
                                            "today": today.isoformat()})
     return summary

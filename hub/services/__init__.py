@@ -11,6 +11,7 @@ from hub.ports import ChannelAdapter, DefaultTexts, Store
 from hub.services.calls import CallService
 from hub.services.channel_status import ChannelStatusService
 from hub.services.contact_import import ContactImportService
+from hub.services.conversations import ConversationRouter
 from hub.services.directory import DirectoryService
 from hub.services.double_opt_in import DoubleOptIn
 from hub.services.erasure import ErasureService
@@ -25,6 +26,7 @@ from hub.services.persons import PersonService
 from hub.services.reply_tokens import ConsentTokens, ReplyTokens
 from hub.services.revenue import TransactionLog
 from hub.services.search import SearchService
+from hub.services.service_desk import ServiceDesk
 from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.staff import StaffService
 from hub.services.timeline import TimelineService
@@ -57,6 +59,8 @@ class Services:
     contact_import: ContactImportService
     timeline_members: TimelineMembers
     transactions: TransactionLog
+    conversations: ConversationRouter
+    desk: ServiceDesk
 
 
 def build_services(
@@ -82,8 +86,11 @@ def build_services(
         status_callback_url=f"{settings.public_url}/webhooks/twilio/status", retry=retry,
         rules=MarketingRules(cap=settings.marketing_cap, cap_days=settings.marketing_cap_days,
                              quiet_hours=settings.quiet_hours, quiet_days=settings.quiet_days,
-                             timezone=settings.timezone))
+                             timezone=settings.timezone),
+        on_sent=timeline.announce)
     messaging = MessagingService(persons, outbound)
+    conversations = ConversationRouter(store, reopen_days=settings.conversation_reopen_days)
+    timeline.add_listener(conversations.on_event)  # inbound and service replies join one
     double_opt_in = DoubleOptIn(store, timeline, messaging, ConsentTokens(settings.secret_key),
                                 texts, public_url=settings.public_url)
     return Services(
@@ -111,4 +118,6 @@ def build_services(
                                             default_region=settings.default_region),
         timeline_members=TimelineMembers(store),
         transactions=TransactionLog(store),
+        conversations=conversations,
+        desk=ServiceDesk(store, conversations, messaging, timeline),
     )

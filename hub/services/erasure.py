@@ -68,6 +68,7 @@ class ErasureService:
         for event in await self._events(person.id):
             await self._store.events.replace(_without_traces(event))
         await self._store.survey_responses.anonymise_person(person.id)
+        await self._forget_conversations(person.id)
         await self._forget_household(person)
         erased_at = utcnow()
         await self._store.persons.replace(Person(
@@ -94,6 +95,23 @@ class ErasureService:
                     await self._blobs.delete(str(attachment["blob_key"]))
         await asyncio.to_thread(forget, self._var_dir,
                                 [e.id for e in events if e.direction == "outbound"])
+
+    async def _forget_conversations(self, person_id: str) -> None:
+        """Conversations keep their state and figures, not the words: subject and the last
+        message's snippet go (the events themselves were blanked above)."""
+        for held in await self._store.conversations.for_person(person_id, limit=10_000):
+            for _ in range(8):
+                last = held.last_event.model_copy(update={"snippet": ""}) \
+                    if held.last_event else None
+                blank = held.model_copy(update={"subject": None, "last_event": last,
+                                                "version": held.version + 1,
+                                                "updated_at": utcnow()})
+                if await self._store.conversations.update(blank, expected_version=held.version):
+                    break
+                fresh = await self._store.conversations.get(held.id)
+                if fresh is None:
+                    break
+                held = fresh
 
     async def _forget_household(self, person: Person) -> None:
         if not person.household_id:

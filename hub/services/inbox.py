@@ -48,6 +48,7 @@ class InboxService:
     async def _notify(self, event: Event, created: bool) -> tuple[Event, bool]:
         for listener in self._listeners:
             await listener(event)
+        await self._timeline.announce(event, created=created)
         return event, created
 
     async def record(self, message: InboundMessage) -> tuple[Event, bool]:
@@ -88,7 +89,7 @@ class InboxService:
             thread_id=thread_id, campaign_id=campaign_id, data=data,
             from_=self._identities.normalise(kind, message.from_address),
         )
-        return await self._notify(*await self._timeline.record(event))
+        return await self._notify(*await self._timeline.record(event, announce=False))
 
     async def _original(self, message: InboundMessage, person_id: str) -> Event | None:
         """The outbound message this one answers: by signed reply token, then by reference,

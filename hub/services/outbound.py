@@ -106,8 +106,10 @@ class OutboundPath:
     def __init__(self, store: Store, adapters: Mapping[str, ChannelAdapter],
                  reply_tokens: ReplyTokens, *, senders: Mapping[str, str],
                  status_callback_url: str | None, retry: RetryPolicy | None = None,
-                 rules: MarketingRules | None = None) -> None:
+                 rules: MarketingRules | None = None,
+                 on_sent: Callable[[Event], Awaitable[object]] | None = None) -> None:
         self._store = store
+        self._on_sent = on_sent
         self._adapters = adapters
         self._tokens = reply_tokens
         self._senders = senders
@@ -201,7 +203,14 @@ class OutboundPath:
 
     async def send(self, prepared: Prepared) -> Event:
         """Record the event, send it, record the outcome: a one-to-one send. A refusal or a
-        misconfigured channel marks the event failed with the reason, and is returned."""
+        misconfigured channel marks the event failed with the reason, and is returned. The
+        outcome is announced (`on_sent`: the timeline's listeners, e.g. conversations)."""
+        event = await self._send(prepared)
+        if self._on_sent is not None:
+            await self._on_sent(event)
+        return event
+
+    async def _send(self, prepared: Prepared) -> Event:
         event, _ = await self._store.events.append(prepared.event)
         try:
             receipt = await self.transmit(prepared.message)

@@ -19,40 +19,51 @@ from hub.services.paging import (
 )
 
 SubjectKind = Literal["person", "household", "organisation"]
+EventListener = Callable[[Event], Awaitable[object]]
 MAX_NOTE_LENGTH = 20_000
 RECENT = timedelta(days=1)
-"""Events older than this when recorded are history (imports): listeners are not told."""
-EventListener = Callable[[Event], Awaitable[object]]
+"""Events older than this when recorded are history (imports): `new_only` listeners are not
+told."""
 log = logging.getLogger("hub.timeline")
 
 
 class TimelineService:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._listeners: list[EventListener] = []
+        self._listeners: list[tuple[EventListener, bool]] = []
 
-    def add_listener(self, listener: EventListener) -> None:
-        """Call `listener` with every new event of a person recorded here (the one hook for
-        journeys: inbound messages, forms, survey answers, calls, consent changes), except
-        history (occurred more than RECENT ago: imports). A listener's failure is logged, and
-        the event stays stored."""
-        self._listeners.append(listener)
+    def add_listener(self, listener: EventListener, *, new_only: bool = False) -> None:
+        """Call `listener` with every event recorded through the service (new or replayed:
+        it must be idempotent) and every one-to-one message sent (`OutboundPath.send`). The
+        one hook for features that follow events: conversations, journeys. Campaign sends do
+        not pass here. A `new_only` listener (journeys) hears only events stored now for the
+        first time that are not history (occurred within RECENT), and its failure is logged
+        while the event stays stored."""
+        self._listeners.append((listener, new_only))
 
-    async def record(self, event: Event) -> tuple[Event, bool]:
-        """Append (idempotent on channel + external_id), stamping the person's household."""
+    async def announce(self, event: Event, *, created: bool = True) -> None:
+        fresh = created and event.occurred_at >= utcnow() - RECENT
+        for listener, new_only in self._listeners:
+            if not new_only:
+                await listener(event)
+            elif fresh:
+                try:
+                    await listener(event)
+                except HubError as exc:
+                    log.warning("event listener failed", extra={"event_id": event.id,
+                                                                "error": exc.code})
+
+    async def record(self, event: Event, *, announce: bool = True) -> tuple[Event, bool]:
+        """Append (idempotent on channel + external_id), stamping the person's household.
+        `announce=False` leaves calling the listeners to the caller (the inbox announces an
+        inbound message after its own listeners have read it, e.g. as a survey answer)."""
         if event.person_id and event.household_id is None:
             person = await self._store.persons.get(event.person_id)
             if person is not None and person.household_id:
                 event = event.model_copy(update={"household_id": person.household_id})
         stored, created = await self._store.events.append(event)
-        if created and stored.person_id and self._listeners \
-                and stored.occurred_at >= utcnow() - RECENT:
-            for listener in self._listeners:
-                try:
-                    await listener(stored)
-                except HubError as exc:
-                    log.warning("event listener failed", extra={"event_id": stored.id,
-                                                                "error": exc.code})
+        if announce:
+            await self.announce(stored, created=created)
         return stored, created
 
     async def add_note(

@@ -19,7 +19,10 @@ from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
     AnalyticsRepo,
     CampaignRepo,
+    CannedResponseRepo,
     ChannelStateRepo,
+    ConversationRepo,
+    CsatRuleRepo,
     DeliveryRepo,
     EnrolmentRepo,
     EventRepo,
@@ -27,6 +30,7 @@ from hub.ports import (
     HouseholdRepo,
     IdentityRepo,
     JourneyRepo,
+    LabelRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -37,6 +41,7 @@ from hub.ports import (
     SurveyRepo,
     SurveyResponseRepo,
     SurveyTokenRepo,
+    TeamRepo,
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
@@ -52,6 +57,13 @@ from hub.store.mongo_campaigns import (
     MongoDeliveryRepo,
     MongoSegmentRepo,
     MongoTemplateRepo,
+)
+from hub.store.mongo_conversations import (
+    MongoCannedResponseRepo,
+    MongoConversationRepo,
+    MongoCsatRuleRepo,
+    MongoLabelRepo,
+    MongoTeamRepo,
 )
 from hub.store.mongo_events import NEWEST_FIRST, MongoEventRepo
 from hub.store.mongo_journeys import MongoEnrolmentRepo, MongoJourneyRepo
@@ -179,6 +191,18 @@ INDEXES: tuple[Index, ...] = (
     Index("enrolments", "enrolments_due", _asc("state", "due_at")),
     Index("enrolments", "enrolments_person", _asc("person_id", "journey_id")),
     Index("enrolments", "enrolments_journey", _asc("journey_id", "state", "step_id")),
+    # conversations (issue 13)
+    Index("conversations", "conversations_active_key", _asc("active_key"), unique=True,
+          partial={"active_key": {"$type": "string"}}),
+    Index("conversations", "conversations_person", _asc("person_id", "last_event_at")),
+    Index("conversations", "conversations_status_time", _asc("status", "last_event_at", "_id")),
+    Index("conversations", "conversations_status_sla", _asc("status", "sla_sort", "_id")),
+    Index("conversations", "conversations_assignee",
+          _asc("assignee_id", "status", "last_event_at", "_id")),
+    Index("conversations", "conversations_team",
+          _asc("team_id", "status", "last_event_at", "_id")),
+    Index("conversations", "conversations_snoozed", _asc("status", "snoozed_until")),
+    Index("conversations", "conversations_updated", _asc("updated_at")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -225,6 +249,12 @@ class MongoStore:
         self.journeys: JourneyRepo = MongoJourneyRepo(database["journeys"],
                                                       database["journey_versions"])
         self.enrolments: EnrolmentRepo = MongoEnrolmentRepo(database["enrolments"])
+        self.conversations: ConversationRepo = MongoConversationRepo(database["conversations"])
+        self.teams: TeamRepo = MongoTeamRepo(database["teams"])
+        self.labels: LabelRepo = MongoLabelRepo(database["labels"])
+        self.canned_responses: CannedResponseRepo = MongoCannedResponseRepo(
+            database["canned_responses"])
+        self.csat_rules: CsatRuleRepo = MongoCsatRuleRepo(database["csat_rules"])
 
     async def ping(self) -> None:
         try:

@@ -17,7 +17,10 @@ from hub.files import create_private_file, make_private_dir
 from hub.ports import (
     AnalyticsRepo,
     CampaignRepo,
+    CannedResponseRepo,
     ChannelStateRepo,
+    ConversationRepo,
+    CsatRuleRepo,
     DeliveryRepo,
     EnrolmentRepo,
     EventRepo,
@@ -25,6 +28,7 @@ from hub.ports import (
     HouseholdRepo,
     IdentityRepo,
     JourneyRepo,
+    LabelRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -35,6 +39,7 @@ from hub.ports import (
     SurveyRepo,
     SurveyResponseRepo,
     SurveyTokenRepo,
+    TeamRepo,
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
@@ -49,6 +54,13 @@ from hub.store.sqlite_campaigns import (
     SqliteDeliveries,
     SqliteSegments,
     SqliteTemplates,
+)
+from hub.store.sqlite_conversations import (
+    SqliteCannedResponses,
+    SqliteConversations,
+    SqliteCsatRules,
+    SqliteLabels,
+    SqliteTeams,
 )
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import SqliteEvents, timeline_sql
@@ -120,6 +132,11 @@ class SqliteStore:
         self.search: SearchRepo = SqliteSearch(db)
         self.journeys: JourneyRepo = SqliteJourneys(db)
         self.enrolments: EnrolmentRepo = SqliteEnrolments(db)
+        self.conversations: ConversationRepo = SqliteConversations(db)
+        self.teams: TeamRepo = SqliteTeams(db)
+        self.labels: LabelRepo = SqliteLabels(db)
+        self.canned_responses: CannedResponseRepo = SqliteCannedResponses(db)
+        self.csat_rules: CsatRuleRepo = SqliteCsatRules(db)
 
     @property
     def location(self) -> str:

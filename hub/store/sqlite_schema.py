@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from hub.errors import ConfigError
 from hub.store.sqlite_analytics import V4_ANALYTICS_SURVEYS
 from hub.store.sqlite_campaigns import V3_CAMPAIGNS
+from hub.store.sqlite_conversations import V_CONVERSATIONS
 from hub.store.sqlite_db import Database, Session
 from hub.store.sqlite_journeys import V_JOURNEYS
-from hub.store.sqlite_search import migrate_v6_search
+from hub.store.sqlite_search import migrate_search
 
 Migration = Sequence[str] | Callable[[Session], Awaitable[None]]
 """SQL statements run in order, or a coroutine function for changes SQL alone cannot make."""
@@ -139,7 +140,7 @@ V5_QUARANTINE_SHA256: tuple[str, ...] = (
 
 MIGRATIONS: tuple[Migration, ...] = (
     V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS,
-    V5_QUARANTINE_SHA256, migrate_v6_search, V_JOURNEYS)
+    V5_QUARANTINE_SHA256, migrate_search, V_JOURNEYS, V_CONVERSATIONS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 

@@ -67,7 +67,7 @@ V6_SEARCH: tuple[str, ...] = (
         WHERE phone_suffix IS NOT NULL""",
 )
 
-async def migrate_v6_search(session: Session) -> None:
+async def migrate_search(session: Session) -> None:
     """Create the search tables and index every row already stored (rows built in Python,
     written with one executemany per table: a few seconds for 100,000 persons)."""
     for statement in V6_SEARCH:

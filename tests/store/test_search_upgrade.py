@@ -13,9 +13,9 @@ from hub.ports import Store
 from hub.store.sqlite import open_sqlite_store
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_schema import MIGRATIONS, migrate
-from hub.store.sqlite_search import migrate_v6_search
+from hub.store.sqlite_search import migrate_search
 
-BEFORE_SEARCH = MIGRATIONS.index(migrate_v6_search)
+BEFORE_SEARCH = MIGRATIONS.index(migrate_search)
 
 INGRID = Person(id=new_id(), name="Ingrid Willems", emails=["ingrid@example.nl"],
                 phones=["+31643056562"])

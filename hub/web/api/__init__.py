@@ -4,6 +4,7 @@ from hub.web.api import (
     analytics,
     calls,
     campaigns,
+    conversations,
     directory,
     forms,
     imports,
@@ -39,4 +40,5 @@ ROUTES = ApiRoutes.combine(
     meta.routes,
     search.routes,
     journeys.routes,
+    conversations.routes,
 )

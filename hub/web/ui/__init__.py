@@ -17,12 +17,12 @@ from hub.web.ui import (
     actions,
     admin_channels,
     admin_users,
-    inbox,
     live,
     login,
     operations,
     people,
     profile,
+    service_inbox,
 )
 from hub.web.ui.guard import CODEC, staff_page
 from hub.web.ui.marketing import add_marketing_ui
@@ -61,7 +61,7 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/login", login.login_form)
     r.add_post("/login", login.login)
     r.add_post("/logout", staff_page(STAFF)(login.logout))
-    r.add_get("/", inbox.inbox_page)
+    r.add_get("/", service_inbox.inbox_page)
     r.add_get("/search", people.search_page)
     r.add_get("/people/{person_id}", people.person_page)
     r.add_get("/people/{person_id}/timeline", people.person_timeline_fragment)
@@ -89,4 +89,5 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/live/inbox", live.live_inbox)
     r.add_get("/live/people/{person_id}", live.live_person)
     profile.add_profile_routes(app)
+    service_inbox.add_inbox_routes(app)
     add_marketing_ui(app)

@@ -16,10 +16,38 @@ from aiohttp import web
 from hub.domain.staff import SERVICE
 from hub.web.keys import SERVICES
 from hub.web.ui.guard import staff_page
-from hub.web.ui.inbox import inbox_rows_html
 from hub.web.ui.render import fragment
 
 LIVE_STOP = web.AppKey("ui_live_stop", asyncio.Event)
+
+
+class SharedStamp:
+    """The inbox's version marker (`ServiceDesk.stamp`: one indexed read), read at most once
+    per `max_age` seconds for the whole process, however many tabs are open: each open inbox
+    tab compares its last marker with this one, and only a changed marker makes the tab
+    fetch its rows again."""
+
+    def __init__(self, read: Callable[[], Awaitable[str]], max_age: float) -> None:
+        self._read = read
+        self._max_age = max_age
+        self._value = ""
+        self._at = float("-inf")
+        self._lock = asyncio.Lock()
+        self.reads = 0
+
+    async def get(self) -> str:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._at < self._max_age:
+            return self._value
+        async with self._lock:
+            if loop.time() - self._at >= self._max_age:
+                self._value = await self._read()
+                self._at = loop.time()
+                self.reads += 1
+        return self._value
+
+
+INBOX_STAMP = web.AppKey("ui_inbox_stamp", SharedStamp)
 POLL_SECONDS = 1.0
 MAX_CONNECTION_SECONDS = 300.0  # the browser reconnects by itself; bounded handlers
 NEWEST = 20
@@ -27,6 +55,11 @@ NEWEST = 20
 
 async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     app[LIVE_STOP] = asyncio.Event()
+
+    async def read_stamp() -> str:
+        return await app[SERVICES].desk.stamp()
+
+    app[INBOX_STAMP] = SharedStamp(read_stamp, POLL_SECONDS * 0.9)
     yield
 
 
@@ -88,14 +121,16 @@ async def live_person(request: web.Request) -> web.StreamResponse:
 
 @staff_page(SERVICE)
 async def live_inbox(request: web.Request) -> web.StreamResponse:
+    """Tells an open inbox that conversations changed (the page then fetches its rows, with
+    its own filters); `v` is the marker the page was rendered with."""
     last = [request.query.get("v", "")]
+    shared = request.app[INBOX_STAMP]
 
     async def poll() -> list[tuple[str, str]]:
-        html = await inbox_rows_html(request)
-        version = str(hash(html))
-        if version == last[0]:
+        stamp = await shared.get()
+        if stamp == last[0]:
             return []
-        last[0] = version
-        return [("inbox", json.dumps({"html": html}))]
+        last[0] = stamp
+        return [("inbox", json.dumps({"stamp": stamp}))]
 
     return await _stream(request, poll)

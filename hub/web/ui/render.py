@@ -68,7 +68,8 @@ UI_PREFIX_EXACT = ("/", "/login", "/logout", "/search", "/outbox", "/quarantine"
                    "/profile",
                    *MARKETING_PAGES)
 UI_PREFIXES = ("/people/", "/households/", "/organisations/", "/static/", "/live/",
-               "/quarantine/", "/admin/", *(f"{p}/" for p in MARKETING_PAGES))
+               "/quarantine/", "/admin/", *(f"{p}/" for p in MARKETING_PAGES),
+               "/conversations/", "/inbox/")
 
 
 ERROR_TITLES = {400: N_("Bad request"), 403: N_("Not allowed"), 404: N_("Not found"),
