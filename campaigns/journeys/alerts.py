@@ -1,9 +1,9 @@
 """A journey's "notify staff / open a conversation" step, behind one small interface.
 
-Until the service desk has conversations, `InboxAlerts` puts the person in the staff inbox:
-a `system` event with direction `inbound` waits for an answer like an inbound message does
-(see `EventRepo.awaiting_reply`), carrying the team and the note. A conversations service
-can implement `StaffAlerts` instead and be handed to the engine in `hub/wiring.py`."""
+`InboxAlerts` records a `system` event with direction `inbound` and `data.inbox = "journey"`
+on the person's timeline, carrying the team (id or name) and the note; the conversations
+router (`hub/services/conversations.py`) opens a conversation for it in that team, like an
+inbound message. Idempotent on the step's key (the event's external id)."""
 
 from __future__ import annotations
 

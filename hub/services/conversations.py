@@ -62,6 +62,8 @@ def classify(event: Event) -> Kind | None:
         if event.campaign_id or event.data.get("purpose") != "service" or not event.author:
             return None
         return None if event.status == "failed" else "reply"
+    if event.channel == "system" and event.data.get("inbox") == "journey":
+        return "customer"  # a journey's "notify staff" step opens a conversation
     if event.direction != "inbound" or event.channel not in CUSTOMER_CHANNELS:
         return None
     if IGNORED_FLAGS & set(event.data.get("flags", [])) or event.data.get("keyword"):
@@ -229,7 +231,9 @@ class ConversationRouter:
     # --- building and writing ----------------------------------------------------------------
 
     async def _open(self, event: Event, person_id: str, now: datetime) -> Conversation:
-        team = await self.team_for_channel(event.channel)
+        named = event.data.get("team")
+        team = (await self.team_named(named) if isinstance(named, str) else None) \
+            or await self.team_for_channel(event.channel)
         policy = team.sla if team is not None and team.sla else DEFAULT_SLA
         opened = event.occurred_at
         conversation = Conversation(
@@ -251,6 +255,11 @@ class ConversationRouter:
     async def _joined(self, target: Conversation, event: Event, now: datetime) -> Conversation:
         update = self._attached(target, event, now)
         update["last_inbound_at"] = event.occurred_at
+        named = event.data.get("team")
+        if target.team_id is None and isinstance(named, str):  # a journey step names its team
+            team = await self.team_named(named)
+            if team is not None:
+                update["team_id"] = team.id
         if event.channel not in target.channels:
             update["channels"] = [*target.channels, event.channel]
         if target.status != "open":
@@ -296,6 +305,12 @@ class ConversationRouter:
     async def policy_for(self, team_id: str | None) -> SlaPolicy:
         team = await self._store.teams.get(team_id) if team_id else None
         return team.sla if team is not None and team.sla else DEFAULT_SLA
+
+    async def team_named(self, id_or_name: str) -> Team | None:
+        """The team with this id, or else this name (any case): a journey step names one."""
+        teams = await self._store.teams.find(limit=200)
+        return next((t for t in teams if t.id == id_or_name), None) or next(
+            (t for t in teams if t.name.casefold() == id_or_name.casefold()), None)
 
     async def team_for_channel(self, channel: str) -> Team | None:
         for team in await self._store.teams.find(limit=200):

@@ -69,6 +69,8 @@ async def test_form_to_welcome_to_reply_inbox_reminder_and_purchase(
     try:
         code, form = await api.call("POST", "/api/v1/forms", json=FORM)
         assert code == 201, form
+        code, sales = await api.call("POST", "/api/v1/teams", json={"name": "Verkoop"})
+        assert code == 201, sales
         ids = {}
         for name, channel, body in (("mail_nl", "email", "Welkom {{ person.first_name }}!"),
                                     ("mail_en", "email", "Welcome {{ person.first_name }}!"),
@@ -130,6 +132,10 @@ async def test_form_to_welcome_to_reply_inbox_reminder_and_purchase(
 
         waiting = await store.events.awaiting_reply(limit=10)
         assert people["Anna"]["id"] in [w.person_id for w in waiting]
+        code, conversations = await api.call(
+            "GET", f"/api/v1/persons/{people['Anna']['id']}/conversations", role="service")
+        [conversation] = conversations["items"]
+        assert conversation["status"] == "open" and conversation["team_id"] == sales["id"]
         code, anna = await api.call("GET", f"/api/v1/persons/{people['Anna']['id']}/journeys",
                                     role="service")
         assert anna["items"][0]["state"] == "done"
