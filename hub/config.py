@@ -58,6 +58,7 @@ class Settings:
     marketing_cap_days: int = 7
     quiet_hours: tuple[time, time] | None = (time(21), time(8))
     quiet_days: frozenset[int] = frozenset({6})
+    sms_stop_scope: str = "number"
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -103,6 +104,12 @@ def _timezone(value: str, variable: str) -> str:
         raise ConfigError(variable, f"unknown time zone {value!r} (like {DEFAULT_TIMEZONE})"
                           ) from exc
     return value
+
+
+def _stop_scope(value: str, variable: str) -> str:
+    if value.lower() not in ("number", "person"):
+        raise ConfigError(variable, f"must be number or person, got {value!r}")
+    return value.lower()
 
 
 def _language(value: str, variable: str) -> str:
@@ -315,6 +322,9 @@ VARIABLES: tuple[Var, ...] = (
         "deferred, never dropped; service replies are never held). `off`: none"),
     Var("HUB_QUIET_DAYS", ("quiet_days",), _weekdays, "sun",
         "weekdays without marketing messages, e.g. `sat,sun`. `off`: none"),
+    Var("HUB_SMS_STOP_SCOPE", ("sms_stop_scope",), _stop_scope, "number",
+        "what an SMS `STOP` opts out: `number` (the number it came from) or `person` (every "
+        "number of its owner)"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

@@ -69,7 +69,8 @@ def build_services(
     reply_tokens = ReplyTokens(settings.secret_key)
     blobs = FileBlobStore(settings.var_dir / "blobs")
     inbox = InboxService(store, identities, timeline, reply_tokens, blobs)
-    sms = SmsService(store, identities, persons, timeline, inbox, help_reply=sms_help_reply)
+    sms = SmsService(store, identities, persons, timeline, inbox, help_reply=sms_help_reply,
+                     stop_scope=settings.sms_stop_scope)
     if "sms" in adapters:
         adapters = {**adapters, "sms": OptOutOnRefusal(adapters["sms"], sms)}
     outbound = OutboundPath(

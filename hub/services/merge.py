@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.domain.address_consent import materialise, refresh
 from hub.domain.common import new_id, utcnow
+from hub.domain.consent import CONSENT_CHANNELS, ConsentChannel, ConsentState
 from hub.domain.events import Event
 from hub.domain.identities import Identity
 from hub.domain.parties import Person, Role
@@ -16,7 +18,8 @@ from hub.services.timeline import TimelineService
 
 def combined(survivor: Person, duplicate: Person) -> Person:
     """The survivor's profile with the duplicate's filling its gaps; addresses and tags united;
-    per channel, the most recent consent decision wins (it is the one the person last gave)."""
+    each address keeps its own consent (an opt-in on the duplicate's number never covers the
+    survivor's); the person-level view per channel is derived from those records again."""
     update: dict[str, object] = {}
     for name in PROFILE_FIELDS:
         if getattr(survivor, name) in (None, "", [], {}) and getattr(duplicate, name):
@@ -25,14 +28,22 @@ def combined(survivor: Person, duplicate: Person) -> Person:
     update["phones"] = survivor.phones + [p for p in duplicate.phones if p not in survivor.phones]
     update["tags"] = survivor.tags + [t for t in duplicate.tags if t not in survivor.tags]
     update["attributes"] = {**duplicate.attributes, **survivor.attributes}
-    consent = dict(survivor.consent)
-    for channel, state in duplicate.consent.items():
-        mine = consent.get(channel)
-        if mine is None or (state.at and (mine.at is None or state.at > mine.at)):
-            consent[channel] = state
-    update["consent"] = consent
+    mine, theirs = materialise(survivor), materialise(duplicate)
+    address_consent: dict[ConsentChannel, list[ConsentState]] = {}
+    for channel in CONSENT_CHANNELS:
+        by_address: dict[str | None, ConsentState] = {}
+        for state in [*theirs.get(channel, []), *mine.get(channel, [])]:
+            known = by_address.get(state.address)
+            if known is None or (state.at and (known.at is None or state.at > known.at)):
+                by_address[state.address] = state
+        if by_address:
+            address_consent[channel] = list(by_address.values())
+    update["address_consent"] = address_consent
     update["updated_at"] = utcnow()
-    return survivor.model_copy(update=update)
+    merged = survivor.model_copy(update=update)
+    for channel in CONSENT_CHANNELS:
+        refresh(merged, channel)
+    return merged
 
 
 @dataclass(frozen=True, slots=True)

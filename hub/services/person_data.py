@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from hub.domain.address_consent import materialise
 from hub.domain.common import utcnow
 from hub.domain.events import Event, EventChannel, TimelineCursor, TimelineQuery
 from hub.ports import Store
@@ -45,6 +46,8 @@ class PersonDataService:
                 "generated_at": utcnow().isoformat(),
                 "current": {channel: state.to_json() for channel, state in
                             sorted(person.consent.items())},
+                "per_address": {channel: [state.to_json() for state in states]
+                                for channel, states in sorted(materialise(person).items())},
                 "changes": changes}
 
     async def export(self, person_id: str) -> dict[str, Any]:
