@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from campaigns.analytics import AnalyticsService
 from campaigns.engine.dispatch import DispatchConfig, Worker
 from campaigns.engine.lifecycle import CampaignService
+from campaigns.preferences import PreferenceService, TopicService
 from campaigns.segments import SegmentService
 from campaigns.surveys import SurveyService
 from campaigns.template_service import TemplateService
@@ -35,6 +36,8 @@ class CampaignKit:
     templates: TemplateService
     campaigns: CampaignService
     unsubscribe: UnsubscribeService
+    topics: TopicService
+    preferences: PreferenceService
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +69,14 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
     services = build_services(store, settings, adapters, texts=texts, retry=retry,
                               sms_help_reply=HELP_REPLY)
     unsubscribe_tokens = UnsubscribeTokens(settings.secret_key)
+    topics = TopicService(store)
     campaigns = CampaignKit(
         segments=SegmentService(store),
         templates=TemplateService(store, unsubscribe_tokens, settings.public_url),
         campaigns=CampaignService(store, texts=texts),
-        unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))
+        unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens),
+        topics=topics,
+        preferences=PreferenceService(store, services.timeline, unsubscribe_tokens, topics))
     survey_service = SurveyService(store, services.timeline, settings.public_url)
     triggers = TriggerService(store, survey_service, services.messaging, texts=texts)
     services.inbox.add_listener(survey_service.on_inbound)  # a reply may answer a survey

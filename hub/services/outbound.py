@@ -39,19 +39,23 @@ Purpose = Literal["service", "marketing"]
 
 
 def why_not(person: Person, channel: str, purpose: Purpose, *,
-            require_opt_in: bool = False, address: str | None = None) -> str | None:
+            require_opt_in: bool = False, address: str | None = None,
+            topic_id: str | None = None) -> str | None:
     """Why `person` cannot be sent a `purpose` message on `channel` (at `address`, one of
     theirs; by default at the address `pick_address` chooses), or None when they can.
 
     Consent is the address's own (an opt-in on one number never covers another). A service
     reply ignores marketing consent, except an SMS opt-out: carriers enforce STOP and Twilio
     refuses the send (error 21610). Marketing skips every opt-out and, with
-    `require_opt_in`, every address that did not opt in."""
+    `require_opt_in`, every address that did not opt in, and, for a campaign on a topic
+    (`topic_id`), everyone who opted out of that topic in the preference centre."""
     known = sendable(channel)
     if known is None:
         return f"nothing can be sent on {channel!r}"
     if not person.is_active:
         return "the person was erased or merged"
+    if purpose == "marketing" and topic_id is not None and topic_id in person.topic_opt_outs:
+        return "opted out of the campaign's topic"
     if address is not None:
         if address not in person.addresses_on(known):
             return f"{address} is not one of the person's addresses"

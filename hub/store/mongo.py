@@ -25,6 +25,7 @@ from hub.ports import (
     FormRepo,
     HouseholdRepo,
     IdentityRepo,
+    MergeRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -37,6 +38,7 @@ from hub.ports import (
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
+    TopicRepo,
     TransactionRepo,
     TriggerFiringRepo,
     TriggerRuleRepo,
@@ -73,6 +75,7 @@ from hub.store.mongo_surveys import (
     MongoTriggerFiringRepo,
     MongoTriggerRuleRepo,
 )
+from hub.store.mongo_trust import MongoMergeRepo, MongoTopicRepo
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
@@ -156,6 +159,8 @@ INDEXES: tuple[Index, ...] = (
     Index("trigger_firings", "trigger_firings_due", _asc("status", "due_at")),
     Index("trigger_firings", "trigger_firings_person", _asc("rule_id", "person_id",
                                                             "created_at")),
+    Index("merges", "merges_survivor", _asc("survivor_id")),
+    Index("merges", "merges_duplicate", _asc("duplicate_id")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -198,6 +203,8 @@ class MongoStore:
         self.trigger_rules: TriggerRuleRepo = MongoTriggerRuleRepo(database["trigger_rules"])
         self.trigger_firings: TriggerFiringRepo = MongoTriggerFiringRepo(
             database["trigger_firings"])
+        self.topics: TopicRepo = MongoTopicRepo(database["topics"])
+        self.merges: MergeRepo = MongoMergeRepo(database["merges"])
 
     async def ping(self) -> None:
         try:

@@ -23,6 +23,7 @@ from hub.ports import (
     FormRepo,
     HouseholdRepo,
     IdentityRepo,
+    MergeRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -35,6 +36,7 @@ from hub.ports import (
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
+    TopicRepo,
     TransactionRepo,
     TriggerFiringRepo,
     TriggerRuleRepo,
@@ -73,6 +75,7 @@ from hub.store.sqlite_surveys import (
     SqliteTriggerFirings,
     SqliteTriggerRules,
 )
+from hub.store.sqlite_trust import SqliteMerges, SqliteTopics
 
 __all__ = ["SqliteStore", "database_path", "open_sqlite_store", "timeline_sql"]
 
@@ -112,6 +115,8 @@ class SqliteStore:
         self.survey_responses: SurveyResponseRepo = SqliteSurveyResponses(db)
         self.trigger_rules: TriggerRuleRepo = SqliteTriggerRules(db)
         self.trigger_firings: TriggerFiringRepo = SqliteTriggerFirings(db)
+        self.topics: TopicRepo = SqliteTopics(db)
+        self.merges: MergeRepo = SqliteMerges(db)
 
     @property
     def location(self) -> str:

@@ -15,6 +15,7 @@ from hub.web.api import (
     surveys,
     templates_api,
     timelines,
+    topics,
     transactions,
 )
 from hub.web.api.routing import ApiRoutes
@@ -35,4 +36,5 @@ ROUTES = ApiRoutes.combine(
     surveys.routes,
     analytics.routes,
     meta.routes,
+    topics.routes,
 )

@@ -73,6 +73,7 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/people/{person_id}/merge", actions.merge_preview)
     r.add_post("/people/{person_id}/merge", actions.merge)
     r.add_get("/people/{person_id}/consent-proof", people.consent_proof_page)
+    r.add_get("/people/{person_id}/export", people.export_download)
     r.add_get("/households/{household_id}", people.household_page)
     r.add_get("/organisations/{organisation_id}", people.organisation_page)
     r.add_get("/outbox", operations.outbox_page)

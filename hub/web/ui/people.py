@@ -120,6 +120,16 @@ async def person_timeline_fragment(request: web.Request) -> web.StreamResponse:
 
 
 @staff_page(SERVICE)
+async def export_download(request: web.Request) -> web.StreamResponse:
+    """The data access export (GDPR art. 15/20) as a JSON download, for staff in the UI
+    (the same as `GET /api/v1/persons/{id}/export`)."""
+    data = await request.app[SERVICES].person_data.export(request.match_info["person_id"])
+    return web.json_response(data, headers={
+        "Content-Disposition": f'attachment; filename="person-{data["person"]["id"]}.json"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@staff_page(SERVICE)
 async def consent_proof_page(request: web.Request) -> web.StreamResponse:
     """Every consent change with its proof, as a page to print or save as PDF (the API gives
     the same as JSON: `GET /api/v1/persons/{id}/consent-proof`)."""

@@ -12,6 +12,7 @@ from hub.web.ui.marketing import (
     insights,
     segments,
     templates_ui,
+    topics_ui,
     triggers_ui,
 )
 
@@ -45,3 +46,5 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_get("/forms", forms_ui.forms_page)
     r.add_post("/forms", forms_ui.create_form)
     r.add_get("/forms/{form_id}", forms_ui.form_page)
+    r.add_get("/topics", topics_ui.topics_page)
+    r.add_post("/topics", topics_ui.create_topic)
