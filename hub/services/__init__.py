@@ -89,7 +89,7 @@ def build_services(
         timeline=timeline,
         persons=persons,
         directory=DirectoryService(store, persons, identities),
-        merge=MergeService(store, persons, timeline),
+        merge=MergeService(store, persons, timeline, region=settings.default_region),
         erasure=ErasureService(store, persons, identities, blobs, settings.var_dir),
         reply_tokens=reply_tokens,
         outbound=outbound,

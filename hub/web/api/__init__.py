@@ -8,6 +8,7 @@ from hub.web.api import (
     forms,
     imports,
     inbound,
+    merges,
     messages,
     meta,
     persons,
@@ -37,4 +38,5 @@ ROUTES = ApiRoutes.combine(
     analytics.routes,
     meta.routes,
     topics.routes,
+    merges.routes,
 )
