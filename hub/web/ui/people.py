@@ -21,7 +21,8 @@ from hub.web.ui.render import fragment, gettext, render, ui_viewer
 MAX_CURSOR = 400
 NOTICES = {"sent": N_("Message sent."), "noted": N_("Note added."),
            "call-logged": N_("Call logged."), "saved": N_("Profile saved."),
-           "merged": N_("Duplicate merged into this person.")}
+           "merged": N_("Duplicate merged into this person."),
+           "unmerged": N_("Merge undone: the duplicate is a person of its own again.")}
 
 
 @staff_page(SERVICE)
