@@ -7,6 +7,7 @@ from typing import Any, get_args
 
 from aiohttp import web
 
+from hub.domain.address_consent import materialise
 from hub.domain.consent import CONSENT_CHANNELS
 from hub.domain.parties import PreferredChannel
 from hub.domain.staff import SERVICE
@@ -76,6 +77,7 @@ async def show_person(request: web.Request, *, status: int = 200, error: str = "
         "members": members, "options": views.reply_options(person, recent, ui_viewer(request)),
         "error": error, "notice": notice,
         "consent_channels": CONSENT_CHANNELS, "preferred_channels": get_args(PreferredChannel),
+        "address_consent": materialise(person),
         "nav": "",
         **_timeline_context(request, f"/people/{person.id}", page, channel),
     }

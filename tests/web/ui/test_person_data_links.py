@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from hub.web.keys import SERVICES
 from tests.web.ui.conftest import Ui
 from tests.web.ui.helpers import make_person
 
@@ -33,3 +34,16 @@ async def test_export_download_and_proof_are_linked_from_the_person_page(ui: Ui)
 
     await ui.login("marketing")
     assert (await ui.client.get(f"/people/{person_id}/export")).status == 403
+
+
+async def test_person_page_shows_consent_per_address(ui: Ui) -> None:
+    await ui.login()
+    person_id = await make_person(ui, name="Twee Nummers",
+                                  phones=["+31611112222", "+31643056562"],
+                                  consent={"sms": "opted_in"})
+    services = ui.client.app[SERVICES]
+    await services.sms.opt_out_number("+31643056562", source="sms:STOP", key="test-stop")
+    page = await (await ui.client.get(f"/people/{person_id}")).text()
+    listed = page.split('class="per-address"')[1].split("</ul>")[0]
+    assert listed.count("<li>") == 2
+    assert "06 11112222: aangemeld" in listed and "06 43056562: afgemeld" in listed
