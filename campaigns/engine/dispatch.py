@@ -40,6 +40,7 @@ from hub.domain.common import new_id, utcnow
 from hub.domain.events import StatusChange
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.errors import ChannelMisconfigured, HubError, SendFailed
+from hub.i18n.catalogues import preload
 from hub.ports import SendReceipt, Store
 from hub.services.outbound import Content, Extras, OutboundPath, Prepared
 
@@ -131,6 +132,9 @@ class Worker:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
+        # the message catalogues (the preference centre's footer line) are compiled before
+        # the first lease, not inside one: a slow first compile must not outlast a lease
+        await asyncio.to_thread(preload)
         while not stop.is_set():
             try:
                 busy = await self.tick()
