@@ -86,3 +86,14 @@ async def test_reassign_ids_moves_only_the_named_events_and_transactions(store: 
         sales[0].id]
     assert [t.id for t in await store.transactions.for_person(survivor, limit=10)] == [
         sales[1].id]
+
+
+async def test_person_consent_per_address_and_topic_opt_outs_round_trip(store: Store) -> None:
+    person = f.person(phones=["+31611112222", "+31643056562"], topic_opt_outs=[new_id()],
+                      address_consent={"sms": [
+                          ConsentState(status="opted_in", address="+31611112222",
+                                       source="api", at=utcnow(), text="Ja, sms"),
+                          ConsentState(status="opted_out", address="+31643056562",
+                                       source="sms:STOP", at=utcnow())]})
+    await store.persons.insert(person)
+    assert_same_record(await store.persons.get(person.id), person)
