@@ -39,6 +39,7 @@ def apply_consent(
     at = utcnow()
     changed: list[str | None] = []
     previous_states: list[ConsentStatus] = []
+    proof: ConsentState | None = None  # the first change's proof, for the event
     for target in targets:
         previous = consent_at(person, channel, target) if target else previous_view
         if _unchanged(previous, status, text):
@@ -56,8 +57,8 @@ def apply_consent(
             set_at(person, channel, new)
         changed.append(target)
         previous_states.append(previous.status)
-        text, client, confirmation = given_text, given_client, confirmed
-    if not changed:
+        proof = proof or new
+    if proof is None:
         return None
     addresses = [a for a in changed if a]
     previous_status = previous_states[0]
@@ -68,10 +69,10 @@ def apply_consent(
         text=f"{channel} consent{where} changed from {LABELS[previous_status]} to "
              f"{LABELS[status]} (source: {source})",
         data={"consent": {"channel": channel, "status": status, "previous": previous_status,
-                          "source": source, "text": text,
+                          "source": source, "text": proof.text,
                           "address": addresses[0] if len(addresses) == 1 else None,
-                          "addresses": addresses, "client": client,
-                          "confirmation": confirmation}},
+                          "addresses": addresses, "client": proof.client,
+                          "confirmation": proof.confirmation}},
     )
 
 
