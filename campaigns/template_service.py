@@ -57,8 +57,10 @@ class TemplateService:
         template = await self.get(template_id)
         person = await self._person(person_id)
         url = f"{self._public_url}/u/{self._tokens.make(person.id, None)}"
+        preferences = self._tokens.preferences.make(person.id, None)
         variables = await variables_for(self._store, None, person, unsubscribe_url=url,
-                                        survey_url=f"{self._public_url}/s/preview")
+                                        survey_url=f"{self._public_url}/s/preview",
+                                        preferences_url=f"{self._public_url}/p/{preferences}")
         variables["campaign"] = {"id": "preview", "name": "Preview"}
         return compiled(template).render(variables).to_json()
 

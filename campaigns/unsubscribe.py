@@ -29,8 +29,13 @@ class UnsubscribeTarget:
 
 
 class UnsubscribeTokens:
-    def __init__(self, secret_key: str) -> None:
-        self._key = hashlib.sha256(b"unsubscribe-token:" + secret_key.encode()).digest()
+    """The personal links of a marketing message: the unsubscribe link (`/u/`) and, signed
+    with a key of its own, the preference centre's (`/p/`, `preference_token`)."""
+
+    def __init__(self, secret_key: str, purpose: bytes = b"unsubscribe-token:") -> None:
+        self._key = hashlib.sha256(purpose + secret_key.encode()).digest()
+        self._preferences = (UnsubscribeTokens(secret_key, b"preference-token:")
+                             if purpose == b"unsubscribe-token:" else None)
 
     def _signature(self, payload: str) -> str:
         return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()[:32]
@@ -47,6 +52,12 @@ class UnsubscribeTokens:
         if not hmac.compare_digest(signature, self._signature(person_id + campaign_id)):
             return None
         return UnsubscribeTarget(person_id, None if campaign_id == NO_CAMPAIGN else campaign_id)
+
+    @property
+    def preferences(self) -> UnsubscribeTokens:
+        """The preference centre's tokens: same form, another key (an unsubscribe token
+        does not open the preference centre, nor the other way round)."""
+        return self._preferences or self
 
 
 class UnsubscribeService:

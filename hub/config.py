@@ -60,6 +60,7 @@ class Settings:
     quiet_days: frozenset[int] = frozenset({6})
     conversation_reopen_days: int = 7
     survey_fatigue_days: int = 30
+    sms_stop_scope: str = "number"
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -105,6 +106,12 @@ def _timezone(value: str, variable: str) -> str:
         raise ConfigError(variable, f"unknown time zone {value!r} (like {DEFAULT_TIMEZONE})"
                           ) from exc
     return value
+
+
+def _stop_scope(value: str, variable: str) -> str:
+    if value.lower() not in ("number", "person"):
+        raise ConfigError(variable, f"must be number or person, got {value!r}")
+    return value.lower()
 
 
 def _language(value: str, variable: str) -> str:
@@ -323,6 +330,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_SURVEY_FATIGUE_DAYS", ("survey_fatigue_days",), _days, "30",
         "at most one survey (any kind: campaigns, triggers, CSAT after a resolved "
         "conversation) per person within this many days"),
+    Var("HUB_SMS_STOP_SCOPE", ("sms_stop_scope",), _stop_scope, "number",
+        "what an SMS `STOP` opts out: `number` (the number it came from) or `person` (every "
+        "number of its owner)"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

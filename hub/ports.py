@@ -49,6 +49,7 @@ from hub.domain.journeys import (
     JourneyStatus,
     JourneyVersion,
 )
+from hub.domain.merges import MergeRecord
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.search import PartyKind
@@ -61,6 +62,7 @@ from hub.domain.surveys import (
     TriggerFiring,
     TriggerRule,
 )
+from hub.domain.topics import Topic
 from hub.domain.transactions import Transaction
 
 AWAITING_CHANNELS: tuple[EventChannel, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
@@ -239,6 +241,9 @@ class EventRepo(Protocol):
         """Append to status_history and set `status`; None when the event does not exist."""
         ...
     async def reassign_person(self, from_person_id: str, to_person_id: str) -> int: ...
+    async def reassign_ids(self, event_ids: Sequence[str], to_person_id: str) -> int:
+        """Move the named events to a person (an unmerge); returns how many moved."""
+        ...
     async def erase_person(self, person_id: str) -> int:
         """Blank PERSONAL_EVENT_FIELDS (and survey comments) on every event of a person, set
         `erased`; keeps ids, channel, direction, times, status and call figures for counts."""
@@ -302,6 +307,9 @@ class TransactionRepo(Protocol):
         """The person's own transactions (not their household's), in id order."""
         ...
     async def reassign_person(self, from_person_id: str, to_person_id: str) -> int: ...
+    async def reassign_ids(self, transaction_ids: Sequence[str], to_person_id: str) -> int:
+        """Move the named transactions to a person (an unmerge); returns how many moved."""
+        ...
 
 
 class ChannelStateRepo(Protocol):
@@ -582,6 +590,8 @@ class SearchRepo(Protocol):
         of every group (`hub.domain.search.name_keys`; a group per query word): the
         candidates for a one-typo name match."""
         ...
+
+
 class JourneyRepo(Protocol):
     """Journeys and their versions; (journey_id, version) is unique."""
 
@@ -637,6 +647,8 @@ class EnrolmentRepo(Protocol):
         an event they wait for is seen at once; returns how many."""
         ...
     async def counts(self, journey_id: str) -> EnrolmentCounts: ...
+
+
 class ConversationRepo(Protocol):
     """Conversations (issue 13). At most one unresolved conversation per person, enforced by
     the database (unique `active_key`); every write after the insert compares and sets on
@@ -707,6 +719,27 @@ class CsatRuleRepo(Protocol):
                    ) -> list[CsatRule]: ...
 
 
+class TopicRepo(Protocol):
+    async def insert(self, topic: Topic) -> None: ...
+    async def get(self, topic_id: str) -> Topic | None: ...
+    async def replace(self, topic: Topic) -> None: ...
+    async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[Topic]: ...
+
+
+class MergeRepo(Protocol):
+    """Merge audits (`hub.domain.merges`): what a merge moved, to undo it."""
+
+    async def insert(self, record: MergeRecord) -> None: ...
+    async def get(self, merge_id: str) -> MergeRecord | None: ...
+    async def replace(self, record: MergeRecord) -> None: ...
+    async def for_person(self, person_id: str, *, limit: int = 50) -> list[MergeRecord]:
+        """Merges with `person_id` as survivor or duplicate, newest first."""
+        ...
+    async def delete_for_person(self, person_id: str) -> int:
+        """Delete the audits that hold the person's data (erasure); returns how many."""
+        ...
+
+
 class Store(Protocol):
     backend: str
     persons: PersonRepo
@@ -741,6 +774,8 @@ class Store(Protocol):
     labels: LabelRepo
     canned_responses: CannedResponseRepo
     csat_rules: CsatRuleRepo
+    topics: TopicRepo
+    merges: MergeRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

@@ -21,6 +21,7 @@ from campaigns.journeys.alerts import InboxAlerts
 from campaigns.journeys.engine import EngineConfig, JourneyEngine
 from campaigns.journeys.service import JourneyService
 from campaigns.journeys.steps import StepRunner
+from campaigns.preferences import PreferenceService, TopicService
 from campaigns.segments import SegmentService
 from campaigns.surveys import SurveyService
 from campaigns.template_service import TemplateService
@@ -42,6 +43,8 @@ class CampaignKit:
     templates: TemplateService
     campaigns: CampaignService
     unsubscribe: UnsubscribeService
+    topics: TopicService
+    preferences: PreferenceService
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +85,14 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
     services = build_services(store, settings, adapters, texts=texts, retry=retry,
                               sms_help_reply=HELP_REPLY)
     unsubscribe_tokens = UnsubscribeTokens(settings.secret_key)
+    topics = TopicService(store)
     campaigns = CampaignKit(
         segments=SegmentService(store),
         templates=TemplateService(store, unsubscribe_tokens, settings.public_url),
         campaigns=CampaignService(store, texts=texts),
-        unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))
+        unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens),
+        topics=topics,
+        preferences=PreferenceService(store, services.timeline, unsubscribe_tokens, topics))
     survey_service = SurveyService(store, services.timeline, settings.public_url)
     triggers = TriggerService(store, survey_service, services.messaging, texts=texts,
                               fatigue_days=settings.survey_fatigue_days)

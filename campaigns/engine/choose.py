@@ -36,7 +36,8 @@ def choose_channel(campaign: Campaign, person: Person, *,
     for channel in candidate_channels(campaign, person):
         if channel in exclude:
             continue
-        why = why_not(person, channel, "marketing", require_opt_in=campaign.require_opt_in)
+        why = why_not(person, channel, "marketing", require_opt_in=campaign.require_opt_in,
+                      topic_id=campaign.topic_id)
         if why is None:
             return Choice(channel, "; ".join(reasons) or None)
         reasons.append(why)

@@ -31,6 +31,7 @@ from campaigns.engine.audience import snapshot
 from campaigns.engine.choose import Choice, choose_channel
 from campaigns.engine.personalise import variables_from
 from campaigns.engine.throttle import Clock, SharedRate
+from campaigns.preferences import with_preferences_link
 from campaigns.surveys import survey_link
 from campaigns.templates import CompiledTemplate, TemplateProblem, compiled
 from campaigns.unsubscribe import UnsubscribeTokens
@@ -39,6 +40,7 @@ from hub.domain.common import new_id, utcnow
 from hub.domain.events import StatusChange
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.errors import ChannelMisconfigured, HubError, SendFailed
+from hub.i18n.catalogues import preload
 from hub.metrics import LEASES_EXPIRED
 from hub.ports import SendReceipt, Store
 from hub.services.outbound import Content, Extras, OutboundPath, Prepared
@@ -131,6 +133,9 @@ class Worker:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
+        # the message catalogues (the preference centre's footer line) are compiled before
+        # the first lease, not inside one: a slow first compile must not outlast a lease
+        await asyncio.to_thread(preload)
         while not stop.is_set():
             try:
                 busy = await self.tick()
@@ -330,13 +335,18 @@ class Worker:
                 self._store, self._config.public_url, campaign.survey_id, person.id,
                 send_key=f"campaign:{campaign.id}", campaign_id=campaign.id)
         role = loaded.roles.get(person.id)
+        preferences_url = (f"{self._config.public_url}/p/"
+                           f"{self._unsubscribe.preferences.make(person.id, campaign.id)}")
         variables = variables_from(
             campaign, person, household=loaded.households.get(person.household_id or ""),
             role=role, organisation=loaded.organisations.get(role.organisation_id)
             if role else None, unsubscribe_url=f"{self._config.public_url}/u/{token}",
-            survey_url=survey_url)
+            survey_url=survey_url, preferences_url=preferences_url)
         rendered = template.render(variables)
-        return Content(text=rendered.text, subject=rendered.subject, html=rendered.html)
+        text, html = rendered.text, rendered.html
+        if channel == "email":
+            text, html = with_preferences_link(text, html, preferences_url, person.language)
+        return Content(text=text, subject=rendered.subject, html=html)
 
     async def _send(self, campaign: Campaign, delivery: Delivery,
                     prepared: Prepared) -> str | None:

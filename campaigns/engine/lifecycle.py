@@ -66,6 +66,8 @@ class CampaignService:
                                details={"field": "segment_id"})
         if campaign.filter is not None:
             parse_filter(campaign.filter)
+        if campaign.topic_id and await self._store.topics.get(campaign.topic_id) is None:
+            raise InvalidInput(f"no topic {campaign.topic_id}", details={"field": "topic_id"})
         if not campaign.channels or any(c not in CHANNEL_CHOICES for c in campaign.channels):
             raise InvalidInput(f"channels: use an ordered list of {list(CHANNEL_CHOICES)}",
                                details={"field": "channels"})
@@ -219,6 +221,7 @@ class CampaignService:
         person = persons[0]
         variables = await variables_for(self._store, campaign, person,
                                         unsubscribe_url="(unsubscribe)",
+                                        preferences_url="(preferences)",
                                         survey_url="(survey link)")
         parts, html = [], None
         subject = f"[Test] {campaign.name}"

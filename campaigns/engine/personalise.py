@@ -1,5 +1,6 @@
 """The variables a template sees for one person (DESIGN §5): person, household,
-organisation, role, campaign, unsubscribe_url, survey_url. Plain dicts of JSON values."""
+organisation, role, campaign, unsubscribe_url, survey_url, preferences_url. Plain dicts of
+JSON values."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ may not open."""
 
 async def variables_for(
     store: Store, campaign: Campaign | None, person: Person, *, unsubscribe_url: str,
-    survey_url: str | None = None,
+    survey_url: str | None = None, preferences_url: str = "",
 ) -> dict[str, Any]:
     household = organisation = None
     if person.household_id:
@@ -29,13 +30,14 @@ async def variables_for(
         organisation = await store.organisations.get(roles[0].organisation_id)
     return variables_from(campaign, person, household=household,
                           role=roles[0] if roles else None, organisation=organisation,
-                          unsubscribe_url=unsubscribe_url, survey_url=survey_url)
+                          unsubscribe_url=unsubscribe_url, survey_url=survey_url,
+                          preferences_url=preferences_url)
 
 
 def variables_from(
     campaign: Campaign | None, person: Person, *, household: Household | None,
     role: Role | None, organisation: Organisation | None, unsubscribe_url: str,
-    survey_url: str | None = None,
+    survey_url: str | None = None, preferences_url: str = "",
 ) -> dict[str, Any]:
     """The same variables from records already loaded (the dispatch worker loads a leased
     batch's households, roles and organisations in one query each)."""
@@ -51,4 +53,5 @@ def variables_from(
         "role": role.to_json() if role else None,
         "campaign": {"id": campaign.id, "name": campaign.name} if campaign else None,
         "unsubscribe_url": unsubscribe_url, "survey_url": survey_url,
+        "preferences_url": preferences_url,
     }

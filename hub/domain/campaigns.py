@@ -66,6 +66,7 @@ class Campaign(Record):
     rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
     require_opt_in: bool = False
     one_per_household: bool = False
+    topic_id: str | None = None  # persons who opted out of this topic are skipped
     status: CampaignStatus = "draft"
     paused_reason: str | None = None  # set when Hub paused it: a channel needs an operator
     audience: int = 0

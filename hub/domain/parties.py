@@ -42,6 +42,9 @@ class Person(Record):
     tags: list[str] = Field(default_factory=list)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     consent: dict[ConsentChannel, ConsentState] = Field(default_factory=dict)
+    address_consent: dict[ConsentChannel, list[ConsentState]] = Field(default_factory=dict)
+    """Consent per address (`hub.domain.address_consent`); `consent` is derived from it."""
+    topic_opt_outs: list[str] = Field(default_factory=list)  # topic ids (preference centre)
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
     merged_into: str | None = None

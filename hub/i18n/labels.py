@@ -14,7 +14,7 @@ LABELS: dict[str, str] = {
     "system": N_("system"), "preferred": N_("preferred"),
     # consent (hub.domain.consent)
     "opted_in": N_("opted in"), "opted_out": N_("opted out"), "unknown": N_("unknown"),
-    "pending": N_("pending confirmation"), "cancelled": N_("cancelled"),
+    "pending": N_("pending confirmation"), "cancelled": N_("cancelled"), "topic": N_("topic"),
     # customer status (hub.domain.parties)
     "prospect": N_("prospect"), "customer": N_("customer"), "inactive": N_("inactive"),
     "lost": N_("lost"),

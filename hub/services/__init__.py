@@ -77,7 +77,8 @@ def build_services(
     reply_tokens = ReplyTokens(settings.secret_key)
     blobs = FileBlobStore(settings.var_dir / "blobs")
     inbox = InboxService(store, identities, timeline, reply_tokens, blobs)
-    sms = SmsService(store, identities, persons, timeline, inbox, help_reply=sms_help_reply)
+    sms = SmsService(store, identities, persons, timeline, inbox, help_reply=sms_help_reply,
+                     stop_scope=settings.sms_stop_scope)
     if "sms" in adapters:
         adapters = {**adapters, "sms": OptOutOnRefusal(adapters["sms"], sms)}
     outbound = OutboundPath(
@@ -99,7 +100,7 @@ def build_services(
         timeline=timeline,
         persons=persons,
         directory=DirectoryService(store, persons, identities),
-        merge=MergeService(store, persons, timeline),
+        merge=MergeService(store, persons, timeline, region=settings.default_region),
         erasure=ErasureService(store, persons, identities, blobs, settings.var_dir),
         reply_tokens=reply_tokens,
         outbound=outbound,

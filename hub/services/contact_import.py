@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from hub.domain.address_consent import consent_at
 from hub.domain.common import new_id, utcnow
 from hub.domain.consent import ConsentChannel
 from hub.domain.events import Event
@@ -469,7 +470,10 @@ class ContactImportService:
                     report.consent_ignored += 1
                     plan.notes.append(f"consent_{channel} not recorded: no consent_basis given")
                     continue
-                if person.consent_for(channel).status == "opted_out":
+                first = (person.emails if _address_kind(channel) == "email"
+                         else person.phones)[:1]
+                if (consent_at(person, channel, first[0]) if first
+                        else person.consent_for(channel)).status == "opted_out":
                     plan.notes.append(f"{channel} stays opted out: an import never overrides "
                                       "an opt-out")
                     continue
@@ -482,7 +486,7 @@ class ContactImportService:
             event = apply_consent(
                 person, channel, status, source=f"import:{options.name}",
                 text=options.consent_text if status == "opted_in" else None,
-                address=addresses[0] if addresses else None,
+                address=addresses[0] if addresses and status == "opted_in" else None,
                 confirmation=f"legal basis: {options.consent_basis}"
                 if options.consent_basis else None)
             if event is not None:

@@ -69,6 +69,7 @@ class ErasureService:
             await self._store.events.replace(_without_traces(event))
         await self._store.survey_responses.anonymise_person(person.id)
         await self._forget_conversations(person.id)
+        await self._store.merges.delete_for_person(person.id)  # audits hold both profiles
         await self._forget_household(person)
         erased_at = utcnow()
         await self._store.persons.replace(Person(

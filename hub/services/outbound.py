@@ -2,7 +2,8 @@
 is decided by `why_not` and sent through `OutboundPath`, so each rule lives in one place:
 
 - `why_not(person, channel, purpose)`: who may get what on which channel (address, erasure,
-  undeliverable address, consent), for a `service` reply or for `marketing`;
+  undeliverable address, the address's own consent), for a `service` reply or for
+  `marketing`; `pick_address` chooses the address (an opted-in one first for marketing);
 - `OutboundPath.hold`: whether a marketing message waits for the end of the recipient's
   quiet hours or is skipped by the frequency cap (`hub.domain.sending.MarketingRules`);
 - `OutboundPath.prepare`: the outbound event and the message for the adapter, gated on what
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from hub.domain.address_consent import consent_at
 from hub.domain.channels import ADDRESS_NOUN, CHANNEL_LABEL, SendableChannel, sendable
 from hub.domain.common import new_id
 from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
@@ -38,30 +40,57 @@ Purpose = Literal["service", "marketing"]
 
 
 def why_not(person: Person, channel: str, purpose: Purpose, *,
-            require_opt_in: bool = False, address: str | None = None) -> str | None:
+            require_opt_in: bool = False, address: str | None = None,
+            topic_id: str | None = None) -> str | None:
     """Why `person` cannot be sent a `purpose` message on `channel` (at `address`, one of
-    theirs; by default the first of its kind), or None when they can.
+    theirs; by default at the address `pick_address` chooses), or None when they can.
 
-    A service reply ignores marketing consent, except an SMS opt-out: carriers enforce STOP
-    and Twilio refuses the send (error 21610). Marketing skips every opt-out and, with
-    `require_opt_in`, everyone who did not opt in."""
+    Consent is the address's own (an opt-in on one number never covers another). A service
+    reply ignores marketing consent, except an SMS opt-out: carriers enforce STOP and Twilio
+    refuses the send (error 21610). Marketing skips every opt-out and, with
+    `require_opt_in`, every address that did not opt in, and, for a campaign on a topic
+    (`topic_id`), everyone who opted out of that topic in the preference centre."""
     known = sendable(channel)
     if known is None:
         return f"nothing can be sent on {channel!r}"
     if not person.is_active:
         return "the person was erased or merged"
-    if address is not None and address not in person.addresses_on(known):
-        return f"{address} is not one of the person's addresses"
-    address = address or person.address_on(known)
-    if address is None:
+    if purpose == "marketing" and topic_id is not None and topic_id in person.topic_opt_outs:
+        return "opted out of the campaign's topic"
+    if address is not None:
+        if address not in person.addresses_on(known):
+            return f"{address} is not one of the person's addresses"
+        return _refusal_at(person, known, purpose, address, require_opt_in)
+    candidates = person.addresses_on(known)
+    if not candidates:
         return f"no {ADDRESS_NOUN[known]}"
-    if known == "email" and person.attributes.get("email_undeliverable") == address:
+    if pick_address(person, known, purpose, require_opt_in=require_opt_in) is not None:
+        return None
+    return _refusal_at(person, known, purpose, candidates[0], require_opt_in)
+
+
+def pick_address(person: Person, channel: SendableChannel, purpose: Purpose, *,
+                 require_opt_in: bool = False) -> str | None:
+    """The address a `purpose` message on `channel` goes to: the first one `why_not` allows,
+    for marketing an opted-in one before any other; None when none is allowed."""
+    candidates = person.addresses_on(channel)
+    if purpose == "marketing":
+        candidates.sort(key=lambda a: consent_at(person, channel, a).status != "opted_in")
+    for address in candidates:
+        if _refusal_at(person, channel, purpose, address, require_opt_in) is None:
+            return address
+    return None
+
+
+def _refusal_at(person: Person, channel: SendableChannel, purpose: Purpose, address: str,
+                require_opt_in: bool) -> str | None:
+    if channel == "email" and person.attributes.get("email_undeliverable") == address:
         return "mail to this address bounced; it is marked undeliverable"
-    consent = person.consent_for(known).status
-    if consent == "opted_out" and (purpose == "marketing" or known == "sms"):
-        return f"opted out of {CHANNEL_LABEL[known]}"
+    consent = consent_at(person, channel, address).status
+    if consent == "opted_out" and (purpose == "marketing" or channel == "sms"):
+        return f"opted out of {CHANNEL_LABEL[channel]}"
     if purpose == "marketing" and require_opt_in and consent != "opted_in":
-        return f"no opt-in for {CHANNEL_LABEL[known]}"
+        return f"no opt-in for {CHANNEL_LABEL[channel]}"
     return None
 
 
@@ -142,8 +171,10 @@ class OutboundPath:
                 extras: Extras = Extras(), *, event_id: str | None = None,
                 address: str | None = None) -> Prepared:
         """The outbound event (status `queued`, not yet stored) and the adapter's message,
-        to `address` or the person's first on `channel`. The caller has checked `why_not`."""
-        to = address or person.address_on(channel)
+        to `address` or the one `pick_address` chooses for its purpose (the first of the
+        person's on `channel` when none is allowed). The caller has checked `why_not`."""
+        to = (address or pick_address(person, channel, extras.purpose)
+              or person.address_on(channel))
         if to is None:
             raise ValueError(f"person {person.id} has no address on {channel}")
         capabilities = self._adapters[channel].capabilities

@@ -7,12 +7,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from hub.domain.address_consent import materialise
 from hub.domain.common import utcnow
 from hub.domain.events import Event, EventChannel, TimelineCursor, TimelineQuery
 from hub.ports import Store
 from hub.services.persons import PersonService
 
 PAGE = 500
+
+
+def _change(event: Event) -> dict[str, Any]:
+    """One consent change as proof; a topic change (preference centre) has channel `topic`."""
+    base = {"event_id": event.id, "at": event.occurred_at.isoformat(),
+            "campaign_id": event.campaign_id}
+    if isinstance(event.data.get("consent"), dict):
+        return {**base, **event.data["consent"]}
+    return {**base, "channel": "topic", "address": None, "text": None, "confirmation": None,
+            **event.data["topic_consent"]}
 
 
 class PersonDataService:
@@ -37,14 +48,15 @@ class PersonDataService:
         """The consent in force per channel, and every change that led to it, newest first:
         source, exact text, address, client, time, and how it was confirmed."""
         person = await self._persons.get(person_id)
-        changes = [{"event_id": event.id, "at": event.occurred_at.isoformat(),
-                    "campaign_id": event.campaign_id, **event.data["consent"]}
-                   async for event in self._events(person.id, "system")
-                   if isinstance(event.data.get("consent"), dict)]
+        changes = [_change(event) async for event in self._events(person.id, "system")
+                   if isinstance(event.data.get("consent"), dict)
+                   or isinstance(event.data.get("topic_consent"), dict)]
         return {"person_id": person.id, "name": person.name,
                 "generated_at": utcnow().isoformat(),
                 "current": {channel: state.to_json() for channel, state in
                             sorted(person.consent.items())},
+                "per_address": {channel: [state.to_json() for state in states]
+                                for channel, states in sorted(materialise(person).items())},
                 "changes": changes}
 
     async def export(self, person_id: str) -> dict[str, Any]:

@@ -40,7 +40,7 @@ class SmsService:
     def __init__(
         self, store: Store, identities: IdentityService, persons: PersonService,
         timeline: TimelineService, inbox: InboxService, *, help_reply: str,
-        unknown_sid_retry_s: tuple[float, ...] = UNKNOWN_SID_RETRY_S,
+        unknown_sid_retry_s: tuple[float, ...] = UNKNOWN_SID_RETRY_S, stop_scope: str = "number",
     ) -> None:
         self._store = store
         self._identities = identities
@@ -50,6 +50,7 @@ class SmsService:
         self._help_reply = help_reply
         self._retry_s = unknown_sid_retry_s
         self._locks = KeyedLocks()
+        self._stop_scope = stop_scope  # "number": STOP opts out that number; "person": all
 
     async def receive(self, message: InboundMessage, raw: bytes) -> InboundResult:
         """Record an inbound text once, then act on its keyword. A repeated MessageSid (Twilio
@@ -65,9 +66,11 @@ class SmsService:
             return InboundResult(event, created, None)
         if keyword in CONSENT_OF_KEYWORD:
             word = (message.text or "").strip().upper()[:20]
-            await self._set_consent(event.person_id, CONSENT_OF_KEYWORD[keyword],
+            status = CONSENT_OF_KEYWORD[keyword]
+            every_number = status == "opted_out" and self._stop_scope == "person"
+            await self._set_consent(event.person_id, status,
                                     source=f"sms:{word}", key=f"twilio:{message.external_id}",
-                                    address=event.from_)
+                                    address=None if every_number else event.from_)
             return InboundResult(event, created, None)
         await self._record_reply(event, self._help_reply)
         return InboundResult(event, created, self._help_reply)
@@ -103,7 +106,8 @@ class SmsService:
             await self._store.events.replace(updated)
         if error_code in OPT_OUT_CODES and updated.person_id:
             await self._set_consent(updated.person_id, "opted_out",
-                                    source=f"twilio:{error_code}", key=f"twilio:{sid}")
+                                    source=f"twilio:{error_code}", key=f"twilio:{sid}",
+                                    address=updated.to)
         return updated
 
     async def opt_out_number(self, number: str, *, source: str, key: str) -> Event | None:
@@ -115,7 +119,8 @@ class SmsService:
         owner = await self._identities.owner("phone", value)
         if owner is None:
             return None
-        return await self._set_consent(owner.person_id, "opted_out", source=source, key=key)
+        return await self._set_consent(owner.person_id, "opted_out", source=source, key=key,
+                                       address=value)
 
     async def _find_sent(self, sid: str) -> Event | None:
         event = await self._store.events.find_by_external("sms", sid)

@@ -31,6 +31,7 @@ from hub.ports import (
     IdentityRepo,
     JourneyRepo,
     LabelRepo,
+    MergeRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -45,6 +46,7 @@ from hub.ports import (
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
+    TopicRepo,
     TransactionRepo,
     TriggerFiringRepo,
     TriggerRuleRepo,
@@ -90,6 +92,7 @@ from hub.store.mongo_surveys import (
     MongoTriggerFiringRepo,
     MongoTriggerRuleRepo,
 )
+from hub.store.mongo_trust import MongoMergeRepo, MongoTopicRepo
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
@@ -203,6 +206,8 @@ INDEXES: tuple[Index, ...] = (
           _asc("team_id", "status", "last_event_at", "_id")),
     Index("conversations", "conversations_snoozed", _asc("status", "snoozed_until")),
     Index("conversations", "conversations_updated", _asc("updated_at")),
+    Index("merges", "merges_survivor", _asc("survivor_id")),
+    Index("merges", "merges_duplicate", _asc("duplicate_id")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -255,6 +260,8 @@ class MongoStore:
         self.canned_responses: CannedResponseRepo = MongoCannedResponseRepo(
             database["canned_responses"])
         self.csat_rules: CsatRuleRepo = MongoCsatRuleRepo(database["csat_rules"])
+        self.topics: TopicRepo = MongoTopicRepo(database["topics"])
+        self.merges: MergeRepo = MongoMergeRepo(database["merges"])
 
     async def ping(self) -> None:
         try:

@@ -97,6 +97,15 @@ class PersonLinked(MongoCollection):
             {"person_id": from_person_id}, {"$set": {"person_id": to_person_id}}
         )
 
+    async def reassign_ids(self, record_ids: Sequence[str], to_person_id: str) -> int:
+        """Move the named documents to a person (an unmerge)."""
+        ids = list(record_ids)
+        moved = 0
+        for start in range(0, len(ids), 500):
+            moved += await self._update_many(
+                {"_id": {"$in": ids[start:start + 500]}}, {"$set": {"person_id": to_person_id}})
+        return moved
+
 
 class Repo(MongoCollection, Generic[R]):
     """A collection of one record type. Subclasses set `model`; `_id` is the database's own."""

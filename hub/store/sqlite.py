@@ -29,6 +29,7 @@ from hub.ports import (
     IdentityRepo,
     JourneyRepo,
     LabelRepo,
+    MergeRepo,
     OrganisationRepo,
     PersonRepo,
     QuarantineRepo,
@@ -43,6 +44,7 @@ from hub.ports import (
     TemplateRepo,
     ThrottleRepo,
     TokenRepo,
+    TopicRepo,
     TransactionRepo,
     TriggerFiringRepo,
     TriggerRuleRepo,
@@ -90,6 +92,7 @@ from hub.store.sqlite_surveys import (
     SqliteTriggerFirings,
     SqliteTriggerRules,
 )
+from hub.store.sqlite_trust import SqliteMerges, SqliteTopics
 
 __all__ = ["SqliteStore", "database_path", "open_sqlite_store", "timeline_sql"]
 
@@ -137,6 +140,8 @@ class SqliteStore:
         self.labels: LabelRepo = SqliteLabels(db)
         self.canned_responses: CannedResponseRepo = SqliteCannedResponses(db)
         self.csat_rules: CsatRuleRepo = SqliteCsatRules(db)
+        self.topics: TopicRepo = SqliteTopics(db)
+        self.merges: MergeRepo = SqliteMerges(db)
 
     @property
     def location(self) -> str:

@@ -144,3 +144,15 @@ class DocTable(Generic[R]):
         return await self._db.run(
             reassign_person_sql(self.table), (to_person_id, to_person_id, from_person_id)
         )
+
+    async def reassign_ids(self, record_ids: Sequence[str], to_person_id: str) -> int:
+        """Move the named rows to a person (an unmerge), a chunk of ids per statement."""
+        moved = 0
+        ids = list(record_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            moved += await self._db.run(
+                f"UPDATE {self.table} SET person_id = ?, doc = json_set(doc, '$.person_id', ?) "
+                f"WHERE id IN ({', '.join('?' for _ in chunk)})",
+                (to_person_id, to_person_id, *chunk))
+        return moved

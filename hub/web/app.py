@@ -39,6 +39,7 @@ from hub.web.metrics import add_metrics_route
 from hub.web.middleware import request_log, security_headers
 from hub.web.public import add_public_form_routes
 from hub.web.public.confirm import add_confirm_routes
+from hub.web.public.preferences import add_preference_routes
 from hub.web.public.surveys import add_survey_pages
 from hub.web.public.unsubscribe import add_unsubscribe_routes
 from hub.web.ui import add_staff_ui
@@ -102,6 +103,7 @@ def create_app(
     add_public_form_routes(app)
     add_survey_pages(app)
     add_unsubscribe_routes(app)
+    add_preference_routes(app)
     add_confirm_routes(app)
     add_staff_ui(app)
     return app

@@ -10,6 +10,7 @@ from hub.web.api import (
     imports,
     inbound,
     journeys,
+    merges,
     messages,
     meta,
     persons,
@@ -18,6 +19,7 @@ from hub.web.api import (
     surveys,
     templates_api,
     timelines,
+    topics,
     transactions,
 )
 from hub.web.api.routing import ApiRoutes
@@ -41,4 +43,6 @@ ROUTES = ApiRoutes.combine(
     search.routes,
     journeys.routes,
     conversations.routes,
+    topics.routes,
+    merges.routes,
 )

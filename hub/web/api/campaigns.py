@@ -42,6 +42,7 @@ class CampaignInput(BaseModel):
     rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
     require_opt_in: bool = False
     one_per_household: bool = False
+    topic_id: str | None = Field(default=None, max_length=64)
 
 
 @routes.route("POST", "/campaigns", roles=MARKETING, body=CampaignInput, status=201,

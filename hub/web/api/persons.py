@@ -75,10 +75,11 @@ async def erase_person(request: web.Request) -> Any:
 
 
 @routes.route("POST", "/persons/{person_id}/merge", roles=SERVICE, body=MergeInput,
-              answer=PERSON, summary="Merge a duplicate into this person")
+              answer=PERSON, summary="Merge a duplicate into this person (audited: "
+                                     "`POST /merges/{id}/undo` moves it back)")
 async def merge_person(request: web.Request, body: MergeInput) -> Any:
     survivor = await request.app[SERVICES].merge.merge(
-        request.match_info["person_id"], body.duplicate_id)
+        request.match_info["person_id"], body.duplicate_id, by=request[PRINCIPAL].name)
     return survivor.to_json()
 
 

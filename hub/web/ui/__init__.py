@@ -19,6 +19,7 @@ from hub.web.ui import (
     admin_users,
     live,
     login,
+    merge_pages,
     operations,
     people,
     profile,
@@ -70,9 +71,11 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_post("/people/{person_id}/calls", actions.log_call)
     r.add_post("/people/{person_id}/no-reply", actions.no_reply_needed)
     r.add_post("/people/{person_id}/profile", actions.edit_profile)
-    r.add_get("/people/{person_id}/merge", actions.merge_preview)
+    r.add_get("/people/{person_id}/merge", merge_pages.merge_page)
     r.add_post("/people/{person_id}/merge", actions.merge)
     r.add_get("/people/{person_id}/consent-proof", people.consent_proof_page)
+    r.add_get("/people/{person_id}/export", people.export_download)
+    r.add_post("/people/{person_id}/merges/{merge_id}/undo", merge_pages.undo_merge)
     r.add_get("/households/{household_id}", people.household_page)
     r.add_get("/organisations/{organisation_id}", people.organisation_page)
     r.add_get("/households/{household_id}/timeline", people.household_timeline_fragment)

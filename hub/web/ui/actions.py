@@ -20,7 +20,7 @@ from hub.web.keys import SERVICES
 from hub.web.ui.form_input import Blank, Commas, Cut, Lines, PageForm, parse_form, validated
 from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.people import show_person
-from hub.web.ui.render import gettext, redirect, render
+from hub.web.ui.render import gettext, redirect
 
 MAX_TEXT = 20_000
 MAX_SUBJECT = 500
@@ -150,25 +150,13 @@ async def edit_profile(request: web.Request) -> web.StreamResponse:
 
 
 @staff_page(SERVICE)
-async def merge_preview(request: web.Request) -> web.StreamResponse:
-    duplicate_id = request.query.get("duplicate_id", "").strip()[:100]
-    try:
-        preview = await request.app[SERVICES].merge.preview(_person_id(request), duplicate_id)
-    except InvalidInput as exc:
-        return await show_person(request, status=422, error=exc.message)
-    return render(request, "ui/merge.html", {
-        "title": N_("Merge preview"), "survivor": preview.survivor, "duplicate": preview.duplicate,
-        "identities": preview.identities, "roles": preview.roles, "events": preview.events,
-        "nav": ""})
-
-
-@staff_page(SERVICE)
 async def merge(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     try:
         form = await parse_form(request, MergeForm)
         preview = await services.merge.preview(_person_id(request), form.duplicate_id)
-        await services.merge.merge(preview.survivor.id, preview.duplicate.id)
+        await services.merge.merge(preview.survivor.id, preview.duplicate.id,
+                                   by=request[USER].email)
     except InvalidInput as exc:
         return await show_person(request, status=422, error=exc.message)
     return _back(request, "merged")

@@ -8,6 +8,7 @@ from typing import Any, Literal, get_args
 
 from aiohttp import web
 
+from hub.domain.address_consent import materialise
 from hub.domain.consent import CONSENT_CHANNELS
 from hub.domain.parties import PreferredChannel
 from hub.domain.staff import SERVICE
@@ -26,7 +27,8 @@ MATCHED_LABELS = {"phone": N_("phone number"), "name": N_("name"), "email": N_("
                   "postcode": N_("postcode"), "similar_name": N_("similar name")}
 NOTICES = {"sent": N_("Message sent."), "noted": N_("Note added."),
            "call-logged": N_("Call logged."), "saved": N_("Profile saved."),
-           "merged": N_("Duplicate merged into this person.")}
+           "merged": N_("Duplicate merged into this person."),
+           "unmerged": N_("Merge undone: the duplicate is a person of its own again.")}
 
 
 @staff_page(SERVICE)
@@ -103,6 +105,7 @@ async def show_person(request: web.Request, *, status: int = 200, error: str = "
         "members": members, "options": views.reply_options(person, recent, ui_viewer(request)),
         "error": error, "notice": notice,
         "consent_channels": CONSENT_CHANNELS, "preferred_channels": get_args(PreferredChannel),
+        "address_consent": materialise(person),
         "nav": "",
         **_timeline_context(request, f"/people/{person.id}", page, channel),
     }
@@ -145,6 +148,16 @@ async def person_timeline_fragment(request: web.Request) -> web.StreamResponse:
     page, channel = await _timeline(request, "person", person.id)
     return fragment(request, "ui/timeline_items.html",
                     _timeline_context(request, f"/people/{person.id}", page, channel))
+
+
+@staff_page(SERVICE)
+async def export_download(request: web.Request) -> web.StreamResponse:
+    """The data access export (GDPR art. 15/20) as a JSON download, for staff in the UI
+    (the same as `GET /api/v1/persons/{id}/export`)."""
+    data = await request.app[SERVICES].person_data.export(request.match_info["person_id"])
+    return web.json_response(data, headers={
+        "Content-Disposition": f'attachment; filename="person-{data["person"]["id"]}.json"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 @staff_page(SERVICE)

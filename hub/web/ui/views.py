@@ -9,7 +9,7 @@ from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.events import Event, EventChannel
 from hub.domain.parties import Person
 from hub.i18n import N_
-from hub.services.outbound import why_not
+from hub.services.outbound import pick_address, why_not
 from hub.web.locale import Viewer
 
 TIMELINE_PAGE = 30
@@ -63,7 +63,8 @@ def reply_options(person: Person, recent: list[Event],
     default = next((c for c in preference if c in usable), None)
     seen = viewer or Viewer()
     return [ChannelOption(
-        channel=c, label=seen.gettext(CHANNEL_LABELS[c]), address=person.address_on(c),
+        channel=c, label=seen.gettext(CHANNEL_LABELS[c]),
+        address=pick_address(person, c, "service") or person.address_on(c),
         refusal=refusal_text(refusals[c], seen), selected=c == default)
         for c in SENDABLE_CHANNELS]
 

@@ -13,6 +13,7 @@ from hub.web.ui.marketing import (
     journeys_ui,
     segments,
     templates_ui,
+    topics_ui,
     triggers_ui,
 )
 
@@ -52,3 +53,5 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_post("/journeys/{journey_id}", journeys_ui.save_journey)
     r.add_post("/journeys/{journey_id}/status", journeys_ui.journey_status)
     r.add_get("/people/{person_id}/journeys", journeys_ui.person_journeys_page)
+    r.add_get("/topics", topics_ui.topics_page)
+    r.add_post("/topics", topics_ui.create_topic)

@@ -49,6 +49,7 @@ async def _wizard(request: web.Request, form: CampaignForm, *, error: str | None
         "sms_templates": [t for t in templates if t.channel == "sms"],
         "surveys": surveys, "survey": next((s for s in surveys if s.id == form.survey_id),
                                            None),
+        "topics": await kit.topics.all(),
         "send_at": form.send_at_shown(viewer.timezone), "zone": viewer.timezone,
         "error": error}, status=status)
 

@@ -37,6 +37,7 @@ class CampaignForm(PageForm):
     rate_per_minute: Annotated[str, Cut(12)] = ""
     require_opt_in: Checkbox = False
     one_per_household: Checkbox = False
+    topic_id: Id = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -88,7 +89,8 @@ class CampaignForm(PageForm):
             "channels": self.channels, "templates": self.templates,
             "send_at": _send_at(self.send_at, timezone),
             "rate_per_minute": int(rate) if rate else None,
-            "require_opt_in": self.require_opt_in, "one_per_household": self.one_per_household})
+            "require_opt_in": self.require_opt_in, "one_per_household": self.one_per_household,
+            "topic_id": self.topic_id or None})
 
 
 def _send_at(text: str, timezone: str | None) -> datetime | None:
