@@ -36,6 +36,7 @@ from hub.domain.parties import Household, Organisation, Person, Role
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.segments import Predicate
 from hub.domain.staff import ApiToken, User
+from hub.domain.staff_sessions import PasswordReset, StaffSession
 from hub.domain.surveys import (
     Survey,
     SurveyResponse,
@@ -261,6 +262,38 @@ class TokenRepo(Protocol):
     async def get_by_hash(self, token_hash: str) -> ApiToken | None: ...
     async def find(self, *, limit: int = 50, after_id: str | None = None) -> list[ApiToken]: ...
     async def revoke(self, token_id: str) -> bool: ...
+
+
+class StaffSessionRepo(Protocol):
+    """Server-side staff sessions: ending one is a write, so a copied cookie stops working."""
+
+    async def insert(self, session: StaffSession) -> None: ...
+    async def get(self, session_id: str) -> StaffSession | None: ...
+    async def touch(self, session_id: str, at: datetime) -> None:
+        """Set `last_seen_at` of a session that has not ended."""
+        ...
+    async def end(self, session_id: str, at: datetime) -> bool:
+        """End one session; False when there is none or it had ended (its end time stays)."""
+        ...
+    async def end_for_user(self, user_id: str, at: datetime, *, keep: str | None = None) -> int:
+        """End every open session of the user except `keep`; returns how many ended."""
+        ...
+    async def active_for_user(self, user_id: str, now: datetime, *,
+                              limit: int = 50) -> list[StaffSession]:
+        """Sessions not ended and not expired, most recently seen first."""
+        ...
+
+
+class PasswordResetRepo(Protocol):
+    async def insert(self, reset: PasswordReset) -> None: ...
+    async def get_by_hash(self, token_hash: str) -> PasswordReset | None: ...
+    async def use(self, token_hash: str, now: datetime) -> PasswordReset | None:
+        """Atomically mark an unused, unexpired reset used and return it; None otherwise, so
+        two concurrent uses of one link give one success."""
+        ...
+    async def cancel_for_user(self, user_id: str, now: datetime) -> int:
+        """Mark every unused reset of the user used (a newer link replaces older ones)."""
+        ...
 
 
 class TransactionRepo(Protocol):
@@ -549,6 +582,8 @@ class Store(Protocol):
     survey_responses: SurveyResponseRepo
     trigger_rules: TriggerRuleRepo
     trigger_firings: TriggerFiringRepo
+    staff_sessions: StaffSessionRepo
+    password_resets: PasswordResetRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

@@ -26,6 +26,7 @@ from hub.services.reply_tokens import ConsentTokens, ReplyTokens
 from hub.services.search import SearchService
 from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.staff import StaffService
+from hub.services.staff_sessions import SessionService
 from hub.services.timeline import TimelineService
 from hub.store.blobs import FileBlobStore
 
@@ -53,6 +54,7 @@ class Services:
     search: SearchService
     channel_status: ChannelStatusService
     contact_import: ContactImportService
+    sessions: SessionService
 
 
 def build_services(
@@ -105,4 +107,5 @@ def build_services(
         channel_status=ChannelStatusService(store),
         contact_import=ContactImportService(store, identities, timeline,
                                             default_region=settings.default_region),
+        sessions=SessionService(store),
     )

@@ -26,10 +26,12 @@ from hub.ports import (
     HouseholdRepo,
     IdentityRepo,
     OrganisationRepo,
+    PasswordResetRepo,
     PersonRepo,
     QuarantineRepo,
     RoleRepo,
     SegmentRepo,
+    StaffSessionRepo,
     SuppressionRepo,
     SurveyRepo,
     SurveyResponseRepo,
@@ -66,6 +68,7 @@ from hub.store.mongo_repos import (
     MongoTransactionRepo,
     MongoUserRepo,
 )
+from hub.store.mongo_sessions import MongoPasswordResetRepo, MongoStaffSessionRepo
 from hub.store.mongo_surveys import (
     MongoSurveyRepo,
     MongoSurveyResponseRepo,
@@ -156,6 +159,10 @@ INDEXES: tuple[Index, ...] = (
     Index("trigger_firings", "trigger_firings_due", _asc("status", "due_at")),
     Index("trigger_firings", "trigger_firings_person", _asc("rule_id", "person_id",
                                                             "created_at")),
+    # staff sessions and password reset links (issue 15)
+    Index("staff_sessions", "staff_sessions_user", _asc("user_id", "last_seen_at")),
+    Index("password_resets", "password_resets_token_hash", _asc("token_hash"), unique=True),
+    Index("password_resets", "password_resets_user", _asc("user_id")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -198,6 +205,9 @@ class MongoStore:
         self.trigger_rules: TriggerRuleRepo = MongoTriggerRuleRepo(database["trigger_rules"])
         self.trigger_firings: TriggerFiringRepo = MongoTriggerFiringRepo(
             database["trigger_firings"])
+        self.staff_sessions: StaffSessionRepo = MongoStaffSessionRepo(database["staff_sessions"])
+        self.password_resets: PasswordResetRepo = MongoPasswordResetRepo(
+            database["password_resets"])
 
     async def ping(self) -> None:
         try:

@@ -24,10 +24,12 @@ from hub.ports import (
     HouseholdRepo,
     IdentityRepo,
     OrganisationRepo,
+    PasswordResetRepo,
     PersonRepo,
     QuarantineRepo,
     RoleRepo,
     SegmentRepo,
+    StaffSessionRepo,
     SuppressionRepo,
     SurveyRepo,
     SurveyResponseRepo,
@@ -65,6 +67,7 @@ from hub.store.sqlite_records import (
     SqliteTransactions,
 )
 from hub.store.sqlite_schema import migrate
+from hub.store.sqlite_sessions import SqlitePasswordResets, SqliteStaffSessions
 from hub.store.sqlite_staff import SqliteTokens, SqliteUsers
 from hub.store.sqlite_surveys import (
     SqliteSurveyResponses,
@@ -112,6 +115,8 @@ class SqliteStore:
         self.survey_responses: SurveyResponseRepo = SqliteSurveyResponses(db)
         self.trigger_rules: TriggerRuleRepo = SqliteTriggerRules(db)
         self.trigger_firings: TriggerFiringRepo = SqliteTriggerFirings(db)
+        self.staff_sessions: StaffSessionRepo = SqliteStaffSessions(db)
+        self.password_resets: PasswordResetRepo = SqlitePasswordResets(db)
 
     @property
     def location(self) -> str:

@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from hub.web.auth import PRINCIPAL
+from hub.web.client import client_address
 
 log = logging.getLogger("hub.http")
 
@@ -38,6 +39,7 @@ async def request_log(request: web.Request, handler: Handler) -> web.StreamRespo
             "status": status,
             "ms": round((time.perf_counter() - started) * 1000, 1),
             "caller": principal.name if principal else "-",
+            "client": client_address(request),
         })
 
 
