@@ -61,6 +61,7 @@ class Settings:
     quiet_hours: tuple[time, time] | None = (time(21), time(8))
     quiet_days: frozenset[int] = frozenset({6})
     trusted_proxies: tuple[IPNetwork, ...] = ()
+    segment_budget_seconds: float = 5.0
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -336,6 +337,9 @@ VARIABLES: tuple[Var, ...] = (
         "`127.0.0.1,10.0.0.0/8`): only a request from one of these may name the client "
         "(`X-Forwarded-For`, for the log-in throttle and the request log) and HTTPS "
         "(`X-Forwarded-Proto`, for secure cookies)", shown_default="unset: trust none"),
+    Var("HUB_SEGMENT_BUDGET_SECONDS", ("segment_budget_seconds",), _seconds(0.05, 600), "5",
+        "longest a segment count or sample may run (0.05 to 600); a filter that needs more "
+        "is refused as too expensive (422) instead of holding up the server"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

@@ -78,11 +78,17 @@ class PersonRepo(Protocol):
     async def count(self) -> int:
         """Active persons."""
         ...
-    async def count_matching(self, predicate: Predicate) -> int:
-        """Active persons matching a segment predicate, counted by the database."""
+    async def count_matching(self, predicate: Predicate, *, budget: float | None = None) -> int:
+        """Active persons matching a segment predicate, counted by the database.
+
+        Both filter reads run off the connection that serves everything else where the
+        backend has one (SQLite's reader); with `budget` (seconds) a query that runs longer
+        is stopped and raises FilterTooExpensive (SQLite's progress handler, MongoDB's
+        maxTimeMS)."""
         ...
     async def find_matching(
-        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None
+        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None,
+        budget: float | None = None,
     ) -> list[Person]:
         """Active persons matching `predicate`, in id order after `after_id`: the database
         evaluates it (DESIGN §6); page through a large segment with `after_id`."""

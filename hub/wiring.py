@@ -67,7 +67,7 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
                               sms_help_reply=HELP_REPLY)
     unsubscribe_tokens = UnsubscribeTokens(settings.secret_key)
     campaigns = CampaignKit(
-        segments=SegmentService(store),
+        segments=SegmentService(store, budget=settings.segment_budget_seconds),
         templates=TemplateService(store, unsubscribe_tokens, settings.public_url),
         campaigns=CampaignService(store, texts=texts),
         unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))

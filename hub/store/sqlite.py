@@ -58,6 +58,7 @@ from hub.store.sqlite_parties import (
     SqlitePersons,
     SqliteRoles,
 )
+from hub.store.sqlite_reader import Reader
 from hub.store.sqlite_records import (
     SqliteChannelState,
     SqliteForms,
@@ -88,9 +89,10 @@ class SqliteStore:
 
     backend = "sqlite"
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reader: Reader | None = None) -> None:
         self._db = db
-        self.persons: PersonRepo = SqlitePersons(db)
+        self._reader = reader
+        self.persons: PersonRepo = SqlitePersons(db, reader)
         self.households: HouseholdRepo = SqliteHouseholds(db)
         self.organisations: OrganisationRepo = SqliteOrganisations(db)
         self.roles: RoleRepo = SqliteRoles(db)
@@ -130,6 +132,8 @@ class SqliteStore:
             raise StoreUnavailable(f"SQLite store {self._db.location} unreachable: {exc}") from exc
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
         await self._db.close()
 
 
@@ -175,7 +179,8 @@ async def open_sqlite_store(url: str) -> SqliteStore:
         raise ConfigError("HUB_DATABASE_URL", f"cannot open SQLite file {path}: {exc}") from exc
     try:
         await migrate(db)
+        reader = await Reader.open(db)
     except BaseException:
         await db.close()
         raise
-    return SqliteStore(db)
+    return SqliteStore(db, reader)
