@@ -234,6 +234,9 @@ class MongoTokenRepo(RecordRepo[ApiToken]):
 class MongoTransactionRepo(RecordRepo[Transaction], PersonLinked):
     model = Transaction
 
+    async def replace(self, transaction: Transaction) -> None:
+        await self._replace(transaction)
+
     async def append_many(self, transactions: Sequence[Transaction]) -> int:
         return await self._insert_new(transactions)
 
