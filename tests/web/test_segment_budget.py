@@ -17,7 +17,7 @@ from hub.domain.common import new_id
 from hub.domain.parties import Person
 from tests.web.conftest import Api
 
-BUDGET = 0.3
+BUDGET = 1.5
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def pathological_filter() -> dict[str, Any]:
 
 async def test_a_pathological_filter_gets_a_422_within_the_budget_and_healthz_stays_fast(
         api: Api) -> None:
-    for n in range(1500):
+    for n in range(2500):
         await api.store.persons.insert(Person(id=new_id(), name=f"Person {n}"))
     started = time.monotonic()
     preview = asyncio.ensure_future(api.call("POST", "/api/v1/segments/preview",
@@ -48,10 +48,12 @@ async def test_a_pathological_filter_gets_a_422_within_the_budget_and_healthz_st
     health_started = time.monotonic()
     health = await api.client.get("/healthz")
     health_seconds = time.monotonic() - health_started
+    still_counting = not preview.done()
     status, body = await preview
     elapsed = time.monotonic() - started
     assert health.status == 200
-    assert health_seconds < 0.5, f"/healthz took {health_seconds:.2f} s during the preview"
+    assert health_seconds < 0.75, f"/healthz took {health_seconds:.2f} s during the preview"
+    assert still_counting  # /healthz answered while the heavy count was running
     assert not preview.cancelled() and status == 422, body
     assert body["error"]["code"] == "filter_too_expensive"
     assert "too expensive" in body["error"]["message"]
