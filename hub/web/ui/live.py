@@ -15,7 +15,7 @@ from aiohttp import web
 
 from hub.domain.staff import SERVICE
 from hub.web.keys import SERVICES
-from hub.web.ui.guard import staff_page
+from hub.web.ui.guard import SESSION, session_user, staff_page
 from hub.web.ui.inbox import inbox_rows_html
 from hub.web.ui.render import fragment
 
@@ -51,6 +51,8 @@ async def _stream(request: web.Request,
     try:
         await response.write(b"retry: 2000\n\n")
         while not stop.is_set() and loop.time() < deadline:
+            if await session_user(request, request[SESSION]) is None:
+                break  # logged out (here or everywhere), ended by an admin, or disabled
             for event, data in await poll():
                 await response.write(_message(event, data))
             with contextlib.suppress(TimeoutError):

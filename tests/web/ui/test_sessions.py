@@ -4,6 +4,7 @@ link and ending a user's sessions, and a disabled user's sessions staying ended.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ import pytest
 
 from hub.domain.common import utcnow
 from hub.services.staff_sessions import ResetLinkInvalid, SessionService
-from hub.web.keys import STORE
+from hub.web.keys import SERVICES, STORE
 from tests.web.ui.conftest import PASSWORD, Ui
 
 NEW_PASSWORD = "a much longer new secret"
@@ -183,3 +184,15 @@ async def test_other_roles_cannot_reset_or_end_sessions(ui: Ui) -> None:
     assert await ui.post(f"/admin/users/{admin.id}/reset", {}, token_from="/profile") == 403
     assert await ui.post(f"/admin/users/{admin.id}/sessions/end", {},
                          token_from="/profile") == 403
+
+
+async def test_a_live_stream_stops_when_its_session_ends(ui: Ui) -> None:
+    await login_as(ui, "service")
+    async with ui.client.get("/live/inbox", headers={"Accept": "text/event-stream"}) as stream:
+        assert stream.status == 200
+        assert await stream.content.readline() == b"retry: 2000\n"
+        user = await ui.client.app[STORE].users.get_by_email("service@example.org")
+        assert user is not None
+        await ui.client.app[SERVICES].sessions.end_all(user.id)
+        await asyncio.wait_for(stream.content.read(), timeout=10)  # the server closes it
+        assert stream.content.at_eof()
