@@ -12,10 +12,11 @@ from typing import Any
 from hub.domain.campaigns import Segment
 from hub.domain.common import new_id, utcnow
 from hub.domain.segments import FIELDS, MATCH_ALL, field_spec, parse_filter, plan
-from hub.errors import NotFound
+from hub.errors import InvalidInput, NotFound
 from hub.ports import Store
 
 SAMPLE_SIZE = 10
+DEFAULT_BUDGET = 5.0
 ATTRIBUTE_SAMPLE = 200
 
 
@@ -50,15 +51,38 @@ def sample_json(person: Any) -> dict[str, Any]:
 
 
 class SegmentService:
-    def __init__(self, store: Store) -> None:
+    """Each count and sample runs within `budget` seconds (FilterTooExpensive, a 422, past
+    it), off the store connection that serves everything else."""
+
+    def __init__(self, store: Store, *, budget: float = DEFAULT_BUDGET) -> None:
         self._store = store
+        self._budget = budget
 
     async def preview(self, filter_: dict[str, Any], *, sample: int = SAMPLE_SIZE
                       ) -> dict[str, Any]:
         predicate = plan(parse_filter(filter_) if filter_ else None, utcnow())
-        count = await self._store.persons.count_matching(predicate)
-        persons = await self._store.persons.find_matching(predicate, limit=sample)
+        count = await self._store.persons.count_matching(predicate, budget=self._budget)
+        persons = await self._store.persons.find_matching(predicate, limit=sample,
+                                                          budget=self._budget) if sample else []
         return {"count": count, "sample": [sample_json(p) for p in persons]}
+
+    async def recount(self, segment_id: str) -> Segment:
+        """Count a saved segment now and keep the count with its time (or why it failed), so
+        the list of saved segments shows counts without counting on every page load."""
+        segment = await self.get(segment_id)
+        try:
+            count: int | None = (await self.preview(segment.filter, sample=0))["count"]
+            error = None
+        except InvalidInput as exc:
+            count, error = None, exc.message
+        return await self._keep_count(segment, count, error)
+
+    async def _keep_count(self, segment: Segment, count: int | None,
+                          error: str | None) -> Segment:
+        counted = segment.model_copy(update={"counted": count, "counted_at": utcnow(),
+                                             "count_error": error})
+        await self._store.segments.replace(counted)
+        return counted
 
     async def create(self, name: str, filter_: dict[str, Any]) -> Segment:
         parse_filter(filter_)
@@ -91,7 +115,13 @@ class SegmentService:
 
     async def preview_saved(self, segment_id: str) -> dict[str, Any]:
         segment = await self.get(segment_id)
-        return {**await self.preview(segment.filter), "segment_id": segment.id}
+        try:
+            preview = await self.preview(segment.filter)
+        except InvalidInput as exc:
+            await self._keep_count(segment, None, exc.message)
+            raise
+        await self._keep_count(segment, preview["count"], None)
+        return {**preview, "segment_id": segment.id}
 
     @staticmethod
     def fields() -> dict[str, Any]:

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ from hub.i18n import DEFAULT_TIMEZONE, LANGUAGES
 DEFAULT_DATABASE_URL = "sqlite:///./var/hub.db"
 DEFAULT_LISTEN = "127.0.0.1:8080"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+IPNetwork = IPv4Network | IPv6Network
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -61,6 +63,8 @@ class Settings:
     conversation_reopen_days: int = 7
     survey_fatigue_days: int = 30
     sms_stop_scope: str = "number"
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    segment_budget_seconds: float = 5.0
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -209,6 +213,19 @@ def _listen(value: str, variable: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+def _networks(value: str, variable: str) -> tuple[IPNetwork, ...]:
+    networks: list[IPNetwork] = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item or item.lower() in OFF:
+            continue
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ConfigError(variable, f"{item!r} is not an IP address or CIDR range "
+                              "(like 10.0.0.0/8 or ::1)") from exc
+    return tuple(networks)
+
+
 def _secret_key(value: str, variable: str) -> str:
     if len(value) < 16:
         raise ConfigError(variable, "must be at least 16 characters")
@@ -333,6 +350,14 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_SMS_STOP_SCOPE", ("sms_stop_scope",), _stop_scope, "number",
         "what an SMS `STOP` opts out: `number` (the number it came from) or `person` (every "
         "number of its owner)"),
+    Var("HUB_TRUSTED_PROXIES", ("trusted_proxies",), _networks, "",
+        "comma-separated addresses or CIDR ranges of reverse proxies in front of Hub (like "
+        "`127.0.0.1,10.0.0.0/8`): only a request from one of these may name the client "
+        "(`X-Forwarded-For`, for the log-in throttle and the request log) and HTTPS "
+        "(`X-Forwarded-Proto`, for secure cookies)", shown_default="unset: trust none"),
+    Var("HUB_SEGMENT_BUDGET_SECONDS", ("segment_budget_seconds",), _seconds(0.05, 600), "5",
+        "longest a segment count or sample may run (0.05 to 600); a filter that needs more "
+        "is refused as too expensive (422) instead of holding up the server"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

@@ -142,3 +142,9 @@ class ConfigError(HubError):
     def __init__(self, variable: str, problem: str) -> None:
         super().__init__(f"{variable}: {problem}", details={"variable": variable})
         self.variable = variable
+
+
+class FilterTooExpensive(InvalidInput):
+    """A segment filter's query ran past its time budget: simplify the filter."""
+
+    code = "filter_too_expensive"

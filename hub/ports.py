@@ -55,6 +55,7 @@ from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.search import PartyKind
 from hub.domain.segments import Predicate
 from hub.domain.staff import ApiToken, User
+from hub.domain.staff_sessions import PasswordReset, StaffSession
 from hub.domain.surveys import (
     Survey,
     SurveyResponse,
@@ -103,11 +104,17 @@ class PersonRepo(Protocol):
     async def count(self) -> int:
         """Active persons."""
         ...
-    async def count_matching(self, predicate: Predicate) -> int:
-        """Active persons matching a segment predicate, counted by the database."""
+    async def count_matching(self, predicate: Predicate, *, budget: float | None = None) -> int:
+        """Active persons matching a segment predicate, counted by the database.
+
+        Both filter reads run off the connection that serves everything else where the
+        backend has one (SQLite's reader); with `budget` (seconds) a query that runs longer
+        is stopped and raises FilterTooExpensive (SQLite's progress handler, MongoDB's
+        maxTimeMS)."""
         ...
     async def find_matching(
-        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None
+        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None,
+        budget: float | None = None,
     ) -> list[Person]:
         """Active persons matching `predicate`, in id order after `after_id`: the database
         evaluates it (DESIGN §6); page through a large segment with `after_id`."""
@@ -297,6 +304,38 @@ class TokenRepo(Protocol):
     async def revoke(self, token_id: str) -> bool: ...
 
 
+class StaffSessionRepo(Protocol):
+    """Server-side staff sessions: ending one is a write, so a copied cookie stops working."""
+
+    async def insert(self, session: StaffSession) -> None: ...
+    async def get(self, session_id: str) -> StaffSession | None: ...
+    async def touch(self, session_id: str, at: datetime) -> None:
+        """Set `last_seen_at` of a session that has not ended."""
+        ...
+    async def end(self, session_id: str, at: datetime) -> bool:
+        """End one session; False when there is none or it had ended (its end time stays)."""
+        ...
+    async def end_for_user(self, user_id: str, at: datetime, *, keep: str | None = None) -> int:
+        """End every open session of the user except `keep`; returns how many ended."""
+        ...
+    async def active_for_user(self, user_id: str, now: datetime, *,
+                              limit: int = 50) -> list[StaffSession]:
+        """Sessions not ended and not expired, most recently seen first."""
+        ...
+
+
+class PasswordResetRepo(Protocol):
+    async def insert(self, reset: PasswordReset) -> None: ...
+    async def get_by_hash(self, token_hash: str) -> PasswordReset | None: ...
+    async def use(self, token_hash: str, now: datetime) -> PasswordReset | None:
+        """Atomically mark an unused, unexpired reset used and return it; None otherwise, so
+        two concurrent uses of one link give one success."""
+        ...
+    async def cancel_for_user(self, user_id: str, now: datetime) -> int:
+        """Mark every unused reset of the user used (a newer link replaces older ones)."""
+        ...
+
+
 class TransactionRepo(Protocol):
     async def append_many(self, transactions: Sequence[Transaction]) -> int:
         """Idempotent on `external_id`: already stored ones are skipped; returns inserted."""
@@ -309,6 +348,8 @@ class TransactionRepo(Protocol):
     async def reassign_person(self, from_person_id: str, to_person_id: str) -> int: ...
     async def reassign_ids(self, transaction_ids: Sequence[str], to_person_id: str) -> int:
         """Move the named transactions to a person (an unmerge); returns how many moved."""
+    async def replace(self, transaction: Transaction) -> None:
+        """Overwrite the stored transaction with the same id (erasure rewrites its reference)."""
         ...
 
 
@@ -333,6 +374,9 @@ class QuarantineRepo(Protocol):
     async def get(self, entry_id: str) -> QuarantineEntry | None: ...
     async def get_by_sha256(self, sha256: str) -> QuarantineEntry | None: ...
     async def replace(self, entry: QuarantineEntry) -> None: ...
+    async def delete(self, entry_id: str) -> bool:
+        """Remove an entry (erasure of the person it came from); False when there was none."""
+        ...
     async def find(
         self,
         *,
@@ -776,6 +820,8 @@ class Store(Protocol):
     csat_rules: CsatRuleRepo
     topics: TopicRepo
     merges: MergeRepo
+    staff_sessions: StaffSessionRepo
+    password_resets: PasswordResetRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

@@ -87,7 +87,7 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
     unsubscribe_tokens = UnsubscribeTokens(settings.secret_key)
     topics = TopicService(store)
     campaigns = CampaignKit(
-        segments=SegmentService(store),
+        segments=SegmentService(store, budget=settings.segment_budget_seconds),
         templates=TemplateService(store, unsubscribe_tokens, settings.public_url),
         campaigns=CampaignService(store, texts=texts),
         unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens),

@@ -38,6 +38,11 @@ class Segment(Record):
     filter: dict[str, Any] = Field(default_factory=dict)
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
+    counted: int | None = None
+    """The last count of matching persons (None: never counted, or too expensive)."""
+    counted_at: UtcDateTime | None = None
+    count_error: str | None = None
+    """Why the last count failed (a filter too expensive), shown instead of a number."""
 
 
 class MessageTemplate(Record):

@@ -29,6 +29,7 @@ from hub.services.search import SearchService
 from hub.services.service_desk import ServiceDesk
 from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.staff import StaffService
+from hub.services.staff_sessions import SessionService
 from hub.services.timeline import TimelineService
 from hub.services.timeline_members import TimelineMembers
 from hub.store.blobs import FileBlobStore
@@ -61,6 +62,7 @@ class Services:
     transactions: TransactionLog
     conversations: ConversationRouter
     desk: ServiceDesk
+    sessions: SessionService
 
 
 def build_services(
@@ -121,4 +123,5 @@ def build_services(
         transactions=TransactionLog(store),
         conversations=conversations,
         desk=ServiceDesk(store, conversations, messaging, timeline),
+        sessions=SessionService(store),
     )

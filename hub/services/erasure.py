@@ -7,7 +7,11 @@ roles (deleted), every event (personal fields blanked, provider ids hashed, stat
 dropped), attachments and raw mail kept for their events (blob files deleted), what the
 sandbox outbox "sent" them (files deleted), bounce bookkeeping per address (deleted), survey
 answers (kept as anonymous scores without comment), a household they were the only member
-of (its name blanked)."""
+of (its name blanked), their transactions' references (hashed like provider ids; amounts and
+dates stay for revenue figures), and quarantined raw mail that names one of their email
+addresses (entry and raw bytes deleted: the reason may quote the address). Quarantine has no
+link to a person, so it is found by reading each held mail: quarantine is small, and an
+address hidden in an encoded part is not found (staff resolve the quarantine as they go)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from hub.domain.common import utcnow
 from hub.domain.events import Event, TimelineCursor, TimelineQuery
 from hub.domain.identities import Suppression
 from hub.domain.parties import Person
+from hub.errors import NotFound
 from hub.ports import Store
 from hub.services.identities import IdentityService
 from hub.services.outbox import forget
@@ -71,6 +76,9 @@ class ErasureService:
         await self._forget_conversations(person.id)
         await self._store.merges.delete_for_person(person.id)  # audits hold both profiles
         await self._forget_household(person)
+        await self._forget_transaction_references(person.id)
+        await self._forget_quarantined(
+            [value for kind, value in addresses if kind == "email"])
         erased_at = utcnow()
         await self._store.persons.replace(Person(
             id=person.id, customer_status=person.customer_status, created_at=person.created_at,
@@ -113,6 +121,33 @@ class ErasureService:
                 if fresh is None:
                     break
                 held = fresh
+    async def _forget_transaction_references(self, person_id: str) -> None:
+        after: str | None = None
+        while page := await self._store.transactions.for_person(person_id, limit=PAGE,
+                                                                after_id=after):
+            for transaction in page:
+                hashed = _hashed(transaction.external_id)
+                if hashed != transaction.external_id:
+                    await self._store.transactions.replace(
+                        transaction.model_copy(update={"external_id": hashed}))
+            after = page[-1].id
+
+    async def _forget_quarantined(self, emails: list[str]) -> None:
+        needles = [email.lower().encode() for email in emails if email]
+        if not needles:
+            return
+        after: str | None = None
+        while page := await self._store.quarantine.find(limit=PAGE, after_id=after):
+            for entry in page:
+                try:
+                    raw = (await self._blobs.get(entry.blob_key)).lower()
+                except NotFound:
+                    raw = b""
+                text = (entry.reason + repr(entry.details)).lower().encode()
+                if any(needle in raw or needle in text for needle in needles):
+                    await self._blobs.delete(entry.blob_key)
+                    await self._store.quarantine.delete(entry.id)
+            after = page[-1].id
 
     async def _forget_household(self, person: Person) -> None:
         if not person.household_id:
@@ -127,8 +162,14 @@ class ErasureService:
 def _without_traces(event: Event) -> Event:
     """Provider ids (a Message-ID can hold an address) hashed, so a replayed webhook or mail
     still finds its event; status details (bounce texts quote the address) dropped."""
-    external = event.external_id
-    if external and not external.startswith("erased:"):
-        external = "erased:" + hashlib.sha256(external.encode()).hexdigest()
+    external = _hashed(event.external_id) if event.external_id else None
     history = [change.model_copy(update={"detail": None}) for change in event.status_history]
     return event.model_copy(update={"external_id": external, "status_history": history})
+
+
+def _hashed(reference: str) -> str:
+    """A provider id or reference replaced by its hash: still unique and still matched by a
+    replay of the same id, no longer readable."""
+    if reference.startswith("erased:"):
+        return reference
+    return "erased:" + hashlib.sha256(reference.encode()).hexdigest()

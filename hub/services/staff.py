@@ -9,7 +9,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hub.domain.common import new_id
+from hub.domain.common import new_id, utcnow
 from hub.domain.identities import normalise_email
 from hub.domain.staff import ApiToken, StaffRole, User
 from hub.errors import Conflict, DuplicateKey, HubError, InvalidInput, NotFound
@@ -61,6 +61,10 @@ async def add_user(store: Store, *, email: str, role: StaffRole, password: str,
     except DuplicateKey as exc:
         raise Conflict(f"a user with email {user.email} exists") from exc
     return user
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
 
 def password_matches(user: User, password: str) -> bool:
@@ -143,6 +147,8 @@ class StaffService:
             raise InvalidInput(N_("You cannot disable your own account."))
         changed = user.model_copy(update={"disabled": not user.disabled})
         await self._store.users.replace(changed)
+        if changed.disabled:  # re-enabling later must not revive a session from before
+            await self._store.staff_sessions.end_for_user(user.id, utcnow())
         return changed
 
     async def set_preferences(self, user_id: str, *, language: str | None,

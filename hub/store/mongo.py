@@ -33,11 +33,13 @@ from hub.ports import (
     LabelRepo,
     MergeRepo,
     OrganisationRepo,
+    PasswordResetRepo,
     PersonRepo,
     QuarantineRepo,
     RoleRepo,
     SearchRepo,
     SegmentRepo,
+    StaffSessionRepo,
     SuppressionRepo,
     SurveyRepo,
     SurveyResponseRepo,
@@ -85,6 +87,7 @@ from hub.store.mongo_repos import (
     MongoUserRepo,
 )
 from hub.store.mongo_search import MongoSearchRepo, backfill
+from hub.store.mongo_sessions import MongoPasswordResetRepo, MongoStaffSessionRepo
 from hub.store.mongo_surveys import (
     MongoSurveyRepo,
     MongoSurveyResponseRepo,
@@ -208,6 +211,10 @@ INDEXES: tuple[Index, ...] = (
     Index("conversations", "conversations_updated", _asc("updated_at")),
     Index("merges", "merges_survivor", _asc("survivor_id")),
     Index("merges", "merges_duplicate", _asc("duplicate_id")),
+    # staff sessions and password reset links (issue 15)
+    Index("staff_sessions", "staff_sessions_user", _asc("user_id", "last_seen_at")),
+    Index("password_resets", "password_resets_token_hash", _asc("token_hash"), unique=True),
+    Index("password_resets", "password_resets_user", _asc("user_id")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -262,6 +269,9 @@ class MongoStore:
         self.csat_rules: CsatRuleRepo = MongoCsatRuleRepo(database["csat_rules"])
         self.topics: TopicRepo = MongoTopicRepo(database["topics"])
         self.merges: MergeRepo = MongoMergeRepo(database["merges"])
+        self.staff_sessions: StaffSessionRepo = MongoStaffSessionRepo(database["staff_sessions"])
+        self.password_resets: PasswordResetRepo = MongoPasswordResetRepo(
+            database["password_resets"])
 
     async def ping(self) -> None:
         try:

@@ -9,6 +9,8 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
+from pymongo.errors import ExecutionTimeout
+
 from hub.domain.common import to_utc_ms, utcnow
 from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
@@ -17,7 +19,8 @@ from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.domain.segments import Predicate
 from hub.domain.staff import ApiToken, User
 from hub.domain.transactions import Transaction
-from hub.errors import DuplicateKey
+from hub.errors import DuplicateKey, FilterTooExpensive, HubError
+from hub.i18n import N_
 from hub.store.mongo_base import (
     CrudRepo,
     Doc,
@@ -61,19 +64,30 @@ class MongoPersonRepo(CrudRepo[Person]):
     async def count(self) -> int:
         return await self._count(ACTIVE_PERSON)
 
-    async def _aggregate(self, pipeline: list[Doc]) -> list[Doc]:
-        with self._errors():
-            cursor = await self._c.aggregate(pipeline)
-            return await cursor.to_list()
+    async def _aggregate(self, pipeline: list[Doc], budget: float | None = None) -> list[Doc]:
+        options: dict[str, Any] = {} if budget is None else {
+            "maxTimeMS": max(1, int(budget * 1000))}
+        try:
+            with self._errors():
+                cursor = await self._c.aggregate(pipeline, **options)
+                return await cursor.to_list()
+        except HubError as exc:
+            if budget is not None and isinstance(exc.__cause__, ExecutionTimeout):
+                raise FilterTooExpensive(N_(
+                    "This filter is too expensive: counting it took longer than allowed. "
+                    "Use fewer conditions or shorter lists of values."),
+                    details={"budget_seconds": budget}) from exc
+            raise
 
-    async def count_matching(self, predicate: Predicate) -> int:
+    async def count_matching(self, predicate: Predicate, *, budget: float | None = None) -> int:
         compiled = Compiled(predicate)
         pipeline = [{"$match": dict(ACTIVE_PERSON)}, *compiled.stages, {"$count": "n"}]
-        found = await self._aggregate(pipeline)
+        found = await self._aggregate(pipeline, budget)
         return int(found[0]["n"]) if found else 0
 
     async def find_matching(
-        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None
+        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None,
+        budget: float | None = None,
     ) -> list[Person]:
         if limit < 1:
             return []
@@ -84,7 +98,7 @@ class MongoPersonRepo(CrudRepo[Person]):
         pipeline = [{"$match": first}, {"$sort": {"_id": 1}}, *compiled.stages,
                     {"$limit": limit},
                     {"$project": {name: 0 for name in compiled.helper_fields()}}]
-        return [self._from_doc(doc) for doc in await self._aggregate(pipeline)]
+        return [self._from_doc(doc) for doc in await self._aggregate(pipeline, budget)]
 
     async def matching_ids(self, predicate: Predicate, person_ids: Sequence[str]) -> set[str]:
         wanted = list(dict.fromkeys(person_ids))
@@ -239,6 +253,9 @@ class MongoTokenRepo(RecordRepo[ApiToken]):
 
 class MongoTransactionRepo(RecordRepo[Transaction], PersonLinked):
     model = Transaction
+
+    async def replace(self, transaction: Transaction) -> None:
+        await self._replace(transaction)
 
     async def append_many(self, transactions: Sequence[Transaction]) -> int:
         return await self._insert_new(transactions)

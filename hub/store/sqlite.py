@@ -31,11 +31,13 @@ from hub.ports import (
     LabelRepo,
     MergeRepo,
     OrganisationRepo,
+    PasswordResetRepo,
     PersonRepo,
     QuarantineRepo,
     RoleRepo,
     SearchRepo,
     SegmentRepo,
+    StaffSessionRepo,
     SuppressionRepo,
     SurveyRepo,
     SurveyResponseRepo,
@@ -74,6 +76,7 @@ from hub.store.sqlite_parties import (
     SqlitePersons,
     SqliteRoles,
 )
+from hub.store.sqlite_reader import Reader
 from hub.store.sqlite_records import (
     SqliteChannelState,
     SqliteForms,
@@ -84,6 +87,7 @@ from hub.store.sqlite_records import (
 )
 from hub.store.sqlite_schema import migrate
 from hub.store.sqlite_search import SqliteSearch
+from hub.store.sqlite_sessions import SqlitePasswordResets, SqliteStaffSessions
 from hub.store.sqlite_staff import SqliteTokens, SqliteUsers
 from hub.store.sqlite_surveys import (
     SqliteSurveyResponses,
@@ -105,9 +109,10 @@ class SqliteStore:
 
     backend = "sqlite"
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reader: Reader | None = None) -> None:
         self._db = db
-        self.persons: PersonRepo = SqlitePersons(db)
+        self._reader = reader
+        self.persons: PersonRepo = SqlitePersons(db, reader)
         self.households: HouseholdRepo = SqliteHouseholds(db)
         self.organisations: OrganisationRepo = SqliteOrganisations(db)
         self.roles: RoleRepo = SqliteRoles(db)
@@ -142,6 +147,8 @@ class SqliteStore:
         self.csat_rules: CsatRuleRepo = SqliteCsatRules(db)
         self.topics: TopicRepo = SqliteTopics(db)
         self.merges: MergeRepo = SqliteMerges(db)
+        self.staff_sessions: StaffSessionRepo = SqliteStaffSessions(db)
+        self.password_resets: PasswordResetRepo = SqlitePasswordResets(db)
 
     @property
     def location(self) -> str:
@@ -155,6 +162,8 @@ class SqliteStore:
             raise StoreUnavailable(f"SQLite store {self._db.location} unreachable: {exc}") from exc
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
         await self._db.close()
 
 
@@ -200,7 +209,8 @@ async def open_sqlite_store(url: str) -> SqliteStore:
         raise ConfigError("HUB_DATABASE_URL", f"cannot open SQLite file {path}: {exc}") from exc
     try:
         await migrate(db)
+        reader = await Reader.open(db)
     except BaseException:
         await db.close()
         raise
-    return SqliteStore(db)
+    return SqliteStore(db, reader)

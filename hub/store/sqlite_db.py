@@ -199,6 +199,10 @@ class Database:
         with translated_errors():
             return cast(T, await future)  # done, or in a batch a cancelled caller started
 
+    def shared_connection(self) -> tuple[aiosqlite.Connection, asyncio.Lock]:
+        """The connection and its lock, for a reader that cannot open its own (in memory)."""
+        return self._conn, self._lock
+
     async def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         async with self.session() as session:
             return await session.rows(sql, params)

@@ -19,6 +19,7 @@ from hub.store.sqlite_base import (
     reassign_person_sql,
 )
 from hub.store.sqlite_db import Database
+from hub.store.sqlite_reader import Reader
 from hub.store.sqlite_search import (
     add_email,
     forget_erased,
@@ -113,8 +114,19 @@ class SqlitePersons(SearchedTable[Person]):
     active_only = True
     search_kind = "person"
 
+    def __init__(self, db: Database, reader: Reader | None = None) -> None:
+        super().__init__(db)
+        self._reader = reader
+
     def indexed(self, record: Person) -> tuple[Any, ...]:
         return (record.name.lower(), record.household_id, int(record.is_active))
+
+    async def _read(self, sql: str, params: list[Any],
+                    budget: float | None) -> list[tuple[Any, ...]]:
+        """A filter's rows: off the main connection (the reader) when there is one."""
+        if self._reader is None:
+            return await self._db.rows(sql, params)
+        return await self._reader.rows(sql, params, budget=budget)
 
     async def delete(self, person_id: str) -> bool:
         async with self._db.transaction() as session:
@@ -127,13 +139,14 @@ class SqlitePersons(SearchedTable[Person]):
     async def count(self) -> int:
         return await self._count([ACTIVE])
 
-    async def count_matching(self, predicate: Predicate) -> int:
+    async def count_matching(self, predicate: Predicate, *, budget: float | None = None) -> int:
         condition, params = compile_predicate(predicate)
         sql = f"SELECT count(*) FROM persons p WHERE p.active = 1 AND {condition}"
-        return int(await self._db.value(sql, params))
+        return int((await self._read(sql, params, budget))[0][0])
 
     async def find_matching(
-        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None
+        self, predicate: Predicate, *, limit: int = 50, after_id: str | None = None,
+        budget: float | None = None,
     ) -> list[Person]:
         condition, params = compile_predicate(predicate)
         sql = f"SELECT p.doc FROM persons p WHERE p.active = 1 AND {condition}"
@@ -142,7 +155,7 @@ class SqlitePersons(SearchedTable[Person]):
             params.append(after_id)
         sql += " ORDER BY p.id LIMIT ?"
         params.append(max(0, limit))
-        return [self._load(doc) for (doc,) in await self._db.rows(sql, params)]
+        return [self._load(doc) for (doc,) in await self._read(sql, params, budget)]
 
     async def matching_ids(self, predicate: Predicate, person_ids: Sequence[str]) -> set[str]:
         wanted = list(dict.fromkeys(person_ids))

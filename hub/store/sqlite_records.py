@@ -89,6 +89,9 @@ class SqliteQuarantine(DocTable[QuarantineEntry]):
     model = QuarantineEntry
     columns = ("status", "sha256")
 
+    async def delete(self, entry_id: str) -> bool:
+        return await self._delete(entry_id)
+
     def indexed(self, record: QuarantineEntry) -> tuple[Any, ...]:
         return (record.status, record.sha256)
 

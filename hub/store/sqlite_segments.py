@@ -60,7 +60,17 @@ def _json_cmp(doc: str, path: str, cmp: Cmp, params: list[Any]) -> str:
         params += [path, path, cmp.value.lower()]
         return f"({kind_of} = 'text' AND instr(lower({extract}), ?) > 0)"
     if cmp.op == "in":
-        parts = [_json_cmp(doc, path, Cmp(cmp.target, "eq", item), params) for item in cmp.value]
+        # one type guard and one IN list per kind of value, not one comparison per value: a
+        # list of 500 values stays a single term for SQLite's planner (whose time to prepare
+        # grows much faster than the number of OR terms, and no progress handler sees it)
+        by_kind: dict[str, list[Any]] = {}
+        for item in cmp.value:
+            by_kind.setdefault(value_kind(item), []).append(_sql_value(item))
+        parts = []
+        for kind, values in by_kind.items():
+            params += [path, path, *values]
+            marks = ", ".join("?" for _ in values)
+            parts.append(f"({kind_of} {TYPE_GUARD[kind]} AND {extract} IN ({marks}))")
         return "(" + " OR ".join(parts) + ")"
     params += [path, path, _sql_value(cmp.value)]
     guard = TYPE_GUARD[value_kind(cmp.value)]

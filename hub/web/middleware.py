@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 
 from hub.metrics import REQUEST_SECONDS
 from hub.web.auth import PRINCIPAL
+from hub.web.client import client_address
 
 log = logging.getLogger("hub.http")
 
@@ -40,6 +41,7 @@ async def request_log(request: web.Request, handler: Handler) -> web.StreamRespo
             "status": status,
             "ms": round(elapsed * 1000, 1),
             "caller": principal.name if principal else "-",
+            "client": client_address(request),
         })
         REQUEST_SECONDS.labels(_area(request.path, resource is not None),
                                f"{status // 100}xx").observe(elapsed)

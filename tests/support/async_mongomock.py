@@ -184,7 +184,9 @@ class AsyncMongoMockCollection:
     async def distinct(self, key: str, filter: Mapping[str, Any] | None = None) -> list[Any]:
         return list(self._sync.distinct(key, filter))
 
-    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> AsyncMongoMockCursor:
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]],
+                        maxTimeMS: int | None = None) -> AsyncMongoMockCursor:
+        """mongomock has no time limit: `maxTimeMS` is accepted and not enforced."""
         return AsyncMongoMockCursor(self._sync.aggregate(list(pipeline)))
 
     async def delete_one(self, filter: Mapping[str, Any]) -> DeleteResult:

@@ -41,7 +41,8 @@ async def segment_fields(request: web.Request) -> Any:
 
 
 @routes.route("POST", "/segments/preview", roles=MARKETING, body=PreviewInput, answer=PREVIEW,
-              summary="Count and sample the persons a filter matches")
+              summary="Count and sample the persons a filter matches; 422 "
+                      "filter_too_expensive when it runs past HUB_SEGMENT_BUDGET_SECONDS")
 async def preview_filter(request: web.Request, body: PreviewInput) -> Any:
     return await request.app[CAMPAIGNS].segments.preview(body.filter)
 
@@ -54,6 +55,7 @@ async def get_segment(request: web.Request) -> Any:
 
 
 @routes.route("GET", "/segments/{segment_id}/preview", roles=MARKETING, answer=PREVIEW,
-              summary="Count and sample a saved segment, evaluated now")
+              summary="Count and sample a saved segment, evaluated now (and kept as its last "
+                      "count); 422 filter_too_expensive past the time budget")
 async def preview_segment(request: web.Request) -> Any:
     return await request.app[CAMPAIGNS].segments.preview_saved(request.match_info["segment_id"])

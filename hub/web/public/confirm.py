@@ -8,6 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.i18n import N_
+from hub.web.client import client_address
 from hub.web.keys import SERVICES
 from hub.web.locale import public_viewer
 from hub.web.public.pages import link_not_valid, render
@@ -35,7 +36,7 @@ async def confirm_page(request: web.Request) -> web.Response:
 
 async def confirm(request: web.Request) -> web.Response:
     found = await request.app[SERVICES].double_opt_in.confirm(
-        request.match_info["token"], client=request.remote)
+        request.match_info["token"], client=client_address(request))
     if found is None:
         return _not_valid(request)
     viewer = public_viewer(request, found.person.language)

@@ -22,6 +22,7 @@ from hub.services.forms import (
     SUBMISSION_ID_FIELD,
     FormEntry,
 )
+from hub.web.client import client_address
 from hub.web.errors import error_response
 from hub.web.keys import SERVICES, SETTINGS
 from hub.web.locale import Viewer, public_viewer
@@ -68,7 +69,7 @@ async def _form(request: web.Request) -> FormDefinition | None:
 
 
 def _client(request: web.Request) -> str:
-    return request.remote or "unknown"
+    return client_address(request)
 
 
 def _cors_headers(request: web.Request, form: FormDefinition) -> dict[str, str]:

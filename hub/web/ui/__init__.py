@@ -21,6 +21,7 @@ from hub.web.ui import (
     login,
     merge_pages,
     operations,
+    password_reset,
     people,
     profile,
     service_inbox,
@@ -62,6 +63,7 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/login", login.login_form)
     r.add_post("/login", login.login)
     r.add_post("/logout", staff_page(STAFF)(login.logout))
+    r.add_post("/logout/everywhere", staff_page(STAFF)(login.logout_everywhere))
     r.add_get("/", service_inbox.inbox_page)
     r.add_get("/search", people.search_page)
     r.add_get("/people/{person_id}", people.person_page)
@@ -93,4 +95,5 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_get("/live/people/{person_id}", live.live_person)
     profile.add_profile_routes(app)
     service_inbox.add_inbox_routes(app)
+    password_reset.add_password_reset_routes(app)
     add_marketing_ui(app)

@@ -40,13 +40,15 @@ class TokenForm(PageForm):
 
 async def admin_context(request: web.Request, *, status: int = 200, error: str = "",
                         created: tuple[str, str] | None = None,
-                        token: tuple[str, str] | None = None) -> web.Response:
-    """/admin: users and API tokens; `created` and `token` are shown this once."""
+                        token: tuple[str, str] | None = None,
+                        reset: tuple[str, str] | None = None) -> web.Response:
+    """/admin: users and API tokens; `created`, `token` and `reset` (a one-time password
+    reset link) are shown this once."""
     staff = request.app[SERVICES].staff
     return render(request, "ui/admin.html", {
         "title": N_("Users"), "users": await staff.users(limit=LISTED), "roles": STAFF_ROLES,
         "error": error, "created": created, "nav": "admin",
-        "tokens": await staff.tokens(limit=LISTED), "token": token,
+        "tokens": await staff.tokens(limit=LISTED), "token": token, "reset": reset,
         "notice": request.query.get("notice", "")[:40]}, status=status)
 
 

@@ -82,7 +82,9 @@ NOTICES = {"saved": N_("Saved."), "launched": N_("Launched."), "paused": N_("Pau
            "trigger-saved": N_("Trigger saved."),
            "trigger-switched-on": N_("Trigger switched on."),
            "trigger-switched-off": N_("Trigger switched off."),
-           "token-revoked": N_("Token revoked.")}
+           "token-revoked": N_("Token revoked."),
+           "sessions-ended": N_("Their sessions are ended."),
+           "counted": N_("Counted again.")}
 
 
 FILTERS = {"split_quoted": split_quoted,

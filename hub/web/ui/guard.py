@@ -1,5 +1,6 @@
-"""Who is on a page: the session cookie's user, checked on every page for role and, on every
-state change, for the CSRF token."""
+"""Who is on a page: the session cookie's user, whose session must still be open in the store
+(`SessionService.user_for`: logging out ends it server-side), checked on every page for role
+and, on every state change, for the CSRF token."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from aiohttp import web
 from hub.domain.staff import StaffRole, User, may_use
 from hub.i18n import N_
 from hub.web.auth import PRINCIPAL, Principal
-from hub.web.keys import SERVICES, SETTINGS
+from hub.web.client import is_https
+from hub.web.keys import SERVICES
 from hub.web.ui.form_input import PageForm, parse_form
 from hub.web.ui.render import CONTEXT, gettext
 from hub.web.ui.session import COOKIE, Session, SessionCodec
@@ -25,7 +27,7 @@ PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse,
                        session: Session) -> None:
-    secure = request.app[SETTINGS].public_url.startswith("https://")
+    secure = is_https(request)
     response.set_cookie(COOKIE, request.app[CODEC].encode(session), httponly=True,
                         samesite="Lax", secure=secure, path="/",
                         max_age=max(0, session.expires - int(time.time())))
@@ -33,6 +35,13 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse,
 
 def current_session(request: web.Request) -> Session | None:
     return request.app[CODEC].decode(request.cookies.get(COOKIE))
+
+
+async def session_user(request: web.Request, session: Session | None) -> User | None:
+    """The user of a logged-in session that is still open server-side, else None."""
+    if session is None or not session.logged_in:
+        return None
+    return await request.app[SERVICES].sessions.user_for(session.user_id, session.nonce)
 
 
 class CsrfForm(PageForm):
@@ -52,9 +61,7 @@ def staff_page(roles: frozenset[StaffRole]) -> Callable[[PageHandler], PageHandl
         @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
             session = current_session(request)
-            user = None
-            if session is not None and session.logged_in:
-                user = await request.app[SERVICES].staff.get_user(session.user_id)
+            user = await session_user(request, session)
             if session is None or user is None:
                 if request.method == "GET" and "text/event-stream" not in \
                         request.headers.get("Accept", ""):

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from hub.domain.staff import SERVICE
 from hub.web.keys import SERVICES
-from hub.web.ui.guard import staff_page
+from hub.web.ui.guard import SESSION, session_user, staff_page
 from hub.web.ui.render import fragment
 
 LIVE_STOP = web.AppKey("ui_live_stop", asyncio.Event)
@@ -84,6 +84,8 @@ async def _stream(request: web.Request,
     try:
         await response.write(b"retry: 2000\n\n")
         while not stop.is_set() and loop.time() < deadline:
+            if await session_user(request, request[SESSION]) is None:
+                break  # logged out (here or everywhere), ended by an admin, or disabled
             for event, data in await poll():
                 await response.write(_message(event, data))
             with contextlib.suppress(TimeoutError):

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import unquote
 
 from aiohttp import web
 
+from hub.domain.staff import User
 from hub.i18n import N_
 from hub.services.staff import LoginLocked, LoginRefused
+from hub.web.client import client_address
 from hub.web.keys import SERVICES
 from hub.web.ui.form_input import Cut, PageForm, parse_form
-from hub.web.ui.guard import CODEC, current_session, set_session_cookie
+from hub.web.ui.guard import (
+    CODEC,
+    SESSION,
+    USER,
+    current_session,
+    session_user,
+    set_session_cookie,
+)
 from hub.web.ui.render import CONTEXT, redirect, render
 from hub.web.ui.session import COOKIE, Session
 
@@ -72,8 +82,7 @@ def _form(request: web.Request, session: Session, *, status: int = 200, error: s
 
 async def login_form(request: web.Request) -> web.StreamResponse:
     session = current_session(request)
-    if session is not None and session.logged_in and \
-            await request.app[SERVICES].staff.get_user(session.user_id) is not None:
+    if await session_user(request, session) is not None:
         raise web.HTTPSeeOther(safe_next(request.query.get("next")))
     if session is None or session.logged_in:
         session = request.app[CODEC].new()
@@ -90,17 +99,38 @@ async def login(request: web.Request) -> web.StreamResponse:
                      error=N_("The form expired or came from elsewhere. Please try again."))
     try:
         user = await request.app[SERVICES].staff.log_in(form.email, form.password,
-                                                         client=request.remote or "unknown")
+                                                         client=client_address(request))
     except (LoginLocked, LoginRefused) as exc:
         return _form(request, session, status=exc.status, email=form.email,
                      next_path=next_path, error=exc.message)
     response = redirect(next_path)
-    set_session_cookie(request, response, request.app[CODEC].new(user.id))
+    set_session_cookie(request, response, await start_session(request, user))
+    return response
+
+
+async def start_session(request: web.Request, user: User) -> Session:
+    """A new logged-in session: a fresh nonce (so a fresh CSRF token) and its store record."""
+    session = request.app[CODEC].new(user.id)
+    await request.app[SERVICES].sessions.start(
+        user, session.nonce, expires_at=datetime.fromtimestamp(session.expires, UTC),
+        client=client_address(request), user_agent=request.headers.get("User-Agent", ""))
+    return session
+
+
+def logged_out(request: web.Request) -> web.Response:
+    response = redirect("/login")
+    response.del_cookie(COOKIE, path="/")
     return response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    """Checked by the page guard (CSRF); ends the session on this browser."""
-    response = redirect("/login")
-    response.del_cookie(COOKIE, path="/")
-    return response
+    """Checked by the page guard (CSRF); ends this browser's session in the store, so a
+    copy of the cookie stops working too."""
+    await request.app[SERVICES].sessions.end(request[SESSION].nonce)
+    return logged_out(request)
+
+
+async def logout_everywhere(request: web.Request) -> web.StreamResponse:
+    """Checked by the page guard (CSRF); ends every session of this user, this one too."""
+    await request.app[SERVICES].sessions.end_all(request[USER].id)
+    return logged_out(request)

@@ -25,6 +25,7 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_get("/segments/preview", segments.segment_preview_page)
     r.add_get("/segments/count", segments.segment_count)
     r.add_get("/segments/{segment_id}", segments.segment_detail)
+    r.add_post("/segments/{segment_id}/count", segments.recount_segment)
     r.add_get("/templates", templates_ui.templates_page)
     r.add_post("/templates", templates_ui.save_template)
     r.add_get("/templates/new", templates_ui.new_template)

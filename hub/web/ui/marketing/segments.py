@@ -1,6 +1,7 @@
 """/segments: the builder (plain rows without JS, nested groups with it), a live count and
 sample as JSON (a GET with the filter in the query: nothing changes, so no CSRF needed),
-the no-JS preview page, saving, and the saved segments with their counts now."""
+the no-JS preview page, saving, and the saved segments with their last count and its time
+(the list never counts: a segment is counted when saved, opened, or "count again")."""
 
 from __future__ import annotations
 
@@ -31,13 +32,7 @@ async def _page(request: web.Request, *, form: dict[str, str] | None = None,
                 preview: dict[str, Any] | None = None, error: str | None = None,
                 status: int = 200) -> web.Response:
     segments = request.app[CAMPAIGNS].segments
-    saved = []
-    for segment in await segments.find(limit=SAVED_LISTED):
-        try:
-            count: int | None = (await segments.preview(segment.filter, sample=0))["count"]
-        except InvalidInput:
-            count = None
-        saved.append((segment, count))
+    saved = await segments.find(limit=SAVED_LISTED)
     choices = await segments.field_catalogue()
     form = form or {}
     viewer = ui_viewer(request)
@@ -90,10 +85,18 @@ async def save_segment(request: web.Request) -> web.StreamResponse:
         filter_ = form.to_filter()
         if not filter_:
             raise InvalidInput(N_("Add at least one condition before saving."))
-        await request.app[CAMPAIGNS].segments.create(form.name, filter_)
+        segment = await request.app[CAMPAIGNS].segments.create(form.name, filter_)
     except InvalidInput as exc:
         return await _page(request, form=form.shown(), error=exc.message, status=422)
+    await request.app[CAMPAIGNS].segments.recount(segment.id)
     return redirect("/segments?notice=saved")
+
+
+@staff_page(MARKETING)
+async def recount_segment(request: web.Request) -> web.StreamResponse:
+    """`POST /segments/{id}/count`: count a saved segment again, on demand."""
+    segment = await request.app[CAMPAIGNS].segments.recount(request.match_info["segment_id"])
+    return redirect(f"/segments?notice=counted#segment-{segment.id}")
 
 
 @staff_page(MARKETING)
@@ -101,7 +104,7 @@ async def segment_detail(request: web.Request) -> web.StreamResponse:
     kit = request.app[CAMPAIGNS]
     segment = await kit.segments.get(request.match_info["segment_id"])
     try:
-        preview: dict[str, Any] | None = await kit.segments.preview(segment.filter)
+        preview: dict[str, Any] | None = await kit.segments.preview_saved(segment.id)
         error = None
     except InvalidInput as exc:
         preview, error = None, exc.message
