@@ -107,7 +107,10 @@ async def test_nothing_of_an_erased_person_is_left_on_disk(
         _, found = await api.call("GET", "/api/v1/search", params={"q": q})
         assert found["items"] == [], q
     assert search_terms_holding(database, MARK.lower()[:3]) == []
-    logged = [f"{r.getMessage()} {vars(r)}" for r in caplog.records]
+    # aiohttp's access log is the test server's (`hub serve` runs without it): it holds the
+    # search queries above, which carry the mark by design
+    logged = [f"{r.getMessage()} {vars(r)}" for r in caplog.records
+              if r.name != "aiohttp.access"]
     assert not [line for line in logged if MARK.lower() in line.lower()]
     (transaction,) = await api.store.transactions.for_person(pid, limit=5)
     assert transaction.amount_minor == 1250  # revenue figures keep the amount
