@@ -33,4 +33,19 @@ LABELS: dict[str, str] = {
     "medium": N_("medium"), "small": N_("small"),
     # channel set-up modes (hub.web.ui.admin_channels)
     "configured": N_("configured"), "sandbox": N_("sandbox"), "off": N_("off"),
+    # campaign statuses and actions (hub.domain.campaigns) and delivery counters
+    "draft": N_("draft"), "scheduled": N_("scheduled"), "running": N_("running"),
+    "paused": N_("paused"), "completed": N_("completed"),
+    "launch": N_("Launch"), "pause": N_("Pause"), "resume": N_("Resume"),
+    "cancel": N_("Cancel"),
+    "language_fallbacks": N_("language fallbacks"),
+    # event directions and the survey answer channel "link"
+    "inbound": N_("inbound"), "outbound": N_("outbound"), "link": N_("link"),
+    "internal": N_("internal"), "none": N_("none"),
+    # event statuses (hub.domain.events)
+    "accepted": N_("accepted"), "bounced": N_("bounced"), "canceled": N_("cancelled"),
+    "partially_delivered": N_("partially delivered"), "read": N_("read"),
+    "received": N_("received"), "receiving": N_("receiving"), "sending": N_("sending"),
+    "undelivered": N_("undelivered"),
+    "message": N_("message"),
 }

@@ -9,6 +9,7 @@ from hub.domain.events import Event
 from hub.domain.identities import Identity
 from hub.domain.parties import Person, Role
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.persons import PROFILE_FIELDS, PersonService
 from hub.services.timeline import TimelineService
@@ -57,15 +58,16 @@ class MergeService:
         duplicate) when it is blank, unknown or the survivor itself."""
         survivor = await self._persons.get(survivor_id)
         if not duplicate_id:
-            raise InvalidInput("give the id of the duplicate person",
+            raise InvalidInput(N_("give the id of the duplicate person"),
                                details={"field": "duplicate_id"})
         try:
             duplicate = await self._persons.get(duplicate_id)
         except NotFound as exc:
-            raise InvalidInput(f"there is no person {duplicate_id}",
+            raise InvalidInput(N_("there is no person %(duplicate_id)s"),
+                               params={"duplicate_id": duplicate_id},
                                details={"field": "duplicate_id"}) from exc
         if duplicate.id == survivor.id:
-            raise InvalidInput("a person cannot be merged into itself",
+            raise InvalidInput(N_("a person cannot be merged into itself"),
                                details={"field": "duplicate_id"})
         return MergePreview(
             survivor=survivor, duplicate=duplicate,
@@ -76,7 +78,7 @@ class MergeService:
     async def merge(self, survivor_id: str, duplicate_id: str) -> Person:
         """Fold `duplicate_id` into `survivor_id`. Re-running after a crash completes the move."""
         if survivor_id == duplicate_id:
-            raise InvalidInput("a person cannot be merged into itself",
+            raise InvalidInput(N_("a person cannot be merged into itself"),
                                details={"field": "duplicate_id"})
         survivor = await self._persons.get(survivor_id)
         duplicate = await self._persons.get(duplicate_id)
