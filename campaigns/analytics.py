@@ -18,6 +18,7 @@ from campaigns.engine.lifecycle import CampaignService
 from hub.domain.analytics import REVENUE_TIERS, Level, PartyRevenue
 from hub.domain.common import iso
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.ports import Store
 
 RANK = {tier: i for i, tier in enumerate(REVENUE_TIERS)}
@@ -39,10 +40,11 @@ class TierBounds:
         for name in ("top", "large", "medium", "top_share"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
-                raise InvalidInput(f"{name} must be a share between 0 and 1",
+                raise InvalidInput(N_("%(name)s must be a share between 0 and 1"),
+                                   params={"name": name},
                                    details={"field": name})
         if self.top + self.large + self.medium > 1:
-            raise InvalidInput("top + large + medium must not exceed 1",
+            raise InvalidInput(N_("top + large + medium must not exceed 1"),
                                details={"field": "medium"})
 
 
@@ -79,7 +81,9 @@ def money(minor: int) -> float:
 def _check_period(start: datetime, end: datetime, names: tuple[str, str] = ("from", "to")
                   ) -> None:
     if end <= start:
-        raise InvalidInput(f"{names[1]} must be after {names[0]}", details={"field": names[1]})
+        raise InvalidInput(N_("%(end)s must be after %(start)s"),
+                           params={"end": names[1], "start": names[0]},
+                           details={"field": names[1]})
 
 
 class AnalyticsService:

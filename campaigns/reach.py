@@ -14,6 +14,8 @@ from hub.domain.campaigns import Campaign
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import utcnow
 from hub.domain.segments import parse_filter, plan
+from hub.i18n import N_
+from hub.i18n.text import Text
 from hub.ports import Store
 
 REACH_CAP = 5000
@@ -65,5 +67,5 @@ async def forecast_reach(store: Store, *, filter_: dict[str, Any], channels: Seq
             if choice.channel:
                 result.by_channel[choice.channel] += 1
             else:
-                result.skipped[choice.reason or "no usable channel"] += 1
+                result.skipped[choice.reason or Text(N_("no usable channel"))] += 1
     return result

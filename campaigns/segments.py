@@ -13,6 +13,7 @@ from hub.domain.campaigns import Segment
 from hub.domain.common import new_id, utcnow
 from hub.domain.segments import FIELDS, MATCH_ALL, field_spec, parse_filter, plan
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 
 SAMPLE_SIZE = 10
@@ -20,29 +21,58 @@ DEFAULT_BUDGET = 5.0
 ATTRIBUTE_SAMPLE = 200
 
 
+# How the builder names each field (msgids: the page translates them for the viewer); the
+# name itself stays what a filter is written with.
+FIELD_LABELS: dict[str, str] = {
+    "name": N_("name"), "gender": N_("gender"), "birth_date": N_("date of birth"),
+    "age": N_("age"), "income_band": N_("income band"), "education": N_("education"),
+    "life_stage": N_("life stage"), "language": N_("language"),
+    "preferred_channel": N_("preferred channel"), "customer_status": N_("customer status"),
+    "created_at": N_("added on"), "tags": N_("tags"), "email": N_("email address"),
+    "phone": N_("phone number"), "consent.email": N_("consent for email"),
+    "consent.sms": N_("consent for SMS"), "consent.call": N_("consent for calls"),
+    "last_contact": N_("last contact"), "last_inbound": N_("last inbound contact"),
+    "pyramid_tier": N_("customer pyramid tier"), "revenue": N_("revenue"),
+    "household.name": N_("household name"),
+    "household.customer_status": N_("household customer status"),
+    "household.address.city": N_("household city"),
+    "household.address.postcode": N_("household postcode"),
+    "household.address.country": N_("household country"),
+    "organisation.name": N_("organisation name"),
+    "organisation.industry": N_("organisation industry"),
+    "organisation.size": N_("organisation size"),
+    "organisation.customer_status": N_("organisation customer status"),
+    "organisation.address.city": N_("organisation city"),
+    "organisation.address.country": N_("organisation country"),
+}
+ATTRIBUTE_DOC = N_("attribute")
+
+
 @dataclass(frozen=True, slots=True)
 class FieldChoice:
-    """A field a segment filter may use, grouped for the builder."""
+    """A field a segment filter may use, grouped for the builder; `label`, `group` and `doc`
+    are msgids (or, for an attribute, its key) for the page to translate."""
 
     name: str
     group: str
     kind: str
     values: tuple[str, ...]
     doc: str
+    label: str = ""
 
 
 def field_group(name: str) -> str:
     if name.startswith("household."):
-        return "Household"
+        return N_("Household")
     if name.startswith("organisation."):
-        return "Organisation"
+        return N_("Organisation")
     if name.startswith("consent."):
-        return "Consent"
+        return N_("Consent")
     if name.startswith("attributes."):
-        return "Attributes (seen in the data)"
+        return N_("Attributes (seen in the data)")
     if name in ("pyramid_tier", "revenue", "last_contact", "last_inbound"):
-        return "Derived"
-    return "Person"
+        return N_("Derived")
+    return N_("Person")
 
 
 def sample_json(person: Any) -> dict[str, Any]:
@@ -96,21 +126,23 @@ class SegmentService:
     async def field_catalogue(self) -> list[FieldChoice]:
         """The fields of the filter language plus the person attribute keys found in (a
         sample of) the data."""
-        choices = [FieldChoice(name, field_group(name), spec.kind, spec.values, spec.doc)
-                   for name, spec in FIELDS.items()]
+        choices = [FieldChoice(name, field_group(name), spec.kind, spec.values, spec.doc,
+                               FIELD_LABELS.get(name, name)) for name, spec in FIELDS.items()]
         seen: set[str] = set()
         for person in await self._store.persons.find_matching(MATCH_ALL, limit=ATTRIBUTE_SAMPLE):
             seen.update(k for k in person.attributes if k != "pyramid_tier")
         for key in sorted(seen):
             name = f"attributes.{key}"
             if field_spec(name) is not None:
-                choices.append(FieldChoice(name, field_group(name), "any", (), "attribute"))
+                choices.append(FieldChoice(name, field_group(name), "any", (), ATTRIBUTE_DOC,
+                                           key))
         return choices
 
     async def get(self, segment_id: str) -> Segment:
         segment = await self._store.segments.get(segment_id)
         if segment is None:
-            raise NotFound(f"no segment {segment_id}", details={"id": segment_id})
+            raise NotFound(N_("no segment %(segment_id)s"),
+                           params={"segment_id": segment_id}, details={"id": segment_id})
         return segment
 
     async def preview_saved(self, segment_id: str) -> dict[str, Any]:

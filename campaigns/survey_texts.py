@@ -25,6 +25,7 @@ from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import new_id
 from hub.domain.surveys import Survey
 from hub.errors import InvalidInput
+from hub.i18n import N_
 
 NAME = "survey"
 SURVEY_LINK = "survey_url"
@@ -63,26 +64,36 @@ def survey_invitation(survey: Survey, language: str | None, url: str, channel: s
     return texts.render(NAME, channel, variables, language)
 
 
-def survey_campaign_templates(survey: Survey, *, texts: MessageTexts = BUILTIN_TEXTS
-                              ) -> dict[str, MessageTemplate]:
+def survey_campaign_templates(survey: Survey, *, texts: MessageTexts = BUILTIN_TEXTS,
+                              language: str | None = None) -> dict[str, MessageTemplate]:
     """The email and SMS templates a survey campaign gets when none is chosen: the question
     and the personal link `{{ survey_url }}` (and, by mail, the unsubscribe link), to be
-    saved (TemplateService.create) and edited like any other."""
-    variables = _variables(survey, survey.language, literal=True, **PLACEHOLDERS)
+    saved (TemplateService.create) and edited like any other; in `language` (one of the
+    survey's, see `survey_languages`), else the survey's own."""
+    language = language or survey.language
+    variables = _variables(survey, language, literal=True, **PLACEHOLDERS)
     made: dict[str, MessageTemplate] = {}
     for channel in CHANNELS:
-        rendered = texts.render(NAME, channel, variables, survey.language)
+        rendered = texts.render(NAME, channel, variables, language)
         label = "survey email" if channel == "email" else "survey SMS"
+        suffix = "" if language == survey.language else f", {language}"
         made[channel] = MessageTemplate(
-            id=new_id(), name=f"{survey.name} ({label})"[:200], channel=channel,
+            id=new_id(), name=f"{survey.name} ({label}{suffix})"[:200], channel=channel,
             subject=rendered.subject, body=rendered.text, html=rendered.html)
     return made
+
+
+def survey_languages(survey: Survey) -> list[str]:
+    """The languages the survey has its question in, its own first."""
+    return [survey.language, *(language for language in survey.translations
+                               if language != survey.language)]
 
 
 def check_survey_link(channel: str, template: MessageTemplate) -> None:
     """InvalidInput when a survey campaign's template has no `{{ survey_url }}`."""
     parts = (template.subject or "", template.body, template.html or "")
     if not any(SURVEY_LINK in part for part in parts):
-        raise InvalidInput(f"the {channel} template “{template.name}” has no "
-                           "{{ survey_url }}: the persons would get no link to answer",
+        raise InvalidInput(N_("the %(channel)s template “%(name)s” has no {{ survey_url }}: the "
+                              "persons would get no link to answer"),
+                           params={"channel": channel, "name": template.name},
                            details={"field": f"templates.{channel}"})

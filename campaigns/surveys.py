@@ -21,6 +21,7 @@ from hub.domain.events import Event, SurveyInfo
 from hub.domain.segments import Predicate, parse_filter, plan
 from hub.domain.surveys import Survey, SurveyResponse, SurveyToken
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import ResponseFilter, Store
 from hub.services.timeline import TimelineService
 
@@ -80,7 +81,8 @@ class SurveyService:
     async def get(self, survey_id: str) -> Survey:
         survey = await self._store.surveys.get(survey_id)
         if survey is None:
-            raise NotFound(f"no survey {survey_id}", details={"id": survey_id})
+            raise NotFound(N_("no survey %(survey_id)s"),
+                           params={"survey_id": survey_id}, details={"id": survey_id})
         return survey
 
     async def list(self, *, limit: int = 50, after_id: str | None = None) -> list[Survey]:
@@ -116,7 +118,7 @@ class SurveyService:
         if view is None:
             return None
         if not view.can_change:
-            raise Conflict("this survey was answered already and can no longer be changed")
+            raise Conflict(N_("this survey was answered already and can no longer be changed"))
         response = await self._answer(
             view.survey, view.token.person_id, ParsedAnswer(score, comment), channel="link",
             send_key=view.token.send_key, campaign_id=view.token.campaign_id,
@@ -175,15 +177,18 @@ class SurveyService:
         survey = await self.get(survey_id)
         person = await self._store.persons.get(person_id)
         if person is None or not person.is_active:
-            raise NotFound(f"no person {person_id}", details={"field": "person_id"})
+            raise NotFound(N_("no person %(person_id)s"),
+                           params={"person_id": person_id}, details={"field": "person_id"})
         low, high = survey.scale
         if not low <= score <= high:
-            raise InvalidInput(f"score must be {low} to {high} for a {survey.kind} survey",
+            raise InvalidInput(N_("score must be %(low)s to %(high)s for a %(kind)s survey"),
+                               params={"low": low, "high": high, "kind": survey.kind},
                                details={"field": "score"})
         if call_event_id is not None:
             call = await self._store.events.get(call_event_id)
             if call is None or call.channel != "call" or call.person_id != person_id:
-                raise InvalidInput(f"no call {call_event_id} of this person",
+                raise InvalidInput(N_("no call %(call_event_id)s of this person"),
+                                   params={"call_event_id": call_event_id},
                                    details={"field": "call_id"})
         send = f"call:{call_event_id or new_id()}"
         return await self._answer(survey, person_id, ParsedAnswer(score, comment),
@@ -244,7 +249,8 @@ class SurveyService:
             return None
         segment = await self._store.segments.get(segment_id)
         if segment is None:
-            raise InvalidInput(f"no segment {segment_id}", details={"field": "segment_id"})
+            raise InvalidInput(N_("no segment %(segment_id)s"),
+                               params={"segment_id": segment_id}, details={"field": "segment_id"})
         return plan(parse_filter(segment.filter) if segment.filter else None, utcnow())
 
     async def results(self, survey_id: str, *, segment_id: str | None = None,

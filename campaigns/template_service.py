@@ -12,6 +12,7 @@ from hub.domain.campaigns import MessageTemplate
 from hub.domain.common import utcnow
 from hub.domain.parties import Person
 from hub.errors import NotFound
+from hub.i18n import N_
 from hub.ports import Store
 
 
@@ -44,13 +45,15 @@ class TemplateService:
     async def get(self, template_id: str) -> MessageTemplate:
         template = await self._store.templates.get(template_id)
         if template is None:
-            raise NotFound(f"no template {template_id}", details={"id": template_id})
+            raise NotFound(N_("no template %(template_id)s"),
+                           params={"template_id": template_id}, details={"id": template_id})
         return template
 
     async def _person(self, person_id: str) -> Person:
         person = await self._store.persons.get(person_id)
         if person is None or not person.is_active:
-            raise NotFound(f"no person {person_id}", details={"id": person_id})
+            raise NotFound(N_("no person %(person_id)s"),
+                           params={"person_id": person_id}, details={"id": person_id})
         return person
 
     async def preview(self, template_id: str, person_id: str) -> dict[str, Any]:

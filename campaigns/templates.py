@@ -33,6 +33,7 @@ from campaigns.template_budget import (
 )
 from hub.domain.campaigns import MessageTemplate
 from hub.errors import InvalidInput
+from hub.i18n import N_
 
 MESSAGES_DIR = Path(__file__).resolve().parents[1] / "templates" / "messages"
 GSM7 = set(
@@ -53,9 +54,14 @@ class TemplateProblem(InvalidInput):
     code = "template_error"
 
     def __init__(self, part: str, message: str, line: int | None) -> None:
-        where = f"{part}, line {line}" if line else part
-        super().__init__(f"{where}: {message}", details={"part": part, "line": line,
-                                                         "message": message})
+        if line:
+            super().__init__(N_("%(part)s, line %(line)s: %(message)s"),
+                             params={"part": part, "line": line, "message": message},
+                             details={"part": part, "line": line, "message": message})
+        else:
+            super().__init__(N_("%(part)s: %(message)s"),
+                             params={"part": part, "message": message},
+                             details={"part": part, "line": line, "message": message})
         self.part = part
         self.line = line
 
@@ -262,7 +268,8 @@ class MessageTexts:
 
     def find(self, name: str, file: str, language: str | None = None) -> Path | None:
         if not MESSAGE_NAME.match(name):
-            raise InvalidInput(f"not a message template name: {name!r}")
+            raise InvalidInput(N_("not a message template name: %(name)s"),
+                               params={"name": repr(name)})
         for lang in _languages(language or self.default_language):
             for directory in self.directories:
                 path = directory / name / lang / file if lang else directory / name / file
@@ -284,13 +291,14 @@ class MessageTexts:
         `body.txt`."""
         if not MESSAGE_NAME.match(name) or not any((d / name).is_dir()
                                                    for d in self.directories):
-            raise InvalidInput(f"no default message template {name!r}")
+            raise InvalidInput(N_("no default message template %(name)s"),
+                               params={"name": repr(name)})
         text_files = ("body.txt",) if channel == "email" else (f"{channel}.txt", "body.txt")
         body = next((text for file in text_files
                      if (text := self.source(name, file, language)) is not None), None)
         if body is None:
-            raise InvalidInput(f"the default message template {name!r} has no "
-                               f"{' or '.join(text_files)}")
+            raise InvalidInput(N_("the default message template %(name)s has no %(names)s"),
+                               params={"name": repr(name), "names": ' or '.join(text_files)})
         email = channel == "email"
         return MessageTemplate(
             id=f"default:{name}:{channel}", name=name, channel=channel,  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from hub.domain.events import Event, SurveyInfo
 from hub.domain.parties import Person
 from hub.domain.surveys import Survey, TriggerFiring, TriggerRule
 from hub.errors import DuplicateKey, Held, HubError, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.messaging import MessagingService
 from hub.services.outbound import why_not
@@ -59,7 +60,9 @@ class TriggerService:
         for channel, template_id in rule.templates.items():
             template = await self._store.templates.get(template_id)
             if template is None or template.channel != channel:
-                raise InvalidInput(f"templates.{channel}: no {channel} template {template_id}",
+                raise InvalidInput(N_("templates.%(channel)s: no %(channel)s template "
+                                      "%(template_id)s"),
+                                   params={"channel": channel, "template_id": template_id},
                                    details={"field": f"templates.{channel}"})
         await self._store.trigger_rules.insert(rule)
         return rule
@@ -67,7 +70,8 @@ class TriggerService:
     async def get(self, rule_id: str) -> TriggerRule:
         rule = await self._store.trigger_rules.get(rule_id)
         if rule is None:
-            raise NotFound(f"no trigger {rule_id}", details={"id": rule_id})
+            raise NotFound(N_("no trigger %(rule_id)s"),
+                           params={"rule_id": rule_id}, details={"id": rule_id})
         return rule
 
     async def rules(self) -> list[TriggerRule]:
@@ -194,7 +198,8 @@ class TriggerService:
         try:
             rendered = compiled(template).render(variables)
         except TemplateProblem as exc:
-            raise InvalidInput(f"the trigger's {channel} template failed: {exc.message}") from exc
+            raise InvalidInput(N_("the trigger's %(channel)s template failed: %(message)s"),
+                               params={"channel": channel, "message": exc.message}) from exc
         return rendered.subject or "", rendered.text
 
     async def _finish(self, firing: TriggerFiring, status: str, reason: str | None, *,

@@ -3,19 +3,28 @@ web layer's one middleware reads it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from hub.i18n import N_
+from hub.i18n.text import Text
+
 
 class HubError(Exception):
-    """Root of every error the hub raises on purpose."""
+    """Root of every error the hub raises on purpose. `message` is English; one shown on a
+    page is marked with `N_` and its values given as `params`, so that the page can say it in
+    the reader's language (`hub.i18n.text`): `InvalidInput(N_("no segment %(id)s"),
+    params={"id": segment_id})`."""
 
     code = "hub_error"
     status = 500
 
-    def __init__(self, message: str, *, details: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, details: Any = None,
+                 params: Mapping[str, object] | None = None) -> None:
+        text = message if isinstance(message, Text) and not params else Text(message, params)
+        super().__init__(text)
+        self.message: str = text
         self.details = details
 
 
@@ -33,8 +42,8 @@ class PayloadTooLarge(InvalidInput):
     status = 413
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"the file is larger than the limit of {limit:,} bytes; split it",
-                         details={"limit_bytes": limit})
+        super().__init__(N_("the file is larger than the limit of %(limit)s bytes; split it"),
+                         params={"limit": f"{limit:,}"}, details={"limit_bytes": limit})
         self.limit = limit
 
 
@@ -74,7 +83,8 @@ class AddressTaken(Conflict):
 
     def __init__(self, kind: str, value: str, owner_id: str) -> None:
         super().__init__(
-            f"{kind} {value} already belongs to person {owner_id}",
+            N_("%(kind)s %(value)s already belongs to person %(owner)s"),
+            params={"kind": kind, "value": value, "owner": owner_id},
             details={"kind": kind, "value": value, "owner_id": owner_id},
         )
         self.kind = kind

@@ -1,6 +1,20 @@
 // Marketing pages: the nested segment builder with a live count, variable insertion, the SMS
 // counter, copy buttons and the campaign progress. Progressive enhancement only.
+// Every word shown comes from the page (#ui-texts, in the viewer's language); numbers are
+// written with Intl.NumberFormat in the page's language.
 "use strict";
+
+const TEXTS = (() => {
+  const node = document.getElementById("ui-texts");
+  try { return node ? JSON.parse(node.textContent) : {}; } catch (e) { return {}; }
+})();
+
+function t(key, values) {
+  const text = TEXTS[key] || key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
+}
+
+const NUMBER = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
 function debounce(fn, ms) {
   let timer = null;
@@ -51,23 +65,25 @@ function segmentBuilder(form) {
   const sampleNode = document.getElementById("live-sample");
 
   function fieldSelect(selected) {
-    const select = el("select", { "aria-label": "Field", class: "b-field" });
+    const select = el("select", { "aria-label": t("field"), class: "b-field" });
     select.append(option("", "—"));
     const groups = {};
     catalogue.fields.forEach((f) => {
       if (!groups[f.group]) { groups[f.group] = el("optgroup", { label: f.group }); select.append(groups[f.group]); }
-      groups[f.group].append(option(f.name, f.name, f.name === selected));
+      const o = option(f.name, f.label || f.name, f.name === selected);
+      if (f.doc) { o.title = f.doc; }
+      groups[f.group].append(o);
     });
     return select;
   }
 
   function row(cond) {
     const node = el("div", { class: "builder-row" });
-    const ops = el("select", { "aria-label": "Operator", class: "b-op" });
+    const ops = el("select", { "aria-label": t("operator"), class: "b-op" });
     Object.entries(catalogue.ops).forEach(([op, label]) => ops.append(option(op, label, cond && cond.op === op)));
-    const value = el("input", { "aria-label": "Value", class: "b-value", placeholder: "value (lists: a, b)" });
+    const value = el("input", { "aria-label": t("value"), class: "b-value", placeholder: t("value_hint") });
     if (cond && cond.value !== undefined) { value.value = Array.isArray(cond.value) ? cond.value.join(", ") : String(cond.value); }
-    const remove = el("button", { type: "button", class: "link", "aria-label": "Remove condition" }, "✕");
+    const remove = el("button", { type: "button", class: "link", "aria-label": t("remove_condition") }, "✕");
     remove.addEventListener("click", () => { node.remove(); changed(); });
     node.append(fieldSelect(cond && cond.field), ops, value, remove);
     return node;
@@ -76,18 +92,18 @@ function segmentBuilder(form) {
   function group(kind, items) {
     const node = el("div", { class: "builder-group" });
     const head = el("div", { class: "builder-head" });
-    const combinator = el("select", { "aria-label": "Combine", class: "b-combinator" });
-    [["all", "all of"], ["any", "any of"], ["none", "none of"]].forEach(([k, l]) => combinator.append(option(k, l, k === kind)));
-    head.append("Persons matching ", combinator);
+    const combinator = el("select", { "aria-label": t("combine"), class: "b-combinator" });
+    ["all", "any", "none"].forEach((k) => combinator.append(option(k, (catalogue.groups || {})[k] || k, k === kind)));
+    head.append(t("persons_matching") + " ", combinator);
     const body = el("div", { class: "builder-body" });
     const tools = el("div", { class: "builder-tools" });
-    const addRow = el("button", { type: "button", class: "b-add-row" }, "+ condition");
-    const addGroup = el("button", { type: "button", class: "b-add-group" }, "+ group");
+    const addRow = el("button", { type: "button", class: "b-add-row" }, t("add_condition"));
+    const addGroup = el("button", { type: "button", class: "b-add-group" }, t("add_group"));
     addRow.addEventListener("click", () => { body.append(row(null)); });
     addGroup.addEventListener("click", () => { body.append(group("any", [])); });
     tools.append(addRow, addGroup);
     if (host.childElementCount) {
-      const remove = el("button", { type: "button", class: "link", "aria-label": "Remove group" }, "remove group");
+      const remove = el("button", { type: "button", class: "link", "aria-label": t("remove_group") }, t("remove_group"));
       remove.addEventListener("click", () => { node.remove(); changed(); });
       tools.append(remove);
     }
@@ -135,12 +151,12 @@ function segmentBuilder(form) {
     const response = await fetch("/segments/count?filter=" + encodeURIComponent(text), { headers: { Accept: "application/json" } });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
-      errorNode.textContent = (data.error && data.error.message) || "The filter cannot be counted.";
+      errorNode.textContent = (data.error && data.error.message) || t("cannot_count");
       return;
     }
     errorNode.textContent = "";
-    countNode.textContent = String(data.count);
-    sampleNode.replaceChildren(...data.sample.map((p) => el("li", {}, el("a", { href: "/people/" + encodeURIComponent(p.id) }, p.name || "(no name)"))));
+    countNode.textContent = NUMBER.format(data.count);
+    sampleNode.replaceChildren(...data.sample.map((p) => el("li", {}, el("a", { href: "/people/" + encodeURIComponent(p.id) }, p.name || t("no_name")))));
   }, 300);
   function changed() { refresh(); }
   host.addEventListener("input", changed);
@@ -151,7 +167,7 @@ function segmentBuilder(form) {
       const parsed = JSON.parse(textarea.value || "{}");
       host.replaceChildren(Object.keys(parsed).length ? fromFilter(parsed.field ? { all: [parsed] } : parsed) : group("all", []));
       changed();
-    } catch (e) { errorNode.textContent = "The filter is not valid JSON."; }
+    } catch (e) { errorNode.textContent = t("bad_json"); }
   });
   changed();
 }
@@ -177,7 +193,7 @@ function templateEditor() {
       const response = await fetch("/templates/sms-count?text=" + encodeURIComponent(field.value));
       if (!response.ok) { return; }
       const info = await response.json();
-      out.textContent = `${info.characters} characters · ${info.segments} segment${info.segments === 1 ? "" : "s"} · ${info.encoding} (before personalisation)`;
+      out.textContent = t(info.segments === 1 ? "sms_one" : "sms_many", { characters: NUMBER.format(info.characters), segments: NUMBER.format(info.segments), encoding: info.encoding });
     }, 200);
     field.addEventListener("input", update);
   });
@@ -194,10 +210,10 @@ function campaignProgress(card) {
     if (!response.ok) { setTimeout(tick, 5000); return; }
     const data = await response.json();
     bar.value = data.stats.progress;
-    percent.textContent = Math.round(data.stats.progress * 100) + "%";
-    status.textContent = data.status;
+    percent.textContent = new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "percent" }).format(data.stats.progress);
+    status.textContent = (TEXTS.status || {})[data.status] || data.status;
     status.className = "status st-" + data.status;
-    card.querySelectorAll("[data-stat]").forEach((dd) => { dd.textContent = String(data.stats[dd.dataset.stat] ?? 0); });
+    card.querySelectorAll("[data-stat]").forEach((dd) => { dd.textContent = NUMBER.format(data.stats[dd.dataset.stat] ?? 0); });
     if (["completed", "cancelled"].includes(data.status)) {
       card.querySelectorAll(".actions form").forEach((form) => form.remove());
       // the lists of failures, skips and replies are rendered by the server: fetch them once
@@ -216,6 +232,6 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-copy]").forEach((button) => button.addEventListener("click", async () => {
     const source = document.querySelector(button.dataset.copy);
     source.select();
-    try { await navigator.clipboard.writeText(source.value); button.textContent = "Copied"; } catch (e) { document.execCommand("copy"); button.textContent = "Copied"; }
+    try { await navigator.clipboard.writeText(source.value); button.textContent = t("copied"); } catch (e) { document.execCommand("copy"); button.textContent = t("copied"); }
   }));
 });

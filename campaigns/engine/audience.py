@@ -10,6 +10,7 @@ from hub.domain.campaigns import Campaign, Delivery
 from hub.domain.common import new_id, utcnow
 from hub.domain.segments import Predicate, parse_filter, plan
 from hub.errors import NotFound
+from hub.i18n import N_
 from hub.ports import Store
 
 SNAPSHOT_BATCH = 500
@@ -21,7 +22,8 @@ async def resolve_audience(store: Store, campaign: Campaign, now: datetime) -> P
     if campaign.segment_id:
         segment = await store.segments.get(campaign.segment_id)
         if segment is None:
-            raise NotFound(f"segment {campaign.segment_id} no longer exists")
+            raise NotFound(N_("segment %(segment_id)s no longer exists"),
+                           params={"segment_id": campaign.segment_id})
         return plan(parse_filter(segment.filter), now)
     return plan(parse_filter(campaign.filter) if campaign.filter else None, now)
 

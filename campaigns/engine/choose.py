@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from hub.domain.campaigns import Campaign
 from hub.domain.channels import SendableChannel, sendable
 from hub.domain.parties import Person
+from hub.i18n import N_
+from hub.i18n.text import Text, joined
 from hub.services.outbound import why_not
 
 
@@ -31,7 +33,7 @@ def candidate_channels(campaign: Campaign, person: Person) -> list[SendableChann
 def choose_channel(campaign: Campaign, person: Person, *,
                    exclude: tuple[str, ...] = ()) -> Choice:
     if not person.is_active:
-        return Choice(None, "the person was erased or merged")
+        return Choice(None, Text(N_("the person was erased or merged")))
     reasons: list[str] = []
     for channel in candidate_channels(campaign, person):
         if channel in exclude:
@@ -39,6 +41,7 @@ def choose_channel(campaign: Campaign, person: Person, *,
         why = why_not(person, channel, "marketing", require_opt_in=campaign.require_opt_in,
                       topic_id=campaign.topic_id)
         if why is None:
-            return Choice(channel, "; ".join(reasons) or None)
+            return Choice(channel, joined(reasons) if reasons else None)
         reasons.append(why)
-    return Choice(None, "; ".join(reasons) or "no channel of the campaign applies")
+    return Choice(None, joined(reasons) if reasons
+                  else Text(N_("no channel of the campaign applies")))

@@ -2,8 +2,9 @@
 
 Crash safety (DESIGN §5, §10), step by step for one delivery:
 1. lease it (atomic; an expired `leased` lease means nothing was sent and is taken again);
-2. choose the channel (`why_not` of the outbound path, purpose marketing) and render; a
-   template error fails this delivery only;
+2. choose the channel (`why_not` of the outbound path, purpose marketing) and render in the
+   recipient's language (the campaign's when it has no template in theirs: a fallback,
+   recorded on the delivery and counted); a template error fails this delivery only;
 3. mark the delivery `sending` and record its outbound event (built by the outbound path)
    in one step, conditional on still holding the lease: a worker that lost its lease stops;
 4. hand the message to the adapter through the outbound path (its retry policy);
@@ -40,12 +41,24 @@ from hub.domain.common import new_id, utcnow
 from hub.domain.events import StatusChange
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.errors import ChannelMisconfigured, HubError, SendFailed
+from hub.i18n import DEFAULT_LANGUAGE, N_, supported
 from hub.i18n.catalogues import preload
 from hub.metrics import LEASES_EXPIRED
 from hub.ports import SendReceipt, Store
-from hub.services.outbound import Content, Extras, OutboundPath, Prepared
+from hub.services.outbound import REASONS, Content, Extras, OutboundPath, Prepared
 
 log = logging.getLogger("hub.campaigns.dispatch")
+CANCELLED = N_("the campaign was cancelled")
+PERSON_DELETED = N_("the person was deleted")
+WORKER_STOPPED = N_("the worker stopped while handing the message over; it may have been "
+                    "sent, so it is not sent again")
+INTERNAL_ERROR = N_("an internal error interrupted the send; it has been logged and is not "
+                    "retried")
+# Every reason a delivery is stored with, as msgids (the campaign page reads them back in
+# the viewer's language with `hub.i18n.text.reread`); the most general pattern last.
+DELIVERY_REASONS: tuple[str, ...] = (
+    CANCELLED, PERSON_DELETED, WORKER_STOPPED, INTERNAL_ERROR,
+    N_("no channel of the campaign applies"), *REASONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +83,9 @@ class Loaded:
     roles: dict[str, Role] = field(default_factory=dict)
     organisations: dict[str, Organisation] = field(default_factory=dict)
     templates: dict[str, CompiledTemplate | TemplateProblem] = field(default_factory=dict)
+    # the templates in other languages than the campaign's, by (language, channel)
+    translated: dict[tuple[str, str], CompiledTemplate | TemplateProblem] = field(
+        default_factory=dict)
     sent: dict[str, int] = field(default_factory=dict)  # marketing sends within the cap window
 
     def template(self, channel: str) -> CompiledTemplate:
@@ -79,6 +95,21 @@ class Loaded:
         if isinstance(found, TemplateProblem):
             raise found
         return found
+
+    def template_for(self, campaign: Campaign, person: Person, channel: str
+                     ) -> tuple[CompiledTemplate, str, bool]:
+        """The template for `person` on `channel`, the language it is in, and whether it is a
+        fallback: the person's language's template when the campaign has a usable one, else
+        the campaign's own (a fallback when the person has another language, even one Hub
+        does not know; a person without a language just gets the campaign's)."""
+        default = campaign_language(campaign)
+        wanted = recipient_language(person)
+        if wanted and wanted != default:
+            found = self.translated.get((wanted, channel))
+            if isinstance(found, CompiledTemplate):
+                return found, wanted, False
+            return self.template(channel), default, True
+        return self.template(channel), default, False
 
 
 async def load(store: Store, outbound: OutboundPath, campaign: Campaign,
@@ -105,7 +136,30 @@ async def load(store: Store, outbound: OutboundPath, campaign: Campaign,
             loaded.templates[channel] = compiled(template)
         except TemplateProblem as exc:
             loaded.templates[channel] = exc
+    for language, by_channel in campaign.language_templates.items():
+        for channel, template_id in by_channel.items():
+            template = await store.templates.get(template_id)
+            if template is None:
+                continue  # deleted: its readers get the campaign's language, counted
+            try:
+                loaded.translated[(language, channel)] = compiled(template)
+            except TemplateProblem as exc:
+                loaded.translated[(language, channel)] = exc
     return loaded
+
+
+def campaign_language(campaign: Campaign) -> str:
+    """The language of the campaign's own templates (set when it was created)."""
+    return supported(campaign.language) or DEFAULT_LANGUAGE
+
+
+def recipient_language(person: Person) -> str | None:
+    """The person's language as a campaign matches it: `nl-BE` is `nl`; a code Hub has
+    no catalogue for is kept as written (lower case), so it finds no template and counts
+    as a fallback rather than an error."""
+    if not person.language:
+        return None
+    return supported(person.language) or person.language.strip().lower() or None
 
 
 class _Stopped(Exception):
@@ -251,7 +305,7 @@ class Worker:
         cancelled = campaign_status == "cancelled"
         await self._store.deliveries.update(delivery.model_copy(update={
             "status": "cancelled" if cancelled else "queued", "lease_owner": None,
-            "lease_until": None, "reason": "the campaign was cancelled" if cancelled
+            "lease_until": None, "reason": CANCELLED if cancelled
             else delivery.reason}), owner=self.owner)
 
     # --- reconciliation of crashed sends ------------------------------------------------
@@ -270,8 +324,7 @@ class Worker:
             elif event.external_id:
                 update = {"status": "sent", "provider_id": event.external_id}
             else:
-                update = {"status": "unknown", "reason": "the worker stopped while handing the "
-                          "message over; it may have been sent, so it is not sent again"}
+                update = {"status": "unknown", "reason": WORKER_STOPPED}
                 await self._store.events.add_status(event.id, StatusChange(
                     status="unknown", detail="send outcome unknown after a worker crash"))
             await self._store.deliveries.update(delivery.model_copy(update=update),
@@ -288,7 +341,7 @@ class Worker:
         reasons: list[str] = []
         while True:
             choice = (choose_channel(campaign, person, exclude=tried) if person
-                      else Choice(None, "the person was deleted"))
+                      else Choice(None, PERSON_DELETED))
             if choice.channel is None or person is None:
                 status = "failed" if reasons else "skipped"
                 why = "; ".join([*reasons, choice.reason or ""]).strip("; ")
@@ -299,7 +352,8 @@ class Worker:
             tried += (choice.channel,)
             token = self._unsubscribe.make(person.id, campaign.id)
             try:
-                content = await self._render(campaign, person, loaded, choice.channel, token)
+                content, language = await self._render(campaign, person, loaded,
+                                                       choice.channel, token)
             except TemplateProblem as exc:
                 await self._finish(delivery, status="failed", reason=exc.message,
                                    channel=choice.channel)
@@ -307,7 +361,7 @@ class Worker:
             prepared = self._outbound.prepare(person, choice.channel, content, Extras(
                 purpose="marketing", campaign_id=campaign.id, data={"delivery_id": delivery.id},
                 headers=self._headers(choice.channel, token)))
-            outcome = await self._send(campaign, delivery, prepared)
+            outcome = await self._send(campaign, delivery, prepared, language)
             if outcome is None:
                 return  # sent (or the lease was lost, or the campaign paused)
             reasons.append(f"{choice.channel}: {outcome}")
@@ -327,8 +381,9 @@ class Worker:
         return True
 
     async def _render(self, campaign: Campaign, person: Person, loaded: Loaded,
-                      channel: str, token: str) -> Content:
-        template = loaded.template(channel)
+                      channel: str, token: str) -> tuple[Content, tuple[str, bool]]:
+        """The content, and its language with whether that is a fallback."""
+        template, language, fallback = loaded.template_for(campaign, person, channel)
         survey_url = None
         if campaign.kind == "survey" and campaign.survey_id:
             survey_url = await survey_link(
@@ -345,11 +400,11 @@ class Worker:
         rendered = template.render(variables)
         text, html = rendered.text, rendered.html
         if channel == "email":
-            text, html = with_preferences_link(text, html, preferences_url, person.language)
-        return Content(text=text, subject=rendered.subject, html=html)
+            text, html = with_preferences_link(text, html, preferences_url, language)
+        return Content(text=text, subject=rendered.subject, html=html), (language, fallback)
 
-    async def _send(self, campaign: Campaign, delivery: Delivery,
-                    prepared: Prepared) -> str | None:
+    async def _send(self, campaign: Campaign, delivery: Delivery, prepared: Prepared,
+                    language: tuple[str, bool] = (DEFAULT_LANGUAGE, False)) -> str | None:
         """Send on one channel; None when done, else the permanent failure's reason."""
         event, message = prepared.event, prepared.message
         limiter = self._limiter(campaign, event.channel)
@@ -358,6 +413,7 @@ class Worker:
         claimed = delivery.model_copy(update={
             "status": "sending", "channel": event.channel, "event_id": event.id,
             "attempts": delivery.attempts + 1,
+            "language": language[0], "language_fallback": language[1],
             "lease_until": utcnow() + timedelta(seconds=self._config.lease_s)})
         if not await self._store.deliveries.start_send(claimed, event, owner=self.owner):
             return None  # another worker holds it now, or the campaign was cancelled
@@ -387,8 +443,7 @@ class Worker:
                           extra={"campaign_id": campaign.id, "delivery_id": delivery.id})
             await self._store.events.add_status(event.id, StatusChange(
                 status="unknown", detail="an internal error interrupted the send"))
-            await self._finish(delivery, status="unknown", reason="an internal error "
-                               "interrupted the send; it has been logged and is not retried")
+            await self._finish(delivery, status="unknown", reason=INTERNAL_ERROR)
             return None
         await self._record(delivery, event.id, receipt)
         return None
@@ -411,7 +466,7 @@ class Worker:
         update: dict[str, object] = {"lease_owner": None, "lease_until": None,
                                      "event_id": None, "attempts": max(0, delivery.attempts - 1)}
         if status == "cancelled":
-            update.update(status="cancelled", reason="the campaign was cancelled")
+            update.update(status="cancelled", reason=CANCELLED)
         else:
             update.update(status="queued")
         await self._store.deliveries.update(delivery.model_copy(update=update), owner=self.owner)

@@ -9,7 +9,11 @@ from typing import Any
 
 from campaigns.engine.personalise import variables_for
 from campaigns.reach import REACH_CAP, Reach, forecast_reach
-from campaigns.survey_texts import check_survey_link, survey_campaign_templates
+from campaigns.survey_texts import (
+    check_survey_link,
+    survey_campaign_templates,
+    survey_languages,
+)
 from campaigns.templates import BUILTIN_TEXTS, MessageTexts, TemplateProblem, check, compiled
 from hub.domain.campaigns import (
     TRANSITIONS,
@@ -25,6 +29,7 @@ from hub.domain.parties import Person
 from hub.domain.segments import parse_filter, plan
 from hub.domain.surveys import Survey
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.i18n import N_, supported
 from hub.ports import Store
 
 PROBLEM_STATUSES = ("failed", "skipped", "unknown")
@@ -49,7 +54,8 @@ class CampaignService:
     async def get(self, campaign_id: str) -> Campaign:
         campaign = await self._store.campaigns.get(campaign_id)
         if campaign is None:
-            raise NotFound(f"no campaign {campaign_id}", details={"id": campaign_id})
+            raise NotFound(N_("no campaign %(campaign_id)s"),
+                           params={"campaign_id": campaign_id}, details={"id": campaign_id})
         return campaign
 
     async def find(self, *, limit: int = 50) -> list[Campaign]:
@@ -60,53 +66,100 @@ class CampaignService:
         link; without any, it gets the default survey texts (saved as templates, and only once
         everything else has been checked)."""
         if (campaign.segment_id is None) == (campaign.filter is None):
-            raise InvalidInput("give either segment_id or filter", details={"field": "filter"})
+            raise InvalidInput(N_("give either segment_id or filter"), details={"field": "filter"})
         if campaign.segment_id and await self._store.segments.get(campaign.segment_id) is None:
-            raise InvalidInput(f"no segment {campaign.segment_id}",
+            raise InvalidInput(N_("no segment %(segment_id)s"),
+                               params={"segment_id": campaign.segment_id},
                                details={"field": "segment_id"})
         if campaign.filter is not None:
             parse_filter(campaign.filter)
         if campaign.topic_id and await self._store.topics.get(campaign.topic_id) is None:
             raise InvalidInput(f"no topic {campaign.topic_id}", details={"field": "topic_id"})
         if not campaign.channels or any(c not in CHANNEL_CHOICES for c in campaign.channels):
-            raise InvalidInput(f"channels: use an ordered list of {list(CHANNEL_CHOICES)}",
+            raise InvalidInput(N_("channels: use an ordered list of %(channel_choices)s"),
+                               params={"channel_choices": list(CHANNEL_CHOICES)},
                                details={"field": "channels"})
         survey = await self._survey_of(campaign) if campaign.kind == "survey" else None
         if not campaign.templates and survey is None:
-            raise InvalidInput("templates: give a template id per channel, e.g. "
-                               '{"email": "…", "sms": "…"}', details={"field": "templates"})
+            raise InvalidInput(N_('templates: give a template id per channel, e.g. '
+                                  '{"email": "…", "sms": "…"}'), details={"field": "templates"})
         for channel, template_id in campaign.templates.items():
-            template = await self._store.templates.get(template_id)
-            if template is None or template.channel != channel:
-                raise InvalidInput(f"templates.{channel}: no {channel} template {template_id}",
-                                   details={"field": f"templates.{channel}"})
-            if survey is not None:
-                check_survey_link(channel, template)
-            compiled(template)
+            await self._check_template(f"templates.{channel}", channel, template_id, survey)
+        language = supported(campaign.language) or self._texts.default_language
+        by_language = self._language_keys(campaign, language)
+        for code, by_channel in by_language.items():
+            for channel, template_id in by_channel.items():
+                if channel not in campaign.templates and not (survey and not campaign.templates):
+                    raise InvalidInput(
+                        N_("language_templates.%(language)s.%(channel)s: give the %(channel)s "
+                           "template in the campaign's own language too (under templates); "
+                           "it is the one a reader without a template in their language gets"),
+                        params={"language": code, "channel": channel},
+                        details={"field": f"language_templates.{code}.{channel}"})
+                await self._check_template(f"language_templates.{code}.{channel}", channel,
+                                           template_id, survey)
         if survey is not None and not campaign.templates:
-            campaign = campaign.model_copy(update={
-                "templates": await self._save_default_texts(survey)})
-        campaign = campaign.model_copy(update={"status": "draft"})
+            language, templates, translated = await self._save_default_texts(survey, language)
+            by_language = {**translated, **self._language_keys(campaign, language)}
+            campaign = campaign.model_copy(update={"templates": templates})
+        campaign = campaign.model_copy(update={"status": "draft", "language": language,
+                                               "language_templates": by_language})
         await self._store.campaigns.insert(campaign)
         return campaign
 
+    async def _check_template(self, field: str, channel: str, template_id: str,
+                              survey: Survey | None) -> None:
+        template = await self._store.templates.get(template_id)
+        if template is None or template.channel != channel:
+            raise InvalidInput(N_("%(field)s: no %(channel)s template %(id)s"),
+                               params={"field": field, "channel": channel, "id": template_id},
+                               details={"field": field})
+        if survey is not None:
+            check_survey_link(channel, template)
+        compiled(template)
+
+    @staticmethod
+    def _language_keys(campaign: Campaign, language: str) -> dict[str, dict[str, str]]:
+        """`language_templates` with each key as recipients' languages are matched (`en-GB`
+        is `en`); the campaign's own language is its `templates`, so it is dropped here. A
+        code Hub does not know is kept: nobody's language matches it, so those readers fall
+        back (counted), never an error."""
+        keyed: dict[str, dict[str, str]] = {}
+        for code, by_channel in campaign.language_templates.items():
+            key = supported(code) or code.strip().lower()[:35]
+            if key and key != language and by_channel:
+                keyed.setdefault(key, {}).update(by_channel)
+        return keyed
+
     async def _survey_of(self, campaign: Campaign) -> Survey:
         if not campaign.survey_id:
-            raise InvalidInput("choose the survey to send: a survey campaign needs the "
-                               "survey_id of an existing survey", details={"field": "survey_id"})
+            raise InvalidInput(N_("choose the survey to send: a survey campaign needs the "
+                                  "survey_id of an existing survey"),
+                               details={"field": "survey_id"})
         survey = await self._store.surveys.get(campaign.survey_id)
         if survey is None:
-            raise InvalidInput(f"there is no survey {campaign.survey_id}",
+            raise InvalidInput(N_("there is no survey %(survey_id)s"),
+                               params={"survey_id": campaign.survey_id},
                                details={"field": "survey_id"})
         return survey
 
-    async def _save_default_texts(self, survey: Survey) -> dict[str, str]:
-        made: dict[str, str] = {}
-        for channel, template in survey_campaign_templates(survey, texts=self._texts).items():
-            check(template)
-            await self._store.templates.insert(template)
-            made[channel] = template.id
-        return made
+    async def _save_default_texts(self, survey: Survey, language: str
+                                  ) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
+        """The default survey texts saved as templates, in each language the survey has:
+        the campaign's `language` when the survey has it (else the survey's own, which then
+        becomes the campaign's language) as its `templates`, the others as
+        `language_templates`."""
+        languages = survey_languages(survey)
+        own = language if language in languages else survey.language
+        made: dict[str, dict[str, str]] = {}
+        for code in [own, *(code for code in languages if code != own)]:
+            templates = survey_campaign_templates(survey, texts=self._texts, language=code)
+            for template in templates.values():
+                check(template)
+            for channel, template in templates.items():
+                await self._store.templates.insert(template)
+                made.setdefault(code, {})[channel] = template.id
+        return own, made.pop(own), made
 
     async def _move(self, campaign_id: str, status: CampaignStatus,
                     fields: dict[str, Any] | None = None) -> Campaign:
@@ -115,14 +168,16 @@ class CampaignService:
         moved = await self._store.campaigns.set_status(campaign_id, status, expected=allowed,
                                                        fields=fields)
         if moved is None:
-            raise Conflict(f"a {current.status} campaign cannot become {status}",
+            raise Conflict(N_("a %(status)s campaign cannot become %(target)s"),
+                           params={"status": current.status, "target": status},
                            details={"status": current.status})
         return moved
 
     async def launch(self, campaign_id: str) -> Campaign:
         campaign = await self.get(campaign_id)
         if campaign.status != "draft":
-            raise Conflict(f"only a draft can be launched; this one is {campaign.status}",
+            raise Conflict(N_("only a draft can be launched; this one is %(status)s"),
+                           params={"status": campaign.status},
                            details={"status": campaign.status})
         now = utcnow()
         later = campaign.send_at is not None and campaign.send_at > now
@@ -139,7 +194,7 @@ class CampaignService:
         """Cancelled at once: what waits is marked `cancelled` now, and workers check the
         status again right before each hand-over, so nothing starts after this returns."""
         campaign = await self._move(campaign_id, "cancelled", {"finished_at": utcnow()})
-        await self._store.deliveries.cancel_open(campaign.id, "the campaign was cancelled")
+        await self._store.deliveries.cancel_open(campaign.id, N_("the campaign was cancelled"))
         return campaign
 
     async def stats(self, campaign: Campaign) -> dict[str, Any]:
@@ -155,6 +210,7 @@ class CampaignService:
             "skipped": counts.get("skipped"), "unknown": counts.get("unknown"),
             "cancelled": counts.get("cancelled"),
             "replied": replied, "opted_out": counts.opted_out,
+            "language_fallbacks": counts.language_fallbacks,
             "responses": await self._store.survey_responses.count_for_campaign(campaign.id),
             "progress": 1.0 if total == 0 and campaign.snapshot_complete
             else (round((total - open_) / total, 4) if total else 0.0),
@@ -177,6 +233,13 @@ class CampaignService:
     async def templates_of(self, campaign: Campaign) -> dict[str, MessageTemplate | None]:
         return {c: await self._store.templates.get(t) for c, t in campaign.templates.items()}
 
+    async def language_templates_of(self, campaign: Campaign
+                                    ) -> dict[tuple[str, str], MessageTemplate | None]:
+        """The templates in other languages than the campaign's, by (language, channel)."""
+        return {(language, channel): await self._store.templates.get(template_id)
+                for language, by_channel in sorted(campaign.language_templates.items())
+                for channel, template_id in by_channel.items()}
+
     async def audience_filter(self, campaign: Campaign) -> dict[str, Any]:
         """The filter the audience is drawn with now: the saved segment's, else the
         campaign's own (empty: everybody)."""
@@ -195,7 +258,9 @@ class CampaignService:
         if segment_id is not None:
             segment = await self._store.segments.get(segment_id)
             if segment is None:
-                raise InvalidInput(f"no segment {segment_id}", details={"field": "segment_id"})
+                raise InvalidInput(N_("no segment %(segment_id)s"),
+                                   params={"segment_id": segment_id},
+                                   details={"field": "segment_id"})
             filter_ = segment.filter
         return await forecast_reach(self._store, filter_=filter_ or {}, channels=channels,
                                     require_opt_in=require_opt_in,
@@ -217,7 +282,7 @@ class CampaignService:
         predicate = plan(parse_filter(filter_) if filter_ else None, utcnow())
         persons = await self._store.persons.find_matching(predicate, limit=1)
         if not persons:
-            raise InvalidInput("The segment matches nobody now: nothing to test.")
+            raise InvalidInput(N_("The segment matches nobody now: nothing to test."))
         person = persons[0]
         variables = await variables_for(self._store, campaign, person,
                                         unsubscribe_url="(unsubscribe)",
@@ -227,7 +292,8 @@ class CampaignService:
         subject = f"[Test] {campaign.name}"
         for channel, template in (await self.templates_of(campaign)).items():
             if template is None:
-                raise NotFound(f"no template {campaign.templates[channel]}")
+                raise NotFound(N_("no template %(templates)s"),
+                               params={"templates": campaign.templates[channel]})
             try:
                 rendered = compiled(template).render(variables)
             except TemplateProblem as exc:

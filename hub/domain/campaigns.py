@@ -66,6 +66,11 @@ class Campaign(Record):
     filter: dict[str, Any] | None = None
     channels: list[str] = Field(default_factory=lambda: list(CHANNEL_CHOICES))
     templates: dict[str, str] = Field(default_factory=dict)
+    # The language `templates` are written in (HUB_DEFAULT_LANGUAGE when none is given), and
+    # templates in other languages: language → channel → template id. A recipient gets their
+    # language's template, else `templates` (a fallback, counted in the campaign's stats).
+    language: str | None = Field(default=None, max_length=35)
+    language_templates: dict[str, dict[str, str]] = Field(default_factory=dict)
     survey_id: str | None = None
     send_at: UtcDateTime | None = None
     rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
@@ -100,6 +105,8 @@ class Delivery(Record):
     provider_id: str | None = None
     reason: str | None = None
     opted_out_at: UtcDateTime | None = None
+    language: str | None = None  # the language of the template it was sent with
+    language_fallback: bool = False  # no template in the recipient's language: the default's
     updated_at: UtcDateTime = Field(default_factory=utcnow)
 
 
@@ -108,6 +115,7 @@ class DeliveryCounts(Record):
 
     by_status: dict[str, int] = Field(default_factory=dict)
     opted_out: int = 0
+    language_fallbacks: int = 0  # sent in the campaign's language, not the recipient's
 
     def get(self, status: str) -> int:
         return self.by_status.get(status, 0)

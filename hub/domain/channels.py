@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from hub.i18n import N_
+
 SendableChannel = Literal["email", "sms"]
 SENDABLE_CHANNELS: tuple[SendableChannel, ...] = get_args(SendableChannel)
 
@@ -13,7 +15,9 @@ ADDRESS_FIELD: dict[SendableChannel, Literal["emails", "phones"]] = {
 """Which of a person's address lists a channel sends to (WhatsApp would use `phones`)."""
 
 ADDRESS_NOUN: dict[SendableChannel, str] = {"sms": "phone number", "email": "email address"}
-CHANNEL_LABEL: dict[SendableChannel, str] = {"sms": "SMS", "email": "email"}
+CHANNEL_LABEL: dict[SendableChannel, str] = {"sms": N_("SMS"), "email": N_("email")}
+NO_ADDRESS: dict[SendableChannel, str] = {"sms": N_("no phone number"),
+                                          "email": N_("no email address")}
 
 
 def sendable(channel: str) -> SendableChannel | None:

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from hub.domain.common import Record, UtcDateTime, utcnow
 from hub.errors import InvalidInput
+from hub.i18n import N_
 
 AddressKind = Literal["email", "phone"]
 MAX_EMAIL_LENGTH = 254
@@ -30,18 +31,22 @@ def normalise_email(raw: str) -> str:
     """Trimmed, lower-cased as a whole, domain in IDNA (punycode) form; strictly parsed."""
     text = raw.strip()
     if not text or len(text) > MAX_EMAIL_LENGTH or any(c in text for c in "\r\n\t <>\"(),;:"):
-        raise InvalidInput(f"not an email address: {raw!r}", details={"email": raw})
+        raise InvalidInput(N_("not an email address: %(raw)s"),
+                           params={"raw": repr(raw)}, details={"email": raw})
     try:
         parsed = Address(addr_spec=text)
     except (HeaderParseError, ValueError, IndexError) as exc:
-        raise InvalidInput(f"not an email address: {raw!r}", details={"email": raw}) from exc
+        raise InvalidInput(N_("not an email address: %(raw)s"),
+                           params={"raw": repr(raw)}, details={"email": raw}) from exc
     local, domain = parsed.username, parsed.domain
     if not local or not domain or "." not in domain or domain.startswith(".") or ".." in domain:
-        raise InvalidInput(f"not an email address: {raw!r}", details={"email": raw})
+        raise InvalidInput(N_("not an email address: %(raw)s"),
+                           params={"raw": repr(raw)}, details={"email": raw})
     try:
         ascii_domain = domain.encode("idna").decode("ascii")
     except UnicodeError as exc:
-        raise InvalidInput(f"invalid email domain: {domain!r}", details={"email": raw}) from exc
+        raise InvalidInput(N_("invalid email domain: %(domain)s"),
+                           params={"domain": repr(domain)}, details={"email": raw}) from exc
     return f"{local}@{ascii_domain}".lower()
 
 
@@ -49,13 +54,16 @@ def normalise_phone(raw: str, default_region: str) -> str:
     """E.164 (`+31612345678`) via phonenumbers; numbers without `+` read in `default_region`."""
     text = raw.strip()
     if not text or len(text) > 40:
-        raise InvalidInput(f"not a phone number: {raw!r}", details={"phone": raw})
+        raise InvalidInput(N_("not a phone number: %(raw)s"),
+                           params={"raw": repr(raw)}, details={"phone": raw})
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"not a phone number: {raw!r}", details={"phone": raw}) from exc
+        raise InvalidInput(N_("not a phone number: %(raw)s"),
+                           params={"raw": repr(raw)}, details={"phone": raw}) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"not a valid phone number: {raw!r}", details={"phone": raw})
+        raise InvalidInput(N_("not a valid phone number: %(raw)s"),
+                           params={"raw": repr(raw)}, details={"phone": raw})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

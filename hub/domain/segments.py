@@ -30,6 +30,8 @@ from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.consent import CONSENT_STATUSES
 from hub.domain.parties import PreferredChannel
 from hub.errors import InvalidInput
+from hub.i18n import N_
+from hub.i18n.text import Text
 
 Op = Literal["eq", "ne", "in", "nin", "gt", "gte", "lt", "lte", "exists", "contains",
              "within_days", "older_than_days"]
@@ -78,7 +80,7 @@ FIELDS: dict[str, FieldSpec] = {
     "name": FieldSpec("text", "person", ("name",)),
     "gender": FieldSpec("enum", "person", ("gender",), ("female", "male", "other", "unknown")),
     "birth_date": FieldSpec("date", "person", ("birth_date",)),
-    "age": FieldSpec("age", "person", ("birth_date",), doc="whole years, from birth_date"),
+    "age": FieldSpec("age", "person", ("birth_date",), doc=N_("whole years, from birth_date")),
     "income_band": FieldSpec("text", "person", ("income_band",)),
     "education": FieldSpec("text", "person", ("education",)),
     "life_stage": FieldSpec("text", "person", ("life_stage",)),
@@ -88,19 +90,19 @@ FIELDS: dict[str, FieldSpec] = {
     "customer_status": FieldSpec("enum", "person", ("customer_status",), _CUSTOMER),
     "created_at": FieldSpec("datetime", "person", ("created_at",)),
     "tags": FieldSpec("tags", "tags"),
-    "email": FieldSpec("address", "emails", doc="has an email address"),
-    "phone": FieldSpec("address", "phones", doc="has a phone number"),
+    "email": FieldSpec("address", "emails", doc=N_("has an email address")),
+    "phone": FieldSpec("address", "phones", doc=N_("has a phone number")),
     "consent.email": FieldSpec("consent", "consent", ("email",), CONSENT_STATUSES),
     "consent.sms": FieldSpec("consent", "consent", ("sms",), CONSENT_STATUSES),
     "consent.call": FieldSpec("consent", "consent", ("call",), CONSENT_STATUSES),
     "last_contact": FieldSpec("datetime", "last_contact",
-                              doc="newest message, call, form or survey event, either way"),
-    "last_inbound": FieldSpec("datetime", "last_inbound", doc="newest inbound contact"),
+                              doc=N_("newest message, call, form or survey event, either way")),
+    "last_inbound": FieldSpec("datetime", "last_inbound", doc=N_("newest inbound contact")),
     "pyramid_tier": FieldSpec("enum", "person", ("attributes", "pyramid_tier"),
                               ("top", "large", "medium", "small", "inactive", "prospect"),
-                              doc="stored by `hub analytics refresh` and transaction imports"),
+                              doc=N_("stored by `hub analytics refresh` and transaction imports")),
     "revenue": FieldSpec("money", "revenue",
-                         doc="sum of the person's transactions (major units) in `period`"),
+                         doc=N_("sum of the person's transactions (major units) in `period`")),
     "household.name": FieldSpec("text", "household", ("name",)),
     "household.customer_status": FieldSpec("enum", "household", ("customer_status",), _CUSTOMER),
     "household.address.city": FieldSpec("text", "household", ("address", "city")),
@@ -174,7 +176,8 @@ class FilterError(InvalidInput):
     code = "invalid_filter"
 
     def __init__(self, where: str, problem: str) -> None:
-        super().__init__(f"{where}: {problem}", details={"where": where, "problem": problem})
+        super().__init__(N_("%(where)s: %(problem)s"), params={"where": where, "problem": problem},
+                         details={"where": where, "problem": problem})
 
 
 def parse_filter(data: Any) -> Filter:
@@ -185,56 +188,66 @@ def parse_filter(data: Any) -> Filter:
 
 def _parse(data: Any, where: str, depth: int, counter: list[int]) -> Filter:
     if depth > MAX_DEPTH:
-        raise FilterError(where, f"nested deeper than {MAX_DEPTH} levels")
+        raise FilterError(where, Text(N_("nested deeper than %(max_depth)s levels"),
+                                      {"max_depth": MAX_DEPTH}))
     if not isinstance(data, dict):
-        raise FilterError(where, "expected an object with all, any, not or field/op/value")
+        raise FilterError(where, N_("expected an object with all, any, not or field/op/value"))
     keys = set(data)
     for combinator in ("all", "any"):
         if combinator in keys:
             if keys != {combinator}:
-                raise FilterError(where, f"'{combinator}' cannot be combined with other keys")
+                raise FilterError(where, Text(N_("'%(combinator)s' cannot be combined with other "
+                                                 "keys"),
+                                              {"combinator": combinator}))
             items = data[combinator]
             if not isinstance(items, list) or not items:
-                raise FilterError(f"{where}.{combinator}", "expected a non-empty list")
+                raise FilterError(f"{where}.{combinator}", N_("expected a non-empty list"))
             parsed = [_parse(item, f"{where}.{combinator}[{i}]", depth + 1, counter)
                       for i, item in enumerate(items)]
             return AllOf(all=parsed) if combinator == "all" else AnyOf(any=parsed)
     if "not" in keys:
         if keys != {"not"}:
-            raise FilterError(where, "'not' cannot be combined with other keys")
+            raise FilterError(where, N_("'not' cannot be combined with other keys"))
         return NotOf(not_=_parse(data["not"], f"{where}.not", depth + 1, counter))
     counter[0] += 1
     if counter[0] > MAX_CONDITIONS:
-        raise FilterError(where, f"more than {MAX_CONDITIONS} conditions")
+        raise FilterError(where, Text(N_("more than %(max_conditions)s conditions"),
+                                      {"max_conditions": MAX_CONDITIONS}))
     return _condition(data, where)
 
 
 def _condition(data: dict[str, Any], where: str) -> Condition:
     unknown = set(data) - {"field", "op", "value", "period"}
     if unknown:
-        raise FilterError(where, f"unknown key(s) {sorted(unknown)}; a condition has field, op, "
-                                 "value (and period for revenue)")
+        raise FilterError(where, Text(N_("unknown key(s) %(unknown)s; a condition has field, op, "
+                                         "value (and period for revenue)"),
+                                      {"unknown": sorted(unknown)}))
     name, op = data.get("field"), data.get("op")
     if not isinstance(name, str):
-        raise FilterError(where, "a condition needs a 'field' (text)")
+        raise FilterError(where, N_("a condition needs a 'field' (text)"))
     spec = field_spec(name)
     if spec is None:
-        raise FilterError(f"{where}.field", f"unknown field {name[:100]!r}")
+        raise FilterError(f"{where}.field", Text(N_("unknown field %(name)s"),
+                                                 {"name": repr(name[:100])}))
     if not isinstance(op, str) or op not in OPS:
-        raise FilterError(f"{where}.op", f"unknown op {str(op)[:40]!r}; use one of {list(OPS)}")
+        raise FilterError(f"{where}.op", Text(N_("unknown op %(value)s; use one of %(ops)s"),
+                                              {"value": repr(str(op)[:40]), "ops": list(OPS)}))
     if op not in _OPS_BY_KIND[spec.kind]:
         allowed = sorted(_OPS_BY_KIND[spec.kind])
-        raise FilterError(f"{where}.op", f"op {op!r} does not apply to field {name!r}; "
-                                         f"use one of {allowed}")
+        raise FilterError(f"{where}.op", Text(N_("op %(op)s does not apply to field %(name)s; use "
+                                                 "one of %(allowed)s"),
+                                              {"op": repr(op), "name": repr(name),
+                                               "allowed": allowed}))
     value = data.get("value")
     _check_value(spec, name, op, value, f"{where}.value")
     period = data.get("period")
     if period is not None and spec.kind != "money":
-        raise FilterError(f"{where}.period", f"only revenue takes a period, not {name!r}")
+        raise FilterError(f"{where}.period", Text(N_("only revenue takes a period, not %(name)s"),
+                                                  {"name": repr(name)}))
     try:
         parsed_period = None if period is None else Period.model_validate(period)
     except ValueError as exc:
-        raise FilterError(f"{where}.period", "expected {days} or {from, to} dates") from exc
+        raise FilterError(f"{where}.period", N_("expected {days} or {from, to} dates")) from exc
     return Condition(field=name, op=op, value=value, period=parsed_period)  # type: ignore[arg-type]
 
 
@@ -246,54 +259,66 @@ def _is_scalar(value: Any) -> bool:
 def _check_value(spec: FieldSpec, name: str, op: str, value: Any, where: str) -> None:
     if op == "exists":
         if not isinstance(value, bool):
-            raise FilterError(where, f"op exists on {name!r} takes true or false")
+            raise FilterError(where, Text(N_("op exists on %(name)s takes true or false"),
+                                          {"name": repr(name)}))
         return
     if op in ("within_days", "older_than_days"):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36500:
-            raise FilterError(where, f"op {op} takes a whole number of days (0..36500)")
+            raise FilterError(where, Text(N_("op %(op)s takes a whole number of days (0..36500)"),
+                                          {"op": op}))
         return
     values = value if op in ("in", "nin") else [value]
     if op in ("in", "nin") and (not isinstance(value, list) or not 0 < len(value) <= MAX_LIST):
-        raise FilterError(where, f"op {op} takes a non-empty list (at most {MAX_LIST} values)")
+        raise FilterError(where, Text(N_("op %(op)s takes a non-empty list (at most %(max_list)s "
+                                         "values)"),
+                                      {"op": op, "max_list": MAX_LIST}))
     for item in values:
         if not _is_scalar(item):
-            raise FilterError(where, "expected text, a number or true/false")
+            raise FilterError(where, N_("expected text, a number or true/false"))
         _check_scalar(spec, name, op, item, where)
 
 
 def _check_scalar(spec: FieldSpec, name: str, op: str, item: Any, where: str) -> None:
     text_kinds = ("text", "enum", "tags", "consent", "date")
     if spec.kind in text_kinds and not isinstance(item, str):
-        raise FilterError(where, f"field {name!r} takes text values")
+        raise FilterError(where, Text(N_("field %(name)s takes text values"),
+                                      {"name": repr(name)}))
     if spec.values and item not in spec.values:
-        raise FilterError(where, f"{item!r} is not a value of {name!r}: {list(spec.values)}")
+        raise FilterError(where, Text(N_("%(item)s is not a value of %(name)s: %(values)s"),
+                                      {"item": repr(item), "name": repr(name),
+                                       "values": list(spec.values)}))
     if spec.kind == "date":
         try:
             date.fromisoformat(item)
         except ValueError as exc:
-            raise FilterError(where, f"{name!r} takes dates as YYYY-MM-DD") from exc
+            raise FilterError(where, Text(N_("%(name)s takes dates as YYYY-MM-DD"),
+                                          {"name": repr(name)})) from exc
     if spec.kind in ("age", "money") and (isinstance(item, bool)
                                           or not isinstance(item, int | float)):
-        raise FilterError(where, f"field {name!r} takes a number")
+        raise FilterError(where, Text(N_("field %(name)s takes a number"),
+                                      {"name": repr(name)}))
     if spec.kind == "age" and not 0 <= item <= 150:
-        raise FilterError(where, "age must be between 0 and 150")
+        raise FilterError(where, N_("age must be between 0 and 150"))
     if spec.kind == "datetime":
         if not isinstance(item, str):
-            raise FilterError(where, f"field {name!r} takes an ISO date or date-time")
+            raise FilterError(where, Text(N_("field %(name)s takes an ISO date or date-time"),
+                                          {"name": repr(name)}))
         parse_instant(item, where)
     if spec.kind == "any" and op in _ORDER and isinstance(item, bool):
-        raise FilterError(where, f"op {op} does not order true/false")
+        raise FilterError(where, Text(N_("op %(op)s does not order true/false"),
+                                      {"op": op}))
     if op == "contains" and not isinstance(item, str):
-        raise FilterError(where, "op contains takes text")
+        raise FilterError(where, N_("op contains takes text"))
     if isinstance(item, str) and len(item) > 500:
-        raise FilterError(where, "values are at most 500 characters")
+        raise FilterError(where, N_("values are at most 500 characters"))
 
 
 def parse_instant(text: str, where: str = "value") -> datetime:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise FilterError(where, f"not an ISO date or date-time: {text[:40]!r}") from exc
+        raise FilterError(where, Text(N_("not an ISO date or date-time: %(text)s"),
+                                      {"text": repr(text[:40])})) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

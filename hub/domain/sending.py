@@ -11,6 +11,8 @@ import phonenumbers
 from phonenumbers import timezone as number_zones
 
 from hub.domain.parties import Person
+from hub.i18n import N_
+from hub.i18n.text import Text
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -75,8 +77,9 @@ class MarketingRules:
 
     def capped(self, sent: int) -> Hold | None:
         if self.cap is not None and sent >= self.cap:
-            return Hold(f"frequency cap: {sent} marketing messages in the last "
-                        f"{self.cap_days} days (at most {self.cap})")
+            return Hold(Text(N_("frequency cap: %(sent)s marketing messages in the last "
+                                "%(days)s days (at most %(cap)s)"),
+                             {"sent": sent, "days": self.cap_days, "cap": self.cap}))
         return None
 
 

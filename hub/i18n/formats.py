@@ -57,11 +57,14 @@ def format_datetime(value: datetime | str | None, language: str, timezone: str |
                                  locale=babel_locale(language))
 
 
-def format_date(value: date | datetime | None, language: str, timezone: str | None = None,
-                length: str = "medium") -> str:
-    """`31 dec 2026` (nl) / `31 Dec 2026` (en); a datetime is first moved to the zone."""
-    if value is None:
+def format_date(value: date | datetime | str | None, language: str,
+                timezone: str | None = None, length: str = "medium") -> str:
+    """`31 dec 2026` (nl) / `31 Dec 2026` (en); a datetime (or its ISO text) is first moved
+    to the zone."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         value = _aware(value).astimezone(zone(timezone)).date()
     return dates.format_date(value, length, locale=babel_locale(language))

@@ -38,8 +38,7 @@ LABELS: dict[str, str] = {
     "family": N_("family"), "empty_nest": N_("empty nest"), "retired": N_("retired"),
     "student": N_("student"), "living_with_parents": N_("living with parents"),
     # journeys: statuses, enrolment states, step outcomes, A/B metrics (hub.domain.journeys)
-    "draft": N_("draft"), "active": N_("active"), "paused": N_("paused"),
-    "archived": N_("archived"), "sending": N_("sending"), "done": N_("finished"),
+    "active": N_("active"), "archived": N_("archived"), "done": N_("finished"),
     "exited": N_("left early"), "deferred": N_("deferred"), "waiting": N_("waiting"),
     "waited": N_("waited"), "event": N_("it happened"), "timeout": N_("timed out"),
     "yes": N_("yes"), "no": N_("no"), "updated": N_("updated"), "notified": N_("staff told"),
@@ -47,4 +46,19 @@ LABELS: dict[str, str] = {
                                                                         "decision"),
     "replies": N_("replies"), "conversion": N_("conversions"),
     "survey_score": N_("survey score"),
+    # campaign statuses and actions (hub.domain.campaigns) and delivery counters
+    "draft": N_("draft"), "scheduled": N_("scheduled"), "running": N_("running"),
+    "paused": N_("paused"), "completed": N_("completed"),
+    "launch": N_("Launch"), "pause": N_("Pause"), "resume": N_("Resume"),
+    "cancel": N_("Cancel"),
+    "language_fallbacks": N_("language fallbacks"),
+    # event directions and the survey answer channel "link"
+    "inbound": N_("inbound"), "outbound": N_("outbound"), "link": N_("link"),
+    "internal": N_("internal"), "none": N_("none"),
+    # event statuses (hub.domain.events)
+    "accepted": N_("accepted"), "bounced": N_("bounced"), "canceled": N_("cancelled"),
+    "partially_delivered": N_("partially delivered"), "read": N_("read"),
+    "received": N_("received"), "receiving": N_("receiving"), "sending": N_("sending"),
+    "undelivered": N_("undelivered"),
+    "message": N_("message"),
 }

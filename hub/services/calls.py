@@ -12,6 +12,7 @@ from typing import Any, Literal
 from hub.domain.common import iso, new_id, utcnow
 from hub.domain.events import CallInfo, Event, StatusChange
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.identities import IdentityService, Resolution
 from hub.services.keyed_locks import KeyedLocks
@@ -114,7 +115,7 @@ class CallService:
             number = self._identities.normalise("phone", phone)
             person = (await self._identities.resolve_or_create(number, kind="phone")).person
         else:
-            raise InvalidInput("give person_id or phone", details={"field": "person_id"})
+            raise InvalidInput(N_("give person_id or phone"), details={"field": "person_id"})
         number = number or (person.phones[0] if person.phones else None)
         event = self._event(details, person_id=person.id, household_id=person.household_id,
                             number=number, author=author)

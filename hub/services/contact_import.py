@@ -27,6 +27,7 @@ from hub.domain.events import Event
 from hub.domain.identities import AddressKind, Identity
 from hub.domain.parties import Address, AttributeValue, Household, Organisation, Person, Role
 from hub.errors import AddressTaken, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.consent import apply_consent
 from hub.services.contact_rows import (
@@ -110,7 +111,8 @@ class ImportReport:
 
 def _mapping_name(name: str) -> str:
     if not MAPPING_NAME.match(name):
-        raise InvalidInput(f"mapping name {name!r}: letters, digits, . _ - (at most 64)",
+        raise InvalidInput(N_("mapping name %(name)s: letters, digits, . _ - (at most 64)"),
+                           params={"name": repr(name)},
                            details={"field": "mapping"})
     return name
 
@@ -288,7 +290,8 @@ class ContactImportService:
     async def saved_mapping(self, name: str) -> dict[str, str]:
         state = await self._store.channel_state.get(MAPPING_KEY + _mapping_name(name))
         if state is None:
-            raise NotFound(f"no saved column mapping {name!r}")
+            raise NotFound(N_("no saved column mapping %(name)s"),
+                           params={"name": repr(name)})
         return dict(state["columns"])
 
     async def save_mapping(self, name: str, columns: Mapping[str, str]) -> dict[str, str]:
@@ -305,8 +308,9 @@ class ContactImportService:
         """Import every row; InvalidInput (before any write) when the options or the header
         do not fit, PayloadTooLarge past `options.max_bytes`."""
         if bool(options.consent_basis) != bool(options.consent_text):
-            raise InvalidInput("give consent_basis and consent_text together: the legal basis "
-                               "and the text the contacts agreed to", details={
+            raise InvalidInput(N_("give consent_basis and consent_text together: the legal basis "
+                                  "and the text the contacts agreed to"),
+                               details={
                                    "field": "consent_basis"})
         columns = await self.saved_mapping(options.mapping) if options.mapping else {}
         columns = check_mapping({**columns, **options.columns})
@@ -320,7 +324,8 @@ class ContactImportService:
         async for line, record in stream.records(chunks):
             if header is None:
                 if isinstance(record, str):
-                    raise InvalidInput(f"the header row cannot be read: {record}")
+                    raise InvalidInput(N_("the header row cannot be read: %(record)s"),
+                                       params={"record": record})
                 header = Header.read(record, columns)
                 report.warnings.extend(header.warnings)
                 if options.save_mapping and not options.dry_run:
@@ -336,7 +341,7 @@ class ContactImportService:
             if progress is not None and report.rows % PROGRESS_EVERY == 0:
                 progress(stream.bytes_read, report.rows)
         if header is None:
-            raise InvalidInput("the file is empty: expected a header row")
+            raise InvalidInput(N_("the file is empty: expected a header row"))
         if progress is not None:
             progress(stream.bytes_read, report.rows)
         report.warnings.extend(stream.warnings)
@@ -388,8 +393,9 @@ class ContactImportService:
         else:
             existing = await target.person(owner_id)
             if existing is None or not existing.is_active:
-                raise InvalidInput(f"the address belongs to person {owner_id}, who was "
-                                   "merged or erased")
+                raise InvalidInput(N_("the address belongs to person %(owner_id)s, who was merged "
+                                      "or erased"),
+                                   params={"owner_id": owner_id})
             if options.on_match == "skip":
                 return _Plan(person=existing, created=False, claims=[],
                              notes=["matched an existing person; on_match=skip"])

@@ -13,6 +13,7 @@ from hub.domain.consent import CONSENT_CHANNELS, ConsentChannel, ConsentStatus
 from hub.domain.identities import AddressKind, normalise
 from hub.domain.parties import AttributeValue, CustomerStatus, Gender
 from hub.errors import InvalidInput
+from hub.i18n import N_
 
 PROFILE_FIELDS = ("name", "language", "birth_date", "gender", "customer_status")
 HOUSEHOLD_FIELDS = ("household_key", "household_name", "street", "postcode", "city", "country")
@@ -50,7 +51,8 @@ def check_mapping(columns: Mapping[str, str]) -> dict[str, str]:
     unknown = sorted({f for f in columns.values() if not is_field(f)})
     if unknown:
         raise InvalidInput(
-            f"the mapping names unknown Hub fields: {', '.join(unknown)}",
+            N_("the mapping names unknown Hub fields: %(names)s"),
+            params={"names": ', '.join(unknown)},
             details={"unknown_fields": unknown, "known_fields": [
                 *sorted(FIXED_FIELDS), "email, email2 … email19", "phone, phone2 … phone19",
                 "attr.<key>"]})
@@ -85,15 +87,16 @@ class Header:
                     ignored.append(source)
                 continue
             if any(name == target for _, name in chosen):
-                raise InvalidInput(f"two columns hold the field {target}",
+                raise InvalidInput(N_("two columns hold the field %(target)s"),
+                                   params={"target": target},
                                    details={"field": target, "header": header[:50]})
             chosen.append((index, target))
         names = {name for _, name in chosen}
         addresses = {"role_email", "role_phone"} | {n for n in names if ADDRESS_FIELD.match(n)}
         if not names & addresses:
             raise InvalidInput(
-                "the header row has no email or phone column: contacts are matched on their "
-                "addresses (map a column to email or phone)",
+                N_("the header row has no email or phone column: contacts are matched on their "
+                   "addresses (map a column to email or phone)"),
                 details={"header": header[:50]})
         warnings = (f"column(s) ignored, not a Hub field: {', '.join(ignored[:20])}",) \
             if ignored else ()
@@ -153,7 +156,8 @@ class ContactRow:
 def _text(name: str, value: str) -> str:
     limit = MAX_TEXT.get(name, 200)
     if len(value) > limit:
-        raise InvalidInput(f"{name}: longer than {limit} characters")
+        raise InvalidInput(N_("%(name)s: longer than %(limit)s characters"),
+                           params={"name": name, "limit": limit})
     return value
 
 
@@ -163,7 +167,8 @@ def _date(value: str) -> date:
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise InvalidInput(f"birth_date: {value!r} is not a date (YYYY-MM-DD or DD-MM-YYYY)")
+    raise InvalidInput(N_("birth_date: %(value)s is not a date (YYYY-MM-DD or DD-MM-YYYY)"),
+                       params={"value": repr(value)})
 
 
 def _profile_value(name: str, value: str) -> object:
@@ -171,12 +176,14 @@ def _profile_value(name: str, value: str) -> object:
         return _date(value)
     if name == "language":
         if not LANGUAGE.match(value.lower() if "-" not in value else value):
-            raise InvalidInput(f"language: {value!r} is not a language code such as nl or en")
+            raise InvalidInput(N_("language: %(value)s is not a language code such as nl or en"),
+                               params={"value": repr(value)})
         return value.lower() if "-" not in value else value
     if name == "gender":
         gender = GENDERS.get(value.lower())
         if gender is None:
-            raise InvalidInput(f"gender: {value!r} is not one of female, male, other, unknown")
+            raise InvalidInput(N_("gender: %(value)s is not one of female, male, other, unknown"),
+                               params={"value": repr(value)})
         return gender
     if name == "customer_status":
         if value.lower() not in CUSTOMER_STATUSES:
@@ -190,7 +197,8 @@ def _address(name: str, kind: AddressKind, value: str, region: str) -> str:
     try:
         return normalise(kind, value, region)
     except InvalidInput as exc:
-        raise InvalidInput(f"{name}: {exc.message}") from exc
+        raise InvalidInput(N_("%(name)s: %(message)s"),
+                           params={"name": name, "message": exc.message}) from exc
 
 
 def street_key(postcode: str, street: str) -> str:
@@ -202,7 +210,8 @@ def _household(values: Mapping[str, str]) -> HouseholdRef | None:
     street, postcode = values.get("street"), values.get("postcode")
     country = values.get("country")
     if country is not None and not re.fullmatch(r"[A-Za-z]{2}", country):
-        raise InvalidInput(f"country: {country!r} is not a two-letter country code")
+        raise InvalidInput(N_("country: %(country)s is not a two-letter country code"),
+                           params={"country": repr(country)})
     parts = {name: _text(name, values[name]) for name in HOUSEHOLD_FIELDS if name in values}
     if "household_key" in values:
         key = "key:" + values["household_key"][:200]
@@ -210,7 +219,7 @@ def _household(values: Mapping[str, str]) -> HouseholdRef | None:
         key = "address:" + street_key(postcode, street)
     else:
         if "household_name" in values:
-            raise InvalidInput("household_name needs a household_key or street and postcode")
+            raise InvalidInput(N_("household_name needs a household_key or street and postcode"))
         return None
     name = parts.get("household_name") or ", ".join(
         p for p in (street, postcode, values.get("city")) if p)
@@ -234,7 +243,8 @@ def read_row(values: Mapping[str, str], region: str) -> ContactRow:
         attribute = ATTRIBUTE_FIELD.match(name)
         if attribute:
             if len(value) > MAX_ATTRIBUTE:
-                raise InvalidInput(f"{name}: longer than {MAX_ATTRIBUTE} characters")
+                raise InvalidInput(N_("%(name)s: longer than %(max_attribute)s characters"),
+                                   params={"name": name, "max_attribute": MAX_ATTRIBUTE})
             row.attributes[attribute.group(1)] = value
         elif name in PROFILE_FIELDS:
             row.profile[name] = _profile_value(name, value)
@@ -243,7 +253,8 @@ def read_row(values: Mapping[str, str], region: str) -> ContactRow:
         elif name in CONSENT_FIELDS:
             status = CONSENT_VALUES.get(value.lower())
             if status is None and value.lower() not in CONSENT_VALUES:
-                raise InvalidInput(f"{name}: {value!r} is not opted_in, opted_out or empty")
+                raise InvalidInput(N_("%(name)s: %(value)s is not opted_in, opted_out or empty"),
+                                   params={"name": name, "value": repr(value)})
             if status is not None:
                 row.consent[_channel(name)] = status
     row.household = _household(values)
@@ -256,10 +267,11 @@ def read_row(values: Mapping[str, str], region: str) -> ContactRow:
     for name, reader in role_readers.items():
         if name in values:
             if row.organisation is None:
-                raise InvalidInput(f"{name}: a role address needs an organisation")
+                raise InvalidInput(N_("%(name)s: a role address needs an organisation"),
+                                   params={"name": name})
             setattr(row, name, reader(values[name]))
     if not row.addresses and not row.role_addresses:
-        raise InvalidInput("no email or phone: a contact is matched on its addresses")
+        raise InvalidInput(N_("no email or phone: a contact is matched on its addresses"))
     return row
 
 
@@ -268,7 +280,8 @@ def _channel(field_name: str) -> ConsentChannel:
     for known in CONSENT_CHANNELS:
         if known == channel:
             return known
-    raise InvalidInput(f"unknown consent column {field_name}")
+    raise InvalidInput(N_("unknown consent column %(field_name)s"),
+                       params={"field_name": field_name})
 
 
 def _tags(value: str) -> list[str]:
@@ -278,9 +291,11 @@ def _tags(value: str) -> list[str]:
         if not tag:
             continue
         if len(tag) > MAX_TAG:
-            raise InvalidInput(f"tags: {tag[:20]!r}… is longer than {MAX_TAG} characters")
+            raise InvalidInput(N_("tags: %(tag)s… is longer than %(max_tag)s characters"),
+                               params={"tag": repr(tag[:20]), "max_tag": MAX_TAG})
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"tags: more than {MAX_TAGS} tags")
+        raise InvalidInput(N_("tags: more than %(max_tags)s tags"),
+                           params={"max_tags": MAX_TAGS})
     return tags

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from hub.errors import InvalidInput, PayloadTooLarge
+from hub.i18n import N_
 
 MAX_RECORD_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t")
@@ -105,8 +106,8 @@ class CsvStream:
                 continue
             if number == 1:
                 if raw.startswith(UTF16_BOMS):
-                    raise InvalidInput("the file is UTF-16 text: save it as CSV (UTF-8 or "
-                                       "Windows-1252)")
+                    raise InvalidInput(N_("the file is UTF-16 text: save it as CSV (UTF-8 or "
+                                          "Windows-1252)"))
                 raw = raw.removeprefix(UTF8_BOM)
             text = self._decode(raw, number)
             if text is None:

@@ -18,6 +18,7 @@ from hub.domain.parties import (
     Role,
 )
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.identities import IdentityService
 from hub.services.paging import Page, check_limit, decode_after_id, page_by_id
@@ -75,7 +76,8 @@ class DirectoryService:
     async def household(self, household_id: str) -> Household:
         household = await self._store.households.get(household_id)
         if household is None:
-            raise NotFound(f"no household {household_id}")
+            raise NotFound(N_("no household %(household_id)s"),
+                           params={"household_id": household_id})
         return household
 
     async def members(self, household_id: str) -> list[Person]:
@@ -101,7 +103,8 @@ class DirectoryService:
     async def organisation(self, organisation_id: str) -> Organisation:
         organisation = await self._store.organisations.get(organisation_id)
         if organisation is None:
-            raise NotFound(f"no organisation {organisation_id}")
+            raise NotFound(N_("no organisation %(organisation_id)s"),
+                           params={"organisation_id": organisation_id})
         return organisation
 
     async def list_organisations(
@@ -116,7 +119,8 @@ class DirectoryService:
         """A role with its business address(es), which identify the person in that role."""
         person = await self._persons.get(draft.person_id)
         if await self._store.organisations.get(draft.organisation_id) is None:
-            raise InvalidInput(f"no organisation {draft.organisation_id}",
+            raise InvalidInput(N_("no organisation %(organisation_id)s"),
+                               params={"organisation_id": draft.organisation_id},
                                details={"field": "organisation_id"})
         email = self._identities.normalise("email", draft.email) if draft.email else None
         phone = self._identities.normalise("phone", draft.phone) if draft.phone else None

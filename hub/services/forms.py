@@ -18,6 +18,7 @@ from hub.domain.consent import ConsentChannel
 from hub.domain.events import Event, FormInfo
 from hub.domain.forms import FIELD_NAME_PATTERN, SLUG_PATTERN, FormDefinition, FormFieldType
 from hub.errors import Conflict, DuplicateKey, HubError, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.double_opt_in import DoubleOptIn
 from hub.services.form_profile import fill_profile
@@ -139,20 +140,23 @@ class FormService:
         try:
             await self._store.forms.insert(form)
         except DuplicateKey as exc:
-            raise Conflict(f"a form with slug {draft.slug!r} already exists",
+            raise Conflict(N_("a form with slug %(slug)s already exists"),
+                           params={"slug": repr(draft.slug)},
                            details={"field": "slug"}) from exc
         return form
 
     async def get(self, form_id: str) -> FormDefinition:
         form = await self._store.forms.get(form_id)
         if form is None:
-            raise NotFound(f"no form {form_id}")
+            raise NotFound(N_("no form %(form_id)s"),
+                           params={"form_id": form_id})
         return form
 
     async def by_slug(self, slug: str) -> FormDefinition:
         form = await self._store.forms.get_by_slug(slug)
         if form is None:
-            raise NotFound(f"no form at /f/{slug}")
+            raise NotFound(N_("no form at /f/%(slug)s"),
+                           params={"slug": slug})
         return form
 
     async def list(self, *, limit: int = 50, cursor: str | None = None) -> Page[FormDefinition]:
@@ -170,7 +174,7 @@ class FormService:
         the `webform` event, and send at most one automatic message per address."""
         address = submitter_address(form, entry.values)
         if address is None:
-            raise InvalidInput("give an email address or a phone number",
+            raise InvalidInput(N_("give an email address or a phone number"),
                                details=[{"field": next(f.name for f in form.fields
                                                        if f.type in ADDRESS_TYPES),
                                          "error": "This field is required."}])

@@ -11,6 +11,7 @@ from hub.domain.consent import ConsentChannel, consent_change
 from hub.domain.identities import AddressKind, Identity, guess_kind, normalise
 from hub.domain.parties import Person
 from hub.errors import AddressTaken, DuplicateKey, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 
 CLAIM_ATTEMPTS = 3
@@ -118,5 +119,6 @@ class IdentityService:
             return None
         person = await self._store.persons.get(identity.person_id)
         if person is None:
-            raise NotFound(f"identity {kind}:{value} points at a missing person")
+            raise NotFound(N_("identity %(kind)s:%(value)s points at a missing person"),
+                           params={"kind": kind, "value": value})
         return Resolution(person=person, role_id=identity.role_id, created=False)

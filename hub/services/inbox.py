@@ -13,6 +13,7 @@ from hub.domain.identities import AddressKind
 from hub.domain.messages import InboundMessage
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.errors import Conflict, DuplicateKey, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.identities import IdentityService
 from hub.services.reply_tokens import ReplyTokens
@@ -241,12 +242,14 @@ class InboxService:
         NotFound or Conflict (with the reason) otherwise."""
         entry = await self._store.quarantine.get(entry_id)
         if entry is None:
-            raise NotFound(f"no quarantine entry {entry_id}", details={"id": entry_id})
+            raise NotFound(N_("no quarantine entry %(entry_id)s"),
+                           params={"entry_id": entry_id}, details={"id": entry_id})
         if not entry.source.startswith(RETRYABLE_SOURCES):
-            raise Conflict(f"entries from {entry.source!r} cannot be retried here",
+            raise Conflict(N_("entries from %(source)s cannot be retried here"),
+                           params={"source": repr(entry.source)},
                            details={"source": entry.source})
         if entry.status == "resolved":
-            raise Conflict("this entry was already stored as an event",
+            raise Conflict(N_("this entry was already stored as an event"),
                            details={"event_id": entry.event_id})
         return entry
 

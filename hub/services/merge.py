@@ -19,6 +19,7 @@ from hub.domain.identities import Identity
 from hub.domain.merges import MERGE_AUDIT_RETENTION, MergeRecord
 from hub.domain.parties import Person, Role
 from hub.errors import InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.duplicates import DuplicateSuggestion, suggest_duplicates
 from hub.services.persons import PROFILE_FIELDS, PersonService
@@ -83,15 +84,16 @@ class MergeService:
         duplicate) when it is blank, unknown or the survivor itself."""
         survivor = await self._persons.get(survivor_id)
         if not duplicate_id:
-            raise InvalidInput("give the id of the duplicate person",
+            raise InvalidInput(N_("give the id of the duplicate person"),
                                details={"field": "duplicate_id"})
         try:
             duplicate = await self._persons.get(duplicate_id)
         except NotFound as exc:
-            raise InvalidInput(f"there is no person {duplicate_id}",
+            raise InvalidInput(N_("there is no person %(duplicate_id)s"),
+                               params={"duplicate_id": duplicate_id},
                                details={"field": "duplicate_id"}) from exc
         if duplicate.id == survivor.id:
-            raise InvalidInput("a person cannot be merged into itself",
+            raise InvalidInput(N_("a person cannot be merged into itself"),
                                details={"field": "duplicate_id"})
         return MergePreview(
             survivor=survivor, duplicate=duplicate,
@@ -104,7 +106,7 @@ class MergeService:
         """Fold `duplicate_id` into `survivor_id`, after recording the audit an unmerge
         needs. Re-running after a crash completes the move."""
         if survivor_id == duplicate_id:
-            raise InvalidInput("a person cannot be merged into itself",
+            raise InvalidInput(N_("a person cannot be merged into itself"),
                                details={"field": "duplicate_id"})
         survivor = await self._persons.get(survivor_id)
         duplicate = await self._persons.get(duplicate_id)

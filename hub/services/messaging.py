@@ -10,6 +10,7 @@ from hub.domain.common import utcnow
 from hub.domain.events import Event, SurveyInfo
 from hub.domain.parties import Person
 from hub.errors import Conflict, Held, InvalidInput
+from hub.i18n import N_
 from hub.services.outbound import Content, Extras, OutboundPath, Purpose, why_not
 from hub.services.persons import PersonService
 
@@ -20,7 +21,8 @@ def choose_channel(person: Person, requested: str | None,
     if requested is not None:
         channel = sendable(requested)
         if channel is None:
-            raise InvalidInput(f"cannot send on channel {requested!r}",
+            raise InvalidInput(N_("cannot send on channel %(requested)s"),
+                               params={"requested": repr(requested)},
                                details={"field": "channel"})
         return channel
     candidates = [c for c in SENDABLE_CHANNELS if c == person.preferred_channel]
@@ -28,7 +30,7 @@ def choose_channel(person: Person, requested: str | None,
     for channel in candidates:
         if why_not(person, channel, purpose) is None:
             return channel
-    raise Conflict("the person has no address a message can be sent to",
+    raise Conflict(N_("the person has no address a message can be sent to"),
                    details={"person_id": person.id})
 
 

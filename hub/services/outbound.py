@@ -25,12 +25,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from hub.domain.address_consent import consent_at
-from hub.domain.channels import ADDRESS_NOUN, CHANNEL_LABEL, SendableChannel, sendable
+from hub.domain.channels import CHANNEL_LABEL, NO_ADDRESS, SendableChannel, sendable
 from hub.domain.common import new_id
 from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
 from hub.domain.parties import Person
 from hub.domain.sending import Hold, MarketingRules
 from hub.errors import ChannelMisconfigured, SendFailed, Transient
+from hub.i18n import N_
+from hub.i18n.text import Text
 from hub.metrics import SEND_SECONDS, SENDS
 from hub.ports import ChannelAdapter, OutboundMessage, SendReceipt, Store
 from hub.services.reply_tokens import ReplyTokens
@@ -52,18 +54,19 @@ def why_not(person: Person, channel: str, purpose: Purpose, *,
     (`topic_id`), everyone who opted out of that topic in the preference centre."""
     known = sendable(channel)
     if known is None:
-        return f"nothing can be sent on {channel!r}"
+        return Text(N_("nothing can be sent on %(channel)s"), {"channel": repr(channel)})
     if not person.is_active:
-        return "the person was erased or merged"
+        return Text(N_("the person was erased or merged"))
     if purpose == "marketing" and topic_id is not None and topic_id in person.topic_opt_outs:
-        return "opted out of the campaign's topic"
+        return Text(N_("opted out of the campaign's topic"))
     if address is not None:
         if address not in person.addresses_on(known):
-            return f"{address} is not one of the person's addresses"
+            return Text(N_("%(address)s is not one of the person's addresses"),
+                        {"address": address})
         return _refusal_at(person, known, purpose, address, require_opt_in)
     candidates = person.addresses_on(known)
     if not candidates:
-        return f"no {ADDRESS_NOUN[known]}"
+        return Text(NO_ADDRESS[known])
     if pick_address(person, known, purpose, require_opt_in=require_opt_in) is not None:
         return None
     return _refusal_at(person, known, purpose, candidates[0], require_opt_in)
@@ -83,15 +86,28 @@ def pick_address(person: Person, channel: SendableChannel, purpose: Purpose, *,
 
 
 def _refusal_at(person: Person, channel: SendableChannel, purpose: Purpose, address: str,
-                require_opt_in: bool) -> str | None:
+                require_opt_in: bool) -> Text | None:
     if channel == "email" and person.attributes.get("email_undeliverable") == address:
-        return "mail to this address bounced; it is marked undeliverable"
+        return Text(N_("mail to this address bounced; it is marked undeliverable"))
     consent = consent_at(person, channel, address).status
     if consent == "opted_out" and (purpose == "marketing" or channel == "sms"):
-        return f"opted out of {CHANNEL_LABEL[channel]}"
+        return Text(N_("opted out of %(channel)s"), {"channel": Text(CHANNEL_LABEL[channel])})
     if purpose == "marketing" and require_opt_in and consent != "opted_in":
-        return f"no opt-in for {CHANNEL_LABEL[channel]}"
+        return Text(N_("no opt-in for %(channel)s"), {"channel": Text(CHANNEL_LABEL[channel])})
     return None
+
+
+# Every reason `why_not` and the campaign engine give, as msgids: a reason stored in English
+# (a delivery's) reads in the viewer's language through `hub.i18n.text.reread`.
+REASONS: tuple[str, ...] = (
+    N_("nothing can be sent on %(channel)s"), N_("the person was erased or merged"),
+    N_("%(address)s is not one of the person's addresses"), N_("no phone number"),
+    N_("no email address"), N_("mail to this address bounced; it is marked undeliverable"),
+    N_("opted out of %(channel)s"), N_("no opt-in for %(channel)s"),
+    N_("quiet hours for the recipient until %(until)s"),
+    N_("frequency cap: %(sent)s marketing messages in the last %(days)s days (at most %(cap)s)"),
+    N_("%(channel)s: %(reason)s"), N_("opted out of the campaign's topic"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +177,8 @@ class OutboundPath:
             return capped
         until = self.rules.quiet_until(person, now)
         if until is not None:
-            return Hold(f"quiet hours for the recipient until {until.isoformat()}", until)
+            return Hold(Text(N_("quiet hours for the recipient until %(until)s"),
+                             {"until": until.isoformat()}), until)
         return None
 
     def adapter(self, channel: str) -> ChannelAdapter:

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 from hub.domain.common import iso
 from hub.domain.events import TimelineCursor
 from hub.errors import InvalidInput
+from hub.i18n import N_
 
 T = TypeVar("T")
 MAX_LIMIT = 200
@@ -40,9 +41,9 @@ def _decode(cursor: str) -> dict[str, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidCursor("cursor is not one this service issued") from exc
+        raise InvalidCursor(N_("cursor is not one this service issued")) from exc
     if not isinstance(payload, dict) or not all(isinstance(v, str) for v in payload.values()):
-        raise InvalidCursor("cursor is not one this service issued")
+        raise InvalidCursor(N_("cursor is not one this service issued"))
     return payload
 
 
@@ -55,7 +56,7 @@ def decode_after_id(cursor: str | None) -> str | None:
         return None
     payload = _decode(cursor)
     if set(payload) != {"after"}:
-        raise InvalidCursor("cursor is not one this service issued")
+        raise InvalidCursor(N_("cursor is not one this service issued"))
     return payload["after"]
 
 
@@ -68,11 +69,11 @@ def decode_timeline_cursor(cursor: str | None) -> TimelineCursor | None:
         return None
     payload = _decode(cursor)
     if set(payload) != {"t", "i"}:
-        raise InvalidCursor("cursor is not one this service issued")
+        raise InvalidCursor(N_("cursor is not one this service issued"))
     try:
         return TimelineCursor(occurred_at=datetime.fromisoformat(payload["t"]), id=payload["i"])
     except ValueError as exc:
-        raise InvalidCursor("cursor is not one this service issued") from exc
+        raise InvalidCursor(N_("cursor is not one this service issued")) from exc
 
 
 def page_by_id(rows: list[T], limit: int, id_of: Callable[[T], str]) -> Page[T]:
@@ -84,7 +85,8 @@ def page_by_id(rows: list[T], limit: int, id_of: Callable[[T], str]) -> Page[T]:
 
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", details={"limit": limit})
+        raise InvalidInput(N_("limit must be between 1 and %(max_limit)s"),
+                           params={"max_limit": MAX_LIMIT}, details={"limit": limit})
     return limit
 
 

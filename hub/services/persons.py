@@ -19,6 +19,7 @@ from hub.domain.parties import (
     PreferredChannel,
 )
 from hub.errors import AddressTaken, Gone, InvalidInput, Moved, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.consent import apply_consent
 from hub.services.identities import IdentityService
@@ -80,11 +81,13 @@ class PersonService:
         """An active person; raises Moved for a merged id and NotFound otherwise."""
         person = await self._store.persons.get(person_id)
         if person is None:
-            raise NotFound(f"no person {person_id}")
+            raise NotFound(N_("no person %(person_id)s"),
+                           params={"person_id": person_id})
         if person.merged_into:
             raise Moved(person_id, await self.survivor_of(person))
         if person.erased_at:
-            raise Gone(f"person {person_id} was erased")
+            raise Gone(N_("person %(person_id)s was erased"),
+                       params={"person_id": person_id})
         return person
 
     async def survivor_of(self, person: Person) -> str:
@@ -96,7 +99,8 @@ class PersonService:
             if nxt is None:
                 break
             current = nxt
-        raise NotFound(f"person {person.id} was merged, but its survivor is gone")
+        raise NotFound(N_("person %(id)s was merged, but its survivor is gone"),
+                       params={"id": person.id})
 
     async def create(self, draft: PersonInput, *, source: str = "api") -> Person:
         addresses = self._normalised_addresses(draft)
@@ -193,7 +197,9 @@ class PersonService:
 
     async def _check_household(self, household_id: str | None) -> None:
         if household_id and await self._store.households.get(household_id) is None:
-            raise InvalidInput(f"no household {household_id}", details={"field": "household_id"})
+            raise InvalidInput(N_("no household %(household_id)s"),
+                               params={"household_id": household_id},
+                               details={"field": "household_id"})
 
     @staticmethod
     def _consent_events(person: Person, draft: PersonInput, source: str) -> list[Event]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from hub.domain.common import new_id
 from hub.domain.transactions import Transaction
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.ports import Store
 
 MAX_BATCH = 10_000
@@ -72,7 +73,8 @@ async def _record(store: Store, inputs: list[TransactionInput]
     """All or nothing on validation (every referenced party must exist); idempotent on
     external_id, so a retried batch imports nothing twice."""
     if len(inputs) > MAX_BATCH:
-        raise InvalidInput(f"at most {MAX_BATCH} transactions per request")
+        raise InvalidInput(N_("at most %(max_batch)s transactions per request"),
+                           params={"max_batch": MAX_BATCH})
     missing = []
     for attr, repo in (("person_id", store.persons), ("household_id", store.households),
                        ("organisation_id", store.organisations)):
@@ -80,7 +82,9 @@ async def _record(store: Store, inputs: list[TransactionInput]
             if await repo.get(party_id) is None:
                 missing.append({"field": attr, "value": party_id})
     if missing:
-        raise InvalidInput(f"unknown {missing[0]['field']} {missing[0]['value']}", details=missing)
+        raise InvalidInput(N_("unknown %(field)s %(value)s"),
+                           params={"field": missing[0]["field"], "value": missing[0]["value"]},
+                           details=missing)
     records = [
         Transaction(id=new_id(), external_id=t.external_id, person_id=t.person_id,
                     household_id=t.household_id, organisation_id=t.organisation_id,

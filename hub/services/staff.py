@@ -36,7 +36,7 @@ async def create_token(store: Store, *, name: str, role: StaffRole) -> str:
     """Store a new token's hash and return the token itself (the only time it is seen)."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("a token needs a name of 1-100 characters")
+        raise InvalidInput(N_("a token needs a name of 1-100 characters"))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     await store.tokens.insert(ApiToken(id=new_id(), name=name, role=role,
                                        token_hash=hash_token(token)))
@@ -53,13 +53,15 @@ async def authenticate_token(store: Store, token: str) -> ApiToken | None:
 async def add_user(store: Store, *, email: str, role: StaffRole, password: str,
                    name: str = "") -> User:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(N_("a password needs at least %(min_password_length)s characters"),
+                           params={"min_password_length": MIN_PASSWORD_LENGTH})
     user = User(id=new_id(), email=normalise_email(email), name=name, role=role,
                 password_hash=_hasher.hash(password))
     try:
         await store.users.insert(user)
     except DuplicateKey as exc:
-        raise Conflict(f"a user with email {user.email} exists") from exc
+        raise Conflict(N_("a user with email %(email)s exists"),
+                       params={"email": user.email}) from exc
     return user
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, EventChannel, TimelineQuery
 from hub.errors import HubError, InvalidInput, Moved, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.paging import (
     Page,
@@ -72,15 +73,17 @@ class TimelineService:
         """A staff note; made in a role, it also shows on that organisation's timeline."""
         text = text.strip()
         if not text:
-            raise InvalidInput("a note needs text", details={"field": "text"})
+            raise InvalidInput(N_("a note needs text"), details={"field": "text"})
         if len(text) > MAX_NOTE_LENGTH:
-            raise InvalidInput(f"a note is at most {MAX_NOTE_LENGTH} characters")
+            raise InvalidInput(N_("a note is at most %(max_note_length)s characters"),
+                               params={"max_note_length": MAX_NOTE_LENGTH})
         organisation_id = None
         if role_id is not None:
             role = await self._store.roles.get(role_id)
             if role is None or role.person_id != person_id:
                 raise InvalidInput(
-                    f"role {role_id} is not a role of person {person_id}",
+                    N_("role %(role_id)s is not a role of person %(person_id)s"),
+                    params={"role_id": role_id, "person_id": person_id},
                     details={"field": "role_id"},
                 )
             organisation_id = role.organisation_id
@@ -123,7 +126,8 @@ class TimelineService:
     async def _check_person(self, person_id: str) -> None:
         person = await self._store.persons.get(person_id)
         if person is None:
-            raise NotFound(f"no person {person_id}")
+            raise NotFound(N_("no person %(person_id)s"),
+                           params={"person_id": person_id})
         if person.merged_into:
             raise Moved(person_id, person.merged_into)
 
@@ -134,11 +138,13 @@ class TimelineService:
             return TimelineQuery(person_ids=[subject_id], channel=channel)
         if subject == "household":
             if await self._store.households.get(subject_id) is None:
-                raise NotFound(f"no household {subject_id}")
+                raise NotFound(N_("no household %(subject_id)s"),
+                               params={"subject_id": subject_id})
             members = await self._store.persons.in_household(subject_id)
             if not members:
                 return None
             return TimelineQuery(person_ids=[p.id for p in members], channel=channel)
         if await self._store.organisations.get(subject_id) is None:
-            raise NotFound(f"no organisation {subject_id}")
+            raise NotFound(N_("no organisation %(subject_id)s"),
+                           params={"subject_id": subject_id})
         return TimelineQuery(organisation_id=subject_id, channel=channel)

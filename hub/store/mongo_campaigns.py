@@ -145,8 +145,9 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
             cursor = await self._c.aggregate(pipeline)
             rows = await cursor.to_list()
         opted = await self._count({"campaign_id": campaign_id, "opted_out_at": {"$ne": None}})
+        fallbacks = await self._count({"campaign_id": campaign_id, "language_fallback": True})
         return DeliveryCounts(by_status={row["_id"]: int(row["n"]) for row in rows},
-                              opted_out=opted)
+                              opted_out=opted, language_fallbacks=fallbacks)
 
     async def with_status(
         self, campaign_id: str, statuses: Sequence[str], *, limit: int

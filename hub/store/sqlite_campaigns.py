@@ -239,8 +239,11 @@ class SqliteDeliveries:
         opted = await self._db.value(
             "SELECT count(*) FROM deliveries WHERE campaign_id = ? "
             "AND json_extract(doc, '$.opted_out_at') IS NOT NULL", (campaign_id,))
+        fallbacks = await self._db.value(
+            "SELECT count(*) FROM deliveries WHERE campaign_id = ? "
+            "AND json_extract(doc, '$.language_fallback') = 1", (campaign_id,))
         return DeliveryCounts(by_status={status: int(n) for status, n in rows},
-                              opted_out=int(opted or 0))
+                              opted_out=int(opted or 0), language_fallbacks=int(fallbacks or 0))
 
     async def with_status(
         self, campaign_id: str, statuses: Sequence[str], *, limit: int

@@ -10,7 +10,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from hub.errors import HubError, Moved
-from hub.i18n import N_
+from hub.i18n import N_, accepted
+from hub.i18n.catalogues import translations
+from hub.i18n.text import localise
 
 log = logging.getLogger("hub.web")
 
@@ -25,6 +27,13 @@ HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404:
 def _page(request: web.Request, status: int, message: str) -> web.Response | None:
     render = request.app.get(HTML_ERROR_PAGE)
     return render(request, status, message) if render is not None else None
+
+
+def api_message(request: web.Request, message: str) -> str:
+    """An API error's `message` in the first language of the request's `Accept-Language`
+    that Hub speaks; English without one (the `code` stays the same in every language)."""
+    languages = accepted(request.headers.get("Accept-Language"))
+    return localise(message, translations(languages[0]).gettext) if languages else message
 
 
 def error_response(status: int, code: str, message: str, details: object = None,
@@ -52,7 +61,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if status >= 500:
             log.error("request failed: %s %s: %s", request.method, request.path, exc.code)
         return _page(request, status, exc.message) or error_response(
-            status, exc.code, exc.message, exc.details)
+            status, exc.code, api_message(request, exc.message), exc.details)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

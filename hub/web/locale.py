@@ -23,6 +23,7 @@ from aiohttp.typedefs import Handler
 from hub.config import Settings
 from hub.i18n import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, negotiate
 from hub.i18n.catalogues import translations
+from hub.i18n.text import Text, localise
 from hub.web.keys import SETTINGS
 
 _REQUEST: ContextVar[web.Request | None] = ContextVar("hub_request", default=None)
@@ -35,6 +36,10 @@ class Viewer:
     region: str = "NL"
 
     def gettext(self, message: str) -> str:
+        """`message` in this viewer's language; a `Text` (a service's error, a skip
+        reason) with its placeholders translated too."""
+        if isinstance(message, Text):
+            return localise(message, translations(self.language).gettext)
         return translations(self.language).gettext(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:

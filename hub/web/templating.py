@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from babel import Locale, UnknownLocaleError
 from jinja2 import FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
@@ -75,6 +76,18 @@ def _localised(function: Callable[..., str], *, zoned: bool = False) -> Callable
 
 
 @pass_context
+def language_name(context: Context, code: str | None) -> str:
+    """A language code as the viewer calls it: `en` is "Engels" to a Dutch reader (Babel)."""
+    if not code:
+        return ""
+    try:
+        return Locale.parse(code).get_display_name(formats.babel_locale(
+            viewer(context).language)) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+@pass_context
 def _phone(context: Context, value: str | None) -> str:
     return formats.format_phone(value, viewer(context).region)
 
@@ -90,6 +103,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "format_duration": _localised(formats.format_duration),
     "format_phone": _phone,
     "label": label,
+    "language_name": language_name,
 }
 
 

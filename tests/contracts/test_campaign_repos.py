@@ -94,7 +94,8 @@ async def test_template_round_trip_and_pages(store: Store) -> None:
 
 async def test_campaign_round_trip_every_field(store: Store) -> None:
     record = campaign(kind="survey", survey_id=new_id(), segment_id=new_id(), filter=None,
-                      snapshot_complete=True, finished_at=f.at(99), status="paused")
+                      snapshot_complete=True, finished_at=f.at(99), status="paused",
+                      language="nl", language_templates={"en": {"email": new_id()}})
     await store.campaigns.insert(record)
     assert_same_record(await store.campaigns.get(record.id), record)
     minimal = Campaign(id=new_id(), name="m", filter={"all": []})

@@ -306,3 +306,17 @@ async def test_cancel_open_takes_queued_and_leased_but_not_sending_or_done(
     assert await store.deliveries.lease(campaign_id, owner="w2", now=now, until=now + LEASE,
                                         limit=10) == []
     assert (await store.deliveries.counts(other[0].campaign_id)).by_status == {"queued": 2}
+
+
+async def test_language_fallbacks_are_counted(store: Store) -> None:
+    """A delivery sent in the campaign's language for want of the recipient's template."""
+    campaign_id = new_id()
+    fell_back = delivery(campaign_id, status="sent", language="nl", language_fallback=True)
+    own = delivery(campaign_id, status="sent", language="en")
+    await store.deliveries.insert_many([fell_back, own, delivery(campaign_id)])
+    assert_same_record(await store.deliveries.get(fell_back.id), fell_back)
+    assert (await store.deliveries.counts(campaign_id)).language_fallbacks == 1
+    later = own.model_copy(update={"language": "nl", "language_fallback": True})
+    assert await store.deliveries.update(later, owner=None)
+    assert (await store.deliveries.counts(campaign_id)).language_fallbacks == 2
+    assert (await store.deliveries.counts(new_id())).language_fallbacks == 0

@@ -97,3 +97,26 @@ def test_phones_national_at_home_international_abroad() -> None:
     assert formats.format_phone("+31612345678", "BE") == "+31 6 12345678"
     assert formats.format_phone("not a number", "NL") == "not a number"
     assert formats.format_phone("", "NL") == ""
+
+
+@pytest.mark.parametrize(("text", "language", "number"), [
+    ("12,5", "nl", "12.5"), ("1.234,50", "nl", "1234.50"), ("€ 1.234,50", "nl", "1234.50"),
+    ("1.500", "nl", "1500"), ("1,234.50", "en", "1234.50"), ("12.5", "en", "12.5"),
+    ("12.5", "nl", "12.5"),  # no Dutch grouping: read as a machine writes it
+    ("-3", "nl", "-3"), ("twelve", "nl", None), ("", "nl", None), ("1,2,3", "en", None),
+    ("12,5", "xx", "12.5"),  # an unknown language reads as the default (nl)
+])
+def test_numbers_as_people_type_them(text: str, language: str, number: str | None) -> None:
+    from hub.i18n.parsing import parse_number
+
+    parsed = parse_number(text, language)
+    assert (None if parsed is None else parsed) == (None if number is None else Decimal(number))
+
+
+def test_dates_as_people_type_them() -> None:
+    from hub.i18n.parsing import parse_date
+
+    assert parse_date("31-12-2026") == date(2026, 12, 31)
+    assert parse_date("1/2/2026") == date(2026, 2, 1) and parse_date("2026-02-01") == date(
+        2026, 2, 1)
+    assert parse_date("31-02-2026") is None and parse_date("tomorrow") is None

@@ -81,6 +81,49 @@ def test_ui_python_hands_pages_marked_texts_only() -> None:
         "\n".join(problems)
 
 
+# Services and the campaign engine raise the errors pages show (a person page's "not a phone
+# number", the wizard's "no segment"): their messages are marked too, the values passed as
+# `params` (`hub.i18n.text`), so the page says them in the reader's language.
+SERVICES = sorted(path for path in [*(ROOT / "hub" / "services").glob("*.py"),
+                                    *(ROOT / "hub" / "domain").glob("*.py"),
+                                    *(ROOT / "campaigns").rglob("*.py")]
+                  if not path.name.endswith("cli.py"))
+SERVICE_ERRORS = RAISED - {"ValueError", "FieldError"} | {"Gone", "HubError", "FilterError",
+                                                          "InvalidCursor", "Text", "Hold"}
+
+
+def unmarked_raises(source: str) -> list[tuple[int, str]]:
+    """(line, text) of readable literals given to an error (or a `Text`) unmarked; a
+    FilterError's problem is its second argument."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and _name(node.func) in SERVICE_ERRORS:
+            for argument in node.args[1:2] if _name(node.func) == "FilterError" else node.args[:1]:
+                if _readable(argument) and not (isinstance(argument, ast.Constant) and
+                                                 argument.value.startswith("%(")):
+                    found.append((argument.lineno, ast.unparse(argument)[:80]))
+    return found
+
+
+def test_service_errors_are_marked() -> None:
+    assert len(SERVICES) > 40
+    problems = [f"{path.relative_to(ROOT)}:{line}: {text}" for path in SERVICES
+                for line, text in unmarked_raises(path.read_text(encoding="utf-8"))]
+    assert not problems, "mark these with N_() and pass the values as params:\n" + \
+        "\n".join(problems)
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    ('raise NotFound(f"no campaign {campaign_id}")', ["f'no campaign {campaign_id}'"]),
+    ('raise NotFound(N_("no campaign %(id)s"), params={"id": campaign_id})', []),
+    ('raise FilterError(where, "expected a list")', ["'expected a list'"]),
+    ('raise FilterError(where, Text(N_("expected a list")))', []),
+    ('return Text(N_("opted out of %(channel)s"), {"channel": label})', []),
+])
+def test_the_service_scan(source: str, found: list[str]) -> None:
+    assert [text for _, text in unmarked_raises(source)] == found
+
+
 @pytest.mark.parametrize(("source", "found"), [
     ('render(r, "x.html", {"title": "Inbox"})', ["'Inbox'"]),
     ('render(r, "x.html", {"title": N_("Inbox")})', []),

@@ -23,7 +23,9 @@ from hub.web.keys import CAMPAIGNS
 
 routes = ApiRoutes()
 WITH_STATS = Answer("the campaign with `stats{audience, queued, sent, delivered, failed, "
-                    "skipped, unknown, replied, opted_out, responses}`")
+                    "skipped, unknown, replied, opted_out, responses, language_fallbacks}` "
+                    "(`language_fallbacks`: sent in the campaign's `language` because it has "
+                    "no template in the recipient's)")
 
 
 
@@ -37,6 +39,11 @@ class CampaignInput(BaseModel):
         default_factory=every_channel_choice, min_length=1,
         max_length=len(CHANNEL_CHOICES))
     templates: dict[SendableChannel, str] = Field(default_factory=dict)
+    # the language of `templates` (absent or unknown: HUB_DEFAULT_LANGUAGE), and templates in
+    # other languages, e.g. {"en": {"email": "…"}}; a recipient gets their language's
+    language: str | None = Field(default=None, max_length=35)
+    language_templates: dict[str, dict[SendableChannel, str]] = Field(
+        default_factory=dict, max_length=20)
     survey_id: str | None = None
     send_at: datetime | None = None
     rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)

@@ -112,7 +112,7 @@ async def answer_survey(request: web.Request) -> web.Response:
     except Conflict as exc:
         if wants_json(request):
             return problem(request, 409, exc.code, viewer.gettext("Already answered"),
-                           exc.message, viewer=viewer)
+                           viewer.gettext(exc.message), viewer=viewer)
         return _page(request, view, "closed",
                      score=view.answered.score if view.answered else score, status=409)
     if answered is None:

@@ -16,6 +16,7 @@ from channels.email.content import sanitise_html
 from hub.i18n import N_
 from hub.web.locale import Viewer
 from hub.web.templating import viewer
+from hub.web.ui.script_texts import script_texts
 
 QUOTE_START = re.compile(r"^(>|On .{1,200} wrote:\s*$|Op .{1,200} schreef .{0,100}:\s*$|"
                          r"-----\s*Original Message\s*-----|-----\s*Oorspronkelijk bericht)",
@@ -98,4 +99,5 @@ def install_filters(env: Environment) -> None:
     for name, function in FILTERS.items():
         env.filters.setdefault(name, function)
     env.globals["NOTICES"] = NOTICES
+    env.globals["script_texts"] = script_texts
     env.globals["ui_installed"] = True

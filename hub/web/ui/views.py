@@ -16,17 +16,6 @@ TIMELINE_PAGE = 30
 CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("SMS"), "call": N_("Call"),
                   "webform": N_("Web form"), "survey": N_("Survey"), "note": N_("Note"),
                   "system": N_("System")}
-REFUSALS = {
-    # The reasons `why_not` gives (in English, as the API keeps them) for a service reply,
-    # as the person page shows them; a reason not listed here is shown as it is.
-    "the person was erased or merged": N_("the person was erased or merged"),
-    "no phone number": N_("no phone number"),
-    "no email address": N_("no email address"),
-    "mail to this address bounced; it is marked undeliverable":
-        N_("mail to this address bounced; it is marked undeliverable"),
-    "opted out of SMS": N_("opted out of SMS"),
-    "opted out of email": N_("opted out of email"),
-}
 
 
 def channel_labels(viewer: Viewer) -> dict[str, str]:
@@ -35,11 +24,10 @@ def channel_labels(viewer: Viewer) -> dict[str, str]:
 
 
 def refusal_text(reason: str | None, viewer: Viewer) -> str | None:
-    """Why a channel cannot be used, in the viewer's language when the reason is known."""
+    """Why a channel cannot be used (`why_not` marks its reasons), in the viewer's language."""
     if reason is None:
         return None
-    known = REFUSALS.get(reason)
-    return viewer.gettext(known) if known else reason
+    return viewer.gettext(reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,3 +130,19 @@ async def test_api_error_codes_stay_english(api: Api) -> None:
                                      headers={"Accept-Language": "nl"})
     body = await response.json()
     assert response.status == 404 and body["error"]["code"] == "not_found"
+
+
+async def test_api_error_message_follows_accept_language(api: Api) -> None:
+    """A service's error: the same `code` in every language, the `message` in the first
+    language of Accept-Language that Hub speaks, English without one."""
+    path = "/api/v1/campaigns/nope"
+    dutch = await api.call("GET", path, headers={"Accept-Language": "nl-NL,en;q=0.5"})
+    british = await api.call("GET", path, headers={"Accept-Language": "en-GB"})
+    plain = await api.call("GET", path)
+    unknown = await api.call("GET", path, headers={"Accept-Language": "xx-YY, *"})
+    assert {status for status, _ in (dutch, british, plain, unknown)} == {404}
+    assert {body["error"]["code"] for _, body in (dutch, british, plain, unknown)} == {
+        "not_found"}
+    assert dutch[1]["error"]["message"] == "geen campagne nope"
+    assert british[1]["error"]["message"] == plain[1]["error"]["message"] == \
+        unknown[1]["error"]["message"] == "no campaign nope"

@@ -85,7 +85,9 @@ async def test_errors_raised_by_page_handlers_are_html_pages_with_their_status(u
     inbox = ui.client.app[SERVICES].inbox
     sms = await inbox.quarantine(source="twilio:sms", raw=b"x", reason="unreadable")
     refused = await ui.client.post(f"/quarantine/{sms.id}/retry", data={"csrf_token": token})
-    assert refused.status == 409 and "cannot be retried here" in await refused.text()
+    # the service's error, in the viewer's language
+    assert refused.status == 409 and "kunnen hier niet opnieuw geprobeerd worden" in \
+        await refused.text()
     # the API answers the same service error as JSON
     api = await ui.client.post("/api/v1/quarantine/nope/retry")
     assert api.status == 401 and api.content_type == "application/json"

@@ -92,3 +92,21 @@ def test_tile_values_are_formatted_for_the_reader() -> None:
                   "Gestarte campagnes": "2", "Verstuurde campagneberichten": "3.400"}
     en = {t["label"]: t["value"] for t in _tiles(kpis, [], Viewer(language="en"))}
     assert en["First response, median"] == "16 h 30 min" and en["Calls"] == "1,500"
+
+
+async def test_the_builder_reads_dutch_numbers_and_dates(ui: Ui) -> None:
+    """A decimal comma and a day-month-year date are read; what does not parse says which
+    form it expects, in the viewer's language."""
+    await ui.login("marketing")
+
+    async def preview(field: str, op: str, value: str) -> tuple[int, str]:
+        response = await ui.client.get("/segments/preview", headers=DUTCH, params={
+            "match": "all", "field_0": field, "op_0": op, "value_0": value})
+        return response.status, await response.text()
+
+    assert (await preview("revenue", "gt", "1.234,5"))[0] == 200
+    assert (await preview("birth_date", "lt", "31-12-1990"))[0] == 200
+    status, page = await preview("revenue", "gt", "twaalf")
+    assert status == 422 and "geen getal; schrijf het als 1.234,5" in page
+    status, page = await preview("birth_date", "lt", "31-02-1990")
+    assert status == 422 and "geen datum; schrijf die als 31-12-2026" in page

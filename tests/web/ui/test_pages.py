@@ -142,7 +142,7 @@ async def test_merge_preview_then_merge(ui: Ui) -> None:
     await add_event(ui, dup, channel="note", direction="internal", text="old note")
     preview = await ui.client.get(f"/people/{keep}/merge", params={"duplicate_id": dup})
     text = await preview.text()
-    assert "1 gebeurtenis op de tijdlijn" in text and "+31612345672" in text
+    assert "1 gebeurtenis op de tijdlijn" in text and "06 12345672" in text  # national format
     assert await ui.post(f"/people/{keep}/merge", {"duplicate_id": dup}) == 303
     merged = await (await ui.client.get(f"/people/{keep}")).text()
     assert "old note" in merged and "+31612345672" in merged

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from campaigns.engine.dispatch import DELIVERY_REASONS
 from campaigns.templates import TemplateProblem
 from hub.domain.channels import CHANNEL_CHOICES
 from hub.domain.staff import MARKETING
 from hub.errors import Conflict, HubError, InvalidInput
-from hub.i18n import N_
-from hub.web.keys import CAMPAIGNS, SERVICES, SURVEYS
+from hub.i18n import LANGUAGES, N_, supported
+from hub.i18n.text import reread
+from hub.web.keys import CAMPAIGNS, SERVICES, SETTINGS, SURVEYS
 from hub.web.ui.form_input import form_model, parse_form
 from hub.web.ui.guard import USER, staff_page
 from hub.web.ui.marketing.wizard import CampaignForm
@@ -29,6 +31,7 @@ async def _wizard(request: web.Request, form: CampaignForm, *, error: str | None
                   status: int = 200) -> web.Response:
     kit = request.app[CAMPAIGNS]
     viewer = ui_viewer(request)
+    default_language = request.app[SETTINGS].default_language
     segments = await kit.segments.find(limit=LISTED)
     templates = await kit.templates.find(limit=LISTED)
     segment = next((s for s in segments if s.id == form.segment_id), None)
@@ -51,7 +54,9 @@ async def _wizard(request: web.Request, form: CampaignForm, *, error: str | None
                                            None),
         "topics": await kit.topics.all(),
         "send_at": form.send_at_shown(viewer.timezone), "zone": viewer.timezone,
-        "error": error}, status=status)
+        "languages": LANGUAGES, "language": supported(form.language) or default_language,
+        "other_language": form.other_language(default_language), "error": error},
+        status=status)
 
 
 @staff_page(MARKETING)
@@ -73,7 +78,7 @@ async def create_campaign(request: web.Request) -> web.StreamResponse:
     form = await parse_form(request, CampaignForm)
     try:
         campaign = await request.app[CAMPAIGNS].campaigns.create(
-            form.campaign(ui_viewer(request).timezone))
+            form.campaign(ui_viewer(request).timezone, request.app[SETTINGS].default_language))
     except InvalidInput as exc:
         return await _wizard(request, form, error=exc.message, status=422)
     return redirect(f"/campaigns/{campaign.id}")
@@ -94,7 +99,9 @@ async def _show(request: web.Request, *, error: str | None = None,
         "stats": await service.stats(campaign), "segment": segment,
         "reach": await service.reach_of(campaign) if campaign.status == "draft" else None,
         "problems": problems, "replies": replies, "persons": persons,
+        "reasons": {d.id: reread(d.reason, DELIVERY_REASONS) for d in problems if d.reason},
         "templates": await service.templates_of(campaign),
+        "language_templates": await service.language_templates_of(campaign),
         "notice": request.query.get("notice", "")[:40], "error": error}, status=status)
 
 

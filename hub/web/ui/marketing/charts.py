@@ -22,12 +22,20 @@ TIER_COLOURS = ("#1c4e80", "#2f6fb3", "#5b93d1", "#93bde8", "#c9d6e3", "#e8edf2"
 
 
 def _num(value: float) -> str:
+    """A coordinate in the SVG source (never shown)."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _shown(value: float, seen: Viewer) -> str:
+    """A figure a reader sees, to one decimal at most, as their language writes it."""
+    return formats.format_number(round(value, 1), seen.language)
+
+
 def bar_chart(items: Sequence[tuple[str, float]], *, title: str, width: int = 560,
-              height: int = 220, colours: Sequence[str] | None = None) -> Markup:
+              height: int = 220, colours: Sequence[str] | None = None,
+              viewer: Viewer | None = None) -> Markup:
     """Vertical bars with the value above each and the label below."""
+    seen = viewer or Viewer()
     left, bottom, top = 8, 28, 22
     n = max(1, len(items))
     slot = (width - 2 * left) / n
@@ -43,10 +51,10 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, width: int = 56
         colour = colours[i % len(colours)] if colours else BAR
         parts.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(slot * 0.76)}" '
                      f'height="{_num(h)}" fill="{colour}"><title>{escape(label)}: '
-                     f"{escape(_num(value))}</title></rect>")
+                     f"{escape(_shown(value, seen))}</title></rect>")
         cx = _num(x + slot * 0.38)
         parts.append(f'<text x="{cx}" y="{_num(y - 4)}" text-anchor="middle" '
-                     f'font-size="11" fill="{INK}">{escape(_num(value))}</text>')
+                     f'font-size="11" fill="{INK}">{escape(_shown(value, seen))}</text>')
         parts.append(f'<text x="{cx}" y="{height - 10}" text-anchor="middle" '
                      f'font-size="11" fill="{INK}">{escape(label[:14])}</text>')
     parts.append("</svg>")
@@ -105,9 +113,11 @@ def pyramid(tiers: Sequence[tuple[str, int, float, float]], *, title: str,
 
 
 def score_line(points: Sequence[tuple[str, float | None]], *, title: str, low: float,
-               high: float, width: int = 560, height: int = 200) -> Markup:
+               high: float, width: int = 560, height: int = 200,
+               viewer: Viewer | None = None) -> Markup:
     """A score over time on a fixed scale (NPS -100..100, CSAT 0..100): a line through the
     buckets that have answers, each point labelled; empty buckets leave a gap."""
+    seen = viewer or Viewer()
     left, right, top, bottom = 36, 12, 16, 28
     n = max(1, len(points))
     slot = (width - left - right) / n
@@ -123,7 +133,7 @@ def score_line(points: Sequence[tuple[str, float | None]], *, title: str, low: f
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{_num(y(mark))}" '
                      f'y2="{_num(y(mark))}" stroke="#d5dbe1" stroke-width="1"/>'
                      f'<text x="{left - 4}" y="{_num(y(mark) + 4)}" text-anchor="end" '
-                     f'font-size="10" fill="{MUTED}">{escape(_num(mark))}</text>')
+                     f'font-size="10" fill="{MUTED}">{escape(_shown(mark, seen))}</text>')
     run: list[str] = []
     for i, (label, value) in enumerate(points):
         cx = left + i * slot + slot / 2
@@ -137,9 +147,9 @@ def score_line(points: Sequence[tuple[str, float | None]], *, title: str, low: f
             continue
         run.append(f"{_num(cx)},{_num(y(value))}")
         parts.append(f'<circle cx="{_num(cx)}" cy="{_num(y(value))}" r="4" fill="{BAR}">'
-                     f"<title>{escape(label)}: {escape(_num(value))}</title></circle>"
+                     f"<title>{escape(label)}: {escape(_shown(value, seen))}</title></circle>"
                      f'<text x="{_num(cx)}" y="{_num(y(value) - 8)}" text-anchor="middle" '
-                     f'font-size="11" fill="{INK}">{escape(_num(value))}</text>')
+                     f'font-size="11" fill="{INK}">{escape(_shown(value, seen))}</text>')
     if len(run) > 1:
         parts.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{BAR}" '
                      'stroke-width="2"/>')
@@ -183,9 +193,11 @@ def score_bars(items: Sequence[tuple[str, float | None, int]], *, title: str, lo
         colour = BAR if value >= 0 else "#c2410c"
         parts.append(f'<rect x="{_num(a)}" y="{y0 + 3}" width="{_num(max(b - a, 1))}" '
                      f'height="{row - 8}" fill="{colour}"><title>{escape(label)}: '
-                     f"{escape(_num(value))} ({escape(answers(responses))})</title></rect>"
+                     f"{escape(_shown(value, seen))} ({escape(answers(responses))})"
+                     "</title></rect>"
                      f'<text x="{_num(max(b, zero) + 6)}" y="{y0 + 18}" font-size="12" '
-                     f'fill="{INK}">{escape(_num(value))} · n={responses}</text>')
+                     f'fill="{INK}">{escape(_shown(value, seen))} · '
+                     f"n={escape(_shown(responses, seen))}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -4,15 +4,18 @@ and the form read into a filter (the builder's JSON, or the plain rows without J
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Annotated, Any
 
-from campaigns.segments import FieldChoice
+from campaigns.segments import FIELD_LABELS, FieldChoice
 from hub.domain.segments import OPS, FilterError, field_spec, parse_filter
 from hub.errors import InvalidInput
 from hub.i18n import N_
+from hub.i18n.parsing import DATE_EXAMPLE, NUMBER_EXAMPLE, parse_date, parse_number
+from hub.i18n.text import Text
 from hub.web.locale import Viewer
 from hub.web.ui.form_input import Cut, PageForm
-from hub.web.ui.render import translate
+from hub.web.ui.render import current_ui_viewer, translate
 
 MAX_FILTER_TEXT = 20_000
 ROWS = 4
@@ -40,23 +43,41 @@ def group_labels(viewer: Viewer) -> dict[str, str]:
     return _labels(GROUP_LABELS, viewer)
 
 
+def shown_choices(choices: list[FieldChoice], viewer: Viewer) -> list[FieldChoice]:
+    """The fields with their label, group and help in the viewer's language (an attribute's
+    label is its key, the same in every language)."""
+    return [replace(c, group=viewer.gettext(c.group), doc=viewer.gettext(c.doc) if c.doc else "",
+                    label=viewer.gettext(c.label) if c.label in FIELD_LABELS.values()
+                    else c.label or c.name) for c in choices]
+
+
 def catalogue_json(choices: list[FieldChoice], viewer: Viewer | None = None) -> str:
-    """For the builder script (in a data- attribute, so no inline script)."""
-    ops = op_labels(viewer or Viewer())
-    return json.dumps({"fields": [{"name": c.name, "group": c.group, "kind": c.kind,
-                                   "values": list(c.values), "doc": c.doc} for c in choices],
-                       "ops": {op: ops[op] for op in OPS}})
+    """For the builder script (in a data- attribute, so no inline script): the fields (name,
+    label, group, kind, values, help) and the operators, in the viewer's language."""
+    viewer = viewer or Viewer()
+    ops = op_labels(viewer)
+    return json.dumps({"fields": [{"name": c.name, "label": c.label, "group": c.group,
+                                   "kind": c.kind, "values": list(c.values), "doc": c.doc}
+                                  for c in shown_choices(choices, viewer)],
+                       "ops": {op: ops[op] for op in OPS}, "groups": group_labels(viewer)})
 
 
 def _scalar(kind: str, raw: str) -> Any:
     raw = raw.strip()
     if kind in ("age", "money"):
-        try:
-            number = float(raw)
-        except ValueError as exc:
-            raise InvalidInput(translate(N_("%(value)s is not a number"),
-                                         value=repr(raw[:40]))) from exc
-        return int(number) if number.is_integer() else number
+        language = current_ui_viewer().language
+        number = parse_number(raw, language)
+        if number is None:
+            raise InvalidInput(translate(N_("%(value)s is not a number; write it like %(example)s"),
+                                         value=repr(raw[:40]),
+                                         example=NUMBER_EXAMPLE.get(language, "1234.5")))
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == "date":
+        day = parse_date(raw)
+        if day is None:
+            raise InvalidInput(translate(N_("%(value)s is not a date; write it like %(example)s"),
+                                         value=repr(raw[:40]), example=DATE_EXAMPLE))
+        return day.isoformat()
     if kind == "any":
         if raw.lower() in ("true", "false"):
             return raw.lower() == "true"
@@ -72,7 +93,7 @@ def condition(name: str, op: str, raw: str) -> dict[str, Any]:
     """One builder row as a filter condition, the value typed by the field's kind."""
     spec = field_spec(name)
     if spec is None:
-        raise FilterError("field", f"unknown field {name[:100]!r}")
+        raise FilterError("field", Text(N_("unknown field %(name)s"), {"name": repr(name[:100])}))
     if op == "exists":
         value: Any = raw.strip().lower() not in ("false", "no", "0")
     elif op in ("within_days", "older_than_days"):

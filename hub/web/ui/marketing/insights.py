@@ -168,12 +168,12 @@ async def show_survey(request: web.Request, *, error: str | None = None,
         "score_name": score_name, "score": results[score_key], "distribution": distribution,
         "comments": comments,
         "chart": charts.bar_chart([(str(s), n) for s, n in distribution], title=gettext(
-            request, N_("%(survey)s: responses per score"), survey=survey.name)),
+            request, N_("%(survey)s: responses per score"), survey=survey.name), viewer=viewer),
         "trend": trend, "spark": charts.sparkline(
             [v for *_, v in trend if v is not None], title=over_time),
         "trend_chart": charts.score_line(
             [(format_date(a, viewer.language, length="d MMM"), v) for a, _, _, v in trend],
-            low=low, high=high, title=over_time),
+            low=low, high=high, title=over_time, viewer=viewer),
         "compared": compared, "chosen": chosen, "compare_chart": charts.score_bars(
             compared, low=low, high=high, viewer=viewer, title=gettext(
                 request, N_("%(score)s per segment"), score=score_name)),

@@ -22,6 +22,7 @@ from hub.web.ui.marketing.filter_form import (
     catalogue_json,
     group_labels,
     op_labels,
+    shown_choices,
 )
 from hub.web.ui.render import redirect, render, ui_viewer
 
@@ -37,7 +38,7 @@ async def _page(request: web.Request, *, form: dict[str, str] | None = None,
     form = form or {}
     viewer = ui_viewer(request)
     return render(request, "ui/marketing/segments.html", {
-        "title": N_("Segments"), "nav": "segments", "choices": choices,
+        "title": N_("Segments"), "nav": "segments", "choices": shown_choices(choices, viewer),
         "catalogue": catalogue_json(choices, viewer), "ops": op_labels(viewer),
         "groups": group_labels(viewer),
         "rows": range(ROWS), "form": form, "filter_text": form.get("filter", ""),

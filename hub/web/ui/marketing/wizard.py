@@ -13,7 +13,7 @@ from hub.domain.campaigns import CHANNEL_CHOICES, Campaign
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import new_id
 from hub.errors import InvalidInput
-from hub.i18n import N_
+from hub.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, supported
 from hub.i18n.parsing import DATETIME_EXAMPLE, local_input_value, parse_datetime
 from hub.web.ui.form_input import Checkbox, Cut, PageForm, validated
 from hub.web.ui.render import translate
@@ -33,6 +33,10 @@ class CampaignForm(PageForm):
     channel_2: str = ""
     template_email: Id = ""
     template_sms: Id = ""
+    # the language of those templates, and optional templates in the other language
+    language: Annotated[str, Cut(10)] = ""
+    other_email: Id = ""
+    other_sms: Id = ""
     send_at: Annotated[str, Cut(40)] = ""
     rate_per_minute: Annotated[str, Cut(12)] = ""
     require_opt_in: Checkbox = False
@@ -66,13 +70,24 @@ class CampaignForm(PageForm):
             return list(SENDABLE_CHANNELS)
         return list(self.templates)
 
+    def other_language(self, default: str) -> str:
+        """The language the `other_*` templates are in: not the campaign's."""
+        own = supported(self.language) or default
+        return next(language for language in LANGUAGES if language != own)
+
+    def language_templates(self, default: str) -> dict[str, dict[str, str]]:
+        chosen = {"email": self.other_email, "sms": self.other_sms}
+        other = {c: t for c, t in chosen.items() if t}
+        return {self.other_language(default): other} if other else {}
+
     def send_at_shown(self, timezone: str | None) -> str:
         """The time as the `datetime-local` field shows it again (in `timezone`); what does
         not parse is shown as typed."""
         moment = parse_datetime(self.send_at, timezone)
         return local_input_value(moment, timezone) if moment else self.send_at
 
-    def campaign(self, timezone: str | None = None) -> Campaign:
+    def campaign(self, timezone: str | None = None, default_language: str = DEFAULT_LANGUAGE
+                 ) -> Campaign:
         """A new draft as the form describes it, its send time read in `timezone` (the
         viewer's) and stored as UTC; InvalidInput names what is missing."""
         if not self.name:
@@ -87,6 +102,8 @@ class CampaignForm(PageForm):
             "id": new_id(), "name": self.name, "kind": self.kind,
             "survey_id": self.survey_id or None, "segment_id": self.segment_id,
             "channels": self.channels, "templates": self.templates,
+            "language": supported(self.language) or default_language,
+            "language_templates": self.language_templates(default_language),
             "send_at": _send_at(self.send_at, timezone),
             "rate_per_minute": int(rate) if rate else None,
             "require_opt_in": self.require_opt_in, "one_per_household": self.one_per_household,

@@ -144,7 +144,7 @@ async def test_campaign_wizard_reach_test_send_launch_and_progress(ui: Ui) -> No
         f"/campaigns/new?segment_id={segment_id}&channel_0=email&channel_1=sms"
         f"&template_email={template_id}")).text()
     assert 'data-reach="email">1<' in wizard and 'data-reach="skipped">2<' in wizard
-    assert "no email address" in wizard
+    assert "geen e-mailadres" in wizard  # the skip reason in the viewer's language
     bad = await _post(ui, "/campaigns", {"name": "", "segment_id": segment_id,
                                          "channel_0": "email", "template_email": template_id})
     assert bad.status == 422 and "name" in await bad.text()
@@ -163,7 +163,7 @@ async def test_campaign_wizard_reach_test_send_launch_and_progress(ui: Ui) -> No
     launched = await _post(ui, campaign_path + "/launch", {})
     assert launched.status == 303
     again = await _post(ui, campaign_path + "/launch", {})
-    assert again.status == 409 and "only a draft" in await again.text()
+    assert again.status == 409 and "alleen een concept kan gestart worden" in await again.text()
     for _ in range(100):
         stats = await (await ui.client.get(campaign_path + "/stats")).json()
         if stats["status"] == "completed":
@@ -172,7 +172,7 @@ async def test_campaign_wizard_reach_test_send_launch_and_progress(ui: Ui) -> No
     assert stats["status"] == "completed" and stats["stats"]["sent"] == 1
     assert stats["stats"]["skipped"] == 2
     page = await (await ui.client.get(campaign_path)).text()
-    assert "no email address" in page
+    assert "geen e-mailadres" in page and "no email address" not in page
     assert (await _post(ui, campaign_path + "/explode", {})).status == 404
 
 

@@ -61,8 +61,9 @@ async def test_results_trend_segments_side_by_side_and_comments_detractors_first
     # everybody: 1 promoter, 1 passive, 1 detractor → 0; Dutch: 10 and 8 → 50; English: -100
     rows = dict(re.findall(r'<tr data-segment="([^"]+)"><td>[^<]*</td><td>\d+</td>'
                            r"<td>([^<]+)</td>", text))
-    assert rows["Iedereen"] == "0.0" and rows["Dutch"] == "50.0"  # everybody, in Dutch
-    assert rows["&lt;img src=x onerror=alert(1)&gt;"] == "-100.0"
+    # everybody, in Dutch, with a decimal comma
+    assert rows["Iedereen"] == "0,0" and rows["Dutch"] == "50,0"
+    assert rows["&lt;img src=x onerror=alert(1)&gt;"] == "-100,0"
     assert HOSTILE not in text
     assert 'id="trend"' in text and "<circle" in text
     comments = text[text.index('id="comments"'):]
@@ -129,14 +130,14 @@ async def test_survey_campaign_from_the_wizard_sends_the_personal_link(ui: Ui) -
     base = {"name": "NPS spring", "kind": "survey", "segment_id": segment.id,
             "channel_0": "email"}
     missing = await _post(ui, "/campaigns", base, token_from="/campaigns/new")
-    assert missing.status == 422 and "choose the survey" in await missing.text()
+    assert missing.status == 422 and "kies de enquête" in await missing.text()
     unknown = await _post(ui, "/campaigns", {**base, "survey_id": "nope"},
                           token_from="/campaigns/new")
     assert unknown.status == 422
     no_link = await _post(ui, "/campaigns", {**base, "survey_id": survey.id,
                                              "template_email": plain.id},
                           token_from="/campaigns/new")
-    assert no_link.status == 422 and "no {{ survey_url }}" in await no_link.text()
+    assert no_link.status == 422 and "bevat geen {{ survey_url }}" in await no_link.text()
     created = await _post(ui, "/campaigns", {**base, "survey_id": survey.id},
                           token_from="/campaigns/new")
     assert created.status == 303
