@@ -40,7 +40,8 @@ class CampaignInput(BaseModel):
     survey_id: str | None = None
     send_at: datetime | None = None
     rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
-    require_opt_in: bool = False
+    require_opt_in: bool = Field(default=True, description=(
+        "only persons who opted in on the channel (default); false also reaches `unknown`"))
     one_per_household: bool = False
 
 
@@ -61,7 +62,7 @@ class ReachInput(BaseModel):
         default_factory=every_channel_choice, min_length=1,
         max_length=len(CHANNEL_CHOICES))
     template_channels: list[SendableChannel] | None = None
-    require_opt_in: bool = False
+    require_opt_in: bool = True
 
 
 @routes.route("POST", "/campaigns/reach", roles=MARKETING, body=ReachInput,

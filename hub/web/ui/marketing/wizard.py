@@ -37,12 +37,21 @@ class CampaignForm(PageForm):
     rate_per_minute: Annotated[str, Cut(12)] = ""
     require_opt_in: Checkbox = False
     one_per_household: Checkbox = False
+    options_shown: Checkbox = False  # the form was shown: an unchecked box means "no"
 
     @model_validator(mode="before")
     @classmethod
     def _survey_only_for_surveys(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("kind") != "survey":
             return {**data, "survey_id": ""}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _opted_in_only_by_default(cls, data: Any) -> Any:
+        """A fresh wizard starts with "only persons who opted in" ticked."""
+        if isinstance(data, dict) and not data.get("options_shown"):
+            return {**data, "require_opt_in": "on"}
         return data
 
     @property
