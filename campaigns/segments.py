@@ -17,6 +17,7 @@ from hub.ports import Store
 
 SAMPLE_SIZE = 10
 ATTRIBUTE_SAMPLE = 200
+VALUES_SEEN = 30  # attribute values offered per key, from the sample
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +75,20 @@ class SegmentService:
         sample of) the data."""
         choices = [FieldChoice(name, field_group(name), spec.kind, spec.values, spec.doc)
                    for name, spec in FIELDS.items()]
-        seen: set[str] = set()
+        seen: dict[str, set[str]] = {}
         for person in await self._store.persons.find_matching(MATCH_ALL, limit=ATTRIBUTE_SAMPLE):
-            seen.update(k for k in person.attributes if k != "pyramid_tier")
+            for key, value in person.attributes.items():
+                if key == "pyramid_tier":
+                    continue
+                values = seen.setdefault(key, set())
+                if isinstance(value, str | int | float) and not isinstance(value, bool) \
+                        and len(values) < VALUES_SEEN and len(str(value)) <= 100:
+                    values.add(str(value))
         for key in sorted(seen):
             name = f"attributes.{key}"
             if field_spec(name) is not None:
-                choices.append(FieldChoice(name, field_group(name), "any", (), "attribute"))
+                choices.append(FieldChoice(name, field_group(name), "any",
+                                           tuple(sorted(seen[key])), "attribute"))
         return choices
 
     async def get(self, segment_id: str) -> Segment:

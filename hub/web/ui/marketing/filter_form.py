@@ -7,7 +7,7 @@ import json
 from typing import Annotated, Any
 
 from campaigns.segments import FieldChoice
-from hub.domain.segments import OPS, FilterError, field_spec, parse_filter
+from hub.domain.segments import OPS, FilterError, field_spec, ops_for, parse_filter
 from hub.errors import InvalidInput
 from hub.i18n import N_
 from hub.web.locale import Viewer
@@ -40,12 +40,29 @@ def group_labels(viewer: Viewer) -> dict[str, str]:
     return _labels(GROUP_LABELS, viewer)
 
 
+BUILDER_TEXTS = {
+    "unknown_field": N_("unknown field"), "not_applied": N_("Not applied: %(problem)s"),
+    "invalid_json": N_("The filter is not valid JSON."), "yes": N_("yes"), "no": N_("no"),
+    "choose": N_("choose…"), "uncounted": N_("The filter cannot be counted."),
+    "field": N_("Field"), "operator": N_("Operator"), "value": N_("Value"),
+    "combine": N_("Combine"), "matching": N_("Persons matching"),
+    "add_row": N_("+ condition"), "add_group": N_("+ group"),
+    "remove_row": N_("Remove condition"), "remove_group": N_("remove group"),
+    "list_hint": N_("value (lists: a, b)"),
+}
+
+
 def catalogue_json(choices: list[FieldChoice], viewer: Viewer | None = None) -> str:
-    """For the builder script (in a data- attribute, so no inline script)."""
-    ops = op_labels(viewer or Viewer())
+    """For the builder script (in a data- attribute, so no inline script): each field with
+    its kind, the ops it takes and its values (the choices of an enumeration, or the
+    attribute values seen in the data), the op and group labels and the builder's texts."""
+    viewer = viewer or Viewer()
+    ops = op_labels(viewer)
     return json.dumps({"fields": [{"name": c.name, "group": c.group, "kind": c.kind,
-                                   "values": list(c.values), "doc": c.doc} for c in choices],
-                       "ops": {op: ops[op] for op in OPS}})
+                                   "ops": list(ops_for(c.kind)), "values": list(c.values),
+                                   "doc": c.doc} for c in choices],
+                       "ops": {op: ops[op] for op in OPS}, "groups": group_labels(viewer),
+                       "texts": {k: viewer.gettext(v) for k, v in BUILDER_TEXTS.items()}})
 
 
 def _scalar(kind: str, raw: str) -> Any:

@@ -96,7 +96,7 @@ async def test_nested_segment_live_count(server: tuple[TestServer, Settings],
     row = inner.locator(".builder-row").first
     await row.locator(".b-field").select_option("email")
     await row.locator(".b-op").select_option("exists")
-    await row.locator(".b-value").fill("false")
+    await row.locator(".b-value").select_option("false")
     await expect(page.locator("#live-count")).to_have_text("2")
     sample = await page.locator("#live-sample").inner_text()
     assert "Anna de Vries" in sample and "Dirk Smit" not in sample
