@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from campaigns.analytics import AnalyticsService
 from campaigns.engine.dispatch import DispatchConfig, Worker
 from campaigns.engine.lifecycle import CampaignService
+from campaigns.guardrails import Guardrails
 from campaigns.segments import SegmentService
 from campaigns.surveys import SurveyService
 from campaigns.template_service import TemplateService
@@ -85,7 +86,12 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
 def dispatch_config(settings: Settings) -> DispatchConfig:
     domain = settings.email_from.rpartition("@")[2].strip("> ") or "localhost"
     return DispatchConfig(public_url=settings.public_url,
-                          unsubscribe_mailbox=f"unsubscribe@{domain}")
+                          unsubscribe_mailbox=f"unsubscribe@{domain}",
+                          guardrails=Guardrails(
+                              hard_bounce_rate=settings.guard_hard_bounce_rate,
+                              complaint_rate=settings.guard_complaint_rate,
+                              unsubscribe_rate=settings.guard_unsubscribe_rate,
+                              window=settings.guard_window))
 
 
 def build_worker(components: Components, config: DispatchConfig | None = None) -> Worker:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from campaigns.engine.personalise import variables_for
+from campaigns.guardrails import measure
 from campaigns.reach import REACH_CAP, Reach, forecast_reach
 from campaigns.survey_texts import check_survey_link, survey_campaign_templates
 from campaigns.templates import BUILTIN_TEXTS, MessageTexts, TemplateProblem, check, compiled
@@ -131,7 +132,11 @@ class CampaignService:
         return await self._move(campaign_id, "paused")
 
     async def resume(self, campaign_id: str) -> Campaign:
-        return await self._move(campaign_id, "running", {"paused_reason": None})
+        """Running again; the deliverability guardrails count afresh from here (staff saw the
+        figures that paused it), so a resume is not undone by the same figures."""
+        baseline = (await measure(self._store, campaign_id)).to_doc()
+        return await self._move(campaign_id, "running", {
+            "paused_reason": None, "paused_guard": None, "guard_baseline": baseline})
 
     async def cancel(self, campaign_id: str) -> Campaign:
         """Cancelled at once: what waits is marked `cancelled` now, and workers check the

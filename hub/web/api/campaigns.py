@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,6 +43,10 @@ class CampaignInput(BaseModel):
     require_opt_in: bool = Field(default=True, description=(
         "only persons who opted in on the channel (default); false also reaches `unknown`"))
     one_per_household: bool = False
+    warmup: list[Annotated[int, Field(ge=1, le=10_000_000)]] | None = Field(
+        default=None, min_length=1, max_length=60, description=(
+            "warm-up for a new sending domain: at most warmup[d] messages on day d after the "
+            "launch, e.g. [200, 500, 1000, 2000]; later days unlimited"))
 
 
 @routes.route("POST", "/campaigns", roles=MARKETING, body=CampaignInput, status=201,
