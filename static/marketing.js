@@ -357,3 +357,26 @@ document.addEventListener("DOMContentLoaded", () => {
     try { await navigator.clipboard.writeText(source.value); button.textContent = "Copied"; } catch (e) { document.execCommand("copy"); button.textContent = "Copied"; }
   }));
 });
+
+// --- contact import progress (the job runs on the server; the page polls it) ---------------
+
+function importProgress(card) {
+  const bar = document.getElementById("import-progress");
+  const percent = document.getElementById("import-percent");
+  const rows = document.getElementById("import-rows");
+  const tick = async () => {
+    const response = await fetch(card.dataset.status, { headers: { Accept: "application/json" } });
+    if (!response.ok) { setTimeout(tick, 2000); return; }
+    const job = await response.json();
+    bar.value = job.progress;
+    percent.textContent = Math.round(job.progress * 100) + "%";
+    rows.textContent = String(job.rows);
+    if (job.state === "running") { setTimeout(tick, 500); } else { window.location.reload(); }
+  };
+  if (card.dataset.state === "running") { tick(); }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const job = document.getElementById("import-job");
+  if (job) { importProgress(job); }
+});

@@ -9,6 +9,7 @@ from aiohttp import web
 from hub.web.ui.marketing import (
     campaigns_ui,
     forms_ui,
+    imports_ui,
     insights,
     segments,
     templates_ui,
@@ -45,3 +46,4 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_get("/forms", forms_ui.forms_page)
     r.add_post("/forms", forms_ui.create_form)
     r.add_get("/forms/{form_id}", forms_ui.form_page)
+    imports_ui.add_import_ui(app)
