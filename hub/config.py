@@ -62,6 +62,7 @@ class Settings:
     guard_complaint_rate: float | None = 0.001
     guard_unsubscribe_rate: float | None = 0.02
     guard_window: int = 100
+    preflight_full_limit: int = 5000
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -351,6 +352,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_GUARD_WINDOW", ("guard_window",), _sends, "100",
         "the deliverability guardrails look at a campaign's rates after the first this many "
         "sends and after every further this many"),
+    Var("HUB_PREFLIGHT_FULL_LIMIT", ("preflight_full_limit",), _sends, "5000",
+        "the preflight at campaign review renders the templates for every recipient up to this "
+        "audience size; beyond it, for one recipient per distinct shape of the variables"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

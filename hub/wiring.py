@@ -70,7 +70,8 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
     campaigns = CampaignKit(
         segments=SegmentService(store),
         templates=TemplateService(store, unsubscribe_tokens, settings.public_url),
-        campaigns=CampaignService(store, texts=texts),
+        campaigns=CampaignService(store, texts=texts,
+                                  preflight_full_limit=settings.preflight_full_limit),
         unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens))
     survey_service = SurveyService(store, services.timeline, settings.public_url)
     triggers = TriggerService(store, survey_service, services.messaging, texts=texts)

@@ -380,3 +380,22 @@ document.addEventListener("DOMContentLoaded", () => {
   const job = document.getElementById("import-job");
   if (job) { importProgress(job); }
 });
+
+// --- preflight progress (the templates rendered for the audience on the server) -------------
+
+function preflightProgress(card) {
+  const bar = document.getElementById("preflight-progress");
+  const tick = async () => {
+    const response = await fetch(card.dataset.status, { headers: { Accept: "application/json" } });
+    if (!response.ok) { setTimeout(tick, 2000); return; }
+    const state = await response.json();
+    if (bar) { bar.value = state.progress || 0; }
+    if (state.state === "running") { setTimeout(tick, 500); } else { window.location.reload(); }
+  };
+  if (card.dataset.state === "running") { tick(); }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const card = document.getElementById("preflight");
+  if (card) { preflightProgress(card); }
+});

@@ -335,8 +335,13 @@ class Worker:
             try:
                 content = await self._render(campaign, person, loaded, choice.channel, token)
             except TemplateProblem as exc:
-                await self._finish(delivery, status="failed", reason=exc.message,
-                                   channel=choice.channel)
+                if campaign.preflight_skip:  # staff chose at launch to skip these persons
+                    await self._finish(delivery, status="skipped", channel=choice.channel,
+                                       reason=f"the template fails for this person "
+                                              f"({exc.message}); skipped as chosen at launch")
+                else:
+                    await self._finish(delivery, status="failed", reason=exc.message,
+                                       channel=choice.channel)
                 return
             prepared = self._outbound.prepare(person, choice.channel, content, Extras(
                 purpose="marketing", campaign_id=campaign.id, data={"delivery_id": delivery.id},

@@ -79,6 +79,7 @@ class Campaign(Record):
     launch (days beyond the list: no limit)."""
     paused_guard: dict[str, Any] | None = None  # set when a deliverability guardrail paused it
     guard_baseline: dict[str, int] | None = None  # the figures at the last resume
+    preflight_skip: bool = False  # launched skipping persons its templates fail for
 
 
 class Delivery(Record):

@@ -17,7 +17,7 @@ from hub.domain.channels import (
 )
 from hub.domain.common import new_id
 from hub.domain.staff import MARKETING
-from hub.errors import InvalidInput
+from hub.errors import InvalidInput, NotFound
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.keys import CAMPAIGNS
 
@@ -101,5 +101,47 @@ def _action(name: str) -> None:
                  answer=WITH_STATS, summary=f"{name.capitalize()} the campaign")(act)
 
 
-for _name in ("launch", "pause", "resume", "cancel"):
+class LaunchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    template_failures: Literal["skip"] | None = Field(default=None, description=(
+        "skip: launch although the preflight found persons the templates fail for (their "
+        "deliveries are skipped with the reason); without it such a launch is a 409"))
+
+
+@routes.route("POST", "/campaigns/{campaign_id}/launch", roles=MARKETING, query=LaunchQuery,
+              answer=WITH_STATS, summary="Launch the campaign (409 when its preflight found "
+                                         "template failures and template_failures is not skip)")
+async def launch_campaign(request: web.Request, query: LaunchQuery) -> Any:
+    service = request.app[CAMPAIGNS].campaigns
+    campaign_id = request.match_info["campaign_id"]
+    await service.launch(campaign_id, template_failures=query.template_failures)
+    return await service.describe(campaign_id)
+
+
+PREFLIGHT = Answer('{"state": "running/done/failed", "mode": "every/shapes", "total", '
+                   '"examined", "rendered", "failed", "progress": 0..1, "stale": bool, '
+                   '"failures": [{"person_id", "name", "channel", "part", "line", "message", '
+                   '"persons"}]}')
+
+
+@routes.route("POST", "/campaigns/{campaign_id}/preflight", roles=MARKETING, status=202,
+              answer=PREFLIGHT, summary="Render the templates for the whole audience in the "
+                                        "background (beyond HUB_PREFLIGHT_FULL_LIMIT: per "
+                                        "shape of the variables)")
+async def start_preflight(request: web.Request) -> Any:
+    return await request.app[CAMPAIGNS].campaigns.start_preflight(
+        request.match_info["campaign_id"])
+
+
+@routes.route("GET", "/campaigns/{campaign_id}/preflight", roles=MARKETING, answer=PREFLIGHT,
+              summary="The campaign's last preflight and its progress")
+async def get_preflight(request: web.Request) -> Any:
+    service = request.app[CAMPAIGNS].campaigns
+    state = await service.preflight(await service.get(request.match_info["campaign_id"]))
+    if state is None:
+        raise NotFound("no preflight yet: POST to start one")
+    return state
+
+
+for _name in ("pause", "resume", "cancel"):
     _action(_name)

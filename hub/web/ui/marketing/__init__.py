@@ -11,6 +11,7 @@ from hub.web.ui.marketing import (
     forms_ui,
     imports_ui,
     insights,
+    preflight_ui,
     segments,
     templates_ui,
     triggers_ui,
@@ -35,6 +36,7 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_get("/campaigns/new", campaigns_ui.wizard_page)
     r.add_get("/campaigns/{campaign_id}", campaigns_ui.campaign_page)
     r.add_get("/campaigns/{campaign_id}/stats", campaigns_ui.campaign_stats)
+    preflight_ui.add_preflight_ui(app)
     r.add_post("/campaigns/{campaign_id}/test", campaigns_ui.test_send)
     r.add_post("/campaigns/{campaign_id}/{action}", campaigns_ui.campaign_action)
     r.add_get("/surveys", insights.surveys_page)
