@@ -150,6 +150,9 @@ async def test_wizard_launch_progress_reaches_100(server: tuple[TestServer, Sett
     await page.select_option("#w-ch1", "")
     await page.select_option("#w-ch2", "")
     await page.select_option("#w-email", label="Spring news")
+    opted_in_only = page.locator("input[name=require_opt_in]")
+    await expect(opted_in_only).to_be_checked()  # the default for marketing
+    await opted_in_only.uncheck()  # these persons never answered: reach them too
     await page.click("text=Check who it reaches")
     await page.wait_for_selector("#reach")
     assert await page.locator("[data-reach=email]").inner_text() == "2"
