@@ -19,6 +19,7 @@ from hub.ports import Store
 SAMPLE_SIZE = 10
 DEFAULT_BUDGET = 5.0
 ATTRIBUTE_SAMPLE = 200
+VALUES_SEEN = 30  # attribute values offered per key, from the sample
 
 
 # How the builder names each field (msgids: the page translates them for the viewer); the
@@ -128,14 +129,20 @@ class SegmentService:
         sample of) the data."""
         choices = [FieldChoice(name, field_group(name), spec.kind, spec.values, spec.doc,
                                FIELD_LABELS.get(name, name)) for name, spec in FIELDS.items()]
-        seen: set[str] = set()
+        seen: dict[str, set[str]] = {}
         for person in await self._store.persons.find_matching(MATCH_ALL, limit=ATTRIBUTE_SAMPLE):
-            seen.update(k for k in person.attributes if k != "pyramid_tier")
+            for key, value in person.attributes.items():
+                if key == "pyramid_tier":
+                    continue
+                values = seen.setdefault(key, set())
+                if isinstance(value, str | int | float) and not isinstance(value, bool) \
+                        and len(values) < VALUES_SEEN and len(str(value)) <= 100:
+                    values.add(str(value))
         for key in sorted(seen):
             name = f"attributes.{key}"
             if field_spec(name) is not None:
-                choices.append(FieldChoice(name, field_group(name), "any", (), ATTRIBUTE_DOC,
-                                           key))
+                choices.append(FieldChoice(name, field_group(name), "any",
+                                           tuple(sorted(seen[key])), ATTRIBUTE_DOC, key))
         return choices
 
     async def get(self, segment_id: str) -> Segment:

@@ -65,6 +65,11 @@ class Settings:
     sms_stop_scope: str = "number"
     trusted_proxies: tuple[IPNetwork, ...] = ()
     segment_budget_seconds: float = 5.0
+    guard_hard_bounce_rate: float | None = 0.05
+    guard_complaint_rate: float | None = 0.001
+    guard_unsubscribe_rate: float | None = 0.02
+    guard_window: int = 100
+    preflight_full_limit: int = 5000
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -178,6 +183,27 @@ def _directory(value: str, variable: str) -> Path:
     if not path.is_dir():
         raise ConfigError(variable, f"{value!r} is not a directory")
     return path
+
+
+def _rate(value: str, variable: str) -> float | None:
+    """A share: `5%`, `0.05` or off."""
+    if value.lower() in OFF:
+        return None
+    text = value.removesuffix("%").strip()
+    try:
+        number = float(text) / (100 if value.endswith("%") else 1)
+    except ValueError:
+        number = -1.0
+    if not 0 < number <= 1:
+        raise ConfigError(variable, "must be a share such as 5% or 0.05 (above 0, at most 1), "
+                                    "or off")
+    return number
+
+
+def _sends(value: str, variable: str) -> int:
+    if not value.isdigit() or not 10 <= int(value) <= 1_000_000:
+        raise ConfigError(variable, "must be a whole number of sends from 10 to 1000000")
+    return int(value)
 
 
 def _whole(low: int) -> Parser:
@@ -358,6 +384,20 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_SEGMENT_BUDGET_SECONDS", ("segment_budget_seconds",), _seconds(0.05, 600), "5",
         "longest a segment count or sample may run (0.05 to 600); a filter that needs more "
         "is refused as too expensive (422) instead of holding up the server"),
+    Var("HUB_GUARD_HARD_BOUNCE_RATE", ("guard_hard_bounce_rate",), _rate, "5%",
+        "a campaign pauses itself when this share of its sends bounced hard (checked once "
+        "`HUB_GUARD_WINDOW` messages went out, and after every further window). `off`: never"),
+    Var("HUB_GUARD_COMPLAINT_RATE", ("guard_complaint_rate",), _rate, "0.1%",
+        "a campaign pauses itself when this share of its sends was reported as spam "
+        "(feedback-loop reports, ARF). `off`: never"),
+    Var("HUB_GUARD_UNSUBSCRIBE_RATE", ("guard_unsubscribe_rate",), _rate, "2%",
+        "a campaign pauses itself when this share of its recipients unsubscribed. `off`: never"),
+    Var("HUB_GUARD_WINDOW", ("guard_window",), _sends, "100",
+        "the deliverability guardrails look at a campaign's rates after the first this many "
+        "sends and after every further this many"),
+    Var("HUB_PREFLIGHT_FULL_LIMIT", ("preflight_full_limit",), _sends, "5000",
+        "the preflight at campaign review renders the templates for every recipient up to this "
+        "audience size; beyond it, for one recipient per distinct shape of the variables"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

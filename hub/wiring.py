@@ -16,6 +16,7 @@ from campaigns.analytics import AnalyticsService
 from campaigns.csat import CsatService
 from campaigns.engine.dispatch import DispatchConfig, Worker
 from campaigns.engine.lifecycle import CampaignService
+from campaigns.guardrails import Guardrails
 from campaigns.journeys.abtest import AbTests
 from campaigns.journeys.alerts import InboxAlerts
 from campaigns.journeys.engine import EngineConfig, JourneyEngine
@@ -89,7 +90,8 @@ def assemble(store: Store, settings: Settings, adapters: dict[str, ChannelAdapte
     campaigns = CampaignKit(
         segments=SegmentService(store, budget=settings.segment_budget_seconds),
         templates=TemplateService(store, unsubscribe_tokens, settings.public_url),
-        campaigns=CampaignService(store, texts=texts),
+        campaigns=CampaignService(store, texts=texts,
+                                  preflight_full_limit=settings.preflight_full_limit),
         unsubscribe=UnsubscribeService(store, services.timeline, unsubscribe_tokens),
         topics=topics,
         preferences=PreferenceService(store, services.timeline, unsubscribe_tokens, topics))
@@ -137,7 +139,12 @@ def build_journey_engine(components: Components,
 def dispatch_config(settings: Settings) -> DispatchConfig:
     domain = settings.email_from.rpartition("@")[2].strip("> ") or "localhost"
     return DispatchConfig(public_url=settings.public_url,
-                          unsubscribe_mailbox=f"unsubscribe@{domain}")
+                          unsubscribe_mailbox=f"unsubscribe@{domain}",
+                          guardrails=Guardrails(
+                              hard_bounce_rate=settings.guard_hard_bounce_rate,
+                              complaint_rate=settings.guard_complaint_rate,
+                              unsubscribe_rate=settings.guard_unsubscribe_rate,
+                              window=settings.guard_window))
 
 
 def build_worker(components: Components, config: DispatchConfig | None = None) -> Worker:

@@ -35,14 +35,17 @@ function option(value, label, selected) {
 }
 
 // --- segment builder ------------------------------------------------------------------------
+// Each row offers the ops its field takes and a value input of the field's type; a field the
+// catalogue does not know is kept (never dropped to "everyone") and the service's error is
+// shown at the row it names; the JSON view is checked by the service before it replaces the tree.
 
 function typedValue(kind, op, raw) {
   const text = raw.trim();
   if (op === "exists") { return !["false", "no", "0"].includes(text.toLowerCase()); }
-  if (op === "within_days" || op === "older_than_days") { return parseInt(text, 10); }
+  if (op === "within_days" || op === "older_than_days") { return text === "" ? text : Number(text); }
   const scalar = (part) => {
     const t = part.trim();
-    if (kind === "age" || kind === "money") { return Number(t); }
+    if (kind === "age" || kind === "money") { return t === "" || Number.isNaN(Number(t)) ? t : Number(t); }
     if (kind === "any") {
       if (t === "true" || t === "false") { return t === "true"; }
       if (t !== "" && !Number.isNaN(Number(t))) { return Number(t); }
@@ -56,17 +59,26 @@ function typedValue(kind, op, raw) {
 function segmentBuilder(form) {
   const host = form.querySelector("#builder");
   const catalogue = JSON.parse(host.dataset.catalogue);
-  const kinds = Object.fromEntries(catalogue.fields.map((f) => [f.name, f.kind]));
+  const texts = catalogue.texts;
+  const fields = Object.fromEntries(catalogue.fields.map((f) => [f.name, f]));
   const textarea = form.querySelector("#filter");
+  const jsonError = document.getElementById("json-error");
   const mode = form.querySelector("#filter-mode");
   const saveFilter = document.getElementById("save-filter");
+  const saveButton = document.querySelector("#save-form button[type=submit]");
   const countNode = document.getElementById("live-count");
   const errorNode = document.getElementById("live-error");
   const sampleNode = document.getElementById("live-sample");
+  let datalists = 0;
 
   function fieldSelect(selected) {
-    const select = el("select", { "aria-label": t("field"), class: "b-field" });
+    const select = el("select", { "aria-label": texts.field, class: "b-field" });
     select.append(option("", "—"));
+    if (selected && !fields[selected]) {
+      const unknown = option(selected, selected + " (" + texts.unknown_field + ")", true);
+      unknown.dataset.unknown = "1";
+      select.append(unknown);
+    }
     const groups = {};
     catalogue.fields.forEach((f) => {
       if (!groups[f.group]) { groups[f.group] = el("optgroup", { label: f.group }); select.append(groups[f.group]); }
@@ -77,33 +89,105 @@ function segmentBuilder(form) {
     return select;
   }
 
+  function opSelect(field, selected) {
+    const spec = fields[field];
+    const allowed = spec ? spec.ops : Object.keys(catalogue.ops);
+    const ops = el("select", { "aria-label": texts.operator, class: "b-op" });
+    allowed.forEach((op) => ops.append(option(op, catalogue.ops[op], op === selected)));
+    if (selected && !allowed.includes(selected)) { ops.append(option(selected, catalogue.ops[selected] || selected, true)); }
+    return ops;
+  }
+
+  function valueText(value) {
+    if (value === undefined || value === null) { return ""; }
+    return Array.isArray(value) ? value.join(", ") : String(value);
+  }
+
+  function valueInput(field, op, value) {
+    const spec = fields[field] || { kind: "text", values: [] };
+    const attrs = { "aria-label": texts.value, class: "b-value" };
+    const text = valueText(value);
+    if (op === "exists") {
+      const select = el("select", attrs);
+      select.append(option("true", texts.yes, value !== false), option("false", texts.no, value === false));
+      return select;
+    }
+    if (op === "within_days" || op === "older_than_days") {
+      const input = el("input", { ...attrs, type: "number", min: "0", max: "36500", step: "1" });
+      input.value = text;
+      return input;
+    }
+    const list = op === "in" || op === "nin";
+    if ((spec.kind === "enum" || spec.kind === "consent") && spec.values.length) {
+      const select = el("select", list ? { ...attrs, multiple: "" } : attrs);
+      const chosen = Array.isArray(value) ? value.map(String) : [text];
+      if (!list) { select.append(option("", texts.choose, text === "")); }
+      spec.values.forEach((v) => select.append(option(v, v, chosen.includes(v))));
+      return select;
+    }
+    const input = el("input", attrs);
+    if (!list && (spec.kind === "date" || spec.kind === "datetime")) { input.type = "date"; }
+    if (!list && (spec.kind === "age" || spec.kind === "money")) { input.type = "number"; input.step = "any"; }
+    if (list || input.type === "text") { input.placeholder = texts.list_hint; }
+    if (spec.values && spec.values.length && spec.kind === "any") {
+      datalists += 1;
+      const id = "b-values-" + datalists;
+      const options = el("datalist", { id });
+      spec.values.forEach((v) => options.append(el("option", { value: v })));
+      input.setAttribute("list", id);
+      input.value = text.length > 10 && input.type === "date" ? text.slice(0, 10) : text;
+      const wrap = el("span", { class: "b-value-wrap" }, input, options);
+      return wrap;
+    }
+    input.value = input.type === "date" ? text.slice(0, 10) : text;
+    return input;
+  }
+
+  function readValue(node, kind, op) {
+    const input = node.querySelector(".b-value");
+    if (input.multiple) { return typedValue(kind, op, Array.from(input.selectedOptions).map((o) => o.value).join(",")); }
+    return typedValue(kind, op, input.value);
+  }
+
   function row(cond) {
     const node = el("div", { class: "builder-row" });
-    const ops = el("select", { "aria-label": t("operator"), class: "b-op" });
-    Object.entries(catalogue.ops).forEach(([op, label]) => ops.append(option(op, label, cond && cond.op === op)));
-    const value = el("input", { "aria-label": t("value"), class: "b-value", placeholder: t("value_hint") });
-    if (cond && cond.value !== undefined) { value.value = Array.isArray(cond.value) ? cond.value.join(", ") : String(cond.value); }
-    const remove = el("button", { type: "button", class: "link", "aria-label": t("remove_condition") }, "✕");
+    const field = fieldSelect(cond && cond.field);
+    const problem = el("p", { class: "b-error why", role: "alert" });
+    let ops = opSelect(field.value, cond && cond.op);
+    let value = valueInput(field.value, ops.value, cond && cond.value);
+    const remove = el("button", { type: "button", class: "link", "aria-label": texts.remove_row }, "✕");
     remove.addEventListener("click", () => { node.remove(); changed(); });
-    node.append(fieldSelect(cond && cond.field), ops, value, remove);
+    field.addEventListener("change", () => {
+      const fresh = opSelect(field.value, ops.value);
+      ops.replaceWith(fresh); ops = fresh;
+      const input = valueInput(field.value, ops.value, undefined);
+      value.replaceWith(input); value = input;
+    });
+    node.addEventListener("change", (event) => {
+      if (event.target === ops) {
+        const input = valueInput(field.value, ops.value, undefined);
+        value.replaceWith(input); value = input;
+      }
+    });
+    node.append(field, ops, value, remove, problem);
     return node;
   }
 
   function group(kind, items) {
     const node = el("div", { class: "builder-group" });
     const head = el("div", { class: "builder-head" });
-    const combinator = el("select", { "aria-label": t("combine"), class: "b-combinator" });
-    ["all", "any", "none"].forEach((k) => combinator.append(option(k, (catalogue.groups || {})[k] || k, k === kind)));
-    head.append(t("persons_matching") + " ", combinator);
+    const combinator = el("select", { "aria-label": texts.combine, class: "b-combinator" });
+    Object.entries(catalogue.groups).forEach(([k, l]) => combinator.append(option(k, l, k === kind)));
+    head.append(texts.matching + " ", combinator);
     const body = el("div", { class: "builder-body" });
     const tools = el("div", { class: "builder-tools" });
-    const addRow = el("button", { type: "button", class: "b-add-row" }, t("add_condition"));
-    const addGroup = el("button", { type: "button", class: "b-add-group" }, t("add_group"));
+    const addRow = el("button", { type: "button", class: "b-add-row" }, texts.add_row);
+    const addGroup = el("button", { type: "button", class: "b-add-group" }, texts.add_group);
     addRow.addEventListener("click", () => { body.append(row(null)); });
     addGroup.addEventListener("click", () => { body.append(group("any", [])); });
     tools.append(addRow, addGroup);
     if (host.childElementCount) {
-      const remove = el("button", { type: "button", class: "link", "aria-label": t("remove_group") }, t("remove_group"));
+      const remove = el("button", { type: "button", class: "link", "aria-label": texts.remove_group }, texts.remove_group);
       remove.addEventListener("click", () => { node.remove(); changed(); });
       tools.append(remove);
     }
@@ -121,53 +205,107 @@ function segmentBuilder(form) {
     return row(f);
   }
 
-  function toFilter(node) {
+  // `where` is the path the service names in its errors (filter.all[0].field)
+  function toFilter(node, where) {
+    delete node.dataset.where;
     if (node.classList.contains("builder-row")) {
       const field = node.querySelector(".b-field").value;
       if (!field) { return null; }
+      node.dataset.where = where;
       const op = node.querySelector(".b-op").value;
-      return { field, op, value: typedValue(kinds[field] || "text", op, node.querySelector(".b-value").value) };
+      return { field, op, value: readValue(node, (fields[field] || { kind: "any" }).kind, op) };
     }
     const kind = node.querySelector(".b-combinator").value;
-    const items = Array.from(node.querySelector(".builder-body").children).map(toFilter).filter(Boolean);
+    const key = kind === "none" ? "not.any" : kind;
+    const items = [];
+    Array.from(node.querySelector(".builder-body").children).forEach((child) => {
+      const item = toFilter(child, where + "." + key + "[" + items.length + "]");
+      if (item) { items.push(item); }
+    });
     if (!items.length) { return null; }
     if (kind === "none") { return { not: { any: items } }; }
     return kind === "any" ? { any: items } : { all: items };
   }
 
+  function clearProblems() {
+    host.querySelectorAll(".b-error").forEach((p) => { p.textContent = ""; });
+    host.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
+    errorNode.textContent = "";
+  }
+
+  function showProblem(error) {
+    const where = (error.details && error.details.where) || "";
+    let best = null;
+    host.querySelectorAll(".builder-row[data-where]").forEach((r) => {
+      const at = r.dataset.where;
+      if ((where === at || where.startsWith(at + ".")) && (!best || at.length > best.dataset.where.length)) { best = r; }
+    });
+    if (best) {
+      const part = where.slice(best.dataset.where.length + 1);
+      const target = best.querySelector({ field: ".b-field", op: ".b-op", value: ".b-value" }[part] || ".b-field");
+      target.setAttribute("aria-invalid", "true");
+      best.querySelector(".b-error").textContent = (error.details && error.details.problem) || error.message;
+    } else {
+      errorNode.textContent = error.message || texts.uncounted;
+    }
+    // never leave a count up that the filter shown does not have
+    countNode.textContent = "–";
+    sampleNode.replaceChildren();
+    if (saveButton) { saveButton.disabled = true; }
+  }
+
+  async function check(text) {
+    const response = await fetch("/segments/count?filter=" + encodeURIComponent(text), { headers: { Accept: "application/json" } });
+    const data = await response.json().catch(() => ({}));
+    return { ok: response.ok, data };
+  }
+
   let initial = null;
   try { initial = textarea.value.trim() ? JSON.parse(textarea.value) : null; } catch (e) { initial = null; }
   if (initial && !initial.all && !initial.any && !initial.not) { initial = { all: [initial] }; }
-  host.append(initial ? fromFilter(initial.not ? initial : initial) : group("all", []));
+  host.append(initial ? fromFilter(initial) : group("all", []));
   host.hidden = false;
   form.querySelector("#plain-rows").hidden = true;
   mode.value = "json";
 
+  let asked = 0;
   const refresh = debounce(async () => {
-    const filter = toFilter(host.firstElementChild) || {};
+    const filter = toFilter(host.firstElementChild, "filter") || {};
     const text = JSON.stringify(filter);
     textarea.value = text;
+    jsonError.textContent = "";
     if (saveFilter) { saveFilter.value = text; }
-    const response = await fetch("/segments/count?filter=" + encodeURIComponent(text), { headers: { Accept: "application/json" } });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      errorNode.textContent = (data.error && data.error.message) || t("cannot_count");
-      return;
-    }
-    errorNode.textContent = "";
+    asked += 1;
+    const mine = asked;
+    const { ok, data } = await check(text);
+    if (mine !== asked) { return; }
+    clearProblems();
+    if (!ok) { showProblem(data.error || {}); return; }
+    if (saveButton) { saveButton.disabled = false; }
     countNode.textContent = NUMBER.format(data.count);
-    sampleNode.replaceChildren(...data.sample.map((p) => el("li", {}, el("a", { href: "/people/" + encodeURIComponent(p.id) }, p.name || t("no_name")))));
+    sampleNode.replaceChildren(...data.sample.map((p) => el("li", {}, el("a", { href: "/people/" + encodeURIComponent(p.id) }, p.name || "–"))));
   }, 300);
   function changed() { refresh(); }
   host.addEventListener("input", changed);
   host.addEventListener("change", changed);
   host.addEventListener("click", (event) => { if (event.target.matches(".b-add-row, .b-add-group")) { changed(); } });
-  textarea.addEventListener("change", () => {
-    try {
-      const parsed = JSON.parse(textarea.value || "{}");
-      host.replaceChildren(Object.keys(parsed).length ? fromFilter(parsed.field ? { all: [parsed] } : parsed) : group("all", []));
-      changed();
-    } catch (e) { errorNode.textContent = t("bad_json"); }
+  textarea.addEventListener("change", async () => {
+    let parsed;
+    try { parsed = JSON.parse(textarea.value || "{}"); } catch (e) {
+      textarea.setAttribute("aria-invalid", "true");
+      jsonError.textContent = texts.invalid_json;
+      return;
+    }
+    const { ok, data } = await check(JSON.stringify(parsed));
+    if (!ok) {
+      textarea.setAttribute("aria-invalid", "true");
+      jsonError.textContent = texts.not_applied.replace("%(problem)s", (data.error && data.error.message) || texts.uncounted);
+      return;
+    }
+    textarea.removeAttribute("aria-invalid");
+    jsonError.textContent = "";
+    host.replaceChildren(Object.keys(parsed).length ? fromFilter(parsed.field ? { all: [parsed] } : parsed) : group("all", []));
+    changed();
   });
   changed();
 }
@@ -234,4 +372,46 @@ document.addEventListener("DOMContentLoaded", () => {
     source.select();
     try { await navigator.clipboard.writeText(source.value); button.textContent = t("copied"); } catch (e) { document.execCommand("copy"); button.textContent = t("copied"); }
   }));
+});
+
+// --- contact import progress (the job runs on the server; the page polls it) ---------------
+
+function importProgress(card) {
+  const bar = document.getElementById("import-progress");
+  const percent = document.getElementById("import-percent");
+  const rows = document.getElementById("import-rows");
+  const tick = async () => {
+    const response = await fetch(card.dataset.status, { headers: { Accept: "application/json" } });
+    if (!response.ok) { setTimeout(tick, 2000); return; }
+    const job = await response.json();
+    bar.value = job.progress;
+    percent.textContent = Math.round(job.progress * 100) + "%";
+    rows.textContent = String(job.rows);
+    if (job.state === "running") { setTimeout(tick, 500); } else { window.location.reload(); }
+  };
+  if (card.dataset.state === "running") { tick(); }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const job = document.getElementById("import-job");
+  if (job) { importProgress(job); }
+});
+
+// --- preflight progress (the templates rendered for the audience on the server) -------------
+
+function preflightProgress(card) {
+  const bar = document.getElementById("preflight-progress");
+  const tick = async () => {
+    const response = await fetch(card.dataset.status, { headers: { Accept: "application/json" } });
+    if (!response.ok) { setTimeout(tick, 2000); return; }
+    const state = await response.json();
+    if (bar) { bar.value = state.progress || 0; }
+    if (state.state === "running") { setTimeout(tick, 500); } else { window.location.reload(); }
+  };
+  if (card.dataset.state === "running") { tick(); }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const card = document.getElementById("preflight");
+  if (card) { preflightProgress(card); }
 });

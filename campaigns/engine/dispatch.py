@@ -32,13 +32,14 @@ from campaigns.engine.audience import snapshot
 from campaigns.engine.choose import Choice, choose_channel
 from campaigns.engine.personalise import variables_from
 from campaigns.engine.throttle import Clock, SharedRate
+from campaigns.guardrails import Breach, Guardrails, judge, measure, warmup_allowance
 from campaigns.preferences import with_preferences_link
 from campaigns.surveys import survey_link
 from campaigns.templates import CompiledTemplate, TemplateProblem, compiled
 from campaigns.unsubscribe import UnsubscribeTokens
 from hub.domain.campaigns import Campaign, Delivery
 from hub.domain.common import new_id, utcnow
-from hub.domain.events import StatusChange
+from hub.domain.events import Event, StatusChange
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.errors import ChannelMisconfigured, HubError, SendFailed
 from hub.i18n import DEFAULT_LANGUAGE, N_, supported
@@ -70,6 +71,7 @@ class DispatchConfig:
     lease_s: float = 60.0
     poll_s: float = 0.5
     batches_per_turn: int = 10  # leased batches per campaign before the loop looks again
+    guardrails: Guardrails = field(default_factory=Guardrails)
 
 
 @dataclass(slots=True)
@@ -222,6 +224,8 @@ class Worker:
             await self._snapshot(campaign)
             return True
         await self._reconcile(campaign)
+        if await self._guarded(campaign):
+            return True
         first = await self._next_batch(campaign)
         if not first:
             await self._maybe_complete(campaign)
@@ -234,6 +238,9 @@ class Worker:
 
         async def refill() -> None:
             nonlocal turns
+            if await self._guarded(campaign):
+                turns = self._config.batches_per_turn
+                return
             batch = await self._next_batch(campaign)
             queue.extend(batch)
             turns = turns + 1 if batch else self._config.batches_per_turn  # none left: stop
@@ -266,9 +273,19 @@ class Worker:
 
     async def _next_batch(self, campaign: Campaign) -> list[tuple[Delivery, Loaded]]:
         now = utcnow()
+        limit = self._config.batch
+        if campaign.warmup:
+            counts = await self._store.deliveries.counts(campaign.id)
+            started = counts.total - sum(counts.get(s) for s in ("queued", "skipped",
+                                                                  "cancelled"))
+            allowance = warmup_allowance(campaign, now, started)
+            if allowance is not None:
+                limit = min(limit, allowance)  # the rest waits for tomorrow's volume
+        if limit <= 0:
+            return []
         leased = await self._store.deliveries.lease(
             campaign.id, owner=self.owner, now=now,
-            until=now + timedelta(seconds=self._config.lease_s), limit=self._config.batch)
+            until=now + timedelta(seconds=self._config.lease_s), limit=limit)
         if not leased:
             return []
         loaded = await load(self._store, self._outbound, campaign, leased)
@@ -280,6 +297,30 @@ class Worker:
             await asyncio.sleep(0.25)
             current = await self._store.campaigns.get(campaign_id)
             self._status[campaign_id] = current.status if current else "cancelled"
+
+    async def _guarded(self, campaign: Campaign) -> bool:
+        """The deliverability guardrails: True when the campaign was paused (now or by
+        another worker) because a rate went past its limit."""
+        feedback = await measure(self._store, campaign.id)
+        breach = judge(self._config.guardrails, feedback.since(campaign.guard_baseline))
+        if breach is None:
+            return False
+        self._status[campaign.id] = "paused"
+        paused = await self._store.campaigns.set_status(
+            campaign.id, "paused", expected=["running"],
+            fields={"paused_reason": breach.reason(), "paused_guard": breach.to_doc()})
+        if paused is not None:
+            await self._tell_staff(campaign, breach)
+        return True
+
+    async def _tell_staff(self, campaign: Campaign, breach: Breach) -> None:
+        log.warning("campaign paused by a deliverability guardrail",
+                    extra={"campaign_id": campaign.id, "guardrail": breach.kind,
+                           "rate": round(breach.rate, 4), "sent": breach.sent})
+        await self._store.events.append(Event(
+            id=new_id(), channel="system", direction="internal", campaign_id=campaign.id,
+            subject=campaign.name, text=breach.reason(),
+            data={"guardrail": breach.to_doc(), "campaign_id": campaign.id}))
 
     async def _snapshot(self, campaign: Campaign) -> None:
         """Idempotent (unique keys), so a worker killed mid-snapshot or two workers at once
@@ -355,8 +396,13 @@ class Worker:
                 content, language = await self._render(campaign, person, loaded,
                                                        choice.channel, token)
             except TemplateProblem as exc:
-                await self._finish(delivery, status="failed", reason=exc.message,
-                                   channel=choice.channel)
+                if campaign.preflight_skip:  # staff chose at launch to skip these persons
+                    await self._finish(delivery, status="skipped", channel=choice.channel,
+                                       reason=f"the template fails for this person "
+                                              f"({exc.message}); skipped as chosen at launch")
+                else:
+                    await self._finish(delivery, status="failed", reason=exc.message,
+                                       channel=choice.channel)
                 return
             prepared = self._outbound.prepare(person, choice.channel, content, Extras(
                 purpose="marketing", campaign_id=campaign.id, data={"delivery_id": delivery.id},

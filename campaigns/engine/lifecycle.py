@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from campaigns.engine.personalise import variables_for
+from campaigns.guardrails import measure
+from campaigns.preflight import PreflightRunner, fingerprint
 from campaigns.reach import REACH_CAP, Reach, forecast_reach
 from campaigns.survey_texts import (
     check_survey_link,
@@ -47,9 +49,11 @@ class TestMessage:
 
 
 class CampaignService:
-    def __init__(self, store: Store, *, texts: MessageTexts = BUILTIN_TEXTS) -> None:
+    def __init__(self, store: Store, *, texts: MessageTexts = BUILTIN_TEXTS,
+                 preflight_full_limit: int = 5000) -> None:
         self._store = store
         self._texts = texts
+        self.preflights = PreflightRunner(store, full_limit=preflight_full_limit)
 
     async def get(self, campaign_id: str) -> Campaign:
         campaign = await self._store.campaigns.get(campaign_id)
@@ -173,22 +177,62 @@ class CampaignService:
                            details={"status": current.status})
         return moved
 
-    async def launch(self, campaign_id: str) -> Campaign:
+    async def launch(self, campaign_id: str, *, template_failures: str | None = None
+                     ) -> Campaign:
+        """Launch a draft. When its current preflight found persons the templates fail
+        for, staff must choose: `template_failures="skip"` skips them (each delivery that
+        fails to render is `skipped` with the reason); otherwise Conflict, to fix first."""
         campaign = await self.get(campaign_id)
         if campaign.status != "draft":
             raise Conflict(N_("only a draft can be launched; this one is %(status)s"),
                            params={"status": campaign.status},
                            details={"status": campaign.status})
+        fields: dict[str, Any] = {}
+        preflight = await self.preflight(campaign)
+        if preflight is not None and not preflight["stale"]:
+            if preflight["state"] == "running":
+                raise Conflict("the preflight is still rendering the templates for the "
+                               "audience; launch when it is done",
+                               details={"preflight": "running"})
+            if preflight.get("failed") and template_failures != "skip":
+                raise Conflict(
+                    f"the templates fail for {preflight['failed']} person(s) (preflight): fix "
+                    "the template, or launch with template_failures=skip to skip them",
+                    details={"preflight_failed": preflight["failed"]})
+            fields["preflight_skip"] = bool(preflight.get("failed"))
         now = utcnow()
         later = campaign.send_at is not None and campaign.send_at > now
         return await self._move(campaign_id, "scheduled" if later else "running",
-                                {"launched_at": now})
+                                {"launched_at": now, **fields})
+
+    async def _fingerprint(self, campaign: Campaign) -> str:
+        return fingerprint(campaign, await self.audience_filter(campaign),
+                           await self.templates_of(campaign))
+
+    async def preflight(self, campaign: Campaign) -> dict[str, Any] | None:
+        """The campaign's last preflight (None: never run), `stale` when it no longer fits."""
+        return await self.preflights.state(campaign, await self._fingerprint(campaign))
+
+    async def start_preflight(self, campaign_id: str) -> dict[str, Any]:
+        """Render every template for the audience in the background (see campaigns.preflight)."""
+        campaign = await self.get(campaign_id)
+        if campaign.status != "draft":
+            raise Conflict("a preflight checks a draft before its launch",
+                           details={"status": campaign.status})
+        templates = await self.templates_of(campaign)
+        return await self.preflights.start(campaign, templates,
+                                           fingerprint(campaign, await self.audience_filter(
+                                               campaign), templates))
 
     async def pause(self, campaign_id: str) -> Campaign:
         return await self._move(campaign_id, "paused")
 
     async def resume(self, campaign_id: str) -> Campaign:
-        return await self._move(campaign_id, "running", {"paused_reason": None})
+        """Running again; the deliverability guardrails count afresh from here (staff saw the
+        figures that paused it), so a resume is not undone by the same figures."""
+        baseline = (await measure(self._store, campaign_id)).to_doc()
+        return await self._move(campaign_id, "running", {
+            "paused_reason": None, "paused_guard": None, "guard_baseline": baseline})
 
     async def cancel(self, campaign_id: str) -> Campaign:
         """Cancelled at once: what waits is marked `cancelled` now, and workers check the

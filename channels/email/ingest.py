@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.email.bounces import detect_bounce
+from channels.email.complaints import detect_complaint
 from channels.email.inbound import ParsedEmail, UnreadableMail, parse_email
 from hub.domain.events import Event
 from hub.domain.quarantine import QuarantineEntry
@@ -85,8 +86,18 @@ class EmailIngest:
                                "kept": key is not None})
             message = message.model_copy(update={"data": {**message.data,
                                                           "attachments": listed}})
-        bounce = detect_bounce(parsed.mail) if parsed.mail is not None else None
-        if bounce is not None:
+        complaint = detect_complaint(parsed.mail) if parsed.mail is not None else None
+        bounce = detect_bounce(parsed.mail) if parsed.mail is not None and complaint is None \
+            else None
+        if complaint is not None:
+            recorded = await self._inbox.record_complaint(
+                message, feedback_type=complaint.feedback_type,
+                original_ids=complaint.original_ids, reply_token=complaint.reply_token)
+            if recorded is None:
+                raise UnreadableMail("a spam complaint about a message we did not send (or no "
+                                     "longer have)")
+            event, created = recorded
+        elif bounce is not None:
             recorded = await self._inbox.record_bounce(
                 message.model_copy(update={"flags": [*message.flags, "bounce"]}),
                 permanent=bounce.permanent, reason=bounce.reason,

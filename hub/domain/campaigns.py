@@ -85,6 +85,12 @@ class Campaign(Record):
     launched_at: UtcDateTime | None = None
     finished_at: UtcDateTime | None = None
     updated_at: UtcDateTime = Field(default_factory=utcnow)
+    warmup: list[int] | None = Field(default=None, max_length=60)
+    """A new sending domain's daily volume ramp: at most warmup[d] sends on day d after the
+    launch (days beyond the list: no limit)."""
+    paused_guard: dict[str, Any] | None = None  # set when a deliverability guardrail paused it
+    guard_baseline: dict[str, int] | None = None  # the figures at the last resume
+    preflight_skip: bool = False  # launched skipping persons its templates fail for
 
 
 class Delivery(Record):

@@ -134,6 +134,11 @@ def field_spec(name: str) -> FieldSpec | None:
     return None
 
 
+def ops_for(kind: str) -> tuple[str, ...]:
+    """The ops a field of `kind` takes, in the order of OPS."""
+    return tuple(op for op in OPS if op in _OPS_BY_KIND[kind])
+
+
 # --- the filter as a client writes it -------------------------------------------------------
 
 

@@ -47,6 +47,8 @@ MAX_REJECTED_LISTED = 1000
 MAX_CACHED = 2_000  # households and organisations remembered by key; bounds memory
 PROGRESS_EVERY = 500
 MAPPING_KEY = "import-mapping:"
+MAPPING_INDEX = "import-mappings"
+MAX_MAPPINGS = 200
 HOUSEHOLD_KEY = "import-household:"
 MAPPING_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -298,7 +300,16 @@ class ContactImportService:
         checked = check_mapping(columns)
         await self._store.channel_state.put(MAPPING_KEY + _mapping_name(name),
                                             {"columns": checked, "saved_at": utcnow().isoformat()})
+        names = await self.mapping_names()
+        if name not in names:
+            await self._store.channel_state.put(MAPPING_INDEX, {"names": sorted(
+                [*names, name])[-MAX_MAPPINGS:]})
         return checked
+
+    async def mapping_names(self) -> list[str]:
+        """The names of the saved column mappings (for the import page to offer)."""
+        state = await self._store.channel_state.get(MAPPING_INDEX)
+        return [str(n) for n in state["names"]] if state else []
 
     async def run(
         self, chunks: AsyncIterator[bytes], options: ImportOptions, *,

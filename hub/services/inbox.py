@@ -15,6 +15,7 @@ from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.errors import Conflict, DuplicateKey, NotFound
 from hub.i18n import N_
 from hub.ports import Store
+from hub.services.consent import apply_consent
 from hub.services.identities import IdentityService
 from hub.services.reply_tokens import ReplyTokens
 from hub.services.timeline import TimelineService
@@ -183,8 +184,47 @@ class InboxService:
             subject=message.subject, text=message.text or detail, to=message.to,
             external_id=message.external_id, status="received",
             thread_id=original.thread_id or original.id, campaign_id=original.campaign_id,
-            data={**message.data, "flags": ["bounce"], "bounce": {
-                "permanent": permanent, "reason": detail, "original_event_id": original.id}},
+            data={**message.data, "flags": ["bounce", "hard_bounce"] if permanent else ["bounce"],
+                  "bounce": {"permanent": permanent, "reason": detail,
+                             "original_event_id": original.id}},
+            from_=message.from_address,
+        )
+        return await self._timeline.record(event)
+
+    async def record_complaint(
+        self, message: InboundMessage, *, feedback_type: str, original_ids: list[str],
+        reply_token: str | None,
+    ) -> tuple[Event, bool] | None:
+        """A feedback-loop report (ARF) about one of our messages: the recipient marked it as
+        spam. The person is opted out of email (source `complaint`) and the report is kept on
+        their timeline, flagged `complaint` and linked to the campaign, which the guardrails
+        count. None when no outbound message of ours matches. Safe to repeat."""
+        known = await self._store.events.find_by_external("email", message.external_id)
+        if known is not None:
+            return known, False
+        original = await self._bounced_original(original_ids, reply_token)
+        if original is None:
+            return None
+        person = await self._store.persons.get(original.person_id) \
+            if original.person_id else None
+        if person is not None and person.is_active:
+            change = apply_consent(person, "email", "opted_out", source="complaint",
+                                   address=original.to)
+            if change is not None:
+                person.updated_at = utcnow()
+                await self._store.persons.replace(person)
+                await self._timeline.record(change)
+            if original.campaign_id:
+                await self._store.deliveries.mark_opted_out(original.campaign_id, person.id,
+                                                            utcnow())
+        event = Event(
+            id=new_id(), person_id=original.person_id, household_id=original.household_id,
+            channel="email", direction="inbound", occurred_at=message.occurred_at,
+            subject=message.subject, text=f"spam complaint ({feedback_type})",
+            to=message.to, external_id=message.external_id, status="received",
+            thread_id=original.thread_id or original.id, campaign_id=original.campaign_id,
+            data={"flags": ["complaint"], "complaint": {
+                "feedback_type": feedback_type[:50], "original_event_id": original.id}},
             from_=message.from_address,
         )
         return await self._timeline.record(event)

@@ -204,6 +204,12 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
         with self._errors():
             return len(await self._c.distinct("person_id", query))
 
+    async def count_campaign_flagged(self, campaign_id: str, flag: str) -> int:
+        query = {"campaign_id": campaign_id, "direction": "inbound",
+                 "person_id": {"$ne": None}, "data.flags": flag}
+        with self._errors():
+            return len(await self._c.distinct("person_id", query))
+
     async def for_campaign(
         self, campaign_id: str, *, direction: str, limit: int
     ) -> list[Event]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +17,7 @@ from hub.domain.channels import (
 )
 from hub.domain.common import new_id
 from hub.domain.staff import MARKETING
-from hub.errors import InvalidInput
+from hub.errors import InvalidInput, NotFound
 from hub.web.api.routing import Answer, ApiRoutes
 from hub.web.keys import CAMPAIGNS
 
@@ -47,9 +47,14 @@ class CampaignInput(BaseModel):
     survey_id: str | None = None
     send_at: datetime | None = None
     rate_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
-    require_opt_in: bool = False
+    require_opt_in: bool = Field(default=True, description=(
+        "only persons who opted in on the channel (default); false also reaches `unknown`"))
     one_per_household: bool = False
     topic_id: str | None = Field(default=None, max_length=64)
+    warmup: list[Annotated[int, Field(ge=1, le=10_000_000)]] | None = Field(
+        default=None, min_length=1, max_length=60, description=(
+            "warm-up for a new sending domain: at most warmup[d] messages on day d after the "
+            "launch, e.g. [200, 500, 1000, 2000]; later days unlimited"))
 
 
 @routes.route("POST", "/campaigns", roles=MARKETING, body=CampaignInput, status=201,
@@ -69,7 +74,7 @@ class ReachInput(BaseModel):
         default_factory=every_channel_choice, min_length=1,
         max_length=len(CHANNEL_CHOICES))
     template_channels: list[SendableChannel] | None = None
-    require_opt_in: bool = False
+    require_opt_in: bool = True
 
 
 @routes.route("POST", "/campaigns/reach", roles=MARKETING, body=ReachInput,
@@ -104,5 +109,47 @@ def _action(name: str) -> None:
                  answer=WITH_STATS, summary=f"{name.capitalize()} the campaign")(act)
 
 
-for _name in ("launch", "pause", "resume", "cancel"):
+class LaunchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    template_failures: Literal["skip"] | None = Field(default=None, description=(
+        "skip: launch although the preflight found persons the templates fail for (their "
+        "deliveries are skipped with the reason); without it such a launch is a 409"))
+
+
+@routes.route("POST", "/campaigns/{campaign_id}/launch", roles=MARKETING, query=LaunchQuery,
+              answer=WITH_STATS, summary="Launch the campaign (409 when its preflight found "
+                                         "template failures and template_failures is not skip)")
+async def launch_campaign(request: web.Request, query: LaunchQuery) -> Any:
+    service = request.app[CAMPAIGNS].campaigns
+    campaign_id = request.match_info["campaign_id"]
+    await service.launch(campaign_id, template_failures=query.template_failures)
+    return await service.describe(campaign_id)
+
+
+PREFLIGHT = Answer('{"state": "running/done/failed", "mode": "every/shapes", "total", '
+                   '"examined", "rendered", "failed", "progress": 0..1, "stale": bool, '
+                   '"failures": [{"person_id", "name", "channel", "part", "line", "message", '
+                   '"persons"}]}')
+
+
+@routes.route("POST", "/campaigns/{campaign_id}/preflight", roles=MARKETING, status=202,
+              answer=PREFLIGHT, summary="Render the templates for the whole audience in the "
+                                        "background (beyond HUB_PREFLIGHT_FULL_LIMIT: per "
+                                        "shape of the variables)")
+async def start_preflight(request: web.Request) -> Any:
+    return await request.app[CAMPAIGNS].campaigns.start_preflight(
+        request.match_info["campaign_id"])
+
+
+@routes.route("GET", "/campaigns/{campaign_id}/preflight", roles=MARKETING, answer=PREFLIGHT,
+              summary="The campaign's last preflight and its progress")
+async def get_preflight(request: web.Request) -> Any:
+    service = request.app[CAMPAIGNS].campaigns
+    state = await service.preflight(await service.get(request.match_info["campaign_id"]))
+    if state is None:
+        raise NotFound("no preflight yet: POST to start one")
+    return state
+
+
+for _name in ("pause", "resume", "cancel"):
     _action(_name)

@@ -62,7 +62,7 @@ async def send_survey_campaign(hub: Hub, survey: dict[str, Any]) -> dict[str, An
     status, campaign = await hub.api.call("POST", "/api/v1/campaigns", role=M, json={
         "name": "NPS spring", "kind": "survey", "survey_id": survey["id"],
         "filter": {"field": "name", "op": "exists", "value": True},
-        "channels": ["preferred", "email", "sms"],
+        "channels": ["preferred", "email", "sms"], "require_opt_in": False,
         "templates": {"email": mail["id"], "sms": sms["id"]}})
     assert status == 201, campaign
     status, _ = await hub.api.call("POST", f"/api/v1/campaigns/{campaign['id']}/launch", role=M)

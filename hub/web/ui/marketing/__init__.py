@@ -9,8 +9,10 @@ from aiohttp import web
 from hub.web.ui.marketing import (
     campaigns_ui,
     forms_ui,
+    imports_ui,
     insights,
     journeys_ui,
+    preflight_ui,
     segments,
     templates_ui,
     topics_ui,
@@ -37,6 +39,7 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_get("/campaigns/new", campaigns_ui.wizard_page)
     r.add_get("/campaigns/{campaign_id}", campaigns_ui.campaign_page)
     r.add_get("/campaigns/{campaign_id}/stats", campaigns_ui.campaign_stats)
+    preflight_ui.add_preflight_ui(app)
     r.add_post("/campaigns/{campaign_id}/test", campaigns_ui.test_send)
     r.add_post("/campaigns/{campaign_id}/{action}", campaigns_ui.campaign_action)
     r.add_get("/surveys", insights.surveys_page)
@@ -56,3 +59,4 @@ def add_marketing_ui(app: web.Application) -> None:
     r.add_get("/people/{person_id}/journeys", journeys_ui.person_journeys_page)
     r.add_get("/topics", topics_ui.topics_page)
     r.add_post("/topics", topics_ui.create_topic)
+    imports_ui.add_import_ui(app)

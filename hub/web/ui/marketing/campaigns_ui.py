@@ -98,6 +98,7 @@ async def _show(request: web.Request, *, error: str | None = None,
         "title": campaign.name, "nav": "campaigns", "campaign": campaign,
         "stats": await service.stats(campaign), "segment": segment,
         "reach": await service.reach_of(campaign) if campaign.status == "draft" else None,
+        "preflight": await service.preflight(campaign) if campaign.status == "draft" else None,
         "problems": problems, "replies": replies, "persons": persons,
         "reasons": {d.id: reread(d.reason, DELIVERY_REASONS) for d in problems if d.reason},
         "templates": await service.templates_of(campaign),
@@ -126,7 +127,12 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(reason=N_("There is no such action."))
     campaign_id = request.match_info["campaign_id"]
     try:
-        await getattr(request.app[CAMPAIGNS].campaigns, action)(campaign_id)
+        if action == "launch":
+            choice = (await request.post()).get("template_failures")
+            await request.app[CAMPAIGNS].campaigns.launch(
+                campaign_id, template_failures="skip" if choice == "skip" else None)
+        else:
+            await getattr(request.app[CAMPAIGNS].campaigns, action)(campaign_id)
     except Conflict as exc:
         return await _show(request, error=exc.message, status=409)
     return redirect(f"/campaigns/{campaign_id}?notice={ACTIONS[action]}")

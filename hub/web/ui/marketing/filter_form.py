@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from campaigns.segments import FIELD_LABELS, FieldChoice
-from hub.domain.segments import OPS, FilterError, field_spec, parse_filter
+from hub.domain.segments import OPS, FilterError, field_spec, ops_for, parse_filter
 from hub.errors import InvalidInput
 from hub.i18n import N_
 from hub.i18n.parsing import DATE_EXAMPLE, NUMBER_EXAMPLE, parse_date, parse_number
@@ -51,15 +51,31 @@ def shown_choices(choices: list[FieldChoice], viewer: Viewer) -> list[FieldChoic
                     else c.label or c.name) for c in choices]
 
 
+BUILDER_TEXTS = {
+    "unknown_field": N_("unknown field"), "not_applied": N_("Not applied: %(problem)s"),
+    "invalid_json": N_("The filter is not valid JSON."), "yes": N_("yes"), "no": N_("no"),
+    "choose": N_("choose…"), "uncounted": N_("The filter cannot be counted."),
+    "field": N_("Field"), "operator": N_("Operator"), "value": N_("Value"),
+    "combine": N_("Combine"), "matching": N_("Persons matching"),
+    "add_row": N_("+ condition"), "add_group": N_("+ group"),
+    "remove_row": N_("Remove condition"), "remove_group": N_("remove group"),
+    "list_hint": N_("value (lists: a, b)"),
+}
+
+
 def catalogue_json(choices: list[FieldChoice], viewer: Viewer | None = None) -> str:
-    """For the builder script (in a data- attribute, so no inline script): the fields (name,
-    label, group, kind, values, help) and the operators, in the viewer's language."""
+    """For the builder script (in a data- attribute, so no inline script): each field with
+    its label, group, help, kind, the ops it takes and its values (the choices of an
+    enumeration, or the attribute values seen in the data), the op and group labels and the
+    builder's texts, in the viewer's language."""
     viewer = viewer or Viewer()
     ops = op_labels(viewer)
     return json.dumps({"fields": [{"name": c.name, "label": c.label, "group": c.group,
-                                   "kind": c.kind, "values": list(c.values), "doc": c.doc}
+                                   "kind": c.kind, "ops": list(ops_for(c.kind)),
+                                   "values": list(c.values), "doc": c.doc}
                                   for c in shown_choices(choices, viewer)],
-                       "ops": {op: ops[op] for op in OPS}, "groups": group_labels(viewer)})
+                       "ops": {op: ops[op] for op in OPS}, "groups": group_labels(viewer),
+                       "texts": {k: viewer.gettext(v) for k, v in BUILDER_TEXTS.items()}})
 
 
 def _scalar(kind: str, raw: str) -> Any:

@@ -72,7 +72,8 @@ async def segment_count(request: web.Request) -> web.StreamResponse:
         form = FilterForm(mode="json", filter=request.query.get("filter", ""))
         preview = await request.app[CAMPAIGNS].segments.preview(form.to_filter())
     except InvalidInput as exc:
-        return web.json_response({"error": {"code": exc.code, "message": exc.message}},
+        return web.json_response({"error": {"code": exc.code, "message": exc.message,
+                                            "details": exc.details}},
                                  status=422, headers=headers)
     return web.json_response(preview, headers=headers)
 

@@ -42,12 +42,22 @@ class CampaignForm(PageForm):
     require_opt_in: Checkbox = False
     one_per_household: Checkbox = False
     topic_id: Id = ""
+    options_shown: Checkbox = False  # the form was shown: an unchecked box means "no"
+    warmup: Annotated[str, Cut(400)] = ""  # daily volumes for a new sending domain: 200, 500
 
     @model_validator(mode="before")
     @classmethod
     def _survey_only_for_surveys(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("kind") != "survey":
             return {**data, "survey_id": ""}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _opted_in_only_by_default(cls, data: Any) -> Any:
+        """A fresh wizard starts with "only persons who opted in" ticked."""
+        if isinstance(data, dict) and not data.get("options_shown"):
+            return {**data, "require_opt_in": "on"}
         return data
 
     @property
@@ -107,7 +117,20 @@ class CampaignForm(PageForm):
             "send_at": _send_at(self.send_at, timezone),
             "rate_per_minute": int(rate) if rate else None,
             "require_opt_in": self.require_opt_in, "one_per_household": self.one_per_household,
-            "topic_id": self.topic_id or None})
+            "topic_id": self.topic_id or None,
+            "warmup": _warmup(self.warmup)})
+
+
+def _warmup(text: str) -> list[int] | None:
+    """"200, 500, 1000" as daily volumes; empty: no warm-up."""
+    parts = [p.strip().replace(".", "") for p in text.replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        return None
+    if not all(p.isdigit() and 0 < int(p) <= 10_000_000 for p in parts) or len(parts) > 60:
+        raise InvalidInput(N_("Warm-up: give the daily volumes as whole numbers separated by "
+                              "commas, e.g. 200, 500, 1000 (at most 60 days)."),
+                           details={"field": "warmup"})
+    return [int(p) for p in parts]
 
 
 def _send_at(text: str, timezone: str | None) -> datetime | None:

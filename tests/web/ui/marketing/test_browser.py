@@ -96,7 +96,7 @@ async def test_nested_segment_live_count(server: tuple[TestServer, Settings],
     row = inner.locator(".builder-row").first
     await row.locator(".b-field").select_option("email")
     await row.locator(".b-op").select_option("exists")
-    await row.locator(".b-value").fill("false")
+    await row.locator(".b-value").select_option("false")
     await expect(page.locator("#live-count")).to_have_text("2")
     sample = await page.locator("#live-sample").inner_text()
     assert "Anna de Vries" in sample and "Dirk Smit" not in sample
@@ -150,6 +150,9 @@ async def test_wizard_launch_progress_reaches_100(server: tuple[TestServer, Sett
     await page.select_option("#w-ch1", "")
     await page.select_option("#w-ch2", "")
     await page.select_option("#w-email", label="Spring news")
+    opted_in_only = page.locator("input[name=require_opt_in]")
+    await expect(opted_in_only).to_be_checked()  # the default for marketing
+    await opted_in_only.uncheck()  # these persons never answered: reach them too
     await page.click("text=Check who it reaches")
     await page.wait_for_selector("#reach")
     assert await page.locator("[data-reach=email]").inner_text() == "2"

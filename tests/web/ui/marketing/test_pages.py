@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -140,16 +141,19 @@ async def _campaign_setup(ui: Ui) -> tuple[str, str]:
 async def test_campaign_wizard_reach_test_send_launch_and_progress(ui: Ui) -> None:
     segment_id, template_id = await _campaign_setup(ui)
     await ui.login("marketing")
+    fresh = await (await ui.client.get(f"/campaigns/new?segment_id={segment_id}")).text()
+    assert re.search(r'name="require_opt_in" checked', fresh), "opted-in only by default"
+    assert 'data-reach="skipped">3<' in fresh  # nobody opted in
     wizard = await (await ui.client.get(
         f"/campaigns/new?segment_id={segment_id}&channel_0=email&channel_1=sms"
-        f"&template_email={template_id}")).text()
+        f"&template_email={template_id}&options_shown=1")).text()
     assert 'data-reach="email">1<' in wizard and 'data-reach="skipped">2<' in wizard
     assert "geen e-mailadres" in wizard  # the skip reason in the viewer's language
     bad = await _post(ui, "/campaigns", {"name": "", "segment_id": segment_id,
                                          "channel_0": "email", "template_email": template_id})
     assert bad.status == 422 and "name" in await bad.text()
     created = await _post(ui, "/campaigns", {"name": HOSTILE, "segment_id": segment_id,
-                                             "channel_0": "email",
+                                             "channel_0": "email", "options_shown": "1",
                                              "template_email": template_id,
                                              "rate_per_minute": "600"})
     assert created.status == 303

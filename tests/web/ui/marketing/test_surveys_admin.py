@@ -128,7 +128,7 @@ async def test_survey_campaign_from_the_wizard_sends_the_personal_link(ui: Ui) -
         f"/campaigns/new?kind=survey&survey_id={survey.id}&segment_id={segment.id}")).text()
     assert "{{ survey_url }}" in wizard and "Would you recommend us?" in wizard
     base = {"name": "NPS spring", "kind": "survey", "segment_id": segment.id,
-            "channel_0": "email"}
+            "channel_0": "email", "options_shown": "1"}  # "only opted in" unticked
     missing = await _post(ui, "/campaigns", base, token_from="/campaigns/new")
     assert missing.status == 422 and "kies de enquête" in await missing.text()
     unknown = await _post(ui, "/campaigns", {**base, "survey_id": "nope"},
