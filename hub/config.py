@@ -58,6 +58,9 @@ class Settings:
     marketing_cap_days: int = 7
     quiet_hours: tuple[time, time] | None = (time(21), time(8))
     quiet_days: frozenset[int] = frozenset({6})
+    twilio_whatsapp_from: str | None = None
+    whatsapp_media_limit: int = 16 * 1024 * 1024
+    webhooks_allow_private: bool = False
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -165,6 +168,15 @@ def _directory(value: str, variable: str) -> Path:
     if not path.is_dir():
         raise ConfigError(variable, f"{value!r} is not a directory")
     return path
+
+
+def _flag(value: str, variable: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(variable, f"must be true or false, got {value!r}")
 
 
 def _whole(low: int) -> Parser:
@@ -315,6 +327,15 @@ VARIABLES: tuple[Var, ...] = (
         "deferred, never dropped; service replies are never held). `off`: none"),
     Var("HUB_QUIET_DAYS", ("quiet_days",), _weekdays, "sun",
         "weekdays without marketing messages, e.g. `sat,sun`. `off`: none"),
+    Var("HUB_TWILIO_WHATSAPP_FROM", ("twilio_whatsapp_from",), _text, None,
+        "the WhatsApp sender number (E.164, without `whatsapp:`); with the Twilio account "
+        "and token it turns WhatsApp on (else WhatsApp goes to the sandbox outbox)"),
+    Var("HUB_WHATSAPP_MEDIA_LIMIT", ("whatsapp_media_limit",), _whole(0), "16777216",
+        "largest WhatsApp media file kept as an attachment, in bytes (a larger one is listed "
+        "with its link and kept in the quarantine)"),
+    Var("HUB_WEBHOOKS_ALLOW_PRIVATE", ("webhooks_allow_private",), _flag, "false",
+        "`true` lets admins subscribe outgoing webhooks to private-range addresses "
+        "(10/8, 172.16/12, 192.168/16, link-local); loopback is always allowed"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

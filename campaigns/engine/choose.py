@@ -28,15 +28,18 @@ def candidate_channels(campaign: Campaign, person: Person) -> list[SendableChann
     return ordered
 
 
-def choose_channel(campaign: Campaign, person: Person, *,
-                   exclude: tuple[str, ...] = ()) -> Choice:
+def choose_channel(campaign: Campaign, person: Person, *, exclude: tuple[str, ...] = (),
+                   approved: frozenset[str] = frozenset()) -> Choice:
+    """The first channel of the campaign the person may get; `approved`: the channels whose
+    template is a provider-approved one (WhatsApp outside its 24-hour window)."""
     if not person.is_active:
         return Choice(None, "the person was erased or merged")
     reasons: list[str] = []
     for channel in candidate_channels(campaign, person):
         if channel in exclude:
             continue
-        why = why_not(person, channel, "marketing", require_opt_in=campaign.require_opt_in)
+        why = why_not(person, channel, "marketing", require_opt_in=campaign.require_opt_in,
+                      template=channel in approved)
         if why is None:
             return Choice(channel, "; ".join(reasons) or None)
         reasons.append(why)

@@ -40,7 +40,7 @@ from hub.domain.events import StatusChange
 from hub.domain.parties import Household, Organisation, Person, Role
 from hub.errors import ChannelMisconfigured, HubError, SendFailed
 from hub.ports import SendReceipt, Store
-from hub.services.outbound import Content, Extras, OutboundPath, Prepared
+from hub.services.outbound import Content, Extras, OutboundPath, Prepared, ProviderTemplate
 
 log = logging.getLogger("hub.campaigns.dispatch")
 
@@ -68,6 +68,11 @@ class Loaded:
     organisations: dict[str, Organisation] = field(default_factory=dict)
     templates: dict[str, CompiledTemplate | TemplateProblem] = field(default_factory=dict)
     sent: dict[str, int] = field(default_factory=dict)  # marketing sends within the cap window
+
+    def approved(self) -> frozenset[str]:
+        """Channels whose template is provider-approved (sendable outside a window)."""
+        return frozenset(channel for channel, found in self.templates.items()
+                         if isinstance(found, CompiledTemplate) and found.approved)
 
     def template(self, channel: str) -> CompiledTemplate:
         found = self.templates.get(channel)
@@ -280,7 +285,8 @@ class Worker:
         tried: tuple[str, ...] = ()
         reasons: list[str] = []
         while True:
-            choice = (choose_channel(campaign, person, exclude=tried) if person
+            choice = (choose_channel(campaign, person, exclude=tried,
+                                     approved=loaded.approved()) if person
                       else Choice(None, "the person was deleted"))
             if choice.channel is None or person is None:
                 status = "failed" if reasons else "skipped"
@@ -334,7 +340,10 @@ class Worker:
             if role else None, unsubscribe_url=f"{self._config.public_url}/u/{token}",
             survey_url=survey_url)
         rendered = template.render(variables)
-        return Content(text=rendered.text, subject=rendered.subject, html=rendered.html)
+        provider = (ProviderTemplate(rendered.content_sid, rendered.content_variables or {})
+                    if rendered.content_sid else None)
+        return Content(text=rendered.text, subject=rendered.subject, html=rendered.html,
+                       template=provider)
 
     async def _send(self, campaign: Campaign, delivery: Delivery,
                     prepared: Prepared) -> str | None:

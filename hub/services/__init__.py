@@ -27,6 +27,8 @@ from hub.services.search import SearchService
 from hub.services.sms import OptOutOnRefusal, SmsService
 from hub.services.staff import StaffService
 from hub.services.timeline import TimelineService
+from hub.services.webhook_emit import Emitter, emitting
+from hub.services.webhooks import WebhookService
 from hub.store.blobs import FileBlobStore
 
 
@@ -53,6 +55,9 @@ class Services:
     search: SearchService
     channel_status: ChannelStatusService
     contact_import: ContactImportService
+    whatsapp: SmsService  # the same Twilio bookkeeping, for channel `whatsapp`
+    webhooks: WebhookService
+    emitter: Emitter  # outgoing-webhook events for features that emit their own types
 
 
 def build_services(
@@ -62,6 +67,7 @@ def build_services(
     """Wire the services. `adapters` come from the channel registry, built once per process;
     the SMS one is wrapped here so a number Twilio refuses as unsubscribed (21610) is marked
     opted out before the failure is recorded, whoever sends (one-to-one or a campaign)."""
+    emitter = emitting(store)  # from here on, the store's writes emit webhook events
     identities = IdentityService(store, default_region=settings.default_region,
                                  secret_key=settings.secret_key)
     timeline = TimelineService(store)
@@ -70,11 +76,16 @@ def build_services(
     blobs = FileBlobStore(settings.var_dir / "blobs")
     inbox = InboxService(store, identities, timeline, reply_tokens, blobs)
     sms = SmsService(store, identities, persons, timeline, inbox, help_reply=sms_help_reply)
-    if "sms" in adapters:
-        adapters = {**adapters, "sms": OptOutOnRefusal(adapters["sms"], sms)}
+    whatsapp = SmsService(store, identities, persons, timeline, inbox,
+                          help_reply=sms_help_reply, channel="whatsapp")
+    for twilio in (sms, whatsapp):
+        if twilio.channel in adapters:
+            adapters = {**adapters, twilio.channel: OptOutOnRefusal(adapters[twilio.channel],
+                                                                   twilio)}
     outbound = OutboundPath(
         store, adapters, reply_tokens,
-        senders={"email": settings.email_from, "sms": settings.twilio_from or ""},
+        senders={"email": settings.email_from, "sms": settings.twilio_from or "",
+                 "whatsapp": settings.twilio_whatsapp_from or ""},
         status_callback_url=f"{settings.public_url}/webhooks/twilio/status", retry=retry,
         rules=MarketingRules(cap=settings.marketing_cap, cap_days=settings.marketing_cap_days,
                              quiet_hours=settings.quiet_hours, quiet_days=settings.quiet_days,
@@ -105,4 +116,7 @@ def build_services(
         channel_status=ChannelStatusService(store),
         contact_import=ContactImportService(store, identities, timeline,
                                             default_region=settings.default_region),
+        whatsapp=whatsapp,
+        webhooks=WebhookService(store, allow_private=settings.webhooks_allow_private),
+        emitter=emitter,
     )

@@ -31,6 +31,10 @@ def combined(survivor: Person, duplicate: Person) -> Person:
         if mine is None or (state.at and (mine.at is None or state.at > mine.at)):
             consent[channel] = state
     update["consent"] = consent
+    seen = dict(duplicate.last_inbound_on)
+    for key, at in survivor.last_inbound_on.items():
+        seen[key] = max(at, seen.get(key, at))
+    update["last_inbound_on"] = seen
     update["updated_at"] = utcnow()
     return survivor.model_copy(update=update)
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from hub.domain.channels import ADDRESS_NOUN, CHANNEL_LABEL, SendableChannel, sendable
-from hub.domain.common import new_id
+from hub.domain.channels import CHANNEL_SPECS, SendableChannel, sendable
+from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
 from hub.domain.parties import Person
 from hub.domain.sending import Hold, MarketingRules
@@ -37,13 +37,16 @@ Purpose = Literal["service", "marketing"]
 
 
 def why_not(person: Person, channel: str, purpose: Purpose, *,
-            require_opt_in: bool = False, address: str | None = None) -> str | None:
+            require_opt_in: bool = False, address: str | None = None,
+            template: bool = False, now: datetime | None = None) -> str | None:
     """Why `person` cannot be sent a `purpose` message on `channel` (at `address`, one of
     theirs; by default the first of its kind), or None when they can.
 
-    A service reply ignores marketing consent, except an SMS opt-out: carriers enforce STOP
-    and Twilio refuses the send (error 21610). Marketing skips every opt-out and, with
-    `require_opt_in`, everyone who did not opt in."""
+    A service reply ignores marketing consent, except an opt-out that carriers enforce (SMS
+    STOP, WhatsApp STOP: Twilio refuses the send with 21610). Marketing skips every opt-out
+    and, with `require_opt_in`, everyone who did not opt in. On a channel with a
+    customer-service window (WhatsApp: 24 hours after the person's last message) free text
+    goes out only inside the window; outside it only an approved provider `template`."""
     known = sendable(channel)
     if known is None:
         return f"nothing can be sent on {channel!r}"
@@ -52,15 +55,24 @@ def why_not(person: Person, channel: str, purpose: Purpose, *,
     if address is not None and address not in person.addresses_on(known):
         return f"{address} is not one of the person's addresses"
     address = address or person.address_on(known)
+    spec = CHANNEL_SPECS[known]
     if address is None:
-        return f"no {ADDRESS_NOUN[known]}"
-    if known == "email" and person.attributes.get("email_undeliverable") == address:
-        return "mail to this address bounced; it is marked undeliverable"
+        return f"no {spec.noun}"
+    if person.attributes.get(f"{known}_undeliverable") == address:
+        if known == "email":
+            return "mail to this address bounced; it is marked undeliverable"
+        return f"{address} cannot be reached on {spec.label}; it is marked unavailable"
     consent = person.consent_for(known).status
-    if consent == "opted_out" and (purpose == "marketing" or known == "sms"):
-        return f"opted out of {CHANNEL_LABEL[known]}"
+    if consent == "opted_out" and (purpose == "marketing" or spec.opt_out_binds_service):
+        return f"opted out of {spec.label}"
     if purpose == "marketing" and require_opt_in and consent != "opted_in":
-        return f"no opt-in for {CHANNEL_LABEL[known]}"
+        return f"no opt-in for {spec.label}"
+    if spec.service_window is not None and not template:
+        last = person.last_inbound(known, address)
+        if last is None or (now or utcnow()) - last > spec.service_window:
+            hours = int(spec.service_window.total_seconds() // 3600)
+            return (f"outside the {hours}-hour {spec.label} customer-service window; only an "
+                    "approved template can be sent")
     return None
 
 
@@ -78,6 +90,15 @@ class Content:
     text: str
     subject: str | None = None
     html: str | None = None
+    template: ProviderTemplate | None = None  # an approved template (WhatsApp outside 24 h)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderTemplate:
+    """A template the provider approved, sent by its id with the variables filled in."""
+
+    content_sid: str
+    variables: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +171,9 @@ class OutboundPath:
         data = {**extras.data, "purpose": extras.purpose}
         if html:
             data["html"] = html
+        template = content.template if capabilities.provider_templates else None
+        if template is not None:
+            data["content_sid"] = template.content_sid
         event = Event(
             id=event_id, thread_id=event_id, person_id=person.id,
             household_id=person.household_id, channel=channel, direction="outbound",
@@ -161,7 +185,9 @@ class OutboundPath:
             event_id=event_id, channel=channel, to=to, text=content.text, subject=subject,
             html=html, headers=dict(extras.headers),
             reply_token=self._tokens.make(event_id) if capabilities.threads_by_token else None,
-            status_callback=self._status_callback if capabilities.reports_status else None)
+            status_callback=self._status_callback if capabilities.reports_status else None,
+            content_sid=template.content_sid if template else None,
+            content_variables=dict(template.variables) if template else {})
         return Prepared(event, message)
 
     async def transmit(self, message: OutboundMessage, *,

@@ -41,6 +41,7 @@ from hub.ports import (
     TriggerFiringRepo,
     TriggerRuleRepo,
     UserRepo,
+    WebhookRepo,
 )
 from hub.store.mongo_analytics import MongoAnalyticsRepo
 from hub.store.mongo_base import Doc, Sort, driver_errors
@@ -73,6 +74,7 @@ from hub.store.mongo_surveys import (
     MongoTriggerFiringRepo,
     MongoTriggerRuleRepo,
 )
+from hub.store.mongo_webhooks import MongoWebhookRepo
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
@@ -156,6 +158,14 @@ INDEXES: tuple[Index, ...] = (
     Index("trigger_firings", "trigger_firings_due", _asc("status", "due_at")),
     Index("trigger_firings", "trigger_firings_person", _asc("rule_id", "person_id",
                                                             "created_at")),
+    # outgoing webhooks (issue 18)
+    Index("webhook_outbox", "webhook_outbox_unfanned", _asc("fanned_out", "occurred_at")),
+    Index("webhook_outbox", "webhook_outbox_person", _asc("person_ids")),
+    Index("webhook_deliveries", "webhook_deliveries_event", _asc("subscription_id", "event_id"),
+          unique=True),
+    Index("webhook_deliveries", "webhook_deliveries_due",
+          _asc("subscription_id", "state", "occurred_at")),
+    Index("webhook_deliveries", "webhook_deliveries_person", _asc("person_ids")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -198,6 +208,7 @@ class MongoStore:
         self.trigger_rules: TriggerRuleRepo = MongoTriggerRuleRepo(database["trigger_rules"])
         self.trigger_firings: TriggerFiringRepo = MongoTriggerFiringRepo(
             database["trigger_firings"])
+        self.webhooks: WebhookRepo = MongoWebhookRepo(database)
 
     async def ping(self) -> None:
         try:

@@ -39,6 +39,7 @@ from hub.ports import (
     TriggerFiringRepo,
     TriggerRuleRepo,
     UserRepo,
+    WebhookRepo,
 )
 from hub.store.sqlite_analytics import SqliteAnalytics
 from hub.store.sqlite_campaigns import (
@@ -73,6 +74,7 @@ from hub.store.sqlite_surveys import (
     SqliteTriggerFirings,
     SqliteTriggerRules,
 )
+from hub.store.sqlite_webhooks import SqliteWebhooks
 
 __all__ = ["SqliteStore", "database_path", "open_sqlite_store", "timeline_sql"]
 
@@ -112,6 +114,7 @@ class SqliteStore:
         self.survey_responses: SurveyResponseRepo = SqliteSurveyResponses(db)
         self.trigger_rules: TriggerRuleRepo = SqliteTriggerRules(db)
         self.trigger_firings: TriggerFiringRepo = SqliteTriggerFirings(db)
+        self.webhooks: WebhookRepo = SqliteWebhooks(db)
 
     @property
     def location(self) -> str:

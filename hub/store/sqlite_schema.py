@@ -16,6 +16,7 @@ from hub.errors import ConfigError
 from hub.store.sqlite_analytics import V4_ANALYTICS_SURVEYS
 from hub.store.sqlite_campaigns import V3_CAMPAIGNS
 from hub.store.sqlite_db import Database, Session
+from hub.store.sqlite_webhooks import V6_WEBHOOKS
 
 Migration = Sequence[str] | Callable[[Session], Awaitable[None]]
 """SQL statements run in order, or a coroutine function for changes SQL alone cannot make."""
@@ -137,7 +138,7 @@ V5_QUARANTINE_SHA256: tuple[str, ...] = (
 
 MIGRATIONS: tuple[Migration, ...] = (
     V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS,
-    V5_QUARANTINE_SHA256)
+    V5_QUARANTINE_SHA256, V6_WEBHOOKS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 

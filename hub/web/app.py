@@ -15,7 +15,12 @@ from hub.services.outbound import RetryPolicy
 from hub.store import create_store
 from hub.web.api import ROUTES
 from hub.web.api.openapi import openapi_document
-from hub.web.background import campaign_dispatch, email_poller, survey_triggers
+from hub.web.background import (
+    campaign_dispatch,
+    email_poller,
+    survey_triggers,
+    webhook_delivery,
+)
 from hub.web.errors import error_middleware
 from hub.web.keys import (
     CAMPAIGNS,
@@ -83,7 +88,8 @@ def create_app(
         for adapter in adapters.values():
             await adapter.close()
 
-    for ctx in (store_ctx, components_ctx, email_poller, campaign_dispatch, survey_triggers):
+    for ctx in (store_ctx, components_ctx, email_poller, campaign_dispatch, survey_triggers,
+                webhook_delivery):
         app.cleanup_ctx.append(ctx)
     app.router.add_get("/healthz", healthz)
     ROUTES.add_to(app)

@@ -83,3 +83,18 @@ async def email_poller(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await poller.close()
+
+
+async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
+    """Fan out emitted events and post them to the webhook subscriptions."""
+    if not app[RUN_WORKERS]:
+        yield
+        return
+    from hub.services.webhooks import WebhookWorker
+    from hub.web.webhook_poster import AiohttpPoster
+
+    poster = AiohttpPoster(allow_private=app[SETTINGS].webhooks_allow_private)
+    worker = WebhookWorker(app[COMPONENTS].services.store, poster)
+    async for _ in _until_stopped("webhook-delivery", worker.run):
+        yield
+    await poster.close()

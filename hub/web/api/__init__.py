@@ -16,6 +16,7 @@ from hub.web.api import (
     templates_api,
     timelines,
     transactions,
+    webhooks_api,
 )
 from hub.web.api.routing import ApiRoutes
 
@@ -35,4 +36,5 @@ ROUTES = ApiRoutes.combine(
     surveys.routes,
     analytics.routes,
     meta.routes,
+    webhooks_api.routes,
 )

@@ -13,7 +13,8 @@ from hub.services.outbound import why_not
 from hub.web.locale import Viewer
 
 TIMELINE_PAGE = 30
-CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("SMS"), "call": N_("Call"),
+CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp"),
+                  "call": N_("Call"),
                   "webform": N_("Web form"), "survey": N_("Survey"), "note": N_("Note"),
                   "system": N_("System")}
 REFUSALS = {
@@ -26,6 +27,10 @@ REFUSALS = {
         N_("mail to this address bounced; it is marked undeliverable"),
     "opted out of SMS": N_("opted out of SMS"),
     "opted out of email": N_("opted out of email"),
+    "opted out of WhatsApp": N_("opted out of WhatsApp"),
+    "outside the 24-hour WhatsApp customer-service window; only an approved template can be "
+    "sent": N_("outside the 24-hour WhatsApp customer-service window; only an approved "
+               "template can be sent"),
 }
 
 
