@@ -46,7 +46,7 @@ from hub.domain.webhooks import (
     is_private,
     matches,
 )
-from hub.errors import InvalidInput, NotFound
+from hub.errors import HubError, InvalidInput, NotFound
 from hub.ports import Store
 
 log = logging.getLogger("hub.webhooks_out")
@@ -184,8 +184,8 @@ class WebhookWorker:
         while not stop.is_set():
             try:
                 busy = await self.tick()
-            except Exception:  # keep the worker alive; the next pass retries
-                log.exception("webhook pass failed")
+            except HubError as exc:  # the store is away: the next pass retries
+                log.warning("webhook pass failed", extra={"error": exc.code})
                 busy = False
             if not busy:
                 with contextlib.suppress(TimeoutError):
@@ -215,41 +215,51 @@ class WebhookWorker:
         return len(events)
 
     async def deliver(self, subscription: WebhookSubscription) -> int:
-        """Post this subscription's due deliveries in event order; stops at the first
-        failure so later events wait behind it (order kept where possible)."""
+        """Post this subscription's due deliveries in event order; a delivery that will be
+        retried stops the batch, so later events wait behind it (order kept where
+        possible)."""
         now = utcnow()
         leased = await self._store.webhooks.lease(subscription.id, owner=self.owner, now=now,
                                                   until=now + self._lease, limit=BATCH)
+        if not leased:
+            return 0
+        current = await self._store.webhooks.get_subscription(subscription.id)
         done = 0
         for number, delivery in enumerate(leased):
-            ok = await self._attempt(subscription, delivery)
+            if current is None or current.state != "enabled":
+                await self._give_back(leased[number:], state="cancelled",
+                                      error="the subscription is disabled or deleted")
+                break
+            current, retry = await self._attempt(current, delivery)
             done += 1
-            if not ok:
-                for rest in leased[number + 1:]:  # give the rest back, untried
-                    await self._store.webhooks.finish(rest.model_copy(update={
-                        "state": "pending", "lease_owner": None, "lease_until": None}),
-                        owner=self.owner)
+            if retry:
+                await self._give_back(leased[number + 1:], state="pending")
                 break
         return done
 
-    async def _attempt(self, subscription: WebhookSubscription,
-                       delivery: WebhookDelivery) -> bool:
-        current = await self._store.webhooks.get_subscription(subscription.id)
-        if current is None or current.state != "enabled":
-            await self._store.webhooks.finish(delivery.model_copy(update={
-                "state": "cancelled", "lease_owner": None, "lease_until": None,
-                "error": "the subscription is disabled"}), owner=self.owner)
-            return False
+    async def _give_back(self, deliveries: list[WebhookDelivery], *, state: str,
+                         error: str | None = None) -> None:
+        for delivery in deliveries:
+            update: dict[str, object] = {"state": state, "lease_owner": None,
+                                         "lease_until": None}
+            if error:
+                update["error"] = error
+            await self._store.webhooks.finish(delivery.model_copy(update=update),
+                                              owner=self.owner)
+
+    async def _attempt(self, subscription: WebhookSubscription, delivery: WebhookDelivery
+                       ) -> tuple[WebhookSubscription | None, bool]:
+        """Post once and record it; (the subscription as it now is, whether it retries)."""
         body = json.dumps(delivery.body(), separators=(",", ":"), ensure_ascii=False)
-        now = utcnow()
-        headers = signed_headers(current.secret, delivery.id, now, body)
-        result = await self._poster.post(current.url, headers, body.encode())
+        headers = signed_headers(subscription.secret, delivery.id, utcnow(), body)
+        result = await self._poster.post(subscription.url, headers, body.encode())
         attempts = delivery.attempts + 1
         update: dict[str, object] = {
             "attempts": attempts, "response_status": result.status, "error": result.error,
             "latency_ms": round(result.latency_ms, 2), "lease_owner": None,
             "lease_until": None}
         ok = result.status is not None and 200 <= result.status < 300
+        retry = False
         if ok:
             update |= {"state": "delivered", "delivered_at": utcnow(), "error": None}
         elif result.status == 410:
@@ -257,32 +267,43 @@ class WebhookWorker:
         elif utcnow() - delivery.occurred_at > RETRY_FOR:
             update |= {"state": "failed", "error": f"gave up after 24 hours: {result.error}"}
         else:
+            retry = True
             update |= {"state": "pending",
                        "next_attempt_at": utcnow() + retry_delay(attempts, self._rng,
                                                                 self._first_retry_s)}
         await self._store.webhooks.finish(delivery.model_copy(update=update), owner=self.owner)
-        await self._track(current, ok, result)
-        return ok
+        return await self._track(subscription, ok, result), retry
 
     async def _track(self, subscription: WebhookSubscription, ok: bool,
-                     result: PostResult) -> None:
+                     result: PostResult) -> WebhookSubscription | None:
+        """Keep the subscription's failure streak; disable it on a 410 or after 24 h of
+        failures (the reason is shown to admins). Returns it as it now is (None: gone)."""
         if ok:
-            if subscription.failing_since is not None:
-                await self._store.webhooks.replace_subscription(subscription.model_copy(
-                    update={"failing_since": None, "updated_at": utcnow()}))
-            return
+            if subscription.failing_since is None:
+                return subscription
+            healed = subscription.model_copy(update={"failing_since": None,
+                                                     "updated_at": utcnow()})
+            await self._store.webhooks.replace_subscription(healed)
+            return healed
         now = utcnow()
         reason = None
         if result.status == 410:
             reason = "disabled: the target answered 410 Gone"
         elif subscription.failing_since and now - subscription.failing_since > DISABLE_AFTER:
             reason = "disabled: no delivery succeeded for 24 hours"
+        if subscription.failing_since is not None and reason is None:
+            return subscription
         update: dict[str, object] = {"failing_since": subscription.failing_since or now,
                                      "updated_at": now}
         if reason:
             update |= {"state": "disabled", "disabled_reason": reason}
             log.warning("webhook subscription disabled", extra={
                 "subscription_id": subscription.id, "reason": reason})
-        await self._store.webhooks.replace_subscription(subscription.model_copy(update=update))
+        changed = subscription.model_copy(update=update)
+        try:
+            await self._store.webhooks.replace_subscription(changed)
+        except NotFound:
+            return None
         if reason:
             await self._store.webhooks.cancel_open(subscription.id, reason)
+        return changed
