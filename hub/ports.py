@@ -565,6 +565,10 @@ class WebhookRepo(Protocol):
         """Store the outcome of an attempt, only while `owner` still holds the lease."""
         ...
 
+    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
+        """`finish` for a batch in one write; returns how many were still held."""
+        ...
+
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None: ...
     async def deliveries(self, subscription_id: str, *, limit: int,
                          before: datetime | None = None) -> list[WebhookDelivery]:

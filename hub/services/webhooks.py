@@ -68,6 +68,14 @@ class Poster(Protocol):
     async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> PostResult: ...
 
 
+def _released(delivery: WebhookDelivery, state: str, error: str | None = None
+              ) -> WebhookDelivery:
+    update: dict[str, object] = {"state": state, "lease_owner": None, "lease_until": None}
+    if error:
+        update["error"] = error
+    return delivery.model_copy(update=update)
+
+
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
@@ -215,43 +223,49 @@ class WebhookWorker:
         return len(events)
 
     async def deliver(self, subscription: WebhookSubscription) -> int:
-        """Post this subscription's due deliveries in event order; a delivery that will be
-        retried stops the batch, so later events wait behind it (order kept where
-        possible)."""
+        """Post this subscription's due deliveries in event order and record the outcomes in
+        one write; a delivery that will be retried stops the batch, so later events wait
+        behind it (order kept where possible). A crash before the write leaves the leases to
+        expire: those deliveries are posted again, with the same webhook-id."""
         now = utcnow()
         leased = await self._store.webhooks.lease(subscription.id, owner=self.owner, now=now,
                                                   until=now + self._lease, limit=BATCH)
         if not leased:
             return 0
         current = await self._store.webhooks.get_subscription(subscription.id)
+        signer = Webhook(current.secret) if current is not None else None
+        outcomes: list[WebhookDelivery] = []
         done = 0
         for number, delivery in enumerate(leased):
-            if current is None or current.state != "enabled":
-                await self._give_back(leased[number:], state="cancelled",
-                                      error="the subscription is disabled or deleted")
+            if current is None or signer is None or current.state != "enabled":
+                outcomes += [_released(d, "cancelled", "the subscription is disabled or "
+                                                       "deleted") for d in leased[number:]]
                 break
-            current, retry = await self._attempt(current, delivery)
+            outcome, ok, result = await self._attempt(current, signer, delivery)
+            outcomes.append(outcome)
             done += 1
-            if retry:
-                await self._give_back(leased[number + 1:], state="pending")
+            if not ok:
+                await self._store.webhooks.finish_many(outcomes, owner=self.owner)
+                outcomes = []
+                current = await self._track(current, ok, result)
+            if outcome.state == "pending":
+                outcomes += [_released(d, "pending") for d in leased[number + 1:]]
                 break
+        if current is not None and current.failing_since is not None and done and \
+                outcomes and outcomes[-1].state == "delivered":
+            current = await self._track(current, True, None)
+        await self._store.webhooks.finish_many(outcomes, owner=self.owner)
         return done
 
-    async def _give_back(self, deliveries: list[WebhookDelivery], *, state: str,
-                         error: str | None = None) -> None:
-        for delivery in deliveries:
-            update: dict[str, object] = {"state": state, "lease_owner": None,
-                                         "lease_until": None}
-            if error:
-                update["error"] = error
-            await self._store.webhooks.finish(delivery.model_copy(update=update),
-                                              owner=self.owner)
-
-    async def _attempt(self, subscription: WebhookSubscription, delivery: WebhookDelivery
-                       ) -> tuple[WebhookSubscription | None, bool]:
-        """Post once and record it; (the subscription as it now is, whether it retries)."""
+    async def _attempt(self, subscription: WebhookSubscription, signer: Webhook,
+                       delivery: WebhookDelivery
+                       ) -> tuple[WebhookDelivery, bool, PostResult]:
+        """Post once; (the delivery with the outcome, whether it succeeded, the answer)."""
         body = json.dumps(delivery.body(), separators=(",", ":"), ensure_ascii=False)
-        headers = signed_headers(subscription.secret, delivery.id, utcnow(), body)
+        now = utcnow()
+        headers = {"webhook-id": delivery.id, "webhook-timestamp": str(int(now.timestamp())),
+                   "webhook-signature": signer.sign(delivery.id, now, body),
+                   "content-type": "application/json"}
         result = await self._poster.post(subscription.url, headers, body.encode())
         attempts = delivery.attempts + 1
         update: dict[str, object] = {
@@ -259,7 +273,6 @@ class WebhookWorker:
             "latency_ms": round(result.latency_ms, 2), "lease_owner": None,
             "lease_until": None}
         ok = result.status is not None and 200 <= result.status < 300
-        retry = False
         if ok:
             update |= {"state": "delivered", "delivered_at": utcnow(), "error": None}
         elif result.status == 410:
@@ -267,15 +280,13 @@ class WebhookWorker:
         elif utcnow() - delivery.occurred_at > RETRY_FOR:
             update |= {"state": "failed", "error": f"gave up after 24 hours: {result.error}"}
         else:
-            retry = True
             update |= {"state": "pending",
                        "next_attempt_at": utcnow() + retry_delay(attempts, self._rng,
                                                                 self._first_retry_s)}
-        await self._store.webhooks.finish(delivery.model_copy(update=update), owner=self.owner)
-        return await self._track(subscription, ok, result), retry
+        return delivery.model_copy(update=update), ok, result
 
     async def _track(self, subscription: WebhookSubscription, ok: bool,
-                     result: PostResult) -> WebhookSubscription | None:
+                     result: PostResult | None) -> WebhookSubscription | None:
         """Keep the subscription's failure streak; disable it on a 410 or after 24 h of
         failures (the reason is shown to admins). Returns it as it now is (None: gone)."""
         if ok:
@@ -287,7 +298,7 @@ class WebhookWorker:
             return healed
         now = utcnow()
         reason = None
-        if result.status == 410:
+        if result is not None and result.status == 410:
             reason = "disabled: the target answered 410 Gone"
         elif subscription.failing_since and now - subscription.failing_since > DISABLE_AFTER:
             reason = "disabled: no delivery succeeded for 24 hours"

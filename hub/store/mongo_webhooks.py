@@ -92,6 +92,12 @@ class MongoWebhookRepo:
                 {"_id": delivery.id, "lease_owner": owner, "state": "delivering"}, doc)
         return result.matched_count == 1
 
+    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
+        held = 0
+        for delivery in deliveries:  # one owner-checked replace each, like `finish`
+            held += await self.finish(delivery, owner=owner)
+        return held
+
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None:
         return await self._deliveries.get(delivery_id)
 

@@ -126,6 +126,17 @@ class SqliteWebhooks:
             "AND state = 'delivering'",
             (row[3], row[5], row[6], row[7], row[8], delivery.id, owner)))
 
+    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
+        if not deliveries:
+            return 0
+        rows = [(r[3], r[5], r[6], r[7], r[8], d.id, owner)
+                for d in deliveries for r in (_row(d),)]
+        async with self._db.transaction() as session:
+            return await session.run_many(
+                "UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, lease_owner = ?, "
+                "lease_until = ?, doc = ? WHERE id = ? AND lease_owner = ? "
+                "AND state = 'delivering'", rows)
+
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None:
         rows = await self._db.rows("SELECT doc FROM webhook_deliveries WHERE id = ?",
                                    (delivery_id,))

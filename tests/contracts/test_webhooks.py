@@ -128,3 +128,17 @@ async def test_erasure_removes_payloads_and_blocks_replay(store: Store) -> None:
     assert by_id[kept.id].data == {"name": "Bob"}
     assert [e.data for e in await store.webhooks.unfanned(limit=9)] == [{}]
     assert await store.webhooks.replay(sub_id, start=f.at(0), end=f.at(9), now=f.at(9)) == 1
+
+
+async def test_finish_many_records_only_what_the_owner_still_holds(store: Store) -> None:
+    sub_id = new_id()
+    await store.webhooks.add_deliveries([delivery(sub_id, i) for i in range(3)])
+    mine = await store.webhooks.lease(sub_id, owner="w1", now=f.at(10), until=f.at(70),
+                                      limit=2)
+    done = [d.model_copy(update={"state": "delivered", "lease_owner": None,
+                                 "lease_until": None, "response_status": 200}) for d in mine]
+    assert await store.webhooks.finish_many(done, owner="w2") == 0
+    assert await store.webhooks.finish_many(done, owner="w1") == 2
+    assert await store.webhooks.finish_many([], owner="w1") == 0
+    states = sorted(d.state for d in await store.webhooks.deliveries(sub_id, limit=5))
+    assert states == ["delivered", "delivered", "pending"]
