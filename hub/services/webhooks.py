@@ -52,8 +52,8 @@ from hub.ports import Store
 log = logging.getLogger("hub.webhooks_out")
 FIRST_RETRY_S = 5.0
 MAX_RETRY_S = 3600.0
-LEASE = timedelta(seconds=60)
-BATCH = 50
+LEASE = timedelta(minutes=10)  # a batch of slow (but answering) targets fits in it
+BATCH = 100
 Resolve = Callable[[str], Awaitable[list[str]]]
 
 
@@ -232,12 +232,12 @@ class WebhookWorker:
                                                   until=now + self._lease, limit=BATCH)
         if not leased:
             return 0
-        current = await self._store.webhooks.get_subscription(subscription.id)
-        signer = Webhook(current.secret) if current is not None else None
+        current: WebhookSubscription | None = subscription  # as read by this pass
+        signer = Webhook(subscription.secret)
         outcomes: list[WebhookDelivery] = []
         done = 0
         for number, delivery in enumerate(leased):
-            if current is None or signer is None or current.state != "enabled":
+            if current is None or current.state != "enabled":
                 outcomes += [_released(d, "cancelled", "the subscription is disabled or "
                                                        "deleted") for d in leased[number:]]
                 break

@@ -14,6 +14,8 @@ from pymongo import ReturnDocument
 from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
 from hub.store.mongo_base import CrudRepo, RecordRepo
 
+OUTCOME_FIELDS = ("state", "attempts", "next_attempt_at", "lease_owner", "lease_until",
+                  "response_status", "error", "latency_ms", "delivered_at")
 OLDEST_FIRST = [("occurred_at", 1), ("_id", 1)]
 NEWEST_FIRST = [("occurred_at", -1), ("_id", -1)]
 
@@ -86,15 +88,16 @@ class MongoWebhookRepo:
         return taken
 
     async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
-        doc = self._deliveries._to_doc(delivery)
+        outcome = {name: getattr(delivery, name) for name in OUTCOME_FIELDS}
         with self._deliveries._errors():
-            result = await self._deliveries._c.replace_one(
-                {"_id": delivery.id, "lease_owner": owner, "state": "delivering"}, doc)
+            result = await self._deliveries._c.update_one(
+                {"_id": delivery.id, "lease_owner": owner, "state": "delivering"},
+                {"$set": outcome})
         return result.matched_count == 1
 
     async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
         held = 0
-        for delivery in deliveries:  # one owner-checked replace each, like `finish`
+        for delivery in deliveries:  # one owner-checked update each, like `finish`
             held += await self.finish(delivery, owner=owner)
         return held
 

@@ -4,6 +4,7 @@ atomic), unique on (subscription_id, event_id)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,14 @@ V6_WEBHOOKS: tuple[str, ...] = (
     "CREATE INDEX webhook_deliveries_due "
     "ON webhook_deliveries (subscription_id, state, occurred_at)",
 )
+
+OUTCOME_FIELDS = ("state", "attempts", "next_attempt_at", "lease_owner", "lease_until",
+                  "response_status", "error", "latency_ms", "delivered_at")
+
+
+def _plain(value: Any) -> Any:
+    return iso(value) if isinstance(value, datetime) else value
+
 
 ABOUT_PERSON = "EXISTS (SELECT 1 FROM json_each(doc, '$.person_ids') WHERE value = ?)"
 DELIVERY_COLUMNS = ("id, subscription_id, event_id, state, occurred_at, next_attempt_at, "
@@ -119,22 +128,21 @@ class SqliteWebhooks:
         return sorted(_deliveries(rows), key=lambda d: (d.occurred_at, d.id))
 
     async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
-        row = _row(delivery)
-        return bool(await self._db.run(
-            "UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, lease_owner = ?, "
-            "lease_until = ?, doc = ? WHERE id = ? AND lease_owner = ? "
-            "AND state = 'delivering'",
-            (row[3], row[5], row[6], row[7], row[8], delivery.id, owner)))
+        return bool(await self.finish_many([delivery], owner=owner))
 
     async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
+        """Only the outcome fields are written (the payload stays as stored)."""
         if not deliveries:
             return 0
-        rows = [(r[3], r[5], r[6], r[7], r[8], d.id, owner)
-                for d in deliveries for r in (_row(d),)]
+        rows = []
+        for d in deliveries:
+            outcome = json.dumps({name: _plain(getattr(d, name)) for name in OUTCOME_FIELDS})
+            rows.append((d.state, iso(d.next_attempt_at), d.lease_owner,
+                         iso(d.lease_until) if d.lease_until else None, outcome, d.id, owner))
         async with self._db.transaction() as session:
             return await session.run_many(
                 "UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, lease_owner = ?, "
-                "lease_until = ?, doc = ? WHERE id = ? AND lease_owner = ? "
+                "lease_until = ?, doc = json_patch(doc, ?) WHERE id = ? AND lease_owner = ? "
                 "AND state = 'delivering'", rows)
 
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None:

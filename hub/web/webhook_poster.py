@@ -6,6 +6,7 @@ name that resolves differently later cannot get around it)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import time
@@ -43,6 +44,7 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
+@functools.lru_cache(maxsize=1024)
 def refused_address(url: str, allow_private: bool) -> str | None:
     """Why a URL whose host is an IP literal may not be connected to (aiohttp does not ask
     the resolver for those), or None."""
@@ -80,7 +82,7 @@ class AiohttpPoster:
             async with self._client().post(url, **kwargs) as response:
                 await response.content.read(PREFIX_BYTES)
                 status = response.status
-                if response.content_length is None or response.content_length > PREFIX_BYTES:
+                if not response.content.at_eof():
                     response.close()  # drop the connection rather than drain a large body
         except TimeoutError:
             return PostResult(None, "the target did not answer in time",
