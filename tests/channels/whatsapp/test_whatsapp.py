@@ -218,3 +218,4 @@ async def test_campaign_with_an_approved_template_and_one_without(hub: Hub) -> N
     delivery = await hub.store.deliveries.for_person(refused["id"], person["id"])
     assert delivery is not None
     assert "window" in (delivery.reason or "")
+
