@@ -248,3 +248,15 @@ def test_private_address_literals_are_refused_before_any_connection(url: str) ->
     assert "private" in (refused_address(url, allow_private=False) or "")
     assert refused_address(url, allow_private=True) is None
     assert refused_address("https://127.0.0.1/x", allow_private=False) is None
+
+
+async def test_openapi_describes_the_routes_and_the_outgoing_payload(rig: Rig) -> None:
+    response = await rig.api.client.get("/api/v1/openapi.json")
+    document = await response.json()
+    assert {"get", "post"} <= set(document["paths"]["/api/v1/webhooks"])
+    assert "post" in document["paths"]["/api/v1/webhooks/{subscription_id}/replay"]
+    event = document["webhooks"]["hubEvent"]["post"]
+    assert [p["name"] for p in event["parameters"]] == [
+        "webhook-id", "webhook-timestamp", "webhook-signature"]
+    schema = event["requestBody"]["content"]["application/json"]["schema"]
+    assert "event.whatsapp.inbound" in schema["properties"]["type"]["enum"]
