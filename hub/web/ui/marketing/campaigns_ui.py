@@ -47,6 +47,7 @@ async def _wizard(request: web.Request, form: CampaignForm, *, error: str | None
         "segment": segment, "reach": reached, "channel_choices": CHANNEL_CHOICES,
         "email_templates": [t for t in templates if t.channel == "email"],
         "sms_templates": [t for t in templates if t.channel == "sms"],
+        "whatsapp_templates": [t for t in templates if t.channel == "whatsapp"],
         "surveys": surveys, "survey": next((s for s in surveys if s.id == form.survey_id),
                                            None),
         "send_at": form.send_at_shown(viewer.timezone), "zone": viewer.timezone,

@@ -31,8 +31,10 @@ class CampaignForm(PageForm):
     channel_0: str = ""
     channel_1: str = ""
     channel_2: str = ""
+    channel_3: str = ""
     template_email: Id = ""
     template_sms: Id = ""
+    template_whatsapp: Id = ""
     send_at: Annotated[str, Cut(40)] = ""
     rate_per_minute: Annotated[str, Cut(12)] = ""
     require_opt_in: Checkbox = False
@@ -49,12 +51,13 @@ class CampaignForm(PageForm):
     def channels(self) -> list[str]:
         """The chosen order (known choices, without repeats); none chosen: all, preferred
         first."""
-        chosen = [self.channel_0, self.channel_1, self.channel_2]
+        chosen = [self.channel_0, self.channel_1, self.channel_2, self.channel_3]
         return list(dict.fromkeys(c for c in chosen if c in CHANNEL_CHOICES)) or DEFAULT_ORDER
 
     @property
     def templates(self) -> dict[str, str]:
-        chosen = {"email": self.template_email, "sms": self.template_sms}
+        chosen = {"email": self.template_email, "sms": self.template_sms,
+                  "whatsapp": self.template_whatsapp}
         return {c: t for c, t in chosen.items() if t}
 
     @property
