@@ -21,7 +21,7 @@ from typing import Any
 
 from campaigns.templates import BUILTIN_TEXTS, MessageTexts, Rendered
 from hub.domain.campaigns import MessageTemplate, TemplateChannel
-from hub.domain.channels import SENDABLE_CHANNELS
+from hub.domain.channels import CHANNEL_LABEL, SENDABLE_CHANNELS
 from hub.domain.common import new_id
 from hub.domain.surveys import Survey
 from hub.errors import InvalidInput
@@ -66,7 +66,7 @@ def survey_invitation(survey: Survey, language: str | None, url: str, channel: s
 
 def survey_campaign_templates(survey: Survey, *, texts: MessageTexts = BUILTIN_TEXTS,
                               language: str | None = None) -> dict[str, MessageTemplate]:
-    """The email and SMS templates a survey campaign gets when none is chosen: the question
+    """The templates (one per channel) a survey campaign gets when none is chosen: the question
     and the personal link `{{ survey_url }}` (and, by mail, the unsubscribe link), to be
     saved (TemplateService.create) and edited like any other; in `language` (one of the
     survey's, see `survey_languages`), else the survey's own."""
@@ -75,7 +75,7 @@ def survey_campaign_templates(survey: Survey, *, texts: MessageTexts = BUILTIN_T
     made: dict[str, MessageTemplate] = {}
     for channel in CHANNELS:
         rendered = texts.render(NAME, channel, variables, language)
-        label = "survey email" if channel == "email" else "survey SMS"
+        label = f"survey {CHANNEL_LABEL[channel]}"
         suffix = "" if language == survey.language else f", {language}"
         made[channel] = MessageTemplate(
             id=new_id(), name=f"{survey.name} ({label}{suffix})"[:200], channel=channel,

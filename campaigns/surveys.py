@@ -128,10 +128,11 @@ class SurveyService:
     # --- answers from messages and calls --------------------------------------------------
 
     async def on_inbound(self, event: Event) -> SurveyResponse | None:
-        """An inbound SMS or email that answers a survey message: record its score once (the
-        message itself stays on the timeline as it is). Unparseable replies count for nothing.
-        Called for every inbound message, replays included: the answer is idempotent."""
-        if event.direction != "inbound" or event.channel not in ("sms", "email"):
+        """An inbound SMS, WhatsApp message or email that answers a survey message: record its
+        score once (the message itself stays on the timeline as it is). Unparseable replies
+        count for nothing. Called for every inbound message, replays included: the answer is
+        idempotent."""
+        if event.direction != "inbound" or event.channel not in ("sms", "whatsapp", "email"):
             return None
         if not event.person_id or event.data.get("keyword") or "bounce" in event.data.get(
                 "flags", []):
@@ -140,7 +141,7 @@ class SurveyService:
         if found is None:
             return None
         survey, send_key, campaign_id = found
-        parse = parse_score if event.channel == "sms" else parse_email_answer
+        parse = parse_email_answer if event.channel == "email" else parse_score
         parsed = parse(event.text, survey.scale)
         if parsed is None:
             return None

@@ -166,9 +166,15 @@ class Rendered:
     subject: str | None
     text: str
     html: str | None
+    content_sid: str | None = None  # WhatsApp: the approved template in the person's language
+    content_variables: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         answer: dict[str, Any] = {"subject": self.subject, "text": self.text, "html": self.html}
+        if self.content_sid:
+            answer["content_sid"] = self.content_sid
+            answer["content_variables"] = self.content_variables or {}
+            return answer
         if self.subject is None and self.html is None:
             info = sms_info(self.text)
             answer["sms"] = {"encoding": info.encoding, "characters": info.characters,
@@ -186,6 +192,22 @@ class CompiledTemplate:
         self._text = _compile(TEXT_ENV, "body", template.body)
         self._html = (_compile(HTML_ENV, "html", template.html)
                       if email and template.html else None)
+        self._sids = dict(template.content_sids)
+        self._variables = {key: _compile(TEXT_ENV, f"variable {key}", source)
+                           for key, source in template.content_variables.items()}
+
+    @property
+    def approved(self) -> bool:
+        """It carries a provider-approved template (WhatsApp outside the 24-hour window)."""
+        return bool(self._sids)
+
+    def _content_sid(self, language: str | None) -> str | None:
+        if not self._sids:
+            return None
+        for candidate in (language, (language or "").split("-")[0], DEFAULT_SID_LANGUAGE):
+            if candidate and candidate in self._sids:
+                return self._sids[candidate]
+        return next(iter(self._sids.values()))
 
     def render(self, variables: dict[str, Any]) -> Rendered:
         subject = self._part("subject", self._subject, variables)
@@ -193,7 +215,13 @@ class CompiledTemplate:
         html = self._part("html", self._html, variables)
         if subject is not None:
             subject = " ".join(subject.split())  # one header line, never CR/LF
-        return Rendered(subject=subject, text=text, html=html)
+        sid = self._content_sid(_language_of(variables))
+        if sid is None:
+            return Rendered(subject=subject, text=text, html=html)
+        filled = {key: self._part(f"variable {key}", source, variables) or ""
+                  for key, source in self._variables.items()}
+        return Rendered(subject=subject, text=text, html=html, content_sid=sid,
+                        content_variables=filled)
 
     @staticmethod
     def _part(part: str, template: Template | None, variables: dict[str, Any]) -> str | None:
@@ -211,6 +239,15 @@ class CompiledTemplate:
             raise TemplateProblem(part, str(exc), _line_of(exc)) from exc
         except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
             raise TemplateProblem(part, f"{type(exc).__name__}: {exc}", _line_of(exc)) from exc
+
+
+DEFAULT_SID_LANGUAGE = "nl"
+
+
+def _language_of(variables: dict[str, Any]) -> str | None:
+    person = variables.get("person")
+    language = person.get("language") if isinstance(person, dict) else None
+    return language if isinstance(language, str) else None
 
 
 @lru_cache(maxsize=256)

@@ -1,7 +1,8 @@
 """The channels, named in one table. Each registers what it can carry and how to build its
 adapter from the settings; a builder returns None when the channel is not configured, and
 the sandbox outbox stands in with the same capabilities. Adding a channel is one folder
-under `channels/` plus one line here (and its name in `hub.domain.channels`)."""
+under `channels/` plus one line here (and its name and `ChannelSpec` row in
+`hub.domain.channels`, which the rest of Hub reads)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from channels.email import EMAIL_CAPABILITIES
 from channels.email import build_adapter as build_email
 from channels.outbox.sandbox import OutboxAdapter
 from channels.sms import SMS_CAPABILITIES, build_sms_adapter
+from channels.whatsapp import WHATSAPP_CAPABILITIES, build_whatsapp_adapter
 from hub.config import Settings
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.ports import ChannelAdapter, ChannelCapabilities
@@ -57,5 +59,6 @@ class ChannelRegistry:
 REGISTRY = ChannelRegistry()
 REGISTRY.register(ChannelPlugin("email", EMAIL_CAPABILITIES, build_email))
 REGISTRY.register(ChannelPlugin("sms", SMS_CAPABILITIES, build_sms_adapter))
+REGISTRY.register(ChannelPlugin("whatsapp", WHATSAPP_CAPABILITIES, build_whatsapp_adapter))
 if set(REGISTRY.names()) != set(SENDABLE_CHANNELS):
     raise ValueError("every sendable channel in hub.domain.channels needs a registry line")

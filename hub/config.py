@@ -70,6 +70,9 @@ class Settings:
     guard_unsubscribe_rate: float | None = 0.02
     guard_window: int = 100
     preflight_full_limit: int = 5000
+    twilio_whatsapp_from: str | None = None
+    whatsapp_media_limit: int = 16 * 1024 * 1024
+    webhooks_allow_private: bool = False
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -204,6 +207,13 @@ def _sends(value: str, variable: str) -> int:
     if not value.isdigit() or not 10 <= int(value) <= 1_000_000:
         raise ConfigError(variable, "must be a whole number of sends from 10 to 1000000")
     return int(value)
+def _flag(value: str, variable: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(variable, f"must be true or false, got {value!r}")
 
 
 def _whole(low: int) -> Parser:
@@ -398,6 +408,15 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_PREFLIGHT_FULL_LIMIT", ("preflight_full_limit",), _sends, "5000",
         "the preflight at campaign review renders the templates for every recipient up to this "
         "audience size; beyond it, for one recipient per distinct shape of the variables"),
+    Var("HUB_TWILIO_WHATSAPP_FROM", ("twilio_whatsapp_from",), _text, None,
+        "the WhatsApp sender number (E.164, without `whatsapp:`); with the Twilio account "
+        "and token it turns WhatsApp on (else WhatsApp goes to the sandbox outbox)"),
+    Var("HUB_WHATSAPP_MEDIA_LIMIT", ("whatsapp_media_limit",), _whole(0), "16777216",
+        "largest WhatsApp media file kept as an attachment, in bytes (a larger one is listed "
+        "with its link and kept in the quarantine)"),
+    Var("HUB_WEBHOOKS_ALLOW_PRIVATE", ("webhooks_allow_private",), _flag, "false",
+        "`true` lets admins subscribe outgoing webhooks to private-range addresses "
+        "(10/8, 172.16/12, 192.168/16, link-local); loopback is always allowed"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

@@ -65,6 +65,7 @@ from hub.domain.surveys import (
 )
 from hub.domain.topics import Topic
 from hub.domain.transactions import Transaction
+from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 AWAITING_CHANNELS: tuple[EventChannel, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
 """Inbound events on these channels put a person in the staff inbox until answered."""
@@ -785,6 +786,68 @@ class MergeRepo(Protocol):
         ...
     async def delete_for_person(self, person_id: str) -> int:
         """Delete the audits that hold the person's data (erasure); returns how many."""
+class WebhookRepo(Protocol):
+    """Outgoing webhooks: subscriptions, the outbox of emitted events, and the deliveries.
+
+    `emit` is the one write on the path of the request that caused the event. The worker
+    fans each outbox event out into one delivery per matching subscription
+    (`add_deliveries`: unique on subscription + event, so a second fan-out after a crash adds
+    nothing) and leases deliveries one subscription at a time, oldest event first, with an
+    expiry: several worker processes can share one database, and a lease that expired
+    (the worker died) is simply taken again. Delivery is at least once."""
+
+    async def add_subscription(self, subscription: WebhookSubscription) -> None: ...
+    async def get_subscription(self, subscription_id: str) -> WebhookSubscription | None: ...
+    async def subscriptions(self) -> list[WebhookSubscription]: ...
+    async def replace_subscription(self, subscription: WebhookSubscription) -> None: ...
+    async def delete_subscription(self, subscription_id: str) -> bool:
+        """Delete it and cancel its open deliveries."""
+        ...
+
+    async def emit(self, event: OutboxEvent) -> None:
+        """One insert; idempotent on the event id."""
+        ...
+
+    async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
+        """Outbox events not yet fanned out, oldest first."""
+        ...
+
+    async def mark_fanned(self, event_ids: Sequence[str]) -> None: ...
+    async def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> int:
+        """Insert the new ones; (subscription_id, event_id) already there is skipped."""
+        ...
+
+    async def lease(self, subscription_id: str, *, owner: str, now: datetime,
+                    until: datetime, limit: int) -> list[WebhookDelivery]:
+        """Due deliveries (pending and `next_attempt_at <= now`, or delivering with an
+        expired lease) of one subscription, oldest event first, now held by `owner`."""
+        ...
+
+    async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
+        """Store the outcome of an attempt, only while `owner` still holds the lease."""
+        ...
+
+    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
+        """`finish` for a batch in one write; returns how many were still held."""
+        ...
+
+    async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None: ...
+    async def deliveries(self, subscription_id: str, *, limit: int,
+                         before: datetime | None = None) -> list[WebhookDelivery]:
+        """The delivery log, newest event first."""
+        ...
+
+    async def replay(self, subscription_id: str, *, delivery_id: str | None = None,
+                     start: datetime | None = None, end: datetime | None = None,
+                     now: datetime) -> int:
+        """Queue deliveries again (one, or those whose event time is in [start, end));
+        erased ones are never replayed. Returns how many were queued."""
+        ...
+
+    async def cancel_open(self, subscription_id: str, reason: str) -> int: ...
+    async def erase_person(self, person_id: str) -> int:
+        """Drop the payloads of every outbox event and delivery about the person; open
+        deliveries are cancelled, and none of them can be replayed."""
         ...
 
 
@@ -826,6 +889,7 @@ class Store(Protocol):
     merges: MergeRepo
     staff_sessions: StaffSessionRepo
     password_resets: PasswordResetRepo
+    webhooks: WebhookRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""
@@ -866,6 +930,7 @@ class ChannelCapabilities:
     media: bool
     threads_by_token: bool = False  # replies find their thread by a token in the address
     reports_status: bool = False  # the provider calls back with delivery statuses
+    provider_templates: bool = False  # sends approved templates by id (WhatsApp content_sid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -882,6 +947,8 @@ class OutboundMessage:
     reply_token: str | None = None  # email: carried in Reply-To as reply+TOKEN@domain
     headers: Mapping[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
     status_callback: str | None = None  # sms: where the provider reports delivery
+    content_sid: str | None = None  # an approved provider template (Twilio Content API)
+    content_variables: Mapping[str, str] = field(default_factory=dict)  # its {"1": "Ann"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,10 @@ def candidate_channels(campaign: Campaign, person: Person) -> list[SendableChann
     return ordered
 
 
-def choose_channel(campaign: Campaign, person: Person, *,
-                   exclude: tuple[str, ...] = ()) -> Choice:
+def choose_channel(campaign: Campaign, person: Person, *, exclude: tuple[str, ...] = (),
+                   approved: frozenset[str] = frozenset()) -> Choice:
+    """The first channel of the campaign the person may get; `approved`: the channels whose
+    template is a provider-approved one (WhatsApp outside its 24-hour window)."""
     if not person.is_active:
         return Choice(None, Text(N_("the person was erased or merged")))
     reasons: list[str] = []
@@ -39,7 +41,7 @@ def choose_channel(campaign: Campaign, person: Person, *,
         if channel in exclude:
             continue
         why = why_not(person, channel, "marketing", require_opt_in=campaign.require_opt_in,
-                      topic_id=campaign.topic_id)
+                      topic_id=campaign.topic_id, template=channel in approved)
         if why is None:
             return Choice(channel, joined(reasons) if reasons else None)
         reasons.append(why)

@@ -46,7 +46,14 @@ from hub.i18n import DEFAULT_LANGUAGE, N_, supported
 from hub.i18n.catalogues import preload
 from hub.metrics import LEASES_EXPIRED
 from hub.ports import SendReceipt, Store
-from hub.services.outbound import REASONS, Content, Extras, OutboundPath, Prepared
+from hub.services.outbound import (
+    REASONS,
+    Content,
+    Extras,
+    OutboundPath,
+    Prepared,
+    ProviderTemplate,
+)
 
 log = logging.getLogger("hub.campaigns.dispatch")
 CANCELLED = N_("the campaign was cancelled")
@@ -89,6 +96,11 @@ class Loaded:
     translated: dict[tuple[str, str], CompiledTemplate | TemplateProblem] = field(
         default_factory=dict)
     sent: dict[str, int] = field(default_factory=dict)  # marketing sends within the cap window
+
+    def approved(self) -> frozenset[str]:
+        """Channels whose template is provider-approved (sendable outside a window)."""
+        return frozenset(channel for channel, found in self.templates.items()
+                         if isinstance(found, CompiledTemplate) and found.approved)
 
     def template(self, channel: str) -> CompiledTemplate:
         found = self.templates.get(channel)
@@ -381,7 +393,8 @@ class Worker:
         tried: tuple[str, ...] = ()
         reasons: list[str] = []
         while True:
-            choice = (choose_channel(campaign, person, exclude=tried) if person
+            choice = (choose_channel(campaign, person, exclude=tried,
+                                     approved=loaded.approved()) if person
                       else Choice(None, PERSON_DELETED))
             if choice.channel is None or person is None:
                 status = "failed" if reasons else "skipped"
@@ -444,10 +457,13 @@ class Worker:
             if role else None, unsubscribe_url=f"{self._config.public_url}/u/{token}",
             survey_url=survey_url, preferences_url=preferences_url)
         rendered = template.render(variables)
+        provider = (ProviderTemplate(rendered.content_sid, rendered.content_variables or {})
+                    if rendered.content_sid else None)
         text, html = rendered.text, rendered.html
         if channel == "email":
             text, html = with_preferences_link(text, html, preferences_url, language)
-        return Content(text=text, subject=rendered.subject, html=html), (language, fallback)
+        return (Content(text=text, subject=rendered.subject, html=html, template=provider),
+                (language, fallback))
 
     async def _send(self, campaign: Campaign, delivery: Delivery, prepared: Prepared,
                     language: tuple[str, bool] = (DEFAULT_LANGUAGE, False)) -> str | None:

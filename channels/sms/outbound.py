@@ -55,7 +55,7 @@ class TwilioSmsAdapter:
                 **sender,
             )
         except TwilioRestException as exc:
-            raise _translate(exc) from exc
+            raise translate_error(exc) from exc
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise Transient(f"Twilio could not be reached: {exc.__class__.__name__}") from exc
         except TwilioException as exc:
@@ -73,7 +73,7 @@ class TwilioSmsAdapter:
             self._client = None
 
 
-def _translate(exc: TwilioRestException) -> SendFailed | Transient | ChannelMisconfigured:
+def translate_error(exc: TwilioRestException) -> SendFailed | Transient | ChannelMisconfigured:
     code = str(exc.code) if exc.code is not None else None
     text = _message(exc)
     if exc.status == 401 or code == "20003":

@@ -41,8 +41,10 @@ from hub.demo.pools import (
     STREETS,
     SURVEY_COMMENTS,
     TAGS,
+    WHATSAPP_IN,
+    WHATSAPP_OUT,
 )
-from hub.domain.consent import CONSENT_CHANNELS, ConsentState
+from hub.domain.consent import ConsentChannel, ConsentState
 from hub.domain.events import CallInfo, Event, FormInfo, StatusChange, SurveyInfo
 from hub.domain.identities import AddressKind, Identity, normalise_email, normalise_phone
 from hub.domain.parties import Address, Household, Organisation, Person, Role
@@ -50,6 +52,8 @@ from hub.domain.transactions import Transaction
 from hub.errors import InvalidInput
 
 T = TypeVar("T")
+DEMO_CONSENT_CHANNELS: tuple[ConsentChannel, ...] = ("email", "sms", "call")
+"""Fixed, so a new channel leaves the demo's random stream (and the README's tour) as is."""
 
 DEMO_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 HUB_EMAIL = "service@hub.example"
@@ -279,7 +283,7 @@ class _Generator:
         preferred = [c for c, ok in (("email", emails), ("sms", phones), ("call", phones)) if ok]
         weights = {"email": 6, "sms": 3, "call": 1}
         consent = {}
-        for channel in CONSENT_CHANNELS:
+        for channel in DEMO_CONSENT_CHANNELS:
             has = bool(emails) if channel == "email" else bool(phones)
             status_c = _weighted(rng, [("opted_in", 55 if channel != "call" else 20),
                                        ("unknown", 35 if channel != "call" else 75),
@@ -419,6 +423,28 @@ class _Generator:
                     self.add(person, None, "system", "internal", state.at,
                              text=f"Consent for {channel} changed to opted_out ({how}).",
                              data={"consent_channel": channel, "status": "opted_out"})
+
+    def whatsapp(self) -> None:
+        """Who texted us also wrote on WhatsApp a day later and got an answer (read)."""
+        rng = random.Random(self.seed * 7919 + 18)
+        persons = {p.id: p for p in self.plan.persons}
+        texted = [e for e in self.plan.events if e.channel == "sms" and e.direction == "inbound"]
+        for sms in texted:
+            person = persons.get(sms.person_id or "")
+            if person is None or not sms.from_:
+                continue
+            lang = person.language if person.language in WHATSAPP_OUT else "nl"
+            at = self.before_now(sms.occurred_at + timedelta(days=1))
+            sid = "SM" + _digest(self.seed, "whatsapp", len(self.plan.events))[:32]
+            self.add(person, None, "whatsapp", "inbound", at, from_=sms.from_, to=HUB_PHONE,
+                     text=rng.choice(WHATSAPP_IN[lang]), status="received", external_id=sid)
+            person.last_inbound_on = {**person.last_inbound_on, f"whatsapp:{sms.from_}": at}
+            reply_at = at + timedelta(minutes=rng.randrange(5, 50))
+            sid = "SM" + _digest(self.seed, "whatsapp", len(self.plan.events))[:32]
+            self.add(person, None, "whatsapp", "outbound", reply_at, from_=HUB_PHONE,
+                     to=sms.from_, text=WHATSAPP_OUT[lang], external_id=sid, status="read",
+                     status_history=[StatusChange(status=s, at=reply_at) for s in
+                                     ("sent", "delivered", "read")])
 
     def add(self, person: Person, role: Role | None, channel: str, direction: str,
             at: datetime, **fields: Any) -> Event:
@@ -623,6 +649,7 @@ def build_plan(*, persons: int, seed: int, region: str, today: date) -> Plan:
     gen.organisations_and_roles()
     gen.events()
     gen.transactions()
+    gen.whatsapp()  # last, on its own random stream: the stream above stays as it was
     for person in gen.plan.persons:
         value = gen.lifetime_value.get(person.id, 0.0)
         if value > 3000 and "vip" not in person.tags:

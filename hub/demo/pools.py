@@ -181,6 +181,17 @@ SMS_IN: dict[str, tuple[str, ...]] = {
     "en": ("OK, see you then", "Can we do Friday instead?", "Thanks!"),
     "de": ("OK, bis morgen", "Danke!"),
 }
+WHATSAPP_IN: dict[str, tuple[str, ...]] = {
+    "nl": ("Hoi! Kan ik hier ook mijn afspraak verzetten?", "Is mijn pakket al onderweg?",
+           "Hebben jullie dit ook in het blauw?"),
+    "en": ("Hi! Can I move my appointment here too?", "Is my parcel on its way?"),
+    "de": ("Hallo! Kann ich hier auch meinen Termin verschieben?",),
+}
+WHATSAPP_OUT: dict[str, str] = {
+    "nl": "Dank voor uw bericht! We kijken het na en komen vandaag bij u terug.",
+    "en": "Thanks for your message! We will look into it and get back to you today.",
+    "de": "Danke für Ihre Nachricht! Wir melden uns heute noch bei Ihnen.",
+}
 CALL_REASONS = (
     "Vraag over factuur, uitgelegd.", "Wil offerte voor uitbreiding.", "Storing gemeld, "
     "monteur ingepland.", "Klacht over bezorging, compensatie toegezegd.", "Adreswijziging "

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from hub.domain.channels import CHANNEL_CHOICES, SendableChannel
 from hub.domain.common import Record, UtcDateTime, utcnow
 
 TemplateChannel = SendableChannel
+CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}\Z")
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})?\Z")
+VARIABLE_KEY = re.compile(r"[1-9][0-9]?\Z")
+
+
+def _known_sids(value: dict[str, str]) -> dict[str, str]:
+    for language, sid in value.items():
+        if not LANGUAGE.match(language):
+            raise ValueError(f"not a language tag: {language[:20]!r}")
+        if not CONTENT_SID.match(sid):
+            raise ValueError(f"not a Twilio Content SID (HX + 32 hex digits): {sid[:40]!r}")
+    return value
+
+
+def _numbered(value: dict[str, str]) -> dict[str, str]:
+    for key, source in value.items():
+        if not VARIABLE_KEY.match(key) or len(source) > 2000:
+            raise ValueError(f"variables are numbered 1 to 99 (≤ 2000 characters): {key[:20]!r}")
+    return value
+
+
+ContentSids = Annotated[dict[str, str], AfterValidator(_known_sids)]
+ContentVariables = Annotated[dict[str, str], AfterValidator(_numbered)]
 CampaignStatus = Literal["draft", "scheduled", "running", "paused", "completed", "cancelled"]
 CampaignKind = Literal["message", "survey"]
 DeliveryStatus = Literal["queued", "leased", "sending", "sent", "delivered", "failed",
@@ -54,6 +78,12 @@ class MessageTemplate(Record):
     subject: str | None = Field(default=None, max_length=2000)
     body: str = Field(max_length=100_000)
     html: str | None = Field(default=None, max_length=500_000)
+    content_sids: ContentSids = Field(default_factory=dict, max_length=20)
+    """WhatsApp: the approved template per language (`{"nl": "HX…", "en": "HX…"}`, Twilio
+    Content API), sent outside the 24-hour window; `body` is what the timeline shows."""
+    content_variables: ContentVariables = Field(default_factory=dict, max_length=20)
+    """Its variables, each a Jinja expression rendered per person (`{"1": "{{ person.first_name
+    }}"}`)."""
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
 

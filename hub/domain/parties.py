@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import Field
@@ -13,6 +14,7 @@ from hub.domain.consent import ConsentChannel, ConsentState
 CustomerStatus = Literal["prospect", "customer", "inactive", "lost"]
 PreferredChannel = Literal[SendableChannel, "call"]
 Gender = Literal["female", "male", "other", "unknown"]
+NEVER = datetime.min.replace(tzinfo=UTC)
 AttributeValue = str | int | float | bool | None
 
 
@@ -45,6 +47,9 @@ class Person(Record):
     address_consent: dict[ConsentChannel, list[ConsentState]] = Field(default_factory=dict)
     """Consent per address (`hub.domain.address_consent`); `consent` is derived from it."""
     topic_opt_outs: list[str] = Field(default_factory=list)  # topic ids (preference centre)
+    last_inbound_on: dict[str, UtcDateTime] = Field(default_factory=dict)
+    """For channels with a customer-service window: `"whatsapp:+316..."` → the time of their
+    last message from that address (the number is WhatsApp-capable once it is here)."""
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
     merged_into: str | None = None
@@ -63,9 +68,16 @@ class Person(Record):
         return list(getattr(self, ADDRESS_FIELD[known])) if known else []
 
     def address_on(self, channel: str) -> str | None:
-        """The address a message on `channel` goes to by default (the first of its kind)."""
+        """The address a message on `channel` goes to by default: the first of its kind, or
+        for a windowed channel (WhatsApp) the one they last wrote from on it."""
         addresses = self.addresses_on(channel)
+        seen = [a for a in addresses if self.last_inbound(channel, a) is not None]
+        if seen:
+            return max(seen, key=lambda a: self.last_inbound(channel, a) or NEVER)
         return addresses[0] if addresses else None
+
+    def last_inbound(self, channel: str, address: str) -> datetime | None:
+        return self.last_inbound_on.get(f"{channel}:{address}")
 
 
 class Household(Record):

@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.domain.channels import SENDABLE_CHANNELS
-from hub.domain.consent import CONSENT_STATUSES
+from hub.domain.consent import CONSENT_CHANNELS, CONSENT_STATUSES
 from hub.domain.parties import PreferredChannel
 from hub.errors import InvalidInput
 from hub.i18n import N_
@@ -92,9 +92,8 @@ FIELDS: dict[str, FieldSpec] = {
     "tags": FieldSpec("tags", "tags"),
     "email": FieldSpec("address", "emails", doc=N_("has an email address")),
     "phone": FieldSpec("address", "phones", doc=N_("has a phone number")),
-    "consent.email": FieldSpec("consent", "consent", ("email",), CONSENT_STATUSES),
-    "consent.sms": FieldSpec("consent", "consent", ("sms",), CONSENT_STATUSES),
-    "consent.call": FieldSpec("consent", "consent", ("call",), CONSENT_STATUSES),
+    **{f"consent.{channel}": FieldSpec("consent", "consent", (channel,), CONSENT_STATUSES)
+       for channel in CONSENT_CHANNELS},
     "last_contact": FieldSpec("datetime", "last_contact",
                               doc=N_("newest message, call, form or survey event, either way")),
     "last_inbound": FieldSpec("datetime", "last_inbound", doc=N_("newest inbound contact")),

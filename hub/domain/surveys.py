@@ -3,7 +3,7 @@ answers, and the event rules that send them (e.g. after a resolved call)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -11,8 +11,8 @@ from hub.domain.channels import ChannelChoice, SendableChannel, every_channel_ch
 from hub.domain.common import Record, UtcDateTime, utcnow
 
 SurveyKind = Literal["nps", "csat"]
-AnswerChannel = Literal["link", "sms", "email", "call"]
-ANSWER_CHANNELS: tuple[str, ...] = ("link", "sms", "email", "call")
+AnswerChannel = Literal["link", "sms", "email", "call", "whatsapp"]
+ANSWER_CHANNELS: tuple[str, ...] = get_args(AnswerChannel)
 SCALE: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5)}
 
 

@@ -32,6 +32,8 @@ from hub.services.staff import StaffService
 from hub.services.staff_sessions import SessionService
 from hub.services.timeline import TimelineService
 from hub.services.timeline_members import TimelineMembers
+from hub.services.webhook_emit import Emitter, emitting
+from hub.services.webhooks import WebhookService
 from hub.store.blobs import FileBlobStore
 
 
@@ -63,6 +65,9 @@ class Services:
     conversations: ConversationRouter
     desk: ServiceDesk
     sessions: SessionService
+    whatsapp: SmsService  # the same Twilio bookkeeping, for channel `whatsapp`
+    webhooks: WebhookService
+    emitter: Emitter  # outgoing-webhook events for features that emit their own types
 
 
 def build_services(
@@ -72,6 +77,7 @@ def build_services(
     """Wire the services. `adapters` come from the channel registry, built once per process;
     the SMS one is wrapped here so a number Twilio refuses as unsubscribed (21610) is marked
     opted out before the failure is recorded, whoever sends (one-to-one or a campaign)."""
+    emitter = emitting(store)  # from here on, the store's writes emit webhook events
     identities = IdentityService(store, default_region=settings.default_region,
                                  secret_key=settings.secret_key)
     timeline = TimelineService(store)
@@ -81,11 +87,17 @@ def build_services(
     inbox = InboxService(store, identities, timeline, reply_tokens, blobs)
     sms = SmsService(store, identities, persons, timeline, inbox, help_reply=sms_help_reply,
                      stop_scope=settings.sms_stop_scope)
-    if "sms" in adapters:
-        adapters = {**adapters, "sms": OptOutOnRefusal(adapters["sms"], sms)}
+    whatsapp = SmsService(store, identities, persons, timeline, inbox,
+                          help_reply=sms_help_reply, stop_scope=settings.sms_stop_scope,
+                          channel="whatsapp")
+    for twilio in (sms, whatsapp):
+        if twilio.channel in adapters:
+            adapters = {**adapters, twilio.channel: OptOutOnRefusal(adapters[twilio.channel],
+                                                                   twilio)}
     outbound = OutboundPath(
         store, adapters, reply_tokens,
-        senders={"email": settings.email_from, "sms": settings.twilio_from or ""},
+        senders={"email": settings.email_from, "sms": settings.twilio_from or "",
+                 "whatsapp": settings.twilio_whatsapp_from or ""},
         status_callback_url=f"{settings.public_url}/webhooks/twilio/status", retry=retry,
         rules=MarketingRules(cap=settings.marketing_cap, cap_days=settings.marketing_cap_days,
                              quiet_hours=settings.quiet_hours, quiet_days=settings.quiet_days,
@@ -124,4 +136,7 @@ def build_services(
         conversations=conversations,
         desk=ServiceDesk(store, conversations, messaging, timeline),
         sessions=SessionService(store),
+        whatsapp=whatsapp,
+        webhooks=WebhookService(store, allow_private=settings.webhooks_allow_private),
+        emitter=emitter,
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from hub.domain.channels import CHANNEL_SPECS
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, StatusChange
 from hub.domain.identities import AddressKind
 from hub.domain.messages import InboundMessage
+from hub.domain.parties import NEVER
 from hub.domain.quarantine import QuarantineEntry, QuarantineStatus
 from hub.errors import Conflict, DuplicateKey, NotFound
 from hub.i18n import N_
@@ -91,7 +93,23 @@ class InboxService:
             thread_id=thread_id, campaign_id=campaign_id, data=data,
             from_=self._identities.normalise(kind, message.from_address),
         )
-        return await self._notify(*await self._timeline.record(event, announce=False))
+        recorded, created = await self._timeline.record(event, announce=False)
+        if created and CHANNEL_SPECS[message.channel].service_window is not None:
+            await self._open_window(person.id, f"{message.channel}:{event.from_}",
+                                    message.occurred_at)
+        return await self._notify(recorded, created)
+
+    async def _open_window(self, person_id: str, key: str, at: datetime) -> None:
+        """Remember their last message on a windowed channel (WhatsApp's 24 hours start
+        here; the number is known to be on WhatsApp from now on)."""
+        person = await self._store.persons.get(person_id)
+        if person is None or not person.is_active:
+            return
+        if (person.last_inbound_on.get(key) or NEVER) >= at:
+            return
+        person.last_inbound_on = {**person.last_inbound_on, key: at}
+        person.updated_at = utcnow()
+        await self._store.persons.replace(person)
 
     async def _original(self, message: InboundMessage, person_id: str) -> Event | None:
         """The outbound message this one answers: by signed reply token, then by reference,
@@ -106,9 +124,9 @@ class InboxService:
             found = await self._store.events.find_by_external(message.channel, reference)
             if found is not None:
                 return found
-        if message.channel == "sms":
+        if CHANNEL_SPECS[message.channel].threads_to_last_sent:
             return await self._store.events.latest_outbound(
-                person_id, "sms", since=message.occurred_at - SMS_REPLY_WINDOW)
+                person_id, message.channel, since=message.occurred_at - SMS_REPLY_WINDOW)
         return None
 
     async def quarantine(

@@ -52,6 +52,10 @@ def combined(survivor: Person, duplicate: Person) -> Person:
         if by_address:
             address_consent[channel] = list(by_address.values())
     update["address_consent"] = address_consent
+    seen = dict(duplicate.last_inbound_on)
+    for key, at in survivor.last_inbound_on.items():
+        seen[key] = max(at, seen.get(key, at))
+    update["last_inbound_on"] = seen
     update["updated_at"] = utcnow()
     merged = survivor.model_copy(update=update)
     for channel in CONSENT_CHANNELS:

@@ -25,8 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from hub.domain.address_consent import consent_at
-from hub.domain.channels import CHANNEL_LABEL, NO_ADDRESS, SendableChannel, sendable
-from hub.domain.common import new_id
+from hub.domain.channels import CHANNEL_SPECS, NO_ADDRESS, SendableChannel, sendable
+from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, StatusChange, SurveyInfo, status_rank
 from hub.domain.parties import Person
 from hub.domain.sending import Hold, MarketingRules
@@ -43,15 +43,19 @@ Purpose = Literal["service", "marketing"]
 
 def why_not(person: Person, channel: str, purpose: Purpose, *,
             require_opt_in: bool = False, address: str | None = None,
-            topic_id: str | None = None) -> str | None:
+            topic_id: str | None = None, template: bool = False,
+            now: datetime | None = None) -> str | None:
     """Why `person` cannot be sent a `purpose` message on `channel` (at `address`, one of
     theirs; by default at the address `pick_address` chooses), or None when they can.
 
     Consent is the address's own (an opt-in on one number never covers another). A service
-    reply ignores marketing consent, except an SMS opt-out: carriers enforce STOP and Twilio
-    refuses the send (error 21610). Marketing skips every opt-out and, with
-    `require_opt_in`, every address that did not opt in, and, for a campaign on a topic
-    (`topic_id`), everyone who opted out of that topic in the preference centre."""
+    reply ignores marketing consent, except an opt-out that carriers enforce (SMS STOP,
+    WhatsApp STOP: Twilio refuses the send with 21610). Marketing skips every opt-out and,
+    with `require_opt_in`, every address that did not opt in, and, for a campaign on a topic
+    (`topic_id`), everyone who opted out of that topic in the preference centre. On a
+    channel with a customer-service window (WhatsApp: 24 hours after the person's last
+    message) free text goes out only inside the window; outside it only an approved
+    provider `template`."""
     known = sendable(channel)
     if known is None:
         return Text(N_("nothing can be sent on %(channel)s"), {"channel": repr(channel)})
@@ -63,37 +67,52 @@ def why_not(person: Person, channel: str, purpose: Purpose, *,
         if address not in person.addresses_on(known):
             return Text(N_("%(address)s is not one of the person's addresses"),
                         {"address": address})
-        return _refusal_at(person, known, purpose, address, require_opt_in)
+        return _refusal_at(person, known, purpose, address, require_opt_in, template, now)
     candidates = person.addresses_on(known)
     if not candidates:
         return Text(NO_ADDRESS[known])
-    if pick_address(person, known, purpose, require_opt_in=require_opt_in) is not None:
+    if pick_address(person, known, purpose, require_opt_in=require_opt_in, template=template,
+                    now=now) is not None:
         return None
-    return _refusal_at(person, known, purpose, candidates[0], require_opt_in)
+    return _refusal_at(person, known, purpose, candidates[0], require_opt_in, template, now)
 
 
 def pick_address(person: Person, channel: SendableChannel, purpose: Purpose, *,
-                 require_opt_in: bool = False) -> str | None:
+                 require_opt_in: bool = False, template: bool = False,
+                 now: datetime | None = None) -> str | None:
     """The address a `purpose` message on `channel` goes to: the first one `why_not` allows,
     for marketing an opted-in one before any other; None when none is allowed."""
     candidates = person.addresses_on(channel)
     if purpose == "marketing":
         candidates.sort(key=lambda a: consent_at(person, channel, a).status != "opted_in")
     for address in candidates:
-        if _refusal_at(person, channel, purpose, address, require_opt_in) is None:
+        if _refusal_at(person, channel, purpose, address, require_opt_in, template,
+                       now) is None:
             return address
     return None
 
 
 def _refusal_at(person: Person, channel: SendableChannel, purpose: Purpose, address: str,
-                require_opt_in: bool) -> Text | None:
-    if channel == "email" and person.attributes.get("email_undeliverable") == address:
-        return Text(N_("mail to this address bounced; it is marked undeliverable"))
+                require_opt_in: bool, template: bool, now: datetime | None) -> Text | None:
+    spec = CHANNEL_SPECS[channel]
+    label = Text(spec.label)
+    if person.attributes.get(f"{channel}_undeliverable") == address:
+        if channel == "email":
+            return Text(N_("mail to this address bounced; it is marked undeliverable"))
+        return Text(N_("%(address)s cannot be reached on %(channel)s; it is marked unavailable"),
+                    {"address": address, "channel": label})
     consent = consent_at(person, channel, address).status
-    if consent == "opted_out" and (purpose == "marketing" or channel == "sms"):
-        return Text(N_("opted out of %(channel)s"), {"channel": Text(CHANNEL_LABEL[channel])})
+    if consent == "opted_out" and (purpose == "marketing" or spec.opt_out_binds_service):
+        return Text(N_("opted out of %(channel)s"), {"channel": label})
     if purpose == "marketing" and require_opt_in and consent != "opted_in":
-        return Text(N_("no opt-in for %(channel)s"), {"channel": Text(CHANNEL_LABEL[channel])})
+        return Text(N_("no opt-in for %(channel)s"), {"channel": label})
+    if spec.service_window is not None and not template:
+        last = person.last_inbound(channel, address)
+        if last is None or (now or utcnow()) - last > spec.service_window:
+            return Text(N_("outside the %(hours)s-hour %(channel)s customer-service window; "
+                           "only an approved template can be sent"),
+                        {"hours": int(spec.service_window.total_seconds() // 3600),
+                         "channel": label})
     return None
 
 
@@ -107,6 +126,9 @@ REASONS: tuple[str, ...] = (
     N_("quiet hours for the recipient until %(until)s"),
     N_("frequency cap: %(sent)s marketing messages in the last %(days)s days (at most %(cap)s)"),
     N_("%(channel)s: %(reason)s"), N_("opted out of the campaign's topic"),
+    N_("%(address)s cannot be reached on %(channel)s; it is marked unavailable"),
+    N_("outside the %(hours)s-hour %(channel)s customer-service window; only an approved "
+       "template can be sent"),
 )
 
 
@@ -124,6 +146,15 @@ class Content:
     text: str
     subject: str | None = None
     html: str | None = None
+    template: ProviderTemplate | None = None  # an approved template (WhatsApp outside 24 h)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderTemplate:
+    """A template the provider approved, sent by its id with the variables filled in."""
+
+    content_sid: str
+    variables: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +221,8 @@ class OutboundPath:
         """The outbound event (status `queued`, not yet stored) and the adapter's message,
         to `address` or the one `pick_address` chooses for its purpose (the first of the
         person's on `channel` when none is allowed). The caller has checked `why_not`."""
-        to = (address or pick_address(person, channel, extras.purpose)
+        to = (address or pick_address(person, channel, extras.purpose,
+                                      template=content.template is not None)
               or person.address_on(channel))
         if to is None:
             raise ValueError(f"person {person.id} has no address on {channel}")
@@ -201,6 +233,9 @@ class OutboundPath:
         data = {**extras.data, "purpose": extras.purpose}
         if html:
             data["html"] = html
+        template = content.template if capabilities.provider_templates else None
+        if template is not None:
+            data["content_sid"] = template.content_sid
         event = Event(
             id=event_id, thread_id=event_id, person_id=person.id,
             household_id=person.household_id, channel=channel, direction="outbound",
@@ -212,7 +247,9 @@ class OutboundPath:
             event_id=event_id, channel=channel, to=to, text=content.text, subject=subject,
             html=html, headers=dict(extras.headers),
             reply_token=self._tokens.make(event_id) if capabilities.threads_by_token else None,
-            status_callback=self._status_callback if capabilities.reports_status else None)
+            status_callback=self._status_callback if capabilities.reports_status else None,
+            content_sid=template.content_sid if template else None,
+            content_variables=dict(template.variables) if template else {})
         return Prepared(event, message)
 
     async def transmit(self, message: OutboundMessage, *,

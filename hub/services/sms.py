@@ -9,6 +9,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from hub.domain.channels import SendableChannel
 from hub.domain.common import new_id, utcnow
 from hub.domain.consent import ConsentStatus
 from hub.domain.events import Event, StatusChange, status_rank
@@ -25,6 +26,7 @@ from hub.services.timeline import TimelineService
 log = logging.getLogger("hub.sms")
 
 OPT_OUT_CODES = frozenset({"21610"})  # "Attempt to send to unsubscribed recipient"
+UNREACHABLE_CODES = frozenset({"63003", "63024"})  # WhatsApp: not a WhatsApp user/number
 UNKNOWN_SID_RETRY_S = (0.05, 0.1, 0.25, 0.5, 1.0)  # the send may not have stored the sid yet
 CONSENT_OF_KEYWORD: dict[str, ConsentStatus] = {"opt_out": "opted_out", "opt_in": "opted_in"}
 
@@ -41,7 +43,11 @@ class SmsService:
         self, store: Store, identities: IdentityService, persons: PersonService,
         timeline: TimelineService, inbox: InboxService, *, help_reply: str,
         unknown_sid_retry_s: tuple[float, ...] = UNKNOWN_SID_RETRY_S, stop_scope: str = "number",
+        channel: SendableChannel = "sms",
     ) -> None:
+        """One per Twilio channel: `channel` is `sms` or `whatsapp` (same keywords, same
+        status rules; WhatsApp also opens its customer-service window in the inbox)."""
+        self.channel = channel
         self._store = store
         self._identities = identities
         self._persons = persons
@@ -58,7 +64,8 @@ class SmsService:
         try:
             event, created = await self._inbox.record(message)
         except InvalidInput as exc:
-            await self._inbox.quarantine(source="twilio:sms", raw=raw, reason=exc.message,
+            await self._inbox.quarantine(source=f"twilio:{self.channel}", raw=raw,
+                                         reason=exc.message,
                                          details={"external_id": message.external_id})
             return InboundResult(None, False, None)
         keyword = message.data.get("keyword")
@@ -68,8 +75,8 @@ class SmsService:
             word = (message.text or "").strip().upper()[:20]
             status = CONSENT_OF_KEYWORD[keyword]
             every_number = status == "opted_out" and self._stop_scope == "person"
-            await self._set_consent(event.person_id, status,
-                                    source=f"sms:{word}", key=f"twilio:{message.external_id}",
+            await self._set_consent(event.person_id, status, source=f"{self.channel}:{word}",
+                                    key=f"twilio:{message.external_id}",
                                     address=None if every_number else event.from_)
             return InboundResult(event, created, None)
         await self._record_reply(event, self._help_reply)
@@ -108,7 +115,29 @@ class SmsService:
             await self._set_consent(updated.person_id, "opted_out",
                                     source=f"twilio:{error_code}", key=f"twilio:{sid}",
                                     address=updated.to)
+        if error_code in UNREACHABLE_CODES and updated.to:
+            await self.mark_unreachable(updated.to, code=error_code)
         return updated
+
+    async def mark_unreachable(self, number: str, *, code: str) -> None:
+        """Twilio says the number is not on this channel (WhatsApp 63003/63024): the channel
+        is unavailable for that number until they write to us on it."""
+        try:
+            value = self._identities.normalise("phone", number)
+        except InvalidInput:
+            return
+        owner = await self._identities.owner("phone", value)
+        if owner is None:
+            return
+        person = await self._store.persons.get(owner.person_id)
+        key = f"{self.channel}_undeliverable"
+        if person is None or person.attributes.get(key) == value:
+            return
+        person.attributes = {**person.attributes, key: value}
+        person.updated_at = utcnow()
+        await self._store.persons.replace(person)
+        log.info("number unavailable on channel", extra={
+            "person_id": person.id, "channel": self.channel, "provider_code": code})
 
     async def opt_out_number(self, number: str, *, source: str, key: str) -> Event | None:
         """Mark the owner of `number` opted out of SMS (Twilio refused it as unsubscribed)."""
@@ -123,12 +152,12 @@ class SmsService:
                                        address=value)
 
     async def _find_sent(self, sid: str) -> Event | None:
-        event = await self._store.events.find_by_external("sms", sid)
+        event = await self._store.events.find_by_external(self.channel, sid)
         for delay in self._retry_s:
             if event is not None:
                 break
             await asyncio.sleep(delay)
-            event = await self._store.events.find_by_external("sms", sid)
+            event = await self._store.events.find_by_external(self.channel, sid)
         return event
 
     async def _set_consent(
@@ -143,21 +172,21 @@ class SmsService:
             person = await self._persons.get(person_id)
         except HubError:
             return None  # merged or erased meanwhile: nothing to change
-        change = apply_consent(person, "sms", status, source=source, address=address)
+        change = apply_consent(person, self.channel, status, source=source, address=address)
         if change is None:
             return None
         person.updated_at = utcnow()
         await self._store.persons.replace(person)
         change.external_id = key
         event, _ = await self._timeline.record(change)
-        log.info("sms consent changed", extra={"person_id": person_id, "status": status,
-                                               "source": source})
+        log.info("consent changed", extra={"person_id": person_id, "status": status,
+                                           "source": source, "channel": self.channel})
         return event
 
     async def _record_reply(self, inbound: Event, text: str) -> None:
         """The automatic answer (HELP) on the timeline; Twilio sends it from our TwiML."""
         reply = Event(
-            id=new_id(), person_id=inbound.person_id, channel="sms", direction="outbound",
+            id=new_id(), person_id=inbound.person_id, channel=self.channel, direction="outbound",
             text=text, to=inbound.from_, status="sent", status_history=[
                 StatusChange(status="sent", detail="answered in TwiML")],
             thread_id=inbound.thread_id or inbound.id, campaign_id=inbound.campaign_id,
@@ -185,6 +214,8 @@ class OptOutOnRefusal:
                 await self._sms.opt_out_number(
                     message.to, source=f"twilio:{exc.provider_code}",
                     key=f"twilio:refused:{message.event_id}")
+            if exc.provider_code in UNREACHABLE_CODES:
+                await self._sms.mark_unreachable(message.to, code=exc.provider_code)
             raise
 
     async def close(self) -> None:

@@ -53,6 +53,7 @@ from hub.ports import (
     TriggerFiringRepo,
     TriggerRuleRepo,
     UserRepo,
+    WebhookRepo,
 )
 from hub.store.mongo_analytics import MongoAnalyticsRepo
 from hub.store.mongo_base import Doc, Sort, driver_errors
@@ -96,6 +97,7 @@ from hub.store.mongo_surveys import (
     MongoTriggerRuleRepo,
 )
 from hub.store.mongo_trust import MongoMergeRepo, MongoTopicRepo
+from hub.store.mongo_webhooks import MongoWebhookRepo
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
@@ -215,6 +217,14 @@ INDEXES: tuple[Index, ...] = (
     Index("staff_sessions", "staff_sessions_user", _asc("user_id", "last_seen_at")),
     Index("password_resets", "password_resets_token_hash", _asc("token_hash"), unique=True),
     Index("password_resets", "password_resets_user", _asc("user_id")),
+    # outgoing webhooks (issue 18)
+    Index("webhook_outbox", "webhook_outbox_unfanned", _asc("fanned_out", "occurred_at")),
+    Index("webhook_outbox", "webhook_outbox_person", _asc("person_ids")),
+    Index("webhook_deliveries", "webhook_deliveries_event", _asc("subscription_id", "event_id"),
+          unique=True),
+    Index("webhook_deliveries", "webhook_deliveries_due",
+          _asc("subscription_id", "state", "occurred_at")),
+    Index("webhook_deliveries", "webhook_deliveries_person", _asc("person_ids")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""
@@ -272,6 +282,7 @@ class MongoStore:
         self.staff_sessions: StaffSessionRepo = MongoStaffSessionRepo(database["staff_sessions"])
         self.password_resets: PasswordResetRepo = MongoPasswordResetRepo(
             database["password_resets"])
+        self.webhooks: WebhookRepo = MongoWebhookRepo(database)
 
     async def ping(self) -> None:
         try:

@@ -51,6 +51,7 @@ from hub.ports import (
     TriggerFiringRepo,
     TriggerRuleRepo,
     UserRepo,
+    WebhookRepo,
 )
 from hub.store.sqlite_analytics import SqliteAnalytics
 from hub.store.sqlite_campaigns import (
@@ -97,6 +98,7 @@ from hub.store.sqlite_surveys import (
     SqliteTriggerRules,
 )
 from hub.store.sqlite_trust import SqliteMerges, SqliteTopics
+from hub.store.sqlite_webhooks import SqliteWebhooks
 
 __all__ = ["SqliteStore", "database_path", "open_sqlite_store", "timeline_sql"]
 
@@ -149,6 +151,7 @@ class SqliteStore:
         self.merges: MergeRepo = SqliteMerges(db)
         self.staff_sessions: StaffSessionRepo = SqliteStaffSessions(db)
         self.password_resets: PasswordResetRepo = SqlitePasswordResets(db)
+        self.webhooks: WebhookRepo = SqliteWebhooks(db)
 
     @property
     def location(self) -> str:

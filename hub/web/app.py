@@ -21,6 +21,7 @@ from hub.web.background import (
     journey_schedule,
     journey_worker,
     survey_triggers,
+    webhook_delivery,
 )
 from hub.web.errors import error_middleware
 from hub.web.keys import (
@@ -94,7 +95,7 @@ def create_app(
             await adapter.close()
 
     for ctx in (store_ctx, components_ctx, email_poller, campaign_dispatch, survey_triggers,
-                journey_worker, journey_schedule):
+                journey_worker, journey_schedule, webhook_delivery):
         app.cleanup_ctx.append(ctx)
     app.router.add_get("/healthz", healthz)
     add_metrics_route(app)

@@ -115,3 +115,18 @@ async def journey_schedule(app: web.Application) -> AsyncIterator[None]:
 
     async for _ in _until_stopped("journey-schedule", loop):
         yield
+
+
+async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
+    """Fan out emitted events and post them to the webhook subscriptions."""
+    if not app[RUN_WORKERS]:
+        yield
+        return
+    from hub.services.webhooks import WebhookWorker
+    from hub.web.webhook_poster import AiohttpPoster
+
+    poster = AiohttpPoster(allow_private=app[SETTINGS].webhooks_allow_private)
+    worker = WebhookWorker(app[COMPONENTS].services.store, poster)
+    async for _ in _until_stopped("webhook-delivery", worker.run):
+        yield
+    await poster.close()

@@ -118,7 +118,7 @@ async def rig(tmp_path: Path,
         "HUB_PUBLIC_URL": PUBLIC_URL, "HUB_SECRET_KEY": "k" * 32,
         "HUB_EMAIL_FROM": "news@shop.example", "HUB_SMTP_URL": f"smtp://127.0.0.1:{port}",
         "HUB_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "HUB_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "HUB_TWILIO_FROM": FROM_NUMBER,
+        "HUB_TWILIO_FROM": FROM_NUMBER, "HUB_TWILIO_WHATSAPP_FROM": FROM_NUMBER,
         "HUB_TWILIO_API_BASE": str(server.make_url("")).rstrip("/")}, dotenv=None)
     store = await create_store(settings)
     adapters = build_adapters(settings)

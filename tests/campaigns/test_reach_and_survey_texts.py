@@ -60,7 +60,7 @@ async def test_api_survey_campaign_without_templates_gets_the_default_texts(api:
     status, campaign = await api.call("POST", "/api/v1/campaigns", role=M, json={
         "name": "NPS", "kind": "survey", "survey_id": survey["id"], "filter": DUTCH})
     assert status == 201, campaign
-    assert set(campaign["templates"]) == {"email", "sms"}
+    assert set(campaign["templates"]) == {"email", "sms", "whatsapp"}
     for template_id in campaign["templates"].values():
         _, template = await api.call("GET", f"/api/v1/templates/{template_id}", role=M)
         assert "{{ survey_url }}" in template["body"]

@@ -21,6 +21,7 @@ from hub.web.api import (
     timelines,
     topics,
     transactions,
+    webhooks_api,
 )
 from hub.web.api.routing import ApiRoutes
 
@@ -45,4 +46,5 @@ ROUTES = ApiRoutes.combine(
     conversations.routes,
     topics.routes,
     merges.routes,
+    webhooks_api.routes,
 )

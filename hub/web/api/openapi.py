@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from hub.domain.webhooks import WEBHOOK_EVENT_TYPES
 from hub.web.api.routing import ApiRoute
 
 REF = "#/components/schemas/{model}"
@@ -84,4 +85,29 @@ def openapi_document(routes: list[ApiRoute], *, server_url: str) -> dict[str, An
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
+        "webhooks": outgoing_webhooks(),
     }
+
+
+def outgoing_webhooks() -> dict[str, Any]:
+    """What Hub posts to a subscription (`/webhooks`): Standard Webhooks headers and body."""
+    header = {"in": "header", "required": True, "schema": {"type": "string"}}
+    return {"hubEvent": {"post": {
+        "summary": "An event, signed per Standard Webhooks; retried for 24 h until a 2xx, "
+                   "a 410 disables the subscription",
+        "parameters": [
+            {**header, "name": "webhook-id",
+             "description": "the delivery's id: the same on every retry and replay"},
+            {**header, "name": "webhook-timestamp", "description": "seconds since the epoch"},
+            {**header, "name": "webhook-signature",
+             "description": "`v1,` + base64 HMAC-SHA256 of `id.timestamp.body`, keyed with "
+                            "the base64 secret after `whsec_`"}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["type", "timestamp", "id", "data"],
+            "properties": {
+                "type": {"type": "string", "enum": list(WEBHOOK_EVENT_TYPES)},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "id": {"type": "string", "description": "the event's stable id"},
+                "data": {"type": "object"}}}}}},
+        "responses": {"200": {"description": "received (any 2xx)"},
+                      "410": {"description": "gone: the subscription is disabled"}}}}}

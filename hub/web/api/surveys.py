@@ -34,7 +34,7 @@ class SurveyInput(BaseModel):
 class ResultsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     segment_id: str | None = Field(default=None, max_length=100)
-    channel: Literal["link", "sms", "email", "call"] | None = None
+    channel: Literal["link", "sms", "email", "call", "whatsapp"] | None = None
     start: UtcDateTime | None = Field(default=None, alias="from")
     end: UtcDateTime | None = Field(default=None, alias="to")
 

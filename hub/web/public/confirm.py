@@ -15,7 +15,8 @@ from hub.web.public.pages import link_not_valid, render
 
 NOT_VALID = {"title": N_("Link not valid"), "heading": N_("This link is not valid"),
              "message": N_("The confirmation link is unknown, expired or already used up.")}
-WHAT = {"email": N_("email"), "sms": N_("text messages (SMS)"), "call": N_("phone calls")}
+WHAT = {"email": N_("email"), "sms": N_("text messages (SMS)"), "call": N_("phone calls"),
+        "whatsapp": N_("WhatsApp messages")}
 
 
 def _not_valid(request: web.Request) -> web.Response:

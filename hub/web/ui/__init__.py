@@ -17,6 +17,7 @@ from hub.web.ui import (
     actions,
     admin_channels,
     admin_users,
+    admin_webhooks,
     live,
     login,
     merge_pages,
@@ -91,6 +92,13 @@ def add_staff_ui(app: web.Application) -> None:
     r.add_post("/admin/tokens", admin_users.create_api_token)
     r.add_post("/admin/tokens/{token_id}/revoke", admin_users.revoke_api_token)
     r.add_get("/admin/channels", admin_channels.channels_page)
+    r.add_get("/admin/webhooks", admin_webhooks.webhooks_page)
+    r.add_post("/admin/webhooks", admin_webhooks.add_subscription)
+    r.add_post("/admin/webhooks/{subscription_id}/delete", admin_webhooks.delete_subscription)
+    r.add_post("/admin/webhooks/{subscription_id}/enable", admin_webhooks.enable_subscription)
+    r.add_get("/admin/webhooks/{subscription_id}", admin_webhooks.deliveries_page)
+    r.add_post("/admin/webhooks/{subscription_id}/deliveries/{delivery_id}/replay",
+               admin_webhooks.replay_delivery)
     r.add_get("/live/inbox", live.live_inbox)
     r.add_get("/live/people/{person_id}", live.live_person)
     profile.add_profile_routes(app)

@@ -13,7 +13,8 @@ from hub.services.outbound import pick_address, why_not
 from hub.web.locale import Viewer
 
 TIMELINE_PAGE = 30
-CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("SMS"), "call": N_("Call"),
+CHANNEL_LABELS = {"email": N_("Email"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp"),
+                  "call": N_("Call"),
                   "webform": N_("Web form"), "survey": N_("Survey"), "note": N_("Note"),
                   "system": N_("System")}
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.web.webhooks import twilio
+from hub.web.webhooks import twilio, whatsapp
 
 TWILIO_PATHS = {
     "/webhooks/twilio/sms": twilio.inbound_sms,
     "/webhooks/twilio/status": twilio.message_status,
     "/webhooks/twilio/voice": twilio.voice_status,
+    "/webhooks/twilio/whatsapp": whatsapp.inbound_whatsapp,
+    "/webhooks/twilio/whatsapp/status": whatsapp.whatsapp_status,
 }
 
 

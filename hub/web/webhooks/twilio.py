@@ -18,6 +18,7 @@ from channels.sms.webhooks import (
     signature_valid,
     twiml,
 )
+from channels.whatsapp.webhooks import is_whatsapp
 from hub.web.keys import SERVICES, SETTINGS
 
 log = logging.getLogger("hub.webhooks")
@@ -52,7 +53,9 @@ async def inbound_sms(request: web.Request) -> web.Response:
 async def message_status(request: web.Request) -> web.Response:
     form = await verified_form(request)
     update = parse_status_callback(form)
-    await request.app[SERVICES].sms.status(
+    services = request.app[SERVICES]
+    tracker = services.whatsapp if is_whatsapp(form) else services.sms
+    await tracker.status(
         update.sid, update.status, error_code=update.error_code,
         error_message=update.error_message, raw=await request.read())
     return twiml_response()

@@ -50,6 +50,7 @@ async def _wizard(request: web.Request, form: CampaignForm, *, error: str | None
         "segment": segment, "reach": reached, "channel_choices": CHANNEL_CHOICES,
         "email_templates": [t for t in templates if t.channel == "email"],
         "sms_templates": [t for t in templates if t.channel == "sms"],
+        "whatsapp_templates": [t for t in templates if t.channel == "whatsapp"],
         "surveys": surveys, "survey": next((s for s in surveys if s.id == form.survey_id),
                                            None),
         "topics": await kit.topics.all(),

@@ -37,25 +37,45 @@ class TemplateForm(PageForm):
     subject: Annotated[str, Cut(2000, strip=False)] = ""
     body: Annotated[str, Cut(100_000, strip=False)] = ""
     html: Annotated[str, Cut(500_000, strip=False)] = ""
+    content_sid_nl: Annotated[str, Cut(40)] = ""
+    content_sid_en: Annotated[str, Cut(40)] = ""
+    content_variables: Annotated[str, Cut(20_000, strip=False)] = ""
+
+    def approved(self) -> dict[str, Any]:
+        """WhatsApp: the approved Content SIDs per language and the numbered variables
+        (`1 = {{ person.first_name }}`, one a line)."""
+        if self.channel != "whatsapp":
+            return {}
+        sids = {lang: sid for lang, sid in (("nl", self.content_sid_nl),
+                                            ("en", self.content_sid_en)) if sid}
+        variables = {}
+        for line in self.content_variables.splitlines():
+            key, sep, source = line.partition("=")
+            if sep and key.strip():
+                variables[key.strip()] = source.strip()
+        return {"content_sids": sids, "content_variables": variables}
 
     def draft(self, template_id: str | None) -> MessageTemplate:
         if self.channel not in SENDABLE_CHANNELS:
-            raise InvalidInput(N_("Choose email or SMS."), details={"field": "channel"})
+            raise InvalidInput(N_("Choose email, SMS or WhatsApp."),
+                               details={"field": "channel"})
         if not self.name:
             raise InvalidInput(N_("Give the template a name."), details={"field": "name"})
         email = self.channel == "email"
         return validated(MessageTemplate, {
             "id": template_id or new_id(), "name": self.name, "channel": self.channel,
             "subject": self.subject if email else None, "body": self.body,
-            "html": (self.html or None) if email else None, "updated_at": utcnow()})
+            "html": (self.html or None) if email else None, "updated_at": utcnow(),
+            **self.approved()})
 
     def shown(self, template_id: str | None) -> MessageTemplate | None:
         """What was typed, to show again (not stored)."""
         try:
             return MessageTemplate(
                 id=template_id or "unsaved", name=self.name or translate(N_("Unsaved")),
-                channel="sms" if self.channel == "sms" else "email",
-                subject=self.subject or None, body=self.body, html=self.html or None)
+                channel=self.channel if self.channel in SENDABLE_CHANNELS else "email",
+                subject=self.subject or None, body=self.body, html=self.html or None,
+                **self.approved())
         except ValidationError:
             return None
 
@@ -96,7 +116,8 @@ async def templates_page(request: web.Request) -> web.StreamResponse:
 
 @staff_page(MARKETING)
 async def new_template(request: web.Request) -> web.StreamResponse:
-    channel = "sms" if request.query.get("channel") == "sms" else "email"
+    asked = request.query.get("channel", "")
+    channel = asked if asked in SENDABLE_CHANNELS else "email"
     return await _editor(request, None, channel=channel)
 
 
@@ -123,7 +144,8 @@ async def save_template(request: web.Request) -> web.StreamResponse:
                              channel=shown.channel if shown else "email")
     except InvalidInput as exc:
         return await _editor(request, form.shown(template_id), error=exc.message, status=422,
-                             channel="sms" if form.channel == "sms" else "email")
+                             channel=form.channel if form.channel in SENDABLE_CHANNELS
+                             else "email")
     return redirect(f"/templates/{draft.id}?notice=saved")
 
 

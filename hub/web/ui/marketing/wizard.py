@@ -31,8 +31,10 @@ class CampaignForm(PageForm):
     channel_0: str = ""
     channel_1: str = ""
     channel_2: str = ""
+    channel_3: str = ""
     template_email: Id = ""
     template_sms: Id = ""
+    template_whatsapp: Id = ""
     # the language of those templates, and optional templates in the other language
     language: Annotated[str, Cut(10)] = ""
     other_email: Id = ""
@@ -64,12 +66,13 @@ class CampaignForm(PageForm):
     def channels(self) -> list[str]:
         """The chosen order (known choices, without repeats); none chosen: all, preferred
         first."""
-        chosen = [self.channel_0, self.channel_1, self.channel_2]
+        chosen = [self.channel_0, self.channel_1, self.channel_2, self.channel_3]
         return list(dict.fromkeys(c for c in chosen if c in CHANNEL_CHOICES)) or DEFAULT_ORDER
 
     @property
     def templates(self) -> dict[str, str]:
-        chosen = {"email": self.template_email, "sms": self.template_sms}
+        chosen = {"email": self.template_email, "sms": self.template_sms,
+                  "whatsapp": self.template_whatsapp}
         return {c: t for c, t in chosen.items() if t}
 
     @property

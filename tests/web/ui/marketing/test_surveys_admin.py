@@ -144,7 +144,7 @@ async def test_survey_campaign_from_the_wizard_sends_the_personal_link(ui: Ui) -
     campaign_id = created.headers["Location"].rsplit("/", 1)[1]
     campaign = await kit.campaigns.get(campaign_id)
     assert campaign.kind == "survey" and campaign.survey_id == survey.id
-    assert set(campaign.templates) == {"email", "sms"}
+    assert set(campaign.templates) == {"email", "sms", "whatsapp"}
     for template_id in campaign.templates.values():
         assert "{{ survey_url }}" in (await kit.templates.get(template_id)).body
     assert (await _post(ui, f"/campaigns/{campaign_id}/launch", {},

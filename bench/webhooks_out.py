@@ -1,0 +1,177 @@
+"""Outgoing webhooks: deliveries per second against a bare aiohttp floor, and the latency
+they add to the write that emits them, in one run.
+
+  (a) the hub: E events emitted into the outbox, fanned out to 3 subscriptions on loopback
+      receivers, and delivered by the `WebhookWorker` (lease, sign per Standard Webhooks,
+      post with the pooled client, record, per subscription in event order);
+  (b) the floor: a bare aiohttp client loop that posts the same signed bodies to the same 3
+      receivers, one loop per receiver (the worker's shape), recording nothing;
+  (c) the added latency on the request's path: `store.events.append` with the webhook hook
+      (one outbox insert) against the same append on a store without it, p50 and p99.
+
+Goals: (a) ≥ 0.7 x (b); (c) added p50 < 1 ms (delivery is asynchronous).
+
+    python bench/webhooks_out.py                 # 1,000 events → 3,000 deliveries
+    python bench/webhooks_out.py --events 5000
+
+Run from the project root with the project installed. Uses throw-away SQLite files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from hub.config import load_settings
+from hub.domain.common import new_id, utcnow
+from hub.domain.events import Event
+from hub.ports import Store
+from hub.services.webhook_emit import Emitter, emitting
+from hub.services.webhooks import WebhookService, WebhookWorker, signed_headers
+from hub.store import create_store
+from hub.web.webhook_poster import AiohttpPoster
+
+SUBSCRIPTIONS = 3
+
+
+async def receivers() -> tuple[list[str], list[int], list[web.AppRunner]]:
+    counts = [0] * SUBSCRIPTIONS
+    urls, runners = [], []
+    for number in range(SUBSCRIPTIONS):
+        async def hook(request: web.Request, number: int = number) -> web.Response:
+            await request.read()
+            counts[number] += 1
+            return web.Response(status=204)
+
+        app = web.Application()
+        app.router.add_post("/hook", hook)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        urls.append(f"http://127.0.0.1:{port}/hook")
+        runners.append(runner)
+    return urls, counts, runners
+
+
+async def open_store(folder: Path, name: str) -> Store:
+    settings = load_settings({"HUB_DATABASE_URL": f"sqlite:///{folder}/{name}.db",
+                              "HUB_VAR_DIR": str(folder / "var")}, dotenv=None)
+    return await create_store(settings)
+
+
+def sample_event() -> Event:
+    return Event(id=new_id(), person_id=new_id(), channel="sms", direction="inbound",
+                 text="Where is my parcel?", from_="+31612345678", status="received",
+                 external_id="SM" + new_id())
+
+
+async def hub_rate(store: Store, urls: list[str], events: int) -> tuple[float, int]:
+    service = WebhookService(store, allow_private=False)
+    for url in urls:
+        await service.create(url, ["event.*.inbound"])
+    emitter = Emitter(store.webhooks)
+    for _ in range(events):
+        await emitter.event_appended(sample_event())
+    poster = AiohttpPoster(allow_private=False)
+    worker = WebhookWorker(store, poster, poll_s=0.0)
+    started = time.perf_counter()
+    await worker.fan_out()
+    while True:
+        if not await worker.tick():
+            break
+    elapsed = time.perf_counter() - started
+    await poster.close()
+    delivered = 0
+    for subscription in await store.webhooks.subscriptions():
+        log = await store.webhooks.deliveries(subscription.id, limit=events * 2)
+        delivered += sum(1 for d in log if d.state == "delivered")
+    return delivered / elapsed, delivered
+
+
+async def floor_rate(urls: list[str], events: int) -> float:
+    secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    bodies = []
+    for _ in range(events):
+        event = sample_event()
+        body = json.dumps({"type": "event.sms.inbound", "timestamp": utcnow().isoformat(),
+                           "id": event.id, "data": event.to_json()}, separators=(",", ":"))
+        delivery_id = "msg_" + new_id()
+        bodies.append((signed_headers(secret, delivery_id, utcnow(), body), body.encode()))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+        async def loop(url: str) -> None:
+            for headers, body in bodies:
+                async with session.post(url, data=body, headers=headers,
+                                        allow_redirects=False) as response:
+                    await response.content.read(1024)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(loop(url) for url in urls))
+        return events * len(urls) / (time.perf_counter() - started)
+
+
+async def append_latency(store: Store, n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        event = sample_event()
+        started = time.perf_counter()
+        await store.events.append(event)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def main(events: int, appends: int) -> None:
+    logging.disable(logging.WARNING)
+    urls, _counts, runners = await receivers()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = await open_store(folder, "hub")
+        hub, delivered = await hub_rate(store, urls, events)
+        await store.close()
+        floor = await floor_rate(urls, events)
+        print(f"(a) hub:   {delivered} deliveries to {SUBSCRIPTIONS} subscriptions, "
+              f"{hub:,.0f} deliveries/s")
+        print(f"(b) floor: bare aiohttp client loop, same signed bodies, {floor:,.0f} posts/s")
+        print(f"    ratio: {hub / floor:.2f} x (goal ≥ 0.70)")
+
+        plain = await open_store(folder, "plain")
+        hooked = await open_store(folder, "hooked")
+        emitting(hooked)
+        for store_ in (plain, hooked):  # warm up both
+            await append_latency(store_, 200)
+        bare, with_hook = [], []
+        for _ in range(5):  # interleaved rounds, so load on the machine hits both alike
+            bare += await append_latency(plain, appends // 5)
+            with_hook += await append_latency(hooked, appends // 5)
+        added50 = statistics.median(with_hook) - statistics.median(bare)
+        print(f"(c) append p50 {statistics.median(bare):.3f} ms bare, "
+              f"{statistics.median(with_hook):.3f} ms with the webhook hook: added "
+              f"{added50:.3f} ms p50 (goal < 1 ms); p99 {pct(bare, 0.99):.3f} → "
+              f"{pct(with_hook, 0.99):.3f} ms")
+        await plain.close()
+        await hooked.close()
+    for runner in runners:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--appends", type=int, default=2000)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.events, arguments.appends))

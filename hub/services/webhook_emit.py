@@ -1,0 +1,140 @@
+"""Where Hub's happenings become outgoing-webhook events: one hook on the store's writes.
+
+`emitting(store)` wraps the few repository methods through which every such change passes
+(an event appended, an outbound status, a person created, merged or erased, a campaign's
+status, a survey answer) so that each also writes one outbox row (`store.webhooks.emit`):
+one insert, never a network call, on the path of the request that caused it. The outbox id
+is derived from what happened, so a retried write emits nothing twice. Features built later
+(conversations, journeys) call `Emitter.emit` with their own types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from hub.domain.campaigns import Campaign, CampaignStatus, Delivery
+from hub.domain.common import new_id, utcnow
+from hub.domain.events import Event, StatusChange
+from hub.domain.parties import Person
+from hub.domain.surveys import SurveyResponse
+from hub.domain.webhooks import OutboxEvent
+from hub.ports import (
+    CampaignRepo,
+    DeliveryRepo,
+    EventRepo,
+    PersonRepo,
+    Store,
+    SurveyResponseRepo,
+    WebhookRepo,
+)
+
+
+class Emitter:
+    def __init__(self, outbox: WebhookRepo) -> None:
+        self._outbox = outbox
+
+    async def emit(self, type_: str, data: dict[str, Any], *, key: str | None = None,
+                   person_ids: Sequence[str | None] = (),
+                   occurred_at: datetime | None = None) -> None:
+        """One outbox row; `key` (what happened, e.g. an event id) makes a repeat a no-op."""
+        await self._outbox.emit(OutboxEvent(
+            id=f"{type_}:{key}" if key else new_id(), type=type_,
+            occurred_at=occurred_at or utcnow(), data=data,
+            person_ids=[p for p in person_ids if p]))
+
+    async def event_appended(self, event: Event) -> None:
+        await self.emit(f"event.{event.channel}.{event.direction}", event.to_json(),
+                        key=event.id, person_ids=[event.person_id],
+                        occurred_at=event.occurred_at)
+        consent = event.data.get("consent") if event.channel == "system" else None
+        if isinstance(consent, dict):
+            await self.emit("consent.changed", {"person_id": event.person_id, **consent},
+                            key=event.id, person_ids=[event.person_id],
+                            occurred_at=event.occurred_at)
+
+    async def delivery_status(self, event: Event, change: StatusChange) -> None:
+        await self.emit("delivery.status", {
+            "event_id": event.id, "person_id": event.person_id, "channel": event.channel,
+            "status": change.status, "detail": change.detail, "external_id": event.external_id,
+            "campaign_id": event.campaign_id}, key=f"{event.id}:{change.status}",
+            person_ids=[event.person_id], occurred_at=change.at)
+
+
+class _Wrapped:
+    def __init__(self, inner: Any, emitter: Emitter) -> None:
+        self._inner = inner
+        self._emitter = emitter
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _Events(_Wrapped):
+    async def append(self, event: Event) -> tuple[Event, bool]:
+        stored, created = await self._inner.append(event)
+        if created:
+            await self._emitter.event_appended(stored)
+        return stored, created
+
+    async def add_status(self, event_id: str, change: StatusChange) -> Event | None:
+        updated: Event | None = await self._inner.add_status(event_id, change)
+        if updated is not None and updated.direction == "outbound":
+            await self._emitter.delivery_status(updated, change)
+        return updated
+
+
+class _Deliveries(_Wrapped):
+    async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+        started = bool(await self._inner.start_send(delivery, event, owner=owner))
+        if started:
+            await self._emitter.event_appended(event)
+        return started
+
+
+class _Persons(_Wrapped):
+    async def insert(self, person: Person) -> None:
+        await self._inner.insert(person)
+        await self._emitter.emit("person.created", {"person_id": person.id},
+                                 key=person.id, person_ids=[person.id])
+
+    async def replace(self, person: Person) -> None:
+        await self._inner.replace(person)
+        if person.erased_at is not None:
+            await self._emitter._outbox.erase_person(person.id)
+            await self._emitter.emit("person.erased", {"person_id": person.id}, key=person.id)
+        elif person.merged_into is not None:
+            await self._emitter.emit("person.merged", {
+                "person_id": person.merged_into, "merged_id": person.id},
+                key=person.id, person_ids=[person.merged_into])
+
+
+class _Campaigns(_Wrapped):
+    async def set_status(self, campaign_id: str, status: CampaignStatus, **kwargs: Any
+                         ) -> Campaign | None:
+        changed: Campaign | None = await self._inner.set_status(campaign_id, status, **kwargs)
+        if changed is not None:
+            await self._emitter.emit("campaign.status_changed", {
+                "campaign_id": changed.id, "name": changed.name, "status": changed.status})
+        return changed
+
+
+class _Responses(_Wrapped):
+    async def put(self, response: SurveyResponse) -> None:
+        await self._inner.put(response)
+        await self._emitter.emit("survey.answered", response.to_json(), key=response.key,
+                                 person_ids=[response.person_id])
+
+
+def emitting(store: Store) -> Emitter:
+    """Wrap `store`'s writes so they emit (once per store); returns the emitter."""
+    if isinstance(store.events, _Events):
+        return cast(_Events, store.events)._emitter
+    emitter = Emitter(store.webhooks)
+    store.events = cast(EventRepo, _Events(store.events, emitter))
+    store.deliveries = cast(DeliveryRepo, _Deliveries(store.deliveries, emitter))
+    store.persons = cast(PersonRepo, _Persons(store.persons, emitter))
+    store.campaigns = cast(CampaignRepo, _Campaigns(store.campaigns, emitter))
+    store.survey_responses = cast(SurveyResponseRepo, _Responses(store.survey_responses,
+                                                                  emitter))
+    return emitter

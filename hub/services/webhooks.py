@@ -1,0 +1,320 @@
+"""Outgoing webhooks: subscriptions (admin) and the delivery worker.
+
+Crash safety of a delivery, step by step (the worker never holds anything in memory alone):
+1. an event is emitted: one outbox row, written where the event happened (`webhook_emit`);
+2. fan-out: one delivery per matching subscription (unique on subscription + event, so a
+   fan-out repeated after a crash adds nothing), then the outbox row is marked fanned;
+3. lease: a worker takes a subscription's due deliveries, oldest event first, with an
+   expiry; a worker that dies leaves them to be taken again when the lease expires;
+4. post: signed per Standard Webhooks (`webhook-id` = the delivery id, the same on every
+   attempt and replay, so a receiver can drop repeats);
+5. finish: the outcome is stored only while the lease is still held.
+A crash between 4 and 5 posts the same delivery again: delivery is at least once.
+
+Retries: exponential back-off with jitter for 24 h after the event; a 410 disables the
+subscription at once, and a subscription with no success for 24 h is disabled too (both with
+the reason shown to admins). Redirects are not followed; only a small prefix of an answer is
+read."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import random
+import secrets
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from standardwebhooks.webhooks import Webhook
+
+from hub.domain.common import new_id, utcnow
+from hub.domain.webhooks import (
+    DISABLE_AFTER,
+    RETRY_FOR,
+    WebhookDelivery,
+    WebhookSubscription,
+    check_target,
+    check_types,
+    is_loopback_host,
+    is_private,
+    matches,
+)
+from hub.errors import HubError, InvalidInput, NotFound
+from hub.ports import Store
+
+log = logging.getLogger("hub.webhooks_out")
+FIRST_RETRY_S = 5.0
+MAX_RETRY_S = 3600.0
+LEASE = timedelta(minutes=10)  # a batch of slow (but answering) targets fits in it
+BATCH = 100
+Resolve = Callable[[str], Awaitable[list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    status: int | None  # None: no answer (timeout, refused, private address)
+    error: str | None
+    latency_ms: float
+
+
+class Poster(Protocol):
+    async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> PostResult: ...
+
+
+def _released(delivery: WebhookDelivery, state: str, error: str | None = None
+              ) -> WebhookDelivery:
+    update: dict[str, object] = {"state": state, "lease_owner": None, "lease_until": None}
+    if error:
+        update["error"] = error
+    return delivery.model_copy(update=update)
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def signed_headers(secret: str, delivery_id: str, at: datetime, body: str) -> dict[str, str]:
+    """The Standard Webhooks headers for `body` (v1: HMAC-SHA256 over id.timestamp.body)."""
+    signature = Webhook(secret).sign(delivery_id, at, body)
+    return {"webhook-id": delivery_id, "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": signature, "content-type": "application/json"}
+
+
+def retry_delay(attempts: int, rng: random.Random, first_s: float = FIRST_RETRY_S
+                ) -> timedelta:
+    """Exponential (5 s, 10 s, 20 s, ... at most an hour), jittered over its upper half."""
+    ceiling = min(MAX_RETRY_S, first_s * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=ceiling * (0.5 + rng.random() / 2))
+
+
+async def system_resolve(host: str) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+class WebhookService:
+    def __init__(self, store: Store, *, allow_private: bool,
+                 resolve: Resolve = system_resolve) -> None:
+        self._store = store
+        self.allow_private = allow_private
+        self._resolve = resolve
+
+    async def check_reachable(self, url: str) -> None:
+        """Refuse a target that resolves to a private-range address (unless allowed)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if is_loopback_host(host) or self.allow_private:
+            return
+        try:
+            addresses = await self._resolve(host)
+        except OSError as exc:
+            raise InvalidInput(f"the target host {host!r} cannot be resolved",
+                               details={"field": "url"}) from exc
+        if any(is_private(address) for address in addresses):
+            raise InvalidInput(f"the target host {host!r} resolves to a private address; an "
+                               "operator can allow that with HUB_WEBHOOKS_ALLOW_PRIVATE",
+                               details={"field": "url"})
+
+    async def create(self, url: str, event_types: list[str], description: str = ""
+                     ) -> WebhookSubscription:
+        check_target(url)
+        check_types(event_types)
+        await self.check_reachable(url)
+        subscription = WebhookSubscription(id=new_id(), url=url, event_types=event_types,
+                                           secret=new_secret(), description=description)
+        await self._store.webhooks.add_subscription(subscription)
+        return subscription
+
+    async def all(self) -> list[WebhookSubscription]:
+        return await self._store.webhooks.subscriptions()
+
+    async def get(self, subscription_id: str) -> WebhookSubscription:
+        found = await self._store.webhooks.get_subscription(subscription_id)
+        if found is None:
+            raise NotFound(f"no webhook subscription {subscription_id}",
+                           details={"id": subscription_id})
+        return found
+
+    async def delete(self, subscription_id: str) -> None:
+        if not await self._store.webhooks.delete_subscription(subscription_id):
+            raise NotFound(f"no webhook subscription {subscription_id}",
+                           details={"id": subscription_id})
+
+    async def enable(self, subscription_id: str) -> WebhookSubscription:
+        subscription = await self.get(subscription_id)
+        updated = subscription.model_copy(update={
+            "state": "enabled", "disabled_reason": None, "failing_since": None,
+            "updated_at": utcnow()})
+        await self._store.webhooks.replace_subscription(updated)
+        return updated
+
+    async def log(self, subscription_id: str, *, limit: int,
+                  before: datetime | None = None) -> list[WebhookDelivery]:
+        await self.get(subscription_id)
+        return await self._store.webhooks.deliveries(subscription_id, limit=limit,
+                                                     before=before)
+
+    async def replay(self, subscription_id: str, *, delivery_id: str | None = None,
+                     start: datetime | None = None, end: datetime | None = None) -> int:
+        await self.get(subscription_id)
+        if delivery_id is not None:
+            found = await self._store.webhooks.get_delivery(delivery_id)
+            if found is None or found.subscription_id != subscription_id:
+                raise NotFound(f"no delivery {delivery_id}", details={"id": delivery_id})
+        elif start is None or end is None:
+            raise InvalidInput("replay needs a delivery, or both `from` and `to`",
+                               details={"field": "from"})
+        return await self._store.webhooks.replay(subscription_id, delivery_id=delivery_id,
+                                                 start=start, end=end, now=utcnow())
+
+
+class WebhookWorker:
+    """Fans the outbox out and delivers, one task per subscription (its events in order)."""
+
+    def __init__(self, store: Store, poster: Poster, *, owner: str | None = None,
+                 poll_s: float = 0.5, rng: random.Random | None = None,
+                 first_retry_s: float = FIRST_RETRY_S, lease: timedelta = LEASE) -> None:
+        self._store = store
+        self._poster = poster
+        self.owner = owner or f"webhooks-{new_id()}"
+        self._poll_s = poll_s
+        self._rng = rng or random.Random()
+        self._first_retry_s = first_retry_s
+        self._lease = lease
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                busy = await self.tick()
+            except HubError as exc:  # the store is away: the next pass retries
+                log.warning("webhook pass failed", extra={"error": exc.code})
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self._poll_s)
+
+    async def tick(self) -> bool:
+        fanned = await self.fan_out()
+        subscriptions = [s for s in await self._store.webhooks.subscriptions()
+                         if s.state == "enabled"]
+        sent = await asyncio.gather(*(self.deliver(s) for s in subscriptions))
+        return bool(fanned or any(sent))
+
+    async def fan_out(self) -> int:
+        events = await self._store.webhooks.unfanned(limit=BATCH * 4)
+        if not events:
+            return 0
+        subscriptions = await self._store.webhooks.subscriptions()
+        deliveries = [
+            WebhookDelivery(id="msg_" + new_id(), subscription_id=s.id, event_id=e.id,
+                            type=e.type, occurred_at=e.occurred_at, data=e.data,
+                            person_ids=e.person_ids, next_attempt_at=utcnow())
+            for e in events for s in subscriptions
+            if s.state == "enabled" and s.created_at <= e.occurred_at + timedelta(seconds=1)
+            and matches(s.event_types, e.type)]
+        await self._store.webhooks.add_deliveries(deliveries)
+        await self._store.webhooks.mark_fanned([e.id for e in events])
+        return len(events)
+
+    async def deliver(self, subscription: WebhookSubscription) -> int:
+        """Post this subscription's due deliveries in event order and record the outcomes in
+        one write; a delivery that will be retried stops the batch, so later events wait
+        behind it (order kept where possible). A crash before the write leaves the leases to
+        expire: those deliveries are posted again, with the same webhook-id."""
+        now = utcnow()
+        leased = await self._store.webhooks.lease(subscription.id, owner=self.owner, now=now,
+                                                  until=now + self._lease, limit=BATCH)
+        if not leased:
+            return 0
+        current: WebhookSubscription | None = subscription  # as read by this pass
+        signer = Webhook(subscription.secret)
+        outcomes: list[WebhookDelivery] = []
+        done = 0
+        for number, delivery in enumerate(leased):
+            if current is None or current.state != "enabled":
+                outcomes += [_released(d, "cancelled", "the subscription is disabled or "
+                                                       "deleted") for d in leased[number:]]
+                break
+            outcome, ok, result = await self._attempt(current, signer, delivery)
+            outcomes.append(outcome)
+            done += 1
+            if not ok:
+                await self._store.webhooks.finish_many(outcomes, owner=self.owner)
+                outcomes = []
+                current = await self._track(current, ok, result)
+            if outcome.state == "pending":
+                outcomes += [_released(d, "pending") for d in leased[number + 1:]]
+                break
+        if current is not None and current.failing_since is not None and done and \
+                outcomes and outcomes[-1].state == "delivered":
+            current = await self._track(current, True, None)
+        await self._store.webhooks.finish_many(outcomes, owner=self.owner)
+        return done
+
+    async def _attempt(self, subscription: WebhookSubscription, signer: Webhook,
+                       delivery: WebhookDelivery
+                       ) -> tuple[WebhookDelivery, bool, PostResult]:
+        """Post once; (the delivery with the outcome, whether it succeeded, the answer)."""
+        body = json.dumps(delivery.body(), separators=(",", ":"), ensure_ascii=False)
+        now = utcnow()
+        headers = {"webhook-id": delivery.id, "webhook-timestamp": str(int(now.timestamp())),
+                   "webhook-signature": signer.sign(delivery.id, now, body),
+                   "content-type": "application/json"}
+        result = await self._poster.post(subscription.url, headers, body.encode())
+        attempts = delivery.attempts + 1
+        update: dict[str, object] = {
+            "attempts": attempts, "response_status": result.status, "error": result.error,
+            "latency_ms": round(result.latency_ms, 2), "lease_owner": None,
+            "lease_until": None}
+        ok = result.status is not None and 200 <= result.status < 300
+        if ok:
+            update |= {"state": "delivered", "delivered_at": utcnow(), "error": None}
+        elif result.status == 410:
+            update |= {"state": "failed", "error": "the target answered 410 Gone"}
+        elif utcnow() - delivery.occurred_at > RETRY_FOR:
+            update |= {"state": "failed", "error": f"gave up after 24 hours: {result.error}"}
+        else:
+            update |= {"state": "pending",
+                       "next_attempt_at": utcnow() + retry_delay(attempts, self._rng,
+                                                                self._first_retry_s)}
+        return delivery.model_copy(update=update), ok, result
+
+    async def _track(self, subscription: WebhookSubscription, ok: bool,
+                     result: PostResult | None) -> WebhookSubscription | None:
+        """Keep the subscription's failure streak; disable it on a 410 or after 24 h of
+        failures (the reason is shown to admins). Returns it as it now is (None: gone)."""
+        if ok:
+            if subscription.failing_since is None:
+                return subscription
+            healed = subscription.model_copy(update={"failing_since": None,
+                                                     "updated_at": utcnow()})
+            await self._store.webhooks.replace_subscription(healed)
+            return healed
+        now = utcnow()
+        reason = None
+        if result is not None and result.status == 410:
+            reason = "disabled: the target answered 410 Gone"
+        elif subscription.failing_since and now - subscription.failing_since > DISABLE_AFTER:
+            reason = "disabled: no delivery succeeded for 24 hours"
+        if subscription.failing_since is not None and reason is None:
+            return subscription
+        update: dict[str, object] = {"failing_since": subscription.failing_since or now,
+                                     "updated_at": now}
+        if reason:
+            update |= {"state": "disabled", "disabled_reason": reason}
+            log.warning("webhook subscription disabled", extra={
+                "subscription_id": subscription.id, "reason": reason})
+        changed = subscription.model_copy(update=update)
+        try:
+            await self._store.webhooks.replace_subscription(changed)
+        except NotFound:
+            return None
+        if reason:
+            await self._store.webhooks.cancel_open(subscription.id, reason)
+        return changed

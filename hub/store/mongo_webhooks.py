@@ -1,0 +1,148 @@
+"""MongoDB repository for outgoing webhooks: `webhook_subscriptions`, `webhook_outbox` and
+`webhook_deliveries` (unique on subscription + event). Deliveries are leased one
+`find_one_and_update` at a time, oldest event first, so any number of worker processes can
+share one database without taking the same delivery twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.store.mongo_base import CrudRepo, RecordRepo
+
+OUTCOME_FIELDS = ("state", "attempts", "next_attempt_at", "lease_owner", "lease_until",
+                  "response_status", "error", "latency_ms", "delivered_at")
+OLDEST_FIRST = [("occurred_at", 1), ("_id", 1)]
+NEWEST_FIRST = [("occurred_at", -1), ("_id", -1)]
+
+
+class _Subscriptions(CrudRepo[WebhookSubscription]):
+    model = WebhookSubscription
+
+
+class _Outbox(RecordRepo[OutboxEvent]):
+    model = OutboxEvent
+
+
+class _Deliveries(RecordRepo[WebhookDelivery]):
+    model = WebhookDelivery
+
+
+class MongoWebhookRepo:
+    def __init__(self, database: Any) -> None:
+        self._subscriptions = _Subscriptions(database["webhook_subscriptions"])
+        self._outbox = _Outbox(database["webhook_outbox"])
+        self._deliveries = _Deliveries(database["webhook_deliveries"])
+
+    async def add_subscription(self, subscription: WebhookSubscription) -> None:
+        await self._subscriptions.insert(subscription)
+
+    async def get_subscription(self, subscription_id: str) -> WebhookSubscription | None:
+        return await self._subscriptions.get(subscription_id)
+
+    async def subscriptions(self) -> list[WebhookSubscription]:
+        return await self._subscriptions._records({})
+
+    async def replace_subscription(self, subscription: WebhookSubscription) -> None:
+        await self._subscriptions.replace(subscription)
+
+    async def delete_subscription(self, subscription_id: str) -> bool:
+        await self.cancel_open(subscription_id, "the subscription was deleted")
+        return await self._subscriptions.delete(subscription_id)
+
+    async def emit(self, event: OutboxEvent) -> None:
+        await self._outbox._insert_new([event])
+
+    async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
+        if limit < 1:
+            return []
+        return await self._outbox._records({"fanned_out": False}, sort=OLDEST_FIRST,
+                                           limit=limit)
+
+    async def mark_fanned(self, event_ids: Sequence[str]) -> None:
+        if event_ids:
+            await self._outbox._update_many({"_id": {"$in": list(event_ids)}},
+                                            {"$set": {"fanned_out": True}})
+
+    async def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> int:
+        return await self._deliveries._insert_new(list(deliveries))
+
+    async def lease(self, subscription_id: str, *, owner: str, now: datetime,
+                    until: datetime, limit: int) -> list[WebhookDelivery]:
+        query = {"subscription_id": subscription_id, "$or": [
+            {"state": "pending", "next_attempt_at": {"$lte": now}},
+            {"state": "delivering", "lease_until": {"$lte": now}}]}
+        update = {"$set": {"state": "delivering", "lease_owner": owner, "lease_until": until}}
+        taken: list[WebhookDelivery] = []
+        for _ in range(max(0, limit)):
+            with self._deliveries._errors():
+                doc = await self._deliveries._c.find_one_and_update(
+                    query, update, sort=OLDEST_FIRST, return_document=ReturnDocument.AFTER)
+            if doc is None:
+                break
+            taken.append(self._deliveries._from_doc(doc))
+        return taken
+
+    async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
+        outcome = {name: getattr(delivery, name) for name in OUTCOME_FIELDS}
+        with self._deliveries._errors():
+            result = await self._deliveries._c.update_one(
+                {"_id": delivery.id, "lease_owner": owner, "state": "delivering"},
+                {"$set": outcome})
+        return result.matched_count == 1
+
+    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
+        held = 0
+        for delivery in deliveries:  # one owner-checked update each, like `finish`
+            held += await self.finish(delivery, owner=owner)
+        return held
+
+    async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None:
+        return await self._deliveries.get(delivery_id)
+
+    async def deliveries(self, subscription_id: str, *, limit: int,
+                         before: datetime | None = None) -> list[WebhookDelivery]:
+        if limit < 1:
+            return []
+        query: dict[str, Any] = {"subscription_id": subscription_id}
+        if before is not None:
+            query["occurred_at"] = {"$lt": before}
+        return await self._deliveries._records(query, sort=NEWEST_FIRST, limit=limit)
+
+    async def replay(self, subscription_id: str, *, delivery_id: str | None = None,
+                     start: datetime | None = None, end: datetime | None = None,
+                     now: datetime) -> int:
+        query: dict[str, Any] = {"subscription_id": subscription_id, "erased": False,
+                                 "state": {"$in": ["delivered", "failed", "cancelled"]}}
+        if delivery_id is not None:
+            query["_id"] = delivery_id
+        period: dict[str, datetime] = {}
+        if start is not None:
+            period["$gte"] = start
+        if end is not None:
+            period["$lt"] = end
+        if period:
+            query["occurred_at"] = period
+        return await self._deliveries._update_many(query, {"$set": {
+            "state": "pending", "next_attempt_at": now, "lease_owner": None,
+            "lease_until": None, "attempts": 0}})
+
+    async def cancel_open(self, subscription_id: str, reason: str) -> int:
+        return await self._deliveries._update_many(
+            {"subscription_id": subscription_id, "state": {"$in": ["pending", "delivering"]}},
+            {"$set": {"state": "cancelled", "lease_owner": None, "lease_until": None,
+                      "error": reason}})
+
+    async def erase_person(self, person_id: str) -> int:
+        await self._outbox._update_many({"person_ids": person_id},
+                                        {"$set": {"data": {}, "person_ids": []}})
+        await self._deliveries._update_many(
+            {"person_ids": person_id, "state": {"$in": ["pending", "delivering"]}},
+            {"$set": {"state": "cancelled", "lease_owner": None, "lease_until": None}})
+        return await self._deliveries._update_many(
+            {"person_ids": person_id},
+            {"$set": {"data": {}, "person_ids": [], "erased": True}})

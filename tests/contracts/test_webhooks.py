@@ -1,0 +1,144 @@
+"""Outgoing webhooks on every backend: subscriptions, the outbox (one insert per event,
+idempotent), fan-out unique on subscription + event, leases that go to exactly one of many
+concurrent claimers in event-time order, expiry and re-lease, the owner-checked finish, the
+delivery log newest first, replay of one or of a time range, and erasure."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from hub.domain.common import new_id
+from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.ports import Store
+from tests.contracts import factories as f
+
+LEASE = timedelta(seconds=60)
+
+
+def subscription(**fields: object) -> WebhookSubscription:
+    base: dict[str, object] = {"id": new_id(), "url": "https://example.com/hook",
+                               "event_types": ["*"], "secret": "whsec_" + "A" * 43}
+    return WebhookSubscription(**(base | fields))  # type: ignore[arg-type]
+
+
+def delivery(subscription_id: str, second: int, **fields: object) -> WebhookDelivery:
+    base: dict[str, object] = {
+        "id": new_id(), "subscription_id": subscription_id, "event_id": new_id(),
+        "type": "person.created", "occurred_at": f.at(second), "next_attempt_at": f.at(0),
+        "data": {"person_id": "p1"}, "person_ids": ["p1"]}
+    return WebhookDelivery(**(base | fields))  # type: ignore[arg-type]
+
+
+async def test_subscriptions_round_trip_and_delete(store: Store) -> None:
+    sub = subscription(description="CRM sync")
+    await store.webhooks.add_subscription(sub)
+    assert await store.webhooks.get_subscription(sub.id) == sub
+    changed = sub.model_copy(update={"state": "disabled", "disabled_reason": "410"})
+    await store.webhooks.replace_subscription(changed)
+    assert [s.state for s in await store.webhooks.subscriptions()] == ["disabled"]
+    await store.webhooks.add_deliveries([delivery(sub.id, 1)])
+    assert await store.webhooks.delete_subscription(sub.id)
+    assert await store.webhooks.get_subscription(sub.id) is None
+    assert [d.state for d in await store.webhooks.deliveries(sub.id, limit=5)] == ["cancelled"]
+
+
+async def test_outbox_emit_is_idempotent_and_fans_out_once(store: Store) -> None:
+    first = OutboxEvent(id=new_id(), type="person.created", occurred_at=f.at(2))
+    older = OutboxEvent(id=new_id(), type="person.erased", occurred_at=f.at(1))
+    for event in (first, older, first):
+        await store.webhooks.emit(event)
+    assert [e.id for e in await store.webhooks.unfanned(limit=10)] == [older.id, first.id]
+    await store.webhooks.mark_fanned([older.id])
+    assert [e.id for e in await store.webhooks.unfanned(limit=10)] == [first.id]
+
+    sub_id = new_id()
+    made = delivery(sub_id, 1, event_id=first.id)
+    assert await store.webhooks.add_deliveries([made]) == 1
+    again = delivery(sub_id, 1, event_id=first.id)  # a second fan-out after a crash
+    assert await store.webhooks.add_deliveries([again, delivery(sub_id, 2)]) == 1
+
+
+async def test_lease_in_event_time_order_expiry_and_owned_finish(store: Store) -> None:
+    sub_id = new_id()
+    later, sooner = delivery(sub_id, 5), delivery(sub_id, 3)
+    future = delivery(sub_id, 1, next_attempt_at=f.at(30))
+    other = delivery(new_id(), 0)
+    await store.webhooks.add_deliveries([later, sooner, future, other])
+    taken = await store.webhooks.lease(sub_id, owner="w1", now=f.at(10),
+                                       until=f.at(10) + LEASE, limit=10)
+    assert [d.id for d in taken] == [sooner.id, later.id]
+    assert all(d.state == "delivering" and d.lease_owner == "w1" for d in taken)
+    assert await store.webhooks.lease(sub_id, owner="w2", now=f.at(11),
+                                      until=f.at(11) + LEASE, limit=10) == []
+    done = taken[0].model_copy(update={"state": "delivered", "response_status": 204,
+                                       "lease_owner": None, "lease_until": None})
+    assert not await store.webhooks.finish(done, owner="w2")
+    assert await store.webhooks.finish(done, owner="w1")
+    stored = await store.webhooks.get_delivery(sooner.id)
+    assert stored is not None and stored.state == "delivered" and stored.response_status == 204
+    # w1 died holding `later`: once its lease expires another worker takes it
+    retaken = await store.webhooks.lease(sub_id, owner="w2", now=f.at(10) + LEASE * 2,
+                                         until=f.at(200), limit=10)
+    assert [d.id for d in retaken] == [future.id, later.id]  # event time order
+
+
+async def test_concurrent_claimers_never_share_a_delivery(store: Store) -> None:
+    sub_id = new_id()
+    await store.webhooks.add_deliveries([delivery(sub_id, i) for i in range(20)])
+
+    async def claim(n: int) -> list[str]:
+        got = await store.webhooks.lease(sub_id, owner=f"w{n}", now=f.at(60),
+                                         until=f.at(60) + LEASE, limit=3)
+        return [d.id for d in got]
+
+    claimed = [i for ids in await asyncio.gather(*(claim(n) for n in range(10))) for i in ids]
+    assert len(claimed) == len(set(claimed)) == 20
+
+
+async def test_log_newest_first_and_replay_one_or_a_range(store: Store) -> None:
+    sub_id = new_id()
+    made = [delivery(sub_id, i, state="delivered") for i in range(1, 5)]
+    await store.webhooks.add_deliveries(made)
+    log = await store.webhooks.deliveries(sub_id, limit=3)
+    assert [d.id for d in log] == [made[3].id, made[2].id, made[1].id]
+    assert [d.id for d in await store.webhooks.deliveries(sub_id, limit=5, before=f.at(2))] \
+        == [made[0].id]
+    assert await store.webhooks.replay(sub_id, delivery_id=made[0].id, now=f.at(9)) == 1
+    assert await store.webhooks.replay(sub_id, start=f.at(2), end=f.at(4), now=f.at(9)) == 2
+    states = {d.id: d.state for d in await store.webhooks.deliveries(sub_id, limit=9)}
+    assert [states[d.id] for d in made] == ["pending", "pending", "pending", "delivered"]
+    assert await store.webhooks.replay(sub_id, delivery_id=made[0].id, now=f.at(9)) == 0
+
+
+async def test_erasure_removes_payloads_and_blocks_replay(store: Store) -> None:
+    sub_id = new_id()
+    sent = delivery(sub_id, 1, state="delivered", data={"name": "Anna"},
+                    person_ids=["p-erased"])
+    waiting = delivery(sub_id, 2, data={"name": "Anna"}, person_ids=["p-erased"])
+    kept = delivery(sub_id, 3, state="delivered", data={"name": "Bob"}, person_ids=["p-2"])
+    await store.webhooks.add_deliveries([sent, waiting, kept])
+    event = OutboxEvent(id=new_id(), type="person.created", data={"name": "Anna"},
+                        person_ids=["p-erased"])
+    await store.webhooks.emit(event)
+    await store.webhooks.erase_person("p-erased")
+    by_id = {d.id: d for d in await store.webhooks.deliveries(sub_id, limit=9)}
+    assert by_id[sent.id].data == {} and by_id[sent.id].erased
+    assert by_id[waiting.id].state == "cancelled" and by_id[waiting.id].data == {}
+    assert by_id[kept.id].data == {"name": "Bob"}
+    assert [e.data for e in await store.webhooks.unfanned(limit=9)] == [{}]
+    assert await store.webhooks.replay(sub_id, start=f.at(0), end=f.at(9), now=f.at(9)) == 1
+
+
+async def test_finish_many_records_only_what_the_owner_still_holds(store: Store) -> None:
+    sub_id = new_id()
+    await store.webhooks.add_deliveries([delivery(sub_id, i) for i in range(3)])
+    mine = await store.webhooks.lease(sub_id, owner="w1", now=f.at(10), until=f.at(70),
+                                      limit=2)
+    done = [d.model_copy(update={"state": "delivered", "lease_owner": None,
+                                 "lease_until": None, "response_status": 200}) for d in mine]
+    assert await store.webhooks.finish_many(done, owner="w2") == 0
+    assert await store.webhooks.finish_many(done, owner="w1") == 2
+    assert await store.webhooks.finish_many([], owner="w1") == 0
+    states = sorted(d.state for d in await store.webhooks.deliveries(sub_id, limit=5))
+    assert states == ["delivered", "delivered", "pending"]
