@@ -65,10 +65,13 @@ async def test_each_reader_gets_their_language_and_fallbacks_are_counted(
     assert done["stats"]["language_fallbacks"] == 1
 
     mails = _mails(settings)
-    assert mails["anna"].get_content().strip() == "Hallo Anna"
-    assert mails["brian"].get_content().strip() == "Hello Brian"
-    assert mails["chris"].get_content().strip() == "Hallo Chris"
-    assert mails["dirk"].get_content().strip() == "Hallo Dirk"
+    # the text, then the preference centre's footer line in the reader's language
+    read = {name: mail.get_content().strip().split("\n\n") for name, mail in mails.items()}
+    dutch_footer, english_footer = "Uw voorkeuren (onderwerpen", "Your preferences (topics"
+    assert read["anna"][0] == "Hallo Anna" and read["anna"][1].startswith(dutch_footer)
+    assert read["brian"][0] == "Hello Brian" and read["brian"][1].startswith(english_footer)
+    assert read["chris"][0] == "Hallo Chris" and read["chris"][1].startswith(dutch_footer)
+    assert read["dirk"][0] == "Hallo Dirk" and read["dirk"][1].startswith(dutch_footer)
     chris = [d for d in await api.store.deliveries.with_status(campaign["id"], ["sent"],
                                                                limit=10)]
     languages = sorted((d.language, d.language_fallback) for d in chris)
