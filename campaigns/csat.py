@@ -20,6 +20,7 @@ from hub.domain.common import iso, utcnow
 from hub.domain.conversations import Conversation, CsatRule
 from hub.domain.events import Event, SurveyInfo
 from hub.errors import Held, HubError, InvalidInput
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.messaging import MessagingService
 from hub.services.outbound import why_not
@@ -43,12 +44,15 @@ class CsatService:
     async def create(self, rule: CsatRule) -> CsatRule:
         survey = await self._surveys.get(rule.survey_id)
         if survey.kind != "csat":
-            raise InvalidInput(f"survey {survey.id} is an {survey.kind} survey, not csat",
+            raise InvalidInput(N_("survey %(survey_id)s is an %(kind)s survey, not csat"),
+                               params={"survey_id": survey.id, "kind": survey.kind},
                                details={"field": "survey_id"})
         if rule.team_id is not None and await self._store.teams.get(rule.team_id) is None:
-            raise InvalidInput(f"no team {rule.team_id}", details={"field": "team_id"})
+            raise InvalidInput(N_("no team %(team_id)s"), params={"team_id": rule.team_id},
+                               details={"field": "team_id"})
         if rule.label is not None and await self._store.labels.get(rule.label) is None:
-            raise InvalidInput(f"no label {rule.label}", details={"field": "label"})
+            raise InvalidInput(N_("no label %(label)s"), params={"label": rule.label},
+                               details={"field": "label"})
         await self._store.csat_rules.insert(rule)
         return rule
 

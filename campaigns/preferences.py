@@ -48,12 +48,14 @@ class TopicService:
         """A new topic; Conflict when one with that name (ignoring case) exists."""
         name = " ".join(name.split())
         if not name:
-            raise InvalidInput("give the topic a name", details={"field": "name"})
+            raise InvalidInput(N_("give the topic a name"), details={"field": "name"})
         existing = await self.all()
         if any(t.name.casefold() == name.casefold() for t in existing):
-            raise Conflict(f"there is a topic {name!r} already", details={"field": "name"})
+            raise Conflict(N_("there is a topic %(name)s already"), params={"name": repr(name)},
+                           details={"field": "name"})
         if len(existing) >= MAX_TOPICS:
-            raise InvalidInput(f"at most {MAX_TOPICS} topics", details={"field": "name"})
+            raise InvalidInput(N_("at most %(limit)s topics"), params={"limit": MAX_TOPICS},
+                               details={"field": "name"})
         topic = Topic(id=new_id(), name=name, description=description.strip())
         await self._store.topics.insert(topic)
         return topic
@@ -136,7 +138,8 @@ class PreferenceService:
         if shown is None:
             return None
         if choices.language is not None and choices.language not in LANGUAGES:
-            raise InvalidInput(f"unknown language {choices.language!r}",
+            raise InvalidInput(N_("unknown language %(language)s"),
+                               params={"language": repr(choices.language)},
                                details={"field": "language"})
         person = shown.person
         events: list[Event] = []

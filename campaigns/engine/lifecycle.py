@@ -78,7 +78,8 @@ class CampaignService:
         if campaign.filter is not None:
             parse_filter(campaign.filter)
         if campaign.topic_id and await self._store.topics.get(campaign.topic_id) is None:
-            raise InvalidInput(f"no topic {campaign.topic_id}", details={"field": "topic_id"})
+            raise InvalidInput(N_("no topic %(topic_id)s"), params={"topic_id": campaign.topic_id},
+                               details={"field": "topic_id"})
         if not campaign.channels or any(c not in CHANNEL_CHOICES for c in campaign.channels):
             raise InvalidInput(N_("channels: use an ordered list of %(channel_choices)s"),
                                params={"channel_choices": list(CHANNEL_CHOICES)},

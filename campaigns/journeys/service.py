@@ -34,7 +34,7 @@ from hub.domain.parties import Person
 from hub.domain.segments import parse_filter, plan
 from hub.domain.transactions import Transaction
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.i18n import LANGUAGES
+from hub.i18n import LANGUAGES, N_
 from hub.ports import AUTOMATION, Store
 
 log = logging.getLogger("hub.journeys")
@@ -110,7 +110,8 @@ class JourneyService:
     async def get(self, journey_id: str) -> Journey:
         journey = await self._store.journeys.get(journey_id)
         if journey is None:
-            raise NotFound(f"no journey {journey_id}", details={"id": journey_id})
+            raise NotFound(N_("no journey %(journey_id)s"), params={"journey_id": journey_id},
+                           details={"id": journey_id})
         return journey
 
     async def all(self) -> list[Journey]:
@@ -128,12 +129,13 @@ class JourneyService:
             checked = await self.validate(definition)
             if checked != journey.definition:
                 if journey.status == "archived":
-                    raise Conflict("an archived journey cannot change")
+                    raise Conflict(N_("an archived journey cannot change"))
                 changes["definition"] = checked
                 changes["version"] = journey.version + 1
         if status is not None and status != journey.status:
             if status not in ALLOWED[journey.status]:
-                raise Conflict(f"a {journey.status} journey cannot become {status}",
+                raise Conflict(N_("a %(current)s journey cannot become %(status)s"),
+                               params={"current": journey.status, "status": status},
                                details={"status": journey.status})
             if status == "active":
                 await self.validate(changes.get("definition", journey.definition)
@@ -185,11 +187,12 @@ class JourneyService:
 
     async def enrol_manual(self, journey_id: str, person_ids: Sequence[str]) -> list[EnrolResult]:
         if len(person_ids) > MAX_MANUAL:
-            raise InvalidInput(f"at most {MAX_MANUAL} persons per request")
+            raise InvalidInput(N_("at most %(limit)s persons per request"),
+                               params={"limit": MAX_MANUAL})
         journey = await self.get(journey_id)
         if journey.status != "active":
-            raise Conflict(f"only an active journey takes enrolments; this one is "
-                           f"{journey.status}", details={"status": journey.status})
+            raise Conflict(N_("only an active journey takes enrolments; this one is %(status)s"),
+                           params={"status": journey.status}, details={"status": journey.status})
         found = {p.id: p for p in await self._store.persons.get_many(list(person_ids))}
         results = []
         for person_id in person_ids:

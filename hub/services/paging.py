@@ -99,5 +99,5 @@ def decode_fields(cursor: str, keys: set[str]) -> dict[str, str]:
     """The payload of a cursor `encode_fields` made with exactly `keys`; InvalidCursor else."""
     payload = _decode(cursor)
     if set(payload) != keys:
-        raise InvalidCursor("cursor is not one this service issued")
+        raise InvalidCursor(N_("cursor is not one this service issued"))
     return payload

@@ -33,6 +33,7 @@ from hub.domain.search import (
     name_matches,
 )
 from hub.errors import InvalidInput
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.paging import InvalidCursor, Page, check_limit, decode_fields, encode_fields
 
@@ -227,6 +228,6 @@ def _decode(cursor: str | None) -> tuple[PartyKind, str | None]:
     fields = decode_fields(cursor, {"k", "a"})
     kind = fields["k"]
     if kind not in PARTY_KINDS:
-        raise InvalidCursor("cursor is not one this service issued")
+        raise InvalidCursor(N_("cursor is not one this service issued"))
     return kind, fields["a"]
 

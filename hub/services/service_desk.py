@@ -33,6 +33,7 @@ from hub.domain.events import Event
 from hub.domain.parties import Person
 from hub.domain.staff import User
 from hub.errors import Conflict, DuplicateKey, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.conversations import ConversationRouter
 from hub.services.messaging import MessagingService
@@ -105,10 +106,10 @@ def decode_cursor(cursor: str | None, sort: SortKey) -> tuple[datetime, str] | N
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if payload["s"] != sort:
-            raise InvalidCursor("this cursor belongs to another sort order")
+            raise InvalidCursor(N_("this cursor belongs to another sort order"))
         return datetime.fromisoformat(payload["v"]), str(payload["i"])
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise InvalidCursor("cursor is not one this service issued") from exc
+        raise InvalidCursor(N_("cursor is not one this service issued")) from exc
 
 
 class ServiceDesk:
@@ -156,7 +157,9 @@ class ServiceDesk:
     async def get(self, conversation_id: str) -> Conversation:
         found = await self._store.conversations.get(conversation_id)
         if found is None:
-            raise NotFound(f"no conversation {conversation_id}", details={"id": conversation_id})
+            raise NotFound(N_("no conversation %(conversation_id)s"),
+                           params={"conversation_id": conversation_id},
+                           details={"id": conversation_id})
         return found
 
     async def events(self, conversation: Conversation) -> list[Event]:
@@ -172,7 +175,7 @@ class ServiceDesk:
         check_limit(limit)
         person = await self._store.persons.get(person_id)
         if person is None:
-            raise NotFound(f"no person {person_id}")
+            raise NotFound(N_("no person %(person_id)s"), params={"person_id": person_id})
         return await self._store.conversations.for_person(person_id, limit=limit)
 
     async def sla_counts(self) -> tuple[int, int]:
@@ -225,7 +228,7 @@ class ServiceDesk:
         for _ in range(8):
             current = await self.get(conversation_id)
             if changes.version is not None and changes.version != current.version:
-                raise Conflict("the conversation was changed by someone else; reload it",
+                raise Conflict(N_("the conversation was changed by someone else; reload it"),
                                details={"field": "version", "version": current.version})
             update = await self._validated(current, changes)
             update.update(version=current.version + 1, updated_at=self._clock())
@@ -245,42 +248,46 @@ class ServiceDesk:
                     return changed
             except DuplicateKey as exc:  # it would be the person's second unresolved one
                 other = await self._store.conversations.active_for_person(changed.person_id)
-                raise Conflict("the person already has an unresolved conversation",
+                raise Conflict(N_("the person already has an unresolved conversation"),
                                details={"conversation_id": other.id if other else None}
                                ) from exc
             if changes.version is not None:
-                raise Conflict("the conversation was changed by someone else; reload it",
+                raise Conflict(N_("the conversation was changed by someone else; reload it"),
                                details={"field": "version"})
-        raise Conflict("the conversation is changing too fast; try again")
+        raise Conflict(N_("the conversation is changing too fast; try again"))
 
     async def _validated(self, current: Conversation, changes: Changes) -> dict[str, Any]:
         update: dict[str, Any] = {}
         now = self._clock()
         if changes.status is not UNSET:
             if changes.status not in CONVERSATION_STATUSES:
-                raise InvalidInput(f"unknown status {changes.status!r}",
+                raise InvalidInput(N_("unknown status %(status)s"),
+                                   params={"status": repr(changes.status)},
                                    details={"field": "status"})
             update["status"] = changes.status
         if changes.snoozed_until is not UNSET and changes.snoozed_until is not None:
             if changes.snoozed_until <= now:
-                raise InvalidInput("a snooze must end in the future",
+                raise InvalidInput(N_("a snooze must end in the future"),
                                    details={"field": "snoozed_until"})
             update["snoozed_until"] = changes.snoozed_until
             update.setdefault("status", "snoozed")
         if update.get("status") == "snoozed" and "snoozed_until" not in update:
-            raise InvalidInput("snoozing needs snoozed_until", details={"field": "snoozed_until"})
+            raise InvalidInput(N_("snoozing needs snoozed_until"),
+                               details={"field": "snoozed_until"})
         if update.get("status") not in (None, "snoozed"):
             update["snoozed_until"] = None
         if changes.priority is not UNSET:
             if changes.priority not in PRIORITIES:
-                raise InvalidInput(f"unknown priority {changes.priority!r}",
+                raise InvalidInput(N_("unknown priority %(priority)s"),
+                                   params={"priority": repr(changes.priority)},
                                    details={"field": "priority"})
             update["priority"] = changes.priority
         team_id = current.team_id
         if changes.team_id is not UNSET:
             if changes.team_id is not None and await self._store.teams.get(
                     changes.team_id) is None:
-                raise InvalidInput(f"no team {changes.team_id}", details={"field": "team_id"})
+                raise InvalidInput(N_("no team %(team_id)s"), params={"team_id": changes.team_id},
+                                   details={"field": "team_id"})
             update["team_id"] = team_id = changes.team_id
         if changes.assignee_id is not UNSET:
             update["assignee_id"] = await self._valid_assignee(changes.assignee_id, team_id)
@@ -304,26 +311,31 @@ class ServiceDesk:
             return None
         user = await self._store.users.get(user_id)
         if user is None or user.disabled:
-            problem = "no such user" if user is None else "this user is disabled"
-            raise InvalidInput(f"cannot assign to {user_id}: {problem}",
+            message = (N_("cannot assign to %(user_id)s: no such user") if user is None
+                       else N_("cannot assign to %(user_id)s: this user is disabled"))
+            raise InvalidInput(message, params={"user_id": user_id},
                                details={"field": "assignee_id"})
         if user.role == "marketing":
-            raise InvalidInput(f"cannot assign to {user_id}: not service staff",
+            raise InvalidInput(N_("cannot assign to %(user_id)s: not service staff"),
+                               params={"user_id": user_id},
                                details={"field": "assignee_id"})
         if team_id is not None:
             team = await self._store.teams.get(team_id)
             if team is not None and user_id not in team.member_ids:
-                raise InvalidInput(f"user {user_id} is not a member of team {team.name}",
+                raise InvalidInput(N_("user %(user_id)s is not a member of team %(team)s"),
+                                   params={"user_id": user_id, "team": team.name},
                                    details={"field": "assignee_id"})
         return user_id
 
     async def _valid_labels(self, labels: Sequence[str]) -> list[str]:
         unique = list(dict.fromkeys(labels))
         if len(unique) > MAX_LABELS:
-            raise InvalidInput(f"at most {MAX_LABELS} labels", details={"field": "labels"})
+            raise InvalidInput(N_("at most %(limit)s labels"), params={"limit": MAX_LABELS},
+                               details={"field": "labels"})
         for label_id in unique:
             if await self._store.labels.get(label_id) is None:
-                raise InvalidInput(f"no label {label_id}", details={"field": "labels"})
+                raise InvalidInput(N_("no label %(label)s"), params={"label": label_id},
+                                   details={"field": "labels"})
         return unique
 
     async def _follow_merge(self, conversation: Conversation) -> Conversation:
@@ -358,10 +370,10 @@ class ServiceDesk:
         part of their email before the @) mentions them: it shows in their inbox."""
         text = text.strip()
         if not text:
-            raise InvalidInput("a note needs text", details={"field": "text"})
+            raise InvalidInput(N_("a note needs text"), details={"field": "text"})
         if len(text) > MAX_NOTE:
-            raise InvalidInput(f"a note is at most {MAX_NOTE} characters",
-                               details={"field": "text"})
+            raise InvalidInput(N_("a note is at most %(limit)s characters"),
+                               params={"limit": MAX_NOTE}, details={"field": "text"})
         conversation = await self.get(conversation_id)
         mentions = await self._mentioned(text)
         event = Event(id=new_id(), person_id=conversation.person_id, channel="note",
@@ -388,8 +400,8 @@ class ServiceDesk:
         """Apply `changes` to each conversation; (changed, [(id, problem)]). A bad value for
         one (a user outside its team) does not stop the others."""
         if len(ids) > MAX_BULK:
-            raise InvalidInput(f"at most {MAX_BULK} conversations at once",
-                               details={"field": "ids"})
+            raise InvalidInput(N_("at most %(limit)s conversations at once"),
+                               params={"limit": MAX_BULK}, details={"field": "ids"})
         changed = 0
         problems: list[tuple[str, str]] = []
         for conversation_id in ids:
@@ -414,7 +426,8 @@ class ServiceDesk:
         for member_id in team.member_ids:
             user = await self._store.users.get(member_id)
             if user is None:
-                raise InvalidInput(f"no user {member_id}", details={"field": "member_ids"})
+                raise InvalidInput(N_("no user %(user_id)s"), params={"user_id": member_id},
+                                   details={"field": "member_ids"})
         await self._store.teams.insert(team)
         return team
 
@@ -425,7 +438,8 @@ class ServiceDesk:
         name = name.strip()
         for held in await self.labels():
             if held.name.lower() == name.lower():
-                raise Conflict(f"a label {name!r} exists", details={"id": held.id})
+                raise Conflict(N_("a label %(name)s exists"), params={"name": repr(name)},
+                               details={"id": held.id})
         label = Label(id=new_id(), name=name)
         await self._store.labels.insert(label)
         return label
@@ -439,6 +453,7 @@ class ServiceDesk:
 
     async def create_canned(self, canned: CannedResponse) -> CannedResponse:
         if canned.team_id is not None and await self._store.teams.get(canned.team_id) is None:
-            raise InvalidInput(f"no team {canned.team_id}", details={"field": "team_id"})
+            raise InvalidInput(N_("no team %(team_id)s"), params={"team_id": canned.team_id},
+                               details={"field": "team_id"})
         await self._store.canned_responses.insert(canned)
         return canned

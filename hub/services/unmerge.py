@@ -25,6 +25,7 @@ from hub.domain.events import Event
 from hub.domain.merges import MergeRecord
 from hub.domain.parties import Person
 from hub.errors import Conflict, DuplicateKey, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 from hub.services.persons import PROFILE_FIELDS
 from hub.services.timeline import TimelineService
@@ -34,20 +35,21 @@ async def undo_merge(store: Store, timeline: TimelineService, merge_id: str, *,
                      by: str | None) -> MergeRecord:
     record = await store.merges.get(merge_id)
     if record is None:
-        raise NotFound(f"no merge {merge_id}", details={"id": merge_id})
+        raise NotFound(N_("no merge %(merge_id)s"), params={"merge_id": merge_id},
+                       details={"id": merge_id})
     if record.undone_at is not None:
-        raise Conflict("this merge was undone already",
+        raise Conflict(N_("this merge was undone already"),
                        details={"undone_at": record.undone_at.isoformat()})
     if utcnow() >= record.expires_at:
-        raise Conflict("this merge is older than its audit's retention and cannot be undone",
+        raise Conflict(N_("this merge is older than its audit's retention and cannot be undone"),
                        details={"expires_at": record.expires_at.isoformat()})
     survivor = await store.persons.get(record.survivor_id)
     stub = await store.persons.get(record.duplicate_id)
     if survivor is None or not survivor.is_active:
-        raise Conflict("the surviving person was erased or merged since",
+        raise Conflict(N_("the surviving person was erased or merged since"),
                        details={"person_id": record.survivor_id})
     if stub is None or (stub.merged_into not in (None, survivor.id)) or stub.erased_at:
-        raise Conflict("the duplicate was changed since the merge",
+        raise Conflict(N_("the duplicate was changed since the merge"),
                        details={"person_id": record.duplicate_id})
 
     duplicate = _restored_duplicate(record, survivor)

@@ -63,7 +63,7 @@ async def test_topic_opt_out_skips_and_mail_links_the_preference_centre(
     assert body is not None
     text = body.get_content()
     line = next(li for li in text.splitlines() if "/p/" in li)
-    assert line.startswith("Your preferences (topics, channels, language): ")
+    assert line.startswith("Uw voorkeuren (onderwerpen, kanalen, taal): ")  # Bram reads Dutch
     path = line[line.index("/p/"):]
     page = await api.client.get(path)
     assert page.status == 200 and "Offers" in await page.text()
