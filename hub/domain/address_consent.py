@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from hub.domain.channels import ADDRESS_FIELD
 from hub.domain.consent import CONSENT_CHANNELS, ConsentChannel, ConsentState, ConsentStatus
 from hub.domain.parties import Person
 
 CONSENT_ADDRESS_FIELD: dict[ConsentChannel, Literal["emails", "phones"]] = {
-    "email": "emails", "sms": "phones", "call": "phones"}
+    "call": "phones", **{channel: field for channel, field in ADDRESS_FIELD.items()}}
 """Which of a person's address lists consent on a channel is given for."""
 
 _RANK: dict[ConsentStatus, int] = {"opted_in": 0, "pending": 1, "opted_out": 2, "unknown": 3}

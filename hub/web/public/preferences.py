@@ -19,7 +19,8 @@ from hub.web.public.pages import link_not_valid, origin_of, problem, render
 
 NOT_VALID = {"title": N_("Link not valid"), "heading": N_("This link is not valid"),
              "message": N_("The link to your preferences is unknown or no longer valid.")}
-CHANNEL_NAMES = {"email": N_("email"), "sms": N_("text messages (SMS)")}
+CHANNEL_NAMES = {"email": N_("email"), "sms": N_("text messages (SMS)"),
+                 "whatsapp": N_("WhatsApp")}
 CONSENT_TEXT = N_("Send me news and offers by %(channel)s")
 LANGUAGE_NAMES = (("nl", "Nederlands"), ("en", "English"))
 MAX_FIELDS = 400
