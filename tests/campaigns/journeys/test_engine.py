@@ -248,6 +248,8 @@ async def test_a_rate_per_minute_spreads_a_storm_of_sends(hub: Hub) -> None:
     await hub.components.journeys.service.enrol_manual(journey.id, [p.id for p in persons])
     started = time.perf_counter()
     await hub.engine.run_until_idle()
-    assert time.perf_counter() - started >= 0.5
+    # six sends take six slots of 0.1 s on the shared clock's grid; the first may be taken at
+    # the very end of its slot, so at least five slots minus one pass
+    assert time.perf_counter() - started >= 0.4
     for person in persons:
         assert len(await outbound(hub, person.id)) == 1

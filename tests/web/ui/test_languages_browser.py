@@ -79,7 +79,8 @@ async def test_dutch_colleague(server: str, browser: Any) -> None:
     header = await page.locator("main h1").inner_text()
     assert header.startswith("Inbox") and "wachten op antwoord" in header
     assert "geleden" in await page.locator("#inbox-rows").inner_text()  # "… minuten geleden"
-    await page.click("#inbox-rows a:has-text('Anna de Vries')")
+    await page.click("#inbox-rows a:has-text('Anna de Vries')")  # her conversation
+    await page.click("main a[href^='/people/']")  # her profile and full timeline
     await page.wait_for_selector("#timeline")
     text = await page.locator("body").inner_text()
     assert "Tijdlijn" in text and "Antwoorden via" in text and "Uitloggen" in text
@@ -91,7 +92,8 @@ async def test_british_colleague(server: str, browser: Any) -> None:
     page = await _logged_in(browser, server, "en-GB")
     assert await page.get_attribute("html", "lang") == "en"
     assert "ago" in await page.locator("#inbox-rows").inner_text()
-    await page.click("#inbox-rows a:has-text('Anna de Vries')")
+    await page.click("#inbox-rows a:has-text('Anna de Vries')")  # her conversation
+    await page.click("main a[href^='/people/']")  # her profile and full timeline
     await page.wait_for_selector("#timeline")
     text = await page.locator("body").inner_text()
     assert "Timeline" in text and "Reply on" in text and "Log out" in text

@@ -90,11 +90,11 @@ async def test_service_staff_cannot_open_the_journey_pages(ui: Ui) -> None:
 async def test_a_journey_alert_is_in_the_staff_inbox_and_the_person_page_links_journeys(
         ui: Ui) -> None:
     from campaigns.journeys.alerts import InboxAlerts
-    from hub.services.timeline import TimelineService
+    from hub.web.keys import SERVICES
 
     person = Person(id=new_id(), name="Bram Bakker", emails=["bram@example.org"])
     await ui.store.persons.insert(person)
-    await InboxAlerts(TimelineService(ui.store)).open(
+    await InboxAlerts(ui.client.app[SERVICES].timeline).open(
         person, team="sales", note="Wil teruggebeld worden", key="e1:staff",
         journey_id="j1", journey_name="Welkomstreeks")
     await ui.login("service")
