@@ -192,13 +192,14 @@ class CampaignService:
         preflight = await self.preflight(campaign)
         if preflight is not None and not preflight["stale"]:
             if preflight["state"] == "running":
-                raise Conflict("the preflight is still rendering the templates for the "
-                               "audience; launch when it is done",
+                raise Conflict(N_("the preflight is still rendering the templates for the "
+                                  "audience; launch when it is done"),
                                details={"preflight": "running"})
             if preflight.get("failed") and template_failures != "skip":
                 raise Conflict(
-                    f"the templates fail for {preflight['failed']} person(s) (preflight): fix "
-                    "the template, or launch with template_failures=skip to skip them",
+                    N_("the templates fail for %(failed)s person(s) (preflight): fix the "
+                       "template, or launch with template_failures=skip to skip them"),
+                    params={"failed": preflight["failed"]},
                     details={"preflight_failed": preflight["failed"]})
             fields["preflight_skip"] = bool(preflight.get("failed"))
         now = utcnow()
@@ -218,7 +219,7 @@ class CampaignService:
         """Render every template for the audience in the background (see campaigns.preflight)."""
         campaign = await self.get(campaign_id)
         if campaign.status != "draft":
-            raise Conflict("a preflight checks a draft before its launch",
+            raise Conflict(N_("a preflight checks a draft before its launch"),
                            details={"status": campaign.status})
         templates = await self.templates_of(campaign)
         return await self.preflights.start(campaign, templates,

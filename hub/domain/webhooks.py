@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from hub.domain.common import Record, UtcDateTime, utcnow
 from hub.domain.events import EVENT_CHANNELS
 from hub.errors import InvalidInput
+from hub.i18n import N_
 
 DIRECTIONS = ("inbound", "outbound", "internal")
 EVENT_APPENDED_TYPES = tuple(f"event.{channel}.{direction}" for channel in EVENT_CHANNELS
@@ -47,10 +48,12 @@ def check_types(patterns: list[str]) -> list[str]:
     """Each pattern must name at least one known type (`event.*.inbound`, `person.*`, `*`)."""
     for pattern in patterns:
         if not TYPE_PATTERN.match(pattern) and pattern != "*":
-            raise InvalidInput(f"not an event type: {pattern[:60]!r}",
+            raise InvalidInput(N_("not an event type: %(pattern)s"),
+                               params={"pattern": repr(pattern[:60])},
                                details={"field": "event_types"})
         if not any(fnmatch.fnmatchcase(known, pattern) for known in WEBHOOK_EVENT_TYPES):
-            raise InvalidInput(f"no event type matches {pattern!r}",
+            raise InvalidInput(N_("no event type matches %(pattern)s"),
+                               params={"pattern": repr(pattern)},
                                details={"field": "event_types", "known": WEBHOOK_EVENT_TYPES})
     return patterns
 
@@ -67,16 +70,16 @@ def is_loopback_host(host: str) -> bool:
 def check_target(url: str) -> str:
     """https, or http to a loopback address only; no credentials in the URL."""
     if len(url) > 2000:
-        raise InvalidInput("the target URL is too long", details={"field": "url"})
+        raise InvalidInput(N_("the target URL is too long"), details={"field": "url"})
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("https", "http") or not host:
-        raise InvalidInput("the target must be an https:// URL", details={"field": "url"})
+        raise InvalidInput(N_("the target must be an https:// URL"), details={"field": "url"})
     if parts.scheme == "http" and not is_loopback_host(host):
-        raise InvalidInput("the target must use https (http only to a loopback address)",
+        raise InvalidInput(N_("the target must use https (http only to a loopback address)"),
                            details={"field": "url"})
     if parts.username or parts.password:
-        raise InvalidInput("no credentials in the target URL", details={"field": "url"})
+        raise InvalidInput(N_("no credentials in the target URL"), details={"field": "url"})
     return url
 
 

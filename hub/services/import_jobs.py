@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from hub.domain.common import utcnow
 from hub.errors import HubError, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.services.contact_import import ContactImportService, ImportOptions, ImportReport, RowResult
 from hub.services.csv_stream import CsvStream
 
@@ -72,7 +73,7 @@ class ImportJobs:
 
     def _path(self, token: str, suffix: str) -> Path:
         if not TOKEN.match(token):
-            raise NotFound("no such import")
+            raise NotFound(N_("no such import"))
         return self._directory / f"{token}{suffix}"
 
     async def keep_upload(self, source: IO[bytes], *, max_bytes: int) -> str:
@@ -87,7 +88,8 @@ class ImportJobs:
                 while chunk := source.read(CHUNK):
                     written += len(chunk)
                     if written > max_bytes:
-                        raise InvalidInput(f"the file is larger than {max_bytes} bytes")
+                        raise InvalidInput(N_("the file is larger than %(max_bytes)s bytes"),
+                                           params={"max_bytes": max_bytes})
                     out.write(chunk)
             return written
 
@@ -98,26 +100,27 @@ class ImportJobs:
             raise
         if size == 0:
             target.unlink(missing_ok=True)
-            raise InvalidInput("the file is empty")
+            raise InvalidInput(N_("the file is empty"))
         return upload_id
 
     def upload_size(self, upload_id: str) -> int:
         path = self._path(upload_id, ".csv")
         if not path.exists():
-            raise NotFound("no such upload")
+            raise NotFound(N_("no such upload"))
         return path.stat().st_size
 
     async def header(self, upload_id: str) -> tuple[list[str], list[str]]:
         """The upload's header row (as read: BOM, encoding, delimiter) and what was guessed."""
         path = self._path(upload_id, ".csv")
         if not path.exists():
-            raise NotFound("no such upload")
+            raise NotFound(N_("no such upload"))
         stream = CsvStream(max_bytes=HEADER_PEEK * 4)
         async for _, record in stream.records(_chunks(path, HEADER_PEEK)):
             if isinstance(record, str):
-                raise InvalidInput(f"the header row cannot be read: {record}")
+                raise InvalidInput(N_("the header row cannot be read: %(record)s"),
+                                   params={"record": record})
             return [h.strip() for h in record], list(stream.warnings)
-        raise InvalidInput("the file is empty: expected a header row")
+        raise InvalidInput(N_("the file is empty: expected a header row"))
 
     def start(self, upload_id: str, options: ImportOptions) -> ImportJob:
         size = self.upload_size(upload_id)
@@ -135,14 +138,14 @@ class ImportJobs:
     def get(self, job_id: str) -> ImportJob:
         job = self._jobs.get(job_id)
         if job is None:
-            raise NotFound("no such import job (they are kept until the server restarts)")
+            raise NotFound(N_("no such import job (they are kept until the server restarts)"))
         return job
 
     def report_path(self, job_id: str) -> Path:
         job = self.get(job_id)
         path = self._path(job.id, ".report.csv")
         if job.state == "running" or not path.exists():
-            raise NotFound("the report is not ready")
+            raise NotFound(N_("the report is not ready"))
         return path
 
     async def _run(self, job: ImportJob, options: ImportOptions) -> None:

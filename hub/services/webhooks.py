@@ -47,6 +47,7 @@ from hub.domain.webhooks import (
     matches,
 )
 from hub.errors import HubError, InvalidInput, NotFound
+from hub.i18n import N_
 from hub.ports import Store
 
 log = logging.getLogger("hub.webhooks_out")
@@ -114,12 +115,12 @@ class WebhookService:
         try:
             addresses = await self._resolve(host)
         except OSError as exc:
-            raise InvalidInput(f"the target host {host!r} cannot be resolved",
-                               details={"field": "url"}) from exc
+            raise InvalidInput(N_("the target host %(host)s cannot be resolved"),
+                               params={"host": repr(host)}, details={"field": "url"}) from exc
         if any(is_private(address) for address in addresses):
-            raise InvalidInput(f"the target host {host!r} resolves to a private address; an "
-                               "operator can allow that with HUB_WEBHOOKS_ALLOW_PRIVATE",
-                               details={"field": "url"})
+            raise InvalidInput(N_("the target host %(host)s resolves to a private address; an "
+                                  "operator can allow that with HUB_WEBHOOKS_ALLOW_PRIVATE"),
+                               params={"host": repr(host)}, details={"field": "url"})
 
     async def create(self, url: str, event_types: list[str], description: str = ""
                      ) -> WebhookSubscription:
@@ -137,14 +138,14 @@ class WebhookService:
     async def get(self, subscription_id: str) -> WebhookSubscription:
         found = await self._store.webhooks.get_subscription(subscription_id)
         if found is None:
-            raise NotFound(f"no webhook subscription {subscription_id}",
-                           details={"id": subscription_id})
+            raise NotFound(N_("no webhook subscription %(id)s"),
+                           params={"id": subscription_id}, details={"id": subscription_id})
         return found
 
     async def delete(self, subscription_id: str) -> None:
         if not await self._store.webhooks.delete_subscription(subscription_id):
-            raise NotFound(f"no webhook subscription {subscription_id}",
-                           details={"id": subscription_id})
+            raise NotFound(N_("no webhook subscription %(id)s"),
+                           params={"id": subscription_id}, details={"id": subscription_id})
 
     async def enable(self, subscription_id: str) -> WebhookSubscription:
         subscription = await self.get(subscription_id)
@@ -166,9 +167,10 @@ class WebhookService:
         if delivery_id is not None:
             found = await self._store.webhooks.get_delivery(delivery_id)
             if found is None or found.subscription_id != subscription_id:
-                raise NotFound(f"no delivery {delivery_id}", details={"id": delivery_id})
+                raise NotFound(N_("no delivery %(id)s"), params={"id": delivery_id},
+                               details={"id": delivery_id})
         elif start is None or end is None:
-            raise InvalidInput("replay needs a delivery, or both `from` and `to`",
+            raise InvalidInput(N_("replay needs a delivery, or both `from` and `to`"),
                                details={"field": "from"})
         return await self._store.webhooks.replay(subscription_id, delivery_id=delivery_id,
                                                  start=start, end=end, now=utcnow())
