@@ -77,6 +77,17 @@ def test_bad_configuration_names_the_variable(env: dict[str, str]) -> None:
     assert "HUB_DEFAULT_REGION" in result.stderr
 
 
+async def wait_healthy(http: aiohttp.ClientSession, base: str) -> None:
+    for _ in range(150):
+        try:
+            async with http.get(f"{base}/healthz") as response:
+                assert await response.json() == {"status": "ok"}
+                return
+        except aiohttp.ClientConnectionError:
+            await asyncio.sleep(0.1)
+    pytest.fail(f"{base} did not answer /healthz")
+
+
 @pytest.fixture
 def served(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     hub(env, "demo", "--persons", "40", "--seed", "7")
@@ -99,15 +110,7 @@ async def test_serve_creates_first_admin_and_answers(
     password = lines[2].strip()
     assert "listening" in lines[3]
     async with aiohttp.ClientSession() as http:
-        for _ in range(100):
-            try:
-                async with http.get(f"{base}/healthz") as response:
-                    assert await response.json() == {"status": "ok"}
-                    break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-        else:
-            pytest.fail("hub serve did not answer /healthz")
+        await wait_healthy(http, base)
         token = hub(env, "token", "create", "--role", "admin").stdout.strip().splitlines()[-1]
         async with http.get(f"{base}/api/v1/persons?limit=5",
                             headers={"Authorization": f"Bearer {token}"}) as response:
@@ -138,15 +141,7 @@ async def test_a_worker_process_serves_health_and_metrics_only(
     token = hub(env, "token", "create", "--role", "admin").stdout.strip().splitlines()[-1]
     base = worker
     async with aiohttp.ClientSession() as http:
-        for _ in range(150):
-            try:
-                async with http.get(f"{base}/healthz") as response:
-                    assert await response.json() == {"status": "ok"}
-                    break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-        else:
-            pytest.fail("hub serve --role worker did not answer /healthz")
+        await wait_healthy(http, base)
         async with http.get(f"{base}/metrics",
                             headers={"Authorization": f"Bearer {token}"}) as response:
             assert response.status == 200
