@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer, unused_port
+from playwright.async_api import expect
 
 from campaigns.survey_answers import ParsedAnswer
 from hub.config import Settings, load_settings
@@ -119,8 +120,8 @@ async def test_dutch_marketer(server: dict[str, str], browser: Any) -> None:
     first = page.locator("#builder .builder-row").first
     await first.locator(".b-field").select_option("name")
     await first.locator(".b-op").select_option("exists")
-    await page.wait_for_function(
-        "document.getElementById('live-count').textContent.trim() !== '\\u2013'")
+    # Playwright's own matcher, not a page-evaluated string (the page's CSP forbids eval)
+    await expect(page.locator("#live-count")).not_to_have_text("\u2013", timeout=10_000)
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*", (await page.locator("#live-count").inner_text()
                                                ).strip())
 
