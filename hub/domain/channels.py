@@ -22,7 +22,6 @@ SENDABLE_CHANNELS: tuple[SendableChannel, ...] = get_args(SendableChannel)
 @dataclass(frozen=True, slots=True)
 class ChannelSpec:
     address_field: Literal["emails", "phones"]
-    noun: str  # the address, in English as the API keeps reasons
     label: str  # a msgid
     opt_out_binds_service: bool = False  # carriers enforce STOP: service replies stop too
     threads_to_last_sent: bool = False  # no token or reference: a reply answers our last one
@@ -30,10 +29,10 @@ class ChannelSpec:
 
 
 CHANNEL_SPECS: dict[SendableChannel, ChannelSpec] = {
-    "email": ChannelSpec("emails", "email address", N_("email")),
-    "sms": ChannelSpec("phones", "phone number", N_("SMS"), opt_out_binds_service=True,
+    "email": ChannelSpec("emails", N_("email")),
+    "sms": ChannelSpec("phones", N_("SMS"), opt_out_binds_service=True,
                        threads_to_last_sent=True),
-    "whatsapp": ChannelSpec("phones", "phone number", N_("WhatsApp"), opt_out_binds_service=True,
+    "whatsapp": ChannelSpec("phones", N_("WhatsApp"), opt_out_binds_service=True,
                             threads_to_last_sent=True, service_window=timedelta(hours=24)),
 }
 
@@ -41,8 +40,6 @@ ADDRESS_FIELD: dict[SendableChannel, Literal["emails", "phones"]] = {
     name: spec.address_field for name, spec in CHANNEL_SPECS.items()}
 """Which of a person's address lists a channel sends to."""
 
-ADDRESS_NOUN: dict[SendableChannel, str] = {
-    name: spec.noun for name, spec in CHANNEL_SPECS.items()}
 CHANNEL_LABEL: dict[SendableChannel, str] = {
     name: spec.label for name, spec in CHANNEL_SPECS.items()}
 PHONE_CHANNELS: tuple[SendableChannel, ...] = tuple(
