@@ -135,18 +135,28 @@ def _language(value: str, variable: str) -> str:
 OFF = ("off", "none", "no")
 
 
-def _cap(value: str, variable: str) -> int | None:
-    if value.lower() in OFF:
-        return None
-    if not value.isdigit():
-        raise ConfigError(variable, "must be a whole number of messages, or off")
-    return int(value)
+def _count(unit: str, low: int, high: int | None = None, *, off: bool = False) -> Parser:
+    """A whole number of `unit` in [low, high] (no upper bound without high), or `off` → None."""
+    bounds = (f" from {low} to {high}" if high is not None
+              else f" (at least {low})" if low else "")
+    problem = f"must be a whole number of {unit}{bounds}" + (", or off" if off else "")
+
+    def parse(value: str, variable: str) -> int | None:
+        if off and value.lower() in OFF:
+            return None
+        if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
+            raise ConfigError(variable, problem)
+        return int(value)
+    return parse
 
 
-def _days(value: str, variable: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 365:
-        raise ConfigError(variable, "must be a number of days from 1 to 365")
-    return int(value)
+_cap = _count("messages", 0, off=True)
+_days = _count("days", 1, 365)
+_sends = _count("sends", 10, 1_000_000)
+
+
+def _whole(low: int) -> Parser:
+    return _count("bytes", low)
 
 
 def _clock(text: str, variable: str) -> time:
@@ -203,10 +213,6 @@ def _rate(value: str, variable: str) -> float | None:
     return number
 
 
-def _sends(value: str, variable: str) -> int:
-    if not value.isdigit() or not 10 <= int(value) <= 1_000_000:
-        raise ConfigError(variable, "must be a whole number of sends from 10 to 1000000")
-    return int(value)
 def _flag(value: str, variable: str) -> bool:
     lowered = value.lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -214,14 +220,6 @@ def _flag(value: str, variable: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ConfigError(variable, f"must be true or false, got {value!r}")
-
-
-def _whole(low: int) -> Parser:
-    def parse(value: str, variable: str) -> int:
-        if not value.isdigit() or int(value) < low:
-            raise ConfigError(variable, "must be a whole number of bytes")
-        return int(value)
-    return parse
 
 
 def _seconds(low: float, high: float) -> Parser:

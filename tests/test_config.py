@@ -40,6 +40,28 @@ def test_bad_value_names_the_variable(tmp_path: Path, name: str, value: str) -> 
     assert info.value.variable == name
 
 
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("HUB_MARKETING_CAP", "three", "whole number of messages, or off"),
+    ("HUB_SURVEY_FATIGUE_DAYS", "0", "whole number of days from 1 to 365"),
+    ("HUB_SURVEY_FATIGUE_DAYS", "366", "whole number of days from 1 to 365"),
+    ("HUB_GUARD_WINDOW", "9", "whole number of sends from 10 to 1000000"),
+    ("HUB_MAX_BODY_BYTES", "0", "whole number of bytes (at least 1)"),
+])
+def test_a_number_out_of_range_says_the_range(
+        tmp_path: Path, name: str, value: str, said: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"HUB_VAR_DIR": str(tmp_path), name: value}, dotenv=None)
+    assert said in str(info.value)
+
+
+def test_counts_and_off_load(tmp_path: Path) -> None:
+    settings = load_settings({"HUB_VAR_DIR": str(tmp_path), "HUB_MARKETING_CAP": "off",
+                              "HUB_SURVEY_FATIGUE_DAYS": "365", "HUB_MAX_BODY_BYTES": "1"},
+                             dotenv=None)
+    assert (settings.marketing_cap, settings.survey_fatigue_days, settings.max_body_bytes) == \
+        (None, 365, 1)
+
+
 def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
     dotenv.write_text('# comment\nHUB_DEFAULT_REGION="BE"\nexport HUB_LISTEN=0.0.0.0:9000\n')
