@@ -5,29 +5,16 @@ Twilio stand-in) three days later, moved in milliseconds; one who buys leaves th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import web
 
-from hub.config import load_settings
 from hub.domain.clock import MovableClock
-from hub.services.outbound import RetryPolicy
-from hub.services.staff import create_token
-from hub.store import create_store
-from hub.web.app import create_app
 from hub.web.keys import COMPONENTS, JOURNEY_CLOCK, RUN_WORKERS
 from hub.wiring import build_journey_engine
-from tests.channels.sms.fake_twilio import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    FROM_NUMBER,
-    PUBLIC_URL,
-    FakeTwilio,
-    TwilioSigner,
-)
+from tests.support.twilio_hub import ClientFactory, ServerFactory, twilio_hub
 from tests.web.conftest import Api
 
 FORM = {"slug": "proefles", "title": "Proefles", "consent_text": "Ja, mail me.",
@@ -45,28 +32,18 @@ async def journey_mails(api: Api, person_id: str, channel: str) -> list[dict[str
 
 
 async def test_form_to_welcome_to_reply_inbox_reminder_and_purchase(
-        tmp_path: Path, aiohttp_server: Callable[..., Awaitable[TestServer]],
-        aiohttp_client: Callable[..., Awaitable[TestClient]]) -> None:
-    twilio = FakeTwilio()
-    server = await aiohttp_server(twilio.app())
-    settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path / "var"),
-        "HUB_PUBLIC_URL": PUBLIC_URL, "HUB_EMAIL_FROM": "hallo@shop.example",
-        "HUB_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "HUB_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "HUB_TWILIO_FROM": FROM_NUMBER,
-        "HUB_TWILIO_API_BASE": str(server.make_url("")).rstrip("/"),
-        "HUB_QUIET_HOURS": "off", "HUB_QUIET_DAYS": "off"}, dotenv=None)
-    store = await create_store(settings)
-    tokens = {role: await create_token(store, name=role, role=role)
-              for role in ("admin", "marketing", "service")}
-    app = create_app(settings, store=store, retry=RetryPolicy(delays_s=(0.01,)))
-    app[RUN_WORKERS] = False  # the test drives the journey worker itself
+        tmp_path: Path, aiohttp_server: ServerFactory, aiohttp_client: ClientFactory) -> None:
     clock = MovableClock()
-    app[JOURNEY_CLOCK] = clock
-    client = await aiohttp_client(app)
-    api = Api(client=client, tokens=tokens, store=store)
-    signer = TwilioSigner(client)
-    try:
+
+    def prepare(app: web.Application) -> None:
+        app[RUN_WORKERS] = False  # the test drives the journey worker itself
+        app[JOURNEY_CLOCK] = clock
+
+    async with twilio_hub(tmp_path, aiohttp_server, aiohttp_client, {
+            "HUB_EMAIL_FROM": "hallo@shop.example", "HUB_QUIET_HOURS": "off",
+            "HUB_QUIET_DAYS": "off"}, retry_delays=(0.01,), prepare=prepare) as hub:
+        api, signer, twilio, store = hub.api, hub.signer, hub.twilio, hub.store
+        client, app = api.client, api.client.app
         code, form = await api.call("POST", "/api/v1/forms", json=FORM)
         assert code == 201, form
         code, sales = await api.call("POST", "/api/v1/teams", json={"name": "Verkoop"})
@@ -154,5 +131,3 @@ async def test_form_to_welcome_to_reply_inbox_reminder_and_purchase(
         code, stats = await api.call("GET", f"/api/v1/journeys/{journey['id']}/stats",
                                      role="marketing")
         assert stats["enrolments"] == {"done": 2, "exited": 1}
-    finally:
-        await store.close()

@@ -3,54 +3,26 @@ every number of its owner. Through signed webhooks and the real SDK to the fake 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from hub.config import load_settings
 from hub.domain.address_consent import consent_at
-from hub.services.outbound import RetryPolicy
-from hub.services.staff import create_token
-from hub.store import create_store
-from hub.web.app import create_app
-from tests.channels.sms.fake_twilio import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    FROM_NUMBER,
-    PUBLIC_URL,
-    FakeTwilio,
-    TwilioSigner,
-)
-from tests.web.conftest import Api
-from tests.web.webhooks.conftest import Hub
+from tests.support.twilio_hub import ClientFactory, Hub, ServerFactory, twilio_hub
 
 FIRST, SECOND = "+31611112222", "+31643056562"
 
 
 @pytest.fixture(params=["number", "person"])
 async def scoped(
-    request: pytest.FixtureRequest, tmp_path: Path,
-    aiohttp_server: Callable[..., Awaitable[TestServer]],
-    aiohttp_client: Callable[..., Awaitable[TestClient]],
+    request: pytest.FixtureRequest, tmp_path: Path, aiohttp_server: ServerFactory,
+    aiohttp_client: ClientFactory,
 ) -> AsyncIterator[tuple[Hub, str]]:
-    fake = FakeTwilio()
-    server = await aiohttp_server(fake.app())
-    settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path / "var"),
-        "HUB_PUBLIC_URL": PUBLIC_URL, "HUB_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "HUB_TWILIO_AUTH_TOKEN": AUTH_TOKEN, "HUB_TWILIO_FROM": FROM_NUMBER,
-        "HUB_TWILIO_API_BASE": str(server.make_url("")).rstrip("/"),
-        "HUB_SMS_STOP_SCOPE": request.param}, dotenv=None)
-    store = await create_store(settings)
-    tokens = {role: await create_token(store, name=f"{role}-test", role=role)
-              for role in ("admin", "service", "marketing")}
-    client = await aiohttp_client(create_app(settings, store=store,
-                                             retry=RetryPolicy(delays_s=(0.01,))))
-    yield Hub(api=Api(client=client, tokens=tokens, store=store), twilio=fake,
-              signer=TwilioSigner(client)), request.param
-    await store.close()
+    async with twilio_hub(tmp_path, aiohttp_server, aiohttp_client,
+                          {"HUB_SMS_STOP_SCOPE": request.param},
+                          retry_delays=(0.01,)) as started:
+        yield started, request.param
 
 
 async def test_stop_opts_out_the_number_it_came_from(scoped: tuple[Hub, str]) -> None:
