@@ -30,6 +30,8 @@ HISTORY_LOST_CODES = frozenset({
     286,  # ChangeStreamHistoryLost: the resume point has left the oplog
     280,  # ChangeStreamFatalError
     260,  # InvalidResumeToken
+    40576,  # "resume of change stream was not possible" (servers before 4.2)
+    40585,  # "the resume token was not found"
 })
 MAX_AWAIT_MS = 1000
 FIRST_RETRY_S = 0.5

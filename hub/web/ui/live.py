@@ -76,10 +76,43 @@ class SharedStamp:
 
 INBOX_STAMP = web.AppKey("ui_inbox_stamp", SharedStamp)
 LIVE_FANOUT = web.AppKey("ui_live_fanout", LiveFanOut)
-LIVE_FEED = web.AppKey("ui_live_feed", asyncio.Task)
 POLL_SECONDS = 1.0
 MAX_CONNECTION_SECONDS = 300.0  # the browser reconnects by itself; bounded handlers
 NEWEST = 20
+
+
+class FeedFollower:
+    """Follows the store's change feed in one task, from the first live connection on (a
+    worker process serves none, so it never opens a change stream)."""
+
+    def __init__(self, feed: ChangeFeed | None, fanout: LiveFanOut) -> None:
+        self._feed = feed
+        self._fanout = fanout
+        self._task: asyncio.Task[None] | None = None
+        self._stopped = False
+
+    def start(self) -> None:
+        if self._feed is not None and self._task is None and not self._stopped:
+            self._task = asyncio.create_task(self._follow(self._feed))
+
+    async def stop(self) -> None:
+        self._stopped = True
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _follow(self, feed: ChangeFeed) -> None:
+        try:
+            await feed.follow(self._fanout)
+        except ChangeStreamUnsupported as e:
+            log.info("live updates poll the store once a second per process: %s", e.message)
+        except Exception:  # a bug in following must not leave the views waiting for no one
+            log.exception("live updates: following the change stream failed; polling now")
+            self._fanout.lost()
+
+
+LIVE_FOLLOWER = web.AppKey("ui_live_follower", FeedFollower)
 
 
 async def live_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -90,37 +123,17 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
 
     app[INBOX_STAMP] = SharedStamp(read_stamp, POLL_SECONDS * 0.9)
     app[LIVE_FANOUT] = LiveFanOut(app[INBOX_STAMP])
-    feed = app[SERVICES].store.change_feed()
-    if feed is not None:
-        app[LIVE_FEED] = asyncio.create_task(_follow(feed, app[LIVE_FANOUT]))
+    app[LIVE_FOLLOWER] = FeedFollower(app[SERVICES].store.change_feed(), app[LIVE_FANOUT])
     try:
         yield
     finally:
-        await _stop_feed(app)
-
-
-async def _follow(feed: ChangeFeed, fanout: LiveFanOut) -> None:
-    try:
-        await feed.follow(fanout)
-    except ChangeStreamUnsupported as e:
-        log.info("live updates poll the store once a second per process: %s", e.message)
-    except Exception:  # a bug in following must not leave the views waiting for no one
-        log.exception("live updates: following the change stream failed; polling from now on")
-        fanout.lost()
-
-
-async def _stop_feed(app: web.Application) -> None:
-    task = app.get(LIVE_FEED)
-    if task is not None and not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await app[LIVE_FOLLOWER].stop()
 
 
 async def stop_live(app: web.Application) -> None:
     app[LIVE_STOP].set()
     app[LIVE_FANOUT].wake_all()
-    await _stop_feed(app)  # before the store closes under it
+    await app[LIVE_FOLLOWER].stop()  # before the store closes under it
 
 
 def _message(event: str, data: str) -> bytes:
@@ -136,6 +149,7 @@ async def _stream(request: web.Request, topic: str,
     await response.prepare(request)
     stop = request.app[LIVE_STOP]
     fanout = request.app[LIVE_FANOUT]
+    request.app[LIVE_FOLLOWER].start()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + MAX_CONNECTION_SECONDS
     try:
