@@ -66,6 +66,7 @@ from hub.domain.surveys import (
 from hub.domain.topics import Topic
 from hub.domain.transactions import Transaction
 from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.live_changes import ChangeFeed
 
 AWAITING_CHANNELS: tuple[EventChannel, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
 """Inbound events on these channels put a person in the staff inbox until answered."""
@@ -893,6 +894,11 @@ class Store(Protocol):
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""
+        ...
+
+    def change_feed(self) -> ChangeFeed | None:
+        """What pushes writes of any process to the live views (MongoDB: a change stream);
+        None when the views poll a marker instead (SQLite)."""
         ...
 
     async def close(self) -> None: ...

@@ -9,11 +9,10 @@ import logging
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.rest import Client
 
 from channels.sms.config import TwilioConfig
-from channels.sms.http import BaseUrlHttpClient
 from channels.sms.parts import count_segments
+from channels.twilio_client import TwilioClient
 from hub.errors import ChannelMisconfigured, SendFailed, Transient
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 
@@ -30,16 +29,8 @@ class TwilioSmsAdapter:
 
     def __init__(self, config: TwilioConfig) -> None:
         self._config = config
-        self._client: Client | None = None
-        self._http: BaseUrlHttpClient | None = None
-
-    def _sdk(self) -> Client:
-        """Built on first use, inside the running loop that owns its aiohttp session."""
-        if self._client is None:
-            self._http = BaseUrlHttpClient(self._config.api_base, timeout=REQUEST_TIMEOUT_S)
-            self._client = Client(self._config.account_sid, self._config.auth_token,
-                                  http_client=self._http)
-        return self._client
+        self._twilio = TwilioClient(config.account_sid, config.auth_token, config.api_base,
+                                    timeout=REQUEST_TIMEOUT_S)
 
     async def send(self, message: OutboundMessage) -> SendReceipt:
         if len(message.text) > MAX_BODY_CHARS:
@@ -49,7 +40,7 @@ class TwilioSmsAdapter:
         sender = ({"messaging_service_sid": self._config.messaging_service_sid}
                   if self._config.messaging_service_sid else {"from_": self._config.from_number})
         try:
-            created = await self._sdk().messages.create_async(
+            created = await self._twilio.sdk().messages.create_async(
                 to=message.to, body=message.text,
                 status_callback=message.status_callback or self._config.status_callback,
                 **sender,
@@ -67,10 +58,7 @@ class TwilioSmsAdapter:
                            detail=f"Twilio: {created.status}", data=data)
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
-            self._client = None
+        await self._twilio.close()
 
 
 def translate_error(exc: TwilioRestException) -> SendFailed | Transient | ChannelMisconfigured:

@@ -10,10 +10,9 @@ import logging
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.rest import Client
 
-from channels.sms.http import BaseUrlHttpClient
 from channels.sms.outbound import translate_error
+from channels.twilio_client import TwilioClient
 from channels.whatsapp.config import PREFIX, WhatsAppConfig
 from hub.errors import SendFailed, Transient
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
@@ -33,16 +32,8 @@ class TwilioWhatsAppAdapter:
 
     def __init__(self, config: WhatsAppConfig) -> None:
         self._config = config
-        self._client: Client | None = None
-        self._http: BaseUrlHttpClient | None = None
-
-    def _sdk(self) -> Client:
-        """Built on first use, inside the running loop that owns its aiohttp session."""
-        if self._client is None:
-            self._http = BaseUrlHttpClient(self._config.api_base, timeout=REQUEST_TIMEOUT_S)
-            self._client = Client(self._config.account_sid, self._config.auth_token,
-                                  http_client=self._http)
-        return self._client
+        self._twilio = TwilioClient(config.account_sid, config.auth_token, config.api_base,
+                                    timeout=REQUEST_TIMEOUT_S)
 
     async def send(self, message: OutboundMessage) -> SendReceipt:
         content: dict[str, str] = {}
@@ -57,7 +48,7 @@ class TwilioWhatsAppAdapter:
                                  provider_code="21617")
             content["body"] = message.text
         try:
-            created = await self._sdk().messages.create_async(
+            created = await self._twilio.sdk().messages.create_async(
                 to=PREFIX + message.to.removeprefix(PREFIX),
                 from_=PREFIX + self._config.from_number,
                 status_callback=self._config.status_callback, **content)
@@ -72,7 +63,4 @@ class TwilioWhatsAppAdapter:
                            detail=f"Twilio: {created.status}", data=data or {})
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
-            self._client = None
+        await self._twilio.close()

@@ -63,6 +63,7 @@ from hub.store.mongo_campaigns import (
     MongoSegmentRepo,
     MongoTemplateRepo,
 )
+from hub.store.mongo_changes import MongoChangeFeed
 from hub.store.mongo_conversations import (
     MongoCannedResponseRepo,
     MongoConversationRepo,
@@ -289,6 +290,9 @@ class MongoStore:
             await self._database.command("ping")
         except PyMongoError as e:
             raise StoreUnavailable(f"MongoDB did not answer a ping: {e}") from e
+
+    def change_feed(self) -> MongoChangeFeed:
+        return MongoChangeFeed(self._database)
 
     async def close(self) -> None:
         """Close the client this store opened; a database handed in stays its owner's."""

@@ -164,6 +164,9 @@ class SqliteStore:
             # ValueError: aiosqlite's "Connection closed" when its worker thread is gone.
             raise StoreUnavailable(f"SQLite store {self._db.location} unreachable: {exc}") from exc
 
+    def change_feed(self) -> None:
+        return None  # the live views poll one marker a second per process
+
     async def close(self) -> None:
         if self._reader is not None:
             await self._reader.close()

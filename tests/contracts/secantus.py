@@ -75,13 +75,14 @@ def _answers(url: str) -> bool:
         client.close()
 
 
-def start_secantus(root: Path) -> SecantusServer:
-    """Start `secantusd-py` (as `python -m secantus`) and wait until it answers a ping."""
+def start_secantus(root: Path, port: int | None = None) -> SecantusServer:
+    """Start `secantusd-py` (as `python -m secantus`) and wait until it answers a ping; on
+    `port` and the storage under `root` again to restart a stopped one."""
     if importlib.util.find_spec("secantus") is None:
         _unavailable("the secantusdb package is not installed (pip install -e '.[test]')")
-    port = _free_port()
+    port = port or _free_port()
     log = root / "secantus.log"
-    with open(log, "wb") as out:
+    with open(log, "ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
              "--storage-path", str(root / "data"), "--log-level", "WARNING"],

@@ -18,6 +18,8 @@ What it is and is not:
   `foreignField` *with* a `pipeline`, no `let`) as MongoDB defines it: the foreign documents
   whose `foreignField` equals the local value, then the sub-pipeline over them, by mongomock's
   own stages. Everything else mongomock gets wrong, this gets wrong too.
+- `AsyncDatabase.watch` answers as a standalone mongod does (mongomock has no change
+  streams, nor has a mongod without a replica set): OperationFailure 40573.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import mongomock
 import mongomock.aggregate
 import mongomock.helpers
 from pymongo import IndexModel, ReturnDocument
+from pymongo.errors import OperationFailure
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
 Doc = dict[str, Any]
@@ -212,6 +215,11 @@ class AsyncMongoMockDatabase:
 
     async def command(self, command: str) -> Doc:
         return dict(self._sync.command(command))
+
+    async def watch(self, pipeline: Sequence[Mapping[str, Any]] | None = None,
+                    **options: Any) -> Any:
+        raise OperationFailure(
+            "The $changeStream stage is only supported on replica sets", code=40573)
 
 
 class AsyncMongoMockClient:
