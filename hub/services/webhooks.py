@@ -224,7 +224,7 @@ class WebhookWorker:
                             type=e.type, occurred_at=e.occurred_at, data=e.data,
                             person_ids=e.person_ids, next_attempt_at=utcnow())
             for e in events for s in subscriptions
-            if s.state == "enabled" and s.created_at <= e.occurred_at + timedelta(seconds=1)
+            if s.state == "enabled" and s.created_at <= e.emitted_at + timedelta(seconds=1)
             and matches(s.event_types, e.type)]
         await self._store.webhooks.add_deliveries(deliveries)
         await self._store.webhooks.mark_fanned([e.id for e in events])

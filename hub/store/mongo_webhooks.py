@@ -57,6 +57,9 @@ class MongoWebhookRepo:
     async def emit(self, event: OutboxEvent) -> None:
         await self._outbox._insert_new([event])
 
+    async def emit_many(self, events: Sequence[OutboxEvent]) -> int:
+        return await self._outbox._insert_new(list(events))
+
     async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
         if limit < 1:
             return []

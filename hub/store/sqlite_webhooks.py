@@ -89,6 +89,15 @@ class SqliteWebhooks:
             "INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
             "ON CONFLICT DO NOTHING", (event.id, iso(event.occurred_at), dump(event)))
 
+    async def emit_many(self, events: Sequence[OutboxEvent]) -> int:
+        if not events:
+            return 0
+        async with self._db.transaction() as session:
+            return await session.run_many(
+                "INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(e.id, iso(e.occurred_at), dump(e)) for e in events])
+
     async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
         rows = await self._db.rows(
             "SELECT doc FROM webhook_outbox WHERE fanned = 0 ORDER BY occurred_at, id LIMIT ?",

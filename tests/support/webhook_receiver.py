@@ -51,6 +51,7 @@ class Receiver:
     redirect_hits: int = 0
     huge_bytes_sent: int = 0
     held: int = 0
+    hold_after: int | None = None  # from this many distinct deliveries on: `hold`
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -94,7 +95,8 @@ class Receiver:
             self.bad_signatures += 1
             return web.Response(status=401)
         self.seen.setdefault(headers["webhook-id"], json.loads(body))
-        if self.mode == "hold":
+        if self.mode == "hold" or (self.hold_after is not None
+                                   and len(self.seen) > self.hold_after):
             self.held += 1
             await asyncio.Event().wait()  # until the sender goes away
         return web.Response(status=204)
