@@ -93,6 +93,10 @@ class _Wrapped:
 
 class _Events(_Wrapped):
     async def append(self, event: Event) -> tuple[Event, bool]:
+        together = getattr(self._inner, "append_with_outbox", None)
+        if together is not None:  # SQLite: the event and its outbox rows in one transaction
+            appended: tuple[Event, bool] = await together(event, _appended(event))
+            return appended
         stored, created = await self._inner.append(event)
         if created:
             await self._emitter.event_appended(stored)
