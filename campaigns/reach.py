@@ -45,16 +45,20 @@ class Reach:
 
 async def forecast_reach(store: Store, *, filter_: dict[str, Any], channels: Sequence[str],
                          require_opt_in: bool, template_channels: Sequence[str] | None = None,
+                         approved_channels: Sequence[str] = (),
                          cap: int = REACH_CAP) -> Reach:
     """Reach of a campaign on `channels` (in order, `preferred` as the person's own) over the
     persons `filter_` matches now. `template_channels` are the channels the campaign has a
-    template for (None: every sendable channel). Raises InvalidInput for a bad filter."""
+    template for (None: every sendable channel); `approved_channels` those whose template is
+    a provider-approved one, which reaches a WhatsApp number outside its 24-hour window, as
+    the dispatch would send it. Raises InvalidInput for a bad filter."""
     predicate = plan(parse_filter(filter_) if filter_ else None, utcnow())
     result = Reach(audience=await store.persons.count_matching(predicate))
     usable = SENDABLE_CHANNELS if template_channels is None else template_channels
     probe = Campaign(id="reach", name="reach", filter=filter_,
                      channels=list(channels) or ["email"],
                      templates={c: "-" for c in usable}, require_opt_in=require_opt_in)
+    approved = frozenset(approved_channels)
     after: str | None = None
     while result.examined < min(cap, result.audience):
         persons = await store.persons.find_matching(predicate, limit=BATCH, after_id=after)
@@ -63,7 +67,7 @@ async def forecast_reach(store: Store, *, filter_: dict[str, Any], channels: Seq
         after = persons[-1].id
         for person in persons[:cap - result.examined]:
             result.examined += 1
-            choice = choose_channel(probe, person)
+            choice = choose_channel(probe, person, approved=approved)
             if choice.channel:
                 result.by_channel[choice.channel] += 1
             else:

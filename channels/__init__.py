@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from channels.email import EMAIL_CAPABILITIES
 from channels.email import build_adapter as build_email
 from channels.outbox.sandbox import OutboxAdapter
+from channels.setup import ChannelSetup
 from channels.sms import SMS_CAPABILITIES, build_sms_adapter
-from channels.whatsapp import WHATSAPP_CAPABILITIES, build_whatsapp_adapter
+from channels.whatsapp import WHATSAPP_CAPABILITIES, build_whatsapp_adapter, describe_whatsapp
 from hub.config import Settings
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.ports import ChannelAdapter, ChannelCapabilities
 
 AdapterFactory = Callable[[Settings], ChannelAdapter | None]
+Describe = Callable[[Settings], ChannelSetup]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,7 @@ class ChannelPlugin:
     name: str
     capabilities: ChannelCapabilities
     build: AdapterFactory
+    describe: Describe | None = None  # its row on /admin/channels (email and SMS: by hand)
 
 
 class ChannelRegistry:
@@ -45,6 +48,11 @@ class ChannelRegistry:
     def names(self) -> list[str]:
         return list(self._plugins)
 
+    def setups(self, settings: Settings) -> list[tuple[str, ChannelSetup]]:
+        """(name, setup) of each channel that describes itself, in registry order."""
+        return [(name, plugin.describe(settings)) for name, plugin in self._plugins.items()
+                if plugin.describe is not None]
+
     def build_adapters(self, settings: Settings) -> dict[str, ChannelAdapter]:
         """Every channel's adapter; the sandbox outbox stands in for unconfigured ones."""
         adapters: dict[str, ChannelAdapter] = {}
@@ -59,6 +67,7 @@ class ChannelRegistry:
 REGISTRY = ChannelRegistry()
 REGISTRY.register(ChannelPlugin("email", EMAIL_CAPABILITIES, build_email))
 REGISTRY.register(ChannelPlugin("sms", SMS_CAPABILITIES, build_sms_adapter))
-REGISTRY.register(ChannelPlugin("whatsapp", WHATSAPP_CAPABILITIES, build_whatsapp_adapter))
+REGISTRY.register(ChannelPlugin("whatsapp", WHATSAPP_CAPABILITIES, build_whatsapp_adapter,
+                                describe_whatsapp))
 if set(REGISTRY.names()) != set(SENDABLE_CHANNELS):
     raise ValueError("every sendable channel in hub.domain.channels needs a registry line")

@@ -73,6 +73,7 @@ class Settings:
     twilio_whatsapp_from: str | None = None
     whatsapp_media_limit: int = 16 * 1024 * 1024
     webhooks_allow_private: bool = False
+    webhooks_lease_seconds: float = 600.0
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -415,6 +416,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_WEBHOOKS_ALLOW_PRIVATE", ("webhooks_allow_private",), _flag, "false",
         "`true` lets admins subscribe outgoing webhooks to private-range addresses "
         "(10/8, 172.16/12, 192.168/16, link-local); loopback is always allowed"),
+    Var("HUB_WEBHOOKS_LEASE_SECONDS", ("webhooks_lease_seconds",), _seconds(1, 86_400), "600",
+        "how long a worker holds a batch of outgoing-webhook deliveries; after a crash, "
+        "another worker posts them again once it ran out"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

@@ -809,6 +809,10 @@ class WebhookRepo(Protocol):
         """One insert; idempotent on the event id."""
         ...
 
+    async def emit_many(self, events: Sequence[OutboxEvent]) -> int:
+        """`emit` for a batch in one write; returns how many were new."""
+        ...
+
     async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
         """Outbox events not yet fanned out, oldest first."""
         ...

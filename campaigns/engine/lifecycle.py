@@ -3,7 +3,7 @@ what a campaign page shows (its problems, replies, reach forecast and a test ren
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -298,9 +298,11 @@ class CampaignService:
     async def reach(self, *, channels: Sequence[str], require_opt_in: bool,
                     segment_id: str | None = None, filter_: dict[str, Any] | None = None,
                     template_channels: Sequence[str] | None = None,
+                    templates: Mapping[str, str] | None = None,
                     cap: int = REACH_CAP) -> Reach:
         """The reach forecast (see `campaigns.reach`) of a campaign not yet created: for a
-        saved segment or a filter, on `channels` in order."""
+        saved segment or a filter, on `channels` in order; `templates` (channel → template
+        id, when chosen) tell which channels have a provider-approved template."""
         if segment_id is not None:
             segment = await self._store.segments.get(segment_id)
             if segment is None:
@@ -310,14 +312,27 @@ class CampaignService:
             filter_ = segment.filter
         return await forecast_reach(self._store, filter_=filter_ or {}, channels=channels,
                                     require_opt_in=require_opt_in,
-                                    template_channels=template_channels, cap=cap)
+                                    template_channels=template_channels,
+                                    approved_channels=await self.approved_channels(templates),
+                                    cap=cap)
 
     async def reach_of(self, campaign: Campaign) -> Reach:
         """The reach forecast of a stored campaign, with its templates' channels."""
         return await forecast_reach(
             self._store, filter_=await self.audience_filter(campaign),
             channels=campaign.channels, require_opt_in=campaign.require_opt_in,
-            template_channels=list(campaign.templates))
+            template_channels=list(campaign.templates),
+            approved_channels=await self.approved_channels(campaign.templates))
+
+    async def approved_channels(self, templates: Mapping[str, str] | None) -> list[str]:
+        """The channels whose template carries a provider-approved one (a WhatsApp content
+        template): the dispatch sends those outside the 24-hour window too."""
+        approved = []
+        for channel, template_id in (templates or {}).items():
+            template = await self._store.templates.get(template_id) if template_id else None
+            if template is not None and template.content_sids:
+                approved.append(channel)
+        return approved
 
     async def test_message(self, campaign_id: str) -> TestMessage:
         """Each of the campaign's templates rendered for the first person of its audience;

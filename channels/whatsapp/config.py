@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from hub.config import Settings
 
 PREFIX = "whatsapp:"
+INBOUND_PATH = "/webhooks/twilio/whatsapp"
 STATUS_PATH = "/webhooks/twilio/whatsapp/status"
 
 

@@ -126,6 +126,7 @@ class OutboxEvent(Record):
     data: dict[str, Any] = Field(default_factory=dict)
     person_ids: list[str] = Field(default_factory=list)  # erasure finds payloads by these
     fanned_out: bool = False
+    emitted_at: UtcDateTime = Field(default_factory=utcnow)  # an import's events are old
 
 
 class WebhookDelivery(Record):

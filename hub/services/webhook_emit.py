@@ -38,20 +38,20 @@ class Emitter:
                    person_ids: Sequence[str | None] = (),
                    occurred_at: datetime | None = None) -> None:
         """One outbox row; `key` (what happened, e.g. an event id) makes a repeat a no-op."""
-        await self._outbox.emit(OutboxEvent(
-            id=f"{type_}:{key}" if key else new_id(), type=type_,
-            occurred_at=occurred_at or utcnow(), data=data,
-            person_ids=[p for p in person_ids if p]))
+        await self._outbox.emit(_row(type_, data, key=key, person_ids=person_ids,
+                                     occurred_at=occurred_at))
 
     async def event_appended(self, event: Event) -> None:
-        await self.emit(f"event.{event.channel}.{event.direction}", event.to_json(),
-                        key=event.id, person_ids=[event.person_id],
-                        occurred_at=event.occurred_at)
-        consent = event.data.get("consent") if event.channel == "system" else None
-        if isinstance(consent, dict):
-            await self.emit("consent.changed", {"person_id": event.person_id, **consent},
-                            key=event.id, person_ids=[event.person_id],
-                            occurred_at=event.occurred_at)
+        for row in _appended(event):
+            await self._outbox.emit(row)
+
+    async def listening(self) -> bool:
+        """Whether any subscription is enabled (asked once per bulk write)."""
+        return any(s.state == "enabled" for s in await self._outbox.subscriptions())
+
+    async def events_appended(self, events: Sequence[Event]) -> int:
+        """The rows of a bulk append (an import, demo data) in one write."""
+        return await self._outbox.emit_many([row for e in events for row in _appended(e)])
 
     async def delivery_status(self, event: Event, change: StatusChange) -> None:
         await self.emit("delivery.status", {
@@ -59,6 +59,27 @@ class Emitter:
             "status": change.status, "detail": change.detail, "external_id": event.external_id,
             "campaign_id": event.campaign_id}, key=f"{event.id}:{change.status}",
             person_ids=[event.person_id], occurred_at=change.at)
+
+
+def _row(type_: str, data: dict[str, Any], *, key: str | None = None,
+         person_ids: Sequence[str | None] = (), occurred_at: datetime | None = None
+         ) -> OutboxEvent:
+    return OutboxEvent(id=f"{type_}:{key}" if key else new_id(), type=type_,
+                       occurred_at=occurred_at or utcnow(), data=data,
+                       person_ids=[p for p in person_ids if p])
+
+
+def _appended(event: Event) -> list[OutboxEvent]:
+    """What an event appended to a timeline emits: its own type, and `consent.changed` for a
+    consent change."""
+    rows = [_row(f"event.{event.channel}.{event.direction}", event.to_json(), key=event.id,
+                 person_ids=[event.person_id], occurred_at=event.occurred_at)]
+    consent = event.data.get("consent") if event.channel == "system" else None
+    if isinstance(consent, dict):
+        rows.append(_row("consent.changed", {"person_id": event.person_id, **consent},
+                         key=event.id, person_ids=[event.person_id],
+                         occurred_at=event.occurred_at))
+    return rows
 
 
 class _Wrapped:
@@ -72,10 +93,26 @@ class _Wrapped:
 
 class _Events(_Wrapped):
     async def append(self, event: Event) -> tuple[Event, bool]:
+        together = getattr(self._inner, "append_with_outbox", None)
+        if together is not None:  # SQLite: the event and its outbox rows in one transaction
+            appended: tuple[Event, bool] = await together(event, _appended(event))
+            return appended
         stored, created = await self._inner.append(event)
         if created:
             await self._emitter.event_appended(stored)
         return stored, created
+
+    async def append_many(self, events: Sequence[Event]) -> int:
+        """Bulk append; emits for the events that went in (one outbox write), and only while
+        a subscription is enabled: a bulk load with nobody listening leaves no trace (a
+        single append always emits: the outbox row is its one extra insert)."""
+        inserted: int = await self._inner.append_many(events)
+        if not inserted or not await self._emitter.listening():
+            return inserted
+        if inserted < len(events):  # some were there already: which ones went in?
+            events = [e for e in events if await self._inner.get(e.id) is not None]
+        await self._emitter.events_appended(events)
+        return inserted
 
     async def add_status(self, event_id: str, change: StatusChange) -> Event | None:
         updated: Event | None = await self._inner.add_status(event_id, change)

@@ -4,11 +4,12 @@ Crash safety of a delivery, step by step (the worker never holds anything in mem
 1. an event is emitted: one outbox row, written where the event happened (`webhook_emit`);
 2. fan-out: one delivery per matching subscription (unique on subscription + event, so a
    fan-out repeated after a crash adds nothing), then the outbox row is marked fanned;
-3. lease: a worker takes a subscription's due deliveries, oldest event first, with an
-   expiry; a worker that dies leaves them to be taken again when the lease expires;
+3. lease: a worker takes a batch of a subscription's due deliveries, oldest event first,
+   with an expiry; a worker that dies leaves them to be taken again when the lease expires;
 4. post: signed per Standard Webhooks (`webhook-id` = the delivery id, the same on every
-   attempt and replay, so a receiver can drop repeats);
-5. finish: the outcome is stored only while the lease is still held.
+   attempt and replay, so a receiver can drop repeats), started in event order with a few
+   in flight per subscription;
+5. finish: the batch's outcomes in one write, stored only while the lease is still held.
 A crash between 4 and 5 posts the same delivery again: delivery is at least once.
 
 Retries: exponential back-off with jitter for 24 h after the event; a 410 disables the
@@ -55,6 +56,8 @@ FIRST_RETRY_S = 5.0
 MAX_RETRY_S = 3600.0
 LEASE = timedelta(minutes=10)  # a batch of slow (but answering) targets fits in it
 BATCH = 100
+BATCHES = 10  # per subscription and pass
+IN_FLIGHT = 8  # posts to one subscription at once
 Resolve = Callable[[str], Awaitable[list[str]]]
 
 
@@ -177,12 +180,15 @@ class WebhookService:
 
 
 class WebhookWorker:
-    """Fans the outbox out and delivers, one task per subscription (its events in order)."""
+    """Fans the outbox out and delivers, one task per subscription (its events started in
+    order, `in_flight` posts at once; 1 keeps a subscription's posts strictly one by one)."""
 
     def __init__(self, store: Store, poster: Poster, *, owner: str | None = None,
                  poll_s: float = 0.5, rng: random.Random | None = None,
-                 first_retry_s: float = FIRST_RETRY_S, lease: timedelta = LEASE) -> None:
+                 first_retry_s: float = FIRST_RETRY_S, lease: timedelta = LEASE,
+                 in_flight: int = IN_FLIGHT) -> None:
         self._store = store
+        self._in_flight = max(1, in_flight)
         self._poster = poster
         self.owner = owner or f"webhooks-{new_id()}"
         self._poll_s = poll_s
@@ -218,46 +224,102 @@ class WebhookWorker:
                             type=e.type, occurred_at=e.occurred_at, data=e.data,
                             person_ids=e.person_ids, next_attempt_at=utcnow())
             for e in events for s in subscriptions
-            if s.state == "enabled" and s.created_at <= e.occurred_at + timedelta(seconds=1)
+            if s.state == "enabled" and s.created_at <= e.emitted_at + timedelta(seconds=1)
             and matches(s.event_types, e.type)]
         await self._store.webhooks.add_deliveries(deliveries)
         await self._store.webhooks.mark_fanned([e.id for e in events])
         return len(events)
 
     async def deliver(self, subscription: WebhookSubscription) -> int:
-        """Post this subscription's due deliveries in event order and record the outcomes in
-        one write; a delivery that will be retried stops the batch, so later events wait
-        behind it (order kept where possible). A crash before the write leaves the leases to
+        """Post this subscription's due deliveries, batch after batch (at most `BATCHES` per
+        pass, so fresh events are fanned out in between); returns how many were attempted.
+
+        Per batch: one lease, the oldest delivery posted alone (a target that is down gets
+        one attempt, not a volley), then the rest started in event order with at most
+        `in_flight` posts at once; a delivery that will be retried stops further starts, so
+        later events wait behind it. The outcomes are recorded in one write, which runs
+        while the next batch is posted. A crash before that write leaves the leases to
         expire: those deliveries are posted again, with the same webhook-id."""
-        now = utcnow()
-        leased = await self._store.webhooks.lease(subscription.id, owner=self.owner, now=now,
-                                                  until=now + self._lease, limit=BATCH)
-        if not leased:
-            return 0
         current: WebhookSubscription | None = subscription  # as read by this pass
         signer = Webhook(subscription.secret)
-        outcomes: list[WebhookDelivery] = []
-        done = 0
-        for number, delivery in enumerate(leased):
-            if current is None or current.state != "enabled":
-                outcomes += [_released(d, "cancelled", "the subscription is disabled or "
-                                                       "deleted") for d in leased[number:]]
+        attempted = 0
+        writing: asyncio.Future[int] | None = None
+        try:
+            for _ in range(BATCHES):
+                if current is None or current.state != "enabled":
+                    break
+                now = utcnow()
+                leased = await self._store.webhooks.lease(
+                    current.id, owner=self.owner, now=now, until=now + self._lease,
+                    limit=BATCH)
+                if not leased:
+                    break
+                outcomes, stopper = await self._post_batch(current, signer, leased)
+                attempted += sum(1 for o, d in zip(outcomes, leased, strict=False)
+                                 if o.attempts > d.attempts)
+                if writing is not None:
+                    await writing
+                    writing = None
+                unstarted = [_released(d, "pending") for d in leased[len(outcomes):]]
+                if stopper is None:
+                    if current.failing_since is not None and any(
+                            o.state == "delivered" for o in outcomes):
+                        current = await self._track(current, True, None)
+                    writing = asyncio.ensure_future(self._store.webhooks.finish_many(
+                        outcomes, owner=self.owner))
+                    continue
+                # outcomes first: a subscription disabled below cancels what is still open
+                await self._store.webhooks.finish_many([*outcomes, *unstarted],
+                                                       owner=self.owner)
+                current = await self._track(current, False, stopper)
                 break
-            outcome, ok, result = await self._attempt(current, signer, delivery)
-            outcomes.append(outcome)
-            done += 1
-            if not ok:
-                await self._store.webhooks.finish_many(outcomes, owner=self.owner)
-                outcomes = []
-                current = await self._track(current, ok, result)
-            if outcome.state == "pending":
-                outcomes += [_released(d, "pending") for d in leased[number + 1:]]
-                break
-        if current is not None and current.failing_since is not None and done and \
-                outcomes and outcomes[-1].state == "delivered":
-            current = await self._track(current, True, None)
-        await self._store.webhooks.finish_many(outcomes, owner=self.owner)
-        return done
+        finally:
+            if writing is not None:
+                await writing
+        return attempted
+
+    async def _post_batch(self, subscription: WebhookSubscription, signer: Webhook,
+                          leased: list[WebhookDelivery]
+                          ) -> tuple[list[WebhookDelivery], PostResult | None]:
+        """Post `leased` in event order (see `deliver`); returns the outcomes of the leading
+        deliveries that were posted (in order) and the answer that stopped the batch, if
+        one did (a retry is due, or 410 Gone)."""
+        outcomes: list[WebhookDelivery | None] = [None] * len(leased)
+        stopper: tuple[int, PostResult] | None = None
+        in_flight: set[asyncio.Future[tuple[int, tuple[WebhookDelivery, bool, PostResult]]]]
+        in_flight = set()
+
+        async def attempt(index: int) -> tuple[int, tuple[WebhookDelivery, bool, PostResult]]:
+            return index, await self._attempt(subscription, signer, leased[index])
+
+        def record(index: int, outcome: WebhookDelivery, result: PostResult) -> None:
+            nonlocal stopper
+            outcomes[index] = outcome
+            if (outcome.state == "pending" or result.status == 410) and (
+                    stopper is None or index < stopper[0]):
+                stopper = (index, result)
+
+        first, _ok, result = await self._attempt(subscription, signer, leased[0])
+        record(0, first, result)
+        started = 1
+        try:
+            while in_flight or (stopper is None and started < len(leased)):
+                while stopper is None and started < len(leased) and \
+                        len(in_flight) < self._in_flight:
+                    in_flight.add(asyncio.ensure_future(attempt(started)))
+                    started += 1
+                finished, in_flight = await asyncio.wait(
+                    in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    index, (outcome, _ok, result) = task.result()
+                    record(index, outcome, result)
+        finally:
+            for task in in_flight:  # only when one raised: the rest are not recorded
+                task.cancel()
+        # everything started was posted; what comes after the first gap waits, untried
+        posted = [o if o is not None else _released(leased[i], "pending")
+                  for i, o in enumerate(outcomes[:started])]
+        return posted, None if stopper is None else stopper[1]
 
     async def _attempt(self, subscription: WebhookSubscription, signer: Webhook,
                        delivery: WebhookDelivery

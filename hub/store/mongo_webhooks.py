@@ -1,7 +1,9 @@
 """MongoDB repository for outgoing webhooks: `webhook_subscriptions`, `webhook_outbox` and
-`webhook_deliveries` (unique on subscription + event). Deliveries are leased one
-`find_one_and_update` at a time, oldest event first, so any number of worker processes can
-share one database without taking the same delivery twice."""
+`webhook_deliveries` (unique on subscription + event). A batch of deliveries is leased in
+three round trips, oldest event first: the due ids, one `update_many` that re-checks each is
+still due (atomic per document, so of two workers racing for one delivery only one takes
+it), and a read of what this call holds; any number of worker processes can share one
+database without taking the same delivery twice."""
 
 from __future__ import annotations
 
@@ -9,8 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
-
+from hub.domain.common import new_id
 from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
 from hub.store.mongo_base import CrudRepo, RecordRepo
 
@@ -18,6 +19,7 @@ OUTCOME_FIELDS = ("state", "attempts", "next_attempt_at", "lease_owner", "lease_
                   "response_status", "error", "latency_ms", "delivered_at")
 OLDEST_FIRST = [("occurred_at", 1), ("_id", 1)]
 NEWEST_FIRST = [("occurred_at", -1), ("_id", -1)]
+LEASE_ROUNDS = 10
 
 
 class _Subscriptions(CrudRepo[WebhookSubscription]):
@@ -57,6 +59,9 @@ class MongoWebhookRepo:
     async def emit(self, event: OutboxEvent) -> None:
         await self._outbox._insert_new([event])
 
+    async def emit_many(self, events: Sequence[OutboxEvent]) -> int:
+        return await self._outbox._insert_new(list(events))
+
     async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
         if limit < 1:
             return []
@@ -76,16 +81,28 @@ class MongoWebhookRepo:
         query = {"subscription_id": subscription_id, "$or": [
             {"state": "pending", "next_attempt_at": {"$lte": now}},
             {"state": "delivering", "lease_until": {"$lte": now}}]}
-        update = {"$set": {"state": "delivering", "lease_owner": owner, "lease_until": until}}
-        taken: list[WebhookDelivery] = []
-        for _ in range(max(0, limit)):
-            with self._deliveries._errors():
-                doc = await self._deliveries._c.find_one_and_update(
-                    query, update, sort=OLDEST_FIRST, return_document=ReturnDocument.AFTER)
-            if doc is None:
+        token = f"{owner}/{new_id()}"  # tells this call's leases from the owner's earlier ones
+        held = 0
+        for _ in range(LEASE_ROUNDS):  # another round only after losing a race for some
+            want = limit - held
+            if want < 1:
                 break
-            taken.append(self._deliveries._from_doc(doc))
-        return taken
+            due = await self._deliveries._find_docs(query, sort=OLDEST_FIRST, limit=want)
+            ids = [doc["_id"] for doc in due]
+            if not ids:
+                break
+            won = await self._deliveries._update_many({"_id": {"$in": ids}, **query}, {
+                "$set": {"state": "delivering", "lease_owner": owner, "lease_until": until,
+                         "lease_token": token}})
+            held += won
+            if won == len(ids):
+                break
+        if not held:
+            return []
+        taken = await self._deliveries._records({"subscription_id": subscription_id,
+                                                 "state": "delivering",
+                                                 "lease_token": token})
+        return sorted(taken, key=lambda d: (d.occurred_at, d.id))
 
     async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
         outcome = {name: getattr(delivery, name) for name in OUTCOME_FIELDS}

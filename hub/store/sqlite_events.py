@@ -8,6 +8,7 @@ a deep page walks the same index range as the first.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from hub.domain.events import (
     TimelineCursor,
     TimelineQuery,
 )
+from hub.domain.webhooks import OutboxEvent
 from hub.errors import InvalidInput, NotFound
 from hub.ports import (
     ALERT_CHANNEL,
@@ -31,6 +33,7 @@ from hub.ports import (
 )
 from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_db import Database
+from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
 
 
 def _erasure_assignments() -> tuple[str, list[Any]]:
@@ -159,6 +162,25 @@ class SqliteEvents(DocTable[Event]):
                 (event.channel, event.external_id),
             )
         return self._load(doc), False
+
+    async def append_with_outbox(self, event: Event, outbox: Sequence[OutboxEvent]
+                                 ) -> tuple[Event, bool]:
+        """`append`, and when the event went in, its outgoing-webhook outbox rows in the same
+        transaction: one hop to the connection's thread instead of two on the request's path
+        (the webhook hook in `hub/services/webhook_emit.py` uses it when a store has it)."""
+        row = self._row(event)
+        rows = [outbox_row(o) for o in outbox]
+
+        def work(conn: sqlite3.Connection) -> str | None:
+            if conn.execute(self._append_sql, row).rowcount:
+                conn.executemany(OUTBOX_INSERT, rows)
+                return None
+            found = conn.execute("SELECT doc FROM events WHERE channel = ? AND external_id = ?",
+                                 (event.channel, event.external_id)).fetchone()
+            return str(found[0])
+
+        doc = await self._db.atomically(work)
+        return (event, True) if doc is None else (self._load(doc), False)
 
     async def append_many(self, events: Sequence[Event]) -> int:
         async with self._db.transaction() as session:

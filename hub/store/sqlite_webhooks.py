@@ -29,6 +29,14 @@ V_WEBHOOKS: tuple[str, ...] = (
     "ON webhook_deliveries (subscription_id, state, occurred_at)",
 )
 
+OUTBOX_INSERT = ("INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
+                 "ON CONFLICT DO NOTHING")
+
+
+def outbox_row(event: OutboxEvent) -> tuple[str, str, str]:
+    return (event.id, iso(event.occurred_at), dump(event))
+
+
 OUTCOME_FIELDS = ("state", "attempts", "next_attempt_at", "lease_owner", "lease_until",
                   "response_status", "error", "latency_ms", "delivered_at")
 
@@ -85,9 +93,13 @@ class SqliteWebhooks:
     # --- the outbox ------------------------------------------------------------------------
 
     async def emit(self, event: OutboxEvent) -> None:
-        await self._db.run(
-            "INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
-            "ON CONFLICT DO NOTHING", (event.id, iso(event.occurred_at), dump(event)))
+        await self._db.run(OUTBOX_INSERT, outbox_row(event))
+
+    async def emit_many(self, events: Sequence[OutboxEvent]) -> int:
+        if not events:
+            return 0
+        async with self._db.transaction() as session:
+            return await session.run_many(OUTBOX_INSERT, [outbox_row(e) for e in events])
 
     async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
         rows = await self._db.rows(

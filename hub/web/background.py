@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -126,7 +127,8 @@ async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
     from hub.web.webhook_poster import AiohttpPoster
 
     poster = AiohttpPoster(allow_private=app[SETTINGS].webhooks_allow_private)
-    worker = WebhookWorker(app[COMPONENTS].services.store, poster)
+    worker = WebhookWorker(app[COMPONENTS].services.store, poster,
+                           lease=timedelta(seconds=app[SETTINGS].webhooks_lease_seconds))
     async for _ in _until_stopped("webhook-delivery", worker.run):
         yield
     await poster.close()

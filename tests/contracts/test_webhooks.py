@@ -142,3 +142,14 @@ async def test_finish_many_records_only_what_the_owner_still_holds(store: Store)
     assert await store.webhooks.finish_many([], owner="w1") == 0
     states = sorted(d.state for d in await store.webhooks.deliveries(sub_id, limit=5))
     assert states == ["delivered", "delivered", "pending"]
+
+
+async def test_emit_many_writes_a_batch_once(store: Store) -> None:
+    rows = [OutboxEvent(id=f"event.sms.inbound:{n}", type="event.sms.inbound",
+                        occurred_at=f.at(n)) for n in range(3)]
+    assert await store.webhooks.emit_many(rows) == 3
+    assert await store.webhooks.emit_many([*rows[1:], OutboxEvent(
+        id="person.created:p9", type="person.created", occurred_at=f.at(9))]) == 1
+    assert await store.webhooks.emit_many([]) == 0
+    assert [e.id for e in await store.webhooks.unfanned(limit=10)] == [
+        *(r.id for r in rows), "person.created:p9"]

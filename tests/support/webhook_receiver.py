@@ -1,8 +1,9 @@
 """A local receiver of outgoing webhooks (aiohttp), as an integrator would write one: it
 verifies every request with the Standard Webhooks reference library AND with an independent
 implementation of the spec's verification (below), and drops repeats by `webhook-id`.
-Modes let a test take it down (500), retire it (410), redirect, stall or answer with an
-endless body."""
+Modes let a test take it down (500), retire it (410), redirect, stall, answer with an
+endless body, or take a delivery in and never answer (`hold`: the sender cannot know it
+arrived)."""
 
 from __future__ import annotations
 
@@ -43,12 +44,14 @@ def spec_verify(secret: str, headers: dict[str, str], body: bytes, *,
 @dataclass
 class Receiver:
     secret: str = ""
-    mode: str = "ok"  # ok | fail | gone | redirect | slow | huge
+    mode: str = "ok"  # ok | fail | gone | redirect | slow | huge | hold
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     seen: dict[str, dict[str, Any]] = field(default_factory=dict)  # webhook-id → body
     bad_signatures: int = 0
     redirect_hits: int = 0
     huge_bytes_sent: int = 0
+    held: int = 0
+    hold_after: int | None = None  # from this many distinct deliveries on: `hold`
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -92,6 +95,10 @@ class Receiver:
             self.bad_signatures += 1
             return web.Response(status=401)
         self.seen.setdefault(headers["webhook-id"], json.loads(body))
+        if self.mode == "hold" or (self.hold_after is not None
+                                   and len(self.seen) > self.hold_after):
+            self.held += 1
+            await asyncio.Event().wait()  # until the sender goes away
         return web.Response(status=204)
 
     def events(self, prefix: str = "") -> list[dict[str, Any]]:

@@ -75,19 +75,23 @@ class ReachInput(BaseModel):
         max_length=len(CHANNEL_CHOICES))
     template_channels: list[SendableChannel] | None = None
     require_opt_in: bool = True
+    templates: dict[SendableChannel, str] | None = None  # those chosen: approved ones count
 
 
 @routes.route("POST", "/campaigns/reach", roles=MARKETING, body=ReachInput,
               answer=Answer('{"audience", "examined", "capped", "by_channel", "skipped", '
                             '"skipped_by_reason"}'),
               summary="Forecast who each channel would reach, and who would be skipped and why "
-                      "(`template_channels`: the channels with a template; absent: all)")
+                      "(`template_channels`: the channels with a template; absent: all; "
+                      "`templates`: channel → template id, so a WhatsApp template with an "
+                      "approved content template counts outside the 24-hour window)")
 async def forecast_reach(request: web.Request, body: ReachInput) -> Any:
     if (body.segment_id is None) == (body.filter is None):
         raise InvalidInput("give either segment_id or filter", details={"field": "filter"})
     reach = await request.app[CAMPAIGNS].campaigns.reach(
         segment_id=body.segment_id, filter_=body.filter, channels=body.channels,
-        require_opt_in=body.require_opt_in, template_channels=body.template_channels)
+        require_opt_in=body.require_opt_in, template_channels=body.template_channels,
+        templates={str(c): t for c, t in (body.templates or {}).items()})
     return reach.to_json()
 
 

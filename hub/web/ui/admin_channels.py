@@ -10,9 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
+from channels import REGISTRY
 from channels.email.imap import STATUS_KEY
+from channels.setup import ChannelSetup
 from hub.config import Settings
-from hub.domain.channels import SendableChannel
+from hub.domain.channels import SendableChannel, sendable
 from hub.domain.staff import ADMIN_ONLY
 from hub.errors import ConfigError
 from hub.i18n import N_
@@ -31,6 +33,8 @@ class ChannelStatus:
     last_success: str | None = None
     last_error: str | None = None
     last_error_detail: str | None = None
+    webhooks: tuple[tuple[str, str], ...] = ()  # (what it carries, full URL to paste)
+    key: str = ""  # the row's data-channel (else the name's first word)
 
 
 def _endpoint(url: str | None, parse: Any, *, mailbox: bool = False) -> str:
@@ -113,7 +117,21 @@ async def channel_statuses(request: web.Request) -> list[ChannelStatus]:
         translate(N_("HUB_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM are not all set: "
                      "%(outbox)s"), outbox=outbox),
         sms_ok, sms_bad, _scrub(sms_why, settings))
-    return [smtp, imap, sms]
+    return [smtp, imap, sms, *[await _described(request, sendable_name, setup, outbox)
+                               for sendable_name, setup in REGISTRY.setups(settings)]]
+
+
+async def _described(request: web.Request, name: str, setup: ChannelSetup, outbox: str
+                     ) -> ChannelStatus:
+    """The row of a channel that describes itself in the registry (`channels.ChannelSetup`)."""
+    settings = request.app[SETTINGS]
+    channel = sendable(name)
+    ok, bad, why = await _sends(request, channel) if channel else (None, None, None)
+    return ChannelStatus(
+        translate(setup.label), "configured" if setup.configured else "sandbox", setup.sender,
+        translate(setup.explain, outbox=outbox), ok, bad, _scrub(why, settings),
+        webhooks=tuple((translate(what), settings.public_url + path)
+                       for what, path in setup.webhooks), key=name)
 
 
 @staff_page(ADMIN_ONLY)

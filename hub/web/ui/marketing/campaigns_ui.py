@@ -42,7 +42,7 @@ async def _wizard(request: web.Request, form: CampaignForm, *, error: str | None
             reached = await kit.campaigns.reach(
                 segment_id=segment.id, channels=form.channels,
                 require_opt_in=form.require_opt_in,
-                template_channels=form.template_channels or None)
+                template_channels=form.template_channels or None, templates=form.templates)
         except InvalidInput as exc:
             error = error or exc.message
     return render(request, "ui/marketing/wizard.html", {

@@ -199,7 +199,7 @@ async def test_channel_page_sandbox_by_default(ui: Ui) -> None:
     await ui.login("admin")
     text = await (await ui.client.get("/admin/channels")).text()
     modes = re.findall(r'data-mode="(\w+)"', text)
-    assert modes == ["sandbox", "off", "sandbox"]
+    assert modes == ["sandbox", "off", "sandbox", "sandbox"]  # WhatsApp last
 
 
 async def test_channel_page_configured_shows_last_success_and_error_never_secrets(
@@ -233,7 +233,7 @@ async def test_channel_page_configured_shows_last_success_and_error_never_secret
         response = await client.get("/admin/channels")
         text = await response.text()
         assert response.status == 200
-        assert re.findall(r'data-mode="(\w+)"', text) == ["configured"] * 3
+        assert re.findall(r'data-mode="(\w+)"', text) == ["configured"] * 3 + ["sandbox"]
         assert "mailer op 127.0.0.1:2525" in text and "reader op imap.example.org:993 / " \
             "Support" in text and "+3197010000000" in text
         assert "2025-03-01T10:00:00Z" in text and "LOGIN failed" in text
