@@ -949,6 +949,7 @@ class OutboundMessage:
     status_callback: str | None = None  # sms: where the provider reports delivery
     content_sid: str | None = None  # an approved provider template (Twilio Content API)
     content_variables: Mapping[str, str] = field(default_factory=dict)  # its {"1": "Ann"}
+    sender_name: str | None = None  # email: the From display name (an A/B variant's)
 
 
 @dataclass(frozen=True, slots=True)
