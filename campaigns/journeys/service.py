@@ -14,10 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from campaigns.journeys.abtest import AbTests, decide_at
-from campaigns.journeys.matching import kind_of, matches, transaction_matches
+from campaigns.journeys.matching import (
+    conversation_matches,
+    kind_of,
+    matches,
+    transaction_matches,
+)
 from hub.domain.abtest import decide
 from hub.domain.clock import SystemClock, WallClock
 from hub.domain.common import new_id
+from hub.domain.conversations import Conversation
 from hub.domain.events import Event
 from hub.domain.journey_check import JourneyInvalid, parse_definition
 from hub.domain.journeys import (
@@ -250,6 +256,26 @@ class JourneyService:
                     await self.enrol(journey, person, source=first.id, now=now)
         await self._segment_entries(
             [j for j in journeys if j.definition.trigger.kind == "segment"], persons, now)
+
+    async def on_conversation_resolved(self, conversation: Conversation, auto: bool) -> None:
+        """A conversation was resolved (by staff, or by the clock when `auto`): enrol on
+        matching `conversation_resolved` triggers (once per resolution: reopened and resolved
+        again is a new one) and wake the person's enrolments that wait for it."""
+        now = self.clock.now()
+        await self._store.enrolments.wake(conversation.person_id, now)
+        wanted = [j for j in await self._store.journeys.with_status(["active"])
+                  if j.definition.trigger.kind == "event" and j.definition.trigger.event
+                  is not None and conversation_matches(j.definition.trigger.event,
+                                                       conversation)]
+        if not wanted:
+            return
+        person = await self._store.persons.get(conversation.person_id)
+        if person is None:
+            return
+        resolved_at = (conversation.resolved_at or now).isoformat()
+        for journey in wanted:
+            await self.enrol(journey, person, source=f"conversation:{conversation.id}:"
+                                                     f"{resolved_at}", now=now)
 
     async def _segment_entries(self, journeys: Sequence[Journey], persons: Sequence[Person],
                                now: datetime) -> None:

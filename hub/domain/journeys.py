@@ -22,9 +22,10 @@ JOURNEY_STATUSES: tuple[JourneyStatus, ...] = ("draft", "active", "paused", "arc
 StepId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 EventKind = Literal["message_received", "form_submitted", "survey_answered", "call_logged",
-                    "transaction_recorded", "consent_changed"]
+                    "transaction_recorded", "consent_changed", "conversation_resolved"]
 EVENT_KINDS: tuple[EventKind, ...] = ("message_received", "form_submitted", "survey_answered",
-                                      "call_logged", "transaction_recorded", "consent_changed")
+                                      "call_logged", "transaction_recorded", "consent_changed",
+                                      "conversation_resolved")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAY_INDEX: dict[str, int] = {d: i for i, d in enumerate(
     ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
@@ -51,6 +52,8 @@ class EventMatch(_Strict):
     score_max: int | None = Field(default=None, ge=0, le=10)
     outcome: str | None = Field(default=None, max_length=40)  # call_logged
     consent_status: Literal["opted_in", "opted_out"] | None = None
+    team_id: str | None = Field(default=None, max_length=100)  # conversation_resolved: its team
+    by_staff: bool | None = None  # conversation_resolved: by staff (True) or idle (False)
 
 
 class Trigger(_Strict):

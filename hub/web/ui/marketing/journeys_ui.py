@@ -55,7 +55,8 @@ TRIGGER_LABELS = {
 KIND_LABELS = {
     "message_received": N_("a message received"), "form_submitted": N_("a form submitted"),
     "survey_answered": N_("a survey answered"), "call_logged": N_("a call logged"),
-    "transaction_recorded": N_("a purchase"), "consent_changed": N_("a consent change")}
+    "transaction_recorded": N_("a purchase"), "consent_changed": N_("a consent change"),
+    "conversation_resolved": N_("a conversation resolved")}
 BRANCH_LABELS = {"segment": N_("In the segment now?"), "replied": N_("Replied since the last "
                                                                      "message?"),
                  "survey_score": N_("Survey score in range?"), "split": N_("Split")}
