@@ -52,6 +52,19 @@ ALLOWED: dict[JourneyStatus, tuple[JourneyStatus, ...]] = {
     "paused": ("active", "archived"), "archived": ()}
 
 
+ARCHIVED = N_("the journey was archived")  # stored in English, shown translated
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A journey after a change, and what the change did to its running enrolments."""
+
+    journey: Journey
+    exited: int = 0  # archived: enrolments ended
+    migrated: int = 0  # moved to the new version
+    stayed: int = 0  # left on their version: their step is gone, or a worker held them
+
+
 @dataclass(frozen=True, slots=True)
 class EnrolResult:
     person_id: str
@@ -125,8 +138,16 @@ class JourneyService:
 
     async def update(self, journey_id: str, *, name: str | None = None,
                      definition: Any = None, status: JourneyStatus | None = None) -> Journey:
-        """A changed definition becomes a new version (new enrolments start on it; running
-        ones finish on theirs); a status change follows ALLOWED."""
+        return (await self.change(journey_id, name=name, definition=definition,
+                                  status=status)).journey
+
+    async def change(self, journey_id: str, *, name: str | None = None,
+                     definition: Any = None, status: JourneyStatus | None = None,
+                     migrate: bool = False) -> Changed:
+        """A changed definition becomes a new version: new enrolments start on it; running
+        ones finish on theirs, or, with `migrate`, move to the current version when their
+        step is in it. A status change follows ALLOWED; archiving ends the running
+        enrolments (`exited`, the reason "the journey was archived")."""
         journey = await self.get(journey_id)
         changes: dict[str, Any] = {"updated_at": self.clock.now()}
         if name is not None:
@@ -153,7 +174,22 @@ class JourneyService:
         if updated.version != journey.version:
             await self._store.journeys.add_version(self._version(updated))
         await self._store.journeys.replace(updated)
-        return updated
+        now = self.clock.now()
+        if updated.status == "archived" and journey.status != "archived":
+            exited = await self._store.enrolments.exit_open(updated.id, reason=ARCHIVED,
+                                                            now=now)
+            log.info("journey archived", extra={"journey_id": updated.id, "exited": exited})
+            return Changed(updated, exited=exited)
+        if migrate:
+            if updated.status == "archived":
+                raise Conflict(N_("an archived journey's enrolments cannot move"))
+            moved = await self._store.enrolments.migrate(
+                updated.id, version=updated.version,
+                step_ids=[s.id for s in updated.definition.steps], now=now)
+            stayed = await self._store.enrolments.count_open_before(updated.id,
+                                                                    updated.version)
+            return Changed(updated, migrated=moved, stayed=stayed)
+        return Changed(updated)
 
     # --- enrolment -----------------------------------------------------------------------
 
