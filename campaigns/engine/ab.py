@@ -10,6 +10,8 @@ stored is the one every later delivery reads back (a worker re-reads before it d
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +51,7 @@ class CampaignAbTests:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._decided: dict[str, AbDecision] = {}
+        self._deciding: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def variant_for(self, campaign: Campaign, delivery: Delivery,
                           now: datetime) -> str | datetime | None:
@@ -103,6 +106,10 @@ class CampaignAbTests:
         return event.occurred_at if event is not None else started(campaign)
 
     async def decide(self, campaign: Campaign, now: datetime) -> AbDecision:
+        async with self._deciding[campaign.id]:  # one count per process, not one per task
+            return await self._decide(campaign, now)
+
+    async def _decide(self, campaign: Campaign, now: datetime) -> AbDecision:
         ab = campaign.ab
         assert ab is not None
         already = await self.decision(campaign)
