@@ -697,6 +697,19 @@ class EnrolmentRepo(Protocol):
         an event they wait for is seen at once; returns how many."""
         ...
     async def counts(self, journey_id: str) -> EnrolmentCounts: ...
+    async def exit_open(self, journey_id: str, *, reason: str, now: datetime) -> int:
+        """End the journey's `active` enrolments (leased or not: the lease is dropped, so a
+        worker holding one can no longer save it or claim a send) as `exited` with `reason`;
+        a `sending` one is left to its worker. Returns how many."""
+        ...
+    async def migrate(self, journey_id: str, *, version: int, step_ids: Sequence[str],
+                      now: datetime) -> int:
+        """Move the journey's `active`, unleased enrolments on an older version whose step is
+        one of `step_ids` to `version`, atomically each; returns how many moved."""
+        ...
+    async def count_open_before(self, journey_id: str, version: int) -> int:
+        """The journey's open enrolments on a version older than `version`."""
+        ...
 
 
 class ConversationRepo(Protocol):
@@ -959,6 +972,7 @@ class OutboundMessage:
     status_callback: str | None = None  # sms: where the provider reports delivery
     content_sid: str | None = None  # an approved provider template (Twilio Content API)
     content_variables: Mapping[str, str] = field(default_factory=dict)  # its {"1": "Ann"}
+    sender_name: str | None = None  # email: the From display name (an A/B variant's)
 
 
 @dataclass(frozen=True, slots=True)

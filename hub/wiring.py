@@ -124,6 +124,7 @@ def assemble_journeys(store: Store, settings: Settings, services: Services,
                        default_language=settings.default_language, texts=texts)
     services.timeline.add_listener(service.on_event, new_only=True)  # triggers, goals, waits
     services.transactions.add_listener(service.on_transactions)
+    services.conversations.add_resolved_listener(service.on_conversation_resolved)
     return JourneyKit(service=service, steps=steps, clock=clock)
 
 

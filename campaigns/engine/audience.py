@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from campaigns.engine.ab import assign
 from campaigns.engine.choose import choose_channel
 from hub.domain.campaigns import Campaign, Delivery
 from hub.domain.common import new_id, utcnow
@@ -48,7 +49,9 @@ async def snapshot(store: Store, campaign: Campaign, *, batch: int = SNAPSHOT_BA
                 if choose_channel(campaign, person).channel is None:
                     continue  # not eligible: leave the household to a member who is
                 key = person.household_id
+            variant, not_before = assign(campaign, person.id)  # A/B: its group, its time
             deliveries.append(Delivery(id=new_id(), campaign_id=campaign.id,
                                        person_id=person.id, household_id=person.household_id,
-                                       household_key=key))
+                                       household_key=key, variant=variant,
+                                       not_before=not_before))
         inserted += await store.deliveries.insert_many(deliveries)

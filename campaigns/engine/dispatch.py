@@ -26,8 +26,9 @@ import os
 import socket
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from campaigns.engine.ab import CampaignAbTests
 from campaigns.engine.audience import snapshot
 from campaigns.engine.choose import Choice, choose_channel
 from campaigns.engine.personalise import variables_from
@@ -96,6 +97,9 @@ class Loaded:
     translated: dict[tuple[str, str], CompiledTemplate | TemplateProblem] = field(
         default_factory=dict)
     sent: dict[str, int] = field(default_factory=dict)  # marketing sends within the cap window
+    # A/B: the variants' own templates, by (variant key, channel)
+    variants: dict[tuple[str, str], CompiledTemplate | TemplateProblem] = field(
+        default_factory=dict)
 
     def approved(self) -> frozenset[str]:
         """Channels whose template is provider-approved (sendable outside a window)."""
@@ -159,6 +163,15 @@ async def load(store: Store, outbound: OutboundPath, campaign: Campaign,
                 loaded.translated[(language, channel)] = compiled(template)
             except TemplateProblem as exc:
                 loaded.translated[(language, channel)] = exc
+    for variant in campaign.ab.variants if campaign.ab else []:
+        for channel, template_id in variant.templates.items():
+            template = await store.templates.get(template_id)
+            if template is None:
+                continue  # deleted: the variant fails on that channel, with the reason
+            try:
+                loaded.variants[(variant.key, channel)] = compiled(template)
+            except TemplateProblem as exc:
+                loaded.variants[(variant.key, channel)] = exc
     return loaded
 
 
@@ -196,6 +209,7 @@ class Worker:
         self._limits: dict[tuple[str, str], SharedRate] = {}
         self._clock = clock  # the rate limiters' clock (None: the wall clock)
         self._status: dict[str, str] = {}
+        self._ab = CampaignAbTests(store)
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -390,6 +404,16 @@ class Worker:
         if loaded is None:
             loaded = await load(self._store, self._outbound, campaign, [delivery])
         person = loaded.persons.get(delivery.person_id)
+        variant: str | None = None
+        if campaign.ab is not None and person is not None:
+            chosen = await self._ab.variant_for(campaign, delivery, utcnow())
+            if isinstance(chosen, datetime):  # the rest group waits for the A/B decision
+                await self._store.deliveries.update(delivery.model_copy(update={
+                    "status": "queued", "lease_owner": None, "lease_until": None,
+                    "not_before": chosen}), owner=self.owner)
+                return
+            variant = chosen
+            delivery = delivery.model_copy(update={"variant": variant})
         tried: tuple[str, ...] = ()
         reasons: list[str] = []
         while True:
@@ -407,7 +431,7 @@ class Worker:
             token = self._unsubscribe.make(person.id, campaign.id)
             try:
                 content, language = await self._render(campaign, person, loaded,
-                                                       choice.channel, token)
+                                                       choice.channel, token, variant)
             except TemplateProblem as exc:
                 if campaign.preflight_skip:  # staff chose at launch to skip these persons
                     await self._finish(delivery, status="skipped", channel=choice.channel,
@@ -417,9 +441,11 @@ class Worker:
                     await self._finish(delivery, status="failed", reason=exc.message,
                                        channel=choice.channel)
                 return
+            data = {"delivery_id": delivery.id, **({"ab_variant": variant} if variant else {})}
             prepared = self._outbound.prepare(person, choice.channel, content, Extras(
-                purpose="marketing", campaign_id=campaign.id, data={"delivery_id": delivery.id},
-                headers=self._headers(choice.channel, token)))
+                purpose="marketing", campaign_id=campaign.id, data=data,
+                headers=self._headers(choice.channel, token),
+                sender_name=self._sender_name(campaign, variant)))
             outcome = await self._send(campaign, delivery, prepared, language)
             if outcome is None:
                 return  # sent (or the lease was lost, or the campaign paused)
@@ -439,10 +465,27 @@ class Worker:
                 "not_before": hold.until, "reason": hold.reason}), owner=self.owner)
         return True
 
+    @staticmethod
+    def _sender_name(campaign: Campaign, variant: str | None) -> str | None:
+        if campaign.ab is None or variant is None:
+            return None
+        return campaign.ab.variant(variant).sender_name
+
     async def _render(self, campaign: Campaign, person: Person, loaded: Loaded,
-                      channel: str, token: str) -> tuple[Content, tuple[str, bool]]:
-        """The content, and its language with whether that is a fallback."""
+                      channel: str, token: str, variant: str | None = None
+                      ) -> tuple[Content, tuple[str, bool]]:
+        """The content, and its language with whether that is a fallback. An A/B variant's
+        own template on this channel goes to every reader of the variant (it is written in
+        one language), its subject line replaces the template's."""
         template, language, fallback = loaded.template_for(campaign, person, channel)
+        spec = campaign.ab.variant(variant) if campaign.ab and variant else None
+        if spec is not None and channel in spec.templates:
+            found = loaded.variants.get((spec.key, channel))
+            if found is None:
+                raise TemplateProblem("template", "the variant's template was deleted", None)
+            if isinstance(found, TemplateProblem):
+                raise found
+            template, language, fallback = found, campaign_language(campaign), False
         survey_url = None
         if campaign.kind == "survey" and campaign.survey_id:
             survey_url = await survey_link(
@@ -460,9 +503,10 @@ class Worker:
         provider = (ProviderTemplate(rendered.content_sid, rendered.content_variables or {})
                     if rendered.content_sid else None)
         text, html = rendered.text, rendered.html
+        subject = spec.subject if spec is not None and spec.subject else rendered.subject
         if channel == "email":
             text, html = with_preferences_link(text, html, preferences_url, language)
-        return (Content(text=text, subject=rendered.subject, html=html, template=provider),
+        return (Content(text=text, subject=subject, html=html, template=provider),
                 (language, fallback))
 
     async def _send(self, campaign: Campaign, delivery: Delivery, prepared: Prepared,

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from campaigns.engine.ab import CampaignAbTests
 from campaigns.engine.personalise import variables_for
 from campaigns.guardrails import measure
 from campaigns.preflight import PreflightRunner, fingerprint
@@ -17,6 +18,7 @@ from campaigns.survey_texts import (
     survey_languages,
 )
 from campaigns.templates import BUILTIN_TEXTS, MessageTexts, TemplateProblem, check, compiled
+from hub.domain.campaign_ab import decide_at
 from hub.domain.campaigns import (
     TRANSITIONS,
     Campaign,
@@ -54,6 +56,7 @@ class CampaignService:
         self._store = store
         self._texts = texts
         self.preflights = PreflightRunner(store, full_limit=preflight_full_limit)
+        self.ab_tests = CampaignAbTests(store)
 
     async def get(self, campaign_id: str) -> Campaign:
         campaign = await self._store.campaigns.get(campaign_id)
@@ -103,6 +106,15 @@ class CampaignService:
                         details={"field": f"language_templates.{code}.{channel}"})
                 await self._check_template(f"language_templates.{code}.{channel}", channel,
                                            template_id, survey)
+        for variant in campaign.ab.variants if campaign.ab else []:
+            for channel, template_id in variant.templates.items():
+                field = f"ab.variants.{variant.key}.templates.{channel}"
+                if channel not in campaign.templates:
+                    raise InvalidInput(N_("%(field)s: the campaign has no %(channel)s template "
+                                          "for this variant to replace"),
+                                       params={"field": field, "channel": channel},
+                                       details={"field": field})
+                await self._check_template(field, channel, template_id, survey)
         if survey is not None and not campaign.templates:
             language, templates, translated = await self._save_default_texts(survey, language)
             by_language = {**translated, **self._language_keys(campaign, language)}
@@ -204,6 +216,15 @@ class CampaignService:
             fields["preflight_skip"] = bool(preflight.get("failed"))
         now = utcnow()
         later = campaign.send_at is not None and campaign.send_at > now
+        if campaign.ab is not None:
+            moment = decide_at(campaign.ab, max(now, campaign.send_at or now))
+            for variant in campaign.ab.variants:
+                if variant.send_at is not None and variant.send_at >= moment:
+                    raise InvalidInput(
+                        N_("variant %(key)s is sent after the A/B decision (%(decide_at)s): "
+                           "send it earlier or decide later"),
+                        params={"key": variant.key, "decide_at": moment.isoformat()},
+                        details={"field": f"ab.variants.{variant.key}.send_at"})
         return await self._move(campaign_id, "scheduled" if later else "running",
                                 {"launched_at": now, **fields})
 
@@ -261,6 +282,15 @@ class CampaignService:
             "progress": 1.0 if total == 0 and campaign.snapshot_complete
             else (round((total - open_) / total, 4) if total else 0.0),
         }
+
+    async def ab_results(self, campaign_id: str) -> dict[str, Any]:
+        """The A/B test's figures per variant, the leading variant and its p-value until the
+        decision; after it, the figures it was decided on and the winner."""
+        campaign = await self.get(campaign_id)
+        if campaign.ab is None:
+            raise NotFound(N_("campaign %(campaign_id)s has no A/B test"),
+                           params={"campaign_id": campaign_id}, details={"id": campaign_id})
+        return await self.ab_tests.results(campaign)
 
     async def describe(self, campaign_id: str) -> dict[str, Any]:
         campaign = await self.get(campaign_id)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from campaigns.journeys.matching import latest_score, seen_since
 from hub.domain.abtest import decide
-from hub.domain.journeys import AbDecision, Enrolment, EventMatch, Journey, SendStep
+from hub.domain.journeys import AbDecision, AbRules, Enrolment, EventMatch, Journey, SendStep
 from hub.ports import Store
 
 REST = "rest:"
@@ -23,6 +23,18 @@ def bucket(*parts: str, modulo: int = 100) -> int:
     step is retried)."""
     digest = hashlib.sha256(":".join(parts).encode()).digest()
     return int.from_bytes(digest[:8], "big") % modulo
+
+
+async def succeeded(store: Store, rules: AbRules, person_id: str, sent_at: datetime) -> bool:
+    """Whether the person did what the test measures within its window after their send
+    (a reply, the conversion event, or a survey score this high): for journeys and
+    campaigns alike."""
+    if rules.metric == "survey_score":
+        score = await latest_score(store, person_id, sent_at)
+        return score is not None and score >= rules.score_min
+    match = rules.conversion if rules.metric == "conversion" and rules.conversion else REPLY
+    return await seen_since(store, person_id, match, sent_at,
+                            until=sent_at + timedelta(days=rules.window_days)) is not None
 
 
 def decide_at(journey: Journey, step: SendStep) -> datetime:
@@ -73,22 +85,11 @@ class AbTests:
                 if key not in sent or sent_at is None:
                     continue
                 sent[key] += 1
-                if await self._succeeded(e, step, sent_at):
+                if await succeeded(self._store, step.ab, e.person_id, sent_at):
                     successes[key] += 1
             if len(page) < PAGE:
                 return sent, successes
             after = page[-1].id
-
-    async def _succeeded(self, e: Enrolment, step: SendStep, sent_at: datetime) -> bool:
-        assert step.ab is not None
-        ab = step.ab
-        until = sent_at + timedelta(days=ab.window_days)
-        if ab.metric == "survey_score":
-            score = await latest_score(self._store, e.person_id, sent_at)
-            return score is not None and score >= ab.score_min
-        match = ab.conversion if ab.metric == "conversion" and ab.conversion else REPLY
-        return await seen_since(self._store, e.person_id, match, sent_at,
-                                until=until) is not None
 
     async def decide(self, journey: Journey, step: SendStep, now: datetime) -> AbDecision:
         assert step.ab is not None

@@ -19,8 +19,12 @@ the person's, and the enrolment goes on to the next step.
 
 A channel an operator must fix (bad credentials) sends nothing: the event is marked failed
 with the reason (the channel page shows it) and the step is tried again later.
-Running enrolments finish on the version they started on; a paused journey's enrolments are
-not claimed; an erased person leaves; a merged person is followed to the survivor.
+Running enrolments finish on the version they started on unless staff migrate them (only
+unleased ones move, and the move drops no lease a worker relies on); a paused journey's
+enrolments are not claimed; archiving ends the `active` ones at once (their leases dropped, so
+a worker mid-step can neither save nor start a send) and a `sending` one when its worker has
+finished or its lease expired (reconciled first, then ended here); an erased person leaves; a
+merged person is followed to the survivor.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from datetime import datetime, timedelta
 
 from campaigns.engine.throttle import SharedRate
 from campaigns.journeys.matching import seen_since
+from campaigns.journeys.service import ARCHIVED
 from campaigns.journeys.steps import Context, Move, SendPlan, StepRunner
 from hub.domain.clock import SystemClock, WallClock
 from hub.domain.common import new_id
@@ -48,6 +53,7 @@ from hub.domain.journeys import (
 )
 from hub.domain.parties import Person
 from hub.errors import ChannelMisconfigured, HubError, SendFailed
+from hub.i18n import N_
 from hub.ports import AUTOMATION, Store
 from hub.services.outbound import OutboundPath
 from hub.services.timeline import TimelineService
@@ -58,6 +64,9 @@ MISCONFIGURED_RETRY_S = 300
 """A channel an operator must fix (bad credentials): the step is tried again this much later."""
 MAX_MOVES = 250
 """Steps one claim may take an enrolment through (a definition has at most 200)."""
+DRAIN = timedelta(hours=1)
+"""An archived journey's enrolments are still claimed this long after the archive, so one
+whose send was in flight then is reconciled and ended too (`JourneyService` ends the rest)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +108,8 @@ class JourneyEngine:
     async def tick(self) -> int:
         """Advance one batch of due enrolments; returns how many were claimed."""
         now = self.clock.now()
-        journeys = {j.id: j for j in await self._store.journeys.with_status(["active"])}
+        journeys = {j.id: j for j in await self._store.journeys.with_status(
+            ["active", "archived"]) if j.status == "active" or j.updated_at > now - DRAIN}
         if not journeys:
             return 0
         claimed = await self._store.enrolments.claim_due(
@@ -154,19 +164,22 @@ class JourneyEngine:
                       now: datetime) -> None:
         definition = await self.definition(e.journey_id, e.version)
         if definition is None:
-            await self._save(self._end(e, "exited", "the journey version is gone", now))
+            await self._save(self._end(e, "exited", N_("the journey version is gone"), now))
             return
         found = await self._follow(person, e.person_id)
         if found is None:
-            await self._save(self._end(e, "exited", "the person was erased", now))
+            await self._save(self._end(e, "exited", N_("the person was erased"), now))
             return
         if found.id != e.person_id:
             e = e.model_copy(update={"person_id": found.id})
         if e.state == "sending":
             e = await self._reconcile(e, definition, now)
+        if journey.status == "archived":
+            await self._save(self._end(e, "exited", ARCHIVED, now))
+            return
         goal = await self._goal(e, definition)
         if goal is not None:
-            e = self._end(e, "exited", "goal reached", now)
+            e = self._end(e, "exited", N_("goal reached"), now)
             e = e.model_copy(update={"history": [*e.history, record_goal(goal, now)]})
             await self._note(e, found, journey, "goal", "reached its goal")
             await self._save(e)

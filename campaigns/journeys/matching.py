@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hub.domain.channels import SENDABLE_CHANNELS
+from hub.domain.conversations import Conversation
 from hub.domain.events import Event, EventChannel, TimelineCursor, TimelineQuery
 from hub.domain.journeys import EventKind, EventMatch
 from hub.domain.transactions import Transaction
@@ -60,6 +61,14 @@ def matches(match: EventMatch, event: Event) -> bool:
     return False
 
 
+def conversation_matches(match: EventMatch, conversation: Conversation) -> bool:
+    """A resolved conversation of the person, in the match's team, resolved the wanted way."""
+    return (match.kind == "conversation_resolved" and conversation.status == "resolved"
+            and conversation.resolved_at is not None
+            and (match.team_id is None or conversation.team_id == match.team_id)
+            and (match.by_staff is None or match.by_staff != conversation.auto_resolved))
+
+
 def transaction_matches(match: EventMatch, transaction: Transaction) -> bool:
     return match.kind == "transaction_recorded" and transaction.person_id is not None
 
@@ -82,6 +91,12 @@ async def seen_since(store: Store, person_id: str, match: EventMatch, since: dat
                      until: datetime | None = None) -> str | None:
     """The id of the newest event (or transaction) matching `match` at or after `since`
     (and before `until`, when given)."""
+    if match.kind == "conversation_resolved":
+        conversations = await store.conversations.for_person(person_id, limit=SCAN_LIMIT)
+        resolved = [c for c in conversations if conversation_matches(match, c)
+                    and c.resolved_at is not None and c.resolved_at >= since
+                    and (until is None or c.resolved_at < until)]
+        return max(resolved, key=lambda c: c.resolved_at or since).id if resolved else None
     if match.kind == "transaction_recorded":
         found = await store.transactions.for_person(person_id, limit=SCAN_LIMIT,
                                                     after_id=id_floor(since))

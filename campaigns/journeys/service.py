@@ -14,10 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from campaigns.journeys.abtest import AbTests, decide_at
-from campaigns.journeys.matching import kind_of, matches, transaction_matches
+from campaigns.journeys.matching import (
+    conversation_matches,
+    kind_of,
+    matches,
+    transaction_matches,
+)
 from hub.domain.abtest import decide
 from hub.domain.clock import SystemClock, WallClock
 from hub.domain.common import new_id
+from hub.domain.conversations import Conversation
 from hub.domain.events import Event
 from hub.domain.journey_check import JourneyInvalid, parse_definition
 from hub.domain.journeys import (
@@ -44,6 +50,19 @@ SWEEP_PAGE = 500
 ALLOWED: dict[JourneyStatus, tuple[JourneyStatus, ...]] = {
     "draft": ("active", "archived"), "active": ("paused", "archived"),
     "paused": ("active", "archived"), "archived": ()}
+
+
+ARCHIVED = N_("the journey was archived")  # stored in English, shown translated
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A journey after a change, and what the change did to its running enrolments."""
+
+    journey: Journey
+    exited: int = 0  # archived: enrolments ended
+    migrated: int = 0  # moved to the new version
+    stayed: int = 0  # left on their version: their step is gone, or a worker held them
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +138,16 @@ class JourneyService:
 
     async def update(self, journey_id: str, *, name: str | None = None,
                      definition: Any = None, status: JourneyStatus | None = None) -> Journey:
-        """A changed definition becomes a new version (new enrolments start on it; running
-        ones finish on theirs); a status change follows ALLOWED."""
+        return (await self.change(journey_id, name=name, definition=definition,
+                                  status=status)).journey
+
+    async def change(self, journey_id: str, *, name: str | None = None,
+                     definition: Any = None, status: JourneyStatus | None = None,
+                     migrate: bool = False) -> Changed:
+        """A changed definition becomes a new version: new enrolments start on it; running
+        ones finish on theirs, or, with `migrate`, move to the current version when their
+        step is in it. A status change follows ALLOWED; archiving ends the running
+        enrolments (`exited`, the reason "the journey was archived")."""
         journey = await self.get(journey_id)
         changes: dict[str, Any] = {"updated_at": self.clock.now()}
         if name is not None:
@@ -147,7 +174,22 @@ class JourneyService:
         if updated.version != journey.version:
             await self._store.journeys.add_version(self._version(updated))
         await self._store.journeys.replace(updated)
-        return updated
+        now = self.clock.now()
+        if updated.status == "archived" and journey.status != "archived":
+            exited = await self._store.enrolments.exit_open(updated.id, reason=ARCHIVED,
+                                                            now=now)
+            log.info("journey archived", extra={"journey_id": updated.id, "exited": exited})
+            return Changed(updated, exited=exited)
+        if migrate:
+            if updated.status == "archived":
+                raise Conflict(N_("an archived journey's enrolments cannot move"))
+            moved = await self._store.enrolments.migrate(
+                updated.id, version=updated.version,
+                step_ids=[s.id for s in updated.definition.steps], now=now)
+            stayed = await self._store.enrolments.count_open_before(updated.id,
+                                                                    updated.version)
+            return Changed(updated, migrated=moved, stayed=stayed)
+        return Changed(updated)
 
     # --- enrolment -----------------------------------------------------------------------
 
@@ -250,6 +292,26 @@ class JourneyService:
                     await self.enrol(journey, person, source=first.id, now=now)
         await self._segment_entries(
             [j for j in journeys if j.definition.trigger.kind == "segment"], persons, now)
+
+    async def on_conversation_resolved(self, conversation: Conversation, auto: bool) -> None:
+        """A conversation was resolved (by staff, or by the clock when `auto`): enrol on
+        matching `conversation_resolved` triggers (once per resolution: reopened and resolved
+        again is a new one) and wake the person's enrolments that wait for it."""
+        now = self.clock.now()
+        await self._store.enrolments.wake(conversation.person_id, now)
+        wanted = [j for j in await self._store.journeys.with_status(["active"])
+                  if j.definition.trigger.kind == "event" and j.definition.trigger.event
+                  is not None and conversation_matches(j.definition.trigger.event,
+                                                       conversation)]
+        if not wanted:
+            return
+        person = await self._store.persons.get(conversation.person_id)
+        if person is None:
+            return
+        resolved_at = (conversation.resolved_at or now).isoformat()
+        for journey in wanted:
+            await self.enrol(journey, person, source=f"conversation:{conversation.id}:"
+                                                     f"{resolved_at}", now=now)
 
     async def _segment_entries(self, journeys: Sequence[Journey], persons: Sequence[Person],
                                now: datetime) -> None:

@@ -76,6 +76,9 @@ def build_message(message: OutboundMessage, email_from: str) -> EmailMessage:
     local, _, domain = to_addr.rpartition("@")
     if not local or not domain:
         raise SendFailed(f"not an email address: {message.to!r}", provider_code="invalid_to")
+    if message.sender_name:  # an A/B variant's sender name, same address
+        sender = Address(display_name=one_line(message.sender_name, 200),
+                         username=sender.username, domain=sender.domain)
     mail["From"] = sender
     mail["To"] = Address(display_name=one_line(to_name, 200), username=local, domain=domain)
     mail["Subject"] = one_line(message.subject or "")
@@ -155,6 +158,10 @@ def wire_message(message: OutboundMessage, email_from: str) -> WireMessage | Non
     None when an address needs SMTPUTF8 (then send `build_message` as it is). Raises
     SendFailed when the recipient is not usable."""
     sender, from_line = _sender(email_from)
+    if message.sender_name:  # an A/B variant's sender name, same address
+        sender = Address(display_name=one_line(message.sender_name, 200),
+                         username=sender.username, domain=sender.domain)
+        from_line = fold("From", sender)
     to_name, to_addr = parseaddr(one_line(message.to, 400))
     local, _, domain = to_addr.rpartition("@")
     if not local or not domain:

@@ -7,8 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
+from hub.domain.campaign_ab import CampaignAbTest
 from hub.domain.channels import CHANNEL_CHOICES, SendableChannel
 from hub.domain.common import Record, UtcDateTime, utcnow
+from hub.domain.journeys import AbDecision
 
 TemplateChannel = SendableChannel
 CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}\Z")
@@ -121,6 +123,8 @@ class Campaign(Record):
     paused_guard: dict[str, Any] | None = None  # set when a deliverability guardrail paused it
     guard_baseline: dict[str, int] | None = None  # the figures at the last resume
     preflight_skip: bool = False  # launched skipping persons its templates fail for
+    ab: CampaignAbTest | None = None  # an A/B test (hub.domain.campaign_ab)
+    ab_decision: AbDecision | None = None  # its outcome, decided once
 
 
 class Delivery(Record):
@@ -143,6 +147,7 @@ class Delivery(Record):
     opted_out_at: UtcDateTime | None = None
     language: str | None = None  # the language of the template it was sent with
     language_fallback: bool = False  # no template in the recipient's language: the default's
+    variant: str | None = None  # A/B: the variant sent (`rest` until decided, then `rest:B`)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
 
 

@@ -22,9 +22,10 @@ JOURNEY_STATUSES: tuple[JourneyStatus, ...] = ("draft", "active", "paused", "arc
 StepId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 EventKind = Literal["message_received", "form_submitted", "survey_answered", "call_logged",
-                    "transaction_recorded", "consent_changed"]
+                    "transaction_recorded", "consent_changed", "conversation_resolved"]
 EVENT_KINDS: tuple[EventKind, ...] = ("message_received", "form_submitted", "survey_answered",
-                                      "call_logged", "transaction_recorded", "consent_changed")
+                                      "call_logged", "transaction_recorded", "consent_changed",
+                                      "conversation_resolved")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAY_INDEX: dict[str, int] = {d: i for i, d in enumerate(
     ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
@@ -51,6 +52,8 @@ class EventMatch(_Strict):
     score_max: int | None = Field(default=None, ge=0, le=10)
     outcome: str | None = Field(default=None, max_length=40)  # call_logged
     consent_status: Literal["opted_in", "opted_out"] | None = None
+    team_id: str | None = Field(default=None, max_length=100)  # conversation_resolved: its team
+    by_staff: bool | None = None  # conversation_resolved: by staff (True) or idle (False)
 
 
 class Trigger(_Strict):
@@ -73,12 +76,10 @@ class Variant(_Strict):
     templates: dict[str, TemplateId] = Field(min_length=1, max_length=10)
 
 
-class AbTest(_Strict):
-    """Variants of a send step: `test_share` percent of the persons reaching it get a
-    variant (evenly); the rest wait until `decide_after_hours` after activation and then
-    get the winner, or variant A when no variant is proven better."""
+class AbRules(_Strict):
+    """What an A/B test measures and when it decides (shared by a journey's send step and a
+    campaign, `hub.domain.campaign_ab`)."""
 
-    variants: list[Variant] = Field(min_length=2, max_length=5)
     test_share: int = Field(default=20, ge=1, le=100)
     metric: Literal["replies", "conversion", "survey_score"] = "replies"
     conversion: EventMatch | None = None  # metric conversion: this event ...
@@ -86,6 +87,14 @@ class AbTest(_Strict):
     score_min: int = Field(default=9, ge=0, le=10)  # metric survey_score: a score this high
     decide_after_hours: int = Field(default=72, ge=1, le=24 * 60)
     confidence: float = Field(default=0.95, ge=0.8, le=0.999)
+
+
+class AbTest(AbRules):
+    """Variants of a send step: `test_share` percent of the persons reaching it get a
+    variant (evenly); the rest wait until `decide_after_hours` after activation and then
+    get the winner, or variant A when no variant is proven better."""
+
+    variants: list[Variant] = Field(min_length=2, max_length=5)
 
 
 class SendStep(_Strict):

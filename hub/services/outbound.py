@@ -167,6 +167,7 @@ class Extras:
     author: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
+    sender_name: str | None = None  # email: the From name instead of HUB_EMAIL_FROM's (A/B)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +250,8 @@ class OutboundPath:
             reply_token=self._tokens.make(event_id) if capabilities.threads_by_token else None,
             status_callback=self._status_callback if capabilities.reports_status else None,
             content_sid=template.content_sid if template else None,
-            content_variables=dict(template.variables) if template else {})
+            content_variables=dict(template.variables) if template else {},
+            sender_name=extras.sender_name)
         return Prepared(event, message)
 
     async def transmit(self, message: OutboundMessage, *,

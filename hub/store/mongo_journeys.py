@@ -127,6 +127,30 @@ class MongoEnrolmentRepo(RecordRepo[Enrolment]):
              "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}]},
             {"$set": {"due_at": now}})
 
+    async def exit_open(self, journey_id: str, *, reason: str, now: datetime) -> int:
+        return await self._update_many(
+            {"journey_id": journey_id, "state": "active"},
+            {"$set": {"state": "exited", "exit_reason": reason, "finished_at": now,
+                      "updated_at": now, "lease_owner": None, "lease_until": None,
+                      "waiting_since": None, "wait_until": None, "waiting": False}})
+
+    async def migrate(self, journey_id: str, *, version: int, step_ids: Sequence[str],
+                      now: datetime) -> int:
+        if not step_ids:
+            return 0
+        return await self._update_many(
+            {"journey_id": journey_id, "state": "active", "version": {"$lt": version},
+             "step_id": {"$in": list(step_ids)},
+             "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}]},
+            {"$set": {"version": version, "updated_at": now, "lease_owner": None,
+                      "lease_until": None}})
+
+    async def count_open_before(self, journey_id: str, version: int) -> int:
+        with self._errors():
+            return int(await self._c.count_documents(
+                {"journey_id": journey_id, "state": {"$in": ["active", "sending"]},
+                 "version": {"$lt": version}}))
+
     async def counts(self, journey_id: str) -> EnrolmentCounts:
         pipeline: list[Doc] = [
             {"$match": {"journey_id": journey_id}},

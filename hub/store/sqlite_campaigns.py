@@ -99,9 +99,8 @@ class SqliteCampaigns(DocTable[Campaign]):
             campaign = self._load(doc)
             if campaign.status not in expected:
                 return None
-            updated = campaign.model_copy(update={**(fields or {}), "status": status,
-                                                  "updated_at": utcnow()})
-            updated = Campaign.model_validate(updated.to_doc())
+            updated = Campaign.model_validate({**campaign.to_doc(), **(fields or {}),
+                                               "status": status, "updated_at": utcnow()})
             await session.run("UPDATE campaigns SET status = ?, doc = ? WHERE id = ?",
                               (status, dump(updated), campaign_id))
             return updated

@@ -194,6 +194,37 @@ class SqliteEnrolments:
             "AND (lease_until IS NULL OR lease_until <= ?)",
             (now_text, now_text, person_id, now_text, now_text))
 
+    async def exit_open(self, journey_id: str, *, reason: str, now: datetime) -> int:
+        now_text = iso(now)
+        return await self._db.run(
+            "UPDATE enrolments SET state = 'exited', lease_owner = NULL, lease_until = NULL, "
+            "waiting = 0, doc = json_set(doc, '$.state', 'exited', '$.exit_reason', ?, "
+            "'$.finished_at', ?, '$.updated_at', ?, '$.lease_owner', NULL, "
+            "'$.lease_until', NULL, '$.waiting_since', NULL, '$.wait_until', NULL) "
+            "WHERE journey_id = ? AND state = 'active'",
+            (reason, now_text, now_text, journey_id))
+
+    async def migrate(self, journey_id: str, *, version: int, step_ids: Sequence[str],
+                      now: datetime) -> int:
+        if not step_ids:
+            return 0
+        marks = ", ".join("?" for _ in step_ids)
+        now_text = iso(now)
+        return await self._db.run(
+            "UPDATE enrolments SET lease_owner = NULL, lease_until = NULL, "
+            "doc = json_set(doc, '$.version', ?, '$.updated_at', ?, '$.lease_owner', NULL, "
+            "'$.lease_until', NULL) "
+            "WHERE journey_id = ? AND state = 'active' AND json_extract(doc, '$.version') < ? "
+            "AND (lease_until IS NULL OR lease_until <= ?) "
+            f"AND step_id IN ({marks})",
+            (version, now_text, journey_id, version, now_text, *step_ids))
+
+    async def count_open_before(self, journey_id: str, version: int) -> int:
+        return int(await self._db.value(
+            "SELECT count(*) FROM enrolments WHERE journey_id = ? "
+            "AND state IN ('active', 'sending') AND json_extract(doc, '$.version') < ?",
+            (journey_id, version)) or 0)
+
     async def counts(self, journey_id: str) -> EnrolmentCounts:
         rows = await self._db.rows(
             "SELECT state, step_id, count(*) FROM enrolments WHERE journey_id = ? "

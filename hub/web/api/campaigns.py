@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.domain.campaign_ab import CampaignAbTest
 from hub.domain.campaigns import Campaign
 from hub.domain.channels import (
     CHANNEL_CHOICES,
@@ -55,6 +56,13 @@ class CampaignInput(BaseModel):
         default=None, min_length=1, max_length=60, description=(
             "warm-up for a new sending domain: at most warmup[d] messages on day d after the "
             "launch, e.g. [200, 500, 1000, 2000]; later days unlimited"))
+    ab: CampaignAbTest | None = Field(default=None, description=(
+        "an A/B test: 2 to 5 `variants` (keyed A, B, …; each may set its own `templates` per "
+        "channel, `subject`, `sender_name` (email) or `send_at`), the `test_share` percent of "
+        "the audience that gets them, the `metric` (replies, conversion = the `conversion` "
+        "event within `window_days`, survey_score ≥ `score_min`), `decide_after_hours` "
+        "after the launch, and the `confidence`; the rest then gets the winner (A when none "
+        "is proven better)"))
 
 
 @routes.route("POST", "/campaigns", roles=MARKETING, body=CampaignInput, status=201,
@@ -157,3 +165,16 @@ async def get_preflight(request: web.Request) -> Any:
 
 for _name in ("pause", "resume", "cancel"):
     _action(_name)
+
+
+AB = Answer('{"metric", "test_share", "decided", "decide_at", "winner", "leading", "p_value", '
+            '"confidence", "variants": [{"key", "sent", "successes", "rate", "subject", '
+            '"sender_name", "templates", "send_at"}]}')
+
+
+@routes.route("GET", "/campaigns/{campaign_id}/ab", roles=MARKETING, answer=AB,
+              summary="The campaign's A/B test: figures per variant, the leading variant "
+                      "with its two-sided p-value (Bonferroni-corrected against the "
+                      "confidence), and the winner once decided (404 without a test)")
+async def campaign_ab(request: web.Request) -> Any:
+    return await request.app[CAMPAIGNS].campaigns.ab_results(request.match_info["campaign_id"])

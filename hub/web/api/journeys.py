@@ -30,6 +30,9 @@ class JourneyPatch(BaseModel):
     definition: dict[str, Any] | None = Field(
         default=None, description=DEFINITION_HELP + "; a changed one becomes a new version")
     status: JourneyStatus | None = None
+    migrate_enrolments: bool = Field(default=False, description=(
+        "move the running enrolments of older versions to the current one (the new one, "
+        "with `definition`); an enrolment whose step is not in it stays on its version"))
 
 
 class EnrolInput(BaseModel):
@@ -61,14 +64,18 @@ async def get_journey(request: web.Request) -> Any:
 
 
 @routes.route("PATCH", "/journeys/{id}", roles=MARKETING, body=JourneyPatch,
-              answer=Answer("the journey", Journey),
+              answer=Answer('the journey, with "enrolments": {"exited" (archived: running '
+                            'enrolments ended), "migrated", "stayed" (migrate_enrolments)}',
+                            Journey),
               summary="Rename, change the definition (a new version) or the status "
-                      "(draft → active ⇄ paused → archived)")
+                      "(draft → active ⇄ paused → archived; archiving ends the running "
+                      "enrolments), and move running enrolments to the new version")
 async def patch_journey(request: web.Request, body: JourneyPatch) -> Any:
-    journey = await _service(request).update(
+    changed = await _service(request).change(
         request.match_info["id"], name=body.name, definition=body.definition,
-        status=body.status)
-    return journey.to_json()
+        status=body.status, migrate=body.migrate_enrolments)
+    return {**changed.journey.to_json(), "enrolments": {
+        "exited": changed.exited, "migrated": changed.migrated, "stayed": changed.stayed}}
 
 
 @routes.route("POST", "/journeys/{id}/enrolments", roles=MARKETING, body=EnrolInput,

@@ -17,6 +17,7 @@ from hub.i18n.text import reread
 from hub.web.keys import CAMPAIGNS, SERVICES, SETTINGS, SURVEYS
 from hub.web.ui.form_input import form_model, parse_form
 from hub.web.ui.guard import USER, staff_page
+from hub.web.ui.marketing.journeys_ui import confidence_statement
 from hub.web.ui.marketing.wizard import CampaignForm
 from hub.web.ui.render import gettext, redirect, render, ui_viewer
 
@@ -95,6 +96,9 @@ async def _show(request: web.Request, *, error: str | None = None,
     replies = await service.replies(campaign, limit=REPLIES_LISTED)
     persons = await request.app[SERVICES].search.persons_by_id(
         [d.person_id for d in problems] + [e.person_id for e in replies])
+    ab = await service.ab_results(campaign.id) if campaign.ab is not None else None
+    if ab is not None:
+        ab["statement"] = confidence_statement(ab)
     return render(request, "ui/marketing/campaign.html", {
         "title": campaign.name, "nav": "campaigns", "campaign": campaign,
         "stats": await service.stats(campaign), "segment": segment,
@@ -104,7 +108,8 @@ async def _show(request: web.Request, *, error: str | None = None,
         "reasons": {d.id: reread(d.reason, DELIVERY_REASONS) for d in problems if d.reason},
         "templates": await service.templates_of(campaign),
         "language_templates": await service.language_templates_of(campaign),
-        "notice": request.query.get("notice", "")[:40], "error": error}, status=status)
+        "notice": request.query.get("notice", "")[:40], "error": error, "ab": ab},
+        status=status)
 
 
 @staff_page(MARKETING)

@@ -55,7 +55,8 @@ TRIGGER_LABELS = {
 KIND_LABELS = {
     "message_received": N_("a message received"), "form_submitted": N_("a form submitted"),
     "survey_answered": N_("a survey answered"), "call_logged": N_("a call logged"),
-    "transaction_recorded": N_("a purchase"), "consent_changed": N_("a consent change")}
+    "transaction_recorded": N_("a purchase"), "consent_changed": N_("a consent change"),
+    "conversation_resolved": N_("a conversation resolved")}
 BRANCH_LABELS = {"segment": N_("In the segment now?"), "replied": N_("Replied since the last "
                                                                      "message?"),
                  "survey_score": N_("Survey score in range?"), "split": N_("Split")}
@@ -64,6 +65,7 @@ BRANCH_LABELS = {"segment": N_("In the segment now?"), "replied": N_("Replied si
 class JourneyForm(PageForm):
     name: Annotated[str, Cut(200)] = ""
     definition: Annotated[str, Cut(400_000, strip=False)] = ""
+    migrate: Annotated[str, Cut(10)] = ""  # "yes": move running enrolments to this version
 
 
 class StatusForm(PageForm):
@@ -252,6 +254,8 @@ async def _journey(request: web.Request, *, error: str | None = None,
         "flow": flow(journey.definition, stats["at_step"]), "ab": ab,
         "trigger": trigger_text(journey.definition), "enrolments": enrolments,
         "persons": persons, "error": error, "notice": request.query.get("notice"),
+        "outcome": {k: int(v) for k in ("exited", "migrated", "stayed")
+                    if (v := request.query.get(k, "")[:9]).isdigit()},
         "definition": text or json.dumps(journey.definition.model_dump(
             mode="json", exclude_defaults=True), indent=2)}, status=status)
 
@@ -261,12 +265,14 @@ async def save_journey(request: web.Request) -> web.StreamResponse:
     form = await parse_form(request, JourneyForm)
     journey_id = request.match_info["journey_id"]
     try:
-        await _service(request).update(journey_id, name=form.name or None,
-                                       definition=_json(form.definition))
+        changed = await _service(request).change(journey_id, name=form.name or None,
+                                                 definition=_json(form.definition),
+                                                 migrate=form.migrate == "yes")
     except (InvalidInput, Conflict) as exc:
         return await _journey(request, error=exc.message, text=form.definition,
                                   status=422)
-    return redirect(f"/journeys/{journey_id}?notice=saved")
+    moved = f"&migrated={changed.migrated}&stayed={changed.stayed}" if form.migrate else ""
+    return redirect(f"/journeys/{journey_id}?notice=saved{moved}")
 
 
 @staff_page(MARKETING)
@@ -276,13 +282,15 @@ async def journey_status(request: web.Request) -> web.StreamResponse:
     if form.action not in STATUS_ACTIONS:
         raise web.HTTPBadRequest(reason=N_("Activate, pause, resume or archive."))
     try:
-        await _service(request).update(journey_id, status=STATUS_ACTIONS[form.action])
+        changed = await _service(request).change(journey_id,
+                                                 status=STATUS_ACTIONS[form.action])
     except (InvalidInput, Conflict) as exc:
         return await _journey(request, error=translate(
             N_("Not changed: %(problem)s"), problem=exc.message), status=422)
     notices = {"activate": "launched", "pause": "paused", "resume": "resumed",
                "archive": "saved"}
-    return redirect(f"/journeys/{journey_id}?notice={notices[form.action]}")
+    exited = f"&exited={changed.exited}" if form.action == "archive" else ""
+    return redirect(f"/journeys/{journey_id}?notice={notices[form.action]}{exited}")
 
 
 @staff_page(STAFF)
