@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import sqlite3
-import statistics
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 
@@ -19,8 +17,3 @@ def print_run_facts() -> None:
     print(f"machine: {os.cpu_count()} cores ({platform.machine()}); Python "
           f"{platform.python_version()}; SQLite {sqlite3.sqlite_version}; load average {load}")
 
-
-def median_of(runs: int, measure: Callable[[], float]) -> float:
-    """The median of `runs` calls of `measure` (a floor is measured this way: noise on a
-    shared machine only ever slows a run, and the median is not one lucky run)."""
-    return statistics.median(measure() for _ in range(runs))
