@@ -27,6 +27,7 @@ import logging
 import os
 import random
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -43,6 +44,9 @@ from hub.domain.parties import Household, Person
 from hub.domain.transactions import Transaction
 from hub.store.sqlite import SqliteStore, open_sqlite_store
 from hub.store.sqlite_base import dump
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_facts import print_run_facts
 
 MARKER = "bench:analytics"
 END = datetime(2026, 1, 1, tzinfo=UTC)
@@ -116,24 +120,26 @@ async def fill(store: SqliteStore, persons: int, transactions: int, events: int)
 
 
 async def timed(action: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, Any]:
-    best = float("inf")
+    """The median time of `repeat` runs, and the last result."""
+    times = []
     result = None
     for _ in range(repeat):
         began = time.perf_counter()
         result = await action()
-        best = min(best, time.perf_counter() - began)
-    return best, result
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), result
 
 
 def bare(path: str, sql: str, params: tuple[Any, ...], repeat: int) -> float:
+    """The median time of `repeat` runs of the bare statement, fetched (the floor)."""
     conn = sqlite3.connect(path)
     try:
-        best = float("inf")
+        times = []
         for _ in range(repeat):
             began = time.perf_counter()
             conn.execute(sql, params).fetchall()
-            best = min(best, time.perf_counter() - began)
-        return best
+            times.append(time.perf_counter() - began)
+        return statistics.median(times)
     finally:
         conn.close()
 
@@ -166,6 +172,7 @@ async def main(argv: list[str]) -> int:
                                                      "hub-bench-analytics.db"))
     parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args(argv)
+    print_run_facts()
     logging.disable(logging.WARNING)
     path = Path(args.db)
     store = None
@@ -194,7 +201,7 @@ async def main(argv: list[str]) -> int:
         last = (END - YEAR, END)
         before = (END - 2 * YEAR, END - YEAR)
         print(f"analytics over {args.transactions:,} transactions, {args.persons:,} persons, "
-              f"{args.events:,} events (SQLite, best of {args.repeat})")
+              f"{args.events:,} events (SQLite, median of {args.repeat}; goal: ratios <= 1.5)")
 
         t_pyramid, pyramid = await timed(lambda: service.pyramid(*last), args.repeat)
         floor_sql = ("SELECT person_id, sum(amount_minor) AS r FROM transactions "

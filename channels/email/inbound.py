@@ -12,14 +12,15 @@ section, one header or one address list beyond the caps below is quarantined, no
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.feedparser import BytesFeedParser
 from email.headerregistry import AddressHeader, DateHeader
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
 from typing import Any
 
 from channels.email.content import html_to_text, sanitise_html, trim_reply
@@ -46,6 +47,12 @@ MAX_ADDRESSES = 200
 ADDRESS_HEADERS = frozenset({
     "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender",
     "resent-to", "resent-cc", "resent-bcc", *(name.lower() for name in RECIPIENT_HEADERS)})
+FEED_CHUNK = 64 * 1024
+"""Bytes handed to the parser at a time: `BytesParser.parsebytes` would first copy the whole
+message into a str and then a StringIO (4 bytes a character): 5 times a big message's size."""
+BIG_BODY = 64 * 1024
+"""A base64 body at least this long is decoded in one step (`binascii`), not through
+`get_payload(decode=True)`, which copies it three times over (bytes, lines, joined lines)."""
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 LINE_END = re.compile(rb"\r\n|\r|\n")
 
@@ -182,6 +189,29 @@ def part_text(part: Message) -> str:
         return clean(payload.decode("utf-8", "replace")) if isinstance(payload, bytes) else ""
 
 
+def parse_bytes(raw: bytes) -> EmailMessage:
+    """The message tree of `raw` (`policy.default`), fed to the parser in slices."""
+    parser = BytesFeedParser(policy=policy.default)
+    for start in range(0, len(raw), FEED_CHUNK):
+        parser.feed(raw[start:start + FEED_CHUNK])
+    mail = parser.close()
+    assert isinstance(mail, EmailMessage)
+    return mail
+
+
+def part_bytes(part: Message) -> bytes:
+    """A leaf part's decoded content; a big base64 body without a copy of its text."""
+    payload = part.get_payload()
+    if isinstance(payload, str) and len(payload) >= BIG_BODY and payload.isascii() and \
+            str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
+        try:
+            return binascii.a2b_base64(payload)
+        except binascii.Error:
+            pass  # bad padding: the email package's lenient decoder (and its defects)
+    decoded = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else b""
+
+
 def walk_parts(mail: Message, limit: int) -> tuple[str | None, str | None, list[Attachment]]:
     text = html = None
     attachments: list[Attachment] = []
@@ -196,8 +226,7 @@ def walk_parts(mail: Message, limit: int) -> tuple[str | None, str | None, list[
         elif disposition != "attachment" and not filename and content_type == "text/html":
             html = html if html is not None else part_text(part)
         elif len(attachments) < MAX_ATTACHMENTS:
-            payload = part.get_payload(decode=True)
-            data = payload if isinstance(payload, bytes) else b""
+            data = part_bytes(part)
             name = one_line(clean(str(filename or "")), 255).replace("/", "_").replace("\\", "_")
             attachments.append(Attachment(
                 name=name or "attachment", content_type=one_line(content_type, 200),
@@ -239,7 +268,7 @@ def parse_email(raw: bytes, *, attachment_limit: int) -> ParsedEmail:
         raise UnreadableMail("the message is empty")
     check_header_limits(raw)
     try:
-        mail = BytesParser(policy=policy.default).parsebytes(raw)
+        mail = parse_bytes(raw)
     except Exception as exc:  # the parser is lenient; this is a last resort
         raise UnreadableMail(f"the message cannot be parsed: {exc}") from exc
     address, name = sender(mail)

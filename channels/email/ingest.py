@@ -10,8 +10,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from channels.email.bounces import detect_bounce
-from channels.email.complaints import detect_complaint
+from channels.email.bounces import Bounce, detect_bounce
+from channels.email.complaints import Complaint, detect_complaint
 from channels.email.inbound import ParsedEmail, UnreadableMail, parse_email
 from hub.domain.events import Event
 from hub.domain.quarantine import QuarantineEntry
@@ -36,6 +36,26 @@ class IngestResult:
                 "quarantine": quarantine_json(self.quarantine)}
 
 
+@dataclass(frozen=True, slots=True)
+class ReadMail:
+    """A parsed message and what kind of report it is, without the parsed tree."""
+
+    parsed: ParsedEmail
+    complaint: Complaint | None
+    bounce: Bounce | None
+
+
+def read_mail(raw: bytes, attachment_limit: int) -> ReadMail:
+    """Parse once and classify (complaint, bounce) in the same worker-thread call: the
+    `email` package parses a header each time it is read, so the reads happen here, off the
+    event loop, and the tree (a big body's text included) is let go before storing."""
+    parsed = parse_email(raw, attachment_limit=attachment_limit)
+    mail, parsed.mail = parsed.mail, None
+    complaint = detect_complaint(mail) if mail is not None else None
+    bounce = detect_bounce(mail) if mail is not None and complaint is None else None
+    return ReadMail(parsed, complaint, bounce)
+
+
 def quarantine_json(entry: QuarantineEntry) -> dict[str, Any]:
     data = entry.to_json()
     return {key: data[key] for key in ("id", "source", "reason", "received_at", "size",
@@ -53,10 +73,10 @@ class EmailIngest:
         """Store one raw message once. Raises only Transient (the store is unavailable)."""
         try:
             try:
-                parsed = await asyncio.to_thread(parse_email, raw, attachment_limit=self._limit)
+                read = await asyncio.to_thread(read_mail, raw, self._limit)
             except UnreadableMail as exc:
                 return await self._quarantine(raw, source, exc.message, quarantine_id)
-            return await self._record(parsed)
+            return await self._record(read)
         except Transient:
             raise
         except HubError as exc:
@@ -74,7 +94,8 @@ class EmailIngest:
             log.info("mail quarantined", extra={"quarantine_id": entry.id, "source": source})
         return IngestResult(quarantine=entry, created=created)
 
-    async def _record(self, parsed: ParsedEmail) -> IngestResult:
+    async def _record(self, read: ReadMail) -> IngestResult:
+        parsed, complaint, bounce = read.parsed, read.complaint, read.bounce
         message = parsed.message
         if parsed.attachments:
             listed = []
@@ -86,9 +107,6 @@ class EmailIngest:
                                "kept": key is not None})
             message = message.model_copy(update={"data": {**message.data,
                                                           "attachments": listed}})
-        complaint = detect_complaint(parsed.mail) if parsed.mail is not None else None
-        bounce = detect_bounce(parsed.mail) if parsed.mail is not None and complaint is None \
-            else None
         if complaint is not None:
             recorded = await self._inbox.record_complaint(
                 message, feedback_type=complaint.feedback_type,
@@ -117,8 +135,8 @@ class EmailIngest:
             raise NotFound(f"no quarantine entry {entry_id}")
         raw = await self._inbox.raw(entry)
         try:
-            parsed = await asyncio.to_thread(parse_email, raw, attachment_limit=self._limit)
-            result = await self._record(parsed)
+            read = await asyncio.to_thread(read_mail, raw, self._limit)
+            result = await self._record(read)
         except Transient:
             raise
         except Exception as exc:
