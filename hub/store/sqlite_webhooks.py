@@ -85,9 +85,12 @@ class SqliteWebhooks:
     # --- the outbox ------------------------------------------------------------------------
 
     async def emit(self, event: OutboxEvent) -> None:
-        await self._db.run(
+        row = (event.id, iso(event.occurred_at), dump(event))
+        # one hop to the connection's thread, committed with whatever else is queued (a
+        # campaign's sends emit one row each, right after their own writes)
+        await self._db.atomically(lambda conn: conn.execute(
             "INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
-            "ON CONFLICT DO NOTHING", (event.id, iso(event.occurred_at), dump(event)))
+            "ON CONFLICT DO NOTHING", row))
 
     async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
         rows = await self._db.rows(
