@@ -40,16 +40,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiohttp import ClientSession, TCPConnector, web
-from twilio.request_validator import RequestValidator
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # this checkout's code, not another one installed editable
+    sys.path.insert(0, str(ROOT))
 
-from hub.config import load_settings
-from hub.domain.common import new_id
-from hub.domain.events import Event
-from hub.logs import setup_logging
-from hub.ports import Store
-from hub.store import create_store
-from hub.web.app import create_app
+from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+from hub.config import load_settings  # noqa: E402
+from hub.domain.common import new_id  # noqa: E402
+from hub.domain.events import Event  # noqa: E402
+from hub.logs import setup_logging  # noqa: E402
+from hub.ports import Store  # noqa: E402
+from hub.store import create_store  # noqa: E402
+from hub.web.app import create_app  # noqa: E402
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
