@@ -85,12 +85,9 @@ class SqliteWebhooks:
     # --- the outbox ------------------------------------------------------------------------
 
     async def emit(self, event: OutboxEvent) -> None:
-        row = (event.id, iso(event.occurred_at), dump(event))
-        # one hop to the connection's thread, committed with whatever else is queued (a
-        # campaign's sends emit one row each, right after their own writes)
-        await self._db.atomically(lambda conn: conn.execute(
+        await self._db.run(
             "INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
-            "ON CONFLICT DO NOTHING", row))
+            "ON CONFLICT DO NOTHING", (event.id, iso(event.occurred_at), dump(event)))
 
     async def unfanned(self, *, limit: int) -> list[OutboxEvent]:
         rows = await self._db.rows(
