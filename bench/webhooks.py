@@ -6,11 +6,16 @@
   (b) the floor: a bare aiohttp handler on the same kind of server that reads the same form
       and does a raw insert of the same row (`store.events.append`) on the same store.
 
-Prints requests per second, p50/p99 latency and the ratio. p99 must stay far under Twilio's
-15-second webhook timeout.
+Prints requests per second, p50/p99 latency and the ratio (goal: >= 0.8, p99 < 250 ms at 32
+clients; p99 must stay far under Twilio's 15-second webhook timeout). Each is measured
+`--runs` times, hub and floor taking turns (fresh MessageSids each run; the first hub run
+also creates the senders), and the medians are compared. The load clients run in the same
+process, so the CPU per request of both includes theirs. Logging is set up as `hub serve`
+sets it up (INFO, one line per request, written to /dev/null here) unless `--log off`.
 
     python bench/webhooks.py                         # 5,000 webhooks, 32 clients, 1,000 senders
     python bench/webhooks.py --requests 20000 --concurrency 64 --senders 5000
+    python bench/webhooks.py --log off               # without the request log lines
 
 Run from the project root with the project installed. Uses a throw-away SQLite file.
 """
@@ -20,23 +25,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import platform
+import resource
 import secrets
+import shlex
 import socket
+import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from aiohttp import ClientSession, TCPConnector, web
-from twilio.request_validator import RequestValidator
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # this checkout's code, not another one installed editable
+    sys.path.insert(0, str(ROOT))
 
-from hub.config import load_settings
-from hub.domain.common import new_id
-from hub.domain.events import Event
-from hub.ports import Store
-from hub.store import create_store
-from hub.web.app import create_app
+from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+from hub.config import load_settings  # noqa: E402
+from hub.domain.common import new_id  # noqa: E402
+from hub.domain.events import Event  # noqa: E402
+from hub.logs import setup_logging  # noqa: E402
+from hub.ports import Store  # noqa: E402
+from hub.store import create_store  # noqa: E402
+from hub.web.app import create_app  # noqa: E402
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
@@ -104,12 +121,41 @@ def bare_app(store: Store) -> web.Application:
     return app
 
 
-def report(name: str, seconds: float, latencies: list[float]) -> float:
+def machine_facts() -> str:
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    return (f"{platform.platform()}; {os.cpu_count()} CPUs; Python {platform.python_version()}; "
+            f"SQLite {sqlite3.sqlite_version}; load average {load} (other work on the machine "
+            "slows every figure)")
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    cpu_ms: float  # CPU of this process (server, store thread and clients) per request
+
+
+def measured(seconds: float, latencies: list[float], cpu: float) -> Run:
     quantiles = statistics.quantiles(latencies, n=100)
-    rate = len(latencies) / seconds
-    print(f"{name:<44} {rate:>9.0f}/s   p50 {quantiles[49] * 1000:7.1f} ms   "
-          f"p99 {quantiles[98] * 1000:7.1f} ms   max {max(latencies) * 1000:7.1f} ms")
-    return rate
+    return Run(len(latencies) / seconds, quantiles[49] * 1000, quantiles[98] * 1000,
+               max(latencies) * 1000, cpu * 1000 / len(latencies))
+
+
+def report(name: str, run: Run) -> None:
+    print(f"{name:<44} {run.rate:>7.0f}/s  p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
+          f"max {run.max_ms:7.1f} ms  CPU {run.cpu_ms:5.2f} ms/request", flush=True)
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(*(statistics.median(getattr(r, f) for r in runs)
+                 for f in ("rate", "p50_ms", "p99_ms", "max_ms", "cpu_ms")))
 
 
 async def main() -> None:
@@ -117,8 +163,18 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--senders", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each (median)")
+    parser.add_argument("--log", choices=("production", "off"), default="production")
     args = parser.parse_args()
-    logging.disable(logging.INFO)
+    print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
+    print(machine_facts(), flush=True)
+    if args.log == "off":
+        logging.disable(logging.INFO)
+    else:
+        setup_logging("INFO")  # as `hub serve`: formatted lines, here to /dev/null
+        handler = logging.getLogger().handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(open(os.devnull, "w"))  # noqa: SIM115, ASYNC230  # for the run
 
     with tempfile.TemporaryDirectory() as tmp:
         hub_port, bare_port = free_port(), free_port()
@@ -130,23 +186,35 @@ async def main() -> None:
             "HUB_TWILIO_FROM": OUR_NUMBER}, dotenv=None)
         store = await create_store(settings)
         validator = RequestValidator(AUTH_TOKEN)
-        hub_bodies = payloads(args.requests, args.senders)
-        hub_signatures = [validator.compute_signature(public_url + PATH, b) for b in hub_bodies]
-        bare_bodies = payloads(args.requests, args.senders)
         hub_runner = await serve(create_app(settings, store=store), hub_port)
         bare_runner = await serve(bare_app(store), bare_port)
         try:
             print(f"{args.requests} signed inbound SMS webhooks, {args.concurrency} concurrent "
-                  f"clients, {args.senders} distinct senders, SQLite ({store.backend})")
-            hub_s, hub_lat = await load(public_url + PATH, hub_bodies, hub_signatures,
-                                        args.concurrency)
-            bare_s, bare_lat = await load(f"http://127.0.0.1:{bare_port}{PATH}", bare_bodies,
-                                          ["-"] * len(bare_bodies), args.concurrency)
-            hub_rate = report("hub: signature, dedupe, resolve, append", hub_s, hub_lat)
-            bare_rate = report("floor: bare aiohttp handler + raw insert", bare_s, bare_lat)
-            print(f"ratio hub/floor: {hub_rate / bare_rate:.2f}  "
-                  f"(p99 vs Twilio's 15 s timeout: "
-                  f"{statistics.quantiles(hub_lat, n=100)[98] / 15:.2%})")
+                  f"clients, {args.senders} distinct senders, SQLite ({store.backend}), "
+                  f"logging {args.log}, {args.runs} runs each", flush=True)
+            hub_runs: list[Run] = []
+            bare_runs: list[Run] = []
+            for _ in range(args.runs):
+                bodies = payloads(args.requests, args.senders)
+                signatures = [validator.compute_signature(public_url + PATH, b) for b in bodies]
+                cpu = cpu_s()
+                seconds, latencies = await load(public_url + PATH, bodies, signatures,
+                                                args.concurrency)
+                hub_runs.append(measured(seconds, latencies, cpu_s() - cpu))
+                report("hub: signature, dedupe, resolve, append", hub_runs[-1])
+                bodies = payloads(args.requests, args.senders)
+                cpu = cpu_s()
+                seconds, latencies = await load(f"http://127.0.0.1:{bare_port}{PATH}", bodies,
+                                                ["-"] * len(bodies), args.concurrency)
+                bare_runs.append(measured(seconds, latencies, cpu_s() - cpu))
+                report("floor: bare aiohttp handler + raw insert", bare_runs[-1])
+            hub, bare = median_run(hub_runs), median_run(bare_runs)
+            print()
+            report(f"hub, median of {args.runs}", hub)
+            report(f"floor, median of {args.runs}", bare)
+            print(f"ratio hub/floor: {hub.rate / bare.rate:.2f} (goal >= 0.80); CPU per request "
+                  f"floor/hub {bare.cpu_ms / hub.cpu_ms:.2f}; hub p99 {hub.p99_ms:.0f} ms (goal "
+                  f"< 250 ms; Twilio's timeout is 15 s)")
             persons = await store.persons.count()
             print(f"stored: {persons} persons created for {args.senders} senders")
         finally:

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from campaigns.engine.ab import CampaignAbTests
 from campaigns.engine.audience import snapshot
 from campaigns.engine.choose import Choice, choose_channel
+from campaigns.engine.fresh_status import FreshStatus
 from campaigns.engine.personalise import variables_from
 from campaigns.engine.throttle import Clock, SharedRate
 from campaigns.guardrails import Breach, Guardrails, judge, measure, warmup_allowance
@@ -210,6 +211,7 @@ class Worker:
         self._clock = clock  # the rate limiters' clock (None: the wall clock)
         self._status: dict[str, str] = {}
         self._ab = CampaignAbTests(store)
+        self._fresh = FreshStatus(self._read_status)  # one read for the sends asking at once
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -557,11 +559,14 @@ class Worker:
     async def _still_running(self, campaign_id: str) -> None:
         """Read right before each hand-over (after any rate-limit wait): a pause or cancel
         confirmed to staff stops every send that has not reached the provider yet."""
-        current = await self._store.campaigns.get(campaign_id)
-        status = current.status if current else "cancelled"
+        status = await self._fresh.status(campaign_id)
         if status != "running":
             self._status[campaign_id] = status
             raise _Stopped(status)
+
+    async def _read_status(self, campaign_id: str) -> str:
+        current = await self._store.campaigns.get(campaign_id)
+        return current.status if current else "cancelled"
 
     async def _stopped_before_hand_over(self, delivery: Delivery, event_id: str,
                                         status: str) -> None:

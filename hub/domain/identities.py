@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from email.errors import HeaderParseError
 from email.headerregistry import Address
+from functools import lru_cache
 from typing import Literal
 
 import phonenumbers
@@ -56,15 +57,31 @@ def normalise_phone(raw: str, default_region: str) -> str:
     if not text or len(text) > 40:
         raise InvalidInput(N_("not a phone number: %(raw)s"),
                            params={"raw": repr(raw)}, details={"phone": raw})
-    try:
-        number = phonenumbers.parse(text, default_region)
-    except phonenumbers.NumberParseException as exc:
+    found = _e164(text, default_region)
+    if found == _UNPARSEABLE:
         raise InvalidInput(N_("not a phone number: %(raw)s"),
-                           params={"raw": repr(raw)}, details={"phone": raw}) from exc
-    if not phonenumbers.is_valid_number(number):
+                           params={"raw": repr(raw)}, details={"phone": raw})
+    if found == _INVALID:
         raise InvalidInput(N_("not a valid phone number: %(raw)s"),
                            params={"raw": repr(raw)}, details={"phone": raw})
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return found
+
+
+_UNPARSEABLE, _INVALID = "unparseable", "invalid"  # never E.164, which starts with `+`
+
+
+@lru_cache(maxsize=4096)
+def _e164(text: str, default_region: str) -> str:
+    """The E.164 form, or why there is none. Cached: phonenumbers' parse and validation are
+    the costliest step of an inbound SMS webhook, and a pure function of the text (the same
+    sender writes again and again)."""
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        return _UNPARSEABLE
+    if not phonenumbers.is_valid_number(number):
+        return _INVALID
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def normalise(kind: AddressKind, raw: str, default_region: str) -> str:

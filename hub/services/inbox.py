@@ -93,7 +93,7 @@ class InboxService:
             thread_id=thread_id, campaign_id=campaign_id, data=data,
             from_=self._identities.normalise(kind, message.from_address),
         )
-        recorded, created = await self._timeline.record(event, announce=False)
+        recorded, created = await self._timeline.record(event, announce=False, person=person)
         if created and CHANNEL_SPECS[message.channel].service_window is not None:
             await self._open_window(person.id, f"{message.channel}:{event.from_}",
                                     message.occurred_at)

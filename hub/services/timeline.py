@@ -9,6 +9,7 @@ from typing import Literal
 
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, EventChannel, TimelineQuery
+from hub.domain.parties import Person
 from hub.errors import HubError, InvalidInput, Moved, NotFound
 from hub.i18n import N_
 from hub.ports import Store
@@ -54,12 +55,15 @@ class TimelineService:
                     log.warning("event listener failed", extra={"event_id": event.id,
                                                                 "error": exc.code})
 
-    async def record(self, event: Event, *, announce: bool = True) -> tuple[Event, bool]:
+    async def record(self, event: Event, *, announce: bool = True,
+                     person: Person | None = None) -> tuple[Event, bool]:
         """Append (idempotent on channel + external_id), stamping the person's household.
         `announce=False` leaves calling the listeners to the caller (the inbox announces an
-        inbound message after its own listeners have read it, e.g. as a survey answer)."""
+        inbound message after its own listeners have read it, e.g. as a survey answer).
+        `person`: the event's person as the caller just read it (not read again)."""
         if event.person_id and event.household_id is None:
-            person = await self._store.persons.get(event.person_id)
+            if person is None or person.id != event.person_id:
+                person = await self._store.persons.get(event.person_id)
             if person is not None and person.household_id:
                 event = event.model_copy(update={"household_id": person.household_id})
         stored, created = await self._store.events.append(event)
