@@ -15,6 +15,7 @@ from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.errors import ConfigurationError, PyMongoError
 
 from hub.domain.common import utcnow
+from hub.domain.consent import CONSENT_CHANNELS
 from hub.errors import ConfigError, HubError, StoreUnavailable
 from hub.ports import (
     AnalyticsRepo,
@@ -226,6 +227,12 @@ INDEXES: tuple[Index, ...] = (
     Index("webhook_deliveries", "webhook_deliveries_due",
           _asc("subscription_id", "state", "occurred_at")),
     Index("webhook_deliveries", "webhook_deliveries_person", _asc("person_ids")),
+    # segment counts (issue 20): the person fields filters use most (SQLite: SEGMENT_INDEXES)
+    *(Index("persons", f"persons_consent_{channel}", _asc(f"consent.{channel}.status"))
+      for channel in CONSENT_CHANNELS),
+    Index("persons", "persons_pyramid_tier", _asc("attributes.pyramid_tier")),
+    Index("persons", "persons_birth_date", _asc("birth_date")),
+    Index("persons", "persons_customer_status", _asc("customer_status")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""

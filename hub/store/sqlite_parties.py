@@ -29,7 +29,7 @@ from hub.store.sqlite_search import (
     remove_emails,
     unindex_party,
 )
-from hub.store.sqlite_segments import compile_predicate
+from hub.store.sqlite_segments import compile_predicate, count_query
 
 N = TypeVar("N", Person, Household, Organisation)
 
@@ -140,8 +140,7 @@ class SqlitePersons(SearchedTable[Person]):
         return await self._count([ACTIVE])
 
     async def count_matching(self, predicate: Predicate, *, budget: float | None = None) -> int:
-        condition, params = compile_predicate(predicate)
-        sql = f"SELECT count(*) FROM persons p WHERE p.active = 1 AND {condition}"
+        sql, params = count_query(predicate)
         return int((await self._read(sql, params, budget))[0][0])
 
     async def find_matching(
@@ -161,7 +160,7 @@ class SqlitePersons(SearchedTable[Person]):
         wanted = list(dict.fromkeys(person_ids))
         if not wanted:
             return set()
-        condition, params = compile_predicate(predicate)
+        condition, params = compile_predicate(predicate, per_person=True)
         marks = ", ".join("?" for _ in wanted)
         sql = (f"SELECT p.id FROM persons p WHERE p.id IN ({marks}) AND p.active = 1 "
                f"AND {condition}")

@@ -1,44 +1,92 @@
 """Segment predicates (`hub.domain.segments`) compiled to one SQL condition on `persons p`.
 
-Values and JSON paths travel as bound parameters; the SQL text comes only from this module.
+Values travel as bound parameters; JSON paths are written into the SQL text (they come from
+the domain's field table or match `[A-Za-z0-9_]+`, checked again here) so the condition can
+use an index on the same expression. The SQL text comes only from this module.
+
 Household fields are an EXISTS on the household row, organisation fields an EXISTS over the
-person's roles joined to their organisations, derived facts correlated sub-queries that use
-the events / transactions indexes on person_id. Comparisons are guarded by `json_type`, so a
-number never equals text or a boolean, as on MongoDB.
+person's roles joined to their organisations. Derived facts (last contact, last inbound,
+revenue in a period) are set-based by default: one pass over the events or transactions
+index builds the set of matching person ids (`p.id IN (SELECT …)`), which for a count over
+every person costs a fraction of one correlated sub-query per person. `per_person=True`
+(a check of a few given persons) keeps the correlated form, one index probe per person.
+
+Comparisons are type-strict (a number never equals text or a boolean, as on MongoDB): a
+`json_type` guard is added where the comparison alone could not tell, and left out where it
+can (text `eq`/`in`, and the fields whose stored type the domain model fixes), so the plain
+comparison stays visible to the planner. A condition outside any `not` may be NULL (absent
+value: no match); under `not` it is made two-valued first.
 """
 
 from __future__ import annotations
 
+import operator
+import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from hub.domain.common import iso
-from hub.domain.segments import CONTACT_CHANNELS, And, Cmp, Not, Or, Predicate, value_kind
+from hub.domain.consent import CONSENT_CHANNELS
+from hub.domain.segments import (
+    CONTACT_CHANNELS,
+    FIELDS,
+    And,
+    Cmp,
+    Not,
+    Or,
+    Predicate,
+    value_kind,
+)
 
 SQL_OPS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+_HOLDS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt,
+    "lte": operator.le}
 TYPE_GUARD = {"text": "= 'text'", "num": "IN ('integer', 'real')", "bool": "IN ('true', 'false')",
               "datetime": "= 'text'"}
 _CONTACT = ", ".join(f"'{channel}'" for channel in CONTACT_CHANNELS)
+_PART = re.compile(r"^[A-Za-z0-9_]+$")
+TYPED_TEXT: frozenset[tuple[str, tuple[str, ...]]] = frozenset(
+    (spec.source, spec.path) for spec in FIELDS.values()
+    if spec.kind in ("text", "enum", "date", "datetime")
+    and spec.source in ("person", "household", "organisation")
+    and spec.path[:1] != ("attributes",))
+"""Fields the domain model stores as text or null: a comparison with text needs no guard."""
 
 
-def compile_predicate(predicate: Predicate) -> tuple[str, list[Any]]:
-    """A SQL boolean expression over `persons p` and its parameters."""
+SEGMENT_INDEXES: tuple[str, ...] = (
+    # the person fields segments filter on most, as the compiler writes them (literal path),
+    # over active persons only (every count has p.active = 1): a count by consent or tier
+    # reads one of these instead of every person's document
+    *(f"""CREATE INDEX persons_consent_{channel}
+        ON persons (json_extract(doc, '$.consent.{channel}.status')) WHERE active = 1"""
+      for channel in CONSENT_CHANNELS),
+    """CREATE INDEX persons_pyramid_tier
+        ON persons (json_extract(doc, '$.attributes.pyramid_tier')) WHERE active = 1""",
+    """CREATE INDEX persons_birth_date
+        ON persons (json_extract(doc, '$.birth_date')) WHERE active = 1""",
+    """CREATE INDEX persons_customer_status
+        ON persons (json_extract(doc, '$.customer_status')) WHERE active = 1""",
+    # events_channel_time (migration 4) gains person_id: "who had a contact since t" is read
+    # from the index alone, without a visit to each event row; same prefix for the analytics
+    "DROP INDEX events_channel_time",
+    "CREATE INDEX events_channel_time ON events (channel, occurred_at, direction, person_id)",
+)
+"""Migration: expression indexes for segment counts (the MongoDB twins are in mongo.py)."""
+
+
+def compile_predicate(predicate: Predicate, *, per_person: bool = False) -> tuple[str, list[Any]]:
+    """A SQL boolean expression over `persons p` and its parameters (true: the person matches;
+    false or NULL: not). `per_person` when only a few given persons are checked."""
     params: list[Any] = []
-    return _compile(predicate, params), params
+    return _Compiler(per_person, params).compile(predicate), params
 
 
-def _compile(predicate: Predicate, params: list[Any]) -> str:
-    if isinstance(predicate, And):
-        if not predicate.items:
-            return "1"
-        return "(" + " AND ".join(_compile(item, params) for item in predicate.items) + ")"
-    if isinstance(predicate, Or):
-        if not predicate.items:
-            return "0"
-        return "(" + " OR ".join(_compile(item, params) for item in predicate.items) + ")"
-    if isinstance(predicate, Not):
-        return f"NOT {_compile(predicate.item, params)}"
-    return f"coalesce({_cmp(predicate, params)}, 0)"  # two-valued: NULL (absent) is false
+def count_query(predicate: Predicate) -> tuple[str, list[Any]]:
+    """The statement that counts the active persons matching `predicate`, and its parameters."""
+    condition, params = compile_predicate(predicate)
+    return f"SELECT count(*) FROM persons p WHERE p.active = 1 AND {condition}", params
 
 
 def _sql_value(value: Any) -> Any:
@@ -49,87 +97,158 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-def _json_cmp(doc: str, path: str, cmp: Cmp, params: list[Any]) -> str:
-    """A comparison on the JSON value at `path` of `doc` (a column expression)."""
-    extract = f"json_extract({doc}, ?)"
-    kind_of = f"json_type({doc}, ?)"
-    if cmp.op == "exists":
-        params.append(path)
-        return f"{extract} IS NOT NULL"
-    if cmp.op == "contains":
-        params += [path, path, cmp.value.lower()]
-        return f"({kind_of} = 'text' AND instr(lower({extract}), ?) > 0)"
-    if cmp.op == "in":
-        # one type guard and one IN list per kind of value, not one comparison per value: a
-        # list of 500 values stays a single term for SQLite's planner (whose time to prepare
-        # grows much faster than the number of OR terms, and no progress handler sees it)
-        by_kind: dict[str, list[Any]] = {}
-        for item in cmp.value:
-            by_kind.setdefault(value_kind(item), []).append(_sql_value(item))
-        parts = []
-        for kind, values in by_kind.items():
-            params += [path, path, *values]
-            marks = ", ".join("?" for _ in values)
-            parts.append(f"({kind_of} {TYPE_GUARD[kind]} AND {extract} IN ({marks}))")
-        return "(" + " OR ".join(parts) + ")"
-    params += [path, path, _sql_value(cmp.value)]
-    guard = TYPE_GUARD[value_kind(cmp.value)]
-    return f"({kind_of} {guard} AND {extract} {SQL_OPS[cmp.op]} ?)"
-
-
-def _scalar_cmp(expression: str, cmp: Cmp, params: list[Any]) -> str:
-    """A comparison on a plain SQL expression (NULL when the fact is absent)."""
-    if cmp.op == "exists":
-        return f"{expression} IS NOT NULL"
-    if cmp.op == "in":
-        params += [_sql_value(item) for item in cmp.value]
-        return f"{expression} IN ({', '.join('?' for _ in cmp.value)})"
-    params.append(_sql_value(cmp.value))
-    return f"{expression} {SQL_OPS[cmp.op]} ?"
-
-
 def _path(parts: tuple[str, ...]) -> str:
-    return "$." + ".".join(parts)  # parts are from the field table or match [A-Za-z0-9_]+
+    """The JSON path as a SQL literal; parts come from the field table or match the attribute
+    key pattern, checked again because this text is part of the statement."""
+    if not parts or not all(_PART.match(part) for part in parts):
+        raise ValueError(f"not a segment field path: {parts!r}")
+    return "'$." + ".".join(parts) + "'"
 
 
-def _cmp(cmp: Cmp, params: list[Any]) -> str:
-    source = cmp.target.source
-    if source == "person":
-        return _json_cmp("p.doc", _path(cmp.target.path), cmp, params)
-    if source == "household":
-        inner = _json_cmp("h.doc", _path(cmp.target.path), cmp, params)
-        return f"EXISTS (SELECT 1 FROM households h WHERE h.id = p.household_id AND {inner})"
-    if source == "organisation":
-        inner = _json_cmp("o.doc", _path(cmp.target.path), cmp, params)
-        return ("EXISTS (SELECT 1 FROM roles r JOIN organisations o ON o.id = r.organisation_id"
-                f" WHERE r.person_id = p.id AND {inner})")
-    if source == "tags":
+def _plain_text(value: Any) -> bool:
+    """Text that only a JSON string can equal (json_extract returns an object or array as
+    JSON text, which starts with { or [)."""
+    return isinstance(value, str) and not value.startswith(("{", "["))
+
+
+class _Compiler:
+    def __init__(self, per_person: bool, params: list[Any]) -> None:
+        self.per_person = per_person
+        self.params = params
+
+    def compile(self, predicate: Predicate) -> str:
+        if isinstance(predicate, And):
+            if not predicate.items:
+                return "1"
+            return "(" + " AND ".join(self.compile(item) for item in predicate.items) + ")"
+        if isinstance(predicate, Or):
+            if not predicate.items:
+                return "0"
+            return "(" + " OR ".join(self.compile(item) for item in predicate.items) + ")"
+        if isinstance(predicate, Not):
+            # NULL (an absent value) must count as false before it is negated; outside a
+            # `not`, AND/OR are monotone, so NULL and false select the same persons
+            return f"NOT coalesce({self.compile(predicate.item)}, 0)"
+        return self.cmp(predicate)
+
+    def json_cmp(self, doc: str, target: tuple[str, tuple[str, ...]], cmp: Cmp) -> str:
+        """A comparison on the JSON value at `target`'s path of `doc` (a column expression)."""
+        path = _path(target[1])
+        extract = f"json_extract({doc}, {path})"
+        kind_of = f"json_type({doc}, {path})"
+        typed = target in TYPED_TEXT
         if cmp.op == "exists":
-            return "json_array_length(p.doc, '$.tags') > 0"
-        values = cmp.value if cmp.op == "in" else (cmp.value,)
-        params += list(values)
-        marks = ", ".join("?" for _ in values)
-        return f"EXISTS (SELECT 1 FROM json_each(p.doc, '$.tags') WHERE value IN ({marks}))"
-    if source in ("emails", "phones"):
-        return f"json_array_length(p.doc, '$.{source}') > 0"
-    if source == "consent":
-        params.append(_path(("consent", cmp.target.path[0], "status")))
-        expression = "coalesce(json_extract(p.doc, ?), 'unknown')"
-        return _scalar_cmp(expression, cmp, params)
-    if source in ("last_contact", "last_inbound"):
-        inbound = " AND e.direction = 'inbound'" if source == "last_inbound" else ""
-        expression = (f"(SELECT max(e.occurred_at) FROM events e WHERE e.person_id = p.id"
-                      f" AND e.channel IN ({_CONTACT}){inbound})")
-        return _scalar_cmp(expression, cmp, params)
-    # revenue: minor units in the period, 0 without transactions
-    start, end = cmp.target.period
-    window = ""
-    if start is not None:
-        window += " AND json_extract(t.doc, '$.occurred_at') >= ?"
-        params.append(iso(start))
-    if end is not None:
-        window += " AND json_extract(t.doc, '$.occurred_at') < ?"
-        params.append(iso(end))
-    expression = ("coalesce((SELECT sum(json_extract(t.doc, '$.amount_minor')) FROM transactions t"
-                  f" WHERE t.person_id = p.id{window}), 0)")
-    return _scalar_cmp(expression, cmp, params)
+            return f"{extract} IS NOT NULL"
+        if cmp.op == "contains":
+            self.params.append(cmp.value.lower())
+            check = "" if typed else f"{kind_of} = 'text' AND "
+            return f"({check}instr(lower({extract}), ?) > 0)"
+        if cmp.op == "in":
+            # one IN list per kind of value, not one comparison per value: a list of 500
+            # values stays a single term for SQLite's planner (whose time to prepare grows
+            # much faster than the number of OR terms, and no progress handler sees it)
+            by_kind: dict[str, list[Any]] = {}
+            for item in cmp.value:
+                by_kind.setdefault(value_kind(item), []).append(_sql_value(item))
+            parts = []
+            for kind, values in by_kind.items():
+                self.params.extend(values)
+                term = f"{extract} IN ({', '.join('?' for _ in values)})"
+                if not (kind == "text" and (typed or all(_plain_text(v) for v in values))):
+                    term = f"({kind_of} {TYPE_GUARD[kind]} AND {term})"
+                parts.append(term)
+            return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        self.params.append(_sql_value(cmp.value))
+        kind = value_kind(cmp.value)
+        term = f"{extract} {SQL_OPS[cmp.op]} ?"
+        textual = kind in ("text", "datetime")
+        if textual and (typed or (cmp.op == "eq" and _plain_text(cmp.value))):
+            return term
+        return f"({kind_of} {TYPE_GUARD[kind]} AND {term})"
+
+    def scalar_cmp(self, expression: str, cmp: Cmp) -> str:
+        """A comparison on a plain SQL expression (NULL when the fact is absent)."""
+        if cmp.op == "exists":
+            return f"{expression} IS NOT NULL"
+        if cmp.op == "in":
+            self.params.extend(_sql_value(item) for item in cmp.value)
+            return f"{expression} IN ({', '.join('?' for _ in cmp.value)})"
+        self.params.append(_sql_value(cmp.value))
+        return f"{expression} {SQL_OPS[cmp.op]} ?"
+
+    def cmp(self, cmp: Cmp) -> str:
+        source = cmp.target.source
+        target = (source, cmp.target.path)
+        if source == "person":
+            return self.json_cmp("p.doc", target, cmp)
+        if source == "household":
+            inner = self.json_cmp("h.doc", target, cmp)
+            return f"EXISTS (SELECT 1 FROM households h WHERE h.id = p.household_id AND {inner})"
+        if source == "organisation":
+            inner = self.json_cmp("o.doc", target, cmp)
+            return ("EXISTS (SELECT 1 FROM roles r JOIN organisations o ON o.id = r.organisation_id"
+                    f" WHERE r.person_id = p.id AND {inner})")
+        if source == "tags":
+            if cmp.op == "exists":
+                return "json_array_length(p.doc, '$.tags') > 0"
+            values = cmp.value if cmp.op == "in" else (cmp.value,)
+            self.params.extend(values)
+            marks = ", ".join("?" for _ in values)
+            return f"EXISTS (SELECT 1 FROM json_each(p.doc, '$.tags') WHERE value IN ({marks}))"
+        if source in ("emails", "phones"):
+            return f"json_array_length(p.doc, '$.{source}') > 0"
+        if source == "consent":
+            status = f"json_extract(p.doc, {_path(('consent', cmp.target.path[0], 'status'))})"
+            # no record reads as unknown; written as IS NULL, not coalesce(), so both terms
+            # can use the persons_consent_* index
+            term = self.scalar_cmp(status, cmp)
+            if cmp.op == "in" and "unknown" in cmp.value:
+                return f"({status} IS NULL OR {term})"
+            return term
+        if source in ("last_contact", "last_inbound"):
+            return self.last_contact(cmp, inbound=source == "last_inbound")
+        return self.revenue(cmp)
+
+    def last_contact(self, cmp: Cmp, *, inbound: bool) -> str:
+        """The newest contact event, either way or inbound only."""
+        direction = " AND e.direction = 'inbound'" if inbound else ""
+        if self.per_person:
+            # `+e.channel`: no index seek per channel. SQLite 3.40 returns wrong rows for an
+            # IN seek into an index with a DESC column (events_person_direction): the max of
+            # the first channel only, or rows outside a range on occurred_at
+            return self.scalar_cmp(
+                "(SELECT max(e.occurred_at) FROM events e WHERE e.person_id = p.id"
+                f" AND +e.channel IN ({_CONTACT}){direction})", cmp)
+        contacts = (f"SELECT e.person_id FROM events e WHERE e.person_id IS NOT NULL"
+                    f" AND e.channel IN ({_CONTACT}){direction}")
+        if cmp.op == "exists":
+            return f"p.id IN ({contacts})"
+        if cmp.op in ("gt", "gte"):  # the newest is after t <=> some contact is after t
+            self.params.append(_sql_value(cmp.value))
+            return f"p.id IN ({contacts} AND e.occurred_at {SQL_OPS[cmp.op]} ?)"
+        newest = self.scalar_cmp("max(e.occurred_at)", cmp)
+        return f"p.id IN ({contacts} GROUP BY e.person_id HAVING {newest})"
+
+    def revenue(self, cmp: Cmp) -> str:
+        """Minor units in the period, 0 without transactions."""
+        start, end = cmp.target.period
+        window = ""
+        bounds: list[Any] = []
+        if start is not None:
+            window += " AND t.occurred_at >= ?"
+            bounds.append(iso(start))
+        if end is not None:
+            window += " AND t.occurred_at < ?"
+            bounds.append(iso(end))
+        total = "coalesce(sum(t.amount_minor), 0)"
+        if self.per_person:
+            self.params.extend(bounds)
+            return self.scalar_cmp(
+                f"(SELECT {total} FROM transactions t WHERE t.person_id = p.id{window})", cmp)
+        spenders = (f"SELECT t.person_id FROM transactions t WHERE t.person_id IS NOT NULL{window}"
+                    " GROUP BY t.person_id HAVING ")
+        self.params.extend(bounds)
+        if not _HOLDS[cmp.op](0, cmp.value):  # only persons with transactions can match
+            return f"p.id IN ({spenders}{self.scalar_cmp(total, cmp)})"
+        # a person without transactions (0) matches: all but those whose sum fails
+        return f"p.id NOT IN ({spenders}NOT ({self.scalar_cmp(total, cmp)}))"
