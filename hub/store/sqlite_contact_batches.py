@@ -147,7 +147,7 @@ class SqliteContactBatches:
             texts += party_texts
             keys += party_keys
         conn.executemany(INSERT_TEXT, texts)
-        conn.executemany(INSERT_KEY, keys)
+        conn.executemany(INSERT_KEY, sorted(keys))  # in key order: B-tree pages stay warm
         conn.executemany(PUT_STATE, [(key, json.dumps(value))
                                      for key, value in batch.states.items()])
         conn.executemany(self._events._append_sql, [self._events._row(e) for e in batch.events])
