@@ -267,9 +267,11 @@ class EventRepo(Protocol):
     ) -> list[Event]:
         """Events of a campaign in `direction` (replies: inbound), newest first."""
         ...
-    async def count_campaign_flagged(self, campaign_id: str, flag: str) -> int:
-        """Distinct persons with an inbound event of `campaign_id` whose `data.flags` holds
-        `flag` (`hard_bounce`, `complaint`): what the deliverability guardrails count."""
+    async def count_campaign_flagged(self, campaign_id: str, flag: str, *,
+                                     direction: str = "inbound") -> int:
+        """Distinct persons with an event of `campaign_id` in `direction` whose `data.flags`
+        holds `flag` (`hard_bounce`, `complaint`; outbound `refused`: a provider's permanent
+        refusal at hand-over): what the deliverability guardrails count."""
         ...
     async def for_form(self, form_id: str, *, limit: int) -> list[Event]:
         """Web-form submissions of one form, newest first."""
