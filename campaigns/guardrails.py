@@ -3,11 +3,14 @@ hard, are reported as spam (feedback-loop reports, ARF) or make people unsubscri
 list cannot ruin the sending domain's reputation (Gmail wants spam reports under 0.3%).
 
 The figures are counted from the store (sends from the deliveries, hard bounces and
-complaints from the campaign's flagged inbound events, unsubscribes from the deliveries),
-since the last resume (`Campaign.guard_baseline`). They are judged once at least `window`
-messages went out since then, and again on every check after (the worker checks before each
-leased batch), so the first judgement comes after the first `window` sends and a resumed
-campaign gets a fresh window. A rate strictly above its limit pauses.
+complaints from the campaign's flagged inbound events, unsubscribes from the deliveries; a
+provider's permanent refusal at hand-over, an SMTP 5xx, is a hard bounce of a send too). They
+are judged over a rolling window: the last `window` sends, between the figures now and a
+checkpoint at least `window` sends back (checkpoints are kept every `window / STEPS` sends, so
+the window is `window` to `window + window / STEPS` sends long). So the first judgement comes
+after the first `window` sends and every later check looks at the latest ones only: a good
+start does not hide a bad list later. A resume starts afresh (`Campaign.guard_baseline`, the
+figures staff saw). A rate strictly above its limit pauses.
 
 The warm-up schedule is here too: a daily volume ramp for a new sending domain, as a cap on
 the campaign's cumulative sends per day since its launch.
@@ -22,7 +25,10 @@ from hub.domain.campaigns import Campaign
 from hub.ports import Store
 
 HARD_BOUNCE, COMPLAINT, UNSUBSCRIBE = "hard_bounce", "complaint", "unsubscribe"
+REFUSED = "refused"  # flag on an outbound event a provider refused for good (SMTP 5xx)
 DAY_S = 86_400
+STEPS = 10
+CHECKPOINTS_KEY = "campaign-guard:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +85,58 @@ class Breach:
 
 async def measure(store: Store, campaign_id: str) -> Feedback:
     counts = await store.deliveries.counts(campaign_id)
+    refused = await store.events.count_campaign_flagged(campaign_id, REFUSED,
+                                                        direction="outbound")
     return Feedback(
-        sent=counts.get("sent") + counts.get("delivered") + counts.get("unknown"),
-        hard_bounce=await store.events.count_campaign_flagged(campaign_id, HARD_BOUNCE),
+        sent=counts.get("sent") + counts.get("delivered") + counts.get("unknown") + refused,
+        hard_bounce=await store.events.count_campaign_flagged(campaign_id, HARD_BOUNCE)
+        + refused,
         complaint=await store.events.count_campaign_flagged(campaign_id, COMPLAINT),
         unsubscribe=counts.opted_out)
+
+
+def window_start(checkpoints: list[Feedback], now: Feedback, window: int) -> Feedback | None:
+    """The newest checkpoint at least `window` sends before `now` (None: too few sends)."""
+    back = [c for c in checkpoints if now.sent - c.sent >= window]
+    return max(back, key=lambda c: c.sent) if back else None
+
+
+def keep_checkpoints(checkpoints: list[Feedback], now: Feedback, window: int
+                     ) -> list[Feedback]:
+    """`now` added when it is a step past the newest, and the ones a later window can no
+    longer start at dropped."""
+    step = max(1, window // STEPS)
+    kept = sorted(checkpoints, key=lambda c: c.sent)
+    if not kept or now.sent - kept[-1].sent >= step:
+        kept.append(now)
+    start = window_start(kept, now, window)
+    return [c for c in kept if start is None or c.sent >= start.sent]
+
+
+def judge_rolling(guardrails: Guardrails, now: Feedback, checkpoints: list[Feedback]
+                  ) -> Breach | None:
+    """`judge` over the last `window` sends (at least), or None before the first window."""
+    start = window_start(checkpoints, now, guardrails.window)
+    return None if start is None else judge(guardrails, now.since(start.to_doc()))
+
+
+async def check(store: Store, guardrails: Guardrails, campaign: Campaign) -> Breach | None:
+    """Measure the campaign, keep the checkpoints in the store (channel state; two workers
+    writing at once lose a checkpoint at worst, which only lengthens one window) and judge
+    the rolling window. The baseline of the last resume is the first checkpoint."""
+    now = await measure(store, campaign.id)
+    baseline = Feedback() if not campaign.guard_baseline else Feedback(
+        **{k: int(campaign.guard_baseline.get(k, 0)) for k in Feedback().to_doc()})
+    state = await store.channel_state.get(CHECKPOINTS_KEY + campaign.id) or {}
+    stored = [Feedback(**c) for c in state.get("checkpoints", [])
+              if int(c.get("sent", 0)) >= baseline.sent]
+    checkpoints = [baseline, *[c for c in stored if c.sent > baseline.sent]]
+    breach = judge_rolling(guardrails, now, checkpoints)
+    kept = keep_checkpoints(checkpoints, now, guardrails.window)
+    if kept != checkpoints:
+        await store.channel_state.put(CHECKPOINTS_KEY + campaign.id,
+                                      {"checkpoints": [c.to_doc() for c in kept]})
+    return breach
 
 
 def judge(guardrails: Guardrails, feedback: Feedback) -> Breach | None:

@@ -394,16 +394,16 @@ VARIABLES: tuple[Var, ...] = (
         "longest a segment count or sample may run (0.05 to 600); a filter that needs more "
         "is refused as too expensive (422) instead of holding up the server"),
     Var("HUB_GUARD_HARD_BOUNCE_RATE", ("guard_hard_bounce_rate",), _rate, "5%",
-        "a campaign pauses itself when this share of its sends bounced hard (checked once "
-        "`HUB_GUARD_WINDOW` messages went out, and after every further window). `off`: never"),
+        "a campaign pauses itself when this share of its last `HUB_GUARD_WINDOW` sends bounced "
+        "hard (a DSN, or an SMTP 5xx refusal at hand-over). `off`: never"),
     Var("HUB_GUARD_COMPLAINT_RATE", ("guard_complaint_rate",), _rate, "0.1%",
         "a campaign pauses itself when this share of its sends was reported as spam "
         "(feedback-loop reports, ARF). `off`: never"),
     Var("HUB_GUARD_UNSUBSCRIBE_RATE", ("guard_unsubscribe_rate",), _rate, "2%",
         "a campaign pauses itself when this share of its recipients unsubscribed. `off`: never"),
     Var("HUB_GUARD_WINDOW", ("guard_window",), _sends, "100",
-        "the deliverability guardrails look at a campaign's rates after the first this many "
-        "sends and after every further this many"),
+        "the deliverability guardrails judge a campaign's rates over its last this many sends "
+        "(a rolling window), first once this many went out"),
     Var("HUB_PREFLIGHT_FULL_LIMIT", ("preflight_full_limit",), _sends, "5000",
         "the preflight at campaign review renders the templates for every recipient up to this "
         "audience size; beyond it, for one recipient per distinct shape of the variables"),

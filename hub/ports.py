@@ -268,9 +268,11 @@ class EventRepo(Protocol):
     ) -> list[Event]:
         """Events of a campaign in `direction` (replies: inbound), newest first."""
         ...
-    async def count_campaign_flagged(self, campaign_id: str, flag: str) -> int:
-        """Distinct persons with an inbound event of `campaign_id` whose `data.flags` holds
-        `flag` (`hard_bounce`, `complaint`): what the deliverability guardrails count."""
+    async def count_campaign_flagged(self, campaign_id: str, flag: str, *,
+                                     direction: str = "inbound") -> int:
+        """Distinct persons with an event of `campaign_id` in `direction` whose `data.flags`
+        holds `flag` (`hard_bounce`, `complaint`; outbound `refused`: a provider's permanent
+        refusal at hand-over): what the deliverability guardrails count."""
         ...
     async def for_form(self, form_id: str, *, limit: int) -> list[Event]:
         """Web-form submissions of one form, newest first."""
@@ -869,6 +871,50 @@ class WebhookRepo(Protocol):
         ...
 
 
+
+@dataclass(slots=True)
+class ContactBatch:
+    """What a chunk of imported contact rows writes, in one go: new persons (with their
+    addresses in `identities`), changed persons, roles, households, organisations, channel
+    state (the import's household keys) and the timeline events (consent proof)."""
+
+    new_persons: list[Person] = field(default_factory=list)
+    changed_persons: list[Person] = field(default_factory=list)
+    identities: list[Identity] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    households: list[Household] = field(default_factory=list)
+    organisations: list[Organisation] = field(default_factory=list)
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.new_persons or self.changed_persons or self.identities or self.roles
+                    or self.households or self.organisations or self.states or self.events)
+
+
+class ContactBatchRepo(Protocol):
+    """The contact import's reads and write per chunk of rows: one query per kind of thing
+    looked up, one write per chunk."""
+
+    async def owners(self, addresses: Sequence[tuple[AddressKind, str]]) -> list[Identity]:
+        """The stored identities among `addresses` (absent ones are left out)."""
+        ...
+    async def suppressed(self, hashes: Sequence[str]) -> set[str]:
+        """Which of the suppression hashes are stored."""
+        ...
+    async def states(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Channel state of the keys that exist."""
+        ...
+    async def households_with_postcodes(self, postcodes: Sequence[str]) -> list[Household]:
+        """Households whose postcode is one of `postcodes` (spaces and case ignored)."""
+        ...
+    async def write(self, batch: ContactBatch) -> bool:
+        """Write the whole batch; False, with nothing written, when one of its identities is
+        already held by a person other than the one the batch gives it to (a concurrent
+        writer). Identities already held by the same person are left as they are; changed
+        persons must exist (NotFound otherwise, nothing written on SQLite)."""
+        ...
+
 class Store(Protocol):
     backend: str
     persons: PersonRepo
@@ -908,6 +954,7 @@ class Store(Protocol):
     staff_sessions: StaffSessionRepo
     password_resets: PasswordResetRepo
     webhooks: WebhookRepo
+    contact_batches: ContactBatchRepo
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot be reached."""

@@ -34,7 +34,7 @@ from campaigns.engine.choose import Choice, choose_channel
 from campaigns.engine.fresh_status import FreshStatus
 from campaigns.engine.personalise import variables_from
 from campaigns.engine.throttle import Clock, SharedRate
-from campaigns.guardrails import Breach, Guardrails, judge, measure, warmup_allowance
+from campaigns.guardrails import REFUSED, Breach, Guardrails, check, warmup_allowance
 from campaigns.preferences import with_preferences_link
 from campaigns.surveys import survey_link
 from campaigns.templates import CompiledTemplate, TemplateProblem, compiled
@@ -329,8 +329,7 @@ class Worker:
     async def _guarded(self, campaign: Campaign) -> bool:
         """The deliverability guardrails: True when the campaign was paused (now or by
         another worker) because a rate went past its limit."""
-        feedback = await measure(self._store, campaign.id)
-        breach = judge(self._config.guardrails, feedback.since(campaign.guard_baseline))
+        breach = await check(self._store, self._config.guardrails, campaign)
         if breach is None:
             return False
         self._status[campaign.id] = "paused"
@@ -541,7 +540,9 @@ class Worker:
             await self._stopped_before_hand_over(delivery, event.id, stopped.status)
             return None
         except SendFailed as exc:
-            await self._outbound.set_status(event.id, "failed", exc.message)
+            failed = await self._outbound.set_status(event.id, "failed", exc.message)
+            if event.channel == "email" and (exc.provider_code or "").startswith("5"):
+                await self._refused(failed)
             return exc.message
         except ChannelMisconfigured as exc:
             await self._pause_for_operator(campaign, delivery, event.id, exc)
@@ -555,6 +556,13 @@ class Worker:
             return None
         await self._record(delivery, event.id, receipt)
         return None
+
+    async def _refused(self, event: Event) -> None:
+        """An SMTP 5xx at hand-over: the mail server refused the address for good, which the
+        guardrails count as a hard bounce (no DSN will come for a message never accepted)."""
+        flags = [*event.data.get("flags", []), "hard_bounce", REFUSED]
+        await self._store.events.replace(event.model_copy(update={
+            "data": {**event.data, "flags": list(dict.fromkeys(flags))}}))
 
     async def _still_running(self, campaign_id: str) -> None:
         """Read right before each hand-over (after any rate-limit wait): a pause or cancel

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from functools import lru_cache
@@ -16,6 +17,11 @@ from hub.i18n import N_
 
 AddressKind = Literal["email", "phone"]
 MAX_EMAIL_LENGTH = 254
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9-]{1,63}"
+PLAIN_EMAIL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})+")
+"""A dot-atom address with an ASCII domain: what the strict parse below gives back unchanged
+(lower-cased), read without it (an import normalises every address it reads)."""
 
 
 class Identity(Record):
@@ -31,6 +37,8 @@ class Identity(Record):
 def normalise_email(raw: str) -> str:
     """Trimmed, lower-cased as a whole, domain in IDNA (punycode) form; strictly parsed."""
     text = raw.strip()
+    if len(text) <= MAX_EMAIL_LENGTH and PLAIN_EMAIL.fullmatch(text):
+        return text.lower()
     if not text or len(text) > MAX_EMAIL_LENGTH or any(c in text for c in "\r\n\t <>\"(),;:"):
         raise InvalidInput(N_("not an email address: %(raw)s"),
                            params={"raw": repr(raw)}, details={"email": raw})

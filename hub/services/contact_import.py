@@ -22,13 +22,13 @@ from typing import Any, Literal
 
 from hub.domain.address_consent import consent_at
 from hub.domain.common import new_id, utcnow
-from hub.domain.consent import ConsentChannel
+from hub.domain.consent import ConsentChannel, consent_change
 from hub.domain.events import Event
 from hub.domain.identities import AddressKind, Identity
 from hub.domain.parties import Address, AttributeValue, Household, Organisation, Person, Role
 from hub.errors import AddressTaken, InvalidInput, NotFound
 from hub.i18n import N_
-from hub.ports import Store
+from hub.ports import ContactBatch, Store
 from hub.services.consent import apply_consent
 from hub.services.contact_rows import (
     ContactRow,
@@ -39,13 +39,13 @@ from hub.services.contact_rows import (
     street_key,
 )
 from hub.services.csv_stream import CsvStream
-from hub.services.identities import IdentityService
+from hub.services.identities import CONSENT_CHANNEL_OF, IdentityService
 from hub.services.timeline import TimelineService
 
 MAX_IMPORT_BYTES = 1 << 30  # 1 GiB; a constant, not a setting (hub/config.py is not ours now)
 MAX_REJECTED_LISTED = 1000
 MAX_CACHED = 2_000  # households and organisations remembered by key; bounds memory
-PROGRESS_EVERY = 500
+CHUNK_ROWS = 1000  # rows planned in memory and written together
 MAPPING_KEY = "import-mapping:"
 MAPPING_INDEX = "import-mappings"
 MAX_MAPPINGS = 200
@@ -120,19 +120,22 @@ def _mapping_name(name: str) -> str:
 
 
 class _Target:
-    """Where a row's reads and writes go: the store, or for a dry run an overlay in memory
-    in front of it that nothing leaves."""
+    """Where a row's reads and writes go: the store itself (`dry_run=False`: the row by row
+    path), or an overlay in memory in front of it that nothing leaves. A chunk of rows is
+    planned on an overlay filled by `prefetch` (one query per kind of look-up) and then
+    written as one batch; a dry run keeps one overlay for the whole file."""
 
     def __init__(self, store: Store, identities: IdentityService, timeline: TimelineService,
                  *, dry_run: bool) -> None:
         self.store = store
         self.identities = identities
         self.timeline = timeline
-        self.dry_run = dry_run
+        self.dry_run = dry_run  # True: an overlay
         self.owners: dict[tuple[str, str], Identity | None] = {}
         self.persons: dict[str, Person] = {}
         self.roles: dict[str, list[Role]] = {}
-        self.households: dict[str, str] = {}  # HouseholdRef.key → id (a cache when real)
+        self.suppressed: dict[str, bool] = {}  # suppression hash → stored
+        self.households: dict[str, str | None] = {}  # HouseholdRef.key → id, None: none
         self.organisations: dict[str, str] = {}  # folded name → id (a cache when real)
 
     def _trim(self) -> None:
@@ -140,6 +143,72 @@ class _Target:
             for cache in (self.households, self.organisations):
                 if len(cache) > MAX_CACHED:
                     cache.clear()
+
+    def forget(self, *, caches: bool) -> None:
+        """Drop the chunk's overlay (written now), and with `caches` the households and
+        organisations remembered by key (a chunk that was not written made some of them)."""
+        self.owners.clear()
+        self.persons.clear()
+        self.roles.clear()
+        self.suppressed.clear()
+        for cache in (self.households, self.organisations):
+            if caches or len(cache) > MAX_CACHED:
+                cache.clear()
+        for key in [k for k, v in self.households.items() if v is None]:
+            del self.households[key]
+
+    async def prefetch(self, rows: list[ContactRow]) -> None:
+        """Read what planning `rows` needs, one query per kind, into the overlay; what the
+        overlay holds already (a dry run's earlier rows) stays."""
+        addresses = list(dict.fromkeys(a for row in rows
+                                       for a in (*row.addresses, *row.role_addresses)))
+        found = {(i.kind, i.value): i
+                 for i in await self.store.contact_batches.owners(addresses)}
+        for address in addresses:
+            self.owners.setdefault(address, found.get(address))
+        person_ids = sorted({i.person_id for i in found.values()} - self.persons.keys())
+        persons = await self.store.persons.get_many(person_ids) if person_ids else []
+        for person in persons:
+            self.persons[person.id] = person
+        for person_id in person_ids:
+            self.roles.setdefault(person_id, [])
+        if person_ids:
+            for role in await self.store.roles.for_persons(person_ids):
+                self.roles[role.person_id].append(role)
+        hashes = {self.identities.suppression_hash(kind, value): None for kind, value in [
+            *(a for row in rows for a in row.addresses),
+            *(("email", e) for p in persons for e in p.emails),
+            *(("phone", n) for p in persons for n in p.phones)]}
+        wanted = [h for h in hashes if h not in self.suppressed]
+        stored = await self.store.contact_batches.suppressed(wanted)
+        self.suppressed.update((h, h in stored) for h in wanted)
+        await self._prefetch_households([r.household for r in rows if r.household])
+
+    async def _prefetch_households(self, refs: list[HouseholdRef]) -> None:
+        refs = [ref for ref in refs if ref.key not in self.households]
+        keyed = sorted({ref.key[4:] for ref in refs if ref.key.startswith("key:")})
+        states = await self.store.contact_batches.states([HOUSEHOLD_KEY + k for k in keyed])
+        for key in keyed:
+            state = states.get(HOUSEHOLD_KEY + key)
+            self.households["key:" + key] = str(state["id"]) if state else None
+        by_address = [ref for ref in refs if ref.key.startswith("address:")]
+        postcodes = sorted({ref.postcode for ref in by_address if ref.postcode and ref.street})
+        candidates = await self.store.contact_batches.households_with_postcodes(postcodes) \
+            if postcodes else []
+        ids: dict[str, str] = {}
+        for candidate in sorted(candidates, key=lambda h: h.id):
+            address = candidate.address
+            if address.street and address.postcode:
+                ids.setdefault("address:" + _street_key(address), candidate.id)
+        for ref in by_address:
+            if ref.postcode and ref.street:
+                self.households[ref.key] = ids.get(ref.key)
+
+    async def is_suppressed(self, kind: AddressKind, value: str) -> bool:
+        address_hash = self.identities.suppression_hash(kind, value)
+        if address_hash not in self.suppressed:
+            return await self.identities.is_suppressed(kind, value)
+        return self.suppressed[address_hash]
 
     async def owner(self, kind: AddressKind, value: str) -> Identity | None:
         if (kind, value) in self.owners:
@@ -189,6 +258,7 @@ class _Target:
     async def insert_person(self, person: Person) -> None:
         if self.dry_run:
             self.persons[person.id] = person
+            self.roles.setdefault(person.id, [])
         else:
             await self.store.persons.insert(person)
 
@@ -281,6 +351,52 @@ class _Plan:
     notes: list[str] = field(default_factory=list)
 
 
+class _Batch:
+    """The writes of a chunk's planned rows, each record in its last version."""
+
+    def __init__(self) -> None:
+        self._new: dict[str, Person] = {}
+        self._changed: dict[str, Person] = {}
+        self._identities: dict[tuple[str, str], Identity] = {}
+        self._plans: list[_Plan] = []
+
+    def add(self, plan: _Plan) -> None:
+        person = plan.person
+        if plan.created or person.id in self._new:
+            self._new[person.id] = person
+        else:
+            self._changed[person.id] = person
+        role_id = plan.role.id if plan.role is not None else None
+        for kind, value in plan.claims:
+            self._identities.setdefault((kind, value), Identity(
+                kind=kind, value=value, person_id=person.id))
+        for kind, value in plan.role_claims if plan.role is not None else ():
+            self._identities.setdefault((kind, value), Identity(
+                kind=kind, value=value, person_id=person.id, role_id=role_id))
+        self._plans.append(plan)
+
+    @property
+    def contents(self) -> ContactBatch:
+        batch = ContactBatch(new_persons=list(self._new.values()),
+                             changed_persons=list(self._changed.values()),
+                             identities=list(self._identities.values()))
+        for plan in self._plans:
+            if plan.role is not None:
+                batch.roles.append(plan.role)
+            if plan.household is not None and plan.household_ref is not None:
+                batch.households.append(plan.household)
+                if plan.household_ref.key.startswith("key:"):
+                    batch.states[HOUSEHOLD_KEY + plan.household_ref.key[4:]] = {
+                        "id": plan.household.id}
+            if plan.organisation is not None:
+                batch.organisations.append(plan.organisation)
+            household_id = plan.person.household_id
+            batch.events += [e if e.household_id or not household_id else
+                             e.model_copy(update={"household_id": household_id})
+                             for e in plan.events]
+        return batch
+
+
 class ContactImportService:
     def __init__(self, store: Store, identities: IdentityService,
                  timeline: TimelineService, *, default_region: str) -> None:
@@ -328,10 +444,21 @@ class ContactImportService:
         if options.save_mapping:
             _mapping_name(options.save_mapping)
         report = ImportReport(dry_run=options.dry_run)
-        target = _Target(self._store, self._identities, self._timeline,
-                         dry_run=options.dry_run)
+        target = _Target(self._store, self._identities, self._timeline, dry_run=True)
         stream = CsvStream(max_bytes=options.max_bytes)
         header: Header | None = None
+        chunk: list[tuple[int, list[str] | str]] = []
+
+        async def flush() -> None:
+            assert header is not None
+            for result in await self._chunk(target, header, chunk, options, report):
+                report.add(result)
+                if on_row is not None:
+                    await on_row(result)
+            chunk.clear()
+            if progress is not None:
+                progress(stream.bytes_read, report.rows)
+
         async for line, record in stream.records(chunks):
             if header is None:
                 if isinstance(record, str):
@@ -342,15 +469,11 @@ class ContactImportService:
                 if options.save_mapping and not options.dry_run:
                     await self.save_mapping(options.save_mapping, columns)
                 continue
-            if isinstance(record, str):
-                result = RowResult(line, "rejected", reason=record)
-            else:
-                result = await self._row(target, line, header.values(record), options, report)
-            report.add(result)
-            if on_row is not None:
-                await on_row(result)
-            if progress is not None and report.rows % PROGRESS_EVERY == 0:
-                progress(stream.bytes_read, report.rows)
+            chunk.append((line, record))
+            if len(chunk) >= CHUNK_ROWS:
+                await flush()
+        if chunk:
+            await flush()
         if header is None:
             raise InvalidInput(N_("the file is empty: expected a header row"))
         if progress is not None:
@@ -362,26 +485,73 @@ class ContactImportService:
                 "without consent_basis and consent_text they stay unknown")
         return report
 
-    async def _row(self, target: _Target, line: int, values: Mapping[str, str],
-                   options: ImportOptions, report: ImportReport) -> RowResult:
+    async def _chunk(self, target: _Target, header: Header,
+                     records: list[tuple[int, list[str] | str]], options: ImportOptions,
+                     report: ImportReport) -> list[RowResult]:
+        """The rows of one chunk: read, planned in order on the overlay (a later row sees
+        what an earlier one made), then written as one batch. When the batch finds an
+        address taken meanwhile it writes nothing, and the chunk goes row by row instead."""
+        read: list[tuple[int, ContactRow | str]] = []
+        for line, record in records:
+            if isinstance(record, str):
+                read.append((line, record))
+                continue
+            try:
+                read.append((line, read_row(header.values(record), self._region)))
+            except InvalidInput as exc:
+                read.append((line, exc.message))
+        await target.prefetch([row for _, row in read if not isinstance(row, str)])
+        consent_ignored = report.consent_ignored
+        results: list[RowResult] = []
+        batch = _Batch()
+        for line, row in read:
+            if isinstance(row, str):
+                results.append(RowResult(line, "rejected", reason=row))
+                continue
+            result, plan = await self._row(target, line, row, options, report)
+            results.append(result)
+            if plan is not None:
+                batch.add(plan)
+        if options.dry_run:
+            return results
+        contents = batch.contents
+        written = await self._store.contact_batches.write(contents)
+        target.forget(caches=not written)
+        if written:
+            for event in contents.events:
+                await self._timeline.announce(event)
+            return results
+        report.consent_ignored = consent_ignored
+        direct = _Target(self._store, self._identities, self._timeline, dry_run=False)
+        results = []
+        for line, row in read:
+            if isinstance(row, str):
+                results.append(RowResult(line, "rejected", reason=row))
+            else:
+                results.append((await self._row(direct, line, row, options, report))[0])
+        return results
+
+    async def _row(self, target: _Target, line: int, row: ContactRow, options: ImportOptions,
+                   report: ImportReport) -> tuple[RowResult, _Plan | None]:
+        """The row's result, and on an overlay the plan written into it (for the batch)."""
         try:
-            row = read_row(values, self._region)
             plan = await self._plan(target, row, options, report)
         except InvalidInput as exc:
-            return RowResult(line, "rejected", reason=exc.message)
+            return RowResult(line, "rejected", reason=exc.message), None
         except AddressTaken as exc:
-            return RowResult(line, "rejected", reason=_taken(exc))
+            return RowResult(line, "rejected", reason=_taken(exc)), None
         note = "; ".join(plan.notes)
         if not (plan.created or plan.changed or plan.household or plan.organisation
                 or plan.role or plan.claims or plan.events):
-            return RowResult(line, "unchanged", plan.person.id, note)
+            return RowResult(line, "unchanged", plan.person.id, note), None
         try:
             await self._write(target, plan)
         except AddressTaken as exc:
-            return RowResult(line, "rejected", reason=_taken(exc))
+            return RowResult(line, "rejected", reason=_taken(exc)), None
         except NotFound as exc:  # the matched person was erased or merged meanwhile
-            return RowResult(line, "rejected", reason=exc.message)
-        return RowResult(line, "created" if plan.created else "updated", plan.person.id, note)
+            return RowResult(line, "rejected", reason=exc.message), None
+        outcome: Outcome = "created" if plan.created else "updated"
+        return RowResult(line, outcome, plan.person.id, note), plan
 
     async def _plan(self, target: _Target, row: ContactRow, options: ImportOptions,
                     report: ImportReport) -> _Plan:
@@ -400,7 +570,10 @@ class ContactImportService:
         unowned_role = [a for a in unowned_role if a not in unowned]
         if owner_id is None:
             plan = _Plan(person=self._new_person(row), created=True, claims=unowned)
-            await self._identities.apply_suppressions(plan.person, row.addresses)
+            for kind, value in row.addresses:  # an address erased on request: opted out
+                if await target.is_suppressed(kind, value):
+                    plan.person.consent[CONSENT_CHANNEL_OF[kind]] = consent_change(
+                        "opted_out", "suppression")
         else:
             existing = await target.person(owner_id)
             if existing is None or not existing.is_active:
@@ -415,7 +588,7 @@ class ContactImportService:
         plan.role_claims = unowned_role
         await self._plan_household(target, plan, row)
         await self._plan_role(target, plan, row)
-        await self._plan_consent(plan, row, options, report)
+        await self._plan_consent(target, plan, row, options, report)
         plan.changed = plan.changed or bool(plan.events)
         return plan
 
@@ -476,8 +649,8 @@ class ContactImportService:
                          organisation_id=organisation_id, function=row.function or "",
                          email=row.role_email, phone=row.role_phone)
 
-    async def _plan_consent(self, plan: _Plan, row: ContactRow, options: ImportOptions,
-                            report: ImportReport) -> None:
+    async def _plan_consent(self, target: _Target, plan: _Plan, row: ContactRow,
+                            options: ImportOptions, report: ImportReport) -> None:
         """Opt-ins only with a stated basis (stored as proof); an opt-out is always honoured;
         an import never turns a recorded opt-out or an erased address into an opt-in."""
         person = plan.person
@@ -495,7 +668,7 @@ class ContactImportService:
                                       "an opt-out")
                     continue
                 # a new person's erased addresses are opted out already (apply_suppressions)
-                if not plan.created and await self._suppressed(person, channel):
+                if not plan.created and await self._suppressed(target, person, channel):
                     plan.notes.append(f"{channel} stays opted out: the address was erased")
                     continue
             kind = _address_kind(channel)
@@ -509,10 +682,11 @@ class ContactImportService:
             if event is not None:
                 plan.events.append(event)
 
-    async def _suppressed(self, person: Person, channel: ConsentChannel) -> bool:
+    @staticmethod
+    async def _suppressed(target: _Target, person: Person, channel: ConsentChannel) -> bool:
         kind = _address_kind(channel)
         for value in person.emails if kind == "email" else person.phones:
-            if await self._identities.is_suppressed(kind, value):
+            if await target.is_suppressed(kind, value):
                 return True
         return False
 

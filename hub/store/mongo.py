@@ -22,6 +22,7 @@ from hub.ports import (
     CampaignRepo,
     CannedResponseRepo,
     ChannelStateRepo,
+    ContactBatchRepo,
     ConversationRepo,
     CsatRuleRepo,
     DeliveryRepo,
@@ -65,6 +66,7 @@ from hub.store.mongo_campaigns import (
     MongoTemplateRepo,
 )
 from hub.store.mongo_changes import MongoChangeFeed
+from hub.store.mongo_contact_batches import MongoContactBatches
 from hub.store.mongo_conversations import (
     MongoCannedResponseRepo,
     MongoConversationRepo,
@@ -291,6 +293,14 @@ class MongoStore:
         self.password_resets: PasswordResetRepo = MongoPasswordResetRepo(
             database["password_resets"])
         self.webhooks: WebhookRepo = MongoWebhookRepo(database)
+        self.contact_batches: ContactBatchRepo = MongoContactBatches(
+            persons=MongoPersonRepo(database["persons"]),
+            households=MongoHouseholdRepo(database["households"]),
+            organisations=MongoOrganisationRepo(database["organisations"]),
+            roles=MongoRoleRepo(database["roles"]), identities=MongoIdentityRepo(
+                database["identities"]), events=events,
+            suppressions=MongoSuppressionRepo(database["suppressions"]),
+            states=MongoChannelStateRepo(database["channel_state"]))
 
     async def ping(self) -> None:
         try:

@@ -204,8 +204,9 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
         with self._errors():
             return len(await self._c.distinct("person_id", query))
 
-    async def count_campaign_flagged(self, campaign_id: str, flag: str) -> int:
-        query = {"campaign_id": campaign_id, "direction": "inbound",
+    async def count_campaign_flagged(self, campaign_id: str, flag: str, *,
+                                     direction: str = "inbound") -> int:
+        query = {"campaign_id": campaign_id, "direction": direction,
                  "person_id": {"$ne": None}, "data.flags": flag}
         with self._errors():
             return len(await self._c.distinct("person_id", query))

@@ -19,6 +19,7 @@ from hub.ports import (
     CampaignRepo,
     CannedResponseRepo,
     ChannelStateRepo,
+    ContactBatchRepo,
     ConversationRepo,
     CsatRuleRepo,
     DeliveryRepo,
@@ -60,6 +61,7 @@ from hub.store.sqlite_campaigns import (
     SqliteSegments,
     SqliteTemplates,
 )
+from hub.store.sqlite_contact_batches import SqliteContactBatches
 from hub.store.sqlite_conversations import (
     SqliteCannedResponses,
     SqliteConversations,
@@ -114,10 +116,14 @@ class SqliteStore:
     def __init__(self, db: Database, reader: Reader | None = None) -> None:
         self._db = db
         self._reader = reader
-        self.persons: PersonRepo = SqlitePersons(db, reader)
-        self.households: HouseholdRepo = SqliteHouseholds(db)
-        self.organisations: OrganisationRepo = SqliteOrganisations(db)
-        self.roles: RoleRepo = SqliteRoles(db)
+        persons = SqlitePersons(db, reader)
+        self.persons: PersonRepo = persons
+        households = SqliteHouseholds(db)
+        self.households: HouseholdRepo = households
+        organisations = SqliteOrganisations(db)
+        self.organisations: OrganisationRepo = organisations
+        roles = SqliteRoles(db)
+        self.roles: RoleRepo = roles
         self.identities: IdentityRepo = SqliteIdentities(db)
         events = SqliteEvents(db)
         self.events: EventRepo = events
@@ -152,6 +158,8 @@ class SqliteStore:
         self.staff_sessions: StaffSessionRepo = SqliteStaffSessions(db)
         self.password_resets: PasswordResetRepo = SqlitePasswordResets(db)
         self.webhooks: WebhookRepo = SqliteWebhooks(db)
+        self.contact_batches: ContactBatchRepo = SqliteContactBatches(
+            db, persons, households, organisations, roles, events)
 
     @property
     def location(self) -> str:

@@ -271,12 +271,13 @@ class SqliteEvents(DocTable[Event]):
             params.append(channel)
         return int(await self._db.value(sql, params))
 
-    async def count_campaign_flagged(self, campaign_id: str, flag: str) -> int:
+    async def count_campaign_flagged(self, campaign_id: str, flag: str, *,
+                                     direction: str = "inbound") -> int:
         return int(await self._db.value(
             "SELECT count(DISTINCT person_id) FROM events WHERE campaign_id = ? "
-            "AND direction = 'inbound' AND person_id IS NOT NULL AND EXISTS ("
+            "AND direction = ? AND person_id IS NOT NULL AND EXISTS ("
             "SELECT 1 FROM json_each(doc, '$.data.flags') WHERE json_each.value = ?)",
-            (campaign_id, flag)))
+            (campaign_id, direction, flag)))
 
     async def for_campaign(
         self, campaign_id: str, *, direction: str, limit: int

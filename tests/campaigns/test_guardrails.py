@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.guardrails import Feedback, Guardrails, judge, warmup_allowance
+from campaigns.guardrails import (
+    Feedback,
+    Guardrails,
+    judge,
+    judge_rolling,
+    keep_checkpoints,
+    warmup_allowance,
+)
 from hub.config import Settings
 from hub.domain.campaigns import Campaign
 from hub.domain.common import utcnow
@@ -162,3 +169,49 @@ def test_warmup_ramp_is_a_daily_cumulative_cap() -> None:
     assert warmup_allowance(campaign, now, started=400) == 0
     assert warmup_allowance(campaign, now + timedelta(days=2), started=400) is None
     assert warmup_allowance(Campaign(id="d", name="Cold"), now, started=0) is None
+
+
+async def test_smtp_refusals_at_hand_over_count_as_hard_bounces(
+        api: Api, smtp_server: tuple[SmtpSink, int]) -> None:
+    """The relay refuses 10% of the addresses with a 5xx at RCPT (no DSN will ever come):
+    the campaign pauses on the hard-bounce rate all the same."""
+    sink, _ = smtp_server
+    for i in range(PEOPLE):
+        if i % 10 == 3:
+            sink.refuse[f"p{i}@gone.example"] = "550 5.1.1 <user unknown>"
+    campaign_id = await launch(api, PEOPLE, rate=1200)
+    paused = await wait_for_status(api, campaign_id, "paused", within_s=30)
+    guard = paused["paused_guard"]
+    assert guard["kind"] == "hard_bounce" and guard["rate"] > 0.05 and guard["count"] >= 2
+    assert paused["stats"]["queued"] > 0
+    refused = [e for e in await api.store.events.for_campaign(
+        campaign_id, direction="outbound", limit=1000) if "refused" in e.data.get("flags", [])]
+    assert refused and all(e.to and "@gone." in e.to and e.status == "failed" for e in refused)
+
+
+def test_the_window_rolls_over_the_last_sends() -> None:
+    """Judged over the last `window` sends: a clean start does not hide a bad stretch later
+    (counted since launch, 10 bounces in 300 sends would be 3.3%, under the limit)."""
+    rules = Guardrails(hard_bounce_rate=0.05, complaint_rate=None, unsubscribe_rate=None,
+                       window=100)
+    checkpoints = [Feedback()]
+    breaches = []
+    for sent in range(10, 310, 10):  # the worker checks every 10 sends
+        bounces = 0 if sent <= 200 else sent - 200 - (sent - 200) * 9 // 10
+        now = Feedback(sent=sent, hard_bounce=bounces)
+        breaches.append(judge_rolling(rules, now, checkpoints))
+        checkpoints = keep_checkpoints(checkpoints, now, rules.window)
+        assert len(checkpoints) <= 12  # bounded: one per step back to the window's start
+    assert breaches[:9] == [None] * 9  # fewer than 100 sends: not judged yet
+    assert all(b is None for b in breaches[9:25])  # the clean first 200 and a few bad ones
+    last = breaches[-1]
+    assert last is not None and last.sent == 100 and last.count == 10
+    assert judge(rules, Feedback(sent=300, hard_bounce=10)) is None  # what cumulative says
+
+
+def test_first_window_counts_from_the_resume() -> None:
+    rules = Guardrails(hard_bounce_rate=0.05, window=100)
+    resumed = Feedback(sent=500, hard_bounce=40)  # the figures that paused it
+    assert judge_rolling(rules, Feedback(sent=599, hard_bounce=90), [resumed]) is None
+    breach = judge_rolling(rules, Feedback(sent=600, hard_bounce=46), [resumed])
+    assert breach is not None and (breach.sent, breach.count) == (100, 6)

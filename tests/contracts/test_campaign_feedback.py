@@ -33,3 +33,5 @@ async def test_count_campaign_flagged(store: Store) -> None:
     assert await store.events.count_campaign_flagged(campaign_id, "complaint") == 1
     assert await store.events.count_campaign_flagged(campaign_id, "bounce") == 2
     assert await store.events.count_campaign_flagged(new_id(), "hard_bounce") == 0
+    assert await store.events.count_campaign_flagged(campaign_id, "hard_bounce",
+                                                     direction="outbound") == 1

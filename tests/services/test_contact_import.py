@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from hub.domain.events import TimelineQuery
 from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.errors import InvalidInput, NotFound, PayloadTooLarge
-from hub.ports import Store
+from hub.ports import ContactBatch, Store
 from hub.services.contact_import import ContactImportService, ImportOptions, RowResult
 from hub.services.identities import IdentityService
 from hub.services.timeline import TimelineService
@@ -336,25 +337,114 @@ async def test_dry_run_saves_no_mapping(service: ContactImportService) -> None:
         await service.saved_mapping("m")
 
 
-class RacingIdentities(IdentityService):
-    """Another writer takes `phone` between the row's checks and its claim (a real race,
+class RacingBatches:
+    """Another writer takes `phone` between the chunk's look-ups and its write (a real race,
     staged: the other claim is a real insert into the same store)."""
+
+    def __init__(self, store: Store, kind: AddressKind = "phone",
+                 racing: str = "+31612345678") -> None:
+        self._store = store
+        self._batches = store.contact_batches
+        self.kind, self.racing = kind, racing
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._batches, name)
+
+    async def write(self, batch: ContactBatch) -> bool:
+        if await self._store.identities.get(self.kind, self.racing) is None:
+            await self._store.identities.insert(Identity(kind=self.kind, value=self.racing,
+                                                         person_id="someone-else"))
+        return await self._batches.write(batch)
+
+
+async def test_a_race_for_an_address_undoes_the_row(store: Store) -> None:
+    store.contact_batches = RacingBatches(store)  # type: ignore[misc]
+    identities = IdentityService(store, default_region="NL", secret_key="k" * 32)
+    service = ContactImportService(store, identities, TimelineService(store),
+                                   default_region="NL")
+    report, rows = await run(service, "email,phone,household_key,organisation\n"
+                             "b@example.nl,,H2,\n"
+                             "a@example.nl,0612345678,H1,Acme\n")
+    assert report["rejected_total"] == 1 and "someone-else" in rows[1].reason
+    assert report["created"] == 1 and rows[0].outcome == "created"  # row by row after the race
+    assert await store.persons.count() == 1
+    assert await store.identities.get("email", "a@example.nl") is None
+    assert await store.identities.get("email", "b@example.nl") is not None
+    households = await store.households.find()
+    assert len(households) == 1 and await store.organisations.find() == []
+
+
+class RacingIdentities(IdentityService):
+    """On the row-by-row path, another writer takes `phone` between the row's checks and its
+    claim."""
 
     racing = "+31612345678"
 
     async def claim(self, person_id: str, kind: AddressKind, value: str,
                     role_id: str | None = None) -> Identity:
-        if value == self.racing:
+        if value == self.racing and await self._store.identities.get(kind, value) is None:
             await super().claim("someone-else", kind, value)
         return await super().claim(person_id, kind, value, role_id)
 
 
-async def test_a_race_for_an_address_undoes_the_row(store: Store) -> None:
+async def test_a_race_on_the_row_by_row_path_undoes_the_row(store: Store) -> None:
+    """The chunk's batch fails (another writer took b@…), then on the row by row path a
+    second writer takes the phone of the next row between its checks and its claim."""
+    store.contact_batches = RacingBatches(store, "email", "b@example.nl")  # type: ignore[misc]
     racing = RacingIdentities(store, default_region="NL", secret_key="k" * 32)
     service = ContactImportService(store, racing, TimelineService(store), default_region="NL")
     report, rows = await run(service, "email,phone,household_key,organisation\n"
+                             "b@example.nl,,,\n"
                              "a@example.nl,0612345678,H1,Acme\n")
-    assert report["rejected_total"] == 1 and "someone-else" in rows[0].reason
+    assert report["rejected_total"] == 2
+    assert all("someone-else" in row.reason for row in rows)
     assert await store.persons.count() == 0
     assert await store.identities.get("email", "a@example.nl") is None
     assert await store.households.find() == [] and await store.organisations.find() == []
+
+
+async def test_small_chunks_give_the_report_and_data_of_one_chunk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows that share an address or a household within a chunk and across chunks: the
+    same report and the same persons whatever the chunk size; never a duplicate person."""
+    text = ("name,email,phone,household_key,street,postcode,consent_email\n"
+            "A,a@example.nl,0611111111,H1,,,opted_in\n"
+            ",a@example.nl,0622222222,H1,,,\n"          # same person, same chunk
+            "C,c@example.nl,,,Laan 1,1234 AB,opted_in\n"
+            "C,c@example.nl,,,Laan 1,1234AB,opted_in\n"  # duplicate row
+            "D,d@example.nl,,,laan  1,1234ab,\n"        # C's household by address
+            "B,c@example.nl,0622222222,,,,\n"           # C's address and A's: rejected
+            ",a@example.nl,0633333333,H1,,,\n")         # A again, in another chunk
+    outcomes = []
+    for size in (1000, 2, 1):
+        monkeypatch.setattr("hub.services.contact_import.CHUNK_ROWS", size)
+        store = await open_sqlite_store(f"sqlite:///{tmp_path}/hub-{size}.db")
+        try:
+            identities = IdentityService(store, default_region="NL", secret_key="k" * 32)
+            service = ContactImportService(store, identities, TimelineService(store),
+                                           default_region="NL")
+            report, rows = await run(service, text, **BASIS)
+            a = await person_by_email(store, "a@example.nl")
+            c = await person_by_email(store, "c@example.nl")
+            d = await person_by_email(store, "d@example.nl")
+            households = await store.households.find()
+            events = await store.events.timeline(
+                TimelineQuery(person_ids=[a.id]), limit=10)  # type: ignore[attr-defined]
+            outcomes.append((
+                [(r.line, r.outcome) for r in rows], await store.persons.count(),
+                len(households), a.phones, a.name,  # type: ignore[attr-defined]
+                c.household_id == d.household_id,  # type: ignore[attr-defined]
+                [(e.channel, e.household_id == a.household_id)  # type: ignore[attr-defined]
+                 for e in events]))
+            assert report["rejected_total"] == 1
+            again, _ = await run(service, text, **BASIS)
+            assert (again["created"], again["updated"]) == (0, 0)
+        finally:
+            await store.close()
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    lines, persons, households, phones, name, shared, events = outcomes[0]
+    assert lines == [(2, "created"), (3, "updated"), (4, "created"), (5, "unchanged"),
+                     (6, "created"), (7, "rejected"), (8, "updated")]
+    assert (persons, households, phones, name, shared) == (
+        3, 2, ["+31611111111", "+31622222222", "+31633333333"], "A", True)
+    assert events and all(stamped for _, stamped in events)

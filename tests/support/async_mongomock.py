@@ -30,9 +30,15 @@ from typing import Any, Self
 import mongomock
 import mongomock.aggregate
 import mongomock.helpers
-from pymongo import IndexModel, ReturnDocument
+from pymongo import IndexModel, ReplaceOne, ReturnDocument
 from pymongo.errors import OperationFailure
-from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+from pymongo.results import (
+    BulkWriteResult,
+    DeleteResult,
+    InsertManyResult,
+    InsertOneResult,
+    UpdateResult,
+)
 
 Doc = dict[str, Any]
 
@@ -169,6 +175,19 @@ class AsyncMongoMockCollection:
         self, filter: Mapping[str, Any], replacement: Doc, *, upsert: bool = False
     ) -> UpdateResult:
         return self._sync.replace_one(filter, replacement, upsert=upsert)
+
+    async def bulk_write(self, requests: Sequence[ReplaceOne], *, ordered: bool = True
+                         ) -> BulkWriteResult:
+        """ReplaceOne requests only, one `replace_one` each (mongomock's own bulk_write does
+        not take the operations of PyMongo 4.9+)."""
+        matched = upserted = 0
+        for request in requests:
+            result = self._sync.replace_one(request._filter, request._doc,
+                                            upsert=bool(request._upsert))
+            matched += result.matched_count
+            upserted += 1 if result.upserted_id is not None else 0
+        return BulkWriteResult({"nMatched": matched, "nModified": matched,
+                                "nUpserted": upserted, "upserted": []}, acknowledged=True)
 
     async def find_one_and_update(
         self,

@@ -20,7 +20,7 @@ from hub.i18n import N_
 from hub.services.contact_import import ImportOptions
 from hub.services.contact_rows import FIXED_FIELDS, is_field
 from hub.services.import_jobs import ImportJobs
-from hub.web.keys import SERVICES, SETTINGS
+from hub.web.keys import SERVICES, SETTINGS, STORE
 from hub.web.ui.form_input import Checkbox, Cut, PageForm, form_model
 from hub.web.ui.guard import staff_page
 from hub.web.ui.render import redirect, render
@@ -42,7 +42,8 @@ def guessed(header: str) -> str:
 
 
 async def import_jobs_ctx(app: web.Application) -> AsyncIterator[None]:
-    jobs = ImportJobs(app[SERVICES].contact_import, app[SETTINGS].var_dir / "imports")
+    jobs = ImportJobs(app[SERVICES].contact_import, app[SETTINGS].var_dir / "imports",
+                      app[STORE])
     app[IMPORT_JOBS] = jobs
     yield
     await jobs.close()
@@ -94,7 +95,7 @@ async def _mapping_page(request: web.Request, upload_id: str, *, form: RunForm |
             saved = await service.saved_mapping(chosen_mapping)
         except (InvalidInput, LookupError) as exc:
             error = error or getattr(exc, "message", str(exc))
-    job = jobs.get(request.query["job"][:64]) if "job" in request.query else None
+    job = await jobs.get(request.query["job"][:64]) if "job" in request.query else None
     if job is not None and job.options is not None and form is None and not chosen_mapping:
         # the page after a run shows what it ran with, ready for the next (dry → real)
         columns = columns or {h: job.options.columns.get(h, "") for h in header}
@@ -141,7 +142,7 @@ async def run_import(request: web.Request) -> web.StreamResponse:
         if bool(options.consent_basis) != bool(options.consent_text):
             raise InvalidInput(N_("Give the legal basis and the consent text together: "
                                   "without both, opt-ins in the file stay unknown."))
-        job = jobs.start(upload_id, options)
+        job = await jobs.start(upload_id, options)
     except InvalidInput as exc:
         return await _mapping_page(request, upload_id, form=form, columns=columns,
                                    error=exc.message, status=422)
@@ -150,7 +151,7 @@ async def run_import(request: web.Request) -> web.StreamResponse:
 
 @staff_page(MARKETING)
 async def job_status(request: web.Request) -> web.StreamResponse:
-    job = request.app[IMPORT_JOBS].get(request.match_info["job_id"])
+    job = await request.app[IMPORT_JOBS].get(request.match_info["job_id"])
     answer: dict[str, Any] = job.to_json()
     if answer["report"]:
         answer["report"]["rejected"] = answer["report"]["rejected"][:REJECTED_SHOWN]
@@ -159,10 +160,17 @@ async def job_status(request: web.Request) -> web.StreamResponse:
 
 @staff_page(MARKETING)
 async def job_report(request: web.Request) -> web.StreamResponse:
-    path = request.app[IMPORT_JOBS].report_path(request.match_info["job_id"])
+    path = await request.app[IMPORT_JOBS].report_path(request.match_info["job_id"])
     return web.FileResponse(path, headers={
         "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
         "Content-Disposition": 'attachment; filename="import-report.csv"'})
+
+
+@staff_page(MARKETING)
+async def resume_job(request: web.Request) -> web.StreamResponse:
+    """An interrupted (or failed) real import, run again on the same file and options."""
+    job = await request.app[IMPORT_JOBS].resume(request.match_info["job_id"])
+    return redirect(f"/imports/{job.upload_id}?job={job.id}")
 
 
 def add_import_ui(app: web.Application) -> None:
@@ -174,3 +182,4 @@ def add_import_ui(app: web.Application) -> None:
     r.add_get("/imports/jobs/{job_id}/report.csv", job_report)
     r.add_get("/imports/{upload_id}", mapping_page)
     r.add_post("/imports/{upload_id}/run", run_import)
+    r.add_post("/imports/jobs/{job_id}/resume", resume_job)
