@@ -41,7 +41,8 @@ def iso(value: datetime) -> str:
 
 
 def utcnow() -> datetime:
-    return to_utc_ms(datetime.now(UTC))
+    now = datetime.now(UTC)  # already aware UTC: only the microseconds need cutting
+    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
 
 
 UtcDateTime = Annotated[

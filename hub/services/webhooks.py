@@ -219,10 +219,13 @@ class WebhookWorker:
         if not events:
             return 0
         subscriptions = await self._store.webhooks.subscriptions()
+        now = utcnow()
+        # built from fields already validated (the outbox event's, utcnow): no re-validation
         deliveries = [
-            WebhookDelivery(id="msg_" + new_id(), subscription_id=s.id, event_id=e.id,
-                            type=e.type, occurred_at=e.occurred_at, data=e.data,
-                            person_ids=e.person_ids, next_attempt_at=utcnow())
+            WebhookDelivery.model_construct(
+                id="msg_" + new_id(), subscription_id=s.id, event_id=e.id, type=e.type,
+                occurred_at=e.occurred_at, data=e.data, person_ids=e.person_ids,
+                next_attempt_at=now, created_at=now)
             for e in events for s in subscriptions
             if s.state == "enabled" and s.created_at <= e.emitted_at + timedelta(seconds=1)
             and matches(s.event_types, e.type)]
@@ -331,6 +334,7 @@ class WebhookWorker:
                    "webhook-signature": signer.sign(delivery.id, now, body),
                    "content-type": "application/json"}
         result = await self._poster.post(subscription.url, headers, body.encode())
+        done = utcnow()
         attempts = delivery.attempts + 1
         update: dict[str, object] = {
             "attempts": attempts, "response_status": result.status, "error": result.error,
@@ -338,14 +342,14 @@ class WebhookWorker:
             "lease_until": None}
         ok = result.status is not None and 200 <= result.status < 300
         if ok:
-            update |= {"state": "delivered", "delivered_at": utcnow(), "error": None}
+            update |= {"state": "delivered", "delivered_at": done, "error": None}
         elif result.status == 410:
             update |= {"state": "failed", "error": "the target answered 410 Gone"}
-        elif utcnow() - delivery.occurred_at > RETRY_FOR:
+        elif done - delivery.occurred_at > RETRY_FOR:
             update |= {"state": "failed", "error": f"gave up after 24 hours: {result.error}"}
         else:
             update |= {"state": "pending",
-                       "next_attempt_at": utcnow() + retry_delay(attempts, self._rng,
+                       "next_attempt_at": done + retry_delay(attempts, self._rng,
                                                                 self._first_retry_s)}
         return delivery.model_copy(update=update), ok, result
 

@@ -37,14 +37,6 @@ def outbox_row(event: OutboxEvent) -> tuple[str, str, str]:
     return (event.id, iso(event.occurred_at), dump(event))
 
 
-OUTCOME_FIELDS = ("state", "attempts", "next_attempt_at", "lease_owner", "lease_until",
-                  "response_status", "error", "latency_ms", "delivered_at")
-
-
-def _plain(value: Any) -> Any:
-    return iso(value) if isinstance(value, datetime) else value
-
-
 ABOUT_PERSON = "EXISTS (SELECT 1 FROM json_each(doc, '$.person_ids') WHERE value = ?)"
 DELIVERY_COLUMNS = ("id, subscription_id, event_id, state, occurred_at, next_attempt_at, "
                     "lease_owner, lease_until, doc")
@@ -147,10 +139,17 @@ class SqliteWebhooks:
         if not deliveries:
             return 0
         rows = []
-        for d in deliveries:
-            outcome = json.dumps({name: _plain(getattr(d, name)) for name in OUTCOME_FIELDS})
-            rows.append((d.state, iso(d.next_attempt_at), d.lease_owner,
-                         iso(d.lease_until) if d.lease_until else None, outcome, d.id, owner))
+        for d in deliveries:  # spelled out: this runs once per post
+            next_attempt_at = iso(d.next_attempt_at)
+            lease_until = iso(d.lease_until) if d.lease_until else None
+            outcome = json.dumps({
+                "state": d.state, "attempts": d.attempts, "next_attempt_at": next_attempt_at,
+                "lease_owner": d.lease_owner, "lease_until": lease_until,
+                "response_status": d.response_status, "error": d.error,
+                "latency_ms": d.latency_ms,
+                "delivered_at": iso(d.delivered_at) if d.delivered_at else None})
+            rows.append((d.state, next_attempt_at, d.lease_owner, lease_until, outcome, d.id,
+                         owner))
         async with self._db.transaction() as session:
             return await session.run_many(
                 "UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, lease_owner = ?, "
