@@ -1,0 +1,19 @@
+"""One migration (appended to `sqlite_schema.MIGRATIONS`): an index of a campaign's flagged
+events.
+
+The deliverability guardrails count a campaign's flagged events (hard bounces, complaints,
+refusals at hand-over) before every leased batch. Without this index each count reads every
+outbound event of the campaign, so a campaign's checks cost grows with the square of its
+audience. Only events whose document mentions `"flags"` enter it (few: a send has none until
+it is refused); `count_campaign_flagged` repeats the condition word for word so SQLite picks it,
+and still checks the flag itself in the document.
+"""
+
+from __future__ import annotations
+
+FLAGGED_CONDITION = "instr(doc, '\"flags\"') > 0"
+
+V_FLAGGED_EVENTS = (
+    f"""CREATE INDEX events_campaign_flagged ON events (campaign_id, direction, person_id)
+        WHERE campaign_id IS NOT NULL AND {FLAGGED_CONDITION}""",
+)
