@@ -27,6 +27,7 @@ from hub.domain.webhooks import OutboxEvent
 from hub.store.sqlite_base import DocTable, dump
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import SqliteEvents
+from hub.store.sqlite_flagged import FALLBACK_CONDITION, OPTED_OUT_CONDITION
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
 
 V3_CAMPAIGNS: tuple[str, ...] = (
@@ -248,11 +249,11 @@ class SqliteDeliveries:
             "SELECT status, count(*) FROM deliveries WHERE campaign_id = ? GROUP BY status",
             (campaign_id,))
         opted = await self._db.value(
-            "SELECT count(*) FROM deliveries WHERE campaign_id = ? "
-            "AND json_extract(doc, '$.opted_out_at') IS NOT NULL", (campaign_id,))
+            f"SELECT count(*) FROM deliveries WHERE campaign_id = ? AND {OPTED_OUT_CONDITION}",
+            (campaign_id,))
         fallbacks = await self._db.value(
-            "SELECT count(*) FROM deliveries WHERE campaign_id = ? "
-            "AND json_extract(doc, '$.language_fallback') = 1", (campaign_id,))
+            f"SELECT count(*) FROM deliveries WHERE campaign_id = ? AND {FALLBACK_CONDITION}",
+            (campaign_id,))
         return DeliveryCounts(by_status={status: int(n) for status, n in rows},
                               opted_out=int(opted or 0), language_fallbacks=int(fallbacks or 0))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hub.domain.common import new_id
 from hub.store.sqlite import open_sqlite_store
-from hub.store.sqlite_flagged import FLAGGED_CONDITION
+from hub.store.sqlite_flagged import FALLBACK_CONDITION, FLAGGED_CONDITION, OPTED_OUT_CONDITION
 from tests.contracts import factories as f
 
 
@@ -34,5 +34,19 @@ async def test_flagged_count_uses_the_flagged_index_and_sees_a_new_flag(tmp_path
             campaign_id, "refused", direction="outbound") == 1
         assert await store.events.count_campaign_flagged(
             campaign_id, "complaint", direction="outbound") == 0
+    finally:
+        await store.close()
+
+
+async def test_delivery_counts_read_only_the_opted_out_and_fallback_rows(tmp_path: Path
+                                                                         ) -> None:
+    store = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
+    try:
+        for condition, index in ((OPTED_OUT_CONDITION, "deliveries_opted_out"),
+                                 (FALLBACK_CONDITION, "deliveries_fallback")):
+            plan = await store._db.rows(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM deliveries "
+                f"WHERE campaign_id = ? AND {condition}", ("c1",))
+            assert any(index in str(row) for row in plan), plan
     finally:
         await store.close()
