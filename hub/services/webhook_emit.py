@@ -123,6 +123,9 @@ class _Events(_Wrapped):
 
 class _Deliveries(_Wrapped):
     async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+        together = getattr(self._inner, "start_send_with_outbox", None)
+        if together is not None:  # SQLite: the send's start and its outbox row in one write
+            return bool(await together(delivery, event, _appended(event), owner=owner))
         started = bool(await self._inner.start_send(delivery, event, owner=owner))
         if started:
             await self._emitter.event_appended(event)

@@ -23,9 +23,12 @@ from hub.domain.campaigns import (
 )
 from hub.domain.common import iso, utcnow
 from hub.domain.events import Event, StatusChange
+from hub.domain.webhooks import OutboxEvent
 from hub.store.sqlite_base import DocTable, dump
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import SqliteEvents
+from hub.store.sqlite_flagged import FALLBACK_CONDITION, OPTED_OUT_CONDITION
+from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
 
 V3_CAMPAIGNS: tuple[str, ...] = (
     "CREATE TABLE segments (id TEXT PRIMARY KEY, doc TEXT NOT NULL)",
@@ -196,15 +199,25 @@ class SqliteDeliveries:
         return bool(await self._db.run(sql, params))
 
     async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+        return await self.start_send_with_outbox(delivery, event, (), owner=owner)
+
+    async def start_send_with_outbox(self, delivery: Delivery, event: Event,
+                                     outbox: Sequence[OutboxEvent], *, owner: str) -> bool:
+        """`start_send`, and when it started, the event's outgoing-webhook outbox rows in the
+        same transaction: one hop to the connection's thread per send instead of two (the
+        webhook hook in `hub/services/webhook_emit.py` uses it when a store has it)."""
         params = [*self._update_params(delivery), owner]
         event_row = self._events._row(event)
         insert_event = self._events._insert_sql
+        outbox_rows = [outbox_row(o) for o in outbox]
 
         def work(conn: sqlite3.Connection) -> bool:
             if not conn.execute(self.UPDATE_SQL + self.OWNED + self.STILL_LEASED,
                                 params).rowcount:
                 return False  # nothing written: the transaction commits empty
             conn.execute(insert_event, event_row)
+            if outbox_rows:
+                conn.executemany(OUTBOX_INSERT, outbox_rows)
             return True
 
         return await self._db.atomically(work)
@@ -236,11 +249,11 @@ class SqliteDeliveries:
             "SELECT status, count(*) FROM deliveries WHERE campaign_id = ? GROUP BY status",
             (campaign_id,))
         opted = await self._db.value(
-            "SELECT count(*) FROM deliveries WHERE campaign_id = ? "
-            "AND json_extract(doc, '$.opted_out_at') IS NOT NULL", (campaign_id,))
+            f"SELECT count(*) FROM deliveries WHERE campaign_id = ? AND {OPTED_OUT_CONDITION}",
+            (campaign_id,))
         fallbacks = await self._db.value(
-            "SELECT count(*) FROM deliveries WHERE campaign_id = ? "
-            "AND json_extract(doc, '$.language_fallback') = 1", (campaign_id,))
+            f"SELECT count(*) FROM deliveries WHERE campaign_id = ? AND {FALLBACK_CONDITION}",
+            (campaign_id,))
         return DeliveryCounts(by_status={status: int(n) for status, n in rows},
                               opted_out=int(opted or 0), language_fallbacks=int(fallbacks or 0))
 

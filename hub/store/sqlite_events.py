@@ -33,6 +33,7 @@ from hub.ports import (
 )
 from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_db import Database
+from hub.store.sqlite_flagged import FLAGGED_CONDITION
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
 
 
@@ -275,7 +276,7 @@ class SqliteEvents(DocTable[Event]):
                                      direction: str = "inbound") -> int:
         return int(await self._db.value(
             "SELECT count(DISTINCT person_id) FROM events WHERE campaign_id = ? "
-            "AND direction = ? AND person_id IS NOT NULL AND EXISTS ("
+            f"AND direction = ? AND person_id IS NOT NULL AND {FLAGGED_CONDITION} AND EXISTS ("
             "SELECT 1 FROM json_each(doc, '$.data.flags') WHERE json_each.value = ?)",
             (campaign_id, direction, flag)))
 
