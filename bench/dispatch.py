@@ -43,11 +43,9 @@ import dataclasses
 import json
 import logging
 import os
-import platform
 import resource
 import shlex
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -58,6 +56,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.run_facts import cpu_s, machine_facts  # noqa: E402
 
 EMAIL_FROM = "news@shop.example"
 
@@ -98,19 +98,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def machine_facts() -> str:
-    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
-    return (f"{platform.platform()}; {os.cpu_count()} CPUs; Python {platform.python_version()}; "
-            f"SQLite {sqlite3.sqlite_version}; load average {load} (other work on the machine "
-            "slows every figure; CPU per message is the steadier one)")
-
-
-def cpu_s() -> float:
-    """CPU seconds of this process so far, every thread (the store's thread included)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def start_sink() -> tuple[subprocess.Popen[str], int]:
@@ -444,7 +431,7 @@ def main() -> None:
         return
     if args.workers:
         print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
-        print(machine_facts(), flush=True)
+        print(machine_facts("CPU per message"), flush=True)
         scaling(args)
         return
     if args.fill:
@@ -460,7 +447,7 @@ def main() -> None:
     connections = args.connections or POOL_SIZE
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
-    print(machine_facts(), flush=True)
+    print(machine_facts("CPU per message"), flush=True)
     sink, port = start_sink()
     results: dict[int, dict[str, Any]] = {}
     bare_runs: list[dict[str, Any]] = []

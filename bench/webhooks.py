@@ -26,12 +26,9 @@ import argparse
 import asyncio
 import logging
 import os
-import platform
-import resource
 import secrets
 import shlex
 import socket
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -47,6 +44,7 @@ if str(ROOT) not in sys.path:  # this checkout's code, not another one installed
 from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from bench.run_facts import cpu_s, machine_facts  # noqa: E402
 from hub.config import load_settings  # noqa: E402
 from hub.domain.common import new_id  # noqa: E402
 from hub.domain.events import Event  # noqa: E402
@@ -119,18 +117,6 @@ def bare_app(store: Store) -> web.Application:
     app = web.Application()
     app.router.add_post(PATH, handler)
     return app
-
-
-def machine_facts() -> str:
-    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
-    return (f"{platform.platform()}; {os.cpu_count()} CPUs; Python {platform.python_version()}; "
-            f"SQLite {sqlite3.sqlite_version}; load average {load} (other work on the machine "
-            "slows every figure)")
-
-
-def cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass(frozen=True, slots=True)
