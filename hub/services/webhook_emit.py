@@ -54,11 +54,18 @@ class Emitter:
         return await self._outbox.emit_many([row for e in events for row in _appended(e)])
 
     async def delivery_status(self, event: Event, change: StatusChange) -> None:
+        await self.status_of(event.id, person_id=event.person_id, channel=event.channel,
+                             external_id=event.external_id, campaign_id=event.campaign_id,
+                             change=change)
+
+    async def status_of(self, event_id: str, *, person_id: str | None, channel: str | None,
+                        external_id: str | None, campaign_id: str | None,
+                        change: StatusChange) -> None:
         await self.emit("delivery.status", {
-            "event_id": event.id, "person_id": event.person_id, "channel": event.channel,
-            "status": change.status, "detail": change.detail, "external_id": event.external_id,
-            "campaign_id": event.campaign_id}, key=f"{event.id}:{change.status}",
-            person_ids=[event.person_id], occurred_at=change.at)
+            "event_id": event_id, "person_id": person_id, "channel": channel,
+            "status": change.status, "detail": change.detail, "external_id": external_id,
+            "campaign_id": campaign_id}, key=f"{event_id}:{change.status}",
+            person_ids=[person_id], occurred_at=change.at)
 
 
 def _row(type_: str, data: dict[str, Any], *, key: str | None = None,
@@ -130,6 +137,18 @@ class _Deliveries(_Wrapped):
         if started:
             await self._emitter.event_appended(event)
         return started
+
+    async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
+                          change: StatusChange) -> bool:
+        """A campaign send's status (`sent`) is recorded here, not through `add_status`: it
+        emits the same `delivery.status` (keyed by event and status, so a retry is one id)."""
+        finished = bool(await self._inner.finish_send(delivery, owner=owner,
+                                                      provider_id=provider_id, change=change))
+        if delivery.event_id is not None:  # the event's status is recorded either way
+            await self._emitter.status_of(
+                delivery.event_id, person_id=delivery.person_id, channel=delivery.channel,
+                external_id=provider_id, campaign_id=delivery.campaign_id, change=change)
+        return finished
 
 
 class _Persons(_Wrapped):

@@ -35,6 +35,7 @@ from hub.errors import Conflict
 from hub.ports import ChannelAdapter, Store
 from hub.services.outbound import RetryPolicy
 from hub.services.persons import PersonInput
+from hub.services.webhooks import WebhookService, WebhookWorker
 from hub.store import create_store
 from hub.wiring import Components, assemble, build_adapters, build_worker, dispatch_config
 from tests.channels.email.servers import SmtpSink, free_port
@@ -451,3 +452,21 @@ async def test_no_send_starts_after_a_cancel_is_confirmed_at_120_per_minute(
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+async def test_a_campaign_send_tells_subscribers_it_was_sent(rig: Rig) -> None:
+    """An integrator subscribed to `delivery.status` hears of campaign messages as of staff
+    replies: one `sent` per message, with the campaign and the provider's id."""
+    subscription = await WebhookService(rig.store, allow_private=False).create(
+        "http://127.0.0.1:9/hook", ["delivery.status"])
+    people = [Person(id=new_id(), name=f"P{i}", emails=[f"p{i}@x.example"]) for i in range(3)]
+    for person in people:
+        await rig.store.persons.insert(person)
+    campaign = await rig.launch(channels=["email"])
+    await rig.run_until(rig.worker(), campaign.id)
+    await WebhookWorker(rig.store, poster=None, poll_s=0.0).fan_out()  # type: ignore[arg-type]
+    told = [d.data for d in await rig.store.webhooks.deliveries(subscription.id, limit=50)]
+    assert sorted(d["person_id"] for d in told) == sorted(p.id for p in people)
+    assert {(d["status"], d["campaign_id"], d["channel"]) for d in told} == {
+        ("sent", campaign.id, "email")}
+    assert all(d["external_id"] for d in told)  # the SMTP message id
