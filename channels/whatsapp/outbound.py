@@ -6,18 +6,12 @@ own refusal of a window breach (63016) still comes back as a `SendFailed` with i
 from __future__ import annotations
 
 import json
-import logging
 
-import aiohttp
-from twilio.base.exceptions import TwilioException, TwilioRestException
-
-from channels.sms.outbound import translate_error
 from channels.twilio_client import TwilioClient
 from channels.whatsapp.config import PREFIX, WhatsAppConfig
-from hub.errors import SendFailed, Transient
+from hub.errors import SendFailed
 from hub.ports import ChannelCapabilities, OutboundMessage, SendReceipt
 
-log = logging.getLogger("hub.whatsapp")
 REQUEST_TIMEOUT_S = 15.0
 MAX_BODY_CHARS = 4096  # WhatsApp's limit for one text message
 WHATSAPP_CAPABILITIES = ChannelCapabilities(subject=False, html=False, media=False,
@@ -47,17 +41,9 @@ class TwilioWhatsAppAdapter:
                                  f"message can carry at most {MAX_BODY_CHARS}",
                                  provider_code="21617")
             content["body"] = message.text
-        try:
-            created = await self._twilio.sdk().messages.create_async(
-                to=PREFIX + message.to.removeprefix(PREFIX),
-                from_=PREFIX + self._config.from_number,
-                status_callback=self._config.status_callback, **content)
-        except TwilioRestException as exc:
-            raise translate_error(exc) from exc
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise Transient(f"Twilio could not be reached: {exc.__class__.__name__}") from exc
-        except TwilioException as exc:
-            raise Transient(f"Twilio client error: {exc}") from exc
+        created = await self._twilio.create_message(
+            to=PREFIX + message.to.removeprefix(PREFIX), from_=PREFIX + self._config.from_number,
+            status_callback=self._config.status_callback, **content)
         data = {"content_sid": message.content_sid} if message.content_sid else None
         return SendReceipt(provider_id=created.sid, status="queued",
                            detail=f"Twilio: {created.status}", data=data or {})
