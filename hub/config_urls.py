@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.headerregistry import HeaderRegistry
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from hub.domain.common import is_loopback_host
 from hub.errors import ConfigError
 
 SMTP_SCHEMES = {"smtp": 587, "smtps": 465}
@@ -29,15 +29,6 @@ class ServerConfig:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     mailbox: str = "INBOX"  # IMAP only
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _split(variable: str, url: str) -> SplitResult:
@@ -66,7 +57,7 @@ def _parse(variable: str, url: str, schemes: dict[str, int]) -> tuple[ServerConf
     host = parts.hostname
     config = ServerConfig(
         host=host, port=port or schemes[parts.scheme], implicit_tls=implicit,
-        starttls=not implicit and not is_loopback(host),
+        starttls=not implicit and not is_loopback_host(host),
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
     )

@@ -7,10 +7,8 @@ from hub.config_urls import (
     IMAP_SCHEMES,
     SMTP_SCHEMES,
     ServerConfig,
-    is_loopback,
     parse_imap_url,
     parse_smtp_url,
 )
 
-__all__ = ["IMAP_SCHEMES", "SMTP_SCHEMES", "ServerConfig", "is_loopback", "parse_imap_url",
-           "parse_smtp_url"]
+__all__ = ["IMAP_SCHEMES", "SMTP_SCHEMES", "ServerConfig", "parse_imap_url", "parse_smtp_url"]

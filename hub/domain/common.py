@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import time
 from datetime import UTC, date, datetime
@@ -66,3 +67,13 @@ class Record(BaseModel):
     def to_json(self) -> dict[str, Any]:
         """JSON-safe values under their public names, for the API."""
         return self.model_dump(mode="json", by_alias=True)
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback IP address (a name is not resolved)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from hub.domain.common import Record, UtcDateTime, utcnow
+from hub.domain.common import Record, UtcDateTime, is_loopback_host, utcnow
 from hub.domain.events import EVENT_CHANNELS
 from hub.errors import InvalidInput
 from hub.i18n import N_
@@ -56,15 +56,6 @@ def check_types(patterns: list[str]) -> list[str]:
                                params={"pattern": repr(pattern)},
                                details={"field": "event_types", "known": WEBHOOK_EVENT_TYPES})
     return patterns
-
-
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_target(url: str) -> str:

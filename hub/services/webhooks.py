@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from standardwebhooks.webhooks import Webhook
 
-from hub.domain.common import new_id, utcnow
+from hub.domain.common import is_loopback_host, new_id, utcnow
 from hub.domain.webhooks import (
     DISABLE_AFTER,
     RETRY_FOR,
@@ -43,7 +43,6 @@ from hub.domain.webhooks import (
     WebhookSubscription,
     check_target,
     check_types,
-    is_loopback_host,
     is_private,
     matches,
 )
