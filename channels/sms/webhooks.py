@@ -52,17 +52,20 @@ def _required(form: Mapping[str, str], *names: str) -> str:
     raise InvalidInput(f"the webhook has no {names[0]}", details={"field": names[0]})
 
 
+def media_of(form: Mapping[str, str]) -> list[dict[str, str | None]]:
+    """The media URLs and types of a Twilio message webhook (SMS/MMS or WhatsApp)."""
+    count = form.get("NumMedia", "0")
+    return [{"url": url, "content_type": form.get(f"MediaContentType{i}")}
+            for i in range(min(int(count) if count.isdigit() else 0, MAX_MEDIA))
+            if (url := form.get(f"MediaUrl{i}"))]
+
+
 def parse_inbound_sms(form: Mapping[str, str]) -> InboundMessage:
     """An inbound SMS/MMS webhook as the common inbound shape; media URLs kept in `data`."""
     sid = _required(form, "MessageSid", "SmsMessageSid", "SmsSid")
     sender = _required(form, "From")
     body = form.get("Body", "")
-    media = []
-    count = form.get("NumMedia", "0")
-    for i in range(min(int(count) if count.isdigit() else 0, MAX_MEDIA)):
-        url = form.get(f"MediaUrl{i}")
-        if url:
-            media.append({"url": url, "content_type": form.get(f"MediaContentType{i}")})
+    media = media_of(form)
     data: dict[str, object] = {}
     if media:
         data["media"] = media

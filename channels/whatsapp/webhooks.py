@@ -9,11 +9,11 @@ import re
 from collections.abc import Mapping
 
 from channels.sms.keywords import classify
+from channels.sms.webhooks import media_of
 from channels.whatsapp.config import PREFIX
 from hub.domain.messages import InboundMessage
 from hub.errors import InvalidInput
 
-MAX_MEDIA = 10
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 
@@ -40,12 +40,7 @@ def parse_inbound_whatsapp(form: Mapping[str, str]) -> InboundMessage:
     sender = whatsapp_number(form.get("From", ""))
     body = form.get("Body", "")
     data: dict[str, object] = {}
-    media = []
-    count = form.get("NumMedia", "0")
-    for i in range(min(int(count) if count.isdigit() else 0, MAX_MEDIA)):
-        url = form.get(f"MediaUrl{i}")
-        if url:
-            media.append({"url": url, "content_type": form.get(f"MediaContentType{i}")})
+    media = media_of(form)
     if media:
         data["media"] = media
     if form.get("Latitude") and form.get("Longitude"):
