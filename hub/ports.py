@@ -42,6 +42,7 @@ from hub.domain.events import Event, EventChannel, StatusChange, TimelineCursor,
 from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
 from hub.domain.journeys import (
+    AbDecision,
     Enrolment,
     EnrolmentCounts,
     EnrolmentState,
@@ -452,6 +453,12 @@ class CampaignRepo(Protocol):
     ) -> Campaign | None:
         """Move to `status` (setting `fields` too) only when the stored status is one of
         `expected`; atomic. Returns the updated campaign, or None when it was not moved."""
+        ...
+    async def record_ab_decision(self, campaign_id: str,
+                                 decision: AbDecision) -> AbDecision | None:
+        """Store the A/B `decision` unless the campaign already has one; atomic, so of two
+        workers deciding at once the first write wins. Returns the decision stored (this
+        one or the earlier one); None when there is no such campaign."""
         ...
 
 

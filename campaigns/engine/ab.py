@@ -4,9 +4,8 @@ journey step's test: a two-proportion z-test, Bonferroni-corrected, at least 30 
 variant, no winner on noise), stored on the campaign so every worker sends the rest the same
 winner.
 
-Crash safety: the decision is a pure function of the stored figures; two workers deciding at
-once write the same winner unless a reply arrived between their reads, and the first one
-stored is the one every later delivery reads back (a worker re-reads before it decides)."""
+Crash safety: the decision is stored by a conditional write (`record_ab_decision`): of two
+workers deciding at once the first write wins and both send the rest its winner."""
 
 from __future__ import annotations
 
@@ -120,10 +119,7 @@ class CampaignAbTests:
         decision = AbDecision(step_id="campaign", decided_at=now, winner=verdict.winner,
                               sent=sent, successes=successes, p_value=verdict.p_value,
                               confidence=ab.confidence)
-        await self._store.campaigns.set_status(
-            campaign.id, campaign.status, expected=[campaign.status],
-            fields={"ab_decision": decision.model_dump(mode="json")})
-        stored = await self.decision(campaign.model_copy(update={"ab_decision": None}))
+        stored = await self._store.campaigns.record_ab_decision(campaign.id, decision)
         self._decided[campaign.id] = stored or decision
         return self._decided[campaign.id]
 

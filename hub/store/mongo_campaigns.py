@@ -23,6 +23,7 @@ from hub.domain.campaigns import (
 )
 from hub.domain.common import utcnow
 from hub.domain.events import Event, StatusChange
+from hub.domain.journeys import AbDecision
 from hub.errors import DuplicateKey
 from hub.store.mongo_base import CrudRepo, Doc, RecordRepo
 from hub.store.mongo_events import MongoEventRepo
@@ -59,6 +60,15 @@ class MongoCampaignRepo(_Paged):
                 {"_id": campaign_id, "status": {"$in": list(expected)}}, {"$set": update},
                 return_document=ReturnDocument.AFTER)
         return None if doc is None else self._from_doc(doc)
+
+    async def record_ab_decision(self, campaign_id: str,
+                                 decision: AbDecision) -> AbDecision | None:
+        with self._errors():
+            await self._c.update_one(  # {"ab_decision": None} also matches a missing field
+                {"_id": campaign_id, "ab_decision": None},
+                {"$set": {"ab_decision": decision.model_dump(mode="json")}})
+        stored = await self.get(campaign_id)
+        return None if stored is None else stored.ab_decision
 
 
 class MongoDeliveryRepo(RecordRepo[Delivery]):

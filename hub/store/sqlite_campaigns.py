@@ -23,6 +23,7 @@ from hub.domain.campaigns import (
 )
 from hub.domain.common import iso, utcnow
 from hub.domain.events import Event, StatusChange
+from hub.domain.journeys import AbDecision
 from hub.domain.webhooks import OutboxEvent
 from hub.store.sqlite_base import DocTable, dump
 from hub.store.sqlite_db import Database
@@ -107,6 +108,20 @@ class SqliteCampaigns(DocTable[Campaign]):
             await session.run("UPDATE campaigns SET status = ?, doc = ? WHERE id = ?",
                               (status, dump(updated), campaign_id))
             return updated
+
+    async def record_ab_decision(self, campaign_id: str,
+                                 decision: AbDecision) -> AbDecision | None:
+        async with self._db.transaction() as session:
+            doc = await session.value("SELECT doc FROM campaigns WHERE id = ?", (campaign_id,))
+            if doc is None:
+                return None
+            campaign = self._load(doc)
+            if campaign.ab_decision is not None:
+                return campaign.ab_decision
+            await session.run("UPDATE campaigns SET doc = ? WHERE id = ?",
+                              (dump(campaign.model_copy(update={"ab_decision": decision})),
+                               campaign_id))
+            return decision
 
 
 def _opt(value: datetime | None) -> str | None:

@@ -1,6 +1,6 @@
-"""A campaign's A/B test on every backend: the test and its decision round-trip (the
-decision written through the conditional `set_status`, as the dispatch worker writes it), and
-a delivery keeps its variant and waiting time through a lease."""
+"""A campaign's A/B test on every backend: the test and its decision round-trip, the first
+decision stored wins (`record_ab_decision`, as the dispatch worker writes it), and a delivery
+keeps its variant and waiting time through a lease."""
 
 from __future__ import annotations
 
@@ -52,3 +52,21 @@ async def test_a_delivery_keeps_its_variant_through_a_lease(store: Store) -> Non
     assert await store.deliveries.update(sent, owner="w")
     stored = await store.deliveries.get(rest.id)
     assert stored is not None and stored.variant == "rest:B"
+
+
+async def test_the_first_stored_decision_wins(store: Store) -> None:
+    """Two workers decide at once, having counted different replies: both send the rest the
+    winner stored first."""
+    campaign = Campaign(id=new_id(), name="Spring", filter={}, templates={"email": "t"},
+                        status="running", ab=AB)
+    await store.campaigns.insert(campaign)
+    first = AbDecision(step_id="campaign", decided_at=f.at(7200), winner="B",
+                       sent={"A": 40, "B": 41}, successes={"A": 2, "B": 15},
+                       p_value=0.0004, confidence=0.95)
+    second = first.model_copy(update={"winner": None, "p_value": 0.2,
+                                      "successes": {"A": 9, "B": 15}})
+    assert await store.campaigns.record_ab_decision(campaign.id, first) == first
+    assert await store.campaigns.record_ab_decision(campaign.id, second) == first
+    stored = await store.campaigns.get(campaign.id)
+    assert stored is not None and stored.ab_decision == first and stored.status == "running"
+    assert await store.campaigns.record_ab_decision(new_id(), first) is None
