@@ -15,6 +15,7 @@ from hub.ports import Store
 from hub.services.staff import create_token
 from hub.store import create_store
 from hub.web.app import create_app
+from tests.support.browser import browser_page, launched_chromium, require_chromium
 
 
 @dataclass
@@ -49,3 +50,19 @@ async def api(settings: Settings,
     client = await aiohttp_client(create_app(settings, store=store))
     yield Api(client=client, tokens=tokens, store=store)
     await store.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """A fresh headless Chromium (the browser tests open their own contexts in it)."""
+    require_chromium()
+    async for launched in launched_chromium():
+        yield launched
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[Any]:
+    """One page in a fresh headless Chromium."""
+    require_chromium()
+    async for opened in browser_page():
+        yield opened

@@ -9,41 +9,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer, unused_port
+from aiohttp.test_utils import TestServer
 
-from hub.config import Settings, load_settings
+from hub.config import Settings
 from hub.domain.common import new_id
 from hub.domain.forms import FormDefinition, FormField
 from hub.domain.surveys import Survey, SurveyTexts
 from hub.services.persons import PersonInput
-from hub.store import create_store
-from hub.web.app import create_app
 from hub.web.keys import CAMPAIGNS, SERVICES, STORE, SURVEYS
-from tests.support.browser import launched_chromium, require_chromium
+from tests.support.live_hub import live_hub
 
 ENGLISH_LEFTOVERS = ("Thank you", "not at all likely", "Reply with")
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[tuple[TestServer, Settings]]:
-    require_chromium()
-    port = unused_port()
-    settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}"}, dotenv=None)
-    store = await create_store(settings)
-    test_server = TestServer(create_app(settings, store=store), host="127.0.0.1", port=port)
-    await test_server.start_server()
-    yield test_server, settings
-    await test_server.close()
-    await store.close()
+    async with live_hub(tmp_path) as served:
+        yield served
 
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    require_chromium()
-    async for launched in launched_chromium():
-        yield launched
 
 
 async def _page(browser: Any, locale: str) -> Any:

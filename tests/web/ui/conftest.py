@@ -15,8 +15,8 @@ from hub.ports import Store
 from hub.services.staff import add_user
 from hub.store import create_store
 from hub.web.app import create_app
+from tests.support.live_hub import PASSWORD
 
-PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

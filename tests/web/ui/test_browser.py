@@ -10,49 +10,28 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer, unused_port
+from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
-from hub.config import Settings, load_settings
+from hub.config import Settings
 from hub.domain.common import new_id
 from hub.domain.events import CallInfo, Event, FormInfo
 from hub.services.persons import PersonInput
-from hub.services.staff import add_user
-from hub.store import create_store
-from hub.web.app import create_app
 from hub.web.keys import SERVICES
-from tests.support.browser import browser_page, require_chromium
+from tests.support.live_hub import PASSWORD, Staff, live_hub
 
-PASSWORD = "correct horse battery"
 AUTH_TOKEN = "test-auth-token-0123456789"
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[tuple[TestServer, Settings]]:
-    require_chromium()
-    port = unused_port()
-    settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "HUB_TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "HUB_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "HUB_TWILIO_FROM": "+3197000000000", "HUB_TWILIO_API_BASE": "http://127.0.0.1:9",
-    }, dotenv=None)
-    store = await create_store(settings)
-    await add_user(store, email="service@example.org", role="service", password=PASSWORD,
-                   name="Sam Service")
-    await add_user(store, email="marketing@example.org", role="marketing", password=PASSWORD)
-    app = create_app(settings, store=store)
-    test_server = TestServer(app, host="127.0.0.1", port=port)
-    await test_server.start_server()
-    yield test_server, settings
-    await test_server.close()
-    await store.close()
-
-
-@pytest.fixture
-async def page() -> AsyncIterator[Any]:
-    async for opened in browser_page():
-        yield opened
+    async with live_hub(
+            tmp_path, Staff("service@example.org", "service", "Sam Service"),
+            Staff("marketing@example.org", "marketing"), settings={
+                "HUB_TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "HUB_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "HUB_TWILIO_FROM": "+3197000000000", "HUB_TWILIO_API_BASE": "http://127.0.0.1:9",
+            }) as served:
+        yield served
 
 
 async def seed(server: TestServer) -> str:

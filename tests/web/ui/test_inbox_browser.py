@@ -11,21 +11,17 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer, unused_port
+from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
 
-from hub.config import load_settings
 from hub.domain.common import new_id
 from hub.domain.conversations import ConversationQuery, CsatRule
 from hub.domain.surveys import Survey
-from hub.services.staff import add_user
-from hub.store import create_store
-from hub.web.app import create_app
 from hub.web.keys import SERVICES, SURVEYS
 from tests.channels.sms.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 from tests.support.browser import launched_chromium, require_chromium
+from tests.support.live_hub import PASSWORD, Staff, live_hub
 
-PASSWORD = "correct horse battery"
 CUSTOMER = "+31612345678"
 
 
@@ -52,29 +48,23 @@ async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     twilio = FakeTwilio()
     twilio_server = TestServer(twilio.app(), host="127.0.0.1")
     await twilio_server.start_server()
-    port = unused_port()
-    settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}", "HUB_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "HUB_TWILIO_AUTH_TOKEN": AUTH_TOKEN, "HUB_TWILIO_FROM": FROM_NUMBER,
-        "HUB_TWILIO_API_BASE": str(twilio_server.make_url("")).rstrip("/"),
-        "HUB_QUIET_HOURS": "off", "HUB_QUIET_DAYS": "off", "HUB_SURVEY_FATIGUE_DAYS": "30",
-        "HUB_DEFAULT_LANGUAGE": "en",
-    }, dotenv=None)
-    store = await create_store(settings)
-    for name in ("sam", "kim"):
-        await add_user(store, email=f"{name}@example.org", role="service", password=PASSWORD,
-                       name=name.title())
-    app = create_app(settings, store=store)
-    server = TestServer(app, host="127.0.0.1", port=port)
-    await server.start_server()
-    survey = await app[SURVEYS].surveys.create(Survey(
-        id=new_id(), name="Service", kind="csat", question="How satisfied are you?"))
-    await app[SURVEYS].csat.create(CsatRule(id=new_id(), survey_id=survey.id, channel="sms"))
-    yield Hub(server, twilio)
-    await server.close()
-    await twilio_server.close()
-    await store.close()
+    try:
+        async with live_hub(
+                tmp_path, Staff("sam@example.org", "service", "Sam"),
+                Staff("kim@example.org", "service", "Kim"), settings={
+                    "HUB_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "HUB_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                    "HUB_TWILIO_FROM": FROM_NUMBER,
+                    "HUB_TWILIO_API_BASE": str(twilio_server.make_url("")).rstrip("/"),
+                    "HUB_QUIET_HOURS": "off", "HUB_QUIET_DAYS": "off",
+                    "HUB_SURVEY_FATIGUE_DAYS": "30", "HUB_DEFAULT_LANGUAGE": "en",
+                }) as (server, _):
+            surveys = server.app[SURVEYS]
+            survey = await surveys.surveys.create(Survey(
+                id=new_id(), name="Service", kind="csat", question="How satisfied are you?"))
+            await surveys.csat.create(CsatRule(id=new_id(), survey_id=survey.id, channel="sms"))
+            yield Hub(server, twilio)
+    finally:
+        await twilio_server.close()
 
 
 async def colleague(browser: Any, hub: Hub, name: str) -> Any:

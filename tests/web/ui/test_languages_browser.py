@@ -10,35 +10,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer, unused_port
+from aiohttp.test_utils import TestServer
 
-from hub.config import Settings, load_settings
 from hub.domain.common import new_id
 from hub.domain.events import CallInfo, Event
 from hub.services.persons import PersonInput
-from hub.services.staff import add_user
-from hub.store import create_store
-from hub.web.app import create_app
 from hub.web.keys import SERVICES
-from tests.support.browser import launched_chromium, require_chromium
+from tests.support.live_hub import PASSWORD, Staff, live_hub
 
-PASSWORD = "correct horse battery"
 WINTER = datetime(2026, 1, 15, 8, 30, tzinfo=UTC)  # 09:30 in Amsterdam
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[str]:
-    require_chromium()
-    port = unused_port()
-    settings: Settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}"}, dotenv=None)
-    store = await create_store(settings)
-    await add_user(store, email="service@example.org", role="service", password=PASSWORD)
-    app = create_app(settings, store=store)
-    test_server = TestServer(app, host="127.0.0.1", port=port)
-    await test_server.start_server()
-    services = app[SERVICES]
+    async with live_hub(tmp_path, Staff("service@example.org", "service")) as (test_server, _):
+        await _anna_with_a_call(test_server)
+        yield str(test_server.make_url("")).rstrip("/")
+
+
+async def _anna_with_a_call(test_server: TestServer) -> None:
+    services = test_server.app[SERVICES]
     person = await services.persons.create(PersonInput(
         name="Anna de Vries", emails=["anna@example.org"], phones=["+31612345678"]))
     for event in (
@@ -49,16 +40,7 @@ async def server(tmp_path: Path) -> AsyncIterator[str]:
               subject="Invoice", text="My invoice is wrong."),
     ):
         await services.timeline.record(event)
-    yield f"http://127.0.0.1:{port}"
-    await test_server.close()
-    await store.close()
 
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    require_chromium()
-    async for launched in launched_chromium():
-        yield launched
 
 
 async def _logged_in(browser: Any, base: str, locale: str) -> Any:

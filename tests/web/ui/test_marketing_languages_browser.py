@@ -13,23 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer, unused_port
 from playwright.async_api import expect
 
 from campaigns.survey_answers import ParsedAnswer
-from hub.config import Settings, load_settings
 from hub.demo import generate_demo
 from hub.domain.campaigns import Campaign, Delivery, MessageTemplate
 from hub.domain.common import new_id
 from hub.domain.segments import MATCH_ALL
 from hub.domain.surveys import Survey, SurveyTexts
-from hub.services.staff import add_user
-from hub.store import create_store
-from hub.web.app import create_app
 from hub.web.keys import CAMPAIGNS, STORE, SURVEYS
-from tests.support.browser import launched_chromium, require_chromium
+from tests.support.live_hub import PASSWORD, Staff, live_hub
 
-PASSWORD = "correct horse battery"
 # An English-written figure: grouped with commas and a decimal point ("821,037.41"), or a
 # float with a point ("59400.0", "31.5"); Dutch groups with points and has a decimal comma.
 ENGLISH_FIGURE = re.compile(r"\d,\d{3}(?:\.\d+)?\b|\b\d+\.\d{1,2}\b(?![.\d])")
@@ -38,21 +32,10 @@ DUTCH_FIGURE = re.compile(r"\d\.\d{3},\d|€\s\d|\b\d+,\d{1,2}\b(?![,\d])")
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[dict[str, str]]:
-    require_chromium()
-    port = unused_port()
-    settings: Settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}"}, dotenv=None)
-    store = await create_store(settings)
-    await generate_demo(store, persons=60, seed=3)
-    await add_user(store, email="mia@example.org", role="marketing", password=PASSWORD)
-    app = create_app(settings, store=store)
-    test_server = TestServer(app, host="127.0.0.1", port=port)
-    await test_server.start_server()
-    ids = await _seed(app)
-    yield {"base": f"http://127.0.0.1:{port}", **ids}
-    await test_server.close()
-    await store.close()
+    async with live_hub(tmp_path, Staff("mia@example.org", "marketing")) as (test_server, _):
+        await generate_demo(test_server.app[STORE], persons=60, seed=3)
+        ids = await _seed(test_server.app)
+        yield {"base": str(test_server.make_url("")).rstrip("/"), **ids}
 
 
 async def _seed(app: Any) -> dict[str, str]:
@@ -82,12 +65,6 @@ async def _seed(app: Any) -> dict[str, str]:
                               external_id=None, answered_at=now - timedelta(days=index * 20))
     return {"campaign": campaign.id, "survey": survey.id}
 
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    require_chromium()
-    async for launched in launched_chromium():
-        yield launched
 
 
 async def _logged_in(browser: Any, base: str, locale: str) -> Any:

@@ -13,39 +13,32 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession
-from aiohttp.test_utils import TestServer, unused_port
+from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
-from hub.config import Settings, load_settings
+from hub.config import Settings
 from hub.demo import generate_demo
 from hub.domain.campaigns import MessageTemplate
 from hub.domain.common import new_id, utcnow
 from hub.domain.segments import MATCH_ALL
 from hub.domain.surveys import Survey
 from hub.services.persons import PersonInput
-from hub.services.staff import add_user, create_token
-from hub.store import create_store
-from hub.web.app import create_app
+from hub.services.staff import create_token
 from hub.web.keys import CAMPAIGNS, SERVICES, STORE, SURVEYS
-from tests.support.browser import browser_page, require_chromium
+from tests.support.live_hub import PASSWORD, Staff, live_hub
 
-PASSWORD = "correct horse battery"
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[tuple[TestServer, Settings]]:
-    require_chromium()
-    port = unused_port()
-    settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}"}, dotenv=None)
-    store = await create_store(settings)
-    await add_user(store, email="marketing@example.org", role="marketing", password=PASSWORD)
-    app = create_app(settings, store=store)
-    test_server = TestServer(app, host="127.0.0.1", port=port)
-    await test_server.start_server()
-    services = app[SERVICES]
+    async with live_hub(tmp_path, Staff("marketing@example.org", "marketing")) as served:
+        await _people(served[0])
+        yield served
+
+
+async def _people(test_server: TestServer) -> None:
+    services = test_server.app[SERVICES]
     people = [("Anna de Vries", "nl", ["anna@example.org"], []),
               ("Bram Jansen", "nl", ["bram@example.org"], ["+31612345670"]),
               ("Chloé Martin", "fr", ["chloe@example.org"], []),
@@ -54,15 +47,6 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[TestServer, Settings]]:
     for name, language, emails, phones in people:
         await services.persons.create(PersonInput(name=name, language=language, emails=emails,
                                                   phones=phones))
-    yield test_server, settings
-    await test_server.close()
-    await store.close()
-
-
-@pytest.fixture
-async def page() -> AsyncIterator[Any]:
-    async for opened in browser_page():
-        yield opened
 
 
 async def login(page: Any, base: str) -> None:

@@ -18,9 +18,9 @@ from playwright.async_api import expect
 from hub.config import Settings
 from hub.domain.segments import MATCH_ALL
 from hub.web.keys import SERVICES, STORE
-from tests.web.ui.marketing.test_browser import base_of, login, page, server
+from tests.web.ui.marketing.test_browser import base_of, login, server
 
-__all__ = ["page", "server"]  # fixtures
+__all__ = ["server"]  # fixtures
 ROWS = 2000
 BAD = 10  # rows with an invalid email address
 HEADER = ["Naam", "E-mailadres", "Telefoon", "Straat", "Postcode", "Plaats", "Nieuwsbrief"]

@@ -9,45 +9,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer, unused_port
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
 from campaigns.journeys.engine import EngineConfig
-from hub.config import load_settings
 from hub.domain.campaigns import MessageTemplate
 from hub.domain.common import new_id
 from hub.services.persons import PersonInput
-from hub.services.staff import add_user
-from hub.store import create_store
-from hub.web.app import create_app
 from hub.web.keys import COMPONENTS, JOURNEY_ENGINE, SERVICES
-from tests.support.browser import browser_page, require_chromium
-
-PASSWORD = "correct horse battery"
+from tests.support.live_hub import PASSWORD, Staff, live_hub
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[TestServer]:
-    require_chromium()
-    port = unused_port()
-    settings = load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_PUBLIC_URL": f"http://127.0.0.1:{port}"}, dotenv=None)
-    store = await create_store(settings)
-    await add_user(store, email="marketing@example.org", role="marketing", password=PASSWORD)
-    app = create_app(settings, store=store)
-    app[JOURNEY_ENGINE] = EngineConfig(poll_s=0.1)
-    test_server = TestServer(app, host="127.0.0.1", port=port)
-    await test_server.start_server()
-    yield test_server
-    await test_server.close()
-    await store.close()
+    def quick_journeys(app: web.Application) -> None:
+        app[JOURNEY_ENGINE] = EngineConfig(poll_s=0.1)
 
-
-@pytest.fixture
-async def page() -> AsyncIterator[Any]:
-    async for opened in browser_page():
-        yield opened
+    async with live_hub(tmp_path, Staff("marketing@example.org", "marketing"),
+                        configure=quick_journeys) as (test_server, _):
+        yield test_server
 
 
 async def test_build_activate_and_watch_a_win_back_journey(server: TestServer,

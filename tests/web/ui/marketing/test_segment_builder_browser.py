@@ -14,9 +14,9 @@ from playwright.async_api import expect
 
 from hub.config import Settings
 from hub.web.keys import CAMPAIGNS
-from tests.web.ui.marketing.test_browser import base_of, login, page, server
+from tests.web.ui.marketing.test_browser import base_of, login, server
 
-__all__ = ["page", "server"]  # fixtures
+__all__ = ["server"]  # fixtures
 
 TYPO = {"all": [{"field": "language", "op": "eq", "value": "nl"},
                 {"field": "agee", "op": "gte", "value": 30}]}
