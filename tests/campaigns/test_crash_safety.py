@@ -6,11 +6,7 @@ is reconciled to `unknown`, never resent: such a person holds at most one messag
 from __future__ import annotations
 
 import asyncio
-import os
-import random
-import signal
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,8 +21,8 @@ from hub.domain.parties import Person
 from hub.ports import Store
 from hub.store import create_store
 from tests.channels.email.servers import SmtpSink, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.worker_process import kill_mid_work, stop
+from tests.support.worker_process import start_worker as start_process
 
 
 async def prepare(url: str, var: Path, n: int, *,
@@ -52,10 +48,7 @@ async def prepare(url: str, var: Path, n: int, *,
 
 
 def start_worker(url: str, port: int, var: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.campaigns.worker_main", url, f"smtp://127.0.0.1:{port}",
-         str(var)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return start_process("dispatch", url, port, var)
 
 
 async def wait_completed(store: Store, campaign_id: str, within_s: float = 40) -> None:
@@ -65,12 +58,6 @@ async def wait_completed(store: Store, campaign_id: str, within_s: float = 40) -
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"campaign not completed: {await store.deliveries.counts(campaign_id)}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.kill()
-    process.wait(5)
 
 
 async def check(store: Store, campaign_id: str, sink: SmtpSink, n: int) -> Counter[str]:
@@ -107,15 +94,8 @@ async def test_sigkilled_workers_send_nothing_twice(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/hub.db"
     store, campaign_id = await prepare(url, tmp_path / "var", n)
     try:
-        rng = random.Random(6)
-        kills = 0
-        for _ in range(5):
-            worker = start_worker(url, port, tmp_path / "var")
-            await asyncio.sleep(rng.uniform(0.6, 1.4))
-            if worker.poll() is None:
-                os.kill(worker.pid, signal.SIGKILL)
-                kills += 1
-            worker.wait(5)
+        kills = await kill_mid_work("dispatch", url, port, tmp_path / "var", rounds=5, seed=6,
+                                    alive_s=(0.6, 1.4))
         final = start_worker(url, port, tmp_path / "var")
         try:
             await wait_completed(store, campaign_id)

@@ -1,9 +1,9 @@
 """One campaign rate across every worker process (issue 19): two `hub serve --role worker`
-processes (the same Worker, in `worker_main`) on one store, on SQLite and on SecantusDB (a real
-MongoDB wire server), one of them SIGKILLed midway. Every person gets the campaign at most once
-(`unknown` only for what the killed one had handed over), the survivor finishes the dead
-one's leases, and the sends held the campaign's rate: over any 10-second window no more than
-the rate allows, within 10%."""
+processes (the same Worker, in `tests.support.worker_process`) on one store, on SQLite and on
+SecantusDB (a real MongoDB wire server), one of them SIGKILLed midway. Every person gets the
+campaign at most once (`unknown` only for what the killed one had handed over), the survivor
+finishes the dead one's leases, and the sends held the campaign's rate: over any 10-second
+window no more than the rate allows, within 10%."""
 
 from __future__ import annotations
 

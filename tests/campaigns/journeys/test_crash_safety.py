@@ -5,11 +5,6 @@ after a kill is recorded `unknown` and never repeated."""
 from __future__ import annotations
 
 import asyncio
-import os
-import random
-import signal
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -23,16 +18,7 @@ from hub.domain.parties import Person
 from hub.store import create_store
 from hub.wiring import assemble
 from tests.channels.email.servers import SmtpSink, free_port
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def start_worker(url: str, port: int, var: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.campaigns.journeys.worker_main", url,
-         f"smtp://127.0.0.1:{port}", str(var)], cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+from tests.support.worker_process import kill_mid_work, start_worker, stop
 
 
 async def test_sigkilled_journey_workers_send_no_step_twice(tmp_path: Path) -> None:
@@ -63,16 +49,9 @@ async def test_sigkilled_journey_workers_send_no_step_twice(tmp_path: Path) -> N
         await service.update(journey.id, status="active")
         await service.enrol_manual(journey.id, [p.id for p in persons])
 
-        rng = random.Random(11)
-        kills = 0
-        for _ in range(4):
-            worker = start_worker(url, port, tmp_path / "var")
-            await asyncio.sleep(rng.uniform(0.8, 1.6))
-            if worker.poll() is None:
-                os.kill(worker.pid, signal.SIGKILL)
-                kills += 1
-            worker.wait(5)
-        final = start_worker(url, port, tmp_path / "var")
+        kills = await kill_mid_work("journeys", url, port, tmp_path / "var", rounds=4,
+                                    seed=11, alive_s=(0.8, 1.6))
+        final = start_worker("journeys", url, port, tmp_path / "var")
         try:
             for _ in range(600):
                 counts = await store.enrolments.counts(journey.id)
@@ -80,9 +59,7 @@ async def test_sigkilled_journey_workers_send_no_step_twice(tmp_path: Path) -> N
                     break
                 await asyncio.sleep(0.1)
         finally:
-            if final.poll() is None:
-                final.kill()
-            final.wait(5)
+            stop(final)
         assert counts.by_state == {"done": n}, counts
 
         received = Counter(to for _, tos, _ in sink.envelopes for to in tos)
