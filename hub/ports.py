@@ -192,11 +192,14 @@ class IdentityRepo(Protocol):
 
 
 class EventRepo(Protocol):
-    async def append(self, event: Event) -> tuple[Event, bool]:
+    async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()
+                     ) -> tuple[Event, bool]:
         """Store `event`; idempotent on (channel, external_id) when external_id is set.
 
         Returns the stored event and True, or the event already stored under that key and
         False. Safe under concurrent writers: exactly one append of a key returns True.
+        `outbox`: outgoing-webhook rows written only when the event went in (in the same
+        transaction on SQLite; right after the event on MongoDB), idempotent on their ids.
         """
         ...
     async def append_many(self, events: Sequence[Event]) -> int:
@@ -483,11 +486,14 @@ class DeliveryRepo(Protocol):
         """Write `delivery` when its stored `lease_owner` is still `owner` (None: any);
         False when another worker took it over (the caller must then stop)."""
         ...
-    async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+    async def start_send(self, delivery: Delivery, event: Event, *, owner: str,
+                         outbox: Sequence[OutboxEvent] = ()) -> bool:
         """Write `delivery` (now `sending`, its `event_id` set) when `owner` still holds its
         lease and it is still `leased`, and append `event` with it (one transaction on
         SQLite); False, with nothing written, when another worker took it over, or another
-        task of the same owner leased it again after the lease ran out and started first."""
+        task of the same owner leased it again after the lease ran out and started first.
+        `outbox`: outgoing-webhook rows written with the event, only when the send started
+        (same transaction on SQLite; after the event on MongoDB), idempotent on their ids."""
         ...
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange) -> bool:

@@ -26,8 +26,14 @@ class _Subscriptions(CrudRepo[WebhookSubscription]):
     model = WebhookSubscription
 
 
-class _Outbox(RecordRepo[OutboxEvent]):
+class MongoOutbox(RecordRepo[OutboxEvent]):
+    """The outbox collection, shared with the repositories whose writes emit (events, sends)."""
+
     model = OutboxEvent
+
+    async def add(self, events: Sequence[OutboxEvent]) -> int:
+        """Insert the new ones (idempotent on the event id); returns how many went in."""
+        return await self._insert_new(list(events))
 
 
 class _Deliveries(RecordRepo[WebhookDelivery]):
@@ -37,7 +43,7 @@ class _Deliveries(RecordRepo[WebhookDelivery]):
 class MongoWebhookRepo:
     def __init__(self, database: Any) -> None:
         self._subscriptions = _Subscriptions(database["webhook_subscriptions"])
-        self._outbox = _Outbox(database["webhook_outbox"])
+        self._outbox = MongoOutbox(database["webhook_outbox"])
         self._deliveries = _Deliveries(database["webhook_deliveries"])
 
     async def add_subscription(self, subscription: WebhookSubscription) -> None:
