@@ -65,7 +65,13 @@ from hub.domain.surveys import (
 )
 from hub.domain.topics import Topic
 from hub.domain.transactions import Transaction
-from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.domain.webhooks import (
+    DeliveryOutcome,
+    LeasedDelivery,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hub.live_changes import ChangeFeed
 
 AWAITING_CHANNELS: tuple[EventChannel, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
@@ -843,18 +849,30 @@ class WebhookRepo(Protocol):
         """Insert the new ones; (subscription_id, event_id) already there is skipped."""
         ...
 
+    async def fan_out(self, deliveries: Sequence[tuple[str, str, OutboxEvent]], *,
+                      fanned: Sequence[str], now: datetime) -> int:
+        """`add_deliveries` for (delivery id, subscription id, outbox event) triples, each
+        pending from `now` with the event's payload, then `mark_fanned(fanned)`; returns how
+        many deliveries were new (a repeat after a crash adds none)."""
+        ...
+
     async def lease(self, subscription_id: str, *, owner: str, now: datetime,
-                    until: datetime, limit: int) -> list[WebhookDelivery]:
+                    until: datetime, limit: int) -> list[LeasedDelivery]:
         """Due deliveries (pending and `next_attempt_at <= now`, or delivering with an
-        expired lease) of one subscription, oldest event first, now held by `owner`."""
+        expired lease) of one subscription, oldest event first, now held by `owner`; only
+        what posting needs is read back."""
         ...
 
-    async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
-        """Store the outcome of an attempt, only while `owner` still holds the lease."""
+    async def finish_many(self, outcomes: Sequence[DeliveryOutcome], *, owner: str,
+                          release: Sequence[str] = ()) -> int:
+        """Store the outcomes of attempts and put the `release`d deliveries (leased, not
+        posted) back to pending as they were, each only while `owner` still holds its lease;
+        one write. Returns how many were still held."""
         ...
 
-    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
-        """`finish` for a batch in one write; returns how many were still held."""
+    async def prune_outbox(self, *, before: datetime) -> int:
+        """Delete outbox rows already fanned out whose event is older than `before` (their
+        deliveries carry the payload; a repeated emit fans out to nothing new)."""
         ...
 
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None: ...

@@ -1,16 +1,27 @@
 """SQLite repository for outgoing webhooks: subscriptions, the outbox of emitted events, and
 deliveries leased with one `UPDATE … RETURNING` (the single connection's write lock makes it
-atomic), unique on (subscription_id, event_id)."""
+atomic), unique on (subscription_id, event_id).
+
+A delivery's `doc` holds what never changes (the payload); its state, lease and the outcome
+of its last attempt live in columns only, so a lease and a finish write plain columns and
+never rewrite the JSON document."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from hub.domain.common import iso
-from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.domain.webhooks import (
+    DeliveryOutcome,
+    LeasedDelivery,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hub.errors import NotFound
 from hub.store.sqlite_base import dump
 from hub.store.sqlite_db import Database
@@ -29,6 +40,19 @@ V_WEBHOOKS: tuple[str, ...] = (
     "ON webhook_deliveries (subscription_id, state, occurred_at)",
 )
 
+V_WEBHOOK_OUTCOMES: tuple[str, ...] = (
+    "ALTER TABLE webhook_deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE webhook_deliveries ADD COLUMN response_status INTEGER",
+    "ALTER TABLE webhook_deliveries ADD COLUMN error TEXT",
+    "ALTER TABLE webhook_deliveries ADD COLUMN latency_ms REAL",
+    "ALTER TABLE webhook_deliveries ADD COLUMN delivered_at TEXT",
+    "UPDATE webhook_deliveries SET attempts = COALESCE(json_extract(doc, '$.attempts'), 0), "
+    "response_status = json_extract(doc, '$.response_status'), "
+    "error = json_extract(doc, '$.error'), latency_ms = json_extract(doc, '$.latency_ms'), "
+    "delivered_at = json_extract(doc, '$.delivered_at')",
+)
+"""State and outcome in columns (the document keeps the payload)."""
+
 OUTBOX_INSERT = ("INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
                  "ON CONFLICT DO NOTHING")
 
@@ -39,17 +63,49 @@ def outbox_row(event: OutboxEvent) -> tuple[str, str, str]:
 
 ABOUT_PERSON = "EXISTS (SELECT 1 FROM json_each(doc, '$.person_ids') WHERE value = ?)"
 DELIVERY_COLUMNS = ("id, subscription_id, event_id, state, occurred_at, next_attempt_at, "
-                    "lease_owner, lease_until, doc")
+                    "lease_owner, lease_until, attempts, response_status, error, latency_ms, "
+                    "delivered_at, doc")
+STATE_COLUMNS = ("state", "next_attempt_at", "lease_owner", "lease_until", "attempts",
+                 "response_status", "error", "latency_ms", "delivered_at")
+SELECT_DELIVERY = f"SELECT doc, {', '.join(STATE_COLUMNS)} FROM webhook_deliveries"
+FAN_OUT = (
+    f"INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) SELECT ?, ?, o.id, 'pending', "
+    "o.occurred_at, ?, NULL, NULL, 0, NULL, NULL, NULL, NULL, json_object('id', ?, "
+    "'subscription_id', ?, 'event_id', o.id, 'type', json_extract(o.doc, '$.type'), "
+    "'occurred_at', o.occurred_at, 'data', json_extract(o.doc, '$.data'), 'person_ids', "
+    "json_extract(o.doc, '$.person_ids'), 'created_at', ?, 'erased', json('false')) "
+    "FROM webhook_outbox o WHERE o.id = ? ON CONFLICT DO NOTHING")
+FINISH = ("UPDATE webhook_deliveries SET state = ?, attempts = ?, "
+          "next_attempt_at = COALESCE(?, next_attempt_at), "
+          "response_status = ?, error = ?, latency_ms = ?, delivered_at = ?, lease_owner = NULL, "
+          "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
+RELEASE = ("UPDATE webhook_deliveries SET state = 'pending', lease_owner = NULL, "
+           "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
+
+
+def _maybe_iso(value: datetime | None) -> str | None:
+    return None if value is None else iso(value)
 
 
 def _row(d: WebhookDelivery) -> tuple[Any, ...]:
+    payload = json.dumps({  # spelled out: one per delivery of a fan-out
+        "id": d.id, "subscription_id": d.subscription_id, "event_id": d.event_id,
+        "type": d.type, "occurred_at": iso(d.occurred_at), "data": d.data,
+        "person_ids": d.person_ids, "created_at": iso(d.created_at), "erased": d.erased},
+        separators=(",", ":"), ensure_ascii=False)
     return (d.id, d.subscription_id, d.event_id, d.state, iso(d.occurred_at),
-            iso(d.next_attempt_at), d.lease_owner,
-            iso(d.lease_until) if d.lease_until else None, dump(d))
+            iso(d.next_attempt_at), d.lease_owner, _maybe_iso(d.lease_until), d.attempts,
+            d.response_status, d.error, d.latency_ms, _maybe_iso(d.delivered_at), payload)
 
 
 def _deliveries(rows: list[tuple[Any, ...]]) -> list[WebhookDelivery]:
-    return [WebhookDelivery.model_validate_json(doc) for (doc,) in rows]
+    """Full records (the log): the payload document with the state columns over it."""
+    found = []
+    for doc, *state in rows:
+        fields = json.loads(doc)
+        fields.update(zip(STATE_COLUMNS, state, strict=True))
+        found.append(WebhookDelivery.model_validate(fields))
+    return found
 
 
 class SqliteWebhooks:
@@ -107,63 +163,77 @@ class SqliteWebhooks:
             f"UPDATE webhook_outbox SET fanned = 1, doc = json_set(doc, '$.fanned_out', json("
             f"'true')) WHERE id IN ({marks})", list(event_ids))
 
+    async def prune_outbox(self, *, before: datetime) -> int:
+        return await self._db.run(
+            "DELETE FROM webhook_outbox WHERE fanned = 1 AND occurred_at < ?", (iso(before),))
+
     # --- deliveries ------------------------------------------------------------------------
 
     async def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> int:
         if not deliveries:
             return 0
         sql = (f"INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
         async with self._db.transaction() as session:
             return await session.run_many(sql, [_row(d) for d in deliveries])
 
+    async def fan_out(self, deliveries: Sequence[tuple[str, str, OutboxEvent]], *,
+                      fanned: Sequence[str], now: datetime) -> int:
+        """The delivery documents are built by SQLite from the stored outbox rows (the payload
+        is not serialised again, once per subscription, in Python)."""
+        now_text = iso(now)
+        rows = [(delivery_id, subscription_id, now_text, delivery_id, subscription_id,
+                 now_text, event.id) for delivery_id, subscription_id, event in deliveries]
+        marks = [(event_id,) for event_id in fanned]
+
+        def work(conn: sqlite3.Connection) -> int:
+            added = conn.executemany(FAN_OUT, rows).rowcount if rows else 0
+            if marks:
+                conn.executemany("UPDATE webhook_outbox SET fanned = 1, doc = json_set(doc, "
+                                 "'$.fanned_out', json('true')) WHERE id = ?", marks)
+            return added
+
+        return await self._db.atomically(work)
+
     async def lease(self, subscription_id: str, *, owner: str, now: datetime,
-                    until: datetime, limit: int) -> list[WebhookDelivery]:
-        now_text, until_text = iso(now), iso(until)
+                    until: datetime, limit: int) -> list[LeasedDelivery]:
+        now_text = iso(now)
         rows = await self._db.rows(
             "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, "
-            "lease_until = ?, doc = json_set(doc, '$.state', 'delivering', '$.lease_owner', ?, "
-            "'$.lease_until', ?) WHERE id IN (SELECT id FROM webhook_deliveries "
+            "lease_until = ? WHERE id IN (SELECT id FROM webhook_deliveries "
             "WHERE subscription_id = ? AND ((state = 'pending' AND next_attempt_at <= ?) "
             "OR (state = 'delivering' AND lease_until <= ?)) ORDER BY occurred_at, id LIMIT ?) "
-            "RETURNING doc",
-            (owner, until_text, owner, until_text, subscription_id, now_text, now_text,
-             max(0, limit)))
-        return sorted(_deliveries(rows), key=lambda d: (d.occurred_at, d.id))
+            "RETURNING occurred_at, id, event_id, json_extract(doc, '$.type'), "
+            "json_extract(doc, '$.data'), attempts",
+            (owner, iso(until), subscription_id, now_text, now_text, max(0, limit)))
+        rows.sort()  # fixed-width times sort as text: event order, then id
+        return [LeasedDelivery(id=id_, event_id=event_id, type=type_,
+                               occurred_at=datetime.fromisoformat(occurred_at),
+                               data=data or "{}", attempts=attempts)
+                for occurred_at, id_, event_id, type_, data, attempts in rows]
 
-    async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
-        return bool(await self.finish_many([delivery], owner=owner))
-
-    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
-        """Only the outcome fields are written (the payload stays as stored)."""
-        if not deliveries:
+    async def finish_many(self, outcomes: Sequence[DeliveryOutcome], *, owner: str,
+                          release: Sequence[str] = ()) -> int:
+        """Plain column writes in one transaction (the payload document is not touched)."""
+        if not outcomes and not release:
             return 0
-        rows = []
-        for d in deliveries:  # spelled out: this runs once per post
-            next_attempt_at = iso(d.next_attempt_at)
-            lease_until = iso(d.lease_until) if d.lease_until else None
-            outcome = json.dumps({
-                "state": d.state, "attempts": d.attempts, "next_attempt_at": next_attempt_at,
-                "lease_owner": d.lease_owner, "lease_until": lease_until,
-                "response_status": d.response_status, "error": d.error,
-                "latency_ms": d.latency_ms,
-                "delivered_at": iso(d.delivered_at) if d.delivered_at else None})
-            rows.append((d.state, next_attempt_at, d.lease_owner, lease_until, outcome, d.id,
-                         owner))
-        async with self._db.transaction() as session:
-            return await session.run_many(
-                "UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, lease_owner = ?, "
-                "lease_until = ?, doc = json_patch(doc, ?) WHERE id = ? AND lease_owner = ? "
-                "AND state = 'delivering'", rows)
+        finished = [(o.state, o.attempts, _maybe_iso(o.next_attempt_at), o.response_status, o.error,
+                     o.latency_ms, _maybe_iso(o.delivered_at), o.id, owner) for o in outcomes]
+        released = [(delivery_id, owner) for delivery_id in release]
+
+        def work(conn: sqlite3.Connection) -> int:
+            held = conn.executemany(FINISH, finished).rowcount if finished else 0
+            return held + (conn.executemany(RELEASE, released).rowcount if released else 0)
+
+        return await self._db.atomically(work)
 
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None:
-        rows = await self._db.rows("SELECT doc FROM webhook_deliveries WHERE id = ?",
-                                   (delivery_id,))
+        rows = await self._db.rows(f"{SELECT_DELIVERY} WHERE id = ?", (delivery_id,))
         return _deliveries(rows)[0] if rows else None
 
     async def deliveries(self, subscription_id: str, *, limit: int,
                          before: datetime | None = None) -> list[WebhookDelivery]:
-        sql = "SELECT doc FROM webhook_deliveries WHERE subscription_id = ?"
+        sql = f"{SELECT_DELIVERY} WHERE subscription_id = ?"
         params: list[Any] = [subscription_id]
         if before is not None:
             sql += " AND occurred_at < ?"
@@ -187,18 +257,15 @@ class SqliteWebhooks:
         if end is not None:
             where.append("occurred_at < ?")
             params.append(iso(end))
-        now_text = iso(now)
         return await self._db.run(
             "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?, "
-            "lease_owner = NULL, lease_until = NULL, doc = json_set(doc, '$.state', 'pending', "
-            "'$.next_attempt_at', ?, '$.lease_owner', NULL, '$.lease_until', NULL, "
-            "'$.attempts', 0) WHERE " + " AND ".join(where), (now_text, now_text, *params))
+            "lease_owner = NULL, lease_until = NULL, attempts = 0 WHERE " + " AND ".join(where),
+            (iso(now), *params))
 
     async def cancel_open(self, subscription_id: str, reason: str) -> int:
         return await self._db.run(
             "UPDATE webhook_deliveries SET state = 'cancelled', lease_owner = NULL, "
-            "lease_until = NULL, doc = json_set(doc, '$.state', 'cancelled', '$.lease_owner', "
-            "NULL, '$.lease_until', NULL, '$.error', ?) WHERE subscription_id = ? "
+            "lease_until = NULL, error = ? WHERE subscription_id = ? "
             "AND state IN ('pending', 'delivering')", (reason, subscription_id))
 
     async def erase_person(self, person_id: str) -> int:
@@ -210,6 +277,5 @@ class SqliteWebhooks:
                 "UPDATE webhook_deliveries SET state = CASE WHEN state IN ('pending', "
                 "'delivering') THEN 'cancelled' ELSE state END, lease_owner = NULL, "
                 "doc = json_set(doc, '$.data', json('{}'), '$.person_ids', json('[]'), "
-                "'$.erased', json('true'), '$.state', CASE WHEN state IN ('pending', "
-                "'delivering') THEN 'cancelled' ELSE state END, '$.lease_owner', NULL) "
+                "'$.erased', json('true')) "
                 f"WHERE {ABOUT_PERSON}", (person_id,))
