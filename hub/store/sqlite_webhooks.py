@@ -4,7 +4,8 @@ atomic), unique on (subscription_id, event_id).
 
 A delivery's `doc` holds what never changes (the payload); its state, lease and the outcome
 of its last attempt live in columns only, so a lease and a finish write plain columns and
-never rewrite the JSON document."""
+never rewrite the JSON document. Likewise the outbox's `fanned` column is what says an
+event was fanned out (only unfanned rows are ever read back)."""
 
 from __future__ import annotations
 
@@ -50,8 +51,14 @@ V_WEBHOOK_OUTCOMES: tuple[str, ...] = (
     "response_status = json_extract(doc, '$.response_status'), "
     "error = json_extract(doc, '$.error'), latency_ms = json_extract(doc, '$.latency_ms'), "
     "delivered_at = json_extract(doc, '$.delivered_at')",
+    # the lease reads open deliveries in event order from this index alone: the index on
+    # (subscription, state, occurred_at) had it read every delivery the subscription ever
+    # had, then sort the open ones, on each lease
+    "DROP INDEX webhook_deliveries_due",
+    "CREATE INDEX webhook_deliveries_open ON webhook_deliveries "
+    "(subscription_id, occurred_at, id) WHERE state IN ('pending', 'delivering')",
 )
-"""State and outcome in columns (the document keeps the payload)."""
+"""State and outcome in columns (the document keeps the payload); an index of open ones."""
 
 OUTBOX_INSERT = ("INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
                  "ON CONFLICT DO NOTHING")
@@ -160,8 +167,7 @@ class SqliteWebhooks:
             return
         marks = ", ".join("?" * len(event_ids))
         await self._db.run(
-            f"UPDATE webhook_outbox SET fanned = 1, doc = json_set(doc, '$.fanned_out', json("
-            f"'true')) WHERE id IN ({marks})", list(event_ids))
+            f"UPDATE webhook_outbox SET fanned = 1 WHERE id IN ({marks})", list(event_ids))
 
     async def prune_outbox(self, *, before: datetime) -> int:
         return await self._db.run(
@@ -189,8 +195,7 @@ class SqliteWebhooks:
         def work(conn: sqlite3.Connection) -> int:
             added = conn.executemany(FAN_OUT, rows).rowcount if rows else 0
             if marks:
-                conn.executemany("UPDATE webhook_outbox SET fanned = 1, doc = json_set(doc, "
-                                 "'$.fanned_out', json('true')) WHERE id = ?", marks)
+                conn.executemany("UPDATE webhook_outbox SET fanned = 1 WHERE id = ?", marks)
             return added
 
         return await self._db.atomically(work)
@@ -201,7 +206,8 @@ class SqliteWebhooks:
         rows = await self._db.rows(
             "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, "
             "lease_until = ? WHERE id IN (SELECT id FROM webhook_deliveries "
-            "WHERE subscription_id = ? AND ((state = 'pending' AND next_attempt_at <= ?) "
+            "WHERE subscription_id = ? AND state IN ('pending', 'delivering') "
+            "AND ((state = 'pending' AND next_attempt_at <= ?) "
             "OR (state = 'delivering' AND lease_until <= ?)) ORDER BY occurred_at, id LIMIT ?) "
             "RETURNING occurred_at, id, event_id, json_extract(doc, '$.type'), "
             "json_extract(doc, '$.data'), attempts",
