@@ -26,6 +26,7 @@ import logging
 import random
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,6 +59,8 @@ LEASE = timedelta(minutes=10)  # a batch of slow (but answering) targets fits in
 BATCH = 100
 BATCHES = 10  # per subscription and pass
 IN_FLIGHT = 8  # posts to one subscription at once
+OUTBOX_RETENTION = timedelta(days=7)
+PRUNE_EVERY_S = 600.0
 Resolve = Callable[[str], Awaitable[list[str]]]
 
 
@@ -178,8 +181,11 @@ class WebhookWorker:
     def __init__(self, store: Store, poster: Poster, *, owner: str | None = None,
                  poll_s: float = 0.5, rng: random.Random | None = None,
                  first_retry_s: float = FIRST_RETRY_S, lease: timedelta = LEASE,
-                 in_flight: int = IN_FLIGHT) -> None:
+                 in_flight: int = IN_FLIGHT, outbox_retention: timedelta = OUTBOX_RETENTION
+                 ) -> None:
         self._store = store
+        self._outbox_retention = outbox_retention
+        self._pruned_at = -PRUNE_EVERY_S  # monotonic seconds: the first pass prunes
         self._in_flight = max(1, in_flight)
         self._poster = poster
         self.owner = owner or f"webhooks-{new_id()}"
@@ -191,6 +197,7 @@ class WebhookWorker:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
+                await self.prune_outbox()
                 busy = await self.tick()
             except HubError as exc:  # the store is away: the next pass retries
                 log.warning("webhook pass failed", extra={"error": exc.code})
@@ -198,6 +205,18 @@ class WebhookWorker:
             if not busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._poll_s)
+
+    async def prune_outbox(self, *, force: bool = False) -> int:
+        """Delete outbox events fanned out longer than the retention ago (at most once every
+        `PRUNE_EVERY_S`, unless forced); returns how many went."""
+        if not force and time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+            return 0
+        self._pruned_at = time.monotonic()
+        pruned = await self._store.webhooks.prune_outbox(
+            before=utcnow() - self._outbox_retention)
+        if pruned:
+            log.info("webhook outbox pruned", extra={"events": pruned})
+        return pruned
 
     async def tick(self) -> bool:
         fanned = await self.fan_out()

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from hub.domain.common import new_id
+from hub.domain.common import new_id, utcnow
 from hub.domain.webhooks import (
     DeliveryOutcome,
     DeliveryState,
@@ -18,6 +19,7 @@ from hub.domain.webhooks import (
     WebhookSubscription,
 )
 from hub.ports import Store
+from hub.services.webhooks import PostResult, WebhookWorker
 from tests.contracts import factories as f
 
 LEASE = timedelta(seconds=60)
@@ -239,3 +241,28 @@ async def test_fan_out_copies_the_payload_once_per_subscription(store: Store) ->
     await store.webhooks.erase_person("p1")
     erased = await store.webhooks.get_delivery("msg_a")
     assert erased is not None and erased.data == {} and erased.state == "cancelled"
+
+
+class _NoPosts:
+    async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> PostResult:
+        raise AssertionError("nothing is posted here")
+
+
+async def test_the_worker_prunes_old_fanned_out_events_and_keeps_recent_ones(
+        store: Store) -> None:
+    old = OutboxEvent(id=new_id(), type="person.created", occurred_at=utcnow() - timedelta(
+        days=8))
+    recent = OutboxEvent(id=new_id(), type="person.created",
+                         occurred_at=utcnow() - timedelta(days=6))
+    waiting = OutboxEvent(id=new_id(), type="person.created", occurred_at=f.at(1))
+    await store.webhooks.emit_many([old, recent])
+    worker = WebhookWorker(store, _NoPosts(), outbox_retention=timedelta(days=7))
+    assert await worker.fan_out() == 2  # no subscription: fanned out to nobody
+    await store.webhooks.emit(waiting)
+    assert await worker.prune_outbox() == 1
+    assert await worker.prune_outbox() == 0  # not again within PRUNE_EVERY_S
+    assert [e.id for e in await store.webhooks.unfanned(limit=5)] == [waiting.id]
+    await store.webhooks.emit(recent)  # still stored (fanned out): a repeat adds no row
+    await store.webhooks.emit(old)  # pruned: a repeat is a new row (its deliveries are
+    assert [e.id for e in await store.webhooks.unfanned(limit=5)] == [waiting.id, old.id]
+    assert await worker.prune_outbox(force=True) == 0  # unique per subscription and event)
