@@ -27,7 +27,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -150,41 +152,51 @@ def pct(values: list[float], q: float) -> float:
 async def main(events: int, appends: int) -> None:
     logging.disable(logging.WARNING)
     urls, _counts, runners = await receivers()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        store = await open_store(folder, "hub")
-        hub, delivered, hub_cpu = await hub_rate(store, urls, events)
-        await store.close()
-        floor, floor_cpu = await floor_rate(urls, events)
-        wide, _ = await floor_rate(urls, events, IN_FLIGHT)
-        print(f"(a) hub:   {delivered} deliveries to {SUBSCRIPTIONS} subscriptions, "
-              f"{hub:,.0f} deliveries/s")
-        print(f"(b) floor: bare aiohttp client loop, same signed bodies, {floor:,.0f} posts/s; "
-              f"{IN_FLIGHT} in flight per receiver: {wide:,.0f} posts/s")
-        print(f"    ratio: {hub / floor:.2f} x (goal ≥ 0.70); against {IN_FLIGHT} in flight: "
-              f"{hub / wide:.2f} x")
-        print(f"    CPU per delivery (this process, receivers included; steadier than rates on "
-              f"a busy machine): hub {hub_cpu * 1e6:,.0f} µs, floor {floor_cpu * 1e6:,.0f} µs: "
-              f"{floor_cpu / hub_cpu:.2f} x")
+    stores: list[Store] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            await measure(Path(tmp), urls, events, appends, stores)
+    finally:  # also when the reader went away: no open store thread keeps the process alive
+        for store in stores:
+            await store.close()
+        for runner in runners:
+            await runner.cleanup()
 
-        plain = await open_store(folder, "plain")
-        hooked = await open_store(folder, "hooked")
-        emitting(hooked)
-        for store_ in (plain, hooked):  # warm up both
-            await append_latency(store_, 200)
-        bare, with_hook = [], []
-        for _ in range(5):  # interleaved rounds, so load on the machine hits both alike
-            bare += await append_latency(plain, appends // 5)
-            with_hook += await append_latency(hooked, appends // 5)
-        added50 = statistics.median(with_hook) - statistics.median(bare)
-        print(f"(c) append p50 {statistics.median(bare):.3f} ms bare, "
-              f"{statistics.median(with_hook):.3f} ms with the webhook hook: added "
-              f"{added50:.3f} ms p50 (goal < 1 ms); p99 {pct(bare, 0.99):.3f} → "
-              f"{pct(with_hook, 0.99):.3f} ms")
-        await plain.close()
-        await hooked.close()
-    for runner in runners:
-        await runner.cleanup()
+
+async def measure(folder: Path, urls: list[str], events: int, appends: int,
+                  stores: list[Store]) -> None:
+    store = await open_store(folder, "hub")
+    stores.append(store)
+    hub, delivered, hub_cpu = await hub_rate(store, urls, events)
+    await stores.pop().close()  # its thread is not left waiting through the floor's runs
+    floor, floor_cpu = await floor_rate(urls, events)
+    wide, _ = await floor_rate(urls, events, IN_FLIGHT)
+    print(f"(a) hub:   {delivered} deliveries to {SUBSCRIPTIONS} subscriptions, "
+          f"{hub:,.0f} deliveries/s", flush=True)
+    print(f"(b) floor: bare aiohttp client loop, same signed bodies, {floor:,.0f} posts/s; "
+          f"{IN_FLIGHT} in flight per receiver: {wide:,.0f} posts/s", flush=True)
+    print(f"    ratio: {hub / floor:.2f} x (goal ≥ 0.70); against {IN_FLIGHT} in flight: "
+          f"{hub / wide:.2f} x", flush=True)
+    print(f"    CPU per delivery (this process, receivers included; steadier than rates on "
+          f"a busy machine): hub {hub_cpu * 1e6:,.0f} µs, floor {floor_cpu * 1e6:,.0f} µs: "
+          f"{floor_cpu / hub_cpu:.2f} x", flush=True)
+
+    plain = await open_store(folder, "plain")
+    stores.append(plain)
+    hooked = await open_store(folder, "hooked")
+    stores.append(hooked)
+    emitting(hooked)
+    for store_ in (plain, hooked):  # warm up both
+        await append_latency(store_, 200)
+    bare, with_hook = [], []
+    for _ in range(5):  # interleaved rounds, so load on the machine hits both alike
+        bare += await append_latency(plain, appends // 5)
+        with_hook += await append_latency(hooked, appends // 5)
+    added50 = statistics.median(with_hook) - statistics.median(bare)
+    print(f"(c) append p50 {statistics.median(bare):.3f} ms bare, "
+          f"{statistics.median(with_hook):.3f} ms with the webhook hook: added "
+          f"{added50:.3f} ms p50 (goal < 1 ms); p99 {pct(bare, 0.99):.3f} → "
+          f"{pct(with_hook, 0.99):.3f} ms", flush=True)
 
 
 if __name__ == "__main__":
@@ -192,4 +204,8 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--appends", type=int, default=2000)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.events, arguments.appends))
+    try:
+        asyncio.run(main(arguments.events, arguments.appends))
+    except BrokenPipeError:  # `… | head`: the reader left; say nothing more, and go
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

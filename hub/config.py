@@ -74,6 +74,7 @@ class Settings:
     whatsapp_media_limit: int = 16 * 1024 * 1024
     webhooks_allow_private: bool = False
     webhooks_lease_seconds: float = 600.0
+    webhooks_outbox_retention_days: int = 7
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -419,6 +420,9 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_WEBHOOKS_LEASE_SECONDS", ("webhooks_lease_seconds",), _seconds(1, 86_400), "600",
         "how long a worker holds a batch of outgoing-webhook deliveries; after a crash, "
         "another worker posts them again once it ran out"),
+    Var("HUB_WEBHOOKS_OUTBOX_RETENTION_DAYS", ("webhooks_outbox_retention_days",), _days, "7",
+        "the webhook worker deletes emitted events already fanned out to the subscriptions "
+        "once they are this old (each delivery keeps its own copy of the payload)"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

@@ -66,7 +66,13 @@ from hub.domain.surveys import (
 )
 from hub.domain.topics import Topic
 from hub.domain.transactions import Transaction
-from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.domain.webhooks import (
+    DeliveryOutcome,
+    LeasedDelivery,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hub.live_changes import ChangeFeed
 
 AWAITING_CHANNELS: tuple[EventChannel, ...] = (*SENDABLE_CHANNELS, "webform", "survey")
@@ -193,11 +199,14 @@ class IdentityRepo(Protocol):
 
 
 class EventRepo(Protocol):
-    async def append(self, event: Event) -> tuple[Event, bool]:
+    async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()
+                     ) -> tuple[Event, bool]:
         """Store `event`; idempotent on (channel, external_id) when external_id is set.
 
         Returns the stored event and True, or the event already stored under that key and
         False. Safe under concurrent writers: exactly one append of a key returns True.
+        `outbox`: outgoing-webhook rows written only when the event went in (in the same
+        transaction on SQLite; right after the event on MongoDB), idempotent on their ids.
         """
         ...
     async def append_many(self, events: Sequence[Event]) -> int:
@@ -490,11 +499,14 @@ class DeliveryRepo(Protocol):
         """Write `delivery` when its stored `lease_owner` is still `owner` (None: any);
         False when another worker took it over (the caller must then stop)."""
         ...
-    async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+    async def start_send(self, delivery: Delivery, event: Event, *, owner: str,
+                         outbox: Sequence[OutboxEvent] = ()) -> bool:
         """Write `delivery` (now `sending`, its `event_id` set) when `owner` still holds its
         lease and it is still `leased`, and append `event` with it (one transaction on
         SQLite); False, with nothing written, when another worker took it over, or another
-        task of the same owner leased it again after the lease ran out and started first."""
+        task of the same owner leased it again after the lease ran out and started first.
+        `outbox`: outgoing-webhook rows written with the event, only when the send started
+        (same transaction on SQLite; after the event on MongoDB), idempotent on their ids."""
         ...
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange) -> bool:
@@ -844,18 +856,30 @@ class WebhookRepo(Protocol):
         """Insert the new ones; (subscription_id, event_id) already there is skipped."""
         ...
 
+    async def fan_out(self, deliveries: Sequence[tuple[str, str, OutboxEvent]], *,
+                      fanned: Sequence[str], now: datetime) -> int:
+        """`add_deliveries` for (delivery id, subscription id, outbox event) triples, each
+        pending from `now` with the event's payload, then `mark_fanned(fanned)`; returns how
+        many deliveries were new (a repeat after a crash adds none)."""
+        ...
+
     async def lease(self, subscription_id: str, *, owner: str, now: datetime,
-                    until: datetime, limit: int) -> list[WebhookDelivery]:
+                    until: datetime, limit: int) -> list[LeasedDelivery]:
         """Due deliveries (pending and `next_attempt_at <= now`, or delivering with an
-        expired lease) of one subscription, oldest event first, now held by `owner`."""
+        expired lease) of one subscription, oldest event first, now held by `owner`; only
+        what posting needs is read back."""
         ...
 
-    async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
-        """Store the outcome of an attempt, only while `owner` still holds the lease."""
+    async def finish_many(self, outcomes: Sequence[DeliveryOutcome], *, owner: str,
+                          release: Sequence[str] = ()) -> int:
+        """Store the outcomes of attempts and put the `release`d deliveries (leased, not
+        posted) back to pending as they were, each only while `owner` still holds its lease;
+        one write. Returns how many were still held."""
         ...
 
-    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
-        """`finish` for a batch in one write; returns how many were still held."""
+    async def prune_outbox(self, *, before: datetime) -> int:
+        """Delete outbox rows already fanned out whose event is older than `before` (their
+        deliveries carry the payload; a repeated emit fans out to nothing new)."""
         ...
 
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None: ...

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import json
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -147,3 +149,36 @@ class WebhookDelivery(Record):
         """The JSON body sent (Standard Webhooks' recommended shape)."""
         return {"type": self.type, "timestamp": self.occurred_at.isoformat(),
                 "id": self.event_id, "data": self.data}
+
+
+@dataclass(frozen=True, slots=True)
+class LeasedDelivery:
+    """What posting a leased delivery needs, and no more: a lease returns these (a plain
+    object, built from stored columns without validation, on the worker's hot path)."""
+
+    id: str
+    event_id: str
+    type: str
+    occurred_at: datetime
+    data: str  # the payload's `data` as stored JSON text, spliced into the body as is
+    attempts: int
+
+    def body(self) -> str:
+        """`WebhookDelivery.body()` as the JSON text posted."""
+        return (f'{{"type":{json.dumps(self.type)},'
+                f'"timestamp":"{self.occurred_at.isoformat()}",'
+                f'"id":{json.dumps(self.event_id)},"data":{self.data}}}')
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """The result of one attempt, as `finish_many` stores it (the lease is dropped with it)."""
+
+    id: str
+    state: DeliveryState  # delivered, failed, or pending (a retry at `next_attempt_at`)
+    attempts: int
+    next_attempt_at: datetime | None  # None: left as it was (a delivered or failed one)
+    response_status: int | None
+    error: str | None
+    latency_ms: float | None
+    delivered_at: datetime | None = None

@@ -100,14 +100,9 @@ class _Wrapped:
 
 class _Events(_Wrapped):
     async def append(self, event: Event) -> tuple[Event, bool]:
-        together = getattr(self._inner, "append_with_outbox", None)
-        if together is not None:  # SQLite: the event and its outbox rows in one transaction
-            appended: tuple[Event, bool] = await together(event, _appended(event))
-            return appended
-        stored, created = await self._inner.append(event)
-        if created:
-            await self._emitter.event_appended(stored)
-        return stored, created
+        appended: tuple[Event, bool] = await self._inner.append(event,
+                                                                 outbox=_appended(event))
+        return appended
 
     async def append_many(self, events: Sequence[Event]) -> int:
         """Bulk append; emits for the events that went in (one outbox write), and only while
@@ -130,13 +125,8 @@ class _Events(_Wrapped):
 
 class _Deliveries(_Wrapped):
     async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
-        together = getattr(self._inner, "start_send_with_outbox", None)
-        if together is not None:  # SQLite: the send's start and its outbox row in one write
-            return bool(await together(delivery, event, _appended(event), owner=owner))
-        started = bool(await self._inner.start_send(delivery, event, owner=owner))
-        if started:
-            await self._emitter.event_appended(event)
-        return started
+        return bool(await self._inner.start_send(delivery, event, owner=owner,
+                                                 outbox=_appended(event)))
 
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange) -> bool:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import logging
 import random
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +39,8 @@ from hub.domain.common import is_loopback_host, new_id, utcnow
 from hub.domain.webhooks import (
     DISABLE_AFTER,
     RETRY_FOR,
+    DeliveryOutcome,
+    LeasedDelivery,
     WebhookDelivery,
     WebhookSubscription,
     check_target,
@@ -57,6 +59,8 @@ LEASE = timedelta(minutes=10)  # a batch of slow (but answering) targets fits in
 BATCH = 100
 BATCHES = 10  # per subscription and pass
 IN_FLIGHT = 8  # posts to one subscription at once
+OUTBOX_RETENTION = timedelta(days=7)
+PRUNE_EVERY_S = 600.0
 Resolve = Callable[[str], Awaitable[list[str]]]
 
 
@@ -69,14 +73,6 @@ class PostResult:
 
 class Poster(Protocol):
     async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> PostResult: ...
-
-
-def _released(delivery: WebhookDelivery, state: str, error: str | None = None
-              ) -> WebhookDelivery:
-    update: dict[str, object] = {"state": state, "lease_owner": None, "lease_until": None}
-    if error:
-        update["error"] = error
-    return delivery.model_copy(update=update)
 
 
 def new_secret() -> str:
@@ -185,8 +181,11 @@ class WebhookWorker:
     def __init__(self, store: Store, poster: Poster, *, owner: str | None = None,
                  poll_s: float = 0.5, rng: random.Random | None = None,
                  first_retry_s: float = FIRST_RETRY_S, lease: timedelta = LEASE,
-                 in_flight: int = IN_FLIGHT) -> None:
+                 in_flight: int = IN_FLIGHT, outbox_retention: timedelta = OUTBOX_RETENTION
+                 ) -> None:
         self._store = store
+        self._outbox_retention = outbox_retention
+        self._pruned_at = -PRUNE_EVERY_S  # monotonic seconds: the first pass prunes
         self._in_flight = max(1, in_flight)
         self._poster = poster
         self.owner = owner or f"webhooks-{new_id()}"
@@ -198,6 +197,7 @@ class WebhookWorker:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
+                await self.prune_outbox()
                 busy = await self.tick()
             except HubError as exc:  # the store is away: the next pass retries
                 log.warning("webhook pass failed", extra={"error": exc.code})
@@ -205,6 +205,18 @@ class WebhookWorker:
             if not busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._poll_s)
+
+    async def prune_outbox(self, *, force: bool = False) -> int:
+        """Delete outbox events fanned out longer than the retention ago (at most once every
+        `PRUNE_EVERY_S`, unless forced); returns how many went."""
+        if not force and time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+            return 0
+        self._pruned_at = time.monotonic()
+        pruned = await self._store.webhooks.prune_outbox(
+            before=utcnow() - self._outbox_retention)
+        if pruned:
+            log.info("webhook outbox pruned", extra={"events": pruned})
+        return pruned
 
     async def tick(self) -> bool:
         fanned = await self.fan_out()
@@ -217,19 +229,13 @@ class WebhookWorker:
         events = await self._store.webhooks.unfanned(limit=BATCH * 4)
         if not events:
             return 0
-        subscriptions = await self._store.webhooks.subscriptions()
-        now = utcnow()
-        # built from fields already validated (the outbox event's, utcnow): no re-validation
-        deliveries = [
-            WebhookDelivery.model_construct(
-                id="msg_" + new_id(), subscription_id=s.id, event_id=e.id, type=e.type,
-                occurred_at=e.occurred_at, data=e.data, person_ids=e.person_ids,
-                next_attempt_at=now, created_at=now)
-            for e in events for s in subscriptions
-            if s.state == "enabled" and s.created_at <= e.emitted_at + timedelta(seconds=1)
-            and matches(s.event_types, e.type)]
-        await self._store.webhooks.add_deliveries(deliveries)
-        await self._store.webhooks.mark_fanned([e.id for e in events])
+        subscriptions = [s for s in await self._store.webhooks.subscriptions()
+                         if s.state == "enabled"]
+        deliveries = [("msg_" + new_id(), s.id, e) for e in events for s in subscriptions
+                      if s.created_at <= e.emitted_at + timedelta(seconds=1)
+                      and matches(s.event_types, e.type)]
+        await self._store.webhooks.fan_out(deliveries, fanned=[e.id for e in events],
+                                           now=utcnow())
         return len(events)
 
     async def deliver(self, subscription: WebhookSubscription) -> int:
@@ -237,11 +243,11 @@ class WebhookWorker:
         pass, so fresh events are fanned out in between); returns how many were attempted.
 
         Per batch: one lease, the oldest delivery posted alone (a target that is down gets
-        one attempt, not a volley), then the rest started in event order with at most
-        `in_flight` posts at once; a delivery that will be retried stops further starts, so
-        later events wait behind it. The outcomes are recorded in one write, which runs
-        while the next batch is posted. A crash before that write leaves the leases to
-        expire: those deliveries are posted again, with the same webhook-id."""
+        one attempt, not a volley), then the rest started in event order by a fixed pool of
+        `in_flight` posting tasks; a delivery that will be retried stops further starts, so
+        later events wait behind it (released, untried). The outcomes are recorded in one
+        write, which runs while the next batch is posted. A crash before that write leaves
+        the leases to expire: those deliveries are posted again, with the same webhook-id."""
         current: WebhookSubscription | None = subscription  # as read by this pass
         signer = Webhook(subscription.secret)
         attempted = 0
@@ -257,12 +263,10 @@ class WebhookWorker:
                 if not leased:
                     break
                 outcomes, stopper = await self._post_batch(current, signer, leased)
-                attempted += sum(1 for o, d in zip(outcomes, leased, strict=False)
-                                 if o.attempts > d.attempts)
+                attempted += len(outcomes)
                 if writing is not None:
                     await writing
                     writing = None
-                unstarted = [_released(d, "pending") for d in leased[len(outcomes):]]
                 if stopper is None:
                     if current.failing_since is not None and any(
                             o.state == "delivered" for o in outcomes):
@@ -271,8 +275,8 @@ class WebhookWorker:
                         outcomes, owner=self.owner))
                     continue
                 # outcomes first: a subscription disabled below cancels what is still open
-                await self._store.webhooks.finish_many([*outcomes, *unstarted],
-                                                       owner=self.owner)
+                await self._store.webhooks.finish_many(
+                    outcomes, owner=self.owner, release=[d.id for d in leased[len(outcomes):]])
                 current = await self._track(current, False, stopper)
                 break
         finally:
@@ -281,53 +285,43 @@ class WebhookWorker:
         return attempted
 
     async def _post_batch(self, subscription: WebhookSubscription, signer: Webhook,
-                          leased: list[WebhookDelivery]
-                          ) -> tuple[list[WebhookDelivery], PostResult | None]:
+                          leased: list[LeasedDelivery]
+                          ) -> tuple[list[DeliveryOutcome], PostResult | None]:
         """Post `leased` in event order (see `deliver`); returns the outcomes of the leading
-        deliveries that were posted (in order) and the answer that stopped the batch, if
+        deliveries that were started (in order) and the answer that stopped the batch, if
         one did (a retry is due, or 410 Gone)."""
-        outcomes: list[WebhookDelivery | None] = [None] * len(leased)
-        stopper: tuple[int, PostResult] | None = None
-        in_flight: set[asyncio.Future[tuple[int, tuple[WebhookDelivery, bool, PostResult]]]]
-        in_flight = set()
-
-        async def attempt(index: int) -> tuple[int, tuple[WebhookDelivery, bool, PostResult]]:
-            return index, await self._attempt(subscription, signer, leased[index])
-
-        def record(index: int, outcome: WebhookDelivery, result: PostResult) -> None:
-            nonlocal stopper
-            outcomes[index] = outcome
-            if (outcome.state == "pending" or result.status == 410) and (
-                    stopper is None or index < stopper[0]):
-                stopper = (index, result)
-
-        first, _ok, result = await self._attempt(subscription, signer, leased[0])
-        record(0, first, result)
+        outcomes: list[DeliveryOutcome | None] = [None] * len(leased)
+        stopped_at = len(leased)
+        stopper: PostResult | None = None
         started = 1
+
+        async def post(index: int) -> None:
+            nonlocal stopped_at, stopper
+            outcome, result = await self._attempt(subscription, signer, leased[index])
+            outcomes[index] = outcome
+            if (outcome.state == "pending" or result.status == 410) and index < stopped_at:
+                stopped_at, stopper = index, result
+
+        async def lane() -> None:  # one of the pool: takes the next delivery in event order
+            nonlocal started
+            while stopper is None and started < len(leased):
+                started += 1
+                await post(started - 1)
+
+        await post(0)
+        lanes = [asyncio.ensure_future(lane())
+                 for _ in range(min(self._in_flight, len(leased) - 1)) if stopper is None]
         try:
-            while in_flight or (stopper is None and started < len(leased)):
-                while stopper is None and started < len(leased) and \
-                        len(in_flight) < self._in_flight:
-                    in_flight.add(asyncio.ensure_future(attempt(started)))
-                    started += 1
-                finished, in_flight = await asyncio.wait(
-                    in_flight, return_when=asyncio.FIRST_COMPLETED)
-                for task in finished:
-                    index, (outcome, _ok, result) = task.result()
-                    record(index, outcome, result)
+            await asyncio.gather(*lanes)
         finally:
-            for task in in_flight:  # only when one raised: the rest are not recorded
+            for task in lanes:  # only when one raised: the rest are not recorded
                 task.cancel()
-        # everything started was posted; what comes after the first gap waits, untried
-        posted = [o if o is not None else _released(leased[i], "pending")
-                  for i, o in enumerate(outcomes[:started])]
-        return posted, None if stopper is None else stopper[1]
+        return [o for o in outcomes[:started] if o is not None], stopper
 
     async def _attempt(self, subscription: WebhookSubscription, signer: Webhook,
-                       delivery: WebhookDelivery
-                       ) -> tuple[WebhookDelivery, bool, PostResult]:
-        """Post once; (the delivery with the outcome, whether it succeeded, the answer)."""
-        body = json.dumps(delivery.body(), separators=(",", ":"), ensure_ascii=False)
+                       delivery: LeasedDelivery) -> tuple[DeliveryOutcome, PostResult]:
+        """Post once; the outcome to store, and the answer."""
+        body = delivery.body()
         now = utcnow()
         headers = {"webhook-id": delivery.id, "webhook-timestamp": str(int(now.timestamp())),
                    "webhook-signature": signer.sign(delivery.id, now, body),
@@ -335,22 +329,19 @@ class WebhookWorker:
         result = await self._poster.post(subscription.url, headers, body.encode())
         done = utcnow()
         attempts = delivery.attempts + 1
-        update: dict[str, object] = {
-            "attempts": attempts, "response_status": result.status, "error": result.error,
-            "latency_ms": round(result.latency_ms, 2), "lease_owner": None,
-            "lease_until": None}
-        ok = result.status is not None and 200 <= result.status < 300
-        if ok:
-            update |= {"state": "delivered", "delivered_at": done, "error": None}
-        elif result.status == 410:
-            update |= {"state": "failed", "error": "the target answered 410 Gone"}
-        elif done - delivery.occurred_at > RETRY_FOR:
-            update |= {"state": "failed", "error": f"gave up after 24 hours: {result.error}"}
-        else:
-            update |= {"state": "pending",
-                       "next_attempt_at": done + retry_delay(attempts, self._rng,
-                                                                self._first_retry_s)}
-        return delivery.model_copy(update=update), ok, result
+        latency = round(result.latency_ms, 2)
+        if result.status is not None and 200 <= result.status < 300:
+            return DeliveryOutcome(delivery.id, "delivered", attempts, None, result.status,
+                                   None, latency, done), result
+        if result.status == 410:
+            return DeliveryOutcome(delivery.id, "failed", attempts, None, result.status,
+                                   "the target answered 410 Gone", latency), result
+        if done - delivery.occurred_at > RETRY_FOR:
+            return DeliveryOutcome(delivery.id, "failed", attempts, None, result.status,
+                                   f"gave up after 24 hours: {result.error}", latency), result
+        retry_at = done + retry_delay(attempts, self._rng, self._first_retry_s)
+        return DeliveryOutcome(delivery.id, "pending", attempts, retry_at, result.status,
+                               result.error, latency), result
 
     async def _track(self, subscription: WebhookSubscription, ok: bool,
                      result: PostResult | None) -> WebhookSubscription | None:

@@ -101,7 +101,7 @@ from hub.store.mongo_surveys import (
     MongoTriggerRuleRepo,
 )
 from hub.store.mongo_trust import MongoMergeRepo, MongoTopicRepo
-from hub.store.mongo_webhooks import MongoWebhookRepo
+from hub.store.mongo_webhooks import MongoOutbox, MongoWebhookRepo
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
@@ -253,7 +253,7 @@ class MongoStore:
         self.organisations: OrganisationRepo = MongoOrganisationRepo(database["organisations"])
         self.roles: RoleRepo = MongoRoleRepo(database["roles"])
         self.identities: IdentityRepo = MongoIdentityRepo(database["identities"])
-        events = MongoEventRepo(database["events"])
+        events = MongoEventRepo(database["events"], MongoOutbox(database["webhook_outbox"]))
         self.events: EventRepo = events
         self.suppressions: SuppressionRepo = MongoSuppressionRepo(database["suppressions"])
         self.users: UserRepo = MongoUserRepo(database["users"])

@@ -134,7 +134,12 @@ class Repo(MongoCollection, Generic[R]):
         """Bulk insert that skips records whose unique keys are taken; returns how many went in."""
         if not records:
             return 0
-        docs = [self._to_doc(record) for record in records]
+        return await self._insert_docs([self._to_doc(record) for record in records])
+
+    async def _insert_docs(self, docs: list[Doc]) -> int:
+        """`_insert_new` for documents already in their stored form."""
+        if not docs:
+            return 0
         with self._errors():
             try:
                 result = await self._c.insert_many(docs, ordered=False)

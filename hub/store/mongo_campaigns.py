@@ -24,6 +24,7 @@ from hub.domain.campaigns import (
 from hub.domain.common import utcnow
 from hub.domain.events import Event, StatusChange
 from hub.domain.journeys import AbDecision
+from hub.domain.webhooks import OutboxEvent
 from hub.errors import DuplicateKey
 from hub.store.mongo_base import CrudRepo, Doc, RecordRepo
 from hub.store.mongo_events import MongoEventRepo
@@ -124,12 +125,14 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
             result = await self._c.replace_one(query, doc)
         return result.matched_count == 1
 
-    async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
+    async def start_send(self, delivery: Delivery, event: Event, *, owner: str,
+                         outbox: Sequence[OutboxEvent] = ()) -> bool:
         """No multi-document transaction without a replica set: the delivery first, so a
-        crash before the event leaves a `sending` delivery without one (back to `queued`)."""
+        crash before the event leaves a `sending` delivery without one (back to `queued`);
+        the outbox rows after the event, with it (`append`)."""
         if not await self.update(delivery, owner=owner, leased=True):
             return False
-        await self._events.append(event)
+        await self._events.append(event, outbox=outbox)
         return True
 
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,

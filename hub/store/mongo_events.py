@@ -17,6 +17,7 @@ from hub.domain.events import (
     TimelineCursor,
     TimelineQuery,
 )
+from hub.domain.webhooks import OutboxEvent
 from hub.errors import DuplicateKey, InvalidInput, NotFound
 from hub.ports import (
     ALERT_CHANNEL,
@@ -26,6 +27,7 @@ from hub.ports import (
     AwaitingReply,
 )
 from hub.store.mongo_base import PersonLinked, Query, RecordRepo, Sort
+from hub.store.mongo_webhooks import MongoOutbox
 
 NEWEST_FIRST: Sort = [("occurred_at", DESCENDING), ("_id", DESCENDING)]
 
@@ -86,7 +88,14 @@ AWAITING_PIPELINE: list[Query] = [
 class MongoEventRepo(RecordRepo[Event], PersonLinked):
     model = Event
 
-    async def append(self, event: Event) -> tuple[Event, bool]:
+    def __init__(self, collection: Any, outbox: MongoOutbox) -> None:
+        super().__init__(collection)
+        self._outbox = outbox
+
+    async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()
+                     ) -> tuple[Event, bool]:
+        """No multi-document transaction without a replica set: the event first, then its
+        outbox rows (a crash in between loses those rows, as an emit after the write would)."""
         try:
             await self._insert(event)
         except DuplicateKey:
@@ -98,6 +107,8 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
             if existing is None:
                 raise  # the clash was on the event id, not on the natural key
             return existing, False
+        if outbox:
+            await self._outbox.add(outbox)
         return event, True
 
     async def append_many(self, events: Sequence[Event]) -> int:

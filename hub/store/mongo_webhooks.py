@@ -7,16 +7,23 @@ database without taking the same delivery twice."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from hub.domain.common import new_id
-from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.domain.common import new_id, to_utc_ms
+from hub.domain.webhooks import (
+    DeliveryOutcome,
+    LeasedDelivery,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hub.store.mongo_base import CrudRepo, RecordRepo
 
-OUTCOME_FIELDS = ("state", "attempts", "next_attempt_at", "lease_owner", "lease_until",
-                  "response_status", "error", "latency_ms", "delivered_at")
+LEASED_FIELDS = {"_id": 1, "event_id": 1, "type": 1, "occurred_at": 1, "data": 1,
+                 "attempts": 1}
 OLDEST_FIRST = [("occurred_at", 1), ("_id", 1)]
 NEWEST_FIRST = [("occurred_at", -1), ("_id", -1)]
 LEASE_ROUNDS = 10
@@ -26,8 +33,14 @@ class _Subscriptions(CrudRepo[WebhookSubscription]):
     model = WebhookSubscription
 
 
-class _Outbox(RecordRepo[OutboxEvent]):
+class MongoOutbox(RecordRepo[OutboxEvent]):
+    """The outbox collection, shared with the repositories whose writes emit (events, sends)."""
+
     model = OutboxEvent
+
+    async def add(self, events: Sequence[OutboxEvent]) -> int:
+        """Insert the new ones (idempotent on the event id); returns how many went in."""
+        return await self._insert_new(list(events))
 
 
 class _Deliveries(RecordRepo[WebhookDelivery]):
@@ -37,7 +50,7 @@ class _Deliveries(RecordRepo[WebhookDelivery]):
 class MongoWebhookRepo:
     def __init__(self, database: Any) -> None:
         self._subscriptions = _Subscriptions(database["webhook_subscriptions"])
-        self._outbox = _Outbox(database["webhook_outbox"])
+        self._outbox = MongoOutbox(database["webhook_outbox"])
         self._deliveries = _Deliveries(database["webhook_deliveries"])
 
     async def add_subscription(self, subscription: WebhookSubscription) -> None:
@@ -73,11 +86,32 @@ class MongoWebhookRepo:
             await self._outbox._update_many({"_id": {"$in": list(event_ids)}},
                                             {"$set": {"fanned_out": True}})
 
+    async def prune_outbox(self, *, before: datetime) -> int:
+        with self._outbox._errors():
+            result = await self._outbox._c.delete_many(
+                {"fanned_out": True, "occurred_at": {"$lt": before}})
+        return int(result.deleted_count)
+
     async def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> int:
         return await self._deliveries._insert_new(list(deliveries))
 
+    async def fan_out(self, deliveries: Sequence[tuple[str, str, OutboxEvent]], *,
+                      fanned: Sequence[str], now: datetime) -> int:
+        """The deliveries first, then the marks: a crash in between fans out again, which
+        the unique (subscription, event) index turns into nothing new."""
+        docs = [{"_id": delivery_id, "subscription_id": subscription_id, "event_id": event.id,
+                 "type": event.type, "occurred_at": event.occurred_at, "data": event.data,
+                 "person_ids": event.person_ids, "state": "pending", "attempts": 0,
+                 "next_attempt_at": now, "lease_owner": None, "lease_until": None,
+                 "response_status": None, "error": None, "latency_ms": None,
+                 "delivered_at": None, "created_at": now, "erased": False}
+                for delivery_id, subscription_id, event in deliveries]
+        added = await self._deliveries._insert_docs(docs)
+        await self.mark_fanned(fanned)
+        return added
+
     async def lease(self, subscription_id: str, *, owner: str, now: datetime,
-                    until: datetime, limit: int) -> list[WebhookDelivery]:
+                    until: datetime, limit: int) -> list[LeasedDelivery]:
         query = {"subscription_id": subscription_id, "$or": [
             {"state": "pending", "next_attempt_at": {"$lte": now}},
             {"state": "delivering", "lease_until": {"$lte": now}}]}
@@ -87,7 +121,9 @@ class MongoWebhookRepo:
             want = limit - held
             if want < 1:
                 break
-            due = await self._deliveries._find_docs(query, sort=OLDEST_FIRST, limit=want)
+            with self._deliveries._errors():
+                due = await self._deliveries._c.find(query, {"_id": 1}).sort(
+                    OLDEST_FIRST).limit(want).to_list()
             ids = [doc["_id"] for doc in due]
             if not ids:
                 break
@@ -99,24 +135,41 @@ class MongoWebhookRepo:
                 break
         if not held:
             return []
-        taken = await self._deliveries._records({"subscription_id": subscription_id,
-                                                 "state": "delivering",
-                                                 "lease_token": token})
-        return sorted(taken, key=lambda d: (d.occurred_at, d.id))
+        with self._deliveries._errors():  # only what posting needs
+            taken = await self._deliveries._c.find(
+                {"subscription_id": subscription_id, "state": "delivering",
+                 "lease_token": token}, LEASED_FIELDS).sort(OLDEST_FIRST).to_list()
+        return [LeasedDelivery(
+            id=doc["_id"], event_id=doc["event_id"], type=doc["type"],
+            occurred_at=to_utc_ms(doc["occurred_at"]),
+            data=json.dumps(doc.get("data") or {}, separators=(",", ":"), ensure_ascii=False),
+            attempts=doc.get("attempts", 0)) for doc in taken]
 
-    async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
-        outcome = {name: getattr(delivery, name) for name in OUTCOME_FIELDS}
+    async def finish_many(self, outcomes: Sequence[DeliveryOutcome], *, owner: str,
+                          release: Sequence[str] = ()) -> int:
+        held = 0
+        for outcome in outcomes:  # one owner-checked update each
+            fields: dict[str, Any] = {
+                "state": outcome.state, "attempts": outcome.attempts,
+                "response_status": outcome.response_status, "error": outcome.error,
+                "latency_ms": outcome.latency_ms, "delivered_at": outcome.delivered_at,
+                "lease_owner": None, "lease_until": None}
+            if outcome.next_attempt_at is not None:
+                fields["next_attempt_at"] = outcome.next_attempt_at
+            held += await self._owned_update(outcome.id, owner, fields)
+        if release:
+            held += await self._deliveries._update_many(
+                {"_id": {"$in": list(release)}, "lease_owner": owner, "state": "delivering"},
+                {"$set": {"state": "pending", "lease_owner": None, "lease_until": None}})
+        return held
+
+    async def _owned_update(self, delivery_id: str, owner: str, fields: dict[str, Any]
+                            ) -> bool:
         with self._deliveries._errors():
             result = await self._deliveries._c.update_one(
-                {"_id": delivery.id, "lease_owner": owner, "state": "delivering"},
-                {"$set": outcome})
+                {"_id": delivery_id, "lease_owner": owner, "state": "delivering"},
+                {"$set": fields})
         return result.matched_count == 1
-
-    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
-        held = 0
-        for delivery in deliveries:  # one owner-checked update each, like `finish`
-            held += await self.finish(delivery, owner=owner)
-        return held
 
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None:
         return await self._deliveries.get(delivery_id)

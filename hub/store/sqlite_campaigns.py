@@ -213,14 +213,10 @@ class SqliteDeliveries:
             params.append(owner)
         return bool(await self._db.run(sql, params))
 
-    async def start_send(self, delivery: Delivery, event: Event, *, owner: str) -> bool:
-        return await self.start_send_with_outbox(delivery, event, (), owner=owner)
-
-    async def start_send_with_outbox(self, delivery: Delivery, event: Event,
-                                     outbox: Sequence[OutboxEvent], *, owner: str) -> bool:
-        """`start_send`, and when it started, the event's outgoing-webhook outbox rows in the
-        same transaction: one hop to the connection's thread per send instead of two (the
-        webhook hook in `hub/services/webhook_emit.py` uses it when a store has it)."""
+    async def start_send(self, delivery: Delivery, event: Event, *, owner: str,
+                         outbox: Sequence[OutboxEvent] = ()) -> bool:
+        """One transaction: the delivery, its event and the event's outbox rows (one hop to
+        the connection's thread per send)."""
         params = [*self._update_params(delivery), owner]
         event_row = self._events._row(event)
         insert_event = self._events._insert_sql

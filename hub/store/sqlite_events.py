@@ -152,29 +152,26 @@ class SqliteEvents(DocTable[Event]):
             record.direction,
         )
 
-    async def append(self, event: Event) -> tuple[Event, bool]:
-        """Insert unless (channel, external_id) is stored; then return the stored one."""
+    async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()
+                     ) -> tuple[Event, bool]:
+        """Insert unless (channel, external_id) is stored; then return the stored one. The
+        event's `outbox` rows go in the same transaction (one hop to the connection's thread
+        on the request's path, not two)."""
         row = self._row(event)
-        async with self._db.session() as session:
-            if await session.run(self._append_sql, row):
-                return event, True
-            doc = await session.value(
-                "SELECT doc FROM events WHERE channel = ? AND external_id = ?",
-                (event.channel, event.external_id),
-            )
-        return self._load(doc), False
-
-    async def append_with_outbox(self, event: Event, outbox: Sequence[OutboxEvent]
-                                 ) -> tuple[Event, bool]:
-        """`append`, and when the event went in, its outgoing-webhook outbox rows in the same
-        transaction: one hop to the connection's thread instead of two on the request's path
-        (the webhook hook in `hub/services/webhook_emit.py` uses it when a store has it)."""
-        row = self._row(event)
+        if not outbox:
+            async with self._db.session() as session:
+                if await session.run(self._append_sql, row):
+                    return event, True
+                doc = await session.value(
+                    "SELECT doc FROM events WHERE channel = ? AND external_id = ?",
+                    (event.channel, event.external_id))
+            return self._load(doc), False
         rows = [outbox_row(o) for o in outbox]
 
         def work(conn: sqlite3.Connection) -> str | None:
             if conn.execute(self._append_sql, row).rowcount:
-                conn.executemany(OUTBOX_INSERT, rows)
+                if rows:
+                    conn.executemany(OUTBOX_INSERT, rows)
                 return None
             found = conn.execute("SELECT doc FROM events WHERE channel = ? AND external_id = ?",
                                  (event.channel, event.external_id)).fetchone()

@@ -1,16 +1,28 @@
 """SQLite repository for outgoing webhooks: subscriptions, the outbox of emitted events, and
 deliveries leased with one `UPDATE … RETURNING` (the single connection's write lock makes it
-atomic), unique on (subscription_id, event_id)."""
+atomic), unique on (subscription_id, event_id).
+
+A delivery is a row of columns (state, lease, the outcome of its last attempt) and its
+event's payload is stored once, in `webhook_payloads`, for all its subscriptions: a lease
+and a finish write a small row and never touch a JSON document. Likewise the outbox's
+`fanned` column is what says an event was fanned out (only unfanned rows are read back)."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from hub.domain.common import iso
-from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.domain.webhooks import (
+    DeliveryOutcome,
+    LeasedDelivery,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hub.errors import NotFound
 from hub.store.sqlite_base import dump
 from hub.store.sqlite_db import Database
@@ -29,6 +41,40 @@ V_WEBHOOKS: tuple[str, ...] = (
     "ON webhook_deliveries (subscription_id, state, occurred_at)",
 )
 
+V_WEBHOOK_OUTCOMES: tuple[str, ...] = (
+    # one payload per event (its deliveries to every subscription share it, erasure blanks
+    # it once), so a delivery's row is small: a lease or a finish rewrites ~100 bytes, not
+    # the payload; its state, lease and last outcome are columns
+    "CREATE TABLE webhook_payloads (event_id TEXT PRIMARY KEY, type TEXT NOT NULL, "
+    "erased INTEGER NOT NULL, person_ids TEXT NOT NULL, data TEXT NOT NULL)",
+    "INSERT INTO webhook_payloads (event_id, type, erased, person_ids, data) "
+    "SELECT event_id, json_extract(doc, '$.type'), COALESCE(json_extract(doc, '$.erased'), 0), "
+    "COALESCE(json_extract(doc, '$.person_ids'), '[]'), "
+    "COALESCE(json_extract(doc, '$.data'), '{}') FROM webhook_deliveries WHERE true "
+    "ON CONFLICT DO NOTHING",
+    "CREATE TABLE webhook_deliveries_new (id TEXT PRIMARY KEY, subscription_id TEXT NOT NULL, "
+    "event_id TEXT NOT NULL, state TEXT NOT NULL, occurred_at TEXT NOT NULL, "
+    "next_attempt_at TEXT NOT NULL, lease_owner TEXT, lease_until TEXT, "
+    "attempts INTEGER NOT NULL, response_status INTEGER, error TEXT, latency_ms REAL, "
+    "delivered_at TEXT, created_at TEXT NOT NULL)",
+    "INSERT INTO webhook_deliveries_new SELECT id, subscription_id, event_id, state, "
+    "occurred_at, next_attempt_at, lease_owner, lease_until, "
+    "COALESCE(json_extract(doc, '$.attempts'), 0), json_extract(doc, '$.response_status'), "
+    "json_extract(doc, '$.error'), json_extract(doc, '$.latency_ms'), "
+    "json_extract(doc, '$.delivered_at'), COALESCE(json_extract(doc, '$.created_at'), "
+    "occurred_at) FROM webhook_deliveries",
+    "DROP TABLE webhook_deliveries",
+    "ALTER TABLE webhook_deliveries_new RENAME TO webhook_deliveries",
+    "CREATE UNIQUE INDEX webhook_deliveries_event "
+    "ON webhook_deliveries (subscription_id, event_id)",
+    # the lease reads open deliveries in event order from this index alone (the index on
+    # (subscription, state, occurred_at) had each lease read every delivery the subscription
+    # ever had, then sort the open ones)
+    "CREATE INDEX webhook_deliveries_open ON webhook_deliveries "
+    "(subscription_id, occurred_at, id) WHERE state IN ('pending', 'delivering')",
+)
+"""Deliveries as columns, their payloads one per event in `webhook_payloads`."""
+
 OUTBOX_INSERT = ("INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
                  "ON CONFLICT DO NOTHING")
 
@@ -38,18 +84,57 @@ def outbox_row(event: OutboxEvent) -> tuple[str, str, str]:
 
 
 ABOUT_PERSON = "EXISTS (SELECT 1 FROM json_each(doc, '$.person_ids') WHERE value = ?)"
-DELIVERY_COLUMNS = ("id, subscription_id, event_id, state, occurred_at, next_attempt_at, "
-                    "lease_owner, lease_until, doc")
+PAYLOAD_ABOUT = ("SELECT event_id FROM webhook_payloads "
+                 "WHERE EXISTS (SELECT 1 FROM json_each(person_ids) WHERE value = ?)")
+STATE_COLUMNS = ("state", "next_attempt_at", "lease_owner", "lease_until", "attempts",
+                 "response_status", "error", "latency_ms", "delivered_at")
+SELECT_DELIVERY = (
+    "SELECT d.id, d.subscription_id, d.event_id, d.occurred_at, d.created_at, p.type, p.data, "
+    f"p.person_ids, p.erased, {', '.join('d.' + c for c in STATE_COLUMNS)} "
+    "FROM webhook_deliveries d LEFT JOIN webhook_payloads p ON p.event_id = d.event_id")
+INSERT_DELIVERY = (
+    "INSERT INTO webhook_deliveries (id, subscription_id, event_id, state, occurred_at, "
+    "next_attempt_at, lease_owner, lease_until, attempts, response_status, error, latency_ms, "
+    "delivered_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING")
+INSERT_PAYLOAD = ("INSERT INTO webhook_payloads (event_id, type, erased, person_ids, data) "
+                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+PAYLOAD_FROM_OUTBOX = (
+    "INSERT INTO webhook_payloads (event_id, type, erased, person_ids, data) SELECT id, "
+    "json_extract(doc, '$.type'), 0, json_extract(doc, '$.person_ids'), "
+    "json_extract(doc, '$.data') FROM webhook_outbox WHERE id = ? ON CONFLICT DO NOTHING")
+FAN_OUT = ("INSERT INTO webhook_deliveries (id, subscription_id, event_id, state, occurred_at, "
+           "next_attempt_at, attempts, created_at) VALUES (?, ?, ?, 'pending', ?, ?, 0, ?) "
+           "ON CONFLICT DO NOTHING")
+OF_PAYLOAD = "FROM webhook_payloads p WHERE p.event_id = webhook_deliveries.event_id"
+FINISH = ("UPDATE webhook_deliveries SET state = ?, attempts = ?, "
+          "next_attempt_at = COALESCE(?, next_attempt_at), "
+          "response_status = ?, error = ?, latency_ms = ?, delivered_at = ?, lease_owner = NULL, "
+          "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
+RELEASE = ("UPDATE webhook_deliveries SET state = 'pending', lease_owner = NULL, "
+           "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
 
 
-def _row(d: WebhookDelivery) -> tuple[Any, ...]:
-    return (d.id, d.subscription_id, d.event_id, d.state, iso(d.occurred_at),
-            iso(d.next_attempt_at), d.lease_owner,
-            iso(d.lease_until) if d.lease_until else None, dump(d))
+def _maybe_iso(value: datetime | None) -> str | None:
+    return None if value is None else iso(value)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _deliveries(rows: list[tuple[Any, ...]]) -> list[WebhookDelivery]:
-    return [WebhookDelivery.model_validate_json(doc) for (doc,) in rows]
+    """Full records (the log): the delivery's columns and its event's payload."""
+    found = []
+    for id_, subscription_id, event_id, occurred_at, created_at, type_, data, person_ids, \
+            erased, *state in rows:
+        fields = dict(zip(STATE_COLUMNS, state, strict=True))
+        fields.update(id=id_, subscription_id=subscription_id, event_id=event_id,
+                      occurred_at=occurred_at, created_at=created_at, type=type_ or "",
+                      data=json.loads(data or "{}"), person_ids=json.loads(person_ids or "[]"),
+                      erased=bool(erased))
+        found.append(WebhookDelivery.model_validate(fields))
+    return found
 
 
 class SqliteWebhooks:
@@ -104,71 +189,96 @@ class SqliteWebhooks:
             return
         marks = ", ".join("?" * len(event_ids))
         await self._db.run(
-            f"UPDATE webhook_outbox SET fanned = 1, doc = json_set(doc, '$.fanned_out', json("
-            f"'true')) WHERE id IN ({marks})", list(event_ids))
+            f"UPDATE webhook_outbox SET fanned = 1 WHERE id IN ({marks})", list(event_ids))
+
+    async def prune_outbox(self, *, before: datetime) -> int:
+        return await self._db.run(
+            "DELETE FROM webhook_outbox WHERE fanned = 1 AND occurred_at < ?", (iso(before),))
 
     # --- deliveries ------------------------------------------------------------------------
+
+    async def fan_out(self, deliveries: Sequence[tuple[str, str, OutboxEvent]], *,
+                      fanned: Sequence[str], now: datetime) -> int:
+        """An event's payload is copied from its stored outbox row by SQLite, once for all
+        its subscriptions."""
+        now_text = iso(now)
+        payloads = list({(event.id,) for _, _, event in deliveries})
+        rows = [(delivery_id, subscription_id, event.id, iso(event.occurred_at), now_text,
+                 now_text) for delivery_id, subscription_id, event in deliveries]
+        marks = [(event_id,) for event_id in fanned]
+
+        def work(conn: sqlite3.Connection) -> int:
+            if payloads:
+                conn.executemany(PAYLOAD_FROM_OUTBOX, payloads)
+            added = conn.executemany(FAN_OUT, rows).rowcount if rows else 0
+            if marks:
+                conn.executemany("UPDATE webhook_outbox SET fanned = 1 WHERE id = ?", marks)
+            return added
+
+        return await self._db.atomically(work)
 
     async def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> int:
         if not deliveries:
             return 0
-        sql = (f"INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-        async with self._db.transaction() as session:
-            return await session.run_many(sql, [_row(d) for d in deliveries])
+        payloads = [(d.event_id, d.type, int(d.erased), _json(d.person_ids), _json(d.data))
+                    for d in deliveries]
+        rows = [(d.id, d.subscription_id, d.event_id, d.state, iso(d.occurred_at),
+                 iso(d.next_attempt_at), d.lease_owner, _maybe_iso(d.lease_until), d.attempts,
+                 d.response_status, d.error, d.latency_ms, _maybe_iso(d.delivered_at),
+                 iso(d.created_at)) for d in deliveries]
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.executemany(INSERT_PAYLOAD, payloads)
+            return conn.executemany(INSERT_DELIVERY, rows).rowcount
+
+        return await self._db.atomically(work)
 
     async def lease(self, subscription_id: str, *, owner: str, now: datetime,
-                    until: datetime, limit: int) -> list[WebhookDelivery]:
-        now_text, until_text = iso(now), iso(until)
+                    until: datetime, limit: int) -> list[LeasedDelivery]:
+        now_text = iso(now)
         rows = await self._db.rows(
             "UPDATE webhook_deliveries SET state = 'delivering', lease_owner = ?, "
-            "lease_until = ?, doc = json_set(doc, '$.state', 'delivering', '$.lease_owner', ?, "
-            "'$.lease_until', ?) WHERE id IN (SELECT id FROM webhook_deliveries "
-            "WHERE subscription_id = ? AND ((state = 'pending' AND next_attempt_at <= ?) "
+            "lease_until = ? WHERE id IN (SELECT id FROM webhook_deliveries "
+            "WHERE subscription_id = ? AND state IN ('pending', 'delivering') "
+            "AND ((state = 'pending' AND next_attempt_at <= ?) "
             "OR (state = 'delivering' AND lease_until <= ?)) ORDER BY occurred_at, id LIMIT ?) "
-            "RETURNING doc",
-            (owner, until_text, owner, until_text, subscription_id, now_text, now_text,
-             max(0, limit)))
-        return sorted(_deliveries(rows), key=lambda d: (d.occurred_at, d.id))
+            f"RETURNING occurred_at, id, event_id, (SELECT p.type {OF_PAYLOAD}), "
+            f"(SELECT p.data {OF_PAYLOAD}), attempts",
+            (owner, iso(until), subscription_id, now_text, now_text, max(0, limit)))
+        rows.sort()  # fixed-width times sort as text: event order, then id
+        return [LeasedDelivery(id=id_, event_id=event_id, type=type_ or "",
+                               occurred_at=datetime.fromisoformat(occurred_at),
+                               data=data or "{}", attempts=attempts)
+                for occurred_at, id_, event_id, type_, data, attempts in rows]
 
-    async def finish(self, delivery: WebhookDelivery, *, owner: str) -> bool:
-        return bool(await self.finish_many([delivery], owner=owner))
-
-    async def finish_many(self, deliveries: Sequence[WebhookDelivery], *, owner: str) -> int:
-        """Only the outcome fields are written (the payload stays as stored)."""
-        if not deliveries:
+    async def finish_many(self, outcomes: Sequence[DeliveryOutcome], *, owner: str,
+                          release: Sequence[str] = ()) -> int:
+        """Plain column writes in one transaction (the payload is not touched)."""
+        if not outcomes and not release:
             return 0
-        rows = []
-        for d in deliveries:  # spelled out: this runs once per post
-            next_attempt_at = iso(d.next_attempt_at)
-            lease_until = iso(d.lease_until) if d.lease_until else None
-            outcome = json.dumps({
-                "state": d.state, "attempts": d.attempts, "next_attempt_at": next_attempt_at,
-                "lease_owner": d.lease_owner, "lease_until": lease_until,
-                "response_status": d.response_status, "error": d.error,
-                "latency_ms": d.latency_ms,
-                "delivered_at": iso(d.delivered_at) if d.delivered_at else None})
-            rows.append((d.state, next_attempt_at, d.lease_owner, lease_until, outcome, d.id,
-                         owner))
-        async with self._db.transaction() as session:
-            return await session.run_many(
-                "UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, lease_owner = ?, "
-                "lease_until = ?, doc = json_patch(doc, ?) WHERE id = ? AND lease_owner = ? "
-                "AND state = 'delivering'", rows)
+        finished = [(o.state, o.attempts, _maybe_iso(o.next_attempt_at), o.response_status,
+                     o.error, o.latency_ms, _maybe_iso(o.delivered_at), o.id, owner)
+                    for o in outcomes]
+        released = [(delivery_id, owner) for delivery_id in release]
+
+        def work(conn: sqlite3.Connection) -> int:
+            held = conn.executemany(FINISH, finished).rowcount if finished else 0
+            return held + (conn.executemany(RELEASE, released).rowcount if released else 0)
+
+        return await self._db.atomically(work)
 
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None:
-        rows = await self._db.rows("SELECT doc FROM webhook_deliveries WHERE id = ?",
-                                   (delivery_id,))
+        rows = await self._db.rows(f"{SELECT_DELIVERY} WHERE d.id = ?", (delivery_id,))
         return _deliveries(rows)[0] if rows else None
 
     async def deliveries(self, subscription_id: str, *, limit: int,
                          before: datetime | None = None) -> list[WebhookDelivery]:
-        sql = "SELECT doc FROM webhook_deliveries WHERE subscription_id = ?"
+        sql = f"{SELECT_DELIVERY} WHERE d.subscription_id = ?"
         params: list[Any] = [subscription_id]
         if before is not None:
-            sql += " AND occurred_at < ?"
+            sql += " AND d.occurred_at < ?"
             params.append(iso(before))
-        sql += " ORDER BY occurred_at DESC, id DESC LIMIT ?"
+        sql += " ORDER BY d.occurred_at DESC, d.id DESC LIMIT ?"
         params.append(max(0, limit))
         return _deliveries(await self._db.rows(sql, params))
 
@@ -176,7 +286,7 @@ class SqliteWebhooks:
                      start: datetime | None = None, end: datetime | None = None,
                      now: datetime) -> int:
         where = ["subscription_id = ?", "state IN ('delivered', 'failed', 'cancelled')",
-                 "json_extract(doc, '$.erased') = 0"]
+                 "event_id NOT IN (SELECT event_id FROM webhook_payloads WHERE erased = 1)"]
         params: list[Any] = [subscription_id]
         if delivery_id is not None:
             where.append("id = ?")
@@ -187,18 +297,15 @@ class SqliteWebhooks:
         if end is not None:
             where.append("occurred_at < ?")
             params.append(iso(end))
-        now_text = iso(now)
         return await self._db.run(
             "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?, "
-            "lease_owner = NULL, lease_until = NULL, doc = json_set(doc, '$.state', 'pending', "
-            "'$.next_attempt_at', ?, '$.lease_owner', NULL, '$.lease_until', NULL, "
-            "'$.attempts', 0) WHERE " + " AND ".join(where), (now_text, now_text, *params))
+            "lease_owner = NULL, lease_until = NULL, attempts = 0 WHERE " + " AND ".join(where),
+            (iso(now), *params))
 
     async def cancel_open(self, subscription_id: str, reason: str) -> int:
         return await self._db.run(
             "UPDATE webhook_deliveries SET state = 'cancelled', lease_owner = NULL, "
-            "lease_until = NULL, doc = json_set(doc, '$.state', 'cancelled', '$.lease_owner', "
-            "NULL, '$.lease_until', NULL, '$.error', ?) WHERE subscription_id = ? "
+            "lease_until = NULL, error = ? WHERE subscription_id = ? "
             "AND state IN ('pending', 'delivering')", (reason, subscription_id))
 
     async def erase_person(self, person_id: str) -> int:
@@ -206,10 +313,11 @@ class SqliteWebhooks:
             await session.run(
                 "UPDATE webhook_outbox SET doc = json_set(doc, '$.data', json('{}'), "
                 f"'$.person_ids', json('[]')) WHERE {ABOUT_PERSON}", (person_id,))
-            return await session.run(
+            touched = await session.run(
                 "UPDATE webhook_deliveries SET state = CASE WHEN state IN ('pending', "
-                "'delivering') THEN 'cancelled' ELSE state END, lease_owner = NULL, "
-                "doc = json_set(doc, '$.data', json('{}'), '$.person_ids', json('[]'), "
-                "'$.erased', json('true'), '$.state', CASE WHEN state IN ('pending', "
-                "'delivering') THEN 'cancelled' ELSE state END, '$.lease_owner', NULL) "
-                f"WHERE {ABOUT_PERSON}", (person_id,))
+                "'delivering') THEN 'cancelled' ELSE state END, lease_owner = NULL "
+                f"WHERE event_id IN ({PAYLOAD_ABOUT})", (person_id,))
+            await session.run(
+                "UPDATE webhook_payloads SET data = '{}', person_ids = '[]', erased = 1 "
+                f"WHERE event_id IN ({PAYLOAD_ABOUT})", (person_id,))
+            return touched

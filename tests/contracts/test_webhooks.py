@@ -6,11 +6,20 @@ delivery log newest first, replay of one or of a time range, and erasure."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
-from hub.domain.common import new_id
-from hub.domain.webhooks import OutboxEvent, WebhookDelivery, WebhookSubscription
+from hub.domain.common import new_id, utcnow
+from hub.domain.webhooks import (
+    DeliveryOutcome,
+    DeliveryState,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from hub.ports import Store
+from hub.services.webhooks import PostResult, WebhookWorker
 from tests.contracts import factories as f
 
 LEASE = timedelta(seconds=60)
@@ -28,6 +37,14 @@ def delivery(subscription_id: str, second: int, **fields: object) -> WebhookDeli
         "type": "person.created", "occurred_at": f.at(second), "next_attempt_at": f.at(0),
         "data": {"person_id": "p1"}, "person_ids": ["p1"]}
     return WebhookDelivery(**(base | fields))  # type: ignore[arg-type]
+
+
+def outcome(delivery_id: str, state: DeliveryState, *, status: int = 204,
+            error: str | None = None, attempts: int = 1,
+            next_attempt_at: datetime | None = None,
+            delivered_at: datetime | None = None) -> DeliveryOutcome:
+    return DeliveryOutcome(delivery_id, state, attempts, next_attempt_at, status, error, 12.5,
+                           delivered_at)
 
 
 async def test_subscriptions_round_trip_and_delete(store: Store) -> None:
@@ -68,15 +85,21 @@ async def test_lease_in_event_time_order_expiry_and_owned_finish(store: Store) -
     taken = await store.webhooks.lease(sub_id, owner="w1", now=f.at(10),
                                        until=f.at(10) + LEASE, limit=10)
     assert [d.id for d in taken] == [sooner.id, later.id]
-    assert all(d.state == "delivering" and d.lease_owner == "w1" for d in taken)
+    assert (taken[0].event_id, taken[0].type, taken[0].occurred_at, taken[0].attempts) == (
+        sooner.event_id, "person.created", f.at(3), 0)
+    assert json.loads(taken[0].body()) == sooner.body()
+    held = await store.webhooks.get_delivery(later.id)
+    assert held is not None and (held.state, held.lease_owner) == ("delivering", "w1")
     assert await store.webhooks.lease(sub_id, owner="w2", now=f.at(11),
                                       until=f.at(11) + LEASE, limit=10) == []
-    done = taken[0].model_copy(update={"state": "delivered", "response_status": 204,
-                                       "lease_owner": None, "lease_until": None})
-    assert not await store.webhooks.finish(done, owner="w2")
-    assert await store.webhooks.finish(done, owner="w1")
+    done = outcome(sooner.id, "delivered", delivered_at=f.at(12))
+    assert await store.webhooks.finish_many([done], owner="w2") == 0
+    assert await store.webhooks.finish_many([done], owner="w1") == 1
     stored = await store.webhooks.get_delivery(sooner.id)
-    assert stored is not None and stored.state == "delivered" and stored.response_status == 204
+    assert stored is not None and (stored.state, stored.response_status, stored.attempts,
+                                   stored.latency_ms, stored.delivered_at, stored.lease_owner,
+                                   stored.next_attempt_at, stored.data) == (
+        "delivered", 204, 1, 12.5, f.at(12), None, f.at(0), {"person_id": "p1"})
     # w1 died holding `later`: once its lease expires another worker takes it
     retaken = await store.webhooks.lease(sub_id, owner="w2", now=f.at(10) + LEASE * 2,
                                          until=f.at(200), limit=10)
@@ -135,13 +158,55 @@ async def test_finish_many_records_only_what_the_owner_still_holds(store: Store)
     await store.webhooks.add_deliveries([delivery(sub_id, i) for i in range(3)])
     mine = await store.webhooks.lease(sub_id, owner="w1", now=f.at(10), until=f.at(70),
                                       limit=2)
-    done = [d.model_copy(update={"state": "delivered", "lease_owner": None,
-                                 "lease_until": None, "response_status": 200}) for d in mine]
+    done = [outcome(d.id, "delivered") for d in mine]
     assert await store.webhooks.finish_many(done, owner="w2") == 0
     assert await store.webhooks.finish_many(done, owner="w1") == 2
     assert await store.webhooks.finish_many([], owner="w1") == 0
     states = sorted(d.state for d in await store.webhooks.deliveries(sub_id, limit=5))
     assert states == ["delivered", "delivered", "pending"]
+
+
+async def test_a_retry_is_stored_and_released_ones_keep_their_last_outcome(store: Store
+                                                                           ) -> None:
+    sub_id = new_id()
+    first, second = delivery(sub_id, 1), delivery(sub_id, 2)
+    await store.webhooks.add_deliveries([first, second])
+    await store.webhooks.lease(sub_id, owner="w1", now=f.at(10), until=f.at(70), limit=2)
+    failed = outcome(first.id, "pending", status=500, error="the target answered 500",
+                     next_attempt_at=f.at(20))
+    again = outcome(second.id, "pending", status=503, error="the target answered 503",
+                    next_attempt_at=f.at(20))
+    assert await store.webhooks.finish_many([failed, again], owner="w1") == 2
+    taken = await store.webhooks.lease(sub_id, owner="w2", now=f.at(20), until=f.at(80),
+                                       limit=2)
+    assert [(d.id, d.attempts) for d in taken] == [(first.id, 1), (second.id, 1)]
+    # the first fails again; the second was leased but not posted: back as it was
+    assert await store.webhooks.finish_many(
+        [outcome(first.id, "pending", status=500, attempts=2, next_attempt_at=f.at(40))],
+        owner="w2", release=[second.id]) == 2
+    by_id = {d.id: d for d in await store.webhooks.deliveries(sub_id, limit=5)}
+    assert (by_id[first.id].attempts, by_id[first.id].next_attempt_at) == (2, f.at(40))
+    kept = by_id[second.id]
+    assert (kept.state, kept.attempts, kept.response_status, kept.error, kept.lease_owner,
+            kept.next_attempt_at) == ("pending", 1, 503, "the target answered 503", None,
+                                      f.at(20))
+    assert await store.webhooks.finish_many([], owner="w2", release=[second.id]) == 0
+
+
+async def test_prune_outbox_deletes_only_old_fanned_out_rows(store: Store) -> None:
+    old_fanned = OutboxEvent(id=new_id(), type="person.created", occurred_at=f.at(1))
+    old_waiting = OutboxEvent(id=new_id(), type="person.created", occurred_at=f.at(2))
+    new_fanned = OutboxEvent(id=new_id(), type="person.created", occurred_at=f.at(50))
+    await store.webhooks.emit_many([old_fanned, old_waiting, new_fanned])
+    await store.webhooks.mark_fanned([old_fanned.id, new_fanned.id])
+    assert await store.webhooks.prune_outbox(before=f.at(10)) == 1
+    assert await store.webhooks.prune_outbox(before=f.at(10)) == 0
+    assert [e.id for e in await store.webhooks.unfanned(limit=9)] == [old_waiting.id]
+    await store.webhooks.mark_fanned([old_waiting.id])
+    assert await store.webhooks.prune_outbox(before=f.at(60)) == 2
+    await store.webhooks.emit(old_fanned)  # a repeated emit after pruning: fanned out again,
+    assert [e.id for e in await store.webhooks.unfanned(limit=9)] == [old_fanned.id]
+    # where the unique (subscription, event) delivery keeps it from being sent twice
 
 
 async def test_emit_many_writes_a_batch_once(store: Store) -> None:
@@ -153,3 +218,51 @@ async def test_emit_many_writes_a_batch_once(store: Store) -> None:
     assert await store.webhooks.emit_many([]) == 0
     assert [e.id for e in await store.webhooks.unfanned(limit=10)] == [
         *(r.id for r in rows), "person.created:p9"]
+
+
+async def test_fan_out_copies_the_payload_once_per_subscription(store: Store) -> None:
+    event = OutboxEvent(id=f"event.sms.inbound:{new_id()}", type="event.sms.inbound",
+                        occurred_at=f.at(5), data={"text": "Hoi, waar blijft mijn pakket?",
+                                                   "tags": ["a", 1]}, person_ids=["p1"])
+    await store.webhooks.emit(event)
+    first, second = new_id(), new_id()
+    plan = [("msg_a", first, event), ("msg_b", second, event)]
+    assert await store.webhooks.fan_out(plan, fanned=[event.id], now=f.at(6)) == 2
+    assert await store.webhooks.unfanned(limit=5) == []
+    assert await store.webhooks.fan_out([("msg_c", first, event)], fanned=[event.id],
+                                        now=f.at(7)) == 0  # a repeat after a crash
+    [taken] = await store.webhooks.lease(second, owner="w", now=f.at(6), until=f.at(60),
+                                         limit=5)
+    stored = await store.webhooks.get_delivery("msg_b")
+    assert stored is not None and (stored.event_id, stored.type, stored.occurred_at,
+                                   stored.data, stored.person_ids, stored.attempts) == (
+        event.id, event.type, f.at(5), event.data, ["p1"], 0)
+    assert json.loads(taken.body()) == stored.body()
+    await store.webhooks.erase_person("p1")
+    erased = await store.webhooks.get_delivery("msg_a")
+    assert erased is not None and erased.data == {} and erased.state == "cancelled"
+
+
+class _NoPosts:
+    async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> PostResult:
+        raise AssertionError("nothing is posted here")
+
+
+async def test_the_worker_prunes_old_fanned_out_events_and_keeps_recent_ones(
+        store: Store) -> None:
+    old = OutboxEvent(id=new_id(), type="person.created", occurred_at=utcnow() - timedelta(
+        days=8))
+    recent = OutboxEvent(id=new_id(), type="person.created",
+                         occurred_at=utcnow() - timedelta(days=6))
+    waiting = OutboxEvent(id=new_id(), type="person.created", occurred_at=f.at(1))
+    await store.webhooks.emit_many([old, recent])
+    worker = WebhookWorker(store, _NoPosts(), outbox_retention=timedelta(days=7))
+    assert await worker.fan_out() == 2  # no subscription: fanned out to nobody
+    await store.webhooks.emit(waiting)
+    assert await worker.prune_outbox() == 1
+    assert await worker.prune_outbox() == 0  # not again within PRUNE_EVERY_S
+    assert [e.id for e in await store.webhooks.unfanned(limit=5)] == [waiting.id]
+    await store.webhooks.emit(recent)  # still stored (fanned out): a repeat adds no row
+    await store.webhooks.emit(old)  # pruned: a repeat is a new row (its deliveries are
+    assert [e.id for e in await store.webhooks.unfanned(limit=5)] == [waiting.id, old.id]
+    assert await worker.prune_outbox(force=True) == 0  # unique per subscription and event)
