@@ -446,6 +446,10 @@ class CampaignRepo(Protocol):
     async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
         """Campaigns in any of `statuses` (what a dispatch worker works on), in id order."""
         ...
+    async def status_of(self, campaign_id: str) -> CampaignStatus | None:
+        """The stored status alone (None: no such campaign), read fresh from the store
+        without loading the campaign: the dispatch worker asks before every hand-over."""
+        ...
     async def set_status(
         self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
         fields: Mapping[str, Any] | None = None,

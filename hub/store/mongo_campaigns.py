@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pymongo import ReturnDocument
 
@@ -48,6 +48,11 @@ class MongoCampaignRepo(_Paged):
 
     async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
         return await self._records({"status": {"$in": list(statuses)}})
+
+    async def status_of(self, campaign_id: str) -> CampaignStatus | None:
+        with self._errors():
+            docs = await self._c.find({"_id": campaign_id}, {"status": 1}).to_list()
+        return cast(CampaignStatus, docs[0]["status"]) if docs else None
 
     async def set_status(
         self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],

@@ -11,7 +11,7 @@ import contextlib
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from hub.domain.campaigns import (
     Campaign,
@@ -90,6 +90,15 @@ class SqliteCampaigns(DocTable[Campaign]):
     async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
         marks = ", ".join("?" for _ in statuses)
         return await self._select([f"status IN ({marks})"], list(statuses))
+
+    async def status_of(self, campaign_id: str) -> CampaignStatus | None:
+        def read(conn: sqlite3.Connection) -> CampaignStatus | None:
+            row = conn.execute("SELECT status FROM campaigns WHERE id = ?",
+                               (campaign_id,)).fetchone()
+            return None if row is None else cast(CampaignStatus, row[0])
+
+        # in the group commit: the read rides in the same hop as the sends' writes
+        return await self._db.atomically(read)
 
     async def set_status(
         self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
@@ -224,9 +233,18 @@ class SqliteDeliveries:
 
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange) -> bool:
+        return await self.finish_send_with_outbox(delivery, (), owner=owner,
+                                                  provider_id=provider_id, change=change)
+
+    async def finish_send_with_outbox(self, delivery: Delivery, outbox: Sequence[OutboxEvent],
+                                      *, owner: str, provider_id: str | None,
+                                      change: StatusChange) -> bool:
+        """`finish_send`, and the status's outgoing-webhook outbox rows in the same
+        transaction (one hop to the connection's thread per send's end instead of two)."""
         params = [*self._update_params(delivery), owner]
         history = change.model_dump_json(by_alias=True)
         event_id = delivery.event_id
+        outbox_rows = [outbox_row(o) for o in outbox]
 
         def work(conn: sqlite3.Connection) -> bool:
             if event_id is not None:
@@ -240,6 +258,8 @@ class SqliteDeliveries:
                         ).rowcount)
                 if not recorded:
                     conn.execute(self.STATUS_SQL, (history, change.status, event_id))
+            if outbox_rows:
+                conn.executemany(OUTBOX_INSERT, outbox_rows)
             return bool(conn.execute(self.UPDATE_SQL + self.OWNED, params).rowcount)
 
         return await self._db.atomically(work)
