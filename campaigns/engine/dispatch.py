@@ -446,7 +446,7 @@ class Worker:
             prepared = self._outbound.prepare(person, choice.channel, content, Extras(
                 purpose="marketing", campaign_id=campaign.id, data=data,
                 headers=self._headers(choice.channel, token),
-                sender_name=self._sender_name(campaign, variant)))
+                sender_name=self._sender_name(campaign, variant)), address=choice.address)
             outcome = await self._send(campaign, delivery, prepared, language)
             if outcome is None:
                 return  # sent (or the lease was lost, or the campaign paused)
