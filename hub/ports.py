@@ -456,6 +456,10 @@ class CampaignRepo(Protocol):
     async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
         """Campaigns in any of `statuses` (what a dispatch worker works on), in id order."""
         ...
+    async def status_of(self, campaign_id: str) -> CampaignStatus | None:
+        """The stored status alone (None: no such campaign), read fresh from the store
+        without loading the campaign: the dispatch worker asks before every hand-over."""
+        ...
     async def set_status(
         self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
         fields: Mapping[str, Any] | None = None,
@@ -509,9 +513,11 @@ class DeliveryRepo(Protocol):
         (same transaction on SQLite; after the event on MongoDB), idempotent on their ids."""
         ...
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
-                          change: StatusChange) -> bool:
+                          change: StatusChange, outbox: Sequence[OutboxEvent] = ()) -> bool:
         """Record `change` (and `provider_id`, when no other event holds it) on the
-        delivery's event, then write `delivery` when `owner` still holds its lease."""
+        delivery's event, then write `delivery` when `owner` still holds its lease.
+        `outbox`: the status's outgoing-webhook rows, written whenever the event's status is
+        (same transaction on SQLite; after the event on MongoDB), idempotent on their ids."""
         ...
     async def counts(self, campaign_id: str) -> DeliveryCounts: ...
     async def with_status(

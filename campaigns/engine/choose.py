@@ -10,13 +10,14 @@ from hub.domain.channels import SendableChannel, sendable
 from hub.domain.parties import Person
 from hub.i18n import N_
 from hub.i18n.text import Text, joined
-from hub.services.outbound import why_not
+from hub.services.outbound import allowed_address
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
     channel: SendableChannel | None
     reason: str | None  # why nothing could be chosen, or why earlier channels were passed
+    address: str | None = None  # where it goes on `channel` (the one `why_not` allowed)
 
 
 def candidate_channels(campaign: Campaign, person: Person) -> list[SendableChannel]:
@@ -40,10 +41,11 @@ def choose_channel(campaign: Campaign, person: Person, *, exclude: tuple[str, ..
     for channel in candidate_channels(campaign, person):
         if channel in exclude:
             continue
-        why = why_not(person, channel, "marketing", require_opt_in=campaign.require_opt_in,
-                      topic_id=campaign.topic_id, template=channel in approved)
+        address, why = allowed_address(
+            person, channel, "marketing", require_opt_in=campaign.require_opt_in,
+            topic_id=campaign.topic_id, template=channel in approved)
         if why is None:
-            return Choice(channel, joined(reasons) if reasons else None)
+            return Choice(channel, joined(reasons) if reasons else None, address)
         reasons.append(why)
     return Choice(None, joined(reasons) if reasons
                   else Text(N_("no channel of the campaign applies")))

@@ -323,8 +323,8 @@ class Worker:
         """Refresh the campaign's status while a batch runs: pause/cancel act within 0.5 s."""
         while True:
             await asyncio.sleep(0.25)
-            current = await self._store.campaigns.get(campaign_id)
-            self._status[campaign_id] = current.status if current else "cancelled"
+            self._status[campaign_id] = (await self._store.campaigns.status_of(campaign_id)
+                                         or "cancelled")
 
     async def _guarded(self, campaign: Campaign) -> bool:
         """The deliverability guardrails: True when the campaign was paused (now or by
@@ -446,7 +446,7 @@ class Worker:
             prepared = self._outbound.prepare(person, choice.channel, content, Extras(
                 purpose="marketing", campaign_id=campaign.id, data=data,
                 headers=self._headers(choice.channel, token),
-                sender_name=self._sender_name(campaign, variant)))
+                sender_name=self._sender_name(campaign, variant)), address=choice.address)
             outcome = await self._send(campaign, delivery, prepared, language)
             if outcome is None:
                 return  # sent (or the lease was lost, or the campaign paused)
@@ -573,8 +573,7 @@ class Worker:
             raise _Stopped(status)
 
     async def _read_status(self, campaign_id: str) -> str:
-        current = await self._store.campaigns.get(campaign_id)
-        return current.status if current else "cancelled"
+        return await self._store.campaigns.status_of(campaign_id) or "cancelled"
 
     async def _stopped_before_hand_over(self, delivery: Delivery, event_id: str,
                                         status: str) -> None:

@@ -16,6 +16,7 @@ PERSONALISATION_FIELDS = ("id", "name", "language", "gender", "birth_date", "cus
 each). The rest of the profile (every address, household link, segmentation fields, consent,
 dates) stays out: a preview for any person must not read as their profile, which marketing
 may not open."""
+_INCLUDED = set(PERSONALISATION_FIELDS)
 
 
 async def variables_for(
@@ -41,7 +42,7 @@ def variables_from(
 ) -> dict[str, Any]:
     """The same variables from records already loaded (the dispatch worker loads a leased
     batch's households, roles and organisations in one query each)."""
-    profile = person.to_json()
+    profile = person.model_dump(mode="json", by_alias=True, include=_INCLUDED)  # these only
     data = {field: profile.get(field) for field in PERSONALISATION_FIELDS}
     words = person.name.split()
     data["first_name"] = words[0] if words else ""

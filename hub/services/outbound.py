@@ -59,22 +59,45 @@ def why_not(person: Person, channel: str, purpose: Purpose, *,
     known = sendable(channel)
     if known is None:
         return Text(N_("nothing can be sent on %(channel)s"), {"channel": repr(channel)})
-    if not person.is_active:
-        return Text(N_("the person was erased or merged"))
-    if purpose == "marketing" and topic_id is not None and topic_id in person.topic_opt_outs:
-        return Text(N_("opted out of the campaign's topic"))
     if address is not None:
+        early = _refusal_of_person(person, purpose, topic_id)
+        if early is not None:
+            return early
         if address not in person.addresses_on(known):
             return Text(N_("%(address)s is not one of the person's addresses"),
                         {"address": address})
         return _refusal_at(person, known, purpose, address, require_opt_in, template, now)
-    candidates = person.addresses_on(known)
+    return allowed_address(person, known, purpose, require_opt_in=require_opt_in,
+                           topic_id=topic_id, template=template, now=now)[1]
+
+
+def allowed_address(person: Person, channel: SendableChannel, purpose: Purpose, *,
+                    require_opt_in: bool = False, topic_id: str | None = None,
+                    template: bool = False, now: datetime | None = None
+                    ) -> tuple[str | None, str | None]:
+    """`why_not` and `pick_address` in one pass: (the address, None) when the person may get
+    the message, (None, why not) otherwise. The dispatch worker hands the address to
+    `prepare`, which then does not choose it again."""
+    early = _refusal_of_person(person, purpose, topic_id)
+    if early is not None:
+        return None, early
+    candidates = person.addresses_on(channel)
     if not candidates:
-        return Text(NO_ADDRESS[known])
-    if pick_address(person, known, purpose, require_opt_in=require_opt_in, template=template,
-                    now=now) is not None:
-        return None
-    return _refusal_at(person, known, purpose, candidates[0], require_opt_in, template, now)
+        return None, Text(NO_ADDRESS[channel])
+    chosen = pick_address(person, channel, purpose, require_opt_in=require_opt_in,
+                          template=template, now=now)
+    if chosen is not None:
+        return chosen, None
+    return None, _refusal_at(person, channel, purpose, candidates[0], require_opt_in,
+                             template, now)
+
+
+def _refusal_of_person(person: Person, purpose: Purpose, topic_id: str | None) -> Text | None:
+    if not person.is_active:
+        return Text(N_("the person was erased or merged"))
+    if purpose == "marketing" and topic_id is not None and topic_id in person.topic_opt_outs:
+        return Text(N_("opted out of the campaign's topic"))
+    return None
 
 
 def pick_address(person: Person, channel: SendableChannel, purpose: Purpose, *,

@@ -61,11 +61,21 @@ class Emitter:
     async def status_of(self, event_id: str, *, person_id: str | None, channel: str | None,
                         external_id: str | None, campaign_id: str | None,
                         change: StatusChange) -> None:
-        await self.emit("delivery.status", {
-            "event_id": event_id, "person_id": person_id, "channel": channel,
-            "status": change.status, "detail": change.detail, "external_id": external_id,
-            "campaign_id": campaign_id}, key=f"{event_id}:{change.status}",
-            person_ids=[person_id], occurred_at=change.at)
+        await self._outbox.emit(_status_row(
+            event_id, person_id=person_id, channel=channel, external_id=external_id,
+            campaign_id=campaign_id, change=change))
+
+
+def _status_row(event_id: str, *, person_id: str | None, channel: str | None,
+                external_id: str | None, campaign_id: str | None,
+                change: StatusChange) -> OutboxEvent:
+    """The `delivery.status` row of an outbound event's new status (keyed by event and
+    status: a retry is the same row)."""
+    return _row("delivery.status", {
+        "event_id": event_id, "person_id": person_id, "channel": channel,
+        "status": change.status, "detail": change.detail, "external_id": external_id,
+        "campaign_id": campaign_id}, key=f"{event_id}:{change.status}",
+        person_ids=[person_id], occurred_at=change.at)
 
 
 def _row(type_: str, data: dict[str, Any], *, key: str | None = None,
@@ -132,13 +142,11 @@ class _Deliveries(_Wrapped):
                           change: StatusChange) -> bool:
         """A campaign send's status (`sent`) is recorded here, not through `add_status`: it
         emits the same `delivery.status` (keyed by event and status, so a retry is one id)."""
-        finished = bool(await self._inner.finish_send(delivery, owner=owner,
-                                                      provider_id=provider_id, change=change))
-        if delivery.event_id is not None:  # the event's status is recorded either way
-            await self._emitter.status_of(
-                delivery.event_id, person_id=delivery.person_id, channel=delivery.channel,
-                external_id=provider_id, campaign_id=delivery.campaign_id, change=change)
-        return finished
+        rows = [] if delivery.event_id is None else [_status_row(
+            delivery.event_id, person_id=delivery.person_id, channel=delivery.channel,
+            external_id=provider_id, campaign_id=delivery.campaign_id, change=change)]
+        return bool(await self._inner.finish_send(delivery, owner=owner, provider_id=provider_id,
+                                                  change=change, outbox=rows))
 
 
 class _Persons(_Wrapped):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pymongo import ReturnDocument
 
@@ -50,6 +50,11 @@ class MongoCampaignRepo(_Paged):
 
     async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
         return await self._records({"status": {"$in": list(statuses)}})
+
+    async def status_of(self, campaign_id: str) -> CampaignStatus | None:
+        with self._errors():
+            docs = await self._c.find({"_id": campaign_id}, {"status": 1}).to_list()
+        return cast(CampaignStatus, docs[0]["status"]) if docs else None
 
     async def set_status(
         self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
@@ -136,7 +141,7 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
         return True
 
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
-                          change: StatusChange) -> bool:
+                          change: StatusChange, outbox: Sequence[OutboxEvent] = ()) -> bool:
         if delivery.event_id is not None:
             update: Doc = {"$push": {"status_history": change.to_doc()},
                            "$set": {"status": change.status}}
@@ -149,6 +154,8 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
                     await self._events.update_one(delivery.event_id, update)
             else:
                 await self._events.update_one(delivery.event_id, update)
+            if outbox:
+                await self._events.outbox.add(outbox)
         return await self.update(delivery, owner=owner)
 
     async def counts(self, campaign_id: str) -> DeliveryCounts:

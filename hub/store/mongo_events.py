@@ -90,7 +90,7 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
 
     def __init__(self, collection: Any, outbox: MongoOutbox) -> None:
         super().__init__(collection)
-        self._outbox = outbox
+        self.outbox = outbox  # the deliveries repo writes a send's end rows through it
 
     async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()
                      ) -> tuple[Event, bool]:
@@ -108,7 +108,7 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
                 raise  # the clash was on the event id, not on the natural key
             return existing, False
         if outbox:
-            await self._outbox.add(outbox)
+            await self.outbox.add(outbox)
         return event, True
 
     async def append_many(self, events: Sequence[Event]) -> int:

@@ -11,7 +11,7 @@ import contextlib
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from hub.domain.campaigns import (
     Campaign,
@@ -91,6 +91,15 @@ class SqliteCampaigns(DocTable[Campaign]):
     async def with_status(self, statuses: Sequence[CampaignStatus]) -> list[Campaign]:
         marks = ", ".join("?" for _ in statuses)
         return await self._select([f"status IN ({marks})"], list(statuses))
+
+    async def status_of(self, campaign_id: str) -> CampaignStatus | None:
+        def read(conn: sqlite3.Connection) -> CampaignStatus | None:
+            row = conn.execute("SELECT status FROM campaigns WHERE id = ?",
+                               (campaign_id,)).fetchone()
+            return None if row is None else cast(CampaignStatus, row[0])
+
+        # in the group commit: the read rides in the same hop as the sends' writes
+        return await self._db.atomically(read)
 
     async def set_status(
         self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
@@ -234,10 +243,13 @@ class SqliteDeliveries:
         return await self._db.atomically(work)
 
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
-                          change: StatusChange) -> bool:
+                          change: StatusChange, outbox: Sequence[OutboxEvent] = ()) -> bool:
+        """One transaction: the event's status, the delivery and the status's outbox rows
+        (one hop to the connection's thread per send's end)."""
         params = [*self._update_params(delivery), owner]
         history = change.model_dump_json(by_alias=True)
         event_id = delivery.event_id
+        outbox_rows = [outbox_row(o) for o in outbox]
 
         def work(conn: sqlite3.Connection) -> bool:
             if event_id is not None:
@@ -251,6 +263,8 @@ class SqliteDeliveries:
                         ).rowcount)
                 if not recorded:
                     conn.execute(self.STATUS_SQL, (history, change.status, event_id))
+            if outbox_rows:
+                conn.executemany(OUTBOX_INSERT, outbox_rows)
             return bool(conn.execute(self.UPDATE_SQL + self.OWNED, params).rowcount)
 
         return await self._db.atomically(work)
