@@ -16,6 +16,7 @@ which decides whether a paused journey still sends) is never cached.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
@@ -40,16 +41,22 @@ class TtlList(Generic[T]):
         self._items: list[T] | None = None
         self._read_at = 0.0
         self._generation = 0
+        self._reading = asyncio.Lock()
 
     async def get(self) -> list[T]:
-        now = self._clock()
-        if self._items is None or now - self._read_at >= self._ttl_s:
-            generation = self._generation
+        if self._fresh():
+            return list(self._items or ())
+        async with self._reading:  # one read for the many events that find it stale at once
+            if self._fresh():
+                return list(self._items or ())
+            generation, now = self._generation, self._clock()
             items = await self._load()
             if generation == self._generation:  # no write landed while we were reading
                 self._items, self._read_at = items, now
             return list(items)
-        return list(self._items)
+
+    def _fresh(self) -> bool:
+        return self._items is not None and self._clock() - self._read_at < self._ttl_s
 
     def clear(self) -> None:
         self._generation += 1

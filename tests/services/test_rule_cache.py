@@ -16,7 +16,7 @@ from hub.domain.common import new_id
 from hub.domain.journeys import Journey, JourneyDefinition
 from hub.domain.surveys import TriggerRule
 from hub.ports import Store
-from hub.services.rule_cache import caching_rules
+from hub.services.rule_cache import TtlList, caching_rules
 from hub.store import create_store
 
 DEFINITION = JourneyDefinition.model_validate({
@@ -102,3 +102,18 @@ async def test_a_caller_changing_its_list_leaves_the_cache_alone(
     first = await here.journeys.with_status(["active"])
     first.clear()
     assert len(await here.journeys.with_status(["active"])) == 1
+
+
+async def test_many_events_at_once_read_the_rules_once() -> None:
+    reads: list[int] = []
+
+    async def load() -> list[str]:
+        reads.append(1)
+        await asyncio.sleep(0.01)  # the store's round trip, while other events arrive
+        return ["rule"]
+
+    rules = TtlList(load, ttl_s=60)
+    assert await asyncio.gather(*(rules.get() for _ in range(32))) == [["rule"]] * 32
+    assert len(reads) == 1
+    rules.clear()
+    assert await rules.get() == ["rule"] and len(reads) == 2
