@@ -67,6 +67,19 @@ def _run_batch(conn: sqlite3.Connection,
     return outcomes
 
 
+def _run_each(conn: sqlite3.Connection,
+              works: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    """Each work on its own, in order, in autocommit (each statement commits alone, as if
+    run by itself): (True, result) or (False, exception) per work."""
+    outcomes: list[tuple[bool, Any]] = []
+    for work in works:
+        try:
+            outcomes.append((True, work(conn)))
+        except Exception as exc:
+            outcomes.append((False, exc))
+    return outcomes
+
+
 def _settle(batch: list[tuple[Any, asyncio.Future[Any]]],
             done: asyncio.Future[list[tuple[bool, Any]]]) -> None:
     """Hand each caller in a group commit its own outcome."""
@@ -126,6 +139,7 @@ class Database:
         self._closed = False
         self._batches: set[asyncio.Future[Any]] = set()
         self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._singles: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
 
     @classmethod
     async def connect(cls, location: str) -> Database:
@@ -203,17 +217,49 @@ class Database:
         """The connection and its lock, for a reader that cannot open its own (in memory)."""
         return self._conn, self._lock
 
+    async def one_by_one(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)` on the connection's thread in autocommit, as a statement run by
+        itself. Works that queue up while the connection is busy go to its thread together,
+        one hop for the group instead of one each (the hop, not the statement, is most of
+        the cost of a small read: under load an inbound webhook's dozen single statements
+        were mostly thread hand-overs). Each caller gets its own result or error."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        entry: tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]] = (work, future)
+        self._singles.append(entry)
+        try:
+            async with self.session():
+                if entry in self._singles:  # nobody took it yet: run everything queued
+                    batch, self._singles = self._singles, []
+                    running = asyncio.ensure_future(  # noqa: RUF006  # kept in _batches
+                        self._conn._execute(_run_each, self._conn._conn, [w for w, _ in batch]))
+                    self._batches.add(running)
+                    running.add_done_callback(self._batches.discard)
+                    running.add_done_callback(lambda done: _settle(batch, done))
+                    await asyncio.shield(running)
+        except BaseException:
+            if entry in self._singles:
+                self._singles.remove(entry)
+            raise
+        with translated_errors():
+            return cast(T, await future)
+
     async def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        async with self.session() as session:
-            return await session.rows(sql, params)
+        return await self.one_by_one(lambda conn: conn.execute(sql, params).fetchall())
 
     async def value(self, sql: str, params: Params = ()) -> Any:
-        async with self.session() as session:
-            return await session.value(sql, params)
+        """The first column of the first row, or None when there is no row."""
+        rows = await self.rows(sql, params)  # every row read: the statement is done
+        return rows[0][0] if rows else None
 
     async def run(self, sql: str, params: Params = ()) -> int:
-        async with self.session() as session:
-            return await session.run(sql, params)
+        """Execute a write; returns how many rows it changed."""
+        def changed(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(sql, params)
+            try:
+                return cursor.rowcount
+            finally:
+                cursor.close()
+        return await self.one_by_one(changed)
 
     async def close(self) -> None:
         async with self._lock:
