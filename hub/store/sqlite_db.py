@@ -140,6 +140,7 @@ class Database:
         self._batches: set[asyncio.Future[Any]] = set()
         self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
         self._singles: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._drainer: asyncio.Future[None] | None = None
 
     @classmethod
     async def connect(cls, location: str) -> Database:
@@ -222,26 +223,50 @@ class Database:
         itself. Works that queue up while the connection is busy go to its thread together,
         one hop for the group instead of one each (the hop, not the statement, is most of
         the cost of a small read: under load an inbound webhook's dozen single statements
-        were mostly thread hand-overs). Each caller gets its own result or error."""
+        were mostly thread hand-overs). Each caller gets its own result or error, and waits
+        for nothing but that: one task takes the queue to the thread, group after group."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         entry: tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]] = (work, future)
         self._singles.append(entry)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.ensure_future(self._drain_singles())
         try:
-            async with self.session():
-                if entry in self._singles:  # nobody took it yet: run everything queued
-                    batch, self._singles = self._singles, []
-                    running = asyncio.ensure_future(  # noqa: RUF006  # kept in _batches
-                        self._conn._execute(_run_each, self._conn._conn, [w for w, _ in batch]))
-                    self._batches.add(running)
-                    running.add_done_callback(self._batches.discard)
-                    running.add_done_callback(lambda done: _settle(batch, done))
-                    await asyncio.shield(running)
-        except BaseException:
-            if entry in self._singles:
+            with translated_errors():
+                return cast(T, await future)
+        except asyncio.CancelledError:
+            if entry in self._singles:  # it never ran and never will
                 self._singles.remove(entry)
             raise
-        with translated_errors():
-            return cast(T, await future)
+
+    async def _drain_singles(self) -> None:
+        while self._singles:
+            batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+            try:
+                async with self.session():
+                    # a caller cancelled meanwhile has a cancelled future: its work never runs
+                    batch = [entry for entry in self._singles if not entry[1].done()]
+                    self._singles = []
+                    outcomes = await self._conn._execute(_run_each, self._conn._conn,
+                                                         [w for w, _ in batch])
+            except asyncio.CancelledError:
+                for _, waiting in [*batch, *self._singles]:
+                    waiting.cancel()
+                self._singles = []
+                raise
+            except Exception as exc:  # closed, or the thread failed: nobody's work is done
+                if not batch:
+                    batch, self._singles = self._singles, []
+                for _, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_exception(exc)
+                continue
+            for (_, waiting), (ok, value) in zip(batch, outcomes, strict=True):
+                if waiting.done():
+                    continue
+                if ok:
+                    waiting.set_result(value)
+                else:
+                    waiting.set_exception(value)
 
     async def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         return await self.one_by_one(lambda conn: conn.execute(sql, params).fetchall())
