@@ -144,6 +144,36 @@ def median_run(runs: list[Run]) -> Run:
                  for f in ("rate", "p50_ms", "p99_ms", "max_ms", "cpu_ms")))
 
 
+async def count_statements(store: Store, public_url: str, validator: RequestValidator,
+                           args: argparse.Namespace) -> None:
+    """SQL statements per webhook (known senders) and per thread hop, on SQLite: the
+    connection's trace callback counts them over one more, unmeasured, batch."""
+    db = getattr(store, "_db", None)
+    if db is None:
+        return
+    statements: list[str] = []
+    hops = 0
+    execute = db._conn._execute
+
+    async def counted(fn, *fn_args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal hops
+        hops += 1
+        return await execute(fn, *fn_args, **kwargs)
+
+    bodies = payloads(min(args.requests, 500), args.senders)
+    signatures = [validator.compute_signature(public_url + PATH, b) for b in bodies]
+    await db._conn.set_trace_callback(statements.append)
+    db._conn._execute = counted
+    try:
+        await load(public_url + PATH, bodies, signatures, args.concurrency)
+    finally:
+        db._conn._execute = execute
+        await db._conn.set_trace_callback(None)
+    print(f"SQL per webhook (known senders): {len(statements) / len(bodies):.1f} statements "
+          f"(savepoints and group commits included), {hops / len(bodies):.2f} hand-overs to "
+          f"the connection's thread")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=5000)
@@ -203,6 +233,7 @@ async def main() -> None:
                   f"< 250 ms; Twilio's timeout is 15 s)")
             persons = await store.persons.count()
             print(f"stored: {persons} persons created for {args.senders} senders")
+            await count_statements(store, public_url, validator, args)
         finally:
             await hub_runner.cleanup()
             await bare_runner.cleanup()

@@ -25,6 +25,7 @@ from hub.services.person_data import PersonDataService
 from hub.services.persons import PersonService
 from hub.services.reply_tokens import ConsentTokens, ReplyTokens
 from hub.services.revenue import TransactionLog
+from hub.services.rule_cache import caching_rules
 from hub.services.search import SearchService
 from hub.services.service_desk import ServiceDesk
 from hub.services.sms import OptOutOnRefusal, SmsService
@@ -78,6 +79,7 @@ def build_services(
     the SMS one is wrapped here so a number Twilio refuses as unsubscribed (21610) is marked
     opted out before the failure is recorded, whoever sends (one-to-one or a campaign)."""
     emitter = emitting(store)  # from here on, the store's writes emit webhook events
+    caching_rules(store)  # active journeys and trigger rules read once a second, not per event
     identities = IdentityService(store, default_region=settings.default_region,
                                  secret_key=settings.secret_key)
     timeline = TimelineService(store)

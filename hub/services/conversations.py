@@ -147,11 +147,17 @@ class ConversationRouter:
 
     async def _customer(self, event: Event, person_id: str) -> Conversation:
         repo = self._store.conversations
-        known = await repo.with_event(person_id, event.id)
+        together = getattr(repo, "with_event_or_active", None)
+        if together is not None:  # SQLite: both looked up in one query
+            found: tuple[Conversation | None, Conversation | None] = await together(
+                person_id, event.id)
+            known, active = found
+        else:
+            known = await repo.with_event(person_id, event.id)
+            active = None if known is not None else await repo.active_for_person(person_id)
         if known is not None:
             return known
         now = self._clock()
-        active = await repo.active_for_person(person_id)
         target = active
         if event.thread_id:
             threaded = await repo.with_thread(person_id, event.thread_id)

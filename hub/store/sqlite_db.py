@@ -67,6 +67,19 @@ def _run_batch(conn: sqlite3.Connection,
     return outcomes
 
 
+def _run_each(conn: sqlite3.Connection,
+              works: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    """Each work on its own, in order, in autocommit (each statement commits alone, as if
+    run by itself): (True, result) or (False, exception) per work."""
+    outcomes: list[tuple[bool, Any]] = []
+    for work in works:
+        try:
+            outcomes.append((True, work(conn)))
+        except Exception as exc:
+            outcomes.append((False, exc))
+    return outcomes
+
+
 def _settle(batch: list[tuple[Any, asyncio.Future[Any]]],
             done: asyncio.Future[list[tuple[bool, Any]]]) -> None:
     """Hand each caller in a group commit its own outcome."""
@@ -126,6 +139,8 @@ class Database:
         self._closed = False
         self._batches: set[asyncio.Future[Any]] = set()
         self._queued: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._singles: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+        self._drainer: asyncio.Future[None] | None = None
 
     @classmethod
     async def connect(cls, location: str) -> Database:
@@ -203,17 +218,73 @@ class Database:
         """The connection and its lock, for a reader that cannot open its own (in memory)."""
         return self._conn, self._lock
 
+    async def one_by_one(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(connection)` on the connection's thread in autocommit, as a statement run by
+        itself. Works that queue up while the connection is busy go to its thread together,
+        one hop for the group instead of one each (the hop, not the statement, is most of
+        the cost of a small read: under load an inbound webhook's dozen single statements
+        were mostly thread hand-overs). Each caller gets its own result or error, and waits
+        for nothing but that: one task takes the queue to the thread, group after group."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        entry: tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]] = (work, future)
+        self._singles.append(entry)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.ensure_future(self._drain_singles())
+        try:
+            with translated_errors():
+                return cast(T, await future)
+        except asyncio.CancelledError:
+            if entry in self._singles:  # it never ran and never will
+                self._singles.remove(entry)
+            raise
+
+    async def _drain_singles(self) -> None:
+        while self._singles:
+            batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
+            try:
+                async with self.session():
+                    # a caller cancelled meanwhile has a cancelled future: its work never runs
+                    batch = [entry for entry in self._singles if not entry[1].done()]
+                    self._singles = []
+                    outcomes = await self._conn._execute(_run_each, self._conn._conn,
+                                                         [w for w, _ in batch])
+            except asyncio.CancelledError:
+                for _, waiting in [*batch, *self._singles]:
+                    waiting.cancel()
+                self._singles = []
+                raise
+            except Exception as exc:  # closed, or the thread failed: nobody's work is done
+                if not batch:
+                    batch, self._singles = self._singles, []
+                for _, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_exception(exc)
+                continue
+            for (_, waiting), (ok, value) in zip(batch, outcomes, strict=True):
+                if waiting.done():
+                    continue
+                if ok:
+                    waiting.set_result(value)
+                else:
+                    waiting.set_exception(value)
+
     async def rows(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        async with self.session() as session:
-            return await session.rows(sql, params)
+        return await self.one_by_one(lambda conn: conn.execute(sql, params).fetchall())
 
     async def value(self, sql: str, params: Params = ()) -> Any:
-        async with self.session() as session:
-            return await session.value(sql, params)
+        """The first column of the first row, or None when there is no row."""
+        rows = await self.rows(sql, params)  # every row read: the statement is done
+        return rows[0][0] if rows else None
 
     async def run(self, sql: str, params: Params = ()) -> int:
-        async with self.session() as session:
-            return await session.run(sql, params)
+        """Execute a write; returns how many rows it changed."""
+        def changed(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(sql, params)
+            try:
+                return cursor.rowcount
+            finally:
+                cursor.close()
+        return await self.one_by_one(changed)
 
     async def close(self) -> None:
         async with self._lock:
