@@ -18,6 +18,7 @@ from campaigns.engine.personalise import variables_for
 from campaigns.survey_texts import survey_invitation
 from campaigns.surveys import SurveyService
 from campaigns.templates import BUILTIN_TEXTS, MessageTexts, TemplateProblem, compiled
+from campaigns.trigger_rule_cache import TriggerRuleCache
 from hub.domain.channels import sendable
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event, SurveyInfo
@@ -52,6 +53,7 @@ class TriggerService:
         self._surveys = surveys
         self._messaging = messaging
         self._texts = texts
+        self._cached_rules = TriggerRuleCache(self.rules)
 
     # --- rules ---------------------------------------------------------------------------
 
@@ -65,6 +67,7 @@ class TriggerService:
                                    params={"channel": channel, "template_id": template_id},
                                    details={"field": f"templates.{channel}"})
         await self._store.trigger_rules.insert(rule)
+        self._cached_rules.forget()
         return rule
 
     async def get(self, rule_id: str) -> TriggerRule:
@@ -81,6 +84,7 @@ class TriggerService:
         rule = await self.get(rule_id)
         updated = rule.model_copy(update={"enabled": enabled, "updated_at": utcnow()})
         await self._store.trigger_rules.replace(updated)
+        self._cached_rules.forget()
         return updated
 
     # --- firing --------------------------------------------------------------------------
@@ -99,7 +103,7 @@ class TriggerService:
     async def consider(self, event: Event) -> list[TriggerFiring]:
         """Fire every enabled rule the event matches, once per (rule, event)."""
         fired: list[TriggerFiring] = []
-        for rule in await self.rules():
+        for rule in await self._cached_rules.rules():
             if not self.matches(rule, event):
                 continue
             now = utcnow()
