@@ -17,7 +17,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import policy
 from email.feedparser import BytesFeedParser
 from email.headerregistry import AddressHeader, DateHeader
 from email.message import EmailMessage, Message
@@ -25,6 +24,7 @@ from typing import Any
 
 from channels.email.content import html_to_text, sanitise_html, trim_reply
 from channels.email.mime import one_line
+from channels.email.read_policy import READ_POLICY
 from hub.domain.identities import normalise_email
 from hub.domain.messages import InboundFlag, InboundMessage
 from hub.errors import InvalidInput
@@ -190,8 +190,9 @@ def part_text(part: Message) -> str:
 
 
 def parse_bytes(raw: bytes) -> EmailMessage:
-    """The message tree of `raw` (`policy.default`), fed to the parser in slices."""
-    parser = BytesFeedParser(policy=policy.default)
+    """The message tree of `raw` (`policy.default`, each header parsed once), fed to the parser
+    in slices."""
+    parser = BytesFeedParser(policy=READ_POLICY.for_message())
     for start in range(0, len(raw), FEED_CHUNK):
         parser.feed(raw[start:start + FEED_CHUNK])
     mail = parser.close()

@@ -37,6 +37,7 @@ from hub.domain.conversations import (
 from hub.domain.events import Event, TimelineQuery
 from hub.errors import DuplicateKey
 from hub.ports import Store
+from hub.services.conversation_context import customer_context
 
 Kind = Literal["customer", "reply", "csat", "note", "dismiss"]
 CUSTOMER_CHANNELS: tuple[str, ...] = (*SENDABLE_CHANNELS, "webform", "call", "survey")
@@ -107,9 +108,6 @@ class ConversationRouter:
         kind = classify(event)
         if kind is None or event.person_id is None:
             return None
-        if kind == "customer" and event.channel in ("sms", "email") and (
-                await self._store.events.find_by_external("survey", f"{event.channel}:{event.id}")):
-            return None  # read as a survey answer: that answer decides
         for _ in range(MAX_TRIES):
             try:
                 if kind == "reply":
@@ -145,22 +143,17 @@ class ConversationRouter:
 
     # --- the three kinds ---------------------------------------------------------------------
 
-    async def _customer(self, event: Event, person_id: str) -> Conversation:
-        repo = self._store.conversations
-        together = getattr(repo, "with_event_or_active", None)
-        if together is not None:  # SQLite: both looked up in one query
-            found: tuple[Conversation | None, Conversation | None] = await together(
-                person_id, event.id)
-            known, active = found
-        else:
-            known = await repo.with_event(person_id, event.id)
-            active = None if known is not None else await repo.active_for_person(person_id)
-        if known is not None:
-            return known
+    async def _customer(self, event: Event, person_id: str) -> Conversation | None:
+        context = await customer_context(self._store, event, person_id)
+        if context.answered:
+            return None  # read as a survey answer: that answer decides
+        if context.holding is not None:
+            return context.holding
         now = self._clock()
+        active = context.active
         target = active
         if event.thread_id:
-            threaded = await repo.with_thread(person_id, event.thread_id)
+            threaded = context.threaded
             if threaded is not None and threaded.status == "resolved":
                 recent = threaded.resolved_at is not None and (
                     event.occurred_at - threaded.resolved_at <= self._reopen)

@@ -114,17 +114,10 @@ class IdentityService:
         return Resolution(person=person, role_id=identity.role_id, created=True)
 
     async def _resolve(self, kind: AddressKind, value: str) -> Resolution | None:
-        together = getattr(self._store.identities, "get_with_person", None)
-        if together is not None:  # SQLite: the address and its person in one query
-            found: tuple[Identity, Person | None] | None = await together(kind, value)
-            if found is None:
-                return None
-            identity, person = found
-        else:
-            owner = await self._store.identities.get(kind, value)
-            if owner is None:
-                return None
-            identity, person = owner, await self._store.persons.get(owner.person_id)
+        identity = await self._store.identities.get(kind, value)
+        if identity is None:
+            return None
+        person = await self._store.persons.get(identity.person_id)
         if person is None:
             raise NotFound(N_("identity %(kind)s:%(value)s points at a missing person"),
                            params={"kind": kind, "value": value})

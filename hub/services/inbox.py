@@ -18,7 +18,8 @@ from hub.errors import Conflict, DuplicateKey, NotFound
 from hub.i18n import N_
 from hub.ports import Store
 from hub.services.consent import apply_consent
-from hub.services.identities import IdentityService
+from hub.services.identities import IdentityService, Resolution
+from hub.services.inbound_lookup import look_up_inbound
 from hub.services.reply_tokens import ReplyTokens
 from hub.services.timeline import TimelineService
 from hub.store.blobs import FileBlobStore
@@ -59,12 +60,17 @@ class InboxService:
         """Store an inbound message once (idempotent on channel + external id).
 
         Raises InvalidInput when the sender's address cannot be read; callers quarantine."""
-        known = await self._store.events.find_by_external(message.channel, message.external_id)
+        kind: AddressKind = "email" if message.channel == "email" else "phone"
+        address = self._identities.normalise(kind, message.from_address)
+        known, identity, owner = await look_up_inbound(
+            self._store, message.channel, message.external_id, kind, address)
         if known is not None:
             return await self._notify(known, False)
-        kind: AddressKind = "email" if message.channel == "email" else "phone"
-        sender = await self._identities.resolve_or_create(
-            message.from_address, kind=kind, name=message.from_name)
+        if identity is not None and owner is not None:
+            sender = Resolution(person=owner, role_id=identity.role_id, created=False)
+        else:
+            sender = await self._identities.resolve_or_create(
+                message.from_address, kind=kind, name=message.from_name)
         person = sender.person
         organisation_id = None
         if sender.role_id:
@@ -91,7 +97,7 @@ class InboxService:
             occurred_at=message.occurred_at, subject=message.subject, text=message.text,
             to=message.to, external_id=message.external_id, status="received",
             thread_id=thread_id, campaign_id=campaign_id, data=data,
-            from_=self._identities.normalise(kind, message.from_address),
+            from_=address,
         )
         recorded, created = await self._timeline.record(event, announce=False, person=person)
         if created and CHANNEL_SPECS[message.channel].service_window is not None:

@@ -62,6 +62,7 @@ from hub.store.sqlite_campaigns import (
     SqliteTemplates,
 )
 from hub.store.sqlite_contact_batches import SqliteContactBatches
+from hub.store.sqlite_conversation_context import SqliteConversationContext
 from hub.store.sqlite_conversations import (
     SqliteCannedResponses,
     SqliteConversations,
@@ -71,6 +72,7 @@ from hub.store.sqlite_conversations import (
 )
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import SqliteEvents, timeline_sql
+from hub.store.sqlite_inbound import SqliteInboundLookup
 from hub.store.sqlite_journeys import SqliteEnrolments, SqliteJourneys
 from hub.store.sqlite_parties import (
     SqliteHouseholds,
@@ -160,6 +162,8 @@ class SqliteStore:
         self.webhooks: WebhookRepo = SqliteWebhooks(db)
         self.contact_batches: ContactBatchRepo = SqliteContactBatches(
             db, persons, households, organisations, roles, events)
+        self.inbound_lookup = SqliteInboundLookup(db)  # see hub/services/inbound_lookup.py
+        self.conversation_context = SqliteConversationContext(db)  # services/conversation_context
 
     @property
     def location(self) -> str:

@@ -127,24 +127,6 @@ class SqliteConversations:
             "SELECT doc FROM conversations WHERE person_id = ? AND EXISTS (SELECT 1 FROM "
             "json_each(doc, '$.event_ids') WHERE value = ?) LIMIT 1", (person_id, event_id))
 
-    async def with_event_or_active(self, person_id: str, event_id: str
-                                   ) -> tuple[Conversation | None, Conversation | None]:
-        """(`with_event`, `active_for_person`) in one query: a customer's message looks for
-        both, one round trip instead of two (`ConversationRouter` uses it when a store has
-        it)."""
-        rows = await self._db.rows(
-            "SELECT doc, active_key IS ? FROM conversations WHERE active_key = ? OR ("
-            "person_id = ? AND EXISTS (SELECT 1 FROM json_each(doc, '$.event_ids') "
-            "WHERE value = ?))", (person_id, person_id, person_id, event_id))
-        holding = active = None
-        for doc, is_active in rows:
-            conversation = Conversation.model_validate_json(doc)
-            if event_id in conversation.event_ids and conversation.person_id == person_id:
-                holding = holding or conversation
-            if is_active:
-                active = conversation
-        return holding, active
-
     async def for_person(self, person_id: str, *, limit: int) -> list[Conversation]:
         rows = await self._db.rows(
             "SELECT doc FROM conversations WHERE person_id = ? "

@@ -243,20 +243,6 @@ class SqliteIdentities:
         )
         return None if doc is None else Identity.model_validate_json(doc)
 
-    async def get_with_person(self, kind: AddressKind, value: str
-                              ) -> tuple[Identity, Person | None] | None:
-        """The address and its person (None when the person row is missing) in one query:
-        an inbound message's sender resolved in one round trip instead of two
-        (`IdentityService` uses it when a store has it)."""
-        rows = await self._db.rows(
-            "SELECT i.doc, p.doc FROM identities i LEFT JOIN persons p ON p.id = i.person_id "
-            "WHERE i.kind = ? AND i.value = ?", (kind, value))
-        if not rows:
-            return None
-        identity, person = rows[0]
-        return (Identity.model_validate_json(identity),
-                None if person is None else Person.model_validate_json(person))
-
     async def for_person(self, person_id: str) -> list[Identity]:
         """A person's addresses, by kind then value."""
         rows = await self._db.rows("SELECT doc FROM identities WHERE person_id = ?", (person_id,))

@@ -59,18 +59,6 @@ async def test_role_address_resolves_to_person_and_role(
     assert (found.person.id, found.role_id, found.created) == (person.id, "role-1", False)
 
 
-async def test_a_known_sender_is_resolved_in_one_statement(
-        store: Store, identities: IdentityService) -> None:
-    """SQLite reads the address and its person together (one round trip per webhook)."""
-    first = await identities.resolve_or_create("+31612345678")
-    statements: list[str] = []
-    await store._db._conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
-    again = await identities.resolve_or_create("06 1234 5678")
-    await store._db._conn.set_trace_callback(None)  # type: ignore[attr-defined]
-    assert again.person == first.person and not again.created
-    assert len(statements) == 1 and "JOIN persons" in statements[0]
-
-
 async def test_an_address_whose_person_row_is_gone_is_an_error(
         store: Store, identities: IdentityService) -> None:
     first = await identities.resolve_or_create("lost@example.nl")

@@ -1,0 +1,64 @@
+"""The reads that record an inbound message and place it in a conversation give the same
+answers on every backend: SQLite in one hop each (`hub/store/sqlite_inbound.py`,
+`sqlite_conversation_context.py`), the others through their repositories."""
+
+from __future__ import annotations
+
+from hub.domain.common import new_id
+from hub.domain.conversations import Conversation
+from hub.domain.events import Event
+from hub.domain.identities import Identity
+from hub.domain.parties import Person
+from hub.ports import Store
+from hub.services.conversation_context import customer_context
+from hub.services.inbound_lookup import look_up_inbound
+
+ADDRESS = "klant@example.com"
+
+
+async def _sender(store: Store) -> Person:
+    person = Person(id=new_id(), name="Klant", emails=[ADDRESS])
+    await store.persons.insert(person)
+    await store.identities.insert(Identity(kind="email", value=ADDRESS, person_id=person.id))
+    return person
+
+
+def _mail(person_id: str, external_id: str, thread_id: str | None = None) -> Event:
+    return Event(id=new_id(), person_id=person_id, channel="email", direction="inbound",
+                 external_id=external_id, thread_id=thread_id, text="Hallo")
+
+
+async def test_the_message_id_and_the_sender_in_one_look_up(store: Store) -> None:
+    assert await look_up_inbound(store, "email", "m-1@x", "email", ADDRESS) == (None, None, None)
+    person = await _sender(store)
+    known, identity, owner = await look_up_inbound(store, "email", "m-1@x", "email", ADDRESS)
+    assert known is None and identity is not None and identity.person_id == person.id
+    assert owner is not None and owner.id == person.id and owner.emails == [ADDRESS]
+
+    stored, _ = await store.events.append(_mail(person.id, "m-1@x"))
+    known, identity, owner = await look_up_inbound(store, "email", "m-1@x", "email", ADDRESS)
+    assert known is not None and known.id == stored.id and (identity, owner) == (None, None)
+
+
+async def test_the_conversation_context_of_a_customer_message(store: Store) -> None:
+    person = await _sender(store)
+    first, _ = await store.events.append(_mail(person.id, "m-1@x", thread_id="t-1"))
+    context = await customer_context(store, first, person.id)
+    assert not context.answered and context.holding is None
+    assert context.active is None and context.threaded is None
+
+    held = Conversation(id=new_id(), person_id=person.id, event_ids=[first.id],
+                        thread_ids=["t-1"])
+    await store.conversations.insert(held)
+    again = await customer_context(store, first, person.id)
+    assert again.holding is not None and again.holding.id == held.id
+
+    reply, _ = await store.events.append(_mail(person.id, "m-2@x", thread_id="t-1"))
+    context = await customer_context(store, reply, person.id)
+    assert context.holding is None
+    assert context.active is not None and context.active.id == held.id
+    assert context.threaded is not None and context.threaded.id == held.id
+
+    await store.events.append(Event(id=new_id(), person_id=person.id, channel="survey",
+                                    direction="inbound", external_id=f"email:{reply.id}"))
+    assert (await customer_context(store, reply, person.id)).answered
