@@ -38,6 +38,7 @@ from hub.domain.conversations import (
     SortKey,
     Team,
 )
+from hub.domain.event_json import EventJson
 from hub.domain.events import Event, EventChannel, StatusChange, TimelineCursor, TimelineQuery
 from hub.domain.forms import FormDefinition
 from hub.domain.identities import AddressKind, Identity, Suppression
@@ -255,6 +256,13 @@ class EventRepo(Protocol):
 
         Exactly one of `query.person_ids` / `query.organisation_id` is set.
         """
+        ...
+    async def timeline_json(
+        self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
+    ) -> list[EventJson]:
+        """`timeline`'s page as the API's JSON text per event: each item's `json` is exactly
+        `Event.model_dump_json(by_alias=True)` of the event `timeline` returns (a document
+        stored in this release's shape is served without a model round-trip)."""
         ...
     async def add_status(self, event_id: str, change: StatusChange) -> Event | None:
         """Append to status_history and set `status`; None when the event does not exist."""

@@ -17,6 +17,7 @@ from hub.i18n import LANGUAGES, N_
 from hub.i18n.formats import is_timezone
 from hub.ports import Store
 from hub.services.login_throttle import LoginThrottle
+from hub.services.token_cache import TokenCache
 
 TOKEN_PREFIX = "hub_"
 MIN_PASSWORD_LENGTH = 12
@@ -43,8 +44,13 @@ async def create_token(store: Store, *, name: str, role: StaffRole) -> str:
     return token
 
 
+def _well_formed(token: str) -> bool:
+    return token.startswith(TOKEN_PREFIX) and len(token) <= 200
+
+
 async def authenticate_token(store: Store, token: str) -> ApiToken | None:
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    """The valid token, asking the store (`StaffService.authenticate_token` caches)."""
+    if not _well_formed(token):
         return None
     found = await store.tokens.get_by_hash(hash_token(token))
     return found if found is not None and found.revoked_at is None else None
@@ -107,9 +113,11 @@ class StaffService:
     """Staff users and API tokens for the web layer (the staff UI's admin pages, its session
     guard and login, the API's bearer tokens): one place that reads and changes them."""
 
-    def __init__(self, store: Store, throttle: LoginThrottle | None = None) -> None:
+    def __init__(self, store: Store, throttle: LoginThrottle | None = None,
+                 tokens: TokenCache | None = None) -> None:
         self._store = store
         self._throttle = throttle or LoginThrottle(store)
+        self._tokens = tokens or TokenCache()
 
     async def get_user(self, user_id: str) -> User | None:
         """The enabled user with this id; None when there is none or it is disabled."""
@@ -174,9 +182,27 @@ class StaffService:
         return await create_token(self._store, name=name, role=role)
 
     async def revoke_token(self, token_id: str) -> None:
-        if not await self._store.tokens.revoke(token_id):
+        try:
+            revoked = await self._store.tokens.revoke(token_id)
+        finally:  # after the write: a lookup that read before it is voided, not cached
+            self._tokens.forget(token_id)
+        if not revoked:
             raise NotFound(N_("There is no such token, or it was revoked before."),
                            details={"id": token_id})
 
     async def authenticate_token(self, token: str) -> ApiToken | None:
-        return await authenticate_token(self._store, token)
+        """The valid token: from the token cache (`hub/services/token_cache.py`: a token
+        revoked here stops at once, one revoked by another process within a second), else
+        from the store."""
+        if not _well_formed(token):
+            return None
+        token_hash = hash_token(token)
+        cached = self._tokens.get(token_hash)
+        if cached is not None:
+            return cached
+        asked_at, generation = self._tokens.now(), self._tokens.generation
+        found = await self._store.tokens.get_by_hash(token_hash)
+        if found is None or found.revoked_at is not None:
+            return None
+        self._tokens.put(token_hash, found, asked_at=asked_at, generation=generation)
+        return found

@@ -9,6 +9,7 @@ from typing import Any
 from pymongo import DESCENDING, ReturnDocument
 
 from hub.domain.common import to_utc_ms
+from hub.domain.event_json import EventJson
 from hub.domain.events import (
     PERSONAL_EVENT_FIELDS,
     Event,
@@ -181,6 +182,13 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
         if before is not None:
             match = {"$and": [match, _older_than(before)]}
         return await self._records(match, sort=NEWEST_FIRST, limit=limit)
+
+    async def timeline_json(
+        self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
+    ) -> list[EventJson]:
+        """Through the model: a BSON document holds no JSON text to serve as it is."""
+        return [EventJson.of(event)
+                for event in await self.timeline(query, limit=limit, before=before)]
 
     async def update_one(self, event_id: str, update: Query) -> None:
         """Apply a raw update to one event (the delivery repository's send record)."""

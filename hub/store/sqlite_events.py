@@ -3,6 +3,13 @@
 `timeline_sql()` builds the exact statement `SqliteEvents.timeline()` runs, so a benchmark
 can time the raw query against the API. Pages are keyset-paginated on (occurred_at, id):
 a deep page walks the same index range as the first.
+
+Each row's `shape` column holds the `EVENT_SHAPE` its document was written in
+(`hub/domain/event_json.py`): `timeline_json()` serves a row of the current shape as stored.
+Every in-place edit of `doc` here must therefore keep it the exact `Event.model_dump_json`
+of the edited event (set a model field to a value in its canonical JSON form, as `json_set` of
+a string, an ISO time or a default does), or set `shape` to NULL;
+`tests/contracts/test_event_json.py` holds each edit to that.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain.common import iso
+from hub.domain.event_json import EVENT_SHAPE, EventJson
 from hub.domain.events import (
     PERSONAL_EVENT_FIELDS,
     Event,
@@ -61,10 +69,21 @@ ERASE_SQL = (
 alone), mark the event erased; ids, channel, direction, times, status and call figures stay."""
 
 
+V_EVENT_SHAPE = ("ALTER TABLE events ADD COLUMN shape TEXT",)
+"""The migration adding `shape`: rows written before it stay NULL and take the model path."""
+
+JSON_COLUMNS = "doc, shape = ?"
+"""What `timeline_json` selects: the document and whether it is stamped with EVENT_SHAPE (a
+page of several persons also the owner, for its labels). Each further column costs as much as
+the rest of the row, so the keyset comes from the last item's JSON alone."""
+
+
 def timeline_sql(
-    query: TimelineQuery, limit: int, before: TimelineCursor | None = None
+    query: TimelineQuery, limit: int, before: TimelineCursor | None = None,
+    columns: str = "doc",
 ) -> tuple[str, list[Any]]:
-    """The SQL and parameters for one timeline page, newest first by (occurred_at, id).
+    """The SQL and parameters for one timeline page, newest first by (occurred_at, id),
+    selecting `columns`.
 
     For one person or an organisation the page is a range read of its timeline index, in
     order, stopping after `limit` rows. For several persons (a household) SQLite reads each
@@ -79,7 +98,7 @@ def timeline_sql(
     else:
         person_ids = list(dict.fromkeys(query.person_ids or ()))
         if not person_ids:
-            return "SELECT doc FROM events WHERE 0", []
+            return f"SELECT {columns} FROM events WHERE 0", []
         marks = ", ".join("?" for _ in person_ids)
         conditions = ["person_id = ?" if len(person_ids) == 1 else f"person_id IN ({marks})"]
         params = list(person_ids)
@@ -90,8 +109,18 @@ def timeline_sql(
         conditions.append("(occurred_at, id) < (?, ?)")
         params += [iso(before.occurred_at), before.id]
     where = " AND ".join(conditions)
-    sql = f"SELECT doc FROM events WHERE {where} ORDER BY occurred_at DESC, id DESC LIMIT ?"
+    sql = (f"SELECT {columns} FROM events WHERE {where} "
+           "ORDER BY occurred_at DESC, id DESC LIMIT ?")
     return sql, [*params, max(0, limit)]
+
+
+def timeline_json_sql(query: TimelineQuery, limit: int, before: TimelineCursor | None = None
+                      ) -> tuple[str, list[Any]]:
+    """The statement `SqliteEvents.timeline_json` runs (`timeline_sql` with its columns)."""
+    several = query.organisation_id is not None or len(query.person_ids or ()) > 1
+    sql, params = timeline_sql(query, limit, before,
+                               JSON_COLUMNS + (", person_id" if several else ""))
+    return sql, [EVENT_SHAPE, *params]
 
 
 def _awaiting_sql() -> str:
@@ -132,7 +161,8 @@ class SqliteEvents(DocTable[Event]):
     table = "events"
     model = Event
     columns = (
-        "person_id", "organisation_id", "channel", "occurred_at", "external_id", "direction"
+        "person_id", "organisation_id", "channel", "occurred_at", "external_id", "direction",
+        "shape",
     )
 
     def __init__(self, db: Database) -> None:
@@ -150,6 +180,7 @@ class SqliteEvents(DocTable[Event]):
             iso(record.occurred_at),
             record.external_id,
             record.direction,
+            EVENT_SHAPE,  # `_row` stores the document as `dump(record)`: this release's shape
         )
 
     async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()
@@ -239,6 +270,17 @@ class SqliteEvents(DocTable[Event]):
     ) -> list[Event]:
         sql, params = timeline_sql(query, limit, before)
         return [self._load(doc) for (doc,) in await self._db.rows(sql, params)]
+
+    async def timeline_json(
+        self, query: TimelineQuery, *, limit: int, before: TimelineCursor | None = None
+    ) -> list[EventJson]:
+        sql, params = timeline_json_sql(query, limit, before)
+        rows = await self._db.rows(sql, params)
+        if rows and len(rows[0]) == 3:
+            return [EventJson(doc, person_id=person_id) if fresh
+                    else EventJson.of(self._load(doc)) for doc, fresh, person_id in rows]
+        return [EventJson(doc) if fresh else EventJson.of(self._load(doc))
+                for doc, fresh in rows]
 
     async def add_status(self, event_id: str, change: StatusChange) -> Event | None:
         rows = await self._db.rows(

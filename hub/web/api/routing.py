@@ -149,10 +149,16 @@ def _list_adapter(record_type: type[Record]) -> TypeAdapter[list[Any]]:
 
 
 def page_json(items: Sequence[Record], next_cursor: str | None) -> web.Response:
-    """`{"items": [...], "next_cursor": ...}`, serialised by pydantic in one pass (the hot path
-    of every timeline read)."""
+    """`{"items": [...], "next_cursor": ...}`, serialised by pydantic in one pass."""
     encoded = b"[]"
     if items:
         encoded = _list_adapter(type(items[0])).dump_json(list(items), by_alias=True)
     body = b'{"items":' + encoded + b',"next_cursor":' + json.dumps(next_cursor).encode() + b"}"
     return web.Response(body=body, content_type="application/json")
+
+
+def page_of_json(items: Sequence[str], next_cursor: str | None) -> web.Response:
+    """`page_json`'s exact bytes for items that already are JSON objects (the timelines:
+    `hub/domain/event_json.py`), joined rather than serialised again."""
+    body = (f'{{"items":[{",".join(items)}],"next_cursor":{json.dumps(next_cursor)}}}')
+    return web.Response(body=body.encode(), content_type="application/json")

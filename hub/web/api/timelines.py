@@ -1,4 +1,5 @@
-"""Timelines of persons, households and organisations: newest first, cursor-paginated."""
+"""Timelines of persons, households and organisations: newest first, cursor-paginated, each
+event written as its stored JSON where that already is the API's (`hub/domain/event_json.py`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hub.domain.staff import SERVICE
 from hub.services.timeline import SubjectKind
 from hub.services.timeline_members import MemberEvent
 from hub.web.api.queries import TimelineParams
-from hub.web.api.routing import Answer, ApiRoutes, page_json
+from hub.web.api.routing import Answer, ApiRoutes, page_of_json
 from hub.web.keys import SERVICES
 
 routes = ApiRoutes()
@@ -23,12 +24,12 @@ def _timeline_handler(subject: SubjectKind) -> Any:
     async def timeline(request: web.Request, query: TimelineParams) -> Any:
         services = request.app[SERVICES]
         subject_id = request.match_info[f"{subject}_id"]
-        page = await services.timeline.page(
+        page = await services.timeline.page_json(
             subject, subject_id, limit=query.limit, cursor=query.cursor, channel=query.channel)
         if subject == "person":
-            return page_json(page.items, page.next_cursor)
-        labelled = await services.timeline_members.label(subject, subject_id, page.items)
-        return page_json(labelled, page.next_cursor)
+            return page_of_json([item.json for item in page.items], page.next_cursor)
+        labelled = await services.timeline_members.label_json(subject, subject_id, page.items)
+        return page_of_json(labelled, page.next_cursor)
 
     timeline.__name__ = f"{subject}_timeline"
     return timeline
