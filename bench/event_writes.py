@@ -23,6 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import hub
 from hub.domain.common import new_id
 from hub.domain.consent import ConsentState
 from hub.domain.events import Event
@@ -33,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_facts import cpu_s, print_run_facts
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CODE = Path(hub.__file__).resolve().parent.parent
+"""The checkout whose code runs (PYTHONPATH decides)."""
 CHANNELS = ("email", "sms", "whatsapp", "call", "note", "system")
 
 
@@ -88,8 +91,7 @@ async def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     print_run_facts()
-    import hub
-    print(f"code: {Path(hub.__file__).resolve().parent.parent}")
+    print(f"code: {CODE}")
     runs = []
     with tempfile.TemporaryDirectory() as directory:
         for run in range(args.repeat):

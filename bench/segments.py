@@ -248,8 +248,8 @@ class Case:
     hand: str
     params: tuple[Any, ...] = ()
     documents: str = ""
-    """The same filter by hand over the documents and events alone (no consent columns, no
-    person_facts): what a count cost before this schema kept those facts; same params."""
+    """The same filter by hand over the documents and events alone (no consent or tier columns,
+    no person_facts): what a count cost before this schema kept those facts; same params."""
 
 
 def _years_ago(years: int) -> str:
@@ -325,7 +325,9 @@ def _cases() -> list[Case]:
              "HAVING max(occurred_at) < ?)"),
         Case("pyramid tier top or large",
              {"field": "pyramid_tier", "op": "in", "value": ["top", "large"]},
-             active + "json_extract(p.doc, '$.attributes.pyramid_tier') IN ('top', 'large')"),
+             active + "p.pyramid_tier IN ('top', 'large')",
+             documents=active + "json_extract(p.doc, '$.attributes.pyramid_tier') "
+             "IN ('top', 'large')"),
         Case("organisation: retail with 250+ employees",
              {"all": [{"field": "organisation.industry", "op": "eq", "value": "retail"},
                       {"field": "organisation.attributes.employees", "op": "gte",
@@ -343,7 +345,7 @@ def _cases() -> list[Case]:
                       {"field": "tags", "op": "nin", "value": ["no-mail"]},
                       {"field": "last_inbound", "op": "within_days", "value": 365}]},
              active + "p.consent_email = 'opted_in' "
-             "AND json_extract(p.doc, '$.attributes.pyramid_tier') IN ('top', 'large', 'medium') "
+             "AND p.pyramid_tier IN ('top', 'large', 'medium') "
              "AND NOT EXISTS (SELECT 1 FROM json_each(p.doc, '$.tags') WHERE value = 'no-mail') "
              "AND p.id IN (SELECT person_id FROM person_facts WHERE last_inbound_at >= ?)",
              (iso(NOW - 365 * day),),
@@ -478,7 +480,7 @@ async def main(argv: list[str]) -> int:
             if case.documents:
                 t_docs, _, docs_count = _bare(bare, case.documents, case.params, args.repeat)
                 documents = (f"\n    hand SQL over the documents and events alone (no consent "
-                             f"column, no person_facts) {t_docs * 1000:.1f} ms"
+                             f"or tier column, no person_facts) {t_docs * 1000:.1f} ms"
                              + ("" if docs_count == count else f"  MISMATCH: {docs_count:,}"))
             results.append((number, count, t_compiled, t_hand, ratio, cpu_compiled, cpu_hand))
             same = "" if count == hand_count else f"  MISMATCH: hand query counts {hand_count:,}"
@@ -499,9 +501,9 @@ async def main(argv: list[str]) -> int:
         met = "met" if ratio <= 1.5 and t_compiled <= 1.0 else "NOT met"
         print(f" {number:2} {count:10,} {t_compiled * 1000:12.1f} {cpu_compiled * 1000:9.1f} "
               f"{t_hand * 1000:9.1f} {cpu_hand * 1000:9.1f} {ratio:7.2f}   {met}")
-    print("hand SQL: the best hand-written query over the same schema (consent columns and "
-          "person_facts included); each case that reads them also prints the hand query over "
-          "the documents and events alone, the floor before those facts were kept")
+    print("hand SQL: the best hand-written query over the same schema (consent and tier "
+          "columns and person_facts included); each case that reads them also prints the hand "
+          "query over the documents and events alone, the floor before those facts were kept")
     print("CPU: this process's CPU time (all threads) over the same run; on a shared machine "
           "it is closer to what a quiet one would take than the wall time")
     return 0

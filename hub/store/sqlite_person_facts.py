@@ -11,13 +11,21 @@ event was the old owner's newest, recomputes the old owner's from their remainin
 ordered index probe). Erasure blanks personal fields of events but keeps their channel,
 direction and time, so it changes no fact; events are never deleted.
 
-Persons gain `consent_<channel>` columns (the status, `unknown` without a record), written with
-every insert and replace of a person (`SqlitePersons.indexed`), with partial indexes over the
-active persons: a count by consent reads the index alone, no document is parsed. They replace
-the expression indexes on the JSON status of migration 12.
+Persons gain `consent_<channel>` columns (the status, `unknown` without a record) and a
+`pyramid_tier` column (`attributes.pyramid_tier` when it is text), written with every insert
+and replace of a person (`SqlitePersons.indexed`) and by `set_tiers`, each indexed with
+`active`: a count by consent or tier reads the index alone, and a filter that checks them per
+person reads a column instead of parsing the document. They replace the expression indexes on
+the JSON values of migration 12.
+
+`events_person_direction` gains `campaign_id` as its last column, for the response-time KPI
+(`SqliteAnalytics.contact_moments`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from hub.domain.consent import CONSENT_CHANNELS, ConsentChannel
 from hub.domain.segments import CONTACT_CHANNELS
@@ -28,6 +36,17 @@ CONTACT_LIST = "(" + ", ".join(f"'{channel}'" for channel in CONTACT_CHANNELS) +
 CONSENT_COLUMNS: dict[ConsentChannel, str] = {
     channel: f"consent_{channel}" for channel in CONSENT_CHANNELS}
 """The persons column holding each channel's consent status."""
+
+TIER_COLUMN = "pyramid_tier"
+TIER_PATH = ("attributes", "pyramid_tier")
+"""The persons column holding `attributes.pyramid_tier` when it is text (NULL otherwise), as
+`hub analytics refresh` stores it."""
+
+
+def stored_tier(attributes: Mapping[str, Any]) -> str | None:
+    """The tier column's value for a person's attributes."""
+    tier = attributes.get(TIER_PATH[1])
+    return tier if isinstance(tier, str) else None
 
 _NEWER = "CASE WHEN excluded.{0} > coalesce({0}, '') THEN excluded.{0} ELSE {0} END"
 _RAISE = (
@@ -96,4 +115,17 @@ PERSON_FACTS: tuple[str, ...] = (
     # planner that one status of the active persons is fewer rows than all active persons
     *(f"CREATE INDEX persons_consent_{channel} ON persons ({column}, active)"
       for channel, column in CONSENT_COLUMNS.items()),
+    "DROP INDEX IF EXISTS persons_pyramid_tier",
+    f"ALTER TABLE persons ADD COLUMN {TIER_COLUMN} TEXT",
+    f"""UPDATE persons SET {TIER_COLUMN} = json_extract(doc, '$.attributes.pyramid_tier')
+        WHERE json_type(doc, '$.attributes.pyramid_tier') = 'text'""",
+    f"CREATE INDEX persons_pyramid_tier ON persons ({TIER_COLUMN}, active)",
+    # the response-time KPI walks each asking person's inbound messages and staff answers;
+    # an answer is a non-campaign outbound event, and campaign_id (a virtual column) at the
+    # end of this index spares a visit to each event's document: one index, one entry per
+    # event as before, a little wider
+    "DROP INDEX events_person_direction",
+    """CREATE INDEX events_person_direction
+        ON events (person_id, channel, direction, occurred_at DESC, id DESC, campaign_id)
+        WHERE person_id IS NOT NULL""",
 )

@@ -40,7 +40,7 @@ from hub.domain.segments import (
     Predicate,
     value_kind,
 )
-from hub.store.sqlite_person_facts import CONSENT_COLUMNS
+from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN, TIER_PATH
 
 SQL_OPS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _HOLDS: dict[str, Callable[[Any, Any], bool]] = {
@@ -202,6 +202,11 @@ class _Compiler:
         source = cmp.target.source
         target = (source, cmp.target.path)
         if source == "person":
+            if cmp.target.path == TIER_PATH and cmp.op in ("eq", "in") and all(
+                    _plain_text(value) for value in (cmp.value if cmp.op == "in"
+                                                     else (cmp.value,))):
+                # text only equals a text tier, which the column holds (NULL otherwise)
+                return self.scalar_cmp(f"p.{TIER_COLUMN}", cmp)
             return self.json_cmp("p.doc", target, cmp)
         if source == "household":
             inner = self.json_cmp("h.doc", target, cmp)

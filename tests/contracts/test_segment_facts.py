@@ -162,3 +162,26 @@ async def test_consent_follows_every_write_of_a_person(store: Store) -> None:
     assert await matching(store, sms, people) == {"Bert", "Cor"}
     assert await matching(store, {"field": "consent.whatsapp", "op": "ne",
                                   "value": "unknown"}, people) == {"Cor"}
+
+
+async def test_the_pyramid_tier_follows_refreshes_and_person_writes(store: Store) -> None:
+    anna = f.person(name="Anna", attributes={"pyramid_tier": "top"})
+    bert = f.person(name="Bert")
+    cor = f.person(name="Cor", attributes={"pyramid_tier": 1})
+    for person in (anna, bert, cor):
+        await store.persons.insert(person)
+    people = [anna, bert, cor]
+    top = {"field": "pyramid_tier", "op": "in", "value": ["top", "large"]}
+    assert await matching(store, top, people) == {"Anna"}
+    assert await matching(store, {"field": "attributes.pyramid_tier", "op": "eq", "value": 1},
+                          people) == {"Cor"}
+    assert await matching(store, {"field": "pyramid_tier", "op": "ne", "value": "top"},
+                          people) == {"Bert", "Cor"}
+    await store.analytics.set_tiers("person", {bert.id: "large"}, default="prospect")
+    assert await matching(store, top, people) == {"Bert"}
+    assert await matching(store, {"field": "pyramid_tier", "op": "eq", "value": "prospect"},
+                          people) == {"Anna", "Cor"}
+    stored = await store.persons.get(anna.id)
+    assert stored is not None
+    await store.persons.replace(stored.model_copy(update={"attributes": {"pyramid_tier": "top"}}))
+    assert await matching(store, top, people) == {"Anna", "Bert"}

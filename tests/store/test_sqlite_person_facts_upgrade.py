@@ -27,9 +27,9 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 async def test_the_migration_backfills_facts_and_consent(tmp_path: Path) -> None:
     assert MIGRATIONS[-1] is PERSON_FACTS
     path = tmp_path / "hub.db"
-    anna = Person(id=new_id(), name="Anna",
+    anna = Person(id=new_id(), name="Anna", attributes={"pyramid_tier": "top"},
                   consent={"sms": ConsentState(status="opted_in", source="test")})
-    bert = Person(id=new_id(), name="Bert")
+    bert = Person(id=new_id(), name="Bert", attributes={"pyramid_tier": 3})
     events = [
         Event(id=new_id(), person_id=anna.id, channel="email", direction="inbound",
               occurred_at=NOW - timedelta(days=3)),
@@ -61,9 +61,10 @@ async def test_the_migration_backfills_facts_and_consent(tmp_path: Path) -> None
         assert sorted(facts) == sorted([
             (anna.id, iso(events[0].occurred_at), iso(events[0].occurred_at)),
             (bert.id, iso(events[2].occurred_at), None)])
-        consent = await store._db.rows("SELECT id, consent_sms, consent_email FROM persons")
-        assert sorted(consent) == sorted([(anna.id, "opted_in", "unknown"),
-                                          (bert.id, "unknown", "unknown")])
+        columns = await store._db.rows(
+            "SELECT id, consent_sms, consent_email, pyramid_tier FROM persons")
+        assert sorted(columns) == sorted([(anna.id, "opted_in", "unknown", "top"),
+                                          (bert.id, "unknown", "unknown", None)])
 
         async def names(filter_: dict[str, object]) -> set[str]:
             found = await store.persons.find_matching(plan(parse_filter(filter_), NOW))
@@ -75,6 +76,7 @@ async def test_the_migration_backfills_facts_and_consent(tmp_path: Path) -> None
                             "value": 365}) == {"Bert"}
         assert await names({"field": "consent.sms", "op": "eq", "value": "unknown"}) == {
             "Bert"}
+        assert await names({"field": "pyramid_tier", "op": "eq", "value": "top"}) == {"Anna"}
     finally:
         await store.close()
 
