@@ -332,7 +332,12 @@ def _cases() -> list[Case]:
              {"all": [{"field": "organisation.industry", "op": "eq", "value": "retail"},
                       {"field": "organisation.attributes.employees", "op": "gte",
                        "value": 250}]},
-             active + "EXISTS (SELECT 1 FROM roles r JOIN organisations o "
+             active + "p.id IN (SELECT r.person_id FROM organisations o JOIN roles r "
+             "ON r.organisation_id = o.id WHERE json_extract(o.doc, '$.industry') = 'retail') "
+             "AND p.id IN (SELECT r.person_id FROM organisations o JOIN roles r "
+             "ON r.organisation_id = o.id "
+             "WHERE json_extract(o.doc, '$.attributes.employees') >= 250)",
+             documents=active + "EXISTS (SELECT 1 FROM roles r JOIN organisations o "
              "ON o.id = r.organisation_id WHERE r.person_id = p.id "
              "AND json_extract(o.doc, '$.industry') = 'retail') "
              "AND EXISTS (SELECT 1 FROM roles r JOIN organisations o "
@@ -454,6 +459,9 @@ async def main(argv: list[str]) -> int:
     print(f"data: {args.persons:,} persons, {events:,} events, {transactions:,} transactions "
           f"in {path} ({path.stat().st_size / 1e9:.1f} GB, generated in "
           f"{stored.get('generated_s', '?')} s); median of {args.repeat} runs after one warm-up")
+    for step in stored.get("migrated", []):
+        print(f"      migrated to schema {step['to']} in place: {step['migration_s']} s, then "
+              f"ANALYZE {step['analyze_s']} s")
     cases = _cases()
     wanted = {int(n) for n in args.only.split(",")} if args.only else set(range(1, 11))
     bare = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -495,12 +503,15 @@ async def main(argv: list[str]) -> int:
     finally:
         bare.close()
         await store.close()
-    print("\n  #      count  compiled ms  (CPU ms)   hand ms  (CPU ms)   ratio   goal: ratio <= 1.5"
-          ", compiled <= 1000 ms")
+    print("\n  #      count  compiled ms  (CPU ms)   hand ms  (CPU ms)   ratio  CPU ratio   goal: "
+          "ratio <= 1.5, compiled <= 1000 ms (wall, and CPU on a loaded machine)")
     for number, count, t_compiled, t_hand, ratio, cpu_compiled, cpu_hand in results:
-        met = "met" if ratio <= 1.5 and t_compiled <= 1.0 else "NOT met"
+        cpu_ratio = cpu_compiled / cpu_hand if cpu_hand else float("inf")
+        wall = "met" if ratio <= 1.5 and t_compiled <= 1.0 else "NOT met"
+        cpu = "met" if cpu_ratio <= 1.5 and cpu_compiled <= 1.0 else "NOT met"
         print(f" {number:2} {count:10,} {t_compiled * 1000:12.1f} {cpu_compiled * 1000:9.1f} "
-              f"{t_hand * 1000:9.1f} {cpu_hand * 1000:9.1f} {ratio:7.2f}   {met}")
+              f"{t_hand * 1000:9.1f} {cpu_hand * 1000:9.1f} {ratio:7.2f} {cpu_ratio:10.2f}   "
+              f"wall {wall}, CPU {cpu}")
     print("hand SQL: the best hand-written query over the same schema (consent and tier "
           "columns and person_facts included); each case that reads them also prints the hand "
           "query over the documents and events alone, the floor before those facts were kept")

@@ -5,10 +5,11 @@ the domain's field table or match `[A-Za-z0-9_]+`, checked again here) so the co
 use an index on the same expression. The SQL text comes only from this module.
 
 Household fields select the matching households once and their members through the
-persons_household index (`p.household_id IN (SELECT …)`), organisation fields are an EXISTS
-over the person's roles joined to their organisations. Consent reads the persons'
-`consent_<channel>` columns and last contact / last inbound the `person_facts` rows (both in
-`sqlite_person_facts`, kept on every write), each with its own index. Revenue in a period is
+persons_household index (`p.household_id IN (SELECT …)`), organisation fields the persons
+holding a role at a matching organisation (`p.id IN (SELECT r.person_id …)`). Consent and
+tier read the persons' `consent_<channel>` and `pyramid_tier` columns, last contact and last
+inbound the `person_facts` rows (both in `sqlite_person_facts`, kept on every write), each
+with its own index. Revenue in a period is
 set-based: one pass over the transactions index builds the set of matching person ids
 (`p.id IN (SELECT …)`), which for a count over every person costs a fraction of one
 correlated sub-query per person. `per_person=True` (a check of a few given persons) keeps the
@@ -218,8 +219,12 @@ class _Compiler:
             return f"p.household_id IN (SELECT h.id FROM households h WHERE {inner})"
         if source == "organisation":
             inner = self.json_cmp("o.doc", target, cmp)
-            return ("EXISTS (SELECT 1 FROM roles r JOIN organisations o ON o.id = r.organisation_id"
-                    f" WHERE r.person_id = p.id AND {inner})")
+            if self.per_person:
+                return ("EXISTS (SELECT 1 FROM roles r JOIN organisations o"
+                        f" ON o.id = r.organisation_id WHERE r.person_id = p.id AND {inner})")
+            # the matching organisations once, then their roles through roles_organisation
+            return ("p.id IN (SELECT r.person_id FROM organisations o JOIN roles r"
+                    f" ON r.organisation_id = o.id WHERE {inner})")
         if source == "tags":
             if cmp.op == "exists":
                 return "json_array_length(p.doc, '$.tags') > 0"
