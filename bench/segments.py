@@ -46,6 +46,7 @@ from typing import Any
 from hub.domain.common import iso
 from hub.domain.segments import CONTACT_CHANNELS, parse_filter, plan
 from hub.store.sqlite import SqliteStore, open_sqlite_store
+from hub.store.sqlite_person_facts import CONSENT_COLUMNS
 from hub.store.sqlite_schema import MIGRATIONS
 from hub.store.sqlite_segments import count_query
 
@@ -166,7 +167,9 @@ def _fill(path: Path, persons: int, events: int, transactions: int) -> None:
                "topic_opt_outs": [], "last_inbound_on": {}, "created_at": at, "updated_at": at,
                "merged_into": _id(3, 0) if merged else None, "erased_at": None}
         person_rows.append((pid, doc["name"].lower(), household, 0 if merged else 1,
-                            json.dumps(doc, separators=(",", ":"))))
+                            json.dumps(doc, separators=(",", ":")),
+                            *(consent.get(channel, {}).get("status", "unknown")
+                              for channel in CONSENT_COLUMNS)))
         if rng.random() < 0.3:
             for _ in range(2 if rng.random() < 0.05 else 1):
                 rid = _id(4, len(role_rows))
@@ -175,8 +178,10 @@ def _fill(path: Path, persons: int, events: int, transactions: int) -> None:
                         "function": "inkoper", "email": None, "phone": None, "created_at": at}
                 role_rows.append((rid, pid, role["organisation_id"],
                                   json.dumps(role, separators=(",", ":"))))
-    conn.executemany("INSERT INTO persons (id, name_lower, household_id, active, doc) "
-                     "VALUES (?, ?, ?, ?, ?)", person_rows)
+    consent_columns = "".join(f", {column}" for column in CONSENT_COLUMNS.values())
+    conn.executemany(f"INSERT INTO persons (id, name_lower, household_id, active, doc"
+                     f"{consent_columns}) VALUES (?, ?, ?, ?, ?"
+                     f"{', ?' * len(CONSENT_COLUMNS)})", person_rows)
     conn.executemany("INSERT INTO roles (id, person_id, organisation_id, doc) VALUES (?, ?, ?, ?)",
                      role_rows)
     del person_rows, role_rows
@@ -242,6 +247,9 @@ class Case:
     filter: dict[str, Any]
     hand: str
     params: tuple[Any, ...] = ()
+    documents: str = ""
+    """The same filter by hand over the documents and events alone (no consent or tier columns,
+    no person_facts): what a count cost before this schema kept those facts; same params."""
 
 
 def _years_ago(years: int) -> str:
@@ -250,6 +258,8 @@ def _years_ago(years: int) -> str:
 
 def _cases() -> list[Case]:
     contact = ", ".join(f"'{c}'" for c in CONTACT_CHANNELS)
+    contacts = (f"SELECT person_id FROM events WHERE channel IN ({contact}) "
+                "AND person_id IS NOT NULL")
     day = timedelta(days=1)
     active = "SELECT count(*) FROM persons p WHERE p.active = 1 AND "
     return [
@@ -265,11 +275,13 @@ def _cases() -> list[Case]:
              (_years_ago(30), _years_ago(50))),
         Case("consent: email opted in",
              {"field": "consent.email", "op": "eq", "value": "opted_in"},
-             active + "json_extract(p.doc, '$.consent.email.status') = 'opted_in'"),
+             active + "p.consent_email = 'opted_in'",
+             documents=active + "json_extract(p.doc, '$.consent.email.status') = 'opted_in'"),
         Case("consent: SMS never asked or pending",
              {"field": "consent.sms", "op": "in", "value": ["unknown", "pending"]},
-             active + "coalesce(json_extract(p.doc, '$.consent.sms.status'), 'unknown') "
-             "IN ('unknown', 'pending')"),
+             active + "p.consent_sms IN ('unknown', 'pending')",
+             documents=active + "coalesce(json_extract(p.doc, '$.consent.sms.status'), "
+             "'unknown') IN ('unknown', 'pending')"),
         Case("nested any/all/not: Amsterdam or Utrecht, VIP or older customer, SMS not refused",
              {"all": [{"any": [{"field": "household.address.city", "op": "eq",
                                 "value": "Amsterdam"},
@@ -280,13 +292,19 @@ def _cases() -> list[Case]:
                                          "value": "customer"},
                                         {"field": "age", "op": "gte", "value": 60}]}]},
                       {"field": "consent.sms", "op": "ne", "value": "opted_out"}]},
-             active + "EXISTS (SELECT 1 FROM households h WHERE h.id = p.household_id "
+             active + "p.household_id IN (SELECT h.id FROM households h "
+             "WHERE json_extract(h.doc, '$.address.city') IN ('Amsterdam', 'Utrecht')) "
+             "AND (EXISTS (SELECT 1 FROM json_each(p.doc, '$.tags') WHERE value = 'vip') "
+             "OR (json_extract(p.doc, '$.customer_status') = 'customer' "
+             "AND json_extract(p.doc, '$.birth_date') <= ?)) "
+             "AND p.consent_sms <> 'opted_out'",
+             (_years_ago(60),),
+             documents=active + "EXISTS (SELECT 1 FROM households h WHERE h.id = p.household_id "
              "AND json_extract(h.doc, '$.address.city') IN ('Amsterdam', 'Utrecht')) "
              "AND (EXISTS (SELECT 1 FROM json_each(p.doc, '$.tags') WHERE value = 'vip') "
              "OR (json_extract(p.doc, '$.customer_status') = 'customer' "
              "AND json_extract(p.doc, '$.birth_date') <= ?)) "
-             "AND coalesce(json_extract(p.doc, '$.consent.sms.status'), '') <> 'opted_out'",
-             (_years_ago(60),)),
+             "AND coalesce(json_extract(p.doc, '$.consent.sms.status'), '') <> 'opted_out'"),
         Case("revenue: at least EUR 500 in 2025",
              {"field": "revenue", "op": "gte", "value": 500,
               "period": {"from": "2025-01-01", "to": "2026-01-01"}},
@@ -296,22 +314,30 @@ def _cases() -> list[Case]:
              (iso(datetime(2025, 1, 1, tzinfo=UTC)), iso(NOW))),
         Case("last contact within 90 days",
              {"field": "last_contact", "op": "within_days", "value": 90},
-             active + f"p.id IN (SELECT person_id FROM events WHERE channel IN ({contact}) "
-             "AND occurred_at >= ? AND person_id IS NOT NULL)",
-             (iso(NOW - 90 * day),)),
+             active + "p.id IN (SELECT person_id FROM person_facts WHERE last_contact_at >= ?)",
+             (iso(NOW - 90 * day),),
+             documents=active + f"p.id IN ({contacts} AND occurred_at >= ?)"),
         Case("lapsed: last contact older than 365 days",
              {"field": "last_contact", "op": "older_than_days", "value": 365},
-             active + f"p.id IN (SELECT person_id FROM events WHERE channel IN ({contact}) "
-             "AND person_id IS NOT NULL GROUP BY person_id HAVING max(occurred_at) < ?)",
-             (iso(NOW - 365 * day),)),
+             active + "p.id IN (SELECT person_id FROM person_facts WHERE last_contact_at < ?)",
+             (iso(NOW - 365 * day),),
+             documents=active + f"p.id IN ({contacts} GROUP BY person_id "
+             "HAVING max(occurred_at) < ?)"),
         Case("pyramid tier top or large",
              {"field": "pyramid_tier", "op": "in", "value": ["top", "large"]},
-             active + "json_extract(p.doc, '$.attributes.pyramid_tier') IN ('top', 'large')"),
+             active + "p.pyramid_tier IN ('top', 'large')",
+             documents=active + "json_extract(p.doc, '$.attributes.pyramid_tier') "
+             "IN ('top', 'large')"),
         Case("organisation: retail with 250+ employees",
              {"all": [{"field": "organisation.industry", "op": "eq", "value": "retail"},
                       {"field": "organisation.attributes.employees", "op": "gte",
                        "value": 250}]},
-             active + "EXISTS (SELECT 1 FROM roles r JOIN organisations o "
+             active + "p.id IN (SELECT r.person_id FROM organisations o JOIN roles r "
+             "ON r.organisation_id = o.id WHERE json_extract(o.doc, '$.industry') = 'retail') "
+             "AND p.id IN (SELECT r.person_id FROM organisations o JOIN roles r "
+             "ON r.organisation_id = o.id "
+             "WHERE json_extract(o.doc, '$.attributes.employees') >= 250)",
+             documents=active + "EXISTS (SELECT 1 FROM roles r JOIN organisations o "
              "ON o.id = r.organisation_id WHERE r.person_id = p.id "
              "AND json_extract(o.doc, '$.industry') = 'retail') "
              "AND EXISTS (SELECT 1 FROM roles r JOIN organisations o "
@@ -323,12 +349,15 @@ def _cases() -> list[Case]:
                       {"field": "pyramid_tier", "op": "in", "value": ["top", "large", "medium"]},
                       {"field": "tags", "op": "nin", "value": ["no-mail"]},
                       {"field": "last_inbound", "op": "within_days", "value": 365}]},
-             active + "json_extract(p.doc, '$.consent.email.status') = 'opted_in' "
+             active + "p.consent_email = 'opted_in' "
+             "AND p.pyramid_tier IN ('top', 'large', 'medium') "
+             "AND NOT EXISTS (SELECT 1 FROM json_each(p.doc, '$.tags') WHERE value = 'no-mail') "
+             "AND p.id IN (SELECT person_id FROM person_facts WHERE last_inbound_at >= ?)",
+             (iso(NOW - 365 * day),),
+             documents=active + "json_extract(p.doc, '$.consent.email.status') = 'opted_in' "
              "AND json_extract(p.doc, '$.attributes.pyramid_tier') IN ('top', 'large', 'medium') "
              "AND NOT EXISTS (SELECT 1 FROM json_each(p.doc, '$.tags') WHERE value = 'no-mail') "
-             f"AND p.id IN (SELECT person_id FROM events WHERE channel IN ({contact}) "
-             "AND direction = 'inbound' AND occurred_at >= ? AND person_id IS NOT NULL)",
-             (iso(NOW - 365 * day),)),
+             f"AND p.id IN ({contacts} AND direction = 'inbound' AND occurred_at >= ?)"),
     ]
 
 
@@ -389,12 +418,22 @@ async def _open(path: Path, persons: int, events: int, transactions: int,
         await store.channel_state.put("bench:segments", {**marker, "schema": len(MIGRATIONS),
                                                          "generated_s": round(took)})
         return store
+    with sqlite3.connect(path) as probe:
+        version = int(probe.execute("PRAGMA user_version").fetchone()[0])
+    began = time.perf_counter()
     store = await open_sqlite_store(f"sqlite:///{path}")
     stored = await store.channel_state.get("bench:segments") or {}
-    if stored.get("schema") != len(MIGRATIONS):
-        print("schema changed since the file was made: ANALYZE …", file=sys.stderr)
+    if version < len(MIGRATIONS):
+        took = time.perf_counter() - began
+        print(f"migrations {version + 1}..{len(MIGRATIONS)} applied to the cached file in "
+              f"{took:.0f} s; ANALYZE …", file=sys.stderr)
+        began = time.perf_counter()
         await store._db.run("ANALYZE")
-        await store.channel_state.put("bench:segments", {**stored, "schema": len(MIGRATIONS)})
+        migrated = [*stored.get("migrated", []),
+                    {"to": len(MIGRATIONS), "migration_s": round(took),
+                     "analyze_s": round(time.perf_counter() - began)}]
+        stored = {**stored, "schema": len(MIGRATIONS), "migrated": migrated}
+        await store.channel_state.put("bench:segments", stored)
     return store
 
 
@@ -420,6 +459,9 @@ async def main(argv: list[str]) -> int:
     print(f"data: {args.persons:,} persons, {events:,} events, {transactions:,} transactions "
           f"in {path} ({path.stat().st_size / 1e9:.1f} GB, generated in "
           f"{stored.get('generated_s', '?')} s); median of {args.repeat} runs after one warm-up")
+    for step in stored.get("migrated", []):
+        print(f"      migrated to schema {step['to']} in place: {step['migration_s']} s, then "
+              f"ANALYZE {step['analyze_s']} s")
     cases = _cases()
     wanted = {int(n) for n in args.only.split(",")} if args.only else set(range(1, 11))
     bare = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -442,24 +484,37 @@ async def main(argv: list[str]) -> int:
             # the store's reader hop (a thread, a lock, the time budget's handler)
             t_sql, _, _ = _bare(bare, sql, tuple(params), args.repeat)
             ratio = t_compiled / t_hand if t_hand else float("inf")
+            documents = ""
+            if case.documents:
+                t_docs, _, docs_count = _bare(bare, case.documents, case.params, args.repeat)
+                documents = (f"\n    hand SQL over the documents and events alone (no consent "
+                             f"or tier column, no person_facts) {t_docs * 1000:.1f} ms"
+                             + ("" if docs_count == count else f"  MISMATCH: {docs_count:,}"))
             results.append((number, count, t_compiled, t_hand, ratio, cpu_compiled, cpu_hand))
             same = "" if count == hand_count else f"  MISMATCH: hand query counts {hand_count:,}"
             print(f"\n{number:2}. {case.name}\n    count {count:,}   compiled "
                   f"{t_compiled * 1000:8.1f} ms (CPU {cpu_compiled * 1000:.1f})   hand SQL "
                   f"{t_hand * 1000:8.1f} ms (CPU {cpu_hand * 1000:.1f})   "
                   f"ratio {ratio:4.2f}{same}\n    compiled SQL alone on the bare connection "
-                  f"{t_sql * 1000:.1f} ms (ratio {t_sql / t_hand if t_hand else 0:4.2f})")
+                  f"{t_sql * 1000:.1f} ms (ratio {t_sql / t_hand if t_hand else 0:4.2f})"
+                  f"{documents}")
             print("    compiled plan:")
             print("\n".join(_plan_lines(bare, sql, params)))
     finally:
         bare.close()
         await store.close()
-    print("\n  #      count  compiled ms  (CPU ms)   hand ms  (CPU ms)   ratio   goal: ratio <= 1.5"
-          ", compiled <= 1000 ms")
+    print("\n  #      count  compiled ms  (CPU ms)   hand ms  (CPU ms)   ratio  CPU ratio   goal: "
+          "ratio <= 1.5, compiled <= 1000 ms (wall, and CPU on a loaded machine)")
     for number, count, t_compiled, t_hand, ratio, cpu_compiled, cpu_hand in results:
-        met = "met" if ratio <= 1.5 and t_compiled <= 1.0 else "NOT met"
+        cpu_ratio = cpu_compiled / cpu_hand if cpu_hand else float("inf")
+        wall = "met" if ratio <= 1.5 and t_compiled <= 1.0 else "NOT met"
+        cpu = "met" if cpu_ratio <= 1.5 and cpu_compiled <= 1.0 else "NOT met"
         print(f" {number:2} {count:10,} {t_compiled * 1000:12.1f} {cpu_compiled * 1000:9.1f} "
-              f"{t_hand * 1000:9.1f} {cpu_hand * 1000:9.1f} {ratio:7.2f}   {met}")
+              f"{t_hand * 1000:9.1f} {cpu_hand * 1000:9.1f} {ratio:7.2f} {cpu_ratio:10.2f}   "
+              f"wall {wall}, CPU {cpu}")
+    print("hand SQL: the best hand-written query over the same schema (consent and tier "
+          "columns and person_facts included); each case that reads them also prints the hand "
+          "query over the documents and events alone, the floor before those facts were kept")
     print("CPU: this process's CPU time (all threads) over the same run; on a shared machine "
           "it is closer to what a quiet one would take than the wall time")
     return 0

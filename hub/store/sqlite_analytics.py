@@ -23,6 +23,7 @@ from hub.domain.analytics import (
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import iso
 from hub.store.sqlite_db import Database
+from hub.store.sqlite_person_facts import TIER_COLUMN
 
 V4_ANALYTICS_SURVEYS: tuple[str, ...] = (
     # plain columns (not generated ones: SQLite reads an index on a virtual column but still
@@ -123,6 +124,32 @@ _EPOCH_MS = "CAST(round((julianday(occurred_at) - 2440587.5) * 86400000) AS INTE
 the response-time figure); exact: julianday's error is microseconds."""
 
 
+def _contact_moments_sql() -> str:
+    inbound = f"channel IN {_sql_list(ASKING_CHANNELS)} AND direction = 'inbound'"
+    answer = (f"(channel IN {_sql_list(SENDABLE_CHANNELS)} AND direction = 'outbound' "
+              "AND campaign_id IS NULL) OR channel = 'call'")
+    return (
+        # events_person_direction holds every column read here (campaign_id included): the
+        # documents are not visited
+        f"SELECT person_id, {_EPOCH_MS}, {inbound} FROM events "
+        "INDEXED BY events_person_direction WHERE person_id IN ("
+        f"SELECT person_id FROM events WHERE {inbound} AND occurred_at >= ? "
+        "AND occurred_at < ? AND person_id IS NOT NULL) "
+        f"AND occurred_at >= ? AND (({inbound}) OR {answer}) ORDER BY person_id, occurred_at"
+    )
+
+
+CONTACT_MOMENTS_SQL = _contact_moments_sql()
+"""The response-time walk's input (parameters: start, end, start): each person who asked in
+the period, their inbound messages and staff answers since the start, in time order."""
+CONSENT_SQL = (
+    "SELECT json_extract(doc, '$.data.consent.channel') AS ch, "
+    "json_extract(doc, '$.data.consent.status') AS st, count(*) FROM events "
+    "WHERE channel = 'system' AND occurred_at >= ? AND occurred_at < ? "
+    "AND ch IS NOT NULL GROUP BY ch, st")
+"""Consent changes in a period per channel and status (parameters: start, end)."""
+
+
 class SqliteAnalytics:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -161,10 +188,12 @@ class SqliteAnalytics:
     async def set_tiers(self, level: Level, tiers: Mapping[str, str], *, default: str) -> int:
         table = _TIER_TABLE[level]
         active = " WHERE active = 1" if level == "person" else ""
-        setter = f"UPDATE {table} SET doc = json_set(doc, '$.attributes.pyramid_tier', ?)"
+        # persons: also the column segment counts read (sqlite_person_facts)
+        column = f"{TIER_COLUMN} = ?1, " if level == "person" else ""
+        setter = f"UPDATE {table} SET {column}doc = json_set(doc, '$.attributes.pyramid_tier', ?1)"
         async with self._db.transaction() as session:
             written = await session.run(setter + active, (default,))
-            await session.run_many(setter + " WHERE id = ?",
+            await session.run_many(setter + " WHERE id = ?2",
                                    [(tier, party) for party, tier in tiers.items()
                                     if tier != default])
         return written
@@ -199,24 +228,11 @@ class SqliteAnalytics:
         return found
 
     async def contact_moments(self, start: datetime, end: datetime) -> list[ContactMoment]:
-        inbound = f"channel IN {_sql_list(ASKING_CHANNELS)} AND direction = 'inbound'"
-        answer = (f"(channel IN {_sql_list(SENDABLE_CHANNELS)} AND direction = 'outbound' "
-                  "AND campaign_id IS NULL) OR channel = 'call'")
-        sql = (
-            f"SELECT person_id, {_EPOCH_MS}, {inbound} FROM events WHERE person_id IN ("
-            f"SELECT person_id FROM events WHERE {inbound} AND occurred_at >= ? "
-            "AND occurred_at < ? AND person_id IS NOT NULL) "
-            f"AND occurred_at >= ? AND (({inbound}) OR {answer}) ORDER BY person_id, occurred_at"
-        )
-        rows = await self._db.rows(sql, (iso(start), iso(end), iso(start)))
+        rows = await self._db.rows(CONTACT_MOMENTS_SQL, (iso(start), iso(end), iso(start)))
         return [ContactMoment(person, at_ms, bool(is_in)) for person, at_ms, is_in in rows]
 
     async def consent_changes(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
-        rows = await self._db.rows(
-            "SELECT json_extract(doc, '$.data.consent.channel') AS ch, "
-            "json_extract(doc, '$.data.consent.status') AS st, count(*) FROM events "
-            "WHERE channel = 'system' AND occurred_at >= ? AND occurred_at < ? "
-            "AND ch IS NOT NULL GROUP BY ch, st", (iso(start), iso(end)))
+        rows = await self._db.rows(CONSENT_SQL, (iso(start), iso(end)))
         found: dict[str, dict[str, int]] = {}
         for channel, status, n in rows:
             found.setdefault(channel, {})[status] = int(n)

@@ -145,7 +145,7 @@ def _awaiting_sql() -> str:
     )
     SELECT w.person_id, (
         SELECT MIN(e.occurred_at) FROM events e
-        WHERE e.person_id = w.person_id AND e.{inbound.replace("channel", "e.channel")}
+        WHERE e.person_id = w.person_id AND e.{inbound.replace("channel", "+e.channel")}
             AND e.occurred_at > COALESCE(w.last_answer, '')
     ) AS since, w.last_in
     FROM waiting w ORDER BY since, w.person_id LIMIT ?"""

@@ -19,6 +19,7 @@ from hub.store.sqlite_base import (
     reassign_person_sql,
 )
 from hub.store.sqlite_db import Database
+from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN, stored_tier
 from hub.store.sqlite_reader import Reader
 from hub.store.sqlite_search import (
     add_email,
@@ -110,7 +111,7 @@ class AddressedTable(SearchedTable[N]):
 class SqlitePersons(SearchedTable[Person]):
     table = "persons"
     model = Person
-    columns = ("name_lower", "household_id", "active")
+    columns = ("name_lower", "household_id", "active", *CONSENT_COLUMNS.values(), TIER_COLUMN)
     active_only = True
     search_kind = "person"
 
@@ -119,7 +120,9 @@ class SqlitePersons(SearchedTable[Person]):
         self._reader = reader
 
     def indexed(self, record: Person) -> tuple[Any, ...]:
-        return (record.name.lower(), record.household_id, int(record.is_active))
+        return (record.name.lower(), record.household_id, int(record.is_active),
+                *(record.consent_for(channel).status for channel in CONSENT_COLUMNS),
+                stored_tier(record.attributes))
 
     async def _read(self, sql: str, params: list[Any],
                     budget: float | None) -> list[tuple[Any, ...]]:

@@ -4,12 +4,16 @@ Values travel as bound parameters; JSON paths are written into the SQL text (the
 the domain's field table or match `[A-Za-z0-9_]+`, checked again here) so the condition can
 use an index on the same expression. The SQL text comes only from this module.
 
-Household fields are an EXISTS on the household row, organisation fields an EXISTS over the
-person's roles joined to their organisations. Derived facts (last contact, last inbound,
-revenue in a period) are set-based by default: one pass over the events or transactions
-index builds the set of matching person ids (`p.id IN (SELECT …)`), which for a count over
-every person costs a fraction of one correlated sub-query per person. `per_person=True`
-(a check of a few given persons) keeps the correlated form, one index probe per person.
+Household fields select the matching households once and their members through the
+persons_household index (`p.household_id IN (SELECT …)`), organisation fields the persons
+holding a role at a matching organisation (`p.id IN (SELECT r.person_id …)`). Consent and
+tier read the persons' `consent_<channel>` and `pyramid_tier` columns, last contact and last
+inbound the `person_facts` rows (both in `sqlite_person_facts`, kept on every write), each
+with its own index. Revenue in a period is
+set-based: one pass over the transactions index builds the set of matching person ids
+(`p.id IN (SELECT …)`), which for a count over every person costs a fraction of one
+correlated sub-query per person. `per_person=True` (a check of a few given persons) keeps the
+correlated forms, one index probe per person.
 
 Comparisons are type-strict (a number never equals text or a boolean, as on MongoDB): a
 `json_type` guard is added where the comparison alone could not tell, and left out where it
@@ -29,7 +33,6 @@ from typing import Any
 from hub.domain.common import iso
 from hub.domain.consent import CONSENT_CHANNELS
 from hub.domain.segments import (
-    CONTACT_CHANNELS,
     FIELDS,
     And,
     Cmp,
@@ -38,6 +41,7 @@ from hub.domain.segments import (
     Predicate,
     value_kind,
 )
+from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN, TIER_PATH
 
 SQL_OPS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _HOLDS: dict[str, Callable[[Any, Any], bool]] = {
@@ -45,7 +49,6 @@ _HOLDS: dict[str, Callable[[Any, Any], bool]] = {
     "lte": operator.le}
 TYPE_GUARD = {"text": "= 'text'", "num": "IN ('integer', 'real')", "bool": "IN ('true', 'false')",
               "datetime": "= 'text'"}
-_CONTACT = ", ".join(f"'{channel}'" for channel in CONTACT_CHANNELS)
 _PART = re.compile(r"^[A-Za-z0-9_]+$")
 TYPED_TEXT: frozenset[tuple[str, tuple[str, ...]]] = frozenset(
     (spec.source, spec.path) for spec in FIELDS.values()
@@ -120,16 +123,36 @@ class _Compiler:
         if isinstance(predicate, And):
             if not predicate.items:
                 return "1"
-            return "(" + " AND ".join(self.compile(item) for item in predicate.items) + ")"
+            return "(" + " AND ".join(self.combined(predicate.items, "AND")) + ")"
         if isinstance(predicate, Or):
             if not predicate.items:
                 return "0"
-            return "(" + " OR ".join(self.compile(item) for item in predicate.items) + ")"
+            return "(" + " OR ".join(self.combined(predicate.items, "OR")) + ")"
         if isinstance(predicate, Not):
             # NULL (an absent value) must count as false before it is negated; outside a
             # `not`, AND/OR are monotone, so NULL and false select the same persons
             return f"NOT coalesce({self.compile(predicate.item)}, 0)"
         return self.cmp(predicate)
+
+    def combined(self, items: tuple[Predicate, ...], joiner: str) -> list[str]:
+        """The terms of an AND/OR. Its household comparisons become one term: a person has
+        one household, so "some household row satisfies a, and (or) some satisfies b" is
+        "the household satisfies a and (or) b", one pass over the households instead of one
+        per comparison."""
+        household = [item for item in items
+                     if isinstance(item, Cmp) and item.target.source == "household"]
+        if self.per_person or len(household) < 2:
+            return [self.compile(item) for item in items]
+        terms: list[str] = []
+        for item in items:
+            if item is household[0]:
+                inner = f" {joiner} ".join(
+                    self.json_cmp("h.doc", ("household", cmp.target.path), cmp)
+                    for cmp in household if isinstance(cmp, Cmp))
+                terms.append(f"p.household_id IN (SELECT h.id FROM households h WHERE ({inner}))")
+            elif not any(item is other for other in household):
+                terms.append(self.compile(item))
+        return terms
 
     def json_cmp(self, doc: str, target: tuple[str, tuple[str, ...]], cmp: Cmp) -> str:
         """A comparison on the JSON value at `target`'s path of `doc` (a column expression)."""
@@ -180,14 +203,28 @@ class _Compiler:
         source = cmp.target.source
         target = (source, cmp.target.path)
         if source == "person":
+            if cmp.target.path == TIER_PATH and cmp.op in ("eq", "in") and all(
+                    _plain_text(value) for value in (cmp.value if cmp.op == "in"
+                                                     else (cmp.value,))):
+                # text only equals a text tier, which the column holds (NULL otherwise)
+                return self.scalar_cmp(f"p.{TIER_COLUMN}", cmp)
             return self.json_cmp("p.doc", target, cmp)
         if source == "household":
             inner = self.json_cmp("h.doc", target, cmp)
-            return f"EXISTS (SELECT 1 FROM households h WHERE h.id = p.household_id AND {inner})"
+            if self.per_person:
+                return (f"EXISTS (SELECT 1 FROM households h WHERE h.id = p.household_id"
+                        f" AND {inner})")
+            # the set of matching households once, then their members through
+            # persons_household: not one household probe per person
+            return f"p.household_id IN (SELECT h.id FROM households h WHERE {inner})"
         if source == "organisation":
             inner = self.json_cmp("o.doc", target, cmp)
-            return ("EXISTS (SELECT 1 FROM roles r JOIN organisations o ON o.id = r.organisation_id"
-                    f" WHERE r.person_id = p.id AND {inner})")
+            if self.per_person:
+                return ("EXISTS (SELECT 1 FROM roles r JOIN organisations o"
+                        f" ON o.id = r.organisation_id WHERE r.person_id = p.id AND {inner})")
+            # the matching organisations once, then their roles through roles_organisation
+            return ("p.id IN (SELECT r.person_id FROM organisations o JOIN roles r"
+                    f" ON r.organisation_id = o.id WHERE {inner})")
         if source == "tags":
             if cmp.op == "exists":
                 return "json_array_length(p.doc, '$.tags') > 0"
@@ -198,36 +235,26 @@ class _Compiler:
         if source in ("emails", "phones"):
             return f"json_array_length(p.doc, '$.{source}') > 0"
         if source == "consent":
-            status = f"json_extract(p.doc, {_path(('consent', cmp.target.path[0], 'status'))})"
-            # no record reads as unknown; written as IS NULL, not coalesce(), so both terms
-            # can use the persons_consent_* index
-            term = self.scalar_cmp(status, cmp)
-            if cmp.op == "in" and "unknown" in cmp.value:
-                return f"({status} IS NULL OR {term})"
-            return term
+            # the status column (`unknown` without a record), indexed with active
+            column = next((name for channel, name in CONSENT_COLUMNS.items()
+                           if channel == cmp.target.path[0]), None)
+            if column is None:
+                raise ValueError(f"not a consent channel: {cmp.target.path!r}")
+            return self.scalar_cmp(f"p.{column}", cmp)
         if source in ("last_contact", "last_inbound"):
             return self.last_contact(cmp, inbound=source == "last_inbound")
         return self.revenue(cmp)
 
     def last_contact(self, cmp: Cmp, *, inbound: bool) -> str:
-        """The newest contact event, either way or inbound only."""
-        direction = " AND e.direction = 'inbound'" if inbound else ""
+        """The newest contact event, either way or inbound only: the person's fact row
+        (`sqlite_person_facts`, kept by triggers on events), NULL without contact events."""
+        column = "f.last_inbound_at" if inbound else "f.last_contact_at"
         if self.per_person:
-            # `+e.channel`: no index seek per channel. SQLite 3.40 returns wrong rows for an
-            # IN seek into an index with a DESC column (events_person_direction): the max of
-            # the first channel only, or rows outside a range on occurred_at
             return self.scalar_cmp(
-                "(SELECT max(e.occurred_at) FROM events e WHERE e.person_id = p.id"
-                f" AND +e.channel IN ({_CONTACT}){direction})", cmp)
-        contacts = (f"SELECT e.person_id FROM events e WHERE e.person_id IS NOT NULL"
-                    f" AND e.channel IN ({_CONTACT}){direction}")
-        if cmp.op == "exists":
-            return f"p.id IN ({contacts})"
-        if cmp.op in ("gt", "gte"):  # the newest is after t <=> some contact is after t
-            self.params.append(_sql_value(cmp.value))
-            return f"p.id IN ({contacts} AND e.occurred_at {SQL_OPS[cmp.op]} ?)"
-        newest = self.scalar_cmp("max(e.occurred_at)", cmp)
-        return f"p.id IN ({contacts} GROUP BY e.person_id HAVING {newest})"
+                f"(SELECT {column} FROM person_facts f WHERE f.person_id = p.id)", cmp)
+        # the persons whose fact is in range, read from the fact's index
+        condition = self.scalar_cmp(column, cmp)
+        return f"p.id IN (SELECT f.person_id FROM person_facts f WHERE {condition})"
 
     def revenue(self, cmp: Cmp) -> str:
         """Minor units in the period, 0 without transactions."""
