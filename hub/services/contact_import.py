@@ -135,6 +135,7 @@ class _Target:
         self.persons: dict[str, Person] = {}
         self.roles: dict[str, list[Role]] = {}
         self.suppressed: dict[str, bool] = {}  # suppression hash → stored
+        self.hashes: dict[tuple[str, str], str] = {}  # address → its suppression hash
         self.households: dict[str, str | None] = {}  # HouseholdRef.key → id, None: none
         self.organisations: dict[str, str] = {}  # folded name → id (a cache when real)
 
@@ -151,6 +152,7 @@ class _Target:
         self.persons.clear()
         self.roles.clear()
         self.suppressed.clear()
+        self.hashes.clear()
         for cache in (self.households, self.organisations):
             if caches or len(cache) > MAX_CACHED:
                 cache.clear()
@@ -175,7 +177,7 @@ class _Target:
         if person_ids:
             for role in await self.store.roles.for_persons(person_ids):
                 self.roles[role.person_id].append(role)
-        hashes = {self.identities.suppression_hash(kind, value): None for kind, value in [
+        hashes = {self.suppression_hash(kind, value): None for kind, value in [
             *(a for row in rows for a in row.addresses),
             *(("email", e) for p in persons for e in p.emails),
             *(("phone", n) for p in persons for n in p.phones)]}
@@ -204,8 +206,16 @@ class _Target:
             if ref.postcode and ref.street:
                 self.households[ref.key] = ids.get(ref.key)
 
+    def suppression_hash(self, kind: AddressKind, value: str) -> str:
+        """The address's keyed hash, computed once per chunk (an HMAC per look-up was a
+        tenth of the planning time)."""
+        found = self.hashes.get((kind, value))
+        if found is None:
+            found = self.hashes[(kind, value)] = self.identities.suppression_hash(kind, value)
+        return found
+
     async def is_suppressed(self, kind: AddressKind, value: str) -> bool:
-        address_hash = self.identities.suppression_hash(kind, value)
+        address_hash = self.suppression_hash(kind, value)
         if address_hash not in self.suppressed:
             return await self.identities.is_suppressed(kind, value)
         return self.suppressed[address_hash]
@@ -283,8 +293,9 @@ class _Target:
         if held is not None and held.person_id != person_id:
             raise AddressTaken(kind, value, held.person_id)
         if held is None:
-            self.owners[(kind, value)] = Identity(kind=kind, value=value, person_id=person_id,
-                                                  role_id=role_id)
+            # checked already (normalised address, an id of ours): no second validation
+            self.owners[(kind, value)] = Identity.model_construct(
+                kind=kind, value=value, person_id=person_id, role_id=role_id)
 
     async def release(self, kind: AddressKind, value: str) -> None:
         if self.dry_run:
@@ -360,19 +371,18 @@ class _Batch:
         self._identities: dict[tuple[str, str], Identity] = {}
         self._plans: list[_Plan] = []
 
-    def add(self, plan: _Plan) -> None:
+    def add(self, plan: _Plan, owners: Mapping[tuple[str, str], Identity | None]) -> None:
+        """Add a plan written into an overlay, whose `owners` hold the identities it claimed."""
         person = plan.person
         if plan.created or person.id in self._new:
             self._new[person.id] = person
         else:
             self._changed[person.id] = person
-        role_id = plan.role.id if plan.role is not None else None
-        for kind, value in plan.claims:
-            self._identities.setdefault((kind, value), Identity(
-                kind=kind, value=value, person_id=person.id))
-        for kind, value in plan.role_claims if plan.role is not None else ():
-            self._identities.setdefault((kind, value), Identity(
-                kind=kind, value=value, person_id=person.id, role_id=role_id))
+        claims = [*plan.claims, *(plan.role_claims if plan.role is not None else ())]
+        for address in claims:
+            identity = owners[address]
+            assert identity is not None  # claimed on the overlay just now
+            self._identities.setdefault(address, identity)
         self._plans.append(plan)
 
     @property
@@ -511,7 +521,7 @@ class ContactImportService:
             result, plan = await self._row(target, line, row, options, report)
             results.append(result)
             if plan is not None:
-                batch.add(plan)
+                batch.add(plan, target.owners)
         if options.dry_run:
             return results
         contents = batch.contents
