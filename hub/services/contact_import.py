@@ -15,6 +15,7 @@ its report is the one the real run would give; its memory grows with the new con
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -407,6 +408,18 @@ class _Batch:
         return batch
 
 
+@dataclass(slots=True)
+class _Written:
+    """A planned chunk: its rows, their results as planned, and its batch being written."""
+
+    read: list[tuple[int, ContactRow | str]]
+    results: list[RowResult]
+    consent_ignored: int  # the report's count before the chunk (a row by row redo restarts)
+    bytes_read: int
+    contents: ContactBatch | None = None
+    task: asyncio.Future[bool] | None = None
+
+
 class ContactImportService:
     def __init__(self, store: Store, identities: IdentityService,
                  timeline: TimelineService, *, default_region: str) -> None:
@@ -458,32 +471,52 @@ class ContactImportService:
         stream = CsvStream(max_bytes=options.max_bytes)
         header: Header | None = None
         chunk: list[tuple[int, list[str] | str]] = []
+        writing: _Written | None = None  # the previous chunk, its batch being written
 
-        async def flush() -> None:
-            assert header is not None
-            for result in await self._chunk(target, header, chunk, options, report):
+        async def finish() -> None:
+            nonlocal writing
+            if writing is None:
+                return
+            done, writing = writing, None
+            for result in await self._finish(target, done, options, report):
                 report.add(result)
                 if on_row is not None:
                     await on_row(result)
-            chunk.clear()
             if progress is not None:
-                progress(stream.bytes_read, report.rows)
+                progress(done.bytes_read, report.rows)
 
-        async for line, record in stream.records(chunks):
-            if header is None:
-                if isinstance(record, str):
-                    raise InvalidInput(N_("the header row cannot be read: %(record)s"),
-                                       params={"record": record})
-                header = Header.read(record, columns)
-                report.warnings.extend(header.warnings)
-                if options.save_mapping and not options.dry_run:
-                    await self.save_mapping(options.save_mapping, columns)
-                continue
-            chunk.append((line, record))
-            if len(chunk) >= CHUNK_ROWS:
+        async def flush() -> None:
+            # Pipelined: this chunk is read and checked (the costliest Python per row) while
+            # the previous chunk's batch is written on SQLite's thread; it is planned once
+            # that write is in (so its look-ups see it) and its own write starts then.
+            nonlocal writing
+            assert header is not None
+            read = self._read(header, chunk)
+            chunk.clear()
+            await finish()
+            writing = await self._plan_chunk(target, read, options, report, stream.bytes_read)
+
+        try:
+            async for line, record in stream.records(chunks):
+                if header is None:
+                    if isinstance(record, str):
+                        raise InvalidInput(N_("the header row cannot be read: %(record)s"),
+                                           params={"record": record})
+                    header = Header.read(record, columns)
+                    report.warnings.extend(header.warnings)
+                    if options.save_mapping and not options.dry_run:
+                        await self.save_mapping(options.save_mapping, columns)
+                    continue
+                chunk.append((line, record))
+                if len(chunk) >= CHUNK_ROWS:
+                    await flush()
+            if chunk:
                 await flush()
-        if chunk:
-            await flush()
+            await finish()
+        finally:
+            if writing is not None and writing.task is not None:  # stopped early
+                writing.task.cancel()  # the batch is all or nothing; its error is not ours
+                writing.task.add_done_callback(lambda t: t.cancelled() or t.exception())
         if header is None:
             raise InvalidInput(N_("the file is empty: expected a header row"))
         if progress is not None:
@@ -495,12 +528,9 @@ class ContactImportService:
                 "without consent_basis and consent_text they stay unknown")
         return report
 
-    async def _chunk(self, target: _Target, header: Header,
-                     records: list[tuple[int, list[str] | str]], options: ImportOptions,
-                     report: ImportReport) -> list[RowResult]:
-        """The rows of one chunk: read, planned in order on the overlay (a later row sees
-        what an earlier one made), then written as one batch. When the batch finds an
-        address taken meanwhile it writes nothing, and the chunk goes row by row instead."""
+    def _read(self, header: Header, records: list[tuple[int, list[str] | str]]
+              ) -> list[tuple[int, ContactRow | str]]:
+        """Each record read into a checked row, or the reason it cannot be (no I/O)."""
         read: list[tuple[int, ContactRow | str]] = []
         for line, record in records:
             if isinstance(record, str):
@@ -510,6 +540,13 @@ class ContactImportService:
                 read.append((line, read_row(header.values(record), self._region)))
             except InvalidInput as exc:
                 read.append((line, exc.message))
+        return read
+
+    async def _plan_chunk(self, target: _Target, read: list[tuple[int, ContactRow | str]],
+                          options: ImportOptions, report: ImportReport,
+                          bytes_read: int) -> _Written:
+        """The rows of one chunk planned in order on the overlay (a later row sees what an
+        earlier one made), and the write of their batch started (not on a dry run)."""
         await target.prefetch([row for _, row in read if not isinstance(row, str)])
         consent_ignored = report.consent_ignored
         results: list[RowResult] = []
@@ -522,19 +559,30 @@ class ContactImportService:
             results.append(result)
             if plan is not None:
                 batch.add(plan, target.owners)
-        if options.dry_run:
-            return results
-        contents = batch.contents
-        written = await self._store.contact_batches.write(contents)
-        target.forget(caches=not written)
-        if written:
-            for event in contents.events:
+        written = _Written(read, results, consent_ignored, bytes_read)
+        if not options.dry_run:
+            written.contents = batch.contents
+            written.task = asyncio.ensure_future(
+                self._store.contact_batches.write(written.contents))
+            await asyncio.sleep(0)  # let it hand the batch to SQLite's thread before we read on
+        return written
+
+    async def _finish(self, target: _Target, written: _Written, options: ImportOptions,
+                      report: ImportReport) -> list[RowResult]:
+        """The chunk's results once its batch is in. When the batch found an address taken
+        meanwhile it wrote nothing, and the chunk goes row by row instead."""
+        if written.task is None or written.contents is None:
+            return written.results  # a dry run
+        stored = await written.task
+        target.forget(caches=not stored)
+        if stored:
+            for event in written.contents.events:
                 await self._timeline.announce(event)
-            return results
-        report.consent_ignored = consent_ignored
+            return written.results
+        report.consent_ignored = written.consent_ignored
         direct = _Target(self._store, self._identities, self._timeline, dry_run=False)
         results = []
-        for line, row in read:
+        for line, row in written.read:
             if isinstance(row, str):
                 results.append(RowResult(line, "rejected", reason=row))
             else:
