@@ -294,9 +294,8 @@ class _Target:
         if held is not None and held.person_id != person_id:
             raise AddressTaken(kind, value, held.person_id)
         if held is None:
-            # checked already (normalised address, an id of ours): no second validation
-            self.owners[(kind, value)] = Identity.model_construct(
-                kind=kind, value=value, person_id=person_id, role_id=role_id)
+            self.owners[(kind, value)] = Identity(kind=kind, value=value, person_id=person_id,
+                                                  role_id=role_id)
 
     async def release(self, kind: AddressKind, value: str) -> None:
         if self.dry_run:
@@ -616,11 +615,11 @@ class ContactImportService:
         owner_id: str | None = None
         unowned: list[tuple[AddressKind, str]] = []
         unowned_role: list[tuple[AddressKind, str]] = []
-        for kind, value in [*row.addresses, *row.role_addresses]:
+        own = row.addresses
+        for kind, value in [*own, *row.role_addresses]:
             identity = await target.owner(kind, value)
             if identity is None:
-                (unowned if (kind, value) in row.addresses else unowned_role).append(
-                    (kind, value))
+                (unowned if (kind, value) in own else unowned_role).append((kind, value))
             elif owner_id is None:
                 owner_id = identity.person_id
             elif identity.person_id != owner_id:
@@ -628,7 +627,7 @@ class ContactImportService:
         unowned_role = [a for a in unowned_role if a not in unowned]
         if owner_id is None:
             plan = _Plan(person=self._new_person(row), created=True, claims=unowned)
-            for kind, value in row.addresses:  # an address erased on request: opted out
+            for kind, value in own:  # an address erased on request: opted out
                 if await target.is_suppressed(kind, value):
                     plan.person.consent[CONSENT_CHANNEL_OF[kind]] = consent_change(
                         "opted_out", "suppression")
