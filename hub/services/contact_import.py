@@ -456,15 +456,7 @@ class ContactImportService:
     ) -> ImportReport:
         """Import every row; InvalidInput (before any write) when the options or the header
         do not fit, PayloadTooLarge past `options.max_bytes`."""
-        if bool(options.consent_basis) != bool(options.consent_text):
-            raise InvalidInput(N_("give consent_basis and consent_text together: the legal basis "
-                                  "and the text the contacts agreed to"),
-                               details={
-                                   "field": "consent_basis"})
-        columns = await self.saved_mapping(options.mapping) if options.mapping else {}
-        columns = check_mapping({**columns, **options.columns})
-        if options.save_mapping:
-            _mapping_name(options.save_mapping)
+        columns = await self._columns(options)
         report = ImportReport(dry_run=options.dry_run)
         target = _Target(self._store, self._identities, self._timeline, dry_run=True)
         stream = CsvStream(max_bytes=options.max_bytes)
@@ -526,6 +518,24 @@ class ContactImportService:
                 f"{report.consent_ignored} opt-in(s) in the consent columns were not recorded: "
                 "without consent_basis and consent_text they stay unknown")
         return report
+
+    async def check(self, header: list[str], options: ImportOptions) -> None:
+        """What `run` refuses before its first write (the options, the saved mapping, the
+        header row), as InvalidInput or NotFound: for a caller that runs it later."""
+        Header.read(header, await self._columns(options))
+
+    async def _columns(self, options: ImportOptions) -> dict[str, str]:
+        """The column mapping in effect, the options checked."""
+        if bool(options.consent_basis) != bool(options.consent_text):
+            raise InvalidInput(N_("give consent_basis and consent_text together: the legal basis "
+                                  "and the text the contacts agreed to"),
+                               details={
+                                   "field": "consent_basis"})
+        columns = await self.saved_mapping(options.mapping) if options.mapping else {}
+        columns = check_mapping({**columns, **options.columns})
+        if options.save_mapping:
+            _mapping_name(options.save_mapping)
+        return columns
 
     def _read(self, header: Header, records: list[tuple[int, list[str] | str]]
               ) -> list[tuple[int, ContactRow | str]]:
