@@ -15,6 +15,7 @@ its report is the one the real run would give; its memory grows with the new con
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -135,6 +136,7 @@ class _Target:
         self.persons: dict[str, Person] = {}
         self.roles: dict[str, list[Role]] = {}
         self.suppressed: dict[str, bool] = {}  # suppression hash → stored
+        self.hashes: dict[tuple[str, str], str] = {}  # address → its suppression hash
         self.households: dict[str, str | None] = {}  # HouseholdRef.key → id, None: none
         self.organisations: dict[str, str] = {}  # folded name → id (a cache when real)
 
@@ -151,6 +153,7 @@ class _Target:
         self.persons.clear()
         self.roles.clear()
         self.suppressed.clear()
+        self.hashes.clear()
         for cache in (self.households, self.organisations):
             if caches or len(cache) > MAX_CACHED:
                 cache.clear()
@@ -175,7 +178,7 @@ class _Target:
         if person_ids:
             for role in await self.store.roles.for_persons(person_ids):
                 self.roles[role.person_id].append(role)
-        hashes = {self.identities.suppression_hash(kind, value): None for kind, value in [
+        hashes = {self.suppression_hash(kind, value): None for kind, value in [
             *(a for row in rows for a in row.addresses),
             *(("email", e) for p in persons for e in p.emails),
             *(("phone", n) for p in persons for n in p.phones)]}
@@ -204,8 +207,16 @@ class _Target:
             if ref.postcode and ref.street:
                 self.households[ref.key] = ids.get(ref.key)
 
+    def suppression_hash(self, kind: AddressKind, value: str) -> str:
+        """The address's keyed hash, computed once per chunk (an HMAC per look-up was a
+        tenth of the planning time)."""
+        found = self.hashes.get((kind, value))
+        if found is None:
+            found = self.hashes[(kind, value)] = self.identities.suppression_hash(kind, value)
+        return found
+
     async def is_suppressed(self, kind: AddressKind, value: str) -> bool:
-        address_hash = self.identities.suppression_hash(kind, value)
+        address_hash = self.suppression_hash(kind, value)
         if address_hash not in self.suppressed:
             return await self.identities.is_suppressed(kind, value)
         return self.suppressed[address_hash]
@@ -360,19 +371,18 @@ class _Batch:
         self._identities: dict[tuple[str, str], Identity] = {}
         self._plans: list[_Plan] = []
 
-    def add(self, plan: _Plan) -> None:
+    def add(self, plan: _Plan, owners: Mapping[tuple[str, str], Identity | None]) -> None:
+        """Add a plan written into an overlay, whose `owners` hold the identities it claimed."""
         person = plan.person
         if plan.created or person.id in self._new:
             self._new[person.id] = person
         else:
             self._changed[person.id] = person
-        role_id = plan.role.id if plan.role is not None else None
-        for kind, value in plan.claims:
-            self._identities.setdefault((kind, value), Identity(
-                kind=kind, value=value, person_id=person.id))
-        for kind, value in plan.role_claims if plan.role is not None else ():
-            self._identities.setdefault((kind, value), Identity(
-                kind=kind, value=value, person_id=person.id, role_id=role_id))
+        claims = [*plan.claims, *(plan.role_claims if plan.role is not None else ())]
+        for address in claims:
+            identity = owners[address]
+            assert identity is not None  # claimed on the overlay just now
+            self._identities.setdefault(address, identity)
         self._plans.append(plan)
 
     @property
@@ -395,6 +405,18 @@ class _Batch:
                              e.model_copy(update={"household_id": household_id})
                              for e in plan.events]
         return batch
+
+
+@dataclass(slots=True)
+class _Written:
+    """A planned chunk: its rows, their results as planned, and its batch being written."""
+
+    read: list[tuple[int, ContactRow | str]]
+    results: list[RowResult]
+    consent_ignored: int  # the report's count before the chunk (a row by row redo restarts)
+    bytes_read: int
+    contents: ContactBatch | None = None
+    task: asyncio.Future[bool] | None = None
 
 
 class ContactImportService:
@@ -434,46 +456,58 @@ class ContactImportService:
     ) -> ImportReport:
         """Import every row; InvalidInput (before any write) when the options or the header
         do not fit, PayloadTooLarge past `options.max_bytes`."""
-        if bool(options.consent_basis) != bool(options.consent_text):
-            raise InvalidInput(N_("give consent_basis and consent_text together: the legal basis "
-                                  "and the text the contacts agreed to"),
-                               details={
-                                   "field": "consent_basis"})
-        columns = await self.saved_mapping(options.mapping) if options.mapping else {}
-        columns = check_mapping({**columns, **options.columns})
-        if options.save_mapping:
-            _mapping_name(options.save_mapping)
+        columns = await self._columns(options)
         report = ImportReport(dry_run=options.dry_run)
         target = _Target(self._store, self._identities, self._timeline, dry_run=True)
         stream = CsvStream(max_bytes=options.max_bytes)
         header: Header | None = None
         chunk: list[tuple[int, list[str] | str]] = []
+        writing: _Written | None = None  # the previous chunk, its batch being written
 
-        async def flush() -> None:
-            assert header is not None
-            for result in await self._chunk(target, header, chunk, options, report):
+        async def finish() -> None:
+            nonlocal writing
+            if writing is None:
+                return
+            done, writing = writing, None
+            for result in await self._finish(target, done, options, report):
                 report.add(result)
                 if on_row is not None:
                     await on_row(result)
-            chunk.clear()
             if progress is not None:
-                progress(stream.bytes_read, report.rows)
+                progress(done.bytes_read, report.rows)
 
-        async for line, record in stream.records(chunks):
-            if header is None:
-                if isinstance(record, str):
-                    raise InvalidInput(N_("the header row cannot be read: %(record)s"),
-                                       params={"record": record})
-                header = Header.read(record, columns)
-                report.warnings.extend(header.warnings)
-                if options.save_mapping and not options.dry_run:
-                    await self.save_mapping(options.save_mapping, columns)
-                continue
-            chunk.append((line, record))
-            if len(chunk) >= CHUNK_ROWS:
+        async def flush() -> None:
+            # Pipelined: this chunk is read and checked (the costliest Python per row) while
+            # the previous chunk's batch is written on SQLite's thread; it is planned once
+            # that write is in (so its look-ups see it) and its own write starts then.
+            nonlocal writing
+            assert header is not None
+            read = self._read(header, chunk)
+            chunk.clear()
+            await finish()
+            writing = await self._plan_chunk(target, read, options, report, stream.bytes_read)
+
+        try:
+            async for line, record in stream.records(chunks):
+                if header is None:
+                    if isinstance(record, str):
+                        raise InvalidInput(N_("the header row cannot be read: %(record)s"),
+                                           params={"record": record})
+                    header = Header.read(record, columns)
+                    report.warnings.extend(header.warnings)
+                    if options.save_mapping and not options.dry_run:
+                        await self.save_mapping(options.save_mapping, columns)
+                    continue
+                chunk.append((line, record))
+                if len(chunk) >= CHUNK_ROWS:
+                    await flush()
+            if chunk:
                 await flush()
-        if chunk:
-            await flush()
+            await finish()
+        finally:
+            if writing is not None and writing.task is not None:  # stopped early
+                writing.task.cancel()  # the batch is all or nothing; its error is not ours
+                writing.task.add_done_callback(lambda t: t.cancelled() or t.exception())
         if header is None:
             raise InvalidInput(N_("the file is empty: expected a header row"))
         if progress is not None:
@@ -485,12 +519,27 @@ class ContactImportService:
                 "without consent_basis and consent_text they stay unknown")
         return report
 
-    async def _chunk(self, target: _Target, header: Header,
-                     records: list[tuple[int, list[str] | str]], options: ImportOptions,
-                     report: ImportReport) -> list[RowResult]:
-        """The rows of one chunk: read, planned in order on the overlay (a later row sees
-        what an earlier one made), then written as one batch. When the batch finds an
-        address taken meanwhile it writes nothing, and the chunk goes row by row instead."""
+    async def check(self, header: list[str], options: ImportOptions) -> None:
+        """What `run` refuses before its first write (the options, the saved mapping, the
+        header row), as InvalidInput or NotFound: for a caller that runs it later."""
+        Header.read(header, await self._columns(options))
+
+    async def _columns(self, options: ImportOptions) -> dict[str, str]:
+        """The column mapping in effect, the options checked."""
+        if bool(options.consent_basis) != bool(options.consent_text):
+            raise InvalidInput(N_("give consent_basis and consent_text together: the legal basis "
+                                  "and the text the contacts agreed to"),
+                               details={
+                                   "field": "consent_basis"})
+        columns = await self.saved_mapping(options.mapping) if options.mapping else {}
+        columns = check_mapping({**columns, **options.columns})
+        if options.save_mapping:
+            _mapping_name(options.save_mapping)
+        return columns
+
+    def _read(self, header: Header, records: list[tuple[int, list[str] | str]]
+              ) -> list[tuple[int, ContactRow | str]]:
+        """Each record read into a checked row, or the reason it cannot be (no I/O)."""
         read: list[tuple[int, ContactRow | str]] = []
         for line, record in records:
             if isinstance(record, str):
@@ -500,6 +549,13 @@ class ContactImportService:
                 read.append((line, read_row(header.values(record), self._region)))
             except InvalidInput as exc:
                 read.append((line, exc.message))
+        return read
+
+    async def _plan_chunk(self, target: _Target, read: list[tuple[int, ContactRow | str]],
+                          options: ImportOptions, report: ImportReport,
+                          bytes_read: int) -> _Written:
+        """The rows of one chunk planned in order on the overlay (a later row sees what an
+        earlier one made), and the write of their batch started (not on a dry run)."""
         await target.prefetch([row for _, row in read if not isinstance(row, str)])
         consent_ignored = report.consent_ignored
         results: list[RowResult] = []
@@ -511,20 +567,31 @@ class ContactImportService:
             result, plan = await self._row(target, line, row, options, report)
             results.append(result)
             if plan is not None:
-                batch.add(plan)
-        if options.dry_run:
-            return results
-        contents = batch.contents
-        written = await self._store.contact_batches.write(contents)
-        target.forget(caches=not written)
-        if written:
-            for event in contents.events:
+                batch.add(plan, target.owners)
+        written = _Written(read, results, consent_ignored, bytes_read)
+        if not options.dry_run:
+            written.contents = batch.contents
+            written.task = asyncio.ensure_future(
+                self._store.contact_batches.write(written.contents))
+            await asyncio.sleep(0)  # let it hand the batch to SQLite's thread before we read on
+        return written
+
+    async def _finish(self, target: _Target, written: _Written, options: ImportOptions,
+                      report: ImportReport) -> list[RowResult]:
+        """The chunk's results once its batch is in. When the batch found an address taken
+        meanwhile it wrote nothing, and the chunk goes row by row instead."""
+        if written.task is None or written.contents is None:
+            return written.results  # a dry run
+        stored = await written.task
+        target.forget(caches=not stored)
+        if stored:
+            for event in written.contents.events:
                 await self._timeline.announce(event)
-            return results
-        report.consent_ignored = consent_ignored
+            return written.results
+        report.consent_ignored = written.consent_ignored
         direct = _Target(self._store, self._identities, self._timeline, dry_run=False)
         results = []
-        for line, row in read:
+        for line, row in written.read:
             if isinstance(row, str):
                 results.append(RowResult(line, "rejected", reason=row))
             else:
@@ -558,11 +625,11 @@ class ContactImportService:
         owner_id: str | None = None
         unowned: list[tuple[AddressKind, str]] = []
         unowned_role: list[tuple[AddressKind, str]] = []
-        for kind, value in [*row.addresses, *row.role_addresses]:
+        own = row.addresses
+        for kind, value in [*own, *row.role_addresses]:
             identity = await target.owner(kind, value)
             if identity is None:
-                (unowned if (kind, value) in row.addresses else unowned_role).append(
-                    (kind, value))
+                (unowned if (kind, value) in own else unowned_role).append((kind, value))
             elif owner_id is None:
                 owner_id = identity.person_id
             elif identity.person_id != owner_id:
@@ -570,7 +637,7 @@ class ContactImportService:
         unowned_role = [a for a in unowned_role if a not in unowned]
         if owner_id is None:
             plan = _Plan(person=self._new_person(row), created=True, claims=unowned)
-            for kind, value in row.addresses:  # an address erased on request: opted out
+            for kind, value in own:  # an address erased on request: opted out
                 if await target.is_suppressed(kind, value):
                     plan.person.consent[CONSENT_CHANNEL_OF[kind]] = consent_change(
                         "opted_out", "suppression")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from hub.domain.common import utcnow
-from hub.errors import HubError, InvalidInput, NotFound
+from hub.errors import HubError, InvalidInput, NotFound, PayloadTooLarge
 from hub.i18n import N_
 from hub.ports import Store
 from hub.services.contact_import import ContactImportService, ImportOptions, ImportReport, RowResult
@@ -147,6 +147,32 @@ class ImportJobs:
             target.unlink(missing_ok=True)
             raise InvalidInput(N_("the file is empty"))
         return upload_id
+
+    async def keep_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> str:
+        """Store a streamed body (the API's) under var/imports/ like an upload; its id.
+        PayloadTooLarge past `max_bytes`, InvalidInput when empty; nothing kept then."""
+        upload_id = _token()
+        self._directory.mkdir(parents=True, exist_ok=True)
+        target = self._path(upload_id, ".csv")
+        written = 0
+        try:
+            with target.open("wb") as out:
+                async for chunk in chunks:
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise PayloadTooLarge(max_bytes)
+                    await asyncio.to_thread(out.write, chunk)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        if written == 0:
+            target.unlink(missing_ok=True)
+            raise InvalidInput(N_("the file is empty: expected a header row"))
+        return upload_id
+
+    def discard_upload(self, upload_id: str) -> None:
+        """Remove an upload that will not be imported (its header was refused)."""
+        self._path(upload_id, ".csv").unlink(missing_ok=True)
 
     def upload_size(self, upload_id: str) -> int:
         path = self._path(upload_id, ".csv")
