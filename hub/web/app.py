@@ -18,6 +18,7 @@ from hub.web.api.openapi import openapi_document
 from hub.web.background import (
     campaign_dispatch,
     email_poller,
+    import_jobs,
     journey_schedule,
     journey_worker,
     survey_triggers,
@@ -95,7 +96,7 @@ def create_app(
             await adapter.close()
 
     for ctx in (store_ctx, components_ctx, email_poller, campaign_dispatch, survey_triggers,
-                journey_worker, journey_schedule, webhook_delivery):
+                journey_worker, journey_schedule, webhook_delivery, import_jobs):
         app.cleanup_ctx.append(ctx)
     app.router.add_get("/healthz", healthz)
     add_metrics_route(app)

@@ -1,5 +1,6 @@
-"""The background work of `hub serve` (roles `all` and `worker`), one `cleanup_ctx` each:
-campaign dispatch, triggered surveys, IMAP polling. Each runs on the components the app
+"""The background work of `hub serve`, one `cleanup_ctx` each: campaign dispatch, triggered
+surveys, IMAP polling, journeys, webhook delivery (roles `all` and `worker`) and contact
+imports (every role serving HTTP). Each runs on the components the app
 built once (`hub.wiring`), so it shares the app's adapters and outbound path."""
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from typing import Any
 from aiohttp import web
 
 from hub.errors import HubError
-from hub.web.keys import COMPONENTS, DISPATCH, JOURNEY_ENGINE, RUN_WORKERS, SETTINGS
+from hub.services.import_jobs import ImportJobs
+from hub.web.keys import (
+    COMPONENTS,
+    DISPATCH,
+    IMPORT_JOBS,
+    JOURNEY_ENGINE,
+    RUN_WORKERS,
+    SERVICES,
+    SETTINGS,
+    STORE,
+)
 from hub.wiring import build_journey_engine, build_worker
 
 log = logging.getLogger("hub.background")
@@ -134,3 +145,13 @@ async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
     async for _ in _until_stopped("webhook-delivery", worker.run):
         yield
     await poster.close()
+
+
+async def import_jobs(app: web.Application) -> AsyncIterator[None]:
+    """Contact imports started by the page or the API run in this process (any role that
+    serves HTTP); an interrupted one is resumed from the page."""
+    jobs = ImportJobs(app[SERVICES].contact_import, app[SETTINGS].var_dir / "imports",
+                      app[STORE])
+    app[IMPORT_JOBS] = jobs
+    yield
+    await jobs.close()

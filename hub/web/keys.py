@@ -10,12 +10,15 @@ from hub.config import Settings
 from hub.domain.clock import WallClock
 from hub.ports import Store
 from hub.services import Services
+from hub.services.import_jobs import ImportJobs
 from hub.wiring import CampaignKit, Components, SurveyKit
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
 COMPONENTS = web.AppKey("components", Components)
 SERVICES = web.AppKey("services", Services)
+IMPORT_JOBS = web.AppKey("import_jobs", ImportJobs)
+"""Contact imports running in the background (the /imports page and the API start them)."""
 CAMPAIGNS = web.AppKey("campaigns", CampaignKit)
 SURVEYS = web.AppKey("surveys", SurveyKit)
 OPENAPI = web.AppKey("openapi", dict)

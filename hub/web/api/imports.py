@@ -23,8 +23,7 @@ from hub.services.contact_import import MAX_IMPORT_BYTES, ImportOptions, RowResu
 from hub.services.import_jobs import ImportJob
 from hub.web.api.routing import Answer, ApiRoutes, UnsupportedMediaType
 from hub.web.json_input import parse_string_map
-from hub.web.keys import SERVICES
-from hub.web.ui.marketing.imports_ui import IMPORT_JOBS
+from hub.web.keys import IMPORT_JOBS, SERVICES
 
 routes = ApiRoutes()
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")

@@ -8,7 +8,6 @@ The handlers only read the form and call the import service (`ContactImportServi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from aiohttp import web
@@ -19,13 +18,11 @@ from hub.errors import InvalidInput
 from hub.i18n import N_
 from hub.services.contact_import import ImportOptions
 from hub.services.contact_rows import FIXED_FIELDS, is_field
-from hub.services.import_jobs import ImportJobs
-from hub.web.keys import SERVICES, SETTINGS, STORE
+from hub.web.keys import IMPORT_JOBS, SERVICES, SETTINGS
 from hub.web.ui.form_input import Checkbox, Cut, PageForm, form_model
 from hub.web.ui.guard import staff_page
 from hub.web.ui.render import redirect, render
 
-IMPORT_JOBS = web.AppKey("import_jobs", ImportJobs)
 REJECTED_SHOWN = 100
 ADDRESS_FIELDS = ("email", "email2", "email3", "phone", "phone2", "phone3")
 LEGAL_BASES = (N_("consent"), N_("contract"), N_("legitimate interest"))
@@ -39,14 +36,6 @@ def target_fields() -> list[str]:
 def guessed(header: str) -> str:
     lowered = header.strip().lower()
     return lowered if is_field(lowered) else ""
-
-
-async def import_jobs_ctx(app: web.Application) -> AsyncIterator[None]:
-    jobs = ImportJobs(app[SERVICES].contact_import, app[SETTINGS].var_dir / "imports",
-                      app[STORE])
-    app[IMPORT_JOBS] = jobs
-    yield
-    await jobs.close()
 
 
 class RunForm(PageForm):
@@ -174,7 +163,6 @@ async def resume_job(request: web.Request) -> web.StreamResponse:
 
 
 def add_import_ui(app: web.Application) -> None:
-    app.cleanup_ctx.append(import_jobs_ctx)
     r = app.router
     r.add_get("/imports", imports_page)
     r.add_post("/imports", upload)
