@@ -4,7 +4,9 @@ person and the line, not one delivery at a time after the launch.
 
 The audience is read as the snapshot will read it (in id order, a page at a time), each
 person's channel chosen as the engine will (`choose_channel`, so who would be skipped is not
-rendered) and that channel's template rendered in the sandbox with the person's variables.
+rendered) and what dispatch may send them on it rendered in the sandbox with the person's
+variables: the template in their language (or the campaign's) and each A/B variant's own
+template, compiled by the same `load_templates` dispatch uses.
 Beyond `full_limit` persons, one person per distinct shape of the variables (which variables
 are present, and their types) is rendered: a template fails or succeeds alike for persons of
 one shape, except where it branches on values, which a full run would catch.
@@ -26,8 +28,9 @@ from typing import Any
 
 from campaigns.engine.audience import resolve_audience
 from campaigns.engine.choose import choose_channel
+from campaigns.engine.dispatch import Loaded, load_templates
 from campaigns.engine.personalise import variables_from
-from campaigns.templates import CompiledTemplate, TemplateProblem, compiled
+from campaigns.templates import CompiledTemplate, TemplateProblem
 from hub.domain.campaigns import Campaign, MessageTemplate
 from hub.domain.common import utcnow
 from hub.domain.parties import Person
@@ -42,16 +45,20 @@ Progress = Callable[[dict[str, Any]], Awaitable[None]]
 
 def fingerprint(campaign: Campaign, audience_filter: dict[str, Any],
                 templates: dict[str, MessageTemplate | None]) -> str:
-    """What a preflight result is valid for: the audience filter and the templates' texts."""
+    """What a preflight result is valid for: the audience filter and the texts of every
+    template (`templates`: the campaign's own by channel, its other languages' and its A/B
+    variants' by a key naming them)."""
     texts = {c: [t.subject, t.body, t.html] if t else None for c, t in templates.items()}
     raw = json.dumps([audience_filter, campaign.channels, campaign.require_opt_in, texts],
                      sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def shape(channel: str, variables: dict[str, Any]) -> str:
-    """Which variables are there, and of what type: persons of one shape render alike."""
-    leaves: list[str] = [channel]
+def shape(channel: str, variables: dict[str, Any],
+          templates: list[tuple[str | None, str | None]]) -> str:
+    """Which templates, which variables are there, and of what type: persons of one shape
+    render alike."""
+    leaves: list[str] = [channel, *(f"{variant}/{language}" for variant, language in templates)]
 
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
@@ -84,17 +91,34 @@ async def _page_records(store: Store, persons: list[Person]) -> tuple[dict[str, 
     return households, roles, organisations
 
 
-async def run_preflight(store: Store, campaign: Campaign, templates: dict[str, Any],
-                        *, total: int, full_limit: int, report: Progress) -> dict[str, Any]:
-    """Render for the audience; `report` is called with the state now and then."""
-    compiled_for: dict[str, CompiledTemplate | TemplateProblem] = {}
-    for channel, template in templates.items():
-        if template is None:
-            continue
+def _renders(loaded: Loaded, campaign: Campaign, person: Person, channel: str
+             ) -> list[tuple[str | None, str | None, CompiledTemplate | TemplateProblem]]:
+    """What dispatch may render for `person` on `channel`, as (variant, language, template or
+    why it cannot be used): the template in the person's language (or the campaign's), and
+    each A/B variant's own template on the channel (which variant a person gets is decided at
+    send time, so every one is rendered)."""
+    variants = campaign.ab.variants if campaign.ab else []
+    found: list[tuple[str | None, str | None, CompiledTemplate | TemplateProblem]] = []
+    for variant in variants:
+        if channel in variant.templates:
+            try:
+                found.append((variant.key, None, loaded.variant_template(variant.key, channel)))
+            except TemplateProblem as exc:
+                found.append((variant.key, None, exc))
+    if len(found) < len(variants) or not variants:  # some readers get the campaign's own
         try:
-            compiled_for[channel] = compiled(template)
+            template, language, _ = loaded.template_for(campaign, person, channel)
+            found.append((None, language, template))
         except TemplateProblem as exc:
-            compiled_for[channel] = exc
+            found.append((None, None, exc))
+    return found
+
+
+async def run_preflight(store: Store, campaign: Campaign, *, total: int, full_limit: int,
+                        report: Progress) -> dict[str, Any]:
+    """Render for the audience; `report` is called with the state now and then."""
+    loaded = Loaded()
+    await load_templates(store, campaign, loaded)
     by_shape = total > full_limit
     seen: dict[str, dict[str, Any] | None] = {}  # shape → its failure (None: renders)
     failures: list[dict[str, Any]] = []
@@ -112,7 +136,7 @@ async def run_preflight(store: Store, campaign: Campaign, templates: dict[str, A
         for person in persons:
             counts.examined += 1
             chosen = choose_channel(campaign, person).channel
-            if chosen is None or chosen not in compiled_for:
+            if chosen is None or chosen not in loaded.templates:
                 continue
             channel = str(chosen)
             role = roles.get(person.id)
@@ -121,22 +145,27 @@ async def run_preflight(store: Store, campaign: Campaign, templates: dict[str, A
                 role=role, organisation=organisations.get(role.organisation_id)
                 if role else None, unsubscribe_url="(unsubscribe link)",
                 survey_url="(survey link)")
-            key = shape(channel, variables) if by_shape else ""
+            renders = _renders(loaded, campaign, person, channel)
+            key = shape(channel, variables, [(v, lang) for v, lang, _ in renders]) \
+                if by_shape else ""
             if by_shape and key in seen:
                 failure = seen[key]
                 if failure is not None:
                     failure["persons"] += 1
                     counts.failed += 1
                 continue
-            problem = _render(compiled_for[channel], variables)
-            counts.rendered += 1
             failure = None
-            if problem is not None:
+            for variant, language, template in renders:
+                problem = _render(template, variables)
+                if problem is not None:
+                    failure = {"person_id": person.id, "name": person.name, "channel": channel,
+                               "part": problem.part, "line": problem.line,
+                               "message": problem.details.get("message", problem.message),
+                               "variant": variant, "language": language, "persons": 1}
+                    break
+            counts.rendered += 1
+            if failure is not None:
                 counts.failed += 1
-                failure = {"person_id": person.id, "name": person.name, "channel": channel,
-                           "part": problem.part, "line": problem.line,
-                           "message": problem.details.get("message", problem.message),
-                           "persons": 1}
                 if len(failures) < FAILURES_LISTED:
                     failures.append(failure)
             if by_shape:
@@ -178,8 +207,7 @@ class PreflightRunner:
             return None
         return {**state, "stale": state.get("fingerprint") != current}
 
-    async def start(self, campaign: Campaign, templates: dict[str, MessageTemplate | None],
-                    current: str) -> dict[str, Any]:
+    async def start(self, campaign: Campaign, current: str) -> dict[str, Any]:
         predicate = await resolve_audience(self._store, campaign, utcnow())
         total = await self._store.persons.count_matching(predicate)
         state: dict[str, Any] = {"state": "running", "fingerprint": current, "total": total,
@@ -194,7 +222,7 @@ class PreflightRunner:
 
         async def work() -> None:
             try:
-                done = await run_preflight(self._store, campaign, templates, total=total,
+                done = await run_preflight(self._store, campaign, total=total,
                                            full_limit=self.full_limit, report=report)
                 await report(done)
             except Exception as exc:  # the page must not wait forever

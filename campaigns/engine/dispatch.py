@@ -115,6 +115,15 @@ class Loaded:
             raise found
         return found
 
+    def variant_template(self, variant: str, channel: str) -> CompiledTemplate:
+        """An A/B variant's own template on `channel` (the variant has one there)."""
+        found = self.variants.get((variant, channel))
+        if found is None:
+            raise TemplateProblem("template", "the variant's template was deleted", None)
+        if isinstance(found, TemplateProblem):
+            raise found
+        return found
+
     def template_for(self, campaign: Campaign, person: Person, channel: str
                      ) -> tuple[CompiledTemplate, str, bool]:
         """The template for `person` on `channel`, the language it is in, and whether it is a
@@ -147,33 +156,36 @@ async def load(store: Store, outbound: OutboundPath, campaign: Campaign,
     if organisation_ids:
         loaded.organisations = {o.id: o for o in await store.organisations.get_many(
             sorted(organisation_ids))}
-    for channel, template_id in campaign.templates.items():
+    await load_templates(store, campaign, loaded)
+    return loaded
+
+
+async def load_templates(store: Store, campaign: Campaign, loaded: Loaded) -> None:
+    """The campaign's templates compiled (or why they cannot be used): its own, its other
+    languages' and its A/B variants' (the preflight renders what dispatch will)."""
+
+    async def compiled_or_problem(template_id: str) -> CompiledTemplate | TemplateProblem | None:
         template = await store.templates.get(template_id)
         if template is None:
-            continue
+            return None
         try:
-            loaded.templates[channel] = compiled(template)
+            return compiled(template)
         except TemplateProblem as exc:
-            loaded.templates[channel] = exc
+            return exc
+
+    for channel, template_id in campaign.templates.items():
+        if (found := await compiled_or_problem(template_id)) is not None:
+            loaded.templates[channel] = found
     for language, by_channel in campaign.language_templates.items():
         for channel, template_id in by_channel.items():
-            template = await store.templates.get(template_id)
-            if template is None:
-                continue  # deleted: its readers get the campaign's language, counted
-            try:
-                loaded.translated[(language, channel)] = compiled(template)
-            except TemplateProblem as exc:
-                loaded.translated[(language, channel)] = exc
+            # deleted: its readers get the campaign's language, counted
+            if (found := await compiled_or_problem(template_id)) is not None:
+                loaded.translated[(language, channel)] = found
     for variant in campaign.ab.variants if campaign.ab else []:
         for channel, template_id in variant.templates.items():
-            template = await store.templates.get(template_id)
-            if template is None:
-                continue  # deleted: the variant fails on that channel, with the reason
-            try:
-                loaded.variants[(variant.key, channel)] = compiled(template)
-            except TemplateProblem as exc:
-                loaded.variants[(variant.key, channel)] = exc
-    return loaded
+            # deleted: the variant fails on that channel, with the reason
+            if (found := await compiled_or_problem(template_id)) is not None:
+                loaded.variants[(variant.key, channel)] = found
 
 
 def campaign_language(campaign: Campaign) -> str:
@@ -481,12 +493,8 @@ class Worker:
         template, language, fallback = loaded.template_for(campaign, person, channel)
         spec = campaign.ab.variant(variant) if campaign.ab and variant else None
         if spec is not None and channel in spec.templates:
-            found = loaded.variants.get((spec.key, channel))
-            if found is None:
-                raise TemplateProblem("template", "the variant's template was deleted", None)
-            if isinstance(found, TemplateProblem):
-                raise found
-            template, language, fallback = found, campaign_language(campaign), False
+            template = loaded.variant_template(spec.key, channel)
+            language, fallback = campaign_language(campaign), False
         survey_url = None
         if campaign.kind == "survey" and campaign.survey_id:
             survey_url = await survey_link(

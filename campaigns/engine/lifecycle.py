@@ -229,8 +229,15 @@ class CampaignService:
                                 {"launched_at": now, **fields})
 
     async def _fingerprint(self, campaign: Campaign) -> str:
-        return fingerprint(campaign, await self.audience_filter(campaign),
-                           await self.templates_of(campaign))
+        templates: dict[str, MessageTemplate | None] = await self.templates_of(campaign)
+        for (language, channel), template in (await self.language_templates_of(campaign)
+                                              ).items():
+            templates[f"{language}:{channel}"] = template
+        for variant in campaign.ab.variants if campaign.ab else []:
+            for channel, template_id in variant.templates.items():
+                templates[f"ab:{variant.key}:{channel}"] = await self._store.templates.get(
+                    template_id)
+        return fingerprint(campaign, await self.audience_filter(campaign), templates)
 
     async def preflight(self, campaign: Campaign) -> dict[str, Any] | None:
         """The campaign's last preflight (None: never run), `stale` when it no longer fits."""
@@ -242,10 +249,7 @@ class CampaignService:
         if campaign.status != "draft":
             raise Conflict(N_("a preflight checks a draft before its launch"),
                            details={"status": campaign.status})
-        templates = await self.templates_of(campaign)
-        return await self.preflights.start(campaign, templates,
-                                           fingerprint(campaign, await self.audience_filter(
-                                               campaign), templates))
+        return await self.preflights.start(campaign, await self._fingerprint(campaign))
 
     async def pause(self, campaign_id: str) -> Campaign:
         return await self._move(campaign_id, "paused")

@@ -96,3 +96,32 @@ async def test_beyond_the_limit_one_render_per_shape(api: Api) -> None:
     assert state["mode"] == "shapes" and state["examined"] == 25
     assert state["rendered"] < 25 and state["failed"] == 1
     assert state["failures"][0]["name"] == "Klant 7"
+
+
+async def test_language_and_variant_templates_are_rendered_too(api: Api) -> None:
+    """What would fail at send time is the English reader's template, and variant B's for
+    the reader without a code: the preflight names each person, the template and the line."""
+    for name, language, attributes in (("Anna", "nl", {}), ("Brian", "en", {"code": "X1"})):
+        status, _ = await api.call("POST", "/api/v1/persons", json={
+            "name": name, "emails": [f"{name.lower()}@example.org"], "language": language,
+            "attributes": attributes, "consent": {"email": "opted_in"}})
+        assert status == 201
+    made: dict[str, str] = {}
+    for key, body in (("nl", "Hallo {{ person.first_name }}"),
+                      ("en", "Hello\n{{ person.attributes.missing.deeper }}"),
+                      ("B", "Hoi {{ person.first_name }}\n\n"
+                            "Code {{ person.attributes.code.upper() }}")):
+        status, template = await api.call("POST", "/api/v1/templates", role=M, json={
+            "name": key, "channel": "email", "subject": key, "body": body})
+        assert status == 201, template
+        made[key] = str(template["id"])
+    status, campaign = await api.call("POST", "/api/v1/campaigns", role=M, json={
+        "name": "Talen", "filter": {"field": "email", "op": "exists", "value": True},
+        "channels": ["email"], "language": "nl", "templates": {"email": made["nl"]},
+        "language_templates": {"en": {"email": made["en"]}},
+        "ab": {"variants": [{"key": "A"}, {"key": "B", "templates": {"email": made["B"]}}]}})
+    assert status == 201, campaign
+    state = await preflight(api, str(campaign["id"]))
+    assert (state["rendered"], state["failed"]) == (2, 2)
+    found = {f["name"]: (f["variant"], f["language"], f["line"]) for f in state["failures"]}
+    assert found == {"Anna": ("B", None, 3), "Brian": (None, "en", 2)}
