@@ -122,31 +122,13 @@ class ImportJobs:
         return self._directory / f"{token}{suffix}"
 
     async def keep_upload(self, source: IO[bytes], *, max_bytes: int) -> str:
-        """Copy an uploaded file under var/imports/; its id. InvalidInput when empty."""
-        upload_id = _token()
-        self._directory.mkdir(parents=True, exist_ok=True)
-        target = self._path(upload_id, ".csv")
+        """Copy an uploaded file (the page's) under var/imports/ as `keep_stream` does."""
 
-        def copy() -> int:
-            written = 0
-            with target.open("wb") as out:
-                while chunk := source.read(CHUNK):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise InvalidInput(N_("the file is larger than %(max_bytes)s bytes"),
-                                           params={"max_bytes": max_bytes})
-                    out.write(chunk)
-            return written
+        async def chunks() -> AsyncIterator[bytes]:
+            while chunk := await asyncio.to_thread(source.read, CHUNK):
+                yield chunk
 
-        try:
-            size = await asyncio.to_thread(copy)
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        if size == 0:
-            target.unlink(missing_ok=True)
-            raise InvalidInput(N_("the file is empty"))
-        return upload_id
+        return await self.keep_stream(chunks(), max_bytes=max_bytes)
 
     async def keep_stream(self, chunks: AsyncIterator[bytes], *, max_bytes: int) -> str:
         """Store a streamed body (the API's) under var/imports/ like an upload; its id.
