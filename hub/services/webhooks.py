@@ -60,6 +60,7 @@ BATCH = 100
 BATCHES = 10  # per subscription and pass
 IN_FLIGHT = 8  # posts to one subscription at once
 OUTBOX_RETENTION = timedelta(days=7)
+LOG_RETENTION = timedelta(days=30)
 PRUNE_EVERY_S = 600.0
 Resolve = Callable[[str], Awaitable[list[str]]]
 
@@ -181,10 +182,11 @@ class WebhookWorker:
     def __init__(self, store: Store, poster: Poster, *, owner: str | None = None,
                  poll_s: float = 0.5, rng: random.Random | None = None,
                  first_retry_s: float = FIRST_RETRY_S, lease: timedelta = LEASE,
-                 in_flight: int = IN_FLIGHT, outbox_retention: timedelta = OUTBOX_RETENTION
-                 ) -> None:
+                 in_flight: int = IN_FLIGHT, outbox_retention: timedelta = OUTBOX_RETENTION,
+                 log_retention: timedelta = LOG_RETENTION) -> None:
         self._store = store
         self._outbox_retention = outbox_retention
+        self._log_retention = log_retention
         self._pruned_at = -PRUNE_EVERY_S  # monotonic seconds: the first pass prunes
         self._in_flight = max(1, in_flight)
         self._poster = poster
@@ -207,15 +209,19 @@ class WebhookWorker:
                     await asyncio.wait_for(stop.wait(), self._poll_s)
 
     async def prune_outbox(self, *, force: bool = False) -> int:
-        """Delete outbox events fanned out longer than the retention ago (at most once every
-        `PRUNE_EVERY_S`, unless forced); returns how many went."""
+        """Delete outbox events fanned out longer than the retention ago, and deliveries
+        finished longer than the log's retention ago (at most once every `PRUNE_EVERY_S`,
+        unless forced); returns how many outbox events went."""
         if not force and time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
             return 0
         self._pruned_at = time.monotonic()
-        pruned = await self._store.webhooks.prune_outbox(
-            before=utcnow() - self._outbox_retention)
+        now = utcnow()
+        pruned = await self._store.webhooks.prune_outbox(before=now - self._outbox_retention)
         if pruned:
             log.info("webhook outbox pruned", extra={"events": pruned})
+        finished = await self._store.webhooks.prune_deliveries(before=now - self._log_retention)
+        if finished:
+            log.info("webhook delivery log pruned", extra={"deliveries": finished})
         return pruned
 
     async def tick(self) -> bool:

@@ -75,6 +75,15 @@ V_WEBHOOK_OUTCOMES: tuple[str, ...] = (
 )
 """Deliveries as columns, their payloads one per event in `webhook_payloads`."""
 
+V_WEBHOOK_LOG_PRUNING: tuple[str, ...] = (
+    # pruning reads finished deliveries by their last scheduled attempt, then checks whether
+    # any delivery of the event is left before its payload goes
+    "CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (next_attempt_at) "
+    "WHERE state IN ('delivered', 'failed', 'cancelled')",
+    "CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id)",
+)
+"""Indexes for pruning the delivery log."""
+
 OUTBOX_INSERT = ("INSERT INTO webhook_outbox (id, fanned, occurred_at, doc) VALUES (?, 0, ?, ?) "
                  "ON CONFLICT DO NOTHING")
 
@@ -111,6 +120,13 @@ FINISH = ("UPDATE webhook_deliveries SET state = ?, attempts = ?, "
           "next_attempt_at = COALESCE(?, next_attempt_at), "
           "response_status = ?, error = ?, latency_ms = ?, delivered_at = ?, lease_owner = NULL, "
           "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
+PRUNE_CHUNK = 2000  # deliveries per write, so pruning never holds the write lock for long
+PRUNE_DELIVERIES = (
+    "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries "
+    "WHERE state IN ('delivered', 'failed', 'cancelled') AND next_attempt_at < ? "
+    "AND COALESCE(delivered_at, '') < ? LIMIT ?) RETURNING event_id")
+PRUNE_PAYLOAD = ("DELETE FROM webhook_payloads WHERE event_id = ? AND NOT EXISTS "
+                 "(SELECT 1 FROM webhook_deliveries WHERE event_id = ?)")
 RELEASE = ("UPDATE webhook_deliveries SET state = 'pending', lease_owner = NULL, "
            "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
 
@@ -194,6 +210,24 @@ class SqliteWebhooks:
     async def prune_outbox(self, *, before: datetime) -> int:
         return await self._db.run(
             "DELETE FROM webhook_outbox WHERE fanned = 1 AND occurred_at < ?", (iso(before),))
+
+    async def prune_deliveries(self, *, before: datetime) -> int:
+        """Chunk by chunk (each its own short write), an event's payload with its last
+        delivery."""
+        before_text = iso(before)
+
+        def chunk(conn: sqlite3.Connection) -> int:
+            event_ids = [event_id for (event_id,) in conn.execute(
+                PRUNE_DELIVERIES, (before_text, before_text, PRUNE_CHUNK)).fetchall()]
+            conn.executemany(PRUNE_PAYLOAD, [(e, e) for e in set(event_ids)])
+            return len(event_ids)
+
+        pruned = 0
+        while True:
+            deleted = await self._db.atomically(chunk)
+            pruned += deleted
+            if deleted < PRUNE_CHUNK:
+                return pruned
 
     # --- deliveries ------------------------------------------------------------------------
 
