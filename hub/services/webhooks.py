@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
+import hmac
 import logging
 import random
 import secrets
@@ -32,8 +34,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlsplit
-
-from standardwebhooks.webhooks import Webhook
 
 from hub.domain.common import is_loopback_host, new_id, utcnow
 from hub.domain.webhooks import (
@@ -80,11 +80,30 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
+class Signer:
+    """Standard Webhooks v1 signatures for one secret: `v1,` + base64 HMAC-SHA256 over
+    `id.timestamp.body`, keyed with the base64 key after `whsec_` (as the `standardwebhooks`
+    library signs and verifies; the tests verify with it). The key is set up once and copied
+    per signature, a third of the library's cost per post."""
+
+    def __init__(self, secret: str) -> None:
+        key = base64.b64decode(secret.removeprefix("whsec_") + "==")  # padding as the library
+        if not key:
+            raise ValueError("a webhook secret may not be empty")
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def headers(self, delivery_id: str, timestamp: int, body: str) -> dict[str, str]:
+        """The request headers for posting `body` (`timestamp`: Unix seconds, the post's)."""
+        mac = self._keyed.copy()
+        mac.update(f"{delivery_id}.{timestamp}.{body}".encode())
+        return {"webhook-id": delivery_id, "webhook-timestamp": str(timestamp),
+                "webhook-signature": "v1," + base64.b64encode(mac.digest()).decode("ascii"),
+                "content-type": "application/json"}
+
+
 def signed_headers(secret: str, delivery_id: str, at: datetime, body: str) -> dict[str, str]:
     """The Standard Webhooks headers for `body` (v1: HMAC-SHA256 over id.timestamp.body)."""
-    signature = Webhook(secret).sign(delivery_id, at, body)
-    return {"webhook-id": delivery_id, "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": signature, "content-type": "application/json"}
+    return Signer(secret).headers(delivery_id, int(at.timestamp()), body)
 
 
 def retry_delay(attempts: int, rng: random.Random, first_s: float = FIRST_RETRY_S
@@ -258,7 +277,7 @@ class WebhookWorker:
         CPU per delivery than it saved in waiting). A crash before that write leaves the
         leases to expire: those deliveries are posted again, with the same webhook-id."""
         current: WebhookSubscription | None = subscription  # as read by this pass
-        signer = Webhook(subscription.secret)
+        signer = Signer(subscription.secret)
         attempted = 0
         writing: asyncio.Future[int] | None = None
         try:
@@ -298,7 +317,7 @@ class WebhookWorker:
         return await self._store.webhooks.lease(subscription_id, owner=self.owner, now=now,
                                                 until=now + self._lease_for, limit=BATCH)
 
-    async def _post_batch(self, subscription: WebhookSubscription, signer: Webhook,
+    async def _post_batch(self, subscription: WebhookSubscription, signer: Signer,
                           leased: list[LeasedDelivery], *, alone_first: bool
                           ) -> tuple[list[DeliveryOutcome], PostResult | None]:
         """Post `leased` in event order (see `deliver`); returns the outcomes of the leading
@@ -334,14 +353,11 @@ class WebhookWorker:
                 task.cancel()
         return [o for o in outcomes[:started] if o is not None], stopper
 
-    async def _attempt(self, subscription: WebhookSubscription, signer: Webhook,
+    async def _attempt(self, subscription: WebhookSubscription, signer: Signer,
                        delivery: LeasedDelivery) -> tuple[DeliveryOutcome, PostResult]:
         """Post once; the outcome to store, and the answer."""
         body = delivery.body()
-        now = utcnow()
-        headers = {"webhook-id": delivery.id, "webhook-timestamp": str(int(now.timestamp())),
-                   "webhook-signature": signer.sign(delivery.id, now, body),
-                   "content-type": "application/json"}
+        headers = signer.headers(delivery.id, int(time.time()), body)
         result = await self._poster.post(subscription.url, headers, body.encode())
         done = utcnow()
         attempts = delivery.attempts + 1
