@@ -12,11 +12,16 @@ they add to the write that emits them, in one run.
   (c) the added latency on the request's path: `store.events.append` with the webhook hook
       (one outbox insert) against the same append on a store without it, p50 and p99.
 
+(a) and (b) run alternately in `--rounds` rounds (each on its share of the events; the hub's
+worker and poster and the floor's client session live across rounds), so a change of load on
+a shared machine hits both alike; the rates are over all rounds, and each round's ratio is
+printed too.
+
 Goals: (a) ≥ 0.7 x (b); (c) added p50 < 1 ms (delivery is asynchronous). Also printed: the
 CPU time per delivery of (a) and (b), which a busy machine disturbs less than the rates.
 
     python bench/webhooks_out.py                 # 1,000 events → 3,000 deliveries
-    python bench/webhooks_out.py --events 5000
+    python bench/webhooks_out.py --events 5000 --rounds 5
 
 Run from the project root with the project installed. Uses throw-away SQLite files.
 """
