@@ -25,7 +25,7 @@ from hub.store.sqlite_search import migrate_search
 from hub.store.sqlite_segments import SEGMENT_INDEXES
 from hub.store.sqlite_sessions import V_STAFF_SESSIONS
 from hub.store.sqlite_trust import TRUST_TABLES
-from hub.store.sqlite_webhooks import V_WEBHOOK_LOG_PRUNING, V_WEBHOOK_OUTCOMES, V_WEBHOOKS
+from hub.store.sqlite_webhooks import V_WEBHOOK_OUTCOMES, V_WEBHOOKS
 
 Migration = Sequence[str] | Callable[[Session], Awaitable[None]]
 """SQL statements run in order, or a coroutine function for changes SQL alone cannot make."""
@@ -149,7 +149,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS,
     V5_QUARANTINE_SHA256, migrate_search, V_JOURNEYS, V_CONVERSATIONS, TRUST_TABLES,
     V_STAFF_SESSIONS, V_WEBHOOKS, SEGMENT_INDEXES, V_FLAGGED_EVENTS, V_WEBHOOK_OUTCOMES,
-    V_EVENT_SHAPE, PERSON_FACTS, V_WEBHOOK_LOG_PRUNING)
+    V_EVENT_SHAPE, PERSON_FACTS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 
