@@ -244,24 +244,32 @@ class WebhookWorker:
         return pruned
 
     async def tick(self) -> bool:
-        fanned = await self.fan_out()
-        subscriptions = [s for s in await self._store.webhooks.subscriptions()
-                         if s.state == "enabled"]
+        fanned, subscriptions = await self._fan_out()
+        if subscriptions is None:  # nothing was fanned out: read them now
+            subscriptions = await self._enabled()
         sent = await asyncio.gather(*(self.deliver(s) for s in subscriptions))
         return bool(fanned or any(sent))
 
+    async def _enabled(self) -> list[WebhookSubscription]:
+        return [s for s in await self._store.webhooks.subscriptions() if s.state == "enabled"]
+
     async def fan_out(self) -> int:
+        return (await self._fan_out())[0]
+
+    async def _fan_out(self) -> tuple[int, list[WebhookSubscription] | None]:
+        """Fan out a batch of the outbox; returns how many events, and the enabled
+        subscriptions if it read them (after the events: a subscription made meanwhile is
+        not missed by events emitted after it)."""
         events = await self._store.webhooks.unfanned(limit=BATCH * 4)
         if not events:
-            return 0
-        subscriptions = [s for s in await self._store.webhooks.subscriptions()
-                         if s.state == "enabled"]
+            return 0, None
+        subscriptions = await self._enabled()
         deliveries = [("msg_" + new_id(), s.id, e) for e in events for s in subscriptions
                       if s.created_at <= e.emitted_at + timedelta(seconds=1)
                       and matches(s.event_types, e.type)]
         await self._store.webhooks.fan_out(deliveries, fanned=[e.id for e in events],
                                            now=utcnow())
-        return len(events)
+        return len(events), subscriptions
 
     async def deliver(self, subscription: WebhookSubscription) -> int:
         """Post this subscription's due deliveries, batch after batch (at most `BATCHES` per
@@ -301,6 +309,8 @@ class WebhookWorker:
                         current = await self._track(current, True, None)
                     writing = asyncio.ensure_future(self._store.webhooks.finish_many(
                         outcomes, owner=self.owner))
+                    if len(leased) < BATCH:  # nothing more was due: no empty lease to ask
+                        break
                     continue
                 # outcomes first: a subscription disabled below cancels what is still open
                 await self._store.webhooks.finish_many(
