@@ -75,6 +75,7 @@ class Settings:
     webhooks_allow_private: bool = False
     webhooks_lease_seconds: float = 600.0
     webhooks_outbox_retention_days: int = 7
+    webhooks_log_retention_days: int = 30
 
 
 # A parser takes the stripped, non-empty text and the variable's name, and returns the value
@@ -423,6 +424,10 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_WEBHOOKS_OUTBOX_RETENTION_DAYS", ("webhooks_outbox_retention_days",), _days, "7",
         "the webhook worker deletes emitted events already fanned out to the subscriptions "
         "once they are this old (each delivery keeps its own copy of the payload)"),
+    Var("HUB_WEBHOOKS_LOG_RETENTION_DAYS", ("webhooks_log_retention_days",), _days, "30",
+        "the webhook worker deletes finished deliveries (delivered, failed, cancelled) from "
+        "the delivery log once their last attempt is this old; they can no longer be "
+        "replayed"),
 )
 TABLE_HEADER = "| variable | default | meaning |"
 

@@ -896,6 +896,12 @@ class WebhookRepo(Protocol):
         deliveries carry the payload; a repeated emit fans out to nothing new)."""
         ...
 
+    async def prune_deliveries(self, *, before: datetime) -> int:
+        """Delete finished deliveries (delivered, failed, cancelled) whose last attempt, and
+        last scheduled attempt, were before `before` (with their payloads, once no delivery
+        of the event is left); open ones stay whatever their age. Returns how many went."""
+        ...
+
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None: ...
     async def deliveries(self, subscription_id: str, *, limit: int,
                          before: datetime | None = None) -> list[WebhookDelivery]:

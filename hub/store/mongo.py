@@ -235,6 +235,8 @@ INDEXES: tuple[Index, ...] = (
     Index("persons", "persons_pyramid_tier", _asc("attributes.pyramid_tier")),
     Index("persons", "persons_birth_date", _asc("birth_date")),
     Index("persons", "persons_customer_status", _asc("customer_status")),
+    # pruning the webhook delivery log (issue 18)
+    Index("webhook_deliveries", "webhook_deliveries_finished", _asc("state", "next_attempt_at")),
 )
 """Every index the backend relies on. Changing one means a new name (or dropping the old one):
 MongoDB refuses an existing name with different options."""

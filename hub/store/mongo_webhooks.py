@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from pymongo import UpdateMany, UpdateOne
+
 from hub.domain.common import new_id, to_utc_ms
 from hub.domain.webhooks import (
     DeliveryOutcome,
@@ -92,6 +94,15 @@ class MongoWebhookRepo:
                 {"fanned_out": True, "occurred_at": {"$lt": before}})
         return int(result.deleted_count)
 
+    async def prune_deliveries(self, *, before: datetime) -> int:
+        """Each delivery carries its own payload: nothing else to clean up."""
+        with self._deliveries._errors():
+            result = await self._deliveries._c.delete_many(
+                {"state": {"$in": ["delivered", "failed", "cancelled"]},
+                 "next_attempt_at": {"$lt": before},
+                 "$or": [{"delivered_at": None}, {"delivered_at": {"$lt": before}}]})
+        return int(result.deleted_count)
+
     async def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> int:
         return await self._deliveries._insert_new(list(deliveries))
 
@@ -147,8 +158,12 @@ class MongoWebhookRepo:
 
     async def finish_many(self, outcomes: Sequence[DeliveryOutcome], *, owner: str,
                           release: Sequence[str] = ()) -> int:
-        held = 0
-        for outcome in outcomes:  # one owner-checked update each
+        """One unordered bulk write: an owner-checked `UpdateOne` per outcome and an
+        `UpdateMany` for the released (each filter re-checks the lease, so what another
+        worker took meanwhile is left alone)."""
+        held_by_owner = {"lease_owner": owner, "state": "delivering"}
+        writes: list[UpdateOne | UpdateMany] = []
+        for outcome in outcomes:
             fields: dict[str, Any] = {
                 "state": outcome.state, "attempts": outcome.attempts,
                 "response_status": outcome.response_status, "error": outcome.error,
@@ -156,20 +171,16 @@ class MongoWebhookRepo:
                 "lease_owner": None, "lease_until": None}
             if outcome.next_attempt_at is not None:
                 fields["next_attempt_at"] = outcome.next_attempt_at
-            held += await self._owned_update(outcome.id, owner, fields)
+            writes.append(UpdateOne({"_id": outcome.id, **held_by_owner}, {"$set": fields}))
         if release:
-            held += await self._deliveries._update_many(
-                {"_id": {"$in": list(release)}, "lease_owner": owner, "state": "delivering"},
-                {"$set": {"state": "pending", "lease_owner": None, "lease_until": None}})
-        return held
-
-    async def _owned_update(self, delivery_id: str, owner: str, fields: dict[str, Any]
-                            ) -> bool:
+            writes.append(UpdateMany(
+                {"_id": {"$in": list(release)}, **held_by_owner},
+                {"$set": {"state": "pending", "lease_owner": None, "lease_until": None}}))
+        if not writes:
+            return 0
         with self._deliveries._errors():
-            result = await self._deliveries._c.update_one(
-                {"_id": delivery_id, "lease_owner": owner, "state": "delivering"},
-                {"$set": fields})
-        return result.matched_count == 1
+            result = await self._deliveries._c.bulk_write(writes, ordered=False)
+        return int(result.matched_count)
 
     async def get_delivery(self, delivery_id: str) -> WebhookDelivery | None:
         return await self._deliveries.get(delivery_id)

@@ -111,6 +111,19 @@ FINISH = ("UPDATE webhook_deliveries SET state = ?, attempts = ?, "
           "next_attempt_at = COALESCE(?, next_attempt_at), "
           "response_status = ?, error = ?, latency_ms = ?, delivered_at = ?, lease_owner = NULL, "
           "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
+PRUNE_SCAN = 2000  # deliveries looked at per write, so pruning never holds the lock for long
+WINDOW_END = ("SELECT max(rowid) FROM (SELECT rowid FROM webhook_deliveries WHERE rowid > ? "
+              "ORDER BY rowid LIMIT ?)")
+PRUNE_WINDOW = (
+    "DELETE FROM webhook_deliveries WHERE rowid > ? AND rowid <= ? "
+    "AND state IN ('delivered', 'failed', 'cancelled') AND next_attempt_at < ? "
+    "AND COALESCE(delivered_at, '') < ? RETURNING event_id")
+NEXT_SUBSCRIPTION = ("SELECT subscription_id FROM webhook_deliveries WHERE subscription_id > ? "
+                     "ORDER BY subscription_id LIMIT 1")
+PRUNE_PAYLOAD = (  # seeks the (subscription_id, event_id) index once per subscription
+    "DELETE FROM webhook_payloads WHERE event_id = ? AND NOT EXISTS (SELECT 1 FROM "
+    "webhook_deliveries WHERE subscription_id IN (SELECT value FROM json_each(?)) "
+    "AND event_id = ?)")
 RELEASE = ("UPDATE webhook_deliveries SET state = 'pending', lease_owner = NULL, "
            "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
 
@@ -194,6 +207,33 @@ class SqliteWebhooks:
     async def prune_outbox(self, *, before: datetime) -> int:
         return await self._db.run(
             "DELETE FROM webhook_outbox WHERE fanned = 1 AND occurred_at < ?", (iso(before),))
+
+    async def prune_deliveries(self, *, before: datetime) -> int:
+        """The table is walked in rowid windows of `PRUNE_SCAN`, each window one short write
+        (no index on the finished ones: it would cost every delivery's finish, for a walk
+        every `PRUNE_EVERY_S`); an event's payload goes with its last delivery."""
+        before_text = iso(before)
+        subscriptions: list[str] = []  # every subscription with deliveries, deleted ones too
+        while (found := await self._db.value(NEXT_SUBSCRIPTION, (
+                subscriptions[-1] if subscriptions else "",))) is not None:
+            subscriptions.append(found)
+        among = _json(subscriptions)
+        start, pruned = 0, 0
+
+        def window(conn: sqlite3.Connection) -> tuple[int | None, int]:
+            (end,) = conn.execute(WINDOW_END, (start, PRUNE_SCAN)).fetchone()
+            if end is None:
+                return None, 0
+            gone = [event_id for (event_id,) in conn.execute(
+                PRUNE_WINDOW, (start, end, before_text, before_text)).fetchall()]
+            conn.executemany(PRUNE_PAYLOAD, [(e, among, e) for e in set(gone)])
+            return end, len(gone)
+
+        while True:
+            end, deleted = await self._db.atomically(window)
+            if end is None:
+                return pruned
+            start, pruned = end, pruned + deleted
 
     # --- deliveries ------------------------------------------------------------------------
 

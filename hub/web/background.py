@@ -141,7 +141,9 @@ async def webhook_delivery(app: web.Application) -> AsyncIterator[None]:
     worker = WebhookWorker(app[COMPONENTS].services.store, poster,
                            lease=timedelta(seconds=app[SETTINGS].webhooks_lease_seconds),
                            outbox_retention=timedelta(
-                               days=app[SETTINGS].webhooks_outbox_retention_days))
+                               days=app[SETTINGS].webhooks_outbox_retention_days),
+                           log_retention=timedelta(
+                               days=app[SETTINGS].webhooks_log_retention_days))
     async for _ in _until_stopped("webhook-delivery", worker.run):
         yield
     await poster.close()

@@ -11,7 +11,6 @@ import ipaddress
 import socket
 import time
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -76,10 +75,9 @@ class AiohttpPoster:
         refusal = refused_address(url, self._allow_private)
         if refusal is not None:
             return PostResult(None, f"not posted: {refusal}", 0.0)
-        kwargs: dict[str, Any] = {"data": body, "headers": dict(headers),
-                                  "allow_redirects": False}
         try:
-            async with self._client().post(url, **kwargs) as response:
+            async with self._client().post(url, data=body, headers=headers,
+                                           allow_redirects=False) as response:
                 await response.content.read(PREFIX_BYTES)
                 status = response.status
                 if not response.content.at_eof():

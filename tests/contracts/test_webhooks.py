@@ -266,3 +266,46 @@ async def test_the_worker_prunes_old_fanned_out_events_and_keeps_recent_ones(
     await store.webhooks.emit(old)  # pruned: a repeat is a new row (its deliveries are
     assert [e.id for e in await store.webhooks.unfanned(limit=5)] == [waiting.id, old.id]
     assert await worker.prune_outbox(force=True) == 0  # unique per subscription and event)
+
+
+async def test_prune_deliveries_deletes_only_finished_ones_past_the_retention(
+        store: Store) -> None:
+    sub_id, other_id = new_id(), new_id()
+    delivered_long_ago = delivery(sub_id, 1, state="delivered", delivered_at=f.at(2))
+    failed = delivery(sub_id, 2, state="failed", next_attempt_at=f.at(3))
+    cancelled = delivery(sub_id, 3, state="cancelled")
+    recent = delivery(sub_id, 4, state="delivered", delivered_at=f.at(50))
+    retried_lately = delivery(sub_id, 5, state="failed", next_attempt_at=f.at(40))
+    waiting = delivery(sub_id, 6)  # pending since f.at(0): open, kept whatever its age
+    leased = delivery(sub_id, 7)
+    shared = delivery(other_id, 1, event_id=delivered_long_ago.event_id)  # same event, open
+    await store.webhooks.add_deliveries([delivered_long_ago, failed, cancelled, recent,
+                                         retried_lately, waiting, leased, shared])
+    assert [d.id for d in await store.webhooks.lease(
+        sub_id, owner="w1", now=f.at(0), until=f.at(1), limit=2)] == [waiting.id, leased.id]
+    await store.webhooks.finish_many([], owner="w1", release=[waiting.id])
+    assert await store.webhooks.prune_deliveries(before=f.at(10)) == 3
+    assert await store.webhooks.prune_deliveries(before=f.at(10)) == 0
+    left = await store.webhooks.deliveries(sub_id, limit=10)
+    assert sorted(d.id for d in left) == sorted([recent.id, retried_lately.id, waiting.id,
+                                                 leased.id])
+    assert await store.webhooks.get_delivery(delivered_long_ago.id) is None
+    # the event's payload stays while one of its deliveries does
+    kept = await store.webhooks.get_delivery(shared.id)
+    assert kept is not None and kept.data == {"person_id": "p1"}
+    assert await store.webhooks.replay(sub_id, start=f.at(0), end=f.at(3), now=f.at(60)) == 0
+
+
+async def test_the_worker_prunes_the_delivery_log_past_its_retention(store: Store) -> None:
+    sub_id = new_id()
+    now = utcnow()
+    old = delivery(sub_id, 1, state="delivered", occurred_at=now - timedelta(days=40),
+                   next_attempt_at=now - timedelta(days=40),
+                   delivered_at=now - timedelta(days=31))
+    young = delivery(sub_id, 2, state="delivered", occurred_at=now - timedelta(days=40),
+                     next_attempt_at=now - timedelta(days=40),
+                     delivered_at=now - timedelta(days=29))  # replayed lately
+    await store.webhooks.add_deliveries([old, young])
+    worker = WebhookWorker(store, _NoPosts(), log_retention=timedelta(days=30))
+    await worker.prune_outbox(force=True)
+    assert [d.id for d in await store.webhooks.deliveries(sub_id, limit=5)] == [young.id]

@@ -30,7 +30,7 @@ from typing import Any, Self
 import mongomock
 import mongomock.aggregate
 import mongomock.helpers
-from pymongo import IndexModel, ReplaceOne, ReturnDocument
+from pymongo import IndexModel, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.errors import OperationFailure
 from pymongo.results import (
     BulkWriteResult,
@@ -176,14 +176,19 @@ class AsyncMongoMockCollection:
     ) -> UpdateResult:
         return self._sync.replace_one(filter, replacement, upsert=upsert)
 
-    async def bulk_write(self, requests: Sequence[ReplaceOne], *, ordered: bool = True
-                         ) -> BulkWriteResult:
-        """ReplaceOne requests only, one `replace_one` each (mongomock's own bulk_write does
-        not take the operations of PyMongo 4.9+)."""
+    async def bulk_write(self, requests: Sequence[ReplaceOne | UpdateOne | UpdateMany], *,
+                         ordered: bool = True) -> BulkWriteResult:
+        """ReplaceOne, UpdateOne and UpdateMany requests, one mongomock call each (mongomock's
+        own bulk_write does not take the operations of PyMongo 4.9+)."""
         matched = upserted = 0
         for request in requests:
-            result = self._sync.replace_one(request._filter, request._doc,
-                                            upsert=bool(request._upsert))
+            upsert = bool(request._upsert)
+            if isinstance(request, ReplaceOne):
+                result = self._sync.replace_one(request._filter, request._doc, upsert=upsert)
+            elif isinstance(request, UpdateOne):
+                result = self._sync.update_one(request._filter, request._doc, upsert=upsert)
+            else:
+                result = self._sync.update_many(request._filter, request._doc, upsert=upsert)
             matched += result.matched_count
             upserted += 1 if result.upserted_id is not None else 0
         return BulkWriteResult({"nMatched": matched, "nModified": matched,
