@@ -8,15 +8,33 @@ their duration and wait totals, is one range read of that index. Parsing each ca
 document was nearly all of the KPI page's call figures (SQLite 3.40 does not read an
 expression index's values in place of the expression, so the copies are plain columns).
 
-Triggers keep the copies in the statement that writes the event, whichever path writes it:
-after the insert of a call event, and after a rewrite of a call event's document that changes
-its `call` object (no write when it does not: status changes and erasure keep the call
-figures). Plain columns, not generated ones: SQLite reads an index on a virtual column but
+`SqliteEvents` writes the copies with the row (`call_copies`); triggers keep them right in the
+statement that writes the event whichever path writes it: after an insert of a call event
+whose copies do not match its document, and after a rewrite of a call event's document that
+changes its `call` object (no write when it does not: status changes and erasure keep the
+call figures). Plain columns, not generated ones: SQLite reads an index on a virtual column but
 still visits the row.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from hub.domain.events import Event
+
+CALL_COLUMNS = ("call_agent", "call_duration_s", "call_wait_s")
+"""The copies, in the order `call_copies` gives them."""
+
+
+def call_copies(event: Event) -> tuple[Any, Any, Any]:
+    """The copies' values for an event as `SqliteEvents` writes it (NULL unless a call)."""
+    if event.channel != "call" or event.call is None:
+        return None, None, None
+    return event.call.agent, event.call.duration_s, event.call.wait_s
+
+
+_DIFFERS = " OR ".join(f"NEW.{column} IS NOT json_extract(NEW.doc, '$.call.{column[5:]}')"
+                       for column in CALL_COLUMNS)
 _COPY = ("UPDATE events SET call_agent = json_extract(NEW.doc, '$.call.agent'), "
          "call_duration_s = json_extract(NEW.doc, '$.call.duration_s'), "
          "call_wait_s = json_extract(NEW.doc, '$.call.wait_s') WHERE rowid = NEW.rowid;")
@@ -34,8 +52,10 @@ CALL_FACTS: tuple[str, ...] = (
     """CREATE INDEX events_call_figures
         ON events (channel, occurred_at, call_agent, call_duration_s, call_wait_s)
         WHERE channel = 'call'""",
+    # `SqliteEvents` writes the copies with the row; this catches any insert that did not
+    # (a check of three values, no second write of the row)
     f"""CREATE TRIGGER events_call_facts_insert AFTER INSERT ON events
-        WHEN NEW.channel = 'call'
+        WHEN NEW.channel = 'call' AND ({_DIFFERS})
         BEGIN {_COPY} END""",
     f"""CREATE TRIGGER events_call_facts_update AFTER UPDATE OF doc ON events
         WHEN NEW.channel = 'call'

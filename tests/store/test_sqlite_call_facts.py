@@ -51,8 +51,15 @@ async def test_backfilled_then_kept_on_every_write(tmp_path: Path) -> None:
         await store.events.append_many([call(START + timedelta(days=5), duration_s=300),
                                         Event(id=new_id(), person_id="p1", channel="email",
                                               direction="inbound", occurred_at=START)])
-        expected = CallFigures(count=3, duration_total_s=400, duration_count=2,
-                               wait_total_s=60, wait_count=2, per_agent={"Ann": 1, "Bob": 1})
+        # an insert that does not write the copies (not through SqliteEvents) gets them
+        raw = call(START + timedelta(days=6), agent="Cas", duration_s=20, wait_s=5)
+        await store._db.run(
+            "INSERT INTO events (id, person_id, channel, occurred_at, direction, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (raw.id, raw.person_id, raw.channel,
+                                          iso(raw.occurred_at), raw.direction, dump(raw)))
+        expected = CallFigures(count=4, duration_total_s=420, duration_count=3,
+                               wait_total_s=65, wait_count=3,
+                               per_agent={"Ann": 1, "Bob": 1, "Cas": 1})
         assert await store.analytics.call_figures(START, END) == expected
         # a rewrite of the document that keeps the call (erasure) keeps the figures; one that
         # changes it (any future path) moves them
@@ -60,7 +67,7 @@ async def test_backfilled_then_kept_on_every_write(tmp_path: Path) -> None:
         assert await store.analytics.call_figures(START, END) == expected
         await store._db.run("UPDATE events SET doc = json_set(doc, '$.call.duration_s', 150) "
                             "WHERE id = ?", (old[0].id,))
-        assert (await store.analytics.call_figures(START, END)).duration_total_s == 450
+        assert (await store.analytics.call_figures(START, END)).duration_total_s == 470
         # only call events carry the copies
         assert await store._db.value(
             "SELECT count(*) FROM events WHERE channel != 'call' AND (call_agent IS NOT NULL "
