@@ -4,12 +4,14 @@ aggregates they compile to, with peak memory.
 Fills a SQLite store with P persons, T transactions over two years (amounts skewed so a
 pyramid shows) and E events (calls, messages), then prints in one run:
 
-  (a) the pyramid for the last year (`AnalyticsService.pyramid`: revenue per person in SQL,
-      ranked in Python) against the bare `SELECT person_id, sum(amount_minor) … GROUP BY`
-      run with the stdlib sqlite3 module and fetched: time and ratio;
+  (a) the pyramid for the last year (`AnalyticsService.pyramid`) against two floors run with
+      the stdlib sqlite3 module and fetched: 1. the bare revenue-per-customer GROUP BY alone
+      (the issue's floor); 2. the bare statements of every figure the pyramid shows (revenue
+      per customer, the lapsed, the party count);
   (b) the household pyramid and the migration matrix between the two years;
-  (c) the KPIs of the last year (calls, messages, response times, consent changes) against
-      the bare call and message aggregates;
+  (c) the KPIs of the last year against two floors: 1. the bare call and message aggregates
+      (the issue's floor: no per-agent counts, response times or consent changes); 2. the
+      bare statements of every KPI figure (the response-time walk's input fetched, not walked);
   (d) `hub analytics refresh` (tiers stored on every person);
   (e) peak Python memory (tracemalloc) of (a) and (c): the transactions never come into
       Python, only one row per customer.
@@ -17,6 +19,10 @@ pyramid shows) and E events (calls, messages), then prints in one run:
     python bench/analytics.py                          # 1,000,000 transactions, 200,000 persons
     python bench/analytics.py --transactions 100000 --persons 20000
     python bench/analytics.py --reuse                  # keep the filled file of a previous run
+    python bench/analytics.py --reuse --no-refresh     # and leave out (d)
+
+Every figure is the median of --repeat runs: CPU time of the process (every thread, the store's
+included; the steadier figure on a shared machine) and wall-clock time.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from hub.domain.events import CallInfo, Event
 from hub.domain.parties import Household, Person
 from hub.domain.transactions import Transaction
 from hub.store.sqlite import SqliteStore, open_sqlite_store
-from hub.store.sqlite_analytics import CONSENT_SQL, CONTACT_MOMENTS_SQL
+from hub.store.sqlite_analytics import CALLS_SQL, CONSENT_SQL, CONTACT_MOMENTS_SQL, MESSAGES_SQL
 from hub.store.sqlite_base import dump
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -120,27 +126,49 @@ async def fill(store: SqliteStore, persons: int, transactions: int, events: int)
                                            "events": events})
 
 
-async def timed(action: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, Any]:
-    """The median time of `repeat` runs, and the last result."""
-    times = []
+class Figure:
+    """Medians of `repeat` runs: wall-clock and CPU seconds (every thread of the process, the
+    store's included: CPU is the figure other work on the machine disturbs least)."""
+
+    def __init__(self, wall: list[float], cpu: list[float]) -> None:
+        self.wall = statistics.median(wall)
+        self.cpu = statistics.median(cpu)
+
+    def __add__(self, other: Figure) -> Figure:
+        return Figure([self.wall + other.wall], [self.cpu + other.cpu])
+
+    def ms(self) -> str:
+        return f"CPU {self.cpu * 1000:7.1f} ms (wall {self.wall * 1000:7.1f})"
+
+
+def ratio(part: Figure, whole: Figure) -> str:
+    return f"CPU ratio {part.cpu / whole.cpu:4.2f} (wall {part.wall / whole.wall:4.2f})"
+
+
+async def timed(action: Callable[[], Awaitable[Any]], repeat: int) -> tuple[Figure, Any]:
+    """The medians of `repeat` runs, and the last result."""
+    walls, cpus = [], []
     result = None
     for _ in range(repeat):
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         result = await action()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times), result
+        walls.append(time.perf_counter() - began)
+        cpus.append(time.process_time() - cpu)
+    return Figure(walls, cpus), result
 
 
-def bare(path: str, sql: str, params: tuple[Any, ...], repeat: int) -> float:
-    """The median time of `repeat` runs of the bare statement, fetched (the floor)."""
+def bare(path: str, sql: str, params: tuple[Any, ...], repeat: int) -> Figure:
+    """The medians of `repeat` runs of the bare statement with the stdlib sqlite3 module,
+    every row fetched (a floor)."""
     conn = sqlite3.connect(path)
     try:
-        times = []
+        walls, cpus = [], []
         for _ in range(repeat):
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             conn.execute(sql, params).fetchall()
-            times.append(time.perf_counter() - began)
-        return statistics.median(times)
+            walls.append(time.perf_counter() - began)
+            cpus.append(time.process_time() - cpu)
+        return Figure(walls, cpus)
     finally:
         conn.close()
 
@@ -172,6 +200,8 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--db", default=os.path.join(tempfile.gettempdir(),
                                                      "hub-bench-analytics.db"))
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--no-refresh", action="store_true",
+                        help="skip (d), which rewrites every person's tier")
     args = parser.parse_args(argv)
     print_run_facts()
     logging.disable(logging.WARNING)
@@ -204,50 +234,77 @@ async def main(argv: list[str]) -> int:
         print(f"analytics over {args.transactions:,} transactions, {args.persons:,} persons, "
               f"{args.events:,} events (SQLite, median of {args.repeat}; goal: ratios <= 1.5)")
 
+        window = (iso(last[0]), iso(last[1]))
         t_pyramid, pyramid = await timed(lambda: service.pyramid(*last), args.repeat)
+        # floor 1 (the issue's): the period's revenue per customer, ranked, as one would
+        # first write it (SQLite picks the (time, person) index and sorts to group)
         floor_sql = ("SELECT person_id, sum(amount_minor) AS r FROM transactions "
                      "WHERE person_id IS NOT NULL AND occurred_at >= ? AND occurred_at < ? "
                      "GROUP BY person_id HAVING r > 0 ORDER BY r DESC")
-        t_floor = bare(str(path), floor_sql, (iso(last[0]), iso(last[1])), args.repeat)
-        print(f"(a) pyramid (person, 1 year): {t_pyramid * 1000:8.1f} ms   bare GROUP BY "
-              f"{t_floor * 1000:8.1f} ms   ratio {t_pyramid / t_floor:4.2f}")
+        t_floor = bare(str(path), floor_sql, window, args.repeat)
+        # floor 2: every figure the pyramid shows, each as its best bare statement: revenue per
+        # customer ranked (read in person order from the (person, time, amount) index), the
+        # lapsed customers (bought before the period, not in it) and the party count
+        best_sql = ("SELECT person_id, sum(amount_minor) AS r FROM transactions INDEXED BY "
+                    "transactions_person_period WHERE person_id IS NOT NULL AND occurred_at >= ?"
+                    " AND occurred_at < ? GROUP BY person_id HAVING r > 0 ORDER BY r DESC")
+        lapsed_sql = ("SELECT person_id FROM transactions INDEXED BY transactions_person_period "
+                      "WHERE person_id IS NOT NULL AND occurred_at < ?2 GROUP BY person_id "
+                      "HAVING sum(CASE WHEN occurred_at < ?1 THEN amount_minor END) > 0 AND "
+                      "coalesce(sum(CASE WHEN occurred_at >= ?1 THEN amount_minor END), 0) <= 0")
+        t_best = bare(str(path), best_sql, window, args.repeat)
+        t_lapsed = bare(str(path), lapsed_sql, window, args.repeat)
+        t_count = bare(str(path), "SELECT count(*) FROM persons WHERE active = 1", (),
+                       args.repeat)
+        t_every = t_best + t_lapsed + t_count
+        print(f"(a) pyramid (person, 1 year):  {t_pyramid.ms()}")
+        print(f"    floor 1, the bare GROUP BY (revenue per customer, ranked; not the inactive "
+              f"nor the prospects): {t_floor.ms()}   {ratio(t_pyramid, t_floor)}")
+        print(f"    floor 2, bare statements of every pyramid figure (revenue per customer "
+              f"ranked {t_best.cpu * 1000:.1f}, lapsed {t_lapsed.cpu * 1000:.1f}, party count "
+              f"{t_count.cpu * 1000:.1f} ms CPU): {t_every.ms()}   {ratio(t_pyramid, t_every)}")
         print(f"    {pyramid['customers']:,} customers, 80/20 figure: top 20% bring "
               f"{pyramid['top20_share']:.0%} of revenue")
         t_house, _ = await timed(lambda: service.pyramid(*last, level="household"), 1)
         t_migration, moved = await timed(lambda: service.migration(before, last), 1)
-        print(f"(b) pyramid (household):      {t_house * 1000:8.1f} ms   migration matrix "
-              f"{t_migration * 1000:8.1f} ms (retention {moved['retention_rate']:.0%}, "
+        print(f"(b) pyramid (household):      {t_house.ms()}   migration matrix "
+              f"{t_migration.ms()} (retention {moved['retention_rate']:.0%}, "
               f"acquired {moved['acquired']:,}, lost {moved['lost']:,})")
 
         t_kpis, kpis = await timed(lambda: service.kpis(*last), args.repeat)
-        calls_sql = ("SELECT count(*), avg(json_extract(doc, '$.call.duration_s')), "
-                     "avg(json_extract(doc, '$.call.wait_s')) FROM events WHERE channel = 'call' "
+        # floor 1 (the issue's): the call and message aggregates alone (call count, average
+        # duration and wait; messages per channel and direction), each read from its index
+        # as the schema allows (the call figures' copies, sqlite_call_facts), as the store does
+        calls_sql = ("SELECT count(*), avg(call_duration_s), avg(call_wait_s) FROM events "
+                     "INDEXED BY events_call_figures WHERE channel = 'call' "
                      "AND occurred_at >= ? AND occurred_at < ?")
-        messages_sql = ("SELECT channel, direction, count(*) FROM events WHERE channel IN "
-                        "('email', 'sms', 'webform', 'survey') AND occurred_at >= ? "
-                        "AND occurred_at < ? GROUP BY channel, direction")
-        params = (iso(last[0]), iso(last[1]))
-        t_kfloor = bare(str(path), calls_sql, params, args.repeat) + bare(
-            str(path), messages_sql, params, args.repeat)
-        # the response-time KPI's own bare aggregate: its input statement, run and fetched
-        # (the walk that pairs questions and answers is what the service adds in Python);
-        # and the consent changes
-        t_moments = bare(str(path), CONTACT_MOMENTS_SQL, (*params, params[0]), args.repeat)
-        t_consent = bare(str(path), CONSENT_SQL, params, args.repeat)
-        t_all = t_kfloor + t_moments + t_consent
-        print(f"(c) KPIs (1 year):            {t_kpis * 1000:8.1f} ms   bare call+message "
-              f"aggregates {t_kfloor * 1000:8.1f} ms   ratio {t_kpis / t_kfloor:4.2f}")
-        print(f"    bare aggregates of every KPI (call+message {t_kfloor * 1000:.1f}, response-"
-              f"time moments {t_moments * 1000:.1f}, consent changes {t_consent * 1000:.1f}): "
-              f"{t_all * 1000:8.1f} ms   ratio {t_kpis / t_all:4.2f}")
+        t_calls = bare(str(path), calls_sql, window, args.repeat)
+        t_messages = bare(str(path), MESSAGES_SQL, window, args.repeat)
+        t_kfloor = t_calls + t_messages
+        # floor 2: the bare statement of every KPI figure, as the store runs them: calls per
+        # agent (count, duration, wait), messages, the response-time walk's input (fetched;
+        # the walk pairing questions with answers is not in the floor) and consent changes
+        t_agents = bare(str(path), CALLS_SQL, window, args.repeat)
+        t_moments = bare(str(path), CONTACT_MOMENTS_SQL, (*window, window[0]), args.repeat)
+        t_consent = bare(str(path), CONSENT_SQL, window, args.repeat)
+        t_all = t_agents + t_messages + t_moments + t_consent
+        print(f"(c) KPIs (1 year):             {t_kpis.ms()}")
+        print(f"    floor 1, the bare call+message aggregates (no per-agent counts, response "
+              f"times nor consent changes): {t_kfloor.ms()}   {ratio(t_kpis, t_kfloor)}")
+        print(f"    floor 2, bare statements of every KPI figure (calls per agent "
+              f"{t_agents.cpu * 1000:.1f}, messages {t_messages.cpu * 1000:.1f}, response-time "
+              f"moments {t_moments.cpu * 1000:.1f}, consent changes "
+              f"{t_consent.cpu * 1000:.1f} ms CPU): {t_all.ms()}   {ratio(t_kpis, t_all)}")
         print(f"    calls {kpis['calls']['count']:,}, avg duration "
               f"{kpis['calls']['avg_duration_s']} s, avg wait {kpis['calls']['avg_wait_s']} s, "
               f"median first response {kpis['first_response_s']['median']} s "
-              f"(the response-time walk is most of the gap)")
-        t_refresh, written = await timed(lambda: service.refresh_tiers(*last, levels=["person"]),
-                                         1)
-        print(f"(d) analytics refresh (tiers on {written['person']:,} persons): "
-              f"{t_refresh:6.2f} s")
+              f"({kpis['first_response_s']['count']:,} answered, "
+              f"{kpis['first_response_s']['unanswered']:,} waiting)")
+        if not args.no_refresh:
+            t_refresh, written = await timed(
+                lambda: service.refresh_tiers(*last, levels=["person"]), 1)
+            print(f"(d) analytics refresh (tiers on {written['person']:,} persons): "
+                  f"{t_refresh.ms()}")
         mem_pyramid = await peak(lambda: service.pyramid(*last))
         mem_kpis = await peak(lambda: service.kpis(*last))
         print(f"(e) peak Python memory: pyramid {mem_pyramid:6.1f} MB, KPIs {mem_kpis:6.1f} MB "

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from campaigns.engine.lifecycle import CampaignService
-from hub.domain.analytics import REVENUE_TIERS, Level, PartyRevenue
+from hub.domain.analytics import REVENUE_TIERS, Level, PartyRevenue, ResponseWaits
 from hub.domain.common import iso
 from hub.errors import InvalidInput
 from hub.i18n import N_
@@ -56,11 +56,15 @@ def _cut(n: int, share: float) -> int:
     return min(n, max(1, math.ceil(round(n * share, 9))))
 
 
+def _tier_cuts(n: int, bounds: TierBounds) -> tuple[int, int, int]:
+    """Where the top, large and medium tiers of `n` ranked customers end."""
+    return (_cut(n, bounds.top), _cut(n, bounds.top + bounds.large),
+            _cut(n, bounds.top + bounds.large + bounds.medium))
+
+
 def assign_tiers(ranked: Sequence[PartyRevenue], bounds: TierBounds) -> dict[str, str]:
     """Tier per party id for customers ranked best first."""
-    n = len(ranked)
-    cuts = (_cut(n, bounds.top), _cut(n, bounds.top + bounds.large),
-            _cut(n, bounds.top + bounds.large + bounds.medium))
+    cuts = _tier_cuts(len(ranked), bounds)
     tiers: dict[str, str] = {}
     for i, party in enumerate(ranked):
         if i < cuts[0]:
@@ -94,28 +98,25 @@ class AnalyticsService:
                       bounds: TierBounds | None = None) -> dict[str, Any]:
         _check_period(start, end)
         bounds = bounds or TierBounds()
-        ranked = await self._store.analytics.revenue_by_party(level, start, end)
-        tiers = assign_tiers(ranked, bounds)
-        lapsed = await self._store.analytics.lapsed_parties(level, start, end)
-        parties = await self._store.analytics.party_count(level)
-        total = sum(p.revenue_minor for p in ranked)
-        per_tier = {tier: [0, 0] for tier in REVENUE_TIERS}
-        for party in ranked:
-            entry = per_tier[tiers[party.party_id]]
-            entry[0] += 1
-            entry[1] += party.revenue_minor
-        top_n = _cut(len(ranked), bounds.top_share)
-        top_revenue = sum(p.revenue_minor for p in ranked[:top_n])
+        # the sums per tier need only the revenues in rank order, not who has them
+        figures = await self._store.analytics.pyramid_figures(level, start, end)
+        revenues = figures.revenues
+        ends = (*_tier_cuts(len(revenues), bounds), len(revenues))
+        total = sum(revenues)
+        per_tier = {tier: (stop - begin, sum(revenues[begin:stop]))
+                    for tier, begin, stop in zip(REVENUE_TIERS, (0, *ends[:-1]), ends, strict=True)}
+        top_n = _cut(len(revenues), bounds.top_share)
+        top_revenue = sum(revenues[:top_n])
         rows = [{"tier": tier, "customers": count, "revenue": money(revenue),
                  "share": round(revenue / total, 4) if total else 0.0}
                 for tier, (count, revenue) in per_tier.items()]
-        rows.append({"tier": "inactive", "customers": len(lapsed), "revenue": 0.0,
+        rows.append({"tier": "inactive", "customers": figures.lapsed, "revenue": 0.0,
                      "share": 0.0})
-        prospects = max(0, parties - len(ranked) - len(lapsed))
+        prospects = max(0, figures.parties - len(revenues) - figures.lapsed)
         rows.append({"tier": "prospect", "customers": prospects, "revenue": 0.0, "share": 0.0})
         return {
             "from": iso(start), "to": iso(end), "level": level,
-            "customers": len(ranked), "revenue": money(total),
+            "customers": len(revenues), "revenue": money(total),
             "top20_share": round(top_revenue / total, 4) if total else 0.0,
             "top20_customers": top_n,
             "bounds": {"top": bounds.top, "large": bounds.large, "medium": bounds.medium,
@@ -177,29 +178,6 @@ class AnalyticsService:
             "retention_rate": round(counts["retained"] / len(before), 4) if before else 0.0,
         }
 
-    async def response_times(self, start: datetime, end: datetime) -> dict[str, Any]:
-        """Staff's first response to inbound messages: from the first inbound message of a
-        waiting stretch (in the period) to the next staff answer (a reply or a call)."""
-        moments = await self._store.analytics.contact_moments(start, end)
-        start_ms, end_ms = start.timestamp() * 1000, end.timestamp() * 1000
-        waits: list[float] = []
-        unanswered = 0
-        person, since = None, None
-        for m in moments:
-            if m.person_id != person:
-                unanswered += since is not None
-                person, since = m.person_id, None
-            if m.inbound:
-                if since is None and start_ms <= m.at_ms < end_ms:
-                    since = m.at_ms
-            elif since is not None:
-                waits.append((m.at_ms - since) / 1000)
-                since = None
-        unanswered += since is not None
-        waits.sort()
-        return {"count": len(waits), "unanswered": unanswered,
-                "median": _percentile(waits, 0.5), "p90": _percentile(waits, 0.9)}
-
     async def campaign_figures(self, start: datetime, end: datetime,
                                campaigns: CampaignService) -> dict[str, Any]:
         """Campaigns launched in the period with their delivery figures, and the totals."""
@@ -234,7 +212,8 @@ class AnalyticsService:
                    campaigns: dict[str, Any] | None = None,
                    surveys: dict[str, Any] | None = None) -> dict[str, Any]:
         _check_period(start, end)
-        calls = await self._store.analytics.call_figures(start, end)
+        figures = await self._store.analytics.kpi_figures(start, end)
+        calls = figures.calls
         agents = len(calls.per_agent)
         return {
             "from": iso(start), "to": iso(end),
@@ -246,12 +225,20 @@ class AnalyticsService:
                 "agents": agents,
                 "avg_per_agent": _avg(sum(calls.per_agent.values()), agents),
             },
-            "messages": await self._store.analytics.message_counts(start, end),
-            "first_response_s": await self.response_times(start, end),
-            "consent_changes": await self._store.analytics.consent_changes(start, end),
+            "messages": figures.messages,
+            "first_response_s": _first_responses(figures.responses),
+            "consent_changes": figures.consent_changes,
             "campaigns": campaigns if campaigns is not None else {},
             "surveys": surveys if surveys is not None else {},
         }
+
+
+def _first_responses(responses: ResponseWaits) -> dict[str, Any]:
+    """Staff's first response to inbound messages: from the first inbound message of a waiting
+    stretch (in the period) to the next staff answer (a reply or a call), in seconds."""
+    waits = [ms / 1000 for ms in responses.waits_ms]
+    return {"count": len(waits), "unanswered": responses.unanswered,
+            "median": _percentile(waits, 0.5), "p90": _percentile(waits, 0.9)}
 
 
 def _rate(part: int, whole: int) -> float:

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from hub.domain.analytics import CallFigures, ContactMoment, Level, PartyRevenue
+from hub.domain.analytics import (
+    CallFigures,
+    ContactMoment,
+    KpiFigures,
+    Level,
+    PartyRevenue,
+    PyramidFigures,
+)
 from hub.domain.campaigns import (
     Campaign,
     CampaignStatus,
@@ -574,6 +581,15 @@ class AnalyticsRepo(Protocol):
         ...
     async def consent_changes(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
         """Consent changes recorded in the period, per channel, then per new status."""
+        ...
+    async def pyramid_figures(self, level: Level, start: datetime, end: datetime
+                              ) -> PyramidFigures:
+        """The revenues of `revenue_by_party` (biggest first), how many `lapsed_parties` and
+        the `party_count`, in one read."""
+        ...
+    async def kpi_figures(self, start: datetime, end: datetime) -> KpiFigures:
+        """`call_figures`, `message_counts`, the response waits walked from `contact_moments`
+        (`hub.domain.analytics.response_waits`) and `consent_changes`, in one read."""
         ...
 
 

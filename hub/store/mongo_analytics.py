@@ -13,8 +13,11 @@ from hub.domain.analytics import (
     MESSAGE_CHANNELS,
     CallFigures,
     ContactMoment,
+    KpiFigures,
     Level,
     PartyRevenue,
+    PyramidFigures,
+    response_waits,
 )
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.store.mongo_base import Doc, driver_errors
@@ -173,3 +176,19 @@ class MongoAnalyticsRepo:
         for row in rows:
             found.setdefault(row["_id"]["channel"], {})[row["_id"]["status"]] = int(row["n"])
         return found
+
+    async def pyramid_figures(self, level: Level, start: datetime, end: datetime
+                              ) -> PyramidFigures:
+        ranked = await self.revenue_by_party(level, start, end)
+        return PyramidFigures(revenues=[party.revenue_minor for party in ranked],
+                              lapsed=len(await self.lapsed_parties(level, start, end)),
+                              parties=await self.party_count(level))
+
+    async def kpi_figures(self, start: datetime, end: datetime) -> KpiFigures:
+        moments = await self.contact_moments(start, end)
+        return KpiFigures(
+            calls=await self.call_figures(start, end),
+            messages=await self.message_counts(start, end),
+            responses=response_waits(((m.person_id, m.at_ms, m.inbound) for m in moments),
+                                     start.timestamp() * 1000, end.timestamp() * 1000),
+            consent_changes=await self.consent_changes(start, end))

@@ -8,6 +8,7 @@ per party is read from an index, never from the JSON documents.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -17,8 +18,11 @@ from hub.domain.analytics import (
     MESSAGE_CHANNELS,
     CallFigures,
     ContactMoment,
+    KpiFigures,
     Level,
     PartyRevenue,
+    PyramidFigures,
+    response_waits,
 )
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import iso
@@ -148,6 +152,37 @@ CONSENT_SQL = (
     "WHERE channel = 'system' AND occurred_at >= ? AND occurred_at < ? "
     "AND ch IS NOT NULL GROUP BY ch, st")
 """Consent changes in a period per channel and status (parameters: start, end)."""
+CALLS_SQL = (
+    # the copies of each call's figures in its own index (sqlite_call_facts): no document
+    # is parsed; the totals are the per-agent sums
+    "SELECT call_agent, count(*), sum(call_duration_s), count(call_duration_s), "
+    "sum(call_wait_s), count(call_wait_s) FROM events INDEXED BY events_call_figures "
+    "WHERE channel = 'call' AND occurred_at >= ? AND occurred_at < ? "
+    "GROUP BY call_agent ORDER BY call_agent")
+"""Calls in a period per agent: count, duration total and count, wait total and count
+(parameters: start, end)."""
+MESSAGES_SQL = (
+    f"SELECT channel, direction, count(*) FROM events WHERE channel IN {_MESSAGE_CHANNELS}"
+    " AND occurred_at >= ? AND occurred_at < ? GROUP BY channel, direction")
+"""Message events in a period per channel and direction (parameters: start, end)."""
+
+
+def _call_figures(rows: list[tuple[Any, ...]]) -> CallFigures:
+    return CallFigures(
+        count=sum(int(row[1]) for row in rows),
+        duration_total_s=sum(int(row[2] or 0) for row in rows),
+        duration_count=sum(int(row[3]) for row in rows),
+        wait_total_s=sum(int(row[4] or 0) for row in rows),
+        wait_count=sum(int(row[5]) for row in rows),
+        per_agent={str(row[0]): int(row[1]) for row in rows if row[0] is not None})
+
+
+def _nested(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, int]]:
+    """(outer, inner, count) rows as {outer: {inner: count}}."""
+    found: dict[str, dict[str, int]] = {}
+    for outer, inner, n in rows:
+        found.setdefault(outer, {})[inner] = int(n)
+    return found
 
 
 class SqliteAnalytics:
@@ -180,10 +215,14 @@ class SqliteAnalytics:
                "ORDER BY party")
         return [party for (party,) in await self._db.rows(sql, params)]
 
-    async def party_count(self, level: Level) -> int:
+    @staticmethod
+    def _party_count_sql(level: Level) -> tuple[str, tuple[Any, ...]]:
         if level == "person":
-            return int(await self._db.value("SELECT count(*) FROM persons WHERE active = 1"))
-        return int(await self._db.value(f"SELECT count(*) FROM {_TIER_TABLE[level]}"))
+            return "SELECT count(*) FROM persons WHERE active = 1", ()
+        return f"SELECT count(*) FROM {_TIER_TABLE[level]}", ()
+
+    async def party_count(self, level: Level) -> int:
+        return int(await self._db.value(*self._party_count_sql(level)))
 
     async def set_tiers(self, level: Level, tiers: Mapping[str, str], *, default: str) -> int:
         table = _TIER_TABLE[level]
@@ -201,39 +240,56 @@ class SqliteAnalytics:
     async def call_figures(self, start: datetime, end: datetime) -> CallFigures:
         # one read of each call's document (several paths in one json_extract), materialised
         # so the three figures are not three parses; the totals are the per-agent sums
-        rows = await self._db.rows(
-            "WITH c AS MATERIALIZED (SELECT json_extract(doc, '$.call.agent', "
-            "'$.call.duration_s', '$.call.wait_s') AS f FROM events WHERE channel = 'call' "
-            "AND occurred_at >= ? AND occurred_at < ?) "
-            "SELECT json_extract(f, '$[0]') AS agent, count(*), sum(json_extract(f, '$[1]')), "
-            "count(json_extract(f, '$[1]')), sum(json_extract(f, '$[2]')), "
-            "count(json_extract(f, '$[2]')) FROM c GROUP BY agent ORDER BY agent",
-            [iso(start), iso(end)])
-        return CallFigures(
-            count=sum(int(row[1]) for row in rows),
-            duration_total_s=sum(int(row[2] or 0) for row in rows),
-            duration_count=sum(int(row[3]) for row in rows),
-            wait_total_s=sum(int(row[4] or 0) for row in rows),
-            wait_count=sum(int(row[5]) for row in rows),
-            per_agent={str(row[0]): int(row[1]) for row in rows if row[0] is not None})
+        return _call_figures(await self._db.rows(CALLS_SQL, (iso(start), iso(end))))
 
     async def message_counts(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
-        rows = await self._db.rows(
-            f"SELECT channel, direction, count(*) FROM events WHERE channel IN {_MESSAGE_CHANNELS}"
-            " AND occurred_at >= ? AND occurred_at < ? GROUP BY channel, direction",
-            (iso(start), iso(end)))
-        found: dict[str, dict[str, int]] = {}
-        for channel, direction, n in rows:
-            found.setdefault(channel, {})[direction] = int(n)
-        return found
+        return _nested(await self._db.rows(MESSAGES_SQL, (iso(start), iso(end))))
 
     async def contact_moments(self, start: datetime, end: datetime) -> list[ContactMoment]:
         rows = await self._db.rows(CONTACT_MOMENTS_SQL, (iso(start), iso(end), iso(start)))
         return [ContactMoment(person, at_ms, bool(is_in)) for person, at_ms, is_in in rows]
 
     async def consent_changes(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
-        rows = await self._db.rows(CONSENT_SQL, (iso(start), iso(end)))
-        found: dict[str, dict[str, int]] = {}
-        for channel, status, n in rows:
-            found.setdefault(channel, {})[status] = int(n)
-        return found
+        return _nested(await self._db.rows(CONSENT_SQL, (iso(start), iso(end))))
+
+    async def pyramid_figures(self, level: Level, start: datetime, end: datetime
+                              ) -> PyramidFigures:
+        # one pass over the parties' transactions before `end` gives both the period's
+        # revenue and whether they bought before it (the lapsed): the pyramid reads the
+        # index once, not once for the customers and once more for the inactive
+        params: list[Any] = [iso(start), iso(start)]
+        inner = self._parties(level, None, end, params)
+        sums = ("SELECT sum(CASE WHEN at >= ? THEN amount END) AS r, "
+                f"sum(CASE WHEN at < ? THEN amount END) AS b FROM ({inner}) "
+                "WHERE party IS NOT NULL GROUP BY party HAVING r > 0 OR b > 0")
+        count_sql, count_params = self._party_count_sql(level)
+
+        def work(conn: sqlite3.Connection) -> PyramidFigures:
+            revenues: list[int] = []
+            lapsed = 0
+            for revenue, before in conn.execute(sums, params):
+                if revenue is not None and revenue > 0:
+                    revenues.append(int(revenue))
+                elif before > 0:
+                    lapsed += 1
+            revenues.sort(reverse=True)
+            parties = int(conn.execute(count_sql, count_params).fetchone()[0])
+            return PyramidFigures(revenues, lapsed, parties)
+
+        return await self._db.reading(work)
+
+    async def kpi_figures(self, start: datetime, end: datetime) -> KpiFigures:
+        window = (iso(start), iso(end))
+        start_ms, end_ms = start.timestamp() * 1000, end.timestamp() * 1000
+
+        def work(conn: sqlite3.Connection) -> KpiFigures:
+            # the response-time walk streams the cursor on the connection's thread: no list
+            # of every contact moment, no object per moment
+            moments = conn.execute(CONTACT_MOMENTS_SQL, (*window, window[0]))
+            return KpiFigures(
+                calls=_call_figures(conn.execute(CALLS_SQL, window).fetchall()),
+                messages=_nested(conn.execute(MESSAGES_SQL, window).fetchall()),
+                responses=response_waits(moments, start_ms, end_ms),
+                consent_changes=_nested(conn.execute(CONSENT_SQL, window).fetchall()))
+
+        return await self._db.reading(work)

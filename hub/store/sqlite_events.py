@@ -40,6 +40,7 @@ from hub.ports import (
     AwaitingReply,
 )
 from hub.store.sqlite_base import DocTable
+from hub.store.sqlite_call_facts import CALL_COLUMNS, call_copies
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_flagged import FLAGGED_CONDITION
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
@@ -162,7 +163,7 @@ class SqliteEvents(DocTable[Event]):
     model = Event
     columns = (
         "person_id", "organisation_id", "channel", "occurred_at", "external_id", "direction",
-        "shape",
+        "shape", *CALL_COLUMNS,
     )
 
     def __init__(self, db: Database) -> None:
@@ -181,6 +182,7 @@ class SqliteEvents(DocTable[Event]):
             record.external_id,
             record.direction,
             EVENT_SHAPE,  # `_row` stores the document as `dump(record)`: this release's shape
+            *call_copies(record),
         )
 
     async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()
