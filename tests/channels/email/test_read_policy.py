@@ -72,7 +72,29 @@ def test_the_reports_are_read_as_reports() -> None:
 
 def test_headers_are_parsed_once_per_message() -> None:
     mine, other = READ_POLICY.for_message(), READ_POLICY.for_message()
-    first = mine.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"')
-    assert mine.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"') is first
-    assert first.params["charset"] == "utf-8"
-    assert other.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"') is not first
+    first = mine.header_fetch_parse("Subject", "Vraag over bestelling 12")
+    assert mine.header_fetch_parse("Subject", "Vraag over bestelling 12") is first
+    assert other.header_fetch_parse("Subject", "Vraag over bestelling 12") is not first
+
+
+def test_recurring_headers_are_parsed_once_for_all_messages() -> None:
+    mine, other = READ_POLICY.for_message(), READ_POLICY.for_message()
+    first = mine.header_fetch_parse("From", "Klant <klant@example.com>")
+    assert other.header_fetch_parse("From", "Klant <klant@example.com>") is first
+    assert first.addresses[0].addr_spec == "klant@example.com"
+    content_type = mine.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"')
+    assert other.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"') \
+        is content_type
+    assert content_type.params["charset"] == "utf-8"
+
+
+def test_a_long_address_list_is_parsed_per_message() -> None:
+    many = ", ".join(f"klant{n}@example.com" for n in range(40))
+    mine, other = READ_POLICY.for_message(), READ_POLICY.for_message()
+    assert other.header_fetch_parse("Cc", many) is not mine.header_fetch_parse("Cc", many)
+
+
+@pytest.mark.parametrize(("name", "raw"), MAILS)
+def test_reads_the_corpus_again_as_the_first_time(name: str, raw: bytes) -> None:
+    """Parsed the second time from the process-wide cache, a message reads the same."""
+    assert _outcome(raw) == _outcome(raw), name
