@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.feedparser import BytesFeedParser
-from email.headerregistry import AddressHeader, DateHeader
+from email.headerregistry import AddressHeader
 from email.message import EmailMessage, Message
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from channels.email.content import html_to_text, sanitise_html, trim_reply
@@ -55,6 +56,8 @@ BIG_BODY = 64 * 1024
 `get_payload(decode=True)`, which copies it three times over (bytes, lines, joined lines)."""
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 LINE_END = re.compile(rb"\r\n|\r|\n")
+LINE_BREAK = re.compile(r"\n|\r")
+"""What `policy.default` takes out of a header value before parsing it (unfolding)."""
 
 
 class UnreadableMail(InvalidInput):
@@ -128,11 +131,24 @@ def sender(mail: Message) -> tuple[str, str]:
     return spec, one_line(clean(address.display_name), 200)
 
 
+def raw_header(mail: Message, name: str) -> str | None:
+    """The first `name` header's value unfolded and not parsed: what the policy's header
+    parser would be given."""
+    wanted = name.lower()
+    for key, value in mail.raw_items():
+        if key.lower() == wanted:
+            return "".join(LINE_BREAK.split(str(value)))
+    return None
+
+
 def sent_at(mail: Message) -> datetime:
+    """The Date header's time (as `DateHeader.datetime`: `parsedate_to_datetime` of the
+    value, without building the header's token tree), or now when it has none or it is
+    unreadable or more than an hour ahead."""
     now = datetime.now(UTC)
+    value = raw_header(mail, "Date")
     try:
-        header = mail.get("Date")
-        when = header.datetime if isinstance(header, DateHeader) else None
+        when = parsedate_to_datetime(value) if value else None
     except Exception:
         when = None
     if when is None:

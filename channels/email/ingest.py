@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from channels.email.bounces import Bounce, detect_bounce
@@ -43,6 +44,8 @@ class ReadMail:
     parsed: ParsedEmail
     complaint: Complaint | None
     bounce: Bounce | None
+    blob_keys: tuple[str | None, ...] = ()
+    """Per attachment, where `keep_attachments` stored it (None: over the limit, not kept)."""
 
 
 def read_mail(raw: bytes, attachment_limit: int) -> ReadMail:
@@ -54,6 +57,18 @@ def read_mail(raw: bytes, attachment_limit: int) -> ReadMail:
     complaint = detect_complaint(mail) if mail is not None else None
     bounce = detect_bounce(mail) if mail is not None and complaint is None else None
     return ReadMail(parsed, complaint, bounce)
+
+
+def read_and_keep(raw: bytes, attachment_limit: int, keep: Callable[[bytes], str]) -> ReadMail:
+    """`read_mail`, then each attachment written to the blob store by `keep` (durably: the
+    event naming it is committed later) in the same worker-thread call, one hand-over for
+    both; the attachments' bytes are let go once written."""
+    read = read_mail(raw, attachment_limit)
+    if not read.parsed.attachments:
+        return read
+    keys = tuple(keep(a.data) if a.data is not None else None for a in read.parsed.attachments)
+    read.parsed.attachments = [replace(a, data=None) for a in read.parsed.attachments]
+    return replace(read, blob_keys=keys)
 
 
 def quarantine_json(entry: QuarantineEntry) -> dict[str, Any]:
@@ -73,7 +88,7 @@ class EmailIngest:
         """Store one raw message once. Raises only Transient (the store is unavailable)."""
         try:
             try:
-                read = await asyncio.to_thread(read_mail, raw, self._limit)
+                read = await self._read(raw)
             except UnreadableMail as exc:
                 return await self._quarantine(raw, source, exc.message, quarantine_id)
             return await self._record(read)
@@ -85,6 +100,12 @@ class EmailIngest:
             log.exception("unexpected error ingesting a message from %s", source)
             reason = f"unexpected error: {type(exc).__name__}: {exc}"
             return await self._quarantine(raw, source, reason, quarantine_id)
+
+    async def _read(self, raw: bytes) -> ReadMail:
+        """Parse in a worker thread, keeping the attachments there too (off the event loop:
+        a big message takes a while)."""
+        return await asyncio.to_thread(read_and_keep, raw, self._limit,
+                                       self._inbox.keep_blob_here)
 
     async def _quarantine(self, raw: bytes, source: str, reason: str,
                           entry_id: str | None) -> IngestResult:
@@ -98,13 +119,10 @@ class EmailIngest:
         parsed, complaint, bounce = read.parsed, read.complaint, read.bounce
         message = parsed.message
         if parsed.attachments:
-            listed = []
-            for attachment in parsed.attachments:
-                key = await self._inbox.keep_blob(attachment.data) \
-                    if attachment.data is not None else None
-                listed.append({"name": attachment.name, "content_type": attachment.content_type,
-                               "size": attachment.size, "blob_key": key,
-                               "kept": key is not None})
+            listed = [{"name": attachment.name, "content_type": attachment.content_type,
+                       "size": attachment.size, "blob_key": key, "kept": key is not None}
+                      for attachment, key in zip(parsed.attachments, read.blob_keys,
+                                                 strict=True)]
             message = message.model_copy(update={"data": {**message.data,
                                                           "attachments": listed}})
         if complaint is not None:
@@ -135,7 +153,7 @@ class EmailIngest:
             raise NotFound(f"no quarantine entry {entry_id}")
         raw = await self._inbox.raw(entry)
         try:
-            read = await asyncio.to_thread(read_mail, raw, self._limit)
+            read = await self._read(raw)
             result = await self._record(read)
         except Transient:
             raise

@@ -4,6 +4,7 @@ repository call each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,11 +21,28 @@ class CustomerContext:
     threaded: Conversation | None  # the latest one holding the message's thread
 
 
+Context = tuple[bool, Conversation | None, Conversation | None, Conversation | None]
+Plan = Callable[[CustomerContext], tuple[Conversation, Conversation] | None]
+"""From the context: (the conversation as read, as it is to be written), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    context: CustomerContext
+    written: Conversation | None  # what the plan wrote (None: nothing planned, or lost)
+    lost: bool  # the planned write found the conversation changed since the read
+
+
 class ContextReader(Protocol):
     async def read(self, person_id: str, event_id: str, thread_id: str | None,
-                   survey_external_id: str | None
-                   ) -> tuple[bool, Conversation | None, Conversation | None,
-                              Conversation | None]: ...
+                   survey_external_id: str | None) -> Context: ...
+
+    async def read_and_update(
+        self, person_id: str, event_id: str, thread_id: str | None,
+        survey_external_id: str | None,
+        plan: Callable[[bool, Conversation | None, Conversation | None, Conversation | None],
+                       tuple[Conversation, Conversation] | None],
+    ) -> tuple[Context, Conversation | None, bool]: ...
 
 
 def survey_key(event: Event) -> str | None:
@@ -46,3 +64,20 @@ async def customer_context(store: Store, event: Event, person_id: str) -> Custom
     active = await repo.active_for_person(person_id)
     threaded = await repo.with_thread(person_id, event.thread_id) if event.thread_id else None
     return CustomerContext(False, None, active, threaded)
+
+
+async def read_and_place(store: Store, event: Event, person_id: str, plan: Plan) -> Placed:
+    """`customer_context`, and where the store reads and writes in one hop (SQLite) the
+    update `plan` makes of it, compared and set on the conversation's version. Other stores
+    only read: the caller writes (`written` None, `lost` False)."""
+    together: ContextReader | None = getattr(store, "conversation_context", None)
+    if together is None:
+        return Placed(await customer_context(store, event, person_id), None, False)
+
+    def planned(answered: bool, holding: Conversation | None, active: Conversation | None,
+                threaded: Conversation | None) -> tuple[Conversation, Conversation] | None:
+        return plan(CustomerContext(answered, holding, active, threaded))
+
+    context, written, lost = await together.read_and_update(
+        person_id, event.id, event.thread_id, survey_key(event), planned)
+    return Placed(CustomerContext(*context), written, lost)

@@ -37,7 +37,7 @@ from hub.domain.conversations import (
 from hub.domain.events import Event, TimelineQuery
 from hub.errors import DuplicateKey
 from hub.ports import Store
-from hub.services.conversation_context import customer_context
+from hub.services.conversation_context import CustomerContext, read_and_place
 
 Kind = Literal["customer", "reply", "csat", "note", "dismiss"]
 CUSTOMER_CHANNELS: tuple[str, ...] = (*SENDABLE_CHANNELS, "webform", "call", "survey")
@@ -144,12 +144,35 @@ class ConversationRouter:
     # --- the three kinds ---------------------------------------------------------------------
 
     async def _customer(self, event: Event, person_id: str) -> Conversation | None:
-        context = await customer_context(self._store, event, person_id)
+        now = self._clock()
+        try:
+            placed = await read_and_place(self._store, event, person_id,
+                                          lambda context: self._plain_join(context, event, now))
+        except DuplicateKey as exc:
+            raise LostRace from exc
+        if placed.lost:
+            raise LostRace
+        if placed.written is not None:
+            return placed.written
+        context = placed.context
         if context.answered:
             return None  # read as a survey answer: that answer decides
         if context.holding is not None:
             return context.holding
-        now = self._clock()
+        target = self._target(context, event)
+        if (target is not None and target.status != "resolved"
+                and event.occurred_at - target.last_event_at > self._reopen):
+            idle = await self._write(target, self._idle_resolved(target, now))
+            await self.resolved(idle, auto=True)
+            target = None
+        if target is None:
+            return await self._open(event, person_id, now)
+        return await self._write(target, await self._joined(target, event, now))
+
+    def _target(self, context: CustomerContext, event: Event) -> Conversation | None:
+        """The conversation a customer's message goes to, before the clock's say: the one
+        its thread is in (a resolved one only when recent and nothing else is open), else
+        the person's unresolved one."""
         active = context.active
         target = active
         if event.thread_id:
@@ -161,14 +184,21 @@ class ConversationRouter:
                     target = threaded
             elif threaded is not None:
                 target = threaded
-        if (target is not None and target.status != "resolved"
-                and event.occurred_at - target.last_event_at > self._reopen):
-            idle = await self._write(target, self._idle_resolved(target, now))
-            await self.resolved(idle, auto=True)
-            target = None
-        if target is None:
-            return await self._open(event, person_id, now)
-        return await self._write(target, await self._joined(target, event, now))
+        return target
+
+    def _plain_join(self, context: CustomerContext, event: Event, now: datetime
+                    ) -> tuple[Conversation, Conversation] | None:
+        """The commonest case, decided from the context alone (no other read): the message
+        joins an unresolved conversation that has not gone idle, naming no team. Exactly
+        what `_customer` would write then (`_joined`); None for every other case."""
+        if context.answered or context.holding is not None:
+            return None
+        target = self._target(context, event)
+        if (target is None or target.status == "resolved"
+                or event.occurred_at - target.last_event_at > self._reopen
+                or (target.team_id is None and isinstance(event.data.get("team"), str))):
+            return None
+        return target, target.model_copy(update=self._join_update(target, event, now))
 
     async def _reply(self, event: Event, person_id: str) -> Conversation | None:
         repo = self._store.conversations
@@ -251,18 +281,25 @@ class ConversationRouter:
             raise LostRace from exc  # another process opened the person's conversation first
         return conversation
 
-    async def _joined(self, target: Conversation, event: Event, now: datetime) -> Conversation:
+    def _join_update(self, target: Conversation, event: Event, now: datetime
+                     ) -> dict[str, object]:
+        """What a customer's message changes in the conversation it joins, but for a team it
+        names and the reopening of a resolved one (`_joined` adds those)."""
         update = self._attached(target, event, now)
         update["last_inbound_at"] = event.occurred_at
+        if event.channel not in target.channels:
+            update["channels"] = [*target.channels, event.channel]
+        if target.status != "open":
+            update.update(status="open", snoozed_until=None)
+        return update
+
+    async def _joined(self, target: Conversation, event: Event, now: datetime) -> Conversation:
+        update = self._join_update(target, event, now)
         named = event.data.get("team")
         if target.team_id is None and isinstance(named, str):  # a journey step names its team
             team = await self.team_named(named)
             if team is not None:
                 update["team_id"] = team.id
-        if event.channel not in target.channels:
-            update["channels"] = [*target.channels, event.channel]
-        if target.status != "open":
-            update.update(status="open", snoozed_until=None)
         if target.status == "resolved":
             policy = await self.policy_for(target.team_id)
             update.update(resolved_at=None, resolved_by=None, auto_resolved=False,

@@ -179,6 +179,11 @@ class InboxService:
         """Store bytes (an attachment) in the blob store; returns the key."""
         return await self._blobs.put(data)
 
+    def keep_blob_here(self, data: bytes) -> str:
+        """`keep_blob` on the calling thread, for a caller off the event loop (durable, as
+        `keep_blob`, when it returns)."""
+        return self._blobs.put_here(data)
+
     async def record_bounce(
         self, message: InboundMessage, *, permanent: bool, reason: str,
         original_ids: list[str], reply_token: str | None,

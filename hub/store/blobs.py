@@ -50,10 +50,15 @@ class FileBlobStore:
 
     async def put(self, data: bytes) -> str:
         """Store `data` (idempotent: the same bytes again write nothing); returns its key."""
+        return await asyncio.to_thread(self.put_here, data)
+
+    def put_here(self, data: bytes) -> str:
+        """`put` on the calling thread, for a caller already off the event loop (inbound mail
+        keeps its attachments in the thread that parsed them: no second hand-over)."""
         key = blob_key(data)
         path = self.path(key)
         try:
-            await asyncio.to_thread(self._write, path, data)
+            self._write(path, data)
         except OSError as exc:
             raise _unavailable("write", exc) from exc
         return key

@@ -6,8 +6,10 @@ holding it, the person's unresolved one, and the one holding the message's threa
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from hub.domain.conversations import Conversation
+from hub.store.sqlite_conversations import update_statement
 from hub.store.sqlite_db import Database
 
 ANSWERED_SQL = "SELECT 1 FROM events WHERE channel = 'survey' AND external_id = ? LIMIT 1"
@@ -21,10 +23,29 @@ WITH_THREAD_SQL = ("SELECT doc FROM conversations WHERE person_id = ? AND EXISTS
 `with_thread`."""
 
 Docs = tuple[bool, str | None, str | None, str | None]
+Context = tuple[bool, Conversation | None, Conversation | None, Conversation | None]
+Plan = Callable[[bool, Conversation | None, Conversation | None, Conversation | None],
+                tuple[Conversation, Conversation] | None]
+"""From the context read: (the conversation as read, as it is to be written), or None."""
 
 
 def _load(doc: str | None) -> Conversation | None:
     return None if doc is None else Conversation.model_validate_json(doc)
+
+
+def _docs(conn: sqlite3.Connection, person_id: str, event_id: str, thread_id: str | None,
+          survey_external_id: str | None) -> Docs:
+    if survey_external_id is not None and conn.execute(
+            ANSWERED_SQL, (survey_external_id,)).fetchone() is not None:
+        return True, None, None, None
+    holding = conn.execute(WITH_EVENT_SQL, (person_id, event_id)).fetchone()
+    if holding is not None:
+        return False, str(holding[0]), None, None
+    active = conn.execute(ACTIVE_SQL, (person_id,)).fetchone()
+    threaded = conn.execute(WITH_THREAD_SQL, (person_id, thread_id)).fetchone() \
+        if thread_id else None
+    return (False, None, str(active[0]) if active else None,
+            str(threaded[0]) if threaded else None)
 
 
 class SqliteConversationContext:
@@ -32,24 +53,37 @@ class SqliteConversationContext:
         self._db = db
 
     async def read(self, person_id: str, event_id: str, thread_id: str | None,
-                   survey_external_id: str | None
-                   ) -> tuple[bool, Conversation | None, Conversation | None,
-                              Conversation | None]:
+                   survey_external_id: str | None) -> Context:
         """(answered as a survey, holding the event, active, holding the thread); the later
         ones are not read (None) once an earlier one decides."""
 
         def work(conn: sqlite3.Connection) -> Docs:
-            if survey_external_id is not None and conn.execute(
-                    ANSWERED_SQL, (survey_external_id,)).fetchone() is not None:
-                return True, None, None, None
-            holding = conn.execute(WITH_EVENT_SQL, (person_id, event_id)).fetchone()
-            if holding is not None:
-                return False, str(holding[0]), None, None
-            active = conn.execute(ACTIVE_SQL, (person_id,)).fetchone()
-            threaded = conn.execute(WITH_THREAD_SQL, (person_id, thread_id)).fetchone() \
-                if thread_id else None
-            return (False, None, str(active[0]) if active else None,
-                    str(threaded[0]) if threaded else None)
+            return _docs(conn, person_id, event_id, thread_id, survey_external_id)
 
         answered, holding, active, threaded = await self._db.reading(work)
         return answered, _load(holding), _load(active), _load(threaded)
+
+    async def read_and_update(self, person_id: str, event_id: str, thread_id: str | None,
+                              survey_external_id: str | None, plan: Plan
+                              ) -> tuple[Context, Conversation | None, bool]:
+        """`read`, then the update `plan` makes of it (compared and set on the version, as
+        `SqliteConversations.update`), in one hop to the connection's thread: (the context,
+        the conversation written or None, whether the write lost a race)."""
+
+        def work(conn: sqlite3.Connection) -> tuple[Context, Conversation | None, bool]:
+            answered, holding, active, threaded = _docs(conn, person_id, event_id, thread_id,
+                                                        survey_external_id)
+            context = (answered, _load(holding), _load(active), _load(threaded))
+            planned = plan(*context)
+            if planned is None:
+                return context, None, False
+            before, after = planned
+            sql, params = update_statement(after, before.version)
+            cursor = conn.execute(sql, params)
+            try:
+                changed = cursor.rowcount
+            finally:
+                cursor.close()
+            return context, after if changed else None, not changed
+
+        return await self._db.one_by_one(work)

@@ -63,6 +63,15 @@ def _columns(c: Conversation) -> tuple[Any, ...]:
             iso(c.updated_at))
 
 
+def update_statement(conversation: Conversation, expected_version: int
+                     ) -> tuple[str, tuple[Any, ...]]:
+    """The compare-and-set UPDATE of `SqliteConversations.update` (no row changes when the
+    stored version is not `expected_version`)."""
+    assignments = ", ".join(f"{name} = ?" for name in (*COLUMNS, "doc"))
+    return (f"UPDATE conversations SET {assignments} WHERE id = ? AND version = ?",
+            (*_columns(conversation), dump(conversation), conversation.id, expected_version))
+
+
 def _where(query: ConversationQuery) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
@@ -106,10 +115,7 @@ class SqliteConversations:
         return await self._one("SELECT doc FROM conversations WHERE id = ?", (conversation_id,))
 
     async def update(self, conversation: Conversation, *, expected_version: int) -> bool:
-        assignments = ", ".join(f"{name} = ?" for name in (*COLUMNS, "doc"))
-        changed = await self._db.run(
-            f"UPDATE conversations SET {assignments} WHERE id = ? AND version = ?",
-            (*_columns(conversation), dump(conversation), conversation.id, expected_version))
+        changed = await self._db.run(*update_statement(conversation, expected_version))
         return bool(changed)
 
     async def active_for_person(self, person_id: str) -> Conversation | None:

@@ -3,6 +3,7 @@ and the identities (addresses) that point at persons."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -22,9 +23,10 @@ from hub.store.sqlite_db import Database
 from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN, stored_tier
 from hub.store.sqlite_reader import Reader
 from hub.store.sqlite_search import (
-    add_email,
+    add_email_now,
     forget_erased,
     index_party,
+    index_party_now,
     move_emails,
     remove_email,
     remove_emails,
@@ -80,9 +82,15 @@ class SearchedTable(NamedTable[N]):
     search_kind: ClassVar[PartyKind]
 
     async def insert(self, record: N) -> None:
-        async with self._db.transaction() as session:
-            await session.run(self._insert_sql, self._row(record))
-            await index_party(session, self.search_kind, record)
+        """The record and its search rows in one transaction, one hop to SQLite's thread (a
+        new sender of an inbound message creates a person)."""
+        row = self._row(record)
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(self._insert_sql, row)
+            index_party_now(conn, self.search_kind, record)
+
+        await self._db.atomically(work)
 
     async def replace(self, record: N) -> None:
         record_id, *rest = self._row(record)
@@ -230,15 +238,17 @@ class SqliteIdentities:
         return sorted(identities, key=lambda identity: (identity.kind, identity.value))
 
     async def insert(self, identity: Identity) -> None:
+        """The identity and its search row in one transaction, one hop to SQLite's thread."""
         suffix = reversed_digits(identity.value) if identity.kind == "phone" else None
-        async with self._db.transaction() as session:
-            await session.run(
-                "INSERT INTO identities (kind, value, person_id, doc, phone_suffix) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (identity.kind, identity.value, identity.person_id, dump(identity), suffix),
-            )
+        row = (identity.kind, identity.value, identity.person_id, dump(identity), suffix)
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO identities (kind, value, person_id, doc, phone_suffix) "
+                         "VALUES (?, ?, ?, ?, ?)", row)
             if identity.kind == "email":
-                await add_email(session, identity)
+                add_email_now(conn, identity)
+
+        await self._db.atomically(work)
 
     async def get(self, kind: AddressKind, value: str) -> Identity | None:
         doc = await self._db.value(

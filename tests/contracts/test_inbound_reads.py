@@ -10,7 +10,7 @@ from hub.domain.events import Event
 from hub.domain.identities import Identity
 from hub.domain.parties import Person
 from hub.ports import Store
-from hub.services.conversation_context import customer_context
+from hub.services.conversation_context import CustomerContext, customer_context, read_and_place
 from hub.services.inbound_lookup import look_up_inbound
 
 ADDRESS = "klant@example.com"
@@ -62,3 +62,39 @@ async def test_the_conversation_context_of_a_customer_message(store: Store) -> N
     await store.events.append(Event(id=new_id(), person_id=person.id, channel="survey",
                                     direction="inbound", external_id=f"email:{reply.id}"))
     assert (await customer_context(store, reply, person.id)).answered
+
+
+async def test_a_planned_join_is_written_with_the_read_or_left_to_the_caller(
+        store: Store) -> None:
+    """SQLite reads the context and writes the planned change in one hop, compared and set
+    on the version; the other stores only read (the router then writes as before)."""
+    writes_too = getattr(store, "conversation_context", None) is not None
+    person = await _sender(store)
+    held = Conversation(id=new_id(), person_id=person.id, event_ids=["e-0"], thread_ids=["e-0"])
+    await store.conversations.insert(held)
+    mail, _ = await store.events.append(_mail(person.id, "m-1@x"))
+
+    def join(context: CustomerContext) -> tuple[Conversation, Conversation] | None:
+        active = context.active
+        assert active is not None and not context.answered and context.holding is None
+        return active, active.model_copy(update={"event_ids": [*active.event_ids, mail.id],
+                                                 "version": active.version + 1})
+
+    placed = await read_and_place(store, mail, person.id, join)
+    assert placed.context.active is not None and placed.context.active.id == held.id
+    assert not placed.lost
+    stored = await store.conversations.get(held.id)
+    assert stored is not None
+    if writes_too:
+        assert placed.written is not None and placed.written.event_ids == ["e-0", mail.id]
+        assert stored.event_ids == ["e-0", mail.id] and stored.version == held.version + 1
+    else:
+        assert placed.written is None and stored.event_ids == ["e-0"]
+
+    def from_a_stale_read(context: CustomerContext) -> tuple[Conversation, Conversation]:
+        return held, held.model_copy(update={"subject": "stale", "version": held.version + 1})
+
+    stale = await read_and_place(store, mail, person.id, from_a_stale_read)
+    assert stale.written is None and stale.lost == writes_too
+    after = await store.conversations.get(held.id)
+    assert after is not None and after.subject is None

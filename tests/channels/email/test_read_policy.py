@@ -4,8 +4,10 @@ does."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.feedparser import BytesFeedParser
+from email.headerregistry import DateHeader
 
 import pytest
 
@@ -72,7 +74,58 @@ def test_the_reports_are_read_as_reports() -> None:
 
 def test_headers_are_parsed_once_per_message() -> None:
     mine, other = READ_POLICY.for_message(), READ_POLICY.for_message()
-    first = mine.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"')
-    assert mine.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"') is first
-    assert first.params["charset"] == "utf-8"
-    assert other.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"') is not first
+    first = mine.header_fetch_parse("Subject", "Vraag over bestelling 12")
+    assert mine.header_fetch_parse("Subject", "Vraag over bestelling 12") is first
+    assert other.header_fetch_parse("Subject", "Vraag over bestelling 12") is not first
+
+
+def test_recurring_headers_are_parsed_once_for_all_messages() -> None:
+    mine, other = READ_POLICY.for_message(), READ_POLICY.for_message()
+    first = mine.header_fetch_parse("From", "Klant <klant@example.com>")
+    assert other.header_fetch_parse("From", "Klant <klant@example.com>") is first
+    assert first.addresses[0].addr_spec == "klant@example.com"
+    content_type = mine.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"')
+    assert other.header_fetch_parse("Content-Type", 'text/plain; charset="utf-8"') \
+        is content_type
+    assert content_type.params["charset"] == "utf-8"
+
+
+def test_a_long_address_list_is_parsed_per_message() -> None:
+    many = ", ".join(f"klant{n}@example.com" for n in range(40))
+    mine, other = READ_POLICY.for_message(), READ_POLICY.for_message()
+    assert other.header_fetch_parse("Cc", many) is not mine.header_fetch_parse("Cc", many)
+
+
+@pytest.mark.parametrize(("name", "raw"), MAILS)
+def test_reads_the_corpus_again_as_the_first_time(name: str, raw: bytes) -> None:
+    """Parsed the second time from the process-wide cache, a message reads the same."""
+    assert _outcome(raw) == _outcome(raw), name
+
+
+def _date_as_policy_default_reads_it(raw: bytes) -> datetime | None:
+    header = _default_parse(raw).get("Date")  # type: ignore[attr-defined]
+    when = header.datetime if isinstance(header, DateHeader) else None
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+
+
+DATES = [b"Mon, 2 Mar 2026 10:00:00 +0100", b"Mon, 2 Mar 2026\r\n 10:00:00 +0100",
+         b"2 Mar 2026 10:00:00 -0000", b"Mon, 2 Mar 2026 10:00:00", b"yesterday", b"",
+         b"Mon, 32 Mar 2026 10:00:00 +0100", b"Tue, 1 Jan 2999 00:00:00 +0000",
+         "Mon, 2 Mar 2026 10:00:00 +0100 (CET \u00e9)".encode()]
+
+
+@pytest.mark.parametrize("raw", [raw for _, raw in MAILS] + [
+    b"From: a@example.com\r\nDate: " + date + b"\r\nSubject: x\r\n\r\nbody\r\n"
+    for date in DATES])
+def test_the_date_is_read_as_policy_default_reads_it(raw: bytes) -> None:
+    """`sent_at` reads the raw Date value (no token tree): the same time, or now."""
+    before = datetime.now(UTC)
+    try:
+        ours = inbound.sent_at(inbound.parse_bytes(raw))
+    except Exception:  # a message the parser refuses is not read at all
+        return
+    expected = _date_as_policy_default_reads_it(raw)
+    if expected is None or expected > before + timedelta(hours=1):
+        assert before <= ours <= datetime.now(UTC)
+    else:
+        assert ours == expected
