@@ -25,6 +25,7 @@ from hub.domain.common import iso, utcnow
 from hub.domain.events import Event, StatusChange
 from hub.domain.journeys import AbDecision
 from hub.domain.webhooks import OutboxEvent
+from hub.ports import SendEnd, SendStart
 from hub.store.sqlite_base import DocTable, dump
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import SqliteEvents
@@ -226,48 +227,73 @@ class SqliteDeliveries:
                          outbox: Sequence[OutboxEvent] = ()) -> bool:
         """One transaction: the delivery, its event and the event's outbox rows (one hop to
         the connection's thread per send)."""
-        params = [*self._update_params(delivery), owner]
-        event_row = self._events._row(event)
+        [started] = await self.start_send_many([SendStart(delivery, event, outbox)],
+                                               owner=owner)
+        return started
+
+    async def start_send_many(self, starts: Sequence[SendStart], *, owner: str) -> list[bool]:
+        """One transaction (one commit, one hop to the connection's thread) for a chunk of
+        sends; the rows are built here, before the hop."""
+        rows = [([*self._update_params(s.delivery), owner], self._events._row(s.event),
+                 [outbox_row(o) for o in s.outbox]) for s in starts]
         insert_event = self._events._insert_sql
-        outbox_rows = [outbox_row(o) for o in outbox]
+        claim = self.UPDATE_SQL + self.OWNED + self.STILL_LEASED
 
-        def work(conn: sqlite3.Connection) -> bool:
-            if not conn.execute(self.UPDATE_SQL + self.OWNED + self.STILL_LEASED,
-                                params).rowcount:
-                return False  # nothing written: the transaction commits empty
-            conn.execute(insert_event, event_row)
-            if outbox_rows:
-                conn.executemany(OUTBOX_INSERT, outbox_rows)
-            return True
+        def work(conn: sqlite3.Connection) -> list[bool]:
+            started: list[bool] = []
+            events: list[tuple[Any, ...]] = []
+            outboxes: list[tuple[Any, ...]] = []
+            for params, event_row, outbox_rows in rows:
+                claimed = bool(conn.execute(claim, params).rowcount)
+                started.append(claimed)
+                if claimed:  # a lost lease writes nothing
+                    events.append(event_row)
+                    outboxes.extend(outbox_rows)
+            if events:
+                conn.executemany(insert_event, events)
+            if outboxes:
+                conn.executemany(OUTBOX_INSERT, outboxes)
+            return started
 
-        return await self._db.atomically(work)
+        return await self._db.atomically(work) if rows else []
 
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange, outbox: Sequence[OutboxEvent] = ()) -> bool:
         """One transaction: the event's status, the delivery and the status's outbox rows
         (one hop to the connection's thread per send's end)."""
-        params = [*self._update_params(delivery), owner]
-        history = change.model_dump_json(by_alias=True)
-        event_id = delivery.event_id
-        outbox_rows = [outbox_row(o) for o in outbox]
+        [finished] = await self.finish_send_many(
+            [SendEnd(delivery, provider_id, change, outbox)], owner=owner)
+        return finished
 
-        def work(conn: sqlite3.Connection) -> bool:
-            if event_id is not None:
-                recorded = False
-                if provider_id:
-                    # a provider id another event holds (UNIQUE (channel, external_id))
-                    # fails this statement only; the event then keeps no external id
-                    with contextlib.suppress(sqlite3.IntegrityError):
-                        recorded = bool(conn.execute(self.SENT_SQL, (
-                            provider_id, history, change.status, provider_id, event_id)
-                        ).rowcount)
-                if not recorded:
-                    conn.execute(self.STATUS_SQL, (history, change.status, event_id))
-            if outbox_rows:
-                conn.executemany(OUTBOX_INSERT, outbox_rows)
-            return bool(conn.execute(self.UPDATE_SQL + self.OWNED, params).rowcount)
+    async def finish_send_many(self, ends: Sequence[SendEnd], *, owner: str) -> list[bool]:
+        """One transaction for a chunk of sends' ends."""
+        rows = [([*self._update_params(e.delivery), owner], e.delivery.event_id, e.provider_id,
+                 e.change.status, e.change.model_dump_json(by_alias=True),
+                 [outbox_row(o) for o in e.outbox]) for e in ends]
+        update = self.UPDATE_SQL + self.OWNED
 
-        return await self._db.atomically(work)
+        def work(conn: sqlite3.Connection) -> list[bool]:
+            finished: list[bool] = []
+            outboxes: list[tuple[Any, ...]] = []
+            for params, event_id, provider_id, status, history, outbox_rows in rows:
+                if event_id is not None:
+                    recorded = False
+                    if provider_id:
+                        # a provider id another event holds (UNIQUE (channel, external_id))
+                        # fails this statement only; the event then keeps no external id
+                        with contextlib.suppress(sqlite3.IntegrityError):
+                            recorded = bool(conn.execute(self.SENT_SQL, (
+                                provider_id, history, status, provider_id, event_id)
+                            ).rowcount)
+                    if not recorded:
+                        conn.execute(self.STATUS_SQL, (history, status, event_id))
+                outboxes.extend(outbox_rows)
+                finished.append(bool(conn.execute(update, params).rowcount))
+            if outboxes:
+                conn.executemany(OUTBOX_INSERT, outboxes)
+            return finished
+
+        return await self._db.atomically(work) if rows else []
 
     async def counts(self, campaign_id: str) -> DeliveryCounts:
         rows = await self._db.rows(
