@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,6 +65,7 @@ WORKER_STOPPED = N_("the worker stopped while handing the message over; it may h
                     "sent, so it is not sent again")
 INTERNAL_ERROR = N_("an internal error interrupted the send; it has been logged and is not "
                     "retried")
+GUARD_SHARE = 20  # the guardrail check mid-turn: at most 1/20 of a worker's time
 # Every reason a delivery is stored with, as msgids (the campaign page reads them back in
 # the viewer's language with `hub.i18n.text.reread`); the most general pattern last.
 DELIVERY_REASONS: tuple[str, ...] = (
@@ -238,6 +240,7 @@ class Worker:
         self._status: dict[str, str] = {}
         self._ab = CampaignAbTests(store)
         self._fresh = FreshStatus(self._read_status)  # one read for the sends asking at once
+        self._guard_due: dict[str, float] = {}  # campaign id: monotonic time of the next check
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -304,7 +307,7 @@ class Worker:
 
         async def refill() -> None:
             nonlocal turns
-            if await self._guarded(campaign):
+            if await self._guarded(campaign, when_due=True):
                 turns = self._config.batches_per_turn
                 return
             batch = await self._next_batch(campaign)
@@ -429,10 +432,19 @@ class Worker:
             self._status[campaign_id] = (await self._store.campaigns.status_of(campaign_id)
                                          or "cancelled")
 
-    async def _guarded(self, campaign: Campaign) -> bool:
+    async def _guarded(self, campaign: Campaign, *, when_due: bool = False) -> bool:
         """The deliverability guardrails: True when the campaign was paused (now or by
-        another worker) because a rate went past its limit."""
+        another worker) because a rate went past its limit. The check counts the whole
+        campaign, so its cost grows with the audience: between the leased batches of one
+        turn (`when_due`) it runs again only after GUARD_SHARE times its last duration has
+        passed (it takes at most 1/GUARD_SHARE of the worker's time); every turn starts
+        with one."""
+        started = time.monotonic()
+        if when_due and started < self._guard_due.get(campaign.id, 0.0):
+            return False
         breach = await check(self._store, self._config.guardrails, campaign)
+        self._guard_due[campaign.id] = time.monotonic() + GUARD_SHARE * (
+            time.monotonic() - started)
         if breach is None:
             return False
         self._status[campaign.id] = "paused"
