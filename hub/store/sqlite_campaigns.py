@@ -94,13 +94,12 @@ class SqliteCampaigns(DocTable[Campaign]):
         return await self._select([f"status IN ({marks})"], list(statuses))
 
     async def status_of(self, campaign_id: str) -> CampaignStatus | None:
-        def read(conn: sqlite3.Connection) -> CampaignStatus | None:
-            row = conn.execute("SELECT status FROM campaigns WHERE id = ?",
-                               (campaign_id,)).fetchone()
-            return None if row is None else cast(CampaignStatus, row[0])
-
-        # in the group commit: the read rides in the same hop as the sends' writes
-        return await self._db.atomically(read)
+        # a plain read (WAL: the last commit before it began), grouped with the other single
+        # statements waiting for the connection: no write lock, so a worker's read before a
+        # hand-over never waits for another process's write
+        status = await self._db.value("SELECT status FROM campaigns WHERE id = ?",
+                                      (campaign_id,))
+        return None if status is None else cast(CampaignStatus, status)
 
     async def set_status(
         self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],
