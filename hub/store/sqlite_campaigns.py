@@ -187,33 +187,41 @@ class SqliteDeliveries:
             (campaign_id, person_id))
         return self._load(rows)[0] if rows else None
 
-    async def _take(self, condition: str, params: list[Any], status: str, owner: str,
-                    until: datetime, limit: int) -> list[Delivery]:
+    async def _take(self, campaign_id: str, branches: Sequence[tuple[str, list[Any]]],
+                    status: str, owner: str, until: datetime, limit: int) -> list[Delivery]:
+        """The first `limit` deliveries in id order of the campaign's that meet any branch's
+        condition (`status = …` first, so each branch walks deliveries_campaign_status in id
+        order and stops after `limit`: an OR of the branches made SQLite read and sort every
+        delivery of the campaign per lease, a cost that grew with the audience)."""
+        parts = " UNION ALL ".join(
+            "SELECT id FROM (SELECT id FROM deliveries WHERE campaign_id = ? AND "
+            f"{condition} ORDER BY id LIMIT ?)" for condition, _ in branches)
         sql = (
             "UPDATE deliveries SET status = ?, lease_owner = ?, lease_until = ?, "
             "doc = json_set(doc, '$.status', ?, '$.lease_owner', ?, '$.lease_until', ?) "
-            "WHERE id IN (SELECT id FROM deliveries WHERE campaign_id = ? AND ("
-            f"{condition}) ORDER BY id LIMIT ?) RETURNING doc"
+            f"WHERE id IN ({parts} ORDER BY id LIMIT ?) RETURNING doc"
         )
         until_text = iso(until)
-        values = [status, owner, until_text, status, owner, until_text, *params, max(0, limit)]
-        return self._load(await self._db.rows(sql, values))
+        limit = max(0, limit)
+        values: list[Any] = [status, owner, until_text, status, owner, until_text]
+        for _, params in branches:
+            values += [campaign_id, *params, limit]
+        return self._load(await self._db.rows(sql, [*values, limit]))
 
     async def lease(
         self, campaign_id: str, *, owner: str, now: datetime, until: datetime, limit: int
     ) -> list[Delivery]:
         now_text = iso(now)
-        condition = ("(status = 'queued' AND (not_before IS NULL OR not_before <= ?)) "
-                     "OR (status = 'leased' AND lease_until <= ?)")
-        return await self._take(condition, [campaign_id, now_text, now_text], "leased", owner,
-                                until, limit)
+        return await self._take(campaign_id, [
+            ("status = 'queued' AND (not_before IS NULL OR not_before <= ?)", [now_text]),
+            ("status = 'leased' AND lease_until <= ?", [now_text])], "leased", owner, until,
+            limit)
 
     async def stale_sending(
         self, campaign_id: str, *, owner: str, now: datetime, until: datetime, limit: int
     ) -> list[Delivery]:
-        condition = "status = 'sending' AND lease_until <= ?"
-        return await self._take(condition, [campaign_id, iso(now)], "sending", owner, until,
-                                limit)
+        return await self._take(campaign_id, [("status = 'sending' AND lease_until <= ?",
+                                               [iso(now)])], "sending", owner, until, limit)
 
     async def update(self, delivery: Delivery, *, owner: str | None) -> bool:
         sql, params = self.UPDATE_SQL, self._update_params(delivery)
