@@ -30,6 +30,7 @@ The sink is an aiosmtpd server in a child process that accepts and counts every 
     python bench/dispatch.py --persons 2000 --sizes 2000
     python bench/dispatch.py --workers 2 --persons 3000                  # scaling on SQLite
     python bench/dispatch.py --workers 2 --persons 1000 --store secantus --rate 1200
+    python bench/dispatch.py --profile --persons 5000   # where the engine's CPU goes
 
 Run from the project root with the project installed (`./scripts/test.sh` or
 `pip install -e .`). Everything runs on 127.0.0.1; no mail leaves the machine.
@@ -404,6 +405,18 @@ def child(*args: str) -> dict[str, Any]:
 BARE_RUNS = 3
 
 
+def profile(persons: int) -> None:
+    sink, port = start_sink()
+    try:
+        with tempfile.TemporaryDirectory(prefix="hub-bench-dispatch-") as tmp:
+            database = Path(tmp) / "hub.db"
+            child("--fill", str(database), str(persons))
+            subprocess.run([sys.executable, __file__, "--profile-engine", str(database),
+                            str(port)], check=True, cwd=ROOT)
+    finally:
+        stop_sink(sink)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=10_000,
@@ -418,7 +431,11 @@ def main() -> None:
                         help="the store of the --workers measurement")
     parser.add_argument("--rate", type=int, default=None,
                         help="with --workers: also run at this campaign rate (per minute)")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead: where the engine's CPU goes per message, by part "
+                             "(bench/dispatch_profile.py)")
     parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-engine", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--work", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--fill", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--engine", nargs=2, help=argparse.SUPPRESS)
@@ -442,6 +459,22 @@ def main() -> None:
         return
     if args.engine:
         print(json.dumps(asyncio.run(run_engine(Path(args.engine[0]), int(args.engine[1])))))
+        return
+    if args.profile_engine:
+        from bench.dispatch_profile import LoopSampler, StatementTimer, report
+
+        sampler, statements = LoopSampler(), StatementTimer()
+        statements.install()
+        sampler.start()
+        result = asyncio.run(run_engine(Path(args.profile_engine[0]),
+                                        int(args.profile_engine[1])))
+        sampler.stop()
+        report(result, sampler, statements)
+        return
+    if args.profile:
+        print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
+        print(machine_facts("CPU per message"), flush=True)
+        profile(args.persons)
         return
 
     from channels.email.outbound import POOL_SIZE

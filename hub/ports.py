@@ -490,6 +490,26 @@ class CampaignRepo(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SendStart:
+    """One `start_send` of a `start_send_many`: the delivery (now `sending`), its event and
+    the event's outbox rows."""
+
+    delivery: Delivery
+    event: Event
+    outbox: Sequence[OutboxEvent] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SendEnd:
+    """One `finish_send` of a `finish_send_many`."""
+
+    delivery: Delivery
+    provider_id: str | None
+    change: StatusChange
+    outbox: Sequence[OutboxEvent] = ()
+
+
 class DeliveryRepo(Protocol):
     """Unique on (campaign_id, person_id), enforced by the database."""
 
@@ -533,6 +553,15 @@ class DeliveryRepo(Protocol):
         delivery's event, then write `delivery` when `owner` still holds its lease.
         `outbox`: the status's outgoing-webhook rows, written whenever the event's status is
         (same transaction on SQLite; after the event on MongoDB), idempotent on their ids."""
+        ...
+    async def start_send_many(self, starts: Sequence[SendStart], *, owner: str) -> list[bool]:
+        """`start_send` of each, in order, each on its own terms (one whose lease was lost
+        writes nothing and is False, the others go on): one transaction on SQLite, so a
+        chunk of sends costs one commit; the results in the order of `starts`."""
+        ...
+    async def finish_send_many(self, ends: Sequence[SendEnd], *, owner: str) -> list[bool]:
+        """`finish_send` of each, in order, each on its own terms: one transaction on
+        SQLite; the results in the order of `ends`."""
         ...
     async def counts(self, campaign_id: str) -> DeliveryCounts: ...
     async def with_status(

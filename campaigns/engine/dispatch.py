@@ -24,6 +24,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -47,7 +48,7 @@ from hub.errors import ChannelMisconfigured, HubError, SendFailed
 from hub.i18n import DEFAULT_LANGUAGE, N_, supported
 from hub.i18n.catalogues import preload
 from hub.metrics import LEASES_EXPIRED
-from hub.ports import SendReceipt, Store
+from hub.ports import SendEnd, SendReceipt, SendStart, Store
 from hub.services.outbound import (
     REASONS,
     Content,
@@ -64,6 +65,7 @@ WORKER_STOPPED = N_("the worker stopped while handing the message over; it may h
                     "sent, so it is not sent again")
 INTERNAL_ERROR = N_("an internal error interrupted the send; it has been logged and is not "
                     "retried")
+GUARD_SHARE = 20  # the guardrail check mid-turn: at most 1/20 of a worker's time
 # Every reason a delivery is stored with, as msgids (the campaign page reads them back in
 # the viewer's language with `hub.i18n.text.reread`); the most general pattern last.
 DELIVERY_REASONS: tuple[str, ...] = (
@@ -202,6 +204,20 @@ def recipient_language(person: Person) -> str | None:
     return supported(person.language) or person.language.strip().lower() or None
 
 
+@dataclass(slots=True)
+class _Ready:
+    """A delivery's message on one channel, rendered and prepared, not yet started; after its
+    start `delivery` is the one its start recorded."""
+
+    delivery: Delivery
+    loaded: Loaded
+    variant: str | None
+    prepared: Prepared
+    language: tuple[str, bool]
+    tried: tuple[str, ...]  # the channels tried so far, this one included
+    reasons: list[str]  # why the channels before it failed
+
+
 class _Stopped(Exception):
     """The campaign stopped running before a hand-over (not an error: staff asked)."""
 
@@ -224,6 +240,7 @@ class Worker:
         self._status: dict[str, str] = {}
         self._ab = CampaignAbTests(store)
         self._fresh = FreshStatus(self._read_status)  # one read for the sends asking at once
+        self._guard_due: dict[str, float] = {}  # campaign id: monotonic time of the next check
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -259,7 +276,14 @@ class Worker:
     async def work_on(self, campaign: Campaign) -> bool:
         """Send leased deliveries `concurrency` at a time. The next batch is leased (and its
         records loaded) while the current one drains, so sends keep flowing; at most
-        `batches_per_turn` batches per call, then the loop looks at every campaign again."""
+        `batches_per_turn` batches per call, then the loop looks at every campaign again.
+
+        Without a rate the sends go in chunks of `concurrency`: a chunk's messages are
+        rendered and their starts recorded in one store write while the chunk before is
+        handed over, and the ends recorded so far go in one write before each chunk's start
+        (and when a chunk's worth has gathered). A worker killed meanwhile leaves at most
+        two chunks started and not handed over, and the ends not yet written: all of those
+        are reconciled to `unknown`, never sent again."""
         if not campaign.snapshot_complete:
             await self._snapshot(campaign)
             return True
@@ -275,23 +299,57 @@ class Worker:
         queue = deque(first)
         turns = 1
         more: asyncio.Task[None] | None = None
+        chunked = not campaign.rate_per_minute  # a rate's slots go one send at a time
+        size = self._config.concurrency
+        started: deque[_Ready] = deque()
+        ends: list[SendEnd] = []
+        starting: asyncio.Task[None] | None = None
 
         async def refill() -> None:
             nonlocal turns
-            if await self._guarded(campaign):
+            if await self._guarded(campaign, when_due=True):
                 turns = self._config.batches_per_turn
                 return
             batch = await self._next_batch(campaign)
             queue.extend(batch)
             turns = turns + 1 if batch else self._config.batches_per_turn  # none left: stop
 
+        async def record_ends() -> None:
+            if ends:
+                done, ends[:] = list(ends), []
+                await self._store.deliveries.finish_send_many(done, owner=self.owner)
+
+        async def start_chunk() -> None:
+            chunk: list[_Ready] = []
+            while queue and len(chunk) < size:
+                delivery, loaded = queue.popleft()
+                if self._status.get(campaign.id) != "running":
+                    await self._release(delivery, self._status.get(campaign.id))
+                elif (ready := await self._ready(campaign, delivery, loaded)) is not None:
+                    chunk.append(ready)
+            await record_ends()
+            started.extend(await self._start_many(chunk))
+
         async def runner() -> None:
-            nonlocal more
+            nonlocal more, starting
             while True:
                 if (len(queue) <= self._config.concurrency and (more is None or more.done())
                         and turns < self._config.batches_per_turn
                         and self._status.get(campaign.id) == "running"):
                     more = asyncio.create_task(refill())
+                if starting is not None and starting.done():
+                    starting.result()  # raises what a failed start raised
+                if chunked and queue and len(started) < size and (
+                        starting is None or starting.done()):
+                    starting = asyncio.create_task(start_chunk())
+                if started:
+                    await self._send_started(campaign, started.popleft(), ends)
+                    if len(ends) >= size:
+                        await record_ends()
+                    continue
+                if starting is not None and not starting.done():
+                    await starting
+                    continue
                 if not queue:
                     if more is None or more.done():
                         return
@@ -307,9 +365,45 @@ class Worker:
             await asyncio.gather(*(runner() for _ in range(self._config.concurrency)))
             if more is not None:
                 await more  # raises what a failed refill raised
+            if starting is not None:
+                await starting
         finally:
             watcher.cancel()
+            try:
+                await record_ends()  # sent: recorded even when something else failed
+            except HubError as exc:  # left `sending`: reconciled to `unknown` later
+                log.warning("recording sent campaign messages failed",
+                            extra={"campaign_id": campaign.id, "error": exc.code})
         return True
+
+    async def _start_many(self, chunk: list[_Ready]) -> list[_Ready]:
+        """Record the starts of a chunk of sends in one write; the ones started."""
+        if not chunk:
+            return []
+        claims = [self._claimed(ready) for ready in chunk]
+        results = await self._store.deliveries.start_send_many(
+            [SendStart(claimed, ready.prepared.event) for claimed, ready in zip(
+                claims, chunk, strict=True)], owner=self.owner)
+        begun: list[_Ready] = []
+        for ready, claimed, ok in zip(chunk, claims, results, strict=True):
+            if ok:  # else another worker holds it now, or the campaign was cancelled
+                ready.delivery = claimed
+                begun.append(ready)
+        return begun
+
+    async def _send_started(self, campaign: Campaign, ready: _Ready,
+                            ends: list[SendEnd]) -> None:
+        """Hand over a send of a started chunk; its end joins `ends`. A permanent failure
+        tries the delivery's next channel one write at a time, as `process` does."""
+        outcome = await self._transmit(campaign, ready)
+        if isinstance(outcome, SendReceipt):
+            ends.append(self._end(ready, outcome))
+            return
+        after = None if outcome is None else await self._next_channel(campaign, ready, outcome)
+        while after is not None:
+            outcome = await self._send(campaign, after)
+            after = None if outcome is None else await self._next_channel(campaign, after,
+                                                                          outcome)
 
     async def _next_batch(self, campaign: Campaign) -> list[tuple[Delivery, Loaded]]:
         now = utcnow()
@@ -338,10 +432,19 @@ class Worker:
             self._status[campaign_id] = (await self._store.campaigns.status_of(campaign_id)
                                          or "cancelled")
 
-    async def _guarded(self, campaign: Campaign) -> bool:
+    async def _guarded(self, campaign: Campaign, *, when_due: bool = False) -> bool:
         """The deliverability guardrails: True when the campaign was paused (now or by
-        another worker) because a rate went past its limit."""
+        another worker) because a rate went past its limit. The check counts the whole
+        campaign, so its cost grows with the audience: between the leased batches of one
+        turn (`when_due`) it runs again only after GUARD_SHARE times its last duration has
+        passed (it takes at most 1/GUARD_SHARE of the worker's time); every turn starts
+        with one."""
+        started = time.monotonic()
+        if when_due and started < self._guard_due.get(campaign.id, 0.0):
+            return False
         breach = await check(self._store, self._config.guardrails, campaign)
+        self._guard_due[campaign.id] = time.monotonic() + GUARD_SHARE * (
+            time.monotonic() - started)
         if breach is None:
             return False
         self._status[campaign.id] = "paused"
@@ -414,55 +517,69 @@ class Worker:
 
     async def process(self, campaign: Campaign, delivery: Delivery,
                       loaded: Loaded | None = None) -> None:
+        """One delivery from its lease to its end, one store write at a time (a campaign
+        with a rate, or a delivery on its own)."""
         if loaded is None:
             loaded = await load(self._store, self._outbound, campaign, [delivery])
+        ready = await self._ready(campaign, delivery, loaded)
+        while ready is not None:
+            outcome = await self._send(campaign, ready)
+            ready = None if outcome is None else await self._next_channel(campaign, ready,
+                                                                          outcome)
+
+    async def _ready(self, campaign: Campaign, delivery: Delivery, loaded: Loaded,
+                     after: _Ready | None = None) -> _Ready | None:
+        """The message for the delivery's next channel (after `after`'s, which failed),
+        rendered and prepared; None when the delivery ended here (skipped, failed, held,
+        waiting for the A/B decision)."""
         person = loaded.persons.get(delivery.person_id)
-        variant: str | None = None
-        if campaign.ab is not None and person is not None:
+        variant = after.variant if after is not None else None
+        if after is None and campaign.ab is not None and person is not None:
             chosen = await self._ab.variant_for(campaign, delivery, utcnow())
             if isinstance(chosen, datetime):  # the rest group waits for the A/B decision
                 await self._store.deliveries.update(delivery.model_copy(update={
                     "status": "queued", "lease_owner": None, "lease_until": None,
                     "not_before": chosen}), owner=self.owner)
-                return
+                return None
             variant = chosen
             delivery = delivery.model_copy(update={"variant": variant})
-        tried: tuple[str, ...] = ()
-        reasons: list[str] = []
-        while True:
-            choice = (choose_channel(campaign, person, exclude=tried,
-                                     approved=loaded.approved()) if person
-                      else Choice(None, PERSON_DELETED))
-            if choice.channel is None or person is None:
-                status = "failed" if reasons else "skipped"
-                why = "; ".join([*reasons, choice.reason or ""]).strip("; ")
-                await self._finish(delivery, status=status, reason=why)
-                return
-            if not tried and await self._held(delivery, person, loaded):
-                return
-            tried += (choice.channel,)
-            token = self._unsubscribe.make(person.id, campaign.id)
-            try:
-                content, language = await self._render(campaign, person, loaded,
-                                                       choice.channel, token, variant)
-            except TemplateProblem as exc:
-                if campaign.preflight_skip:  # staff chose at launch to skip these persons
-                    await self._finish(delivery, status="skipped", channel=choice.channel,
-                                       reason=f"the template fails for this person "
-                                              f"({exc.message}); skipped as chosen at launch")
-                else:
-                    await self._finish(delivery, status="failed", reason=exc.message,
-                                       channel=choice.channel)
-                return
-            data = {"delivery_id": delivery.id, **({"ab_variant": variant} if variant else {})}
-            prepared = self._outbound.prepare(person, choice.channel, content, Extras(
-                purpose="marketing", campaign_id=campaign.id, data=data,
-                headers=self._headers(choice.channel, token),
-                sender_name=self._sender_name(campaign, variant)), address=choice.address)
-            outcome = await self._send(campaign, delivery, prepared, language)
-            if outcome is None:
-                return  # sent (or the lease was lost, or the campaign paused)
-            reasons.append(f"{choice.channel}: {outcome}")
+        tried = after.tried if after is not None else ()
+        reasons = after.reasons if after is not None else []
+        choice = (choose_channel(campaign, person, exclude=tried, approved=loaded.approved())
+                  if person else Choice(None, PERSON_DELETED))
+        if choice.channel is None or person is None:
+            status = "failed" if reasons else "skipped"
+            why = "; ".join([*reasons, choice.reason or ""]).strip("; ")
+            await self._finish(delivery, status=status, reason=why)
+            return None
+        if not tried and await self._held(delivery, person, loaded):
+            return None
+        tried += (choice.channel,)
+        token = self._unsubscribe.make(person.id, campaign.id)
+        try:
+            content, language = await self._render(campaign, person, loaded,
+                                                   choice.channel, token, variant)
+        except TemplateProblem as exc:
+            if campaign.preflight_skip:  # staff chose at launch to skip these persons
+                await self._finish(delivery, status="skipped", channel=choice.channel,
+                                   reason=f"the template fails for this person "
+                                          f"({exc.message}); skipped as chosen at launch")
+            else:
+                await self._finish(delivery, status="failed", reason=exc.message,
+                                   channel=choice.channel)
+            return None
+        data = {"delivery_id": delivery.id, **({"ab_variant": variant} if variant else {})}
+        prepared = self._outbound.prepare(person, choice.channel, content, Extras(
+            purpose="marketing", campaign_id=campaign.id, data=data,
+            headers=self._headers(choice.channel, token),
+            sender_name=self._sender_name(campaign, variant)), address=choice.address)
+        return _Ready(delivery, loaded, variant, prepared, language, tried, reasons)
+
+    async def _next_channel(self, campaign: Campaign, ready: _Ready,
+                            outcome: str) -> _Ready | None:
+        """The send on `ready`'s channel failed for good: the next channel, if any."""
+        ready.reasons.append(f"{ready.prepared.event.channel}: {outcome}")
+        return await self._ready(campaign, ready.delivery, ready.loaded, after=ready)
 
     async def _held(self, delivery: Delivery, person: Person, loaded: Loaded) -> bool:
         """The frequency cap skips the delivery; quiet hours put it back in the queue until
@@ -518,21 +635,38 @@ class Worker:
         return (Content(text=text, subject=subject, html=html, template=provider),
                 (language, fallback))
 
-    async def _send(self, campaign: Campaign, delivery: Delivery, prepared: Prepared,
-                    language: tuple[str, bool] = (DEFAULT_LANGUAGE, False)) -> str | None:
-        """Send on one channel; None when done, else the permanent failure's reason."""
-        event, message = prepared.event, prepared.message
-        limiter = self._limiter(campaign, event.channel)
-        if limiter is not None:  # wait for the rate's slot while the delivery is only leased:
-            await limiter.acquire()  # a cancel meanwhile takes it back, nothing is recorded
-        claimed = delivery.model_copy(update={
+    def _claimed(self, ready: _Ready) -> Delivery:
+        """The delivery as its send's start records it."""
+        event, delivery = ready.prepared.event, ready.delivery
+        return delivery.model_copy(update={
             "status": "sending", "channel": event.channel, "event_id": event.id,
             "attempts": delivery.attempts + 1,
-            "language": language[0], "language_fallback": language[1],
+            "language": ready.language[0], "language_fallback": ready.language[1],
             "lease_until": utcnow() + timedelta(seconds=self._config.lease_s)})
-        if not await self._store.deliveries.start_send(claimed, event, owner=self.owner):
+
+    async def _send(self, campaign: Campaign, ready: _Ready) -> str | None:
+        """Send on one channel; None when done, else the permanent failure's reason."""
+        limiter = self._limiter(campaign, ready.prepared.event.channel)
+        if limiter is not None:  # wait for the rate's slot while the delivery is only leased:
+            await limiter.acquire()  # a cancel meanwhile takes it back, nothing is recorded
+        claimed = self._claimed(ready)
+        if not await self._store.deliveries.start_send(claimed, ready.prepared.event,
+                                                       owner=self.owner):
             return None  # another worker holds it now, or the campaign was cancelled
-        delivery.__dict__.update(claimed.__dict__)
+        ready.delivery = claimed
+        outcome = await self._transmit(campaign, ready, limiter)
+        if isinstance(outcome, SendReceipt):
+            await self._store.deliveries.finish_send_many([self._end(ready, outcome)],
+                                                          owner=self.owner)
+            return None
+        return outcome
+
+    async def _transmit(self, campaign: Campaign, ready: _Ready,
+                        limiter: SharedRate | None = None) -> SendReceipt | str | None:
+        """Hand a started send over: the provider's receipt (to record), the permanent
+        failure's reason, or None when that was dealt with here (the campaign stopped, the
+        channel needs an operator, an internal error)."""
+        delivery, event, message = ready.delivery, ready.prepared.event, ready.prepared.message
         retry = False
 
         async def before_attempt() -> None:
@@ -543,7 +677,7 @@ class Worker:
             await self._still_running(campaign.id)
 
         try:
-            receipt = await self._outbound.transmit(message, before_attempt=before_attempt)
+            return await self._outbound.transmit(message, before_attempt=before_attempt)
         except _Stopped as stopped:
             await self._stopped_before_hand_over(delivery, event.id, stopped.status)
             return None
@@ -562,8 +696,6 @@ class Worker:
                 status="unknown", detail="an internal error interrupted the send"))
             await self._finish(delivery, status="unknown", reason=INTERNAL_ERROR)
             return None
-        await self._record(delivery, event.id, receipt)
-        return None
 
     async def _refused(self, event: Event) -> None:
         """An SMTP 5xx at hand-over: the mail server refused the address for good, which the
@@ -635,17 +767,17 @@ class Worker:
                                            campaign.rate_per_minute, clock=self._clock)
         return self._limits[key]
 
-    async def _record(self, delivery: Delivery, event_id: str, receipt: SendReceipt) -> None:
-        """The provider id on the event, its status, and the delivery `sent`: one call (one
-        transaction on SQLite), the provider id stored before the delivery is marked sent."""
+    @staticmethod
+    def _end(ready: _Ready, receipt: SendReceipt) -> SendEnd:
+        """The provider id on the event, its status, and the delivery `sent`: one write
+        (one transaction on SQLite, with other sends' ends), the provider id stored before
+        the delivery is marked sent."""
         update: dict[str, object] = {"status": "sent", "reason": None, "lease_until": None,
-                                     "event_id": event_id}
+                                     "event_id": ready.prepared.event.id}
         if receipt.provider_id is not None:
             update["provider_id"] = receipt.provider_id
-        await self._store.deliveries.finish_send(
-            delivery.model_copy(update=update), owner=self.owner,
-            provider_id=receipt.provider_id,
-            change=StatusChange(status=receipt.status, detail=receipt.detail))
+        return SendEnd(ready.delivery.model_copy(update=update), receipt.provider_id,
+                       StatusChange(status=receipt.status, detail=receipt.detail))
 
     async def _finish(self, delivery: Delivery, *, status: str, reason: str | None = None,
                       channel: str | None = None) -> None:

@@ -38,6 +38,8 @@ def to_utc_ms(value: datetime) -> datetime:
 
 def iso(value: datetime) -> str:
     """Fixed-width ISO 8601 UTC (`2026-11-23T07:22:53.123Z`): sorts as text, as SQLite needs."""
+    if value.tzinfo is UTC and not value.microsecond % 1000:  # `utcnow()`'s: every record's
+        return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
     return to_utc_ms(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -24,6 +24,8 @@ from hub.ports import (
     DeliveryRepo,
     EventRepo,
     PersonRepo,
+    SendEnd,
+    SendStart,
     Store,
     SurveyResponseRepo,
     WebhookRepo,
@@ -138,15 +140,32 @@ class _Deliveries(_Wrapped):
         return bool(await self._inner.start_send(delivery, event, owner=owner,
                                                  outbox=_appended(event)))
 
+    async def start_send_many(self, starts: Sequence[SendStart], *, owner: str) -> list[bool]:
+        started: list[bool] = await self._inner.start_send_many(
+            [SendStart(s.delivery, s.event, _appended(s.event)) for s in starts], owner=owner)
+        return started
+
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange) -> bool:
         """A campaign send's status (`sent`) is recorded here, not through `add_status`: it
         emits the same `delivery.status` (keyed by event and status, so a retry is one id)."""
-        rows = [] if delivery.event_id is None else [_status_row(
-            delivery.event_id, person_id=delivery.person_id, channel=delivery.channel,
-            external_id=provider_id, campaign_id=delivery.campaign_id, change=change)]
-        return bool(await self._inner.finish_send(delivery, owner=owner, provider_id=provider_id,
-                                                  change=change, outbox=rows))
+        return bool(await self._inner.finish_send(
+            delivery, owner=owner, provider_id=provider_id, change=change,
+            outbox=_finished(delivery, provider_id, change)))
+
+    async def finish_send_many(self, ends: Sequence[SendEnd], *, owner: str) -> list[bool]:
+        finished: list[bool] = await self._inner.finish_send_many(
+            [SendEnd(e.delivery, e.provider_id, e.change,
+                     _finished(e.delivery, e.provider_id, e.change)) for e in ends],
+            owner=owner)
+        return finished
+
+
+def _finished(delivery: Delivery, provider_id: str | None,
+              change: StatusChange) -> list[OutboxEvent]:
+    return [] if delivery.event_id is None else [_status_row(
+        delivery.event_id, person_id=delivery.person_id, channel=delivery.channel,
+        external_id=provider_id, campaign_id=delivery.campaign_id, change=change)]
 
 
 class _Persons(_Wrapped):

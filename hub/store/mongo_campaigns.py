@@ -26,6 +26,7 @@ from hub.domain.events import Event, StatusChange
 from hub.domain.journeys import AbDecision
 from hub.domain.webhooks import OutboxEvent
 from hub.errors import DuplicateKey
+from hub.ports import SendEnd, SendStart
 from hub.store.mongo_base import CrudRepo, Doc, RecordRepo
 from hub.store.mongo_events import MongoEventRepo
 
@@ -157,6 +158,16 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
             if outbox:
                 await self._events.outbox.add(outbox)
         return await self.update(delivery, owner=owner)
+
+    async def start_send_many(self, starts: Sequence[SendStart], *, owner: str) -> list[bool]:
+        """Each `start_send` in turn (no multi-document transaction without a replica set;
+        each keeps its own order: the delivery, then its event and outbox rows)."""
+        return [await self.start_send(s.delivery, s.event, owner=owner, outbox=s.outbox)
+                for s in starts]
+
+    async def finish_send_many(self, ends: Sequence[SendEnd], *, owner: str) -> list[bool]:
+        return [await self.finish_send(e.delivery, owner=owner, provider_id=e.provider_id,
+                                       change=e.change, outbox=e.outbox) for e in ends]
 
     async def counts(self, campaign_id: str) -> DeliveryCounts:
         pipeline: list[Doc] = [{"$match": {"campaign_id": campaign_id}},
