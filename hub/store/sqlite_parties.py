@@ -22,6 +22,12 @@ from hub.store.sqlite_base import (
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN, stored_tier
 from hub.store.sqlite_reader import Reader
+from hub.store.sqlite_segment_columns import (
+    HOUSEHOLD_COLUMNS,
+    PERSON_COLUMNS,
+    household_columns,
+    person_columns,
+)
 from hub.store.sqlite_search import (
     add_email_now,
     forget_erased,
@@ -119,7 +125,8 @@ class AddressedTable(SearchedTable[N]):
 class SqlitePersons(SearchedTable[Person]):
     table = "persons"
     model = Person
-    columns = ("name_lower", "household_id", "active", *CONSENT_COLUMNS.values(), TIER_COLUMN)
+    columns = ("name_lower", "household_id", "active", *CONSENT_COLUMNS.values(), TIER_COLUMN,
+               *PERSON_COLUMNS.values())
     active_only = True
     search_kind = "person"
 
@@ -130,7 +137,7 @@ class SqlitePersons(SearchedTable[Person]):
     def indexed(self, record: Person) -> tuple[Any, ...]:
         return (record.name.lower(), record.household_id, int(record.is_active),
                 *(record.consent_for(channel).status for channel in CONSENT_COLUMNS),
-                stored_tier(record.attributes))
+                stored_tier(record.attributes), *person_columns(record))
 
     async def _read(self, sql: str, params: list[Any],
                     budget: float | None) -> list[tuple[Any, ...]]:
@@ -181,11 +188,11 @@ class SqlitePersons(SearchedTable[Person]):
 class SqliteHouseholds(AddressedTable[Household]):
     table = "households"
     model = Household
-    columns = ("name_lower",)
+    columns = ("name_lower", *HOUSEHOLD_COLUMNS.values())
     search_kind = "household"
 
     def indexed(self, record: Household) -> tuple[Any, ...]:
-        return (record.name.lower(),)
+        return (record.name.lower(), *household_columns(record))
 
 
 class SqliteOrganisations(AddressedTable[Organisation]):

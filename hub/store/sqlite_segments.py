@@ -42,6 +42,7 @@ from hub.domain.segments import (
     value_kind,
 )
 from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN, TIER_PATH
+from hub.store.sqlite_segment_columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS
 
 SQL_OPS = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _HOLDS: dict[str, Callable[[Any, Any], bool]] = {
@@ -147,12 +148,26 @@ class _Compiler:
         for item in items:
             if item is household[0]:
                 inner = f" {joiner} ".join(
-                    self.json_cmp("h.doc", ("household", cmp.target.path), cmp)
-                    for cmp in household if isinstance(cmp, Cmp))
+                    self.party_cmp("h", cmp) for cmp in household if isinstance(cmp, Cmp))
                 terms.append(f"p.household_id IN (SELECT h.id FROM households h WHERE ({inner}))")
             elif not any(item is other for other in household):
                 terms.append(self.compile(item))
         return terms
+
+    def party_cmp(self, alias: str, cmp: Cmp) -> str:
+        """A comparison on a field of the person (`p`) or household (`h`) row: its column
+        when the field has one and the values are text (the only type the column holds, so
+        the plain comparison is as strict as the JSON one), else its JSON value."""
+        columns = PERSON_COLUMNS if alias == "p" else HOUSEHOLD_COLUMNS
+        column = columns.get(cmp.target.path)
+        values = cmp.value if cmp.op == "in" else (cmp.value,)
+        if column is None or not all(value is None or isinstance(value, str) for value in values):
+            return self.json_cmp(f"{alias}.doc", (cmp.target.source, cmp.target.path), cmp)
+        expression = f"{alias}.{column}"
+        if cmp.op == "contains":
+            self.params.append(cmp.value.lower())
+            return f"(instr(lower({expression}), ?) > 0)"
+        return self.scalar_cmp(expression, cmp)
 
     def json_cmp(self, doc: str, target: tuple[str, tuple[str, ...]], cmp: Cmp) -> str:
         """A comparison on the JSON value at `target`'s path of `doc` (a column expression)."""
@@ -208,9 +223,9 @@ class _Compiler:
                                                      else (cmp.value,))):
                 # text only equals a text tier, which the column holds (NULL otherwise)
                 return self.scalar_cmp(f"p.{TIER_COLUMN}", cmp)
-            return self.json_cmp("p.doc", target, cmp)
+            return self.party_cmp("p", cmp)
         if source == "household":
-            inner = self.json_cmp("h.doc", target, cmp)
+            inner = self.party_cmp("h", cmp)
             if self.per_person:
                 return (f"EXISTS (SELECT 1 FROM households h WHERE h.id = p.household_id"
                         f" AND {inner})")
@@ -231,7 +246,11 @@ class _Compiler:
             values = cmp.value if cmp.op == "in" else (cmp.value,)
             self.params.extend(values)
             marks = ", ".join("?" for _ in values)
-            return f"EXISTS (SELECT 1 FROM json_each(p.doc, '$.tags') WHERE value IN ({marks}))"
+            if self.per_person:
+                return ("EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id"
+                        f" AND t.tag IN ({marks}))")
+            # the tagged persons once, from the tag's range of person_tags' primary key
+            return f"p.id IN (SELECT t.person_id FROM person_tags t WHERE t.tag IN ({marks}))"
         if source in ("emails", "phones"):
             return f"json_array_length(p.doc, '$.{source}') > 0"
         if source == "consent":
