@@ -235,6 +235,7 @@ INDEXES: tuple[Index, ...] = (
     Index("persons", "persons_pyramid_tier", _asc("attributes.pyramid_tier")),
     Index("persons", "persons_birth_date", _asc("birth_date")),
     Index("persons", "persons_customer_status", _asc("customer_status")),
+    Index("persons", "persons_tags", _asc("tags")),  # multikey: "tagged vip" is one range
     # pruning the webhook delivery log (issue 18)
     Index("webhook_deliveries", "webhook_deliveries_finished", _asc("state", "next_attempt_at")),
 )

@@ -56,8 +56,10 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
     # the expression indexes of migration 12 on two of these fields, now columns
     "DROP INDEX IF EXISTS persons_birth_date",
     "DROP INDEX IF EXISTS persons_customer_status",
+    # `active` a column, not a partial index's condition: SQLite 3.40 reads the row to check
+    # `p.active = 1` against a partial index, while this one answers the count alone
     """CREATE INDEX persons_demographics
-        ON persons (birth_date, gender, language, customer_status) WHERE active = 1""",
+        ON persons (active, birth_date, gender, language, customer_status)""",
     "ALTER TABLE households ADD COLUMN city TEXT",
     "UPDATE households SET city = json_extract(doc, '$.address.city')",
     "CREATE INDEX households_city ON households (city)",

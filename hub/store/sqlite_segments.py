@@ -115,6 +115,12 @@ def _plain_text(value: Any) -> bool:
     return isinstance(value, str) and not value.startswith(("{", "["))
 
 
+def _probed(item: Predicate) -> bool:
+    """A comparison (or its negation) on a person's tags or contact facts."""
+    cmp = item.item if isinstance(item, Not) else item
+    return isinstance(cmp, Cmp) and cmp.target.source in ("tags", "last_contact", "last_inbound")
+
+
 class _Compiler:
     def __init__(self, per_person: bool, params: list[Any]) -> None:
         self.per_person = per_person
@@ -142,17 +148,31 @@ class _Compiler:
         per comparison."""
         household = [item for item in items
                      if isinstance(item, Cmp) and item.target.source == "household"]
-        if self.per_person or len(household) < 2:
+        if self.per_person or (len(household) < 2 and not self.narrowed(items, joiner)):
             return [self.compile(item) for item in items]
+        probe = _Compiler(True, self.params) if self.narrowed(items, joiner) else self
         terms: list[str] = []
         for item in items:
-            if item is household[0]:
+            if probe is not self and _probed(item):
+                terms.append(probe.compile(item))
+            elif len(household) < 2:
+                terms.append(self.compile(item))
+            elif item is household[0]:
                 inner = f" {joiner} ".join(
                     self.party_cmp("h", cmp) for cmp in household if isinstance(cmp, Cmp))
                 terms.append(f"p.household_id IN (SELECT h.id FROM households h WHERE ({inner}))")
             elif not any(item is other for other in household):
                 terms.append(self.compile(item))
         return terms
+
+    def narrowed(self, items: tuple[Predicate, ...], joiner: str) -> bool:
+        """Whether an AND holds a comparison on the person's own row (a column, through an
+        index): its tags and contact facts are then probed per remaining person (one primary
+        key seek each) rather than gathered for everyone into a temporary set first, which
+        costs as much as the set is large (every person in contact in the last year)."""
+        return joiner == "AND" and any(
+            isinstance(item, Cmp) and item.target.source in ("person", "consent")
+            for item in items)
 
     def party_cmp(self, alias: str, cmp: Cmp) -> str:
         """A comparison on a field of the person (`p`) or household (`h`) row: its column
