@@ -519,8 +519,9 @@ async def main(argv: list[str]) -> int:
               f"{t_hand * 1000:9.1f} {cpu_hand * 1000:9.1f} {ratio:7.2f} {cpu_ratio:10.2f}   "
               f"wall {wall}, CPU {cpu}")
     print("hand SQL: the best hand-written query over the same schema (consent, tier and "
-          "demographic columns, person_tags and person_facts included); each case that reads them also prints the hand "
-          "query over the documents and events alone, the floor before those facts were kept")
+          "demographic columns, person_tags and person_facts included); each case that reads "
+          "them also prints the hand query over the documents and events alone, the floor "
+          "before those facts were kept")
     print("CPU: this process's CPU time (all threads) over the same run; on a shared machine "
           "it is closer to what a quiet one would take than the wall time")
     return 0

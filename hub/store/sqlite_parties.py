@@ -22,12 +22,6 @@ from hub.store.sqlite_base import (
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN, stored_tier
 from hub.store.sqlite_reader import Reader
-from hub.store.sqlite_segment_columns import (
-    HOUSEHOLD_COLUMNS,
-    PERSON_COLUMNS,
-    household_columns,
-    person_columns,
-)
 from hub.store.sqlite_search import (
     add_email_now,
     forget_erased,
@@ -37,6 +31,12 @@ from hub.store.sqlite_search import (
     remove_email,
     remove_emails,
     unindex_party,
+)
+from hub.store.sqlite_segment_columns import (
+    HOUSEHOLD_COLUMNS,
+    PERSON_COLUMNS,
+    household_columns,
+    person_columns,
 )
 from hub.store.sqlite_segments import compile_predicate, count_query
 
