@@ -357,8 +357,9 @@ def _cases() -> list[Case]:
                       {"field": "last_inbound", "op": "within_days", "value": 365}]},
              active + "p.consent_email = 'opted_in' "
              "AND p.pyramid_tier IN ('top', 'large', 'medium') "
-             "AND p.id NOT IN (SELECT person_id FROM person_tags WHERE tag = 'no-mail') "
-             "AND p.id IN (SELECT person_id FROM person_facts WHERE last_inbound_at >= ?)",
+             "AND NOT EXISTS (SELECT 1 FROM person_tags t WHERE t.tag = 'no-mail' "
+             "AND t.person_id = p.id) AND EXISTS (SELECT 1 FROM person_facts f "
+             "WHERE f.person_id = p.id AND f.last_inbound_at >= ?)",
              (iso(NOW - 365 * day),),
              documents=active + "json_extract(p.doc, '$.consent.email.status') = 'opted_in' "
              "AND json_extract(p.doc, '$.attributes.pyramid_tier') IN ('top', 'large', 'medium') "

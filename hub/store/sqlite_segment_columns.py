@@ -8,7 +8,9 @@ columns of `sqlite_person_facts`. One index over the active persons holds all fo
 age, gender, language or status reads that index alone (a range of birth dates, or the whole
 index, a few dozen bytes a person) instead of one document per person.
 
-Households gain `city` (`address.city`), written by `SqliteHouseholds.indexed`, indexed.
+Households gain `city` (`address.city`), written by `SqliteHouseholds.indexed`, indexed; the
+persons' `persons_household` index (household, active, id) gains the person columns segments
+compare, so "lives in Utrecht, and …" is answered from the members' index entries.
 
 `person_tags` holds one row per (tag, person) of every person's `tags`, kept by triggers on
 `persons` in the statement that writes the document, so every path that writes a person (an
@@ -21,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.domain.parties import Household, Person
+from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN
 
 PERSON_COLUMNS: dict[tuple[str, ...], str] = {
     ("gender",): "gender",
@@ -60,6 +63,12 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
     # `p.active = 1` against a partial index, while this one answers the count alone
     """CREATE INDEX persons_demographics
         ON persons (active, birth_date, gender, language, customer_status)""",
+    # a household filter finds the matching households, then their members through this
+    # index; with every column a segment compares on the person's row, their members' other
+    # conditions are checked in the index too, not on one row read per member
+    "DROP INDEX persons_household",
+    "CREATE INDEX persons_household ON persons (household_id, active, id, "
+    + ", ".join((*PERSON_COLUMNS.values(), *CONSENT_COLUMNS.values(), TIER_COLUMN)) + ")",
     "ALTER TABLE households ADD COLUMN city TEXT",
     "UPDATE households SET city = json_extract(doc, '$.address.city')",
     "CREATE INDEX households_city ON households (city)",

@@ -9,7 +9,10 @@ persons_household index (`p.household_id IN (SELECT …)`), organisation fields 
 holding a role at a matching organisation (`p.id IN (SELECT r.person_id …)`). Consent and
 tier read the persons' `consent_<channel>` and `pyramid_tier` columns, last contact and last
 inbound the `person_facts` rows (both in `sqlite_person_facts`, kept on every write), each
-with its own index. Revenue in a period is
+with its own index; gender, birth date (age), language, customer status and the household's
+city read columns, tags the `person_tags` rows (`sqlite_segment_columns`). In an AND that
+also compares a column of the person's row, tags and contact facts are probed per person
+instead of gathered for everyone first (see `_Compiler.narrowed`). Revenue in a period is
 set-based: one pass over the transactions index builds the set of matching person ids
 (`p.id IN (SELECT …)`), which for a count over every person costs a fraction of one
 correlated sub-query per person. `per_person=True` (a check of a few given persons) keeps the
@@ -145,7 +148,7 @@ class _Compiler:
         """The terms of an AND/OR. Its household comparisons become one term: a person has
         one household, so "some household row satisfies a, and (or) some satisfies b" is
         "the household satisfies a and (or) b", one pass over the households instead of one
-        per comparison."""
+        per comparison. In a `narrowed` AND, tags and contact facts use the per-person form."""
         household = [item for item in items
                      if isinstance(item, Cmp) and item.target.source == "household"]
         if self.per_person or (len(household) < 2 and not self.narrowed(items, joiner)):
