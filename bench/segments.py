@@ -315,7 +315,7 @@ def _cases() -> list[Case]:
              {"field": "revenue", "op": "gte", "value": 500,
               "period": {"from": "2025-01-01", "to": "2026-01-01"}},
              active + "p.id IN (SELECT person_id FROM transactions WHERE person_id IS NOT NULL "
-             "AND occurred_at >= ? AND occurred_at < ? GROUP BY person_id "
+             "AND +occurred_at >= ? AND +occurred_at < ? GROUP BY person_id "
              "HAVING sum(amount_minor) >= 50000)",
              (iso(datetime(2025, 1, 1, tzinfo=UTC)), iso(NOW))),
         Case("last contact within 90 days",

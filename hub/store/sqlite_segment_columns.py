@@ -69,6 +69,11 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
     "DROP INDEX persons_household",
     "CREATE INDEX persons_household ON persons (household_id, active, id, "
     + ", ".join((*PERSON_COLUMNS.values(), *CONSENT_COLUMNS.values(), TIER_COLUMN)) + ")",
+    # a campaign audience starts from its channel's consent: with the tier and the id in the
+    # consent index, "consented, tier X, and (probes by id) tagged / in contact" reads no row
+    *(f"DROP INDEX persons_consent_{channel}" for channel in CONSENT_COLUMNS),
+    *(f"CREATE INDEX persons_consent_{channel} ON persons ({column}, active, {TIER_COLUMN}, id)"
+      for channel, column in CONSENT_COLUMNS.items()),
     "ALTER TABLE households ADD COLUMN city TEXT",
     "UPDATE households SET city = json_extract(doc, '$.address.city')",
     "CREATE INDEX households_city ON households (city)",
