@@ -85,17 +85,43 @@ SEGMENT_INDEXES: tuple[str, ...] = (
 """Migration: expression indexes for segment counts (the MongoDB twins are in mongo.py)."""
 
 
-def compile_predicate(predicate: Predicate, *, per_person: bool = False) -> tuple[str, list[Any]]:
+DENSE_SHARE = 4
+"""A contact-fact range holding more than 1/DENSE_SHARE of the persons is probed per person:
+one ordered primary-key probe per person costs about a quarter of one gathered id's (a sorted
+temporary set, then a seek into persons_active), measured by bench/segments.py."""
+
+
+def compile_predicate(predicate: Predicate, *, per_person: bool = False,
+                      dense: frozenset[Cmp] = frozenset()) -> tuple[str, list[Any]]:
     """A SQL boolean expression over `persons p` and its parameters (true: the person matches;
-    false or NULL: not). `per_person` when only a few given persons are checked."""
+    false or NULL: not). `per_person` when only a few given persons are checked; `dense`: the
+    contact-fact comparisons that hold many persons (`fact_count_query`), probed per person."""
     params: list[Any] = []
-    return _Compiler(per_person, params).compile(predicate), params
+    return _Compiler(per_person, params, dense).compile(predicate), params
 
 
-def count_query(predicate: Predicate) -> tuple[str, list[Any]]:
+def count_query(predicate: Predicate,
+                dense: frozenset[Cmp] = frozenset()) -> tuple[str, list[Any]]:
     """The statement that counts the active persons matching `predicate`, and its parameters."""
-    condition, params = compile_predicate(predicate)
+    condition, params = compile_predicate(predicate, dense=dense)
     return f"SELECT count(*) FROM persons p WHERE p.active = 1 AND {condition}", params
+
+
+def fact_comparisons(predicate: Predicate) -> list[Cmp]:
+    """The comparisons on last contact or last inbound in `predicate`."""
+    if isinstance(predicate, Cmp):
+        return [predicate] if predicate.target.source in _FACTS else []
+    if isinstance(predicate, Not):
+        return fact_comparisons(predicate.item)
+    return [cmp for item in predicate.items for cmp in fact_comparisons(item)]
+
+
+def fact_count_query(cmp: Cmp) -> tuple[str, list[Any]]:
+    """How many persons' facts satisfy `cmp` (a range of the fact's index alone)."""
+    params: list[Any] = []
+    column = "last_inbound_at" if cmp.target.source == "last_inbound" else "last_contact_at"
+    condition = _Compiler(False, params).scalar_cmp(column, cmp)
+    return f"SELECT count(*) FROM person_facts WHERE {condition}", params
 
 
 def _sql_value(value: Any) -> Any:
@@ -120,16 +146,21 @@ def _plain_text(value: Any) -> bool:
     return isinstance(value, str) and not value.startswith(("{", "["))
 
 
+_FACTS = ("last_contact", "last_inbound")
+
+
 def _probed(item: Predicate) -> bool:
     """A comparison (or its negation) on a person's tags or contact facts."""
     cmp = item.item if isinstance(item, Not) else item
-    return isinstance(cmp, Cmp) and cmp.target.source in ("tags", "last_contact", "last_inbound")
+    return isinstance(cmp, Cmp) and cmp.target.source in ("tags", *_FACTS)
 
 
 class _Compiler:
-    def __init__(self, per_person: bool, params: list[Any]) -> None:
+    def __init__(self, per_person: bool, params: list[Any],
+                 dense: frozenset[Cmp] = frozenset()) -> None:
         self.per_person = per_person
         self.params = params
+        self.dense = dense
 
     def compile(self, predicate: Predicate) -> str:
         if isinstance(predicate, And):
@@ -293,7 +324,7 @@ class _Compiler:
         """The newest contact event, either way or inbound only: the person's fact row
         (`sqlite_person_facts`, kept by triggers on events), NULL without contact events."""
         column = "f.last_inbound_at" if inbound else "f.last_contact_at"
-        if self.per_person:
+        if self.per_person or cmp in self.dense:
             return self.scalar_cmp(
                 f"(SELECT {column} FROM person_facts f WHERE f.person_id = p.id)", cmp)
         # the persons whose fact is in range, read from the fact's index
