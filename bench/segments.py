@@ -47,7 +47,7 @@ from hub.domain.common import iso
 from hub.domain.segments import CONTACT_CHANNELS, parse_filter, plan
 from hub.store.sqlite import SqliteStore, open_sqlite_store
 from hub.store.sqlite_parties import SqlitePersons
-from hub.store.sqlite_person_facts import CONSENT_COLUMNS
+from hub.store.sqlite_person_facts import CONSENT_COLUMNS, TIER_COLUMN
 from hub.store.sqlite_schema import MIGRATIONS
 from hub.store.sqlite_segment_columns import PERSON_COLUMNS
 
@@ -173,6 +173,7 @@ def _fill(path: Path, persons: int, events: int, transactions: int) -> None:
                             json.dumps(doc, separators=(",", ":")),
                             *(consent.get(channel, {}).get("status", "unknown")
                               for channel in CONSENT_COLUMNS),
+                            doc["attributes"]["pyramid_tier"],
                             *(doc[path[0]] for path in PERSON_COLUMNS)))
         if rng.random() < 0.3:
             for _ in range(2 if rng.random() < 0.05 else 1):
@@ -182,7 +183,7 @@ def _fill(path: Path, persons: int, events: int, transactions: int) -> None:
                         "function": "inkoper", "email": None, "phone": None, "created_at": at}
                 role_rows.append((rid, pid, role["organisation_id"],
                                   json.dumps(role, separators=(",", ":"))))
-    columns = [*CONSENT_COLUMNS.values(), *PERSON_COLUMNS.values()]
+    columns = [*CONSENT_COLUMNS.values(), TIER_COLUMN, *PERSON_COLUMNS.values()]
     conn.executemany(f"INSERT INTO persons (id, name_lower, household_id, active, doc"
                      f"{''.join(', ' + column for column in columns)}) VALUES (?, ?, ?, ?, ?"
                      f"{', ?' * len(columns)})", person_rows)
