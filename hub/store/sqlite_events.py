@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain.common import iso
+from hub.domain.conversations import Conversation
 from hub.domain.event_json import EVENT_SHAPE, EventJson
 from hub.domain.events import (
     PERSONAL_EVENT_FIELDS,
@@ -41,6 +42,7 @@ from hub.ports import (
 )
 from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_call_facts import CALL_COLUMNS, call_copies
+from hub.store.sqlite_conversation_context import Plan, place_new
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_flagged import FLAGGED_CONDITION
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
@@ -212,6 +214,31 @@ class SqliteEvents(DocTable[Event]):
 
         doc = await self._db.atomically(work)
         return (event, True) if doc is None else (self._load(doc), False)
+
+    async def append_placing(self, event: Event, plan: Plan, *,
+                             outbox: Sequence[OutboxEvent] = ()
+                             ) -> tuple[Event, bool, Conversation | None]:
+        """`append`, and when the event went in, the conversation update `plan` makes for it
+        in the same transaction (one hop, one commit for the inbound message): (the stored
+        event, created, the conversation written or None). SQLite only (not on the port):
+        `TimelineService.record` uses it where the store has it."""
+        row = self._row(event)
+        rows = [outbox_row(o) for o in outbox]
+        person_id = event.person_id
+
+        def work(conn: sqlite3.Connection) -> tuple[str | None, Conversation | None]:
+            if conn.execute(self._append_sql, row).rowcount:
+                if rows:
+                    conn.executemany(OUTBOX_INSERT, rows)
+                placed = place_new(conn, person_id, event.thread_id, plan) \
+                    if person_id else None
+                return None, placed
+            found = conn.execute("SELECT doc FROM events WHERE channel = ? AND external_id = ?",
+                                 (event.channel, event.external_id)).fetchone()
+            return str(found[0]), None
+
+        doc, placed = await self._db.atomically(work)
+        return (event, True, placed) if doc is None else (self._load(doc), False, None)
 
     async def append_many(self, events: Sequence[Event]) -> int:
         async with self._db.transaction() as session:
