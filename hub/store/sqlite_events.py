@@ -154,6 +154,10 @@ def _awaiting_sql() -> str:
     FROM waiting w ORDER BY since, w.person_id LIMIT ?"""
 
 
+LATEST_OUTBOUND_SQL = ("SELECT doc FROM events WHERE person_id = ? AND channel = ? "
+                      "AND direction = 'outbound' AND occurred_at >= ? "
+                      "ORDER BY occurred_at DESC, id DESC LIMIT 1")
+"""The newest message sent to a person on a channel since a time (an SMS reply's thread)."""
 AWAITING_SQL = _awaiting_sql()
 """One pass over the events by person, then one index range per waiting person for the start
 of their wait. Only a service answer ends a wait: a campaign or a triggered survey (purpose
@@ -263,12 +267,7 @@ class SqliteEvents(DocTable[Event]):
     async def latest_outbound(
         self, person_id: str, channel: EventChannel, since: datetime
     ) -> Event | None:
-        rows = await self._db.rows(
-            "SELECT doc FROM events WHERE person_id = ? AND channel = ? "
-            "AND direction = 'outbound' AND occurred_at >= ? "
-            "ORDER BY occurred_at DESC, id DESC LIMIT 1",
-            (person_id, channel, iso(since)),
-        )
+        rows = await self._db.rows(LATEST_OUTBOUND_SQL, (person_id, channel, iso(since)))
         return self._load(rows[0][0]) if rows else None
 
     async def marketing_sent(
