@@ -1,8 +1,9 @@
-"""What recording an inbound message reads first, in one hop to SQLite's thread: whether the
+"""What recording an inbound message reads first, in one work on SQLite's thread: whether the
 message is stored already (channel + external id), who owns the sender's address, with that
 person, and (when asked) the last message sent to them on the channel, which an SMS reply
 answers (`hub.services.inbound_lookup` falls back to one repository call each elsewhere).
-"""
+The work goes with the other single works queued meanwhile (`Database.one_by_one`): under
+load, many webhooks' look-ups and writes share one hand-over to that thread."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class SqliteInboundLookup:
                 if since is not None and owner[2] is not None else None
             return None, owner[0], owner[1], sent[0] if sent else None
 
-        event, identity, person, sent = await self._db.reading(work)
+        event, identity, person, sent = await self._db.one_by_one(work)
         return (Event.model_validate_json(event) if event is not None else None,
                 Identity.model_validate_json(identity) if identity is not None else None,
                 Person.model_validate_json(person) if person is not None else None,
