@@ -99,13 +99,14 @@ class TimelineService:
                 person = await self._store.persons.get(event.person_id)
             if person is not None and person.household_id:
                 event = event.model_copy(update={"household_id": person.household_id})
-        placing = getattr(self._store.events, "append_placing", None) \
-            if self._placer is not None else None
-        plan = self._placer.plan_for(event) if placing is not None and self._placer else None
-        if plan is not None and self._placer is not None:
-            stored, created, conversation = await placing(event, plan)  # type: ignore[misc]
+        placer = self._placer
+        placing: Callable[..., Awaitable[tuple[Event, bool, Conversation | None]]] | None = \
+            getattr(self._store.events, "append_placing", None) if placer else None
+        plan = placer.plan_for(event) if placer is not None and placing is not None else None
+        if placer is not None and placing is not None and plan is not None:
+            stored, created, conversation = await placing(event, plan)
             if conversation is not None:
-                self._placer.placed(stored, conversation)
+                placer.placed(stored, conversation)
         else:
             stored, created = await self._store.events.append(event)
         if announce:
