@@ -11,11 +11,14 @@ clients; p99 must stay far under Twilio's 15-second webhook timeout). Each is me
 `--runs` times, hub and floor taking turns (fresh MessageSids each run; the first hub run
 also creates the senders), and the medians are compared. The load clients run in the same
 process, so the CPU per request of both includes theirs. Logging is set up as `hub serve`
-sets it up (INFO, one line per request, written to /dev/null here) unless `--log off`.
+sets it up (INFO, one line per request, written to /dev/null here) unless `--log off`, and
+the garbage collector is tuned as `hub serve` tunes it (`hub/collector.py`; both servers run in
+this one process, so the floor has it too) unless `--gc default`.
 
     python bench/webhooks.py                         # 5,000 webhooks, 32 clients, 1,000 senders
     python bench/webhooks.py --requests 20000 --concurrency 64 --senders 5000
     python bench/webhooks.py --log off               # without the request log lines
+    python bench/webhooks.py --gc default            # CPython's own collector thresholds
     python bench/webhooks.py --profile               # also: where the hub's CPU goes, by part
 
 With `--profile`, one more hub run (known senders, not in the figures above) is sampled on the
@@ -49,6 +52,7 @@ from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.run_facts import cpu_s, machine_facts  # noqa: E402
+from hub.collector import tune_for_serving  # noqa: E402
 from hub.config import load_settings  # noqa: E402
 from hub.domain.common import new_id  # noqa: E402
 from hub.domain.events import Event  # noqa: E402
@@ -204,6 +208,8 @@ async def main() -> None:
     parser.add_argument("--senders", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3, help="runs of each (median)")
     parser.add_argument("--log", choices=("production", "off"), default="production")
+    parser.add_argument("--gc", choices=("serving", "default"), default="serving",
+                        help="the collector as `hub serve` tunes it, or CPython's default")
     parser.add_argument("--profile", action="store_true",
                         help="also sample one more hub run: CPU per request by part")
     args = parser.parse_args()
@@ -229,10 +235,12 @@ async def main() -> None:
         validator = RequestValidator(AUTH_TOKEN)
         hub_runner = await serve(create_app(settings, store=store), hub_port)
         bare_runner = await serve(bare_app(store), bare_port)
+        if args.gc == "serving":
+            tune_for_serving()
         try:
             print(f"{args.requests} signed inbound SMS webhooks, {args.concurrency} concurrent "
                   f"clients, {args.senders} distinct senders, SQLite ({store.backend}), "
-                  f"logging {args.log}, {args.runs} runs each", flush=True)
+                  f"logging {args.log}, collector {args.gc}, {args.runs} runs each", flush=True)
             hub_runs: list[Run] = []
             bare_runs: list[Run] = []
             for _ in range(args.runs):
