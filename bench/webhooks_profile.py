@@ -12,8 +12,11 @@ few per cent; the figures are for comparing parts, the bench's own run is the on
 from __future__ import annotations
 
 import collections
+import gc
 import signal
+import time
 from types import FrameType
+from typing import Any
 
 # (part, frames it is recognised by: "dir/file.py:function" suffixes, or "dir/file.py:" for
 # any function of that file); the innermost frame that matches one decides
@@ -77,6 +80,9 @@ class LoopSampler:
     def __init__(self) -> None:
         self.parts: collections.Counter[str] = collections.Counter()
         self.waiting = 0
+        self.collections = 0
+        self.collecting_s = 0.0
+        self._collecting = 0.0
 
     def _sample(self, signum: int, frame: FrameType | None) -> None:
         if frame is not None and frame.f_code.co_name in ("select", "poll") and (
@@ -88,9 +94,19 @@ class LoopSampler:
     def start(self) -> None:
         signal.signal(signal.SIGPROF, self._sample)
         signal.setitimer(signal.ITIMER_PROF, 0.0005, 0.0005)
+        gc.callbacks.append(self._collection)
 
     def stop(self) -> None:
         signal.setitimer(signal.ITIMER_PROF, 0, 0)
+        gc.callbacks.remove(self._collection)
+
+    def _collection(self, phase: str, info: dict[str, Any]) -> None:
+        """The garbage collector's runs and their time (within the parts above too)."""
+        if phase == "start":
+            self._collecting = time.thread_time()
+        else:
+            self.collections += 1
+            self.collecting_s += time.thread_time() - self._collecting
 
 
 def report(sampler: LoopSampler, *, requests: int, cpu_s: float, loop_cpu_s: float) -> None:
@@ -103,3 +119,5 @@ def report(sampler: LoopSampler, *, requests: int, cpu_s: float, loop_cpu_s: flo
     print(f"  event loop thread, ms per request ({busy:,} samples):")
     for part, count in sampler.parts.most_common():
         print(f"    {count * scale:5.3f}  {part}")
+    print(f"  of which the garbage collector: {sampler.collecting_s * 1000 / requests:.3f} ms "
+          f"per request ({sampler.collections} collections; `--gc default` to compare)")
