@@ -55,18 +55,18 @@ def place_new(conn: sqlite3.Connection, person_id: str, thread_id: str | None, p
     conversation and the one holding the thread, written when it plans one. None when it
     plans none or the write fails (the caller's listener then places the event). A new event
     is in no conversation and answers no survey yet: those two reads are skipped."""
-    active = conn.execute(ACTIVE_SQL, (person_id,)).fetchone()
-    threaded = conn.execute(WITH_THREAD_SQL, (person_id, thread_id)).fetchone() \
-        if thread_id else None
     try:
+        active = conn.execute(ACTIVE_SQL, (person_id,)).fetchone()
+        threaded = conn.execute(WITH_THREAD_SQL, (person_id, thread_id)).fetchone() \
+            if thread_id else None
         planned = plan(False, None, _load(active[0] if active else None),
                        _load(threaded[0] if threaded else None))
         if planned is None:
             return None
         before, after = planned
         cursor = conn.execute(*update_statement(after, before.version))
-    except (sqlite3.Error, ValueError):  # only this statement is undone: the event stays
-        return None
+    except Exception:  # a failed statement is undone alone: the event stays,
+        return None  # and the listener, placing it after the commit, meets the error itself
     try:
         return after if cursor.rowcount else None
     finally:
