@@ -11,11 +11,18 @@ clients; p99 must stay far under Twilio's 15-second webhook timeout). Each is me
 `--runs` times, hub and floor taking turns (fresh MessageSids each run; the first hub run
 also creates the senders), and the medians are compared. The load clients run in the same
 process, so the CPU per request of both includes theirs. Logging is set up as `hub serve`
-sets it up (INFO, one line per request, written to /dev/null here) unless `--log off`.
+sets it up (INFO, one line per request, written to /dev/null here) unless `--log off`, and
+the garbage collector is tuned as `hub serve` tunes it (`hub/collector.py`; both servers run in
+this one process, so the floor has it too) unless `--gc default`.
 
     python bench/webhooks.py                         # 5,000 webhooks, 32 clients, 1,000 senders
     python bench/webhooks.py --requests 20000 --concurrency 64 --senders 5000
     python bench/webhooks.py --log off               # without the request log lines
+    python bench/webhooks.py --gc default            # CPython's own collector thresholds
+    python bench/webhooks.py --profile               # also: where the hub's CPU goes, by part
+
+With `--profile`, one more hub run (known senders, not in the figures above) is sampled on the
+CPU clock and its CPU per request printed by part of the path (`bench/webhooks_profile.py`).
 
 Run from the project root with the project installed. Uses a throw-away SQLite file.
 """
@@ -45,6 +52,7 @@ from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.run_facts import cpu_s, machine_facts  # noqa: E402
+from hub.collector import tune_for_serving  # noqa: E402
 from hub.config import load_settings  # noqa: E402
 from hub.domain.common import new_id  # noqa: E402
 from hub.domain.events import Event  # noqa: E402
@@ -174,6 +182,25 @@ async def count_statements(store: Store, public_url: str, validator: RequestVali
           f"the connection's thread")
 
 
+async def profile(public_url: str, validator: RequestValidator,
+                  args: argparse.Namespace) -> None:
+    """One more hub run (known senders) with the event loop's thread sampled by part."""
+    from bench.webhooks_profile import LoopSampler
+    from bench.webhooks_profile import report as report_profile
+
+    bodies = payloads(args.requests, args.senders)
+    signatures = [validator.compute_signature(public_url + PATH, b) for b in bodies]
+    sampler = LoopSampler()
+    cpu, loop_cpu = cpu_s(), time.thread_time()
+    sampler.start()
+    try:
+        await load(public_url + PATH, bodies, signatures, args.concurrency)
+    finally:
+        sampler.stop()
+    report_profile(sampler, requests=len(bodies), cpu_s=cpu_s() - cpu,
+                   loop_cpu_s=time.thread_time() - loop_cpu)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=5000)
@@ -181,6 +208,10 @@ async def main() -> None:
     parser.add_argument("--senders", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3, help="runs of each (median)")
     parser.add_argument("--log", choices=("production", "off"), default="production")
+    parser.add_argument("--gc", choices=("serving", "default"), default="serving",
+                        help="the collector as `hub serve` tunes it, or CPython's default")
+    parser.add_argument("--profile", action="store_true",
+                        help="also sample one more hub run: CPU per request by part")
     args = parser.parse_args()
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
     print(machine_facts(), flush=True)
@@ -204,10 +235,12 @@ async def main() -> None:
         validator = RequestValidator(AUTH_TOKEN)
         hub_runner = await serve(create_app(settings, store=store), hub_port)
         bare_runner = await serve(bare_app(store), bare_port)
+        if args.gc == "serving":
+            tune_for_serving()
         try:
             print(f"{args.requests} signed inbound SMS webhooks, {args.concurrency} concurrent "
                   f"clients, {args.senders} distinct senders, SQLite ({store.backend}), "
-                  f"logging {args.log}, {args.runs} runs each", flush=True)
+                  f"logging {args.log}, collector {args.gc}, {args.runs} runs each", flush=True)
             hub_runs: list[Run] = []
             bare_runs: list[Run] = []
             for _ in range(args.runs):
@@ -234,6 +267,8 @@ async def main() -> None:
             persons = await store.persons.count()
             print(f"stored: {persons} persons created for {args.senders} senders")
             await count_statements(store, public_url, validator, args)
+            if args.profile:
+                await profile(public_url, validator, args)
         finally:
             await hub_runner.cleanup()
             await bare_runner.cleanup()

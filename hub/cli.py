@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from hub.collector import tune_for_serving
 from hub.config import Settings, describe, load_settings, markdown_table
 from hub.domain.staff import STAFF_ROLES
 from hub.errors import ConfigError, HubError, StoreUnavailable
@@ -52,9 +53,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.role == "worker":
         print(f"Hub worker; /healthz and /metrics on http://{settings.listen_host}:"
               f"{settings.listen_port}", flush=True)
+        tune_for_serving()
         asyncio.run(_run_worker(app, settings))
         return 0
     print(f"Hub listening on http://{settings.listen_host}:{settings.listen_port}", flush=True)
+    tune_for_serving()
     web.run_app(app, host=settings.listen_host, port=settings.listen_port, print=None,
                 access_log=None)
     return 0

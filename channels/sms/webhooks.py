@@ -3,6 +3,7 @@ or a status callback turned into typed values. Parsing only: services record the
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,19 +38,33 @@ def signature_valid(
     if not auth_token or not signature:
         return False
     algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER))
-    validator = RequestValidator(auth_token)
-    parsed = urlparse(url)
-    if "bodySHA256" in parse_qs(parsed.query):  # a JSON body's hash: the SDK's own check
+    validator = _validator(auth_token)
+    variants = _signed_variants(url)
+    if variants is None:  # a JSON body's hash: the SDK's own check
         return bool(validator.validate(url, params, signature, algorithm))
-    # The SDK accepts the URL with or without its port, and always signs both; the URL as
-    # configured goes first here, so a genuine request costs one HMAC instead of two.
-    variants = sorted({remove_port(parsed), add_port(parsed)}, key=lambda v: v != url)
     try:
         return any(hmac.compare_digest(validator.compute_signature(variant, params, algorithm)
                                        .encode(), signature.encode())
                    for variant in variants)
     except ValueError:  # an algorithm this SDK does not know: its validate logs and refuses
         return bool(validator.validate(url, params, signature, algorithm))
+
+
+@functools.lru_cache(maxsize=4)
+def _validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)
+
+
+@functools.lru_cache(maxsize=64)
+def _signed_variants(url: str) -> tuple[str, ...] | None:
+    """The URLs a signature may be over, as the SDK accepts them (with and without the port;
+    the one as configured first, so a genuine request costs one HMAC instead of two); None
+    for a URL carrying a JSON body's hash. Every webhook of a route has the same URL: parsed
+    once, not per request."""
+    parsed = urlparse(url)
+    if "bodySHA256" in parse_qs(parsed.query):
+        return None
+    return tuple(sorted({remove_port(parsed), add_port(parsed)}, key=lambda v: v != url))
 
 
 def twiml(message: str | None = None) -> str:

@@ -108,6 +108,7 @@ def build_services(
     messaging = MessagingService(persons, outbound)
     conversations = ConversationRouter(store, reopen_days=settings.conversation_reopen_days)
     timeline.add_listener(conversations.on_event)  # inbound and service replies join one
+    timeline.set_placer(conversations)  # … in the message's own transaction where it can
     double_opt_in = DoubleOptIn(store, timeline, messaging, ConsentTokens(settings.secret_key),
                                 texts, public_url=settings.public_url)
     return Services(

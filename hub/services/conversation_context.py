@@ -24,6 +24,9 @@ class CustomerContext:
 Context = tuple[bool, Conversation | None, Conversation | None, Conversation | None]
 Plan = Callable[[CustomerContext], tuple[Conversation, Conversation] | None]
 """From the context: (the conversation as read, as it is to be written), or None."""
+StorePlan = Callable[[bool, Conversation | None, Conversation | None, Conversation | None],
+                     tuple[Conversation, Conversation] | None]
+"""A `Plan` as a store runs it on what it read: (answered, holding, active, threaded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +43,7 @@ class ContextReader(Protocol):
     async def read_and_update(
         self, person_id: str, event_id: str, thread_id: str | None,
         survey_external_id: str | None,
-        plan: Callable[[bool, Conversation | None, Conversation | None, Conversation | None],
-                       tuple[Conversation, Conversation] | None],
+        plan: StorePlan,
     ) -> tuple[Context, Conversation | None, bool]: ...
 
 
@@ -74,10 +76,13 @@ async def read_and_place(store: Store, event: Event, person_id: str, plan: Plan)
     if together is None:
         return Placed(await customer_context(store, event, person_id), None, False)
 
+    context, written, lost = await together.read_and_update(
+        person_id, event.id, event.thread_id, survey_key(event), store_plan(plan))
+    return Placed(CustomerContext(*context), written, lost)
+
+
+def store_plan(plan: Plan) -> StorePlan:
     def planned(answered: bool, holding: Conversation | None, active: Conversation | None,
                 threaded: Conversation | None) -> tuple[Conversation, Conversation] | None:
         return plan(CustomerContext(answered, holding, active, threaded))
-
-    context, written, lost = await together.read_and_update(
-        person_id, event.id, event.thread_id, survey_key(event), planned)
-    return Placed(CustomerContext(*context), written, lost)
+    return planned

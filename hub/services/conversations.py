@@ -37,12 +37,19 @@ from hub.domain.conversations import (
 from hub.domain.events import Event, TimelineQuery
 from hub.errors import DuplicateKey
 from hub.ports import Store
-from hub.services.conversation_context import CustomerContext, read_and_place
+from hub.services.conversation_context import (
+    CustomerContext,
+    StorePlan,
+    read_and_place,
+    store_plan,
+)
 
 Kind = Literal["customer", "reply", "csat", "note", "dismiss"]
 CUSTOMER_CHANNELS: tuple[str, ...] = (*SENDABLE_CHANNELS, "webform", "call", "survey")
 IGNORED_FLAGS = frozenset({"bounce", "auto_reply"})
 MAX_TRIES = 8
+MAX_PLACED = 1000
+"""Conversations written with their event's append, kept until the event is announced."""
 ResolvedListener = Callable[[Conversation, bool], Awaitable[object]]
 SNIPPET = 140
 
@@ -93,6 +100,7 @@ class ConversationRouter:
         self._reopen = timedelta(days=reopen_days)
         self._clock = clock
         self._resolved_listeners: list[ResolvedListener] = []
+        self._placed: dict[str, Conversation] = {}  # event id -> written with its append
 
     def add_resolved_listener(self, listener: ResolvedListener) -> None:
         """Call `listener(conversation, auto)` once a conversation is resolved: by staff
@@ -103,8 +111,26 @@ class ConversationRouter:
         for listener in self._resolved_listeners:
             await listener(conversation, auto)
 
+    def plan_for(self, event: Event) -> StorePlan | None:
+        """For a new customer message that cannot be a survey answer (no thread, no campaign:
+        `SurveyService.on_inbound` has nothing to go by), the plain join (`_plain_join`) as a
+        plan the store runs in the event's own transaction (`TimelineService.set_placer`);
+        None for every other event, which `on_event` places after the append."""
+        if event.thread_id or event.campaign_id or classify(event) != "customer":
+            return None
+        now = self._clock()
+        return store_plan(lambda context: self._plain_join(context, event, now))
+
+    def placed(self, event: Event, conversation: Conversation) -> None:
+        if len(self._placed) >= MAX_PLACED:  # announced events pop theirs; a failed one not
+            self._placed.pop(next(iter(self._placed)))
+        self._placed[event.id] = conversation
+
     async def on_event(self, event: Event) -> Conversation | None:
         """The conversation `event` now belongs to, or None when it belongs to none."""
+        placed = self._placed.pop(event.id, None)
+        if placed is not None:
+            return placed
         kind = classify(event)
         if kind is None or event.person_id is None:
             return None

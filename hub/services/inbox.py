@@ -62,8 +62,10 @@ class InboxService:
         Raises InvalidInput when the sender's address cannot be read; callers quarantine."""
         kind: AddressKind = "email" if message.channel == "email" else "phone"
         address = self._identities.normalise(kind, message.from_address)
-        known, identity, owner = await look_up_inbound(
-            self._store, message.channel, message.external_id, kind, address)
+        last_sent_since = self._last_sent_since(message)
+        known, identity, owner, last_sent = await look_up_inbound(
+            self._store, message.channel, message.external_id, kind, address,
+            last_sent_since=last_sent_since)
         if known is not None:
             return await self._notify(known, False)
         if identity is not None and owner is not None:
@@ -71,6 +73,7 @@ class InboxService:
         else:
             sender = await self._identities.resolve_or_create(
                 message.from_address, kind=kind, name=message.from_name)
+            last_sent_since = None  # not read for this person: `_original` reads it
         person = sender.person
         organisation_id = None
         if sender.role_id:
@@ -79,7 +82,8 @@ class InboxService:
         flags = list(message.flags)
         data = dict(message.data)
         thread_id = campaign_id = None
-        original = await self._original(message, person.id)
+        original = last_sent if last_sent_since is not None else await self._original(
+            message, person.id)
         if original is not None:
             if original.person_id == person.id:
                 thread_id = original.thread_id or original.id
@@ -116,6 +120,15 @@ class InboxService:
         person.last_inbound_on = {**person.last_inbound_on, key: at}
         person.updated_at = utcnow()
         await self._store.persons.replace(person)
+
+    @staticmethod
+    def _last_sent_since(message: InboundMessage) -> datetime | None:
+        """Since when the last message we sent answers this one, when nothing else can (an
+        SMS has no reply token or reference): read with the sender, in the same hop."""
+        if message.reply_token or message.references or not CHANNEL_SPECS[
+                message.channel].threads_to_last_sent:
+            return None
+        return message.occurred_at - SMS_REPLY_WINDOW
 
     async def _original(self, message: InboundMessage, person_id: str) -> Event | None:
         """The outbound message this one answers: by signed reply token, then by reference,

@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol, TypeVar
 
 from hub.domain.common import new_id, utcnow
+from hub.domain.conversations import Conversation
 from hub.domain.event_json import EventJson
 from hub.domain.events import Event, EventChannel, TimelineQuery
 from hub.domain.parties import Person
 from hub.errors import HubError, InvalidInput, Moved, NotFound
 from hub.i18n import N_
 from hub.ports import Store
+from hub.services.conversation_context import StorePlan as Plan
 from hub.services.paging import (
     Page,
     check_limit,
@@ -42,10 +44,28 @@ class _Positioned(Protocol):
 P = TypeVar("P", bound=_Positioned)
 
 
+class Placer(Protocol):
+    """Where a new event goes in a conversation, decided before its append so that on SQLite
+    the conversation is written in the append's transaction (`ConversationRouter`)."""
+
+    def plan_for(self, event: Event) -> Plan | None:
+        """The plan to run on the conversations read in the append's transaction, or None
+        for an event its listener places after the append (the general case)."""
+
+    def placed(self, event: Event, conversation: Conversation) -> None:
+        """The plan wrote `conversation` with the event: its listener has nothing to do."""
+
+
 class TimelineService:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._listeners: list[tuple[EventListener, bool]] = []
+        self._placer: Placer | None = None
+
+    def set_placer(self, placer: Placer) -> None:
+        """Let `placer` write an event's conversation with the event where the store can
+        (SQLite: one transaction, one hop per inbound message); elsewhere its listener does."""
+        self._placer = placer
 
     def add_listener(self, listener: EventListener, *, new_only: bool = False) -> None:
         """Call `listener` with every event recorded through the service (new or replayed:
@@ -79,7 +99,16 @@ class TimelineService:
                 person = await self._store.persons.get(event.person_id)
             if person is not None and person.household_id:
                 event = event.model_copy(update={"household_id": person.household_id})
-        stored, created = await self._store.events.append(event)
+        placer = self._placer
+        placing: Callable[..., Awaitable[tuple[Event, bool, Conversation | None]]] | None = \
+            getattr(self._store.events, "append_placing", None) if placer else None
+        plan = placer.plan_for(event) if placer is not None and placing is not None else None
+        if placer is not None and placing is not None and plan is not None:
+            stored, created, conversation = await placing(event, plan)
+            if conversation is not None:
+                placer.placed(stored, conversation)
+        else:
+            stored, created = await self._store.events.append(event)
         if announce:
             await self.announce(stored, created=created)
         return stored, created

@@ -9,7 +9,7 @@ is derived from what happened, so a retried write emits nothing twice. Features 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -115,6 +115,17 @@ class _Events(_Wrapped):
         appended: tuple[Event, bool] = await self._inner.append(event,
                                                                  outbox=_appended(event))
         return appended
+
+    @property
+    def append_placing(self) -> Callable[..., Awaitable[tuple[Event, bool, Any]]]:
+        """The store's `append_placing` (SQLite), with the event's outbox rows; an
+        AttributeError (so `getattr(events, "append_placing", None)` is None) elsewhere."""
+        inner = self._inner.append_placing
+
+        async def placing(event: Event, plan: Any) -> tuple[Event, bool, Any]:
+            placed: tuple[Event, bool, Any] = await inner(event, plan, outbox=_appended(event))
+            return placed
+        return placing
 
     async def append_many(self, events: Sequence[Event]) -> int:
         """Bulk append; emits for the events that went in (one outbox write), and only while

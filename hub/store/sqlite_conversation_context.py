@@ -48,6 +48,31 @@ def _docs(conn: sqlite3.Connection, person_id: str, event_id: str, thread_id: st
             str(threaded[0]) if threaded else None)
 
 
+def place_new(conn: sqlite3.Connection, person_id: str, thread_id: str | None, plan: Plan
+              ) -> Conversation | None:
+    """Run on the connection's thread, inside the transaction that just inserted a new event
+    (`SqliteEvents.append_placing`): the update `plan` makes of the person's unresolved
+    conversation and the one holding the thread, written when it plans one. None when it
+    plans none or the write fails (the caller's listener then places the event). A new event
+    is in no conversation and answers no survey yet: those two reads are skipped."""
+    try:
+        active = conn.execute(ACTIVE_SQL, (person_id,)).fetchone()
+        threaded = conn.execute(WITH_THREAD_SQL, (person_id, thread_id)).fetchone() \
+            if thread_id else None
+        planned = plan(False, None, _load(active[0] if active else None),
+                       _load(threaded[0] if threaded else None))
+        if planned is None:
+            return None
+        before, after = planned
+        cursor = conn.execute(*update_statement(after, before.version))
+    except Exception:  # a failed statement is undone alone: the event stays,
+        return None  # and the listener, placing it after the commit, meets the error itself
+    try:
+        return after if cursor.rowcount else None
+    finally:
+        cursor.close()
+
+
 class SqliteConversationContext:
     def __init__(self, db: Database) -> None:
         self._db = db

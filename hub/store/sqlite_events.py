@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.domain.common import iso
+from hub.domain.conversations import Conversation
 from hub.domain.event_json import EVENT_SHAPE, EventJson
 from hub.domain.events import (
     PERSONAL_EVENT_FIELDS,
@@ -41,6 +42,7 @@ from hub.ports import (
 )
 from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_call_facts import CALL_COLUMNS, call_copies
+from hub.store.sqlite_conversation_context import Plan, place_new
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_flagged import FLAGGED_CONDITION
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
@@ -152,6 +154,10 @@ def _awaiting_sql() -> str:
     FROM waiting w ORDER BY since, w.person_id LIMIT ?"""
 
 
+LATEST_OUTBOUND_SQL = ("SELECT doc FROM events WHERE person_id = ? AND channel = ? "
+                      "AND direction = 'outbound' AND occurred_at >= ? "
+                      "ORDER BY occurred_at DESC, id DESC LIMIT 1")
+"""The newest message sent to a person on a channel since a time (an SMS reply's thread)."""
 AWAITING_SQL = _awaiting_sql()
 """One pass over the events by person, then one index range per waiting person for the start
 of their wait. Only a service answer ends a wait: a campaign or a triggered survey (purpose
@@ -213,6 +219,31 @@ class SqliteEvents(DocTable[Event]):
         doc = await self._db.atomically(work)
         return (event, True) if doc is None else (self._load(doc), False)
 
+    async def append_placing(self, event: Event, plan: Plan, *,
+                             outbox: Sequence[OutboxEvent] = ()
+                             ) -> tuple[Event, bool, Conversation | None]:
+        """`append`, and when the event went in, the conversation update `plan` makes for it
+        in the same transaction (one hop, one commit for the inbound message): (the stored
+        event, created, the conversation written or None). SQLite only (not on the port):
+        `TimelineService.record` uses it where the store has it."""
+        row = self._row(event)
+        rows = [outbox_row(o) for o in outbox]
+        person_id = event.person_id
+
+        def work(conn: sqlite3.Connection) -> tuple[str | None, Conversation | None]:
+            if conn.execute(self._append_sql, row).rowcount:
+                if rows:
+                    conn.executemany(OUTBOX_INSERT, rows)
+                placed = place_new(conn, person_id, event.thread_id, plan) \
+                    if person_id else None
+                return None, placed
+            found = conn.execute("SELECT doc FROM events WHERE channel = ? AND external_id = ?",
+                                 (event.channel, event.external_id)).fetchone()
+            return str(found[0]), None
+
+        doc, placed = await self._db.atomically(work)
+        return (event, True, placed) if doc is None else (self._load(doc), False, None)
+
     async def append_many(self, events: Sequence[Event]) -> int:
         async with self._db.transaction() as session:
             return await session.run_many(self._append_sql, (self._row(e) for e in events))
@@ -236,12 +267,7 @@ class SqliteEvents(DocTable[Event]):
     async def latest_outbound(
         self, person_id: str, channel: EventChannel, since: datetime
     ) -> Event | None:
-        rows = await self._db.rows(
-            "SELECT doc FROM events WHERE person_id = ? AND channel = ? "
-            "AND direction = 'outbound' AND occurred_at >= ? "
-            "ORDER BY occurred_at DESC, id DESC LIMIT 1",
-            (person_id, channel, iso(since)),
-        )
+        rows = await self._db.rows(LATEST_OUTBOUND_SQL, (person_id, channel, iso(since)))
         return self._load(rows[0][0]) if rows else None
 
     async def marketing_sent(

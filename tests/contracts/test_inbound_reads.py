@@ -4,9 +4,11 @@ answers on every backend: SQLite in one hop each (`hub/store/sqlite_inbound.py`,
 
 from __future__ import annotations
 
-from hub.domain.common import new_id
+from datetime import timedelta
+
+from hub.domain.common import new_id, utcnow
 from hub.domain.conversations import Conversation
-from hub.domain.events import Event
+from hub.domain.events import Event, EventChannel
 from hub.domain.identities import Identity
 from hub.domain.parties import Person
 from hub.ports import Store
@@ -29,15 +31,42 @@ def _mail(person_id: str, external_id: str, thread_id: str | None = None) -> Eve
 
 
 async def test_the_message_id_and_the_sender_in_one_look_up(store: Store) -> None:
-    assert await look_up_inbound(store, "email", "m-1@x", "email", ADDRESS) == (None, None, None)
+    assert await look_up_inbound(store, "email", "m-1@x", "email", ADDRESS) == (
+        None, None, None, None)
     person = await _sender(store)
-    known, identity, owner = await look_up_inbound(store, "email", "m-1@x", "email", ADDRESS)
+    known, identity, owner, sent = await look_up_inbound(store, "email", "m-1@x", "email",
+                                                         ADDRESS)
     assert known is None and identity is not None and identity.person_id == person.id
     assert owner is not None and owner.id == person.id and owner.emails == [ADDRESS]
+    assert sent is None  # not asked for
 
     stored, _ = await store.events.append(_mail(person.id, "m-1@x"))
-    known, identity, owner = await look_up_inbound(store, "email", "m-1@x", "email", ADDRESS)
-    assert known is not None and known.id == stored.id and (identity, owner) == (None, None)
+    known, identity, owner, sent = await look_up_inbound(store, "email", "m-1@x", "email",
+                                                         ADDRESS)
+    assert known is not None and known.id == stored.id and (identity, owner, sent) == (
+        None, None, None)
+
+
+async def test_the_last_message_sent_to_the_sender_in_the_same_look_up(store: Store) -> None:
+    """What an SMS reply answers: the newest outbound message on its channel since a time."""
+    number = "+31612345678"
+    person = Person(id=new_id(), name="Klant", phones=[number])
+    await store.persons.insert(person)
+    await store.identities.insert(Identity(kind="phone", value=number, person_id=person.id))
+    since = utcnow() - timedelta(days=7)
+    found = await look_up_inbound(store, "sms", "SM1", "phone", number, last_sent_since=since)
+    assert found[2] is not None and found[2].id == person.id and found[3] is None
+
+    def sent(channel: EventChannel, days_ago: int) -> Event:
+        return Event(id=new_id(), person_id=person.id, channel=channel, direction="outbound",
+                     occurred_at=utcnow() - timedelta(days=days_ago), text="Vraag?")
+
+    old, newest, other = sent("sms", 9), sent("sms", 1), sent("email", 0)
+    for event in (old, newest, other):
+        await store.events.append(event)
+    found = await look_up_inbound(store, "sms", "SM1", "phone", number, last_sent_since=since)
+    assert found[3] is not None and found[3].id == newest.id
+    assert (await look_up_inbound(store, "sms", "SM1", "phone", number))[3] is None
 
 
 async def test_the_conversation_context_of_a_customer_message(store: Store) -> None:

@@ -87,3 +87,37 @@ async def test_quarantine_keeps_the_raw_bytes(services: Services) -> None:
     stored = await services.store.quarantine.get(entry.id)
     assert stored is not None and stored.reason == "no From header" and stored.size == len(raw)
     assert await services.inbox.raw(stored) == raw
+
+
+async def test_messages_join_the_open_conversation_with_their_append(
+        services: Services) -> None:
+    """On SQLite the second message joins the conversation in its own transaction; the
+    conversation lists both, as the listener would have written it."""
+    first, _ = await services.inbox.record(email("anna@example.com", "<c1@x>"))
+    second, _ = await services.inbox.record(email("anna@example.com", "<c2@x>"))
+    conversation = await services.store.conversations.active_for_person(first.person_id or "")
+    assert conversation is not None and conversation.event_ids == [first.id, second.id]
+    assert conversation.last_event is not None and conversation.last_event.id == second.id
+
+
+async def test_a_failed_conversation_write_keeps_the_message(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The conversation update inside the append fails: the message is stored all the same
+    and its listener places it after the append."""
+    import hub.store.sqlite_conversation_context as context
+
+    first, _ = await services.inbox.record(email("anna@example.com", "<c1@x>"))
+
+    calls: list[object] = []
+
+    def failing_once(*args: object) -> tuple[str, tuple[object, ...]]:
+        calls.append(args)
+        return ("UPDATE no_such_table SET x = 1", ()) if len(calls) == 1 else real(*args)
+
+    real = context.update_statement
+    monkeypatch.setattr(context, "update_statement", failing_once)
+    second, created = await services.inbox.record(email("anna@example.com", "<c2@x>"))
+    assert len(calls) == 2  # in the append's transaction, then by the listener
+    assert created and await services.store.events.get(second.id) is not None
+    conversation = await services.store.conversations.active_for_person(first.person_id or "")
+    assert conversation is not None and conversation.event_ids == [first.id, second.id]
