@@ -9,7 +9,7 @@ per party is read from an index, never from the JSON documents.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,12 +22,13 @@ from hub.domain.analytics import (
     Level,
     PartyRevenue,
     PyramidFigures,
-    response_waits,
+    ResponseWaits,
 )
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import iso
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_person_facts import TIER_COLUMN
+from hub.store.sqlite_response_facts import FIRST_RESPONSES_SQL
 
 V4_ANALYTICS_SURVEYS: tuple[str, ...] = (
     # plain columns (not generated ones: SQLite reads an index on a virtual column but still
@@ -177,6 +178,14 @@ def _call_figures(rows: list[tuple[Any, ...]]) -> CallFigures:
         per_agent={str(row[0]): int(row[1]) for row in rows if row[0] is not None})
 
 
+def _first_responses(rows: Iterable[tuple[int | None]]) -> ResponseWaits:
+    """The waits of `FIRST_RESPONSES_SQL` (NULL: still unanswered), smallest first."""
+    waits = [wait for (wait,) in rows]
+    answered = [wait for wait in waits if wait is not None]
+    answered.sort()
+    return ResponseWaits(answered, len(waits) - len(answered))
+
+
 def _nested(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, int]]:
     """(outer, inner, count) rows as {outer: {inner: count}}."""
     found: dict[str, dict[str, int]] = {}
@@ -280,16 +289,12 @@ class SqliteAnalytics:
 
     async def kpi_figures(self, start: datetime, end: datetime) -> KpiFigures:
         window = (iso(start), iso(end))
-        start_ms, end_ms = start.timestamp() * 1000, end.timestamp() * 1000
 
         def work(conn: sqlite3.Connection) -> KpiFigures:
-            # the response-time walk streams the cursor on the connection's thread: no list
-            # of every contact moment, no object per moment
-            moments = conn.execute(CONTACT_MOMENTS_SQL, (*window, window[0]))
             return KpiFigures(
                 calls=_call_figures(conn.execute(CALLS_SQL, window).fetchall()),
                 messages=_nested(conn.execute(MESSAGES_SQL, window).fetchall()),
-                responses=response_waits(moments, start_ms, end_ms),
+                responses=_first_responses(conn.execute(FIRST_RESPONSES_SQL, window)),
                 consent_changes=_nested(conn.execute(CONSENT_SQL, window).fetchall()))
 
         return await self._db.reading(work)

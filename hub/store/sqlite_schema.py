@@ -22,6 +22,7 @@ from hub.store.sqlite_events import V_EVENT_SHAPE
 from hub.store.sqlite_flagged import V_FLAGGED_EVENTS
 from hub.store.sqlite_journeys import V_JOURNEYS
 from hub.store.sqlite_person_facts import PERSON_FACTS
+from hub.store.sqlite_response_facts import RESPONSE_FACTS
 from hub.store.sqlite_search import migrate_search
 from hub.store.sqlite_segments import SEGMENT_INDEXES
 from hub.store.sqlite_sessions import V_STAFF_SESSIONS
@@ -150,7 +151,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS,
     V5_QUARANTINE_SHA256, migrate_search, V_JOURNEYS, V_CONVERSATIONS, TRUST_TABLES,
     V_STAFF_SESSIONS, V_WEBHOOKS, SEGMENT_INDEXES, V_FLAGGED_EVENTS, V_WEBHOOK_OUTCOMES,
-    V_EVENT_SHAPE, PERSON_FACTS, CALL_FACTS)
+    V_EVENT_SHAPE, PERSON_FACTS, CALL_FACTS, RESPONSE_FACTS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 
