@@ -140,7 +140,9 @@ def _contact_moments_sql() -> str:
         "INDEXED BY events_person_direction WHERE person_id IN ("
         f"SELECT person_id FROM events WHERE {inbound} AND occurred_at >= ? "
         "AND occurred_at < ? AND person_id IS NOT NULL) "
-        f"AND occurred_at >= ? AND (({inbound}) OR {answer}) ORDER BY person_id, occurred_at"
+        f"AND occurred_at >= ? AND (({inbound}) OR {answer}) "
+        # at one instant the question before the answer (sqlite_response_facts)
+        "ORDER BY person_id, occurred_at, 3 DESC"
     )
 
 
