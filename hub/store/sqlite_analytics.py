@@ -9,7 +9,7 @@ per party is read from an index, never from the JSON documents.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import iso
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_person_facts import TIER_COLUMN
-from hub.store.sqlite_response_facts import FIRST_RESPONSES_SQL
+from hub.store.sqlite_response_facts import FIRST_RESPONSES_SQL, UNANSWERED_SQL
 
 V4_ANALYTICS_SURVEYS: tuple[str, ...] = (
     # plain columns (not generated ones: SQLite reads an index on a virtual column but still
@@ -180,12 +180,12 @@ def _call_figures(rows: list[tuple[Any, ...]]) -> CallFigures:
         per_agent={str(row[0]): int(row[1]) for row in rows if row[0] is not None})
 
 
-def _first_responses(rows: Iterable[tuple[int | None]]) -> ResponseWaits:
-    """The waits of `FIRST_RESPONSES_SQL` (NULL: still unanswered), smallest first."""
-    waits = [wait for (wait,) in rows]
-    answered = [wait for wait in waits if wait is not None]
-    answered.sort()
-    return ResponseWaits(answered, len(waits) - len(answered))
+def _first_responses(conn: sqlite3.Connection, window: tuple[str, str]) -> ResponseWaits:
+    """The period's waiting stretches from the facts on the question rows
+    (`sqlite_response_facts`): the answered ones' waits, smallest first, and how many wait."""
+    waits = [wait for (wait,) in conn.execute(FIRST_RESPONSES_SQL, window)]
+    waits.sort()
+    return ResponseWaits(waits, int(conn.execute(UNANSWERED_SQL, window).fetchone()[0]))
 
 
 def _nested(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, int]]:
@@ -296,7 +296,7 @@ class SqliteAnalytics:
             return KpiFigures(
                 calls=_call_figures(conn.execute(CALLS_SQL, window).fetchall()),
                 messages=_nested(conn.execute(MESSAGES_SQL, window).fetchall()),
-                responses=_first_responses(conn.execute(FIRST_RESPONSES_SQL, window)),
+                responses=_first_responses(conn, window),
                 consent_changes=_nested(conn.execute(CONSENT_SQL, window).fetchall()))
 
         return await self._db.reading(work)
