@@ -51,7 +51,12 @@ from hub.domain.events import CallInfo, Event
 from hub.domain.parties import Household, Person
 from hub.domain.transactions import Transaction
 from hub.store.sqlite import SqliteStore, open_sqlite_store
-from hub.store.sqlite_analytics import CALLS_SQL, CONSENT_SQL, MESSAGES_SQL
+from hub.store.sqlite_analytics import (
+    CALL_TOTALS_SQL,
+    CALLS_PER_AGENT_SQL,
+    CONSENT_SQL,
+    MESSAGES_SQL,
+)
 from hub.store.sqlite_base import dump
 from hub.store.sqlite_response_facts import FIRST_RESPONSES_SQL, UNANSWERED_SQL
 
@@ -287,7 +292,8 @@ async def main(argv: list[str]) -> int:
         # floor 2: the bare statement of every KPI figure, as the store runs them: calls per
         # agent (count, duration, wait), messages, the waits of the period's answered waiting
         # stretches (fetched, not sorted) and the unanswered count, and consent changes
-        t_agents = bare(str(path), CALLS_SQL, window, args.repeat)
+        t_agents = (bare(str(path), CALL_TOTALS_SQL, window, args.repeat)
+                    + bare(str(path), CALLS_PER_AGENT_SQL, window, args.repeat))
         t_waits = (bare(str(path), FIRST_RESPONSES_SQL, window, args.repeat)
                    + bare(str(path), UNANSWERED_SQL, window, args.repeat))
         t_consent = bare(str(path), CONSENT_SQL, window, args.repeat)

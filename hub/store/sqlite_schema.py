@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from hub.errors import ConfigError
 from hub.store.sqlite_analytics import V4_ANALYTICS_SURVEYS
-from hub.store.sqlite_call_facts import CALL_FACTS
+from hub.store.sqlite_call_facts import CALL_AGENTS, CALL_FACTS
 from hub.store.sqlite_campaigns import V3_CAMPAIGNS
 from hub.store.sqlite_conversations import V_CONVERSATIONS
 from hub.store.sqlite_db import Database, Session
@@ -151,7 +151,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS,
     V5_QUARANTINE_SHA256, migrate_search, V_JOURNEYS, V_CONVERSATIONS, TRUST_TABLES,
     V_STAFF_SESSIONS, V_WEBHOOKS, SEGMENT_INDEXES, V_FLAGGED_EVENTS, V_WEBHOOK_OUTCOMES,
-    V_EVENT_SHAPE, PERSON_FACTS, CALL_FACTS, RESPONSE_FACTS)
+    V_EVENT_SHAPE, PERSON_FACTS, CALL_FACTS, RESPONSE_FACTS, CALL_AGENTS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 
