@@ -43,6 +43,7 @@ from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_call_facts import CALL_COLUMNS, call_copies
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_flagged import FLAGGED_CONDITION
+from hub.store.sqlite_response_facts import contact_role
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
 
 
@@ -163,7 +164,7 @@ class SqliteEvents(DocTable[Event]):
     model = Event
     columns = (
         "person_id", "organisation_id", "channel", "occurred_at", "external_id", "direction",
-        "shape", *CALL_COLUMNS,
+        "shape", *CALL_COLUMNS, "contact_role",
     )
 
     def __init__(self, db: Database) -> None:
@@ -183,6 +184,7 @@ class SqliteEvents(DocTable[Event]):
             record.direction,
             EVENT_SHAPE,  # `_row` stores the document as `dump(record)`: this release's shape
             *call_copies(record),
+            contact_role(record),
         )
 
     async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from hub.domain.analytics import ASKING_CHANNELS
 from hub.domain.channels import SENDABLE_CHANNELS
+from hub.domain.events import Event
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
@@ -39,6 +40,19 @@ def _sql_list(values: tuple[str, ...]) -> str:
 
 
 QUESTION, ANSWER = 1, 2
+
+
+def contact_role(event: Event) -> int | None:
+    """The `contact_role` of an event as `SqliteEvents` writes it (`contact_role_sql`)."""
+    if event.person_id is None:
+        return None
+    if event.direction == "inbound" and event.channel in ASKING_CHANNELS:
+        return QUESTION
+    if event.channel == "call" or (event.direction == "outbound"
+                                   and event.channel in SENDABLE_CHANNELS
+                                   and event.campaign_id is None):
+        return ANSWER
+    return None
 
 
 def contact_role_sql(row: str) -> str:
@@ -72,27 +86,44 @@ def _first_question_after(person: str, condition: str) -> str:
             "ORDER BY n.occurred_at, n.id LIMIT 1)")
 
 
-def _added(row: str) -> str:
-    """The statements adding event `row` (NEW) to its person's facts, whatever its place."""
+def _question_added(row: str, guard: str = "1") -> str:
+    """The statements adding question `row` (NEW) to its person's facts, whatever its place;
+    each runs only when `guard` holds."""
     person, at = f"{row}.person_id", f"{row}.occurred_at"
-    role = contact_role_sql(row)
+    answered, prev = _next_answer(person, at), _stretch_prev(person, at, f"{row}.id")
     after = f"(n.occurred_at, n.id) > ({at}, {row}.id)"
+    # no second write of the row when both facts are NULL: a new message of someone with no
+    # open stretch, the common case
     return f"""
-        UPDATE events SET contact_role = {role},
-            answered_at = CASE WHEN {role} = {QUESTION} THEN {_next_answer(person, at)} END,
-            stretch_prev_at = CASE WHEN {role} = {QUESTION}
-                THEN {_stretch_prev(person, at, f"{row}.id")} END
-            WHERE rowid = {row}.rowid;
+        UPDATE events SET answered_at = {answered}, stretch_prev_at = {prev}
+            WHERE rowid = {row}.rowid AND {guard} AND (answered_at IS NOT NULL
+                OR stretch_prev_at IS NOT NULL OR {answered} IS NOT NULL
+                OR {prev} IS NOT NULL);
         UPDATE events SET stretch_prev_at = {at}
-            WHERE rowid = {_first_question_after(person, after)}
-            AND {role} = {QUESTION}
-            AND answered_at IS (SELECT answered_at FROM events WHERE rowid = {row}.rowid);
+            WHERE rowid = {_first_question_after(person, after)} AND {guard}
+            AND answered_at IS (SELECT answered_at FROM events WHERE rowid = {row}.rowid);"""
+
+
+def _answer_added(row: str, guard: str = "1") -> str:
+    """The statements adding answer `row` (NEW) to its person's facts, whatever its place;
+    each runs only when `guard` holds."""
+    person, at = f"{row}.person_id", f"{row}.occurred_at"
+    return f"""
         UPDATE events SET answered_at = {at}
             WHERE person_id = {person} AND contact_role = {QUESTION} AND occurred_at <= {at}
-            AND (answered_at IS NULL OR answered_at > {at}) AND {role} = {ANSWER};
+            AND (answered_at IS NULL OR answered_at > {at}) AND {guard};
         UPDATE events SET stretch_prev_at = NULL
             WHERE rowid = {_first_question_after(person, f"n.occurred_at > {at}")}
-            AND stretch_prev_at IS NOT NULL AND {role} = {ANSWER};"""
+            AND stretch_prev_at IS NOT NULL AND {guard};"""
+
+
+def _marked(row: str) -> str:
+    """The statements setting `row`'s (NEW) role and adding it to its person's facts."""
+    role = contact_role_sql(row)
+    return (f"UPDATE events SET contact_role = {role}, answered_at = NULL, "
+            f"stretch_prev_at = NULL WHERE rowid = {row}.rowid;"
+            + _question_added(row, f"{role} = {QUESTION}")
+            + _answer_added(row, f"{role} = {ANSWER}"))
 
 
 def _removed(row: str) -> str:
@@ -147,15 +178,27 @@ RESPONSE_FACTS: tuple[str, ...] = (
     f"""CREATE INDEX events_first_responses
         ON events (contact_role, occurred_at, stretch_prev_at, answered_at)
         WHERE contact_role = {QUESTION}""",
-    f"""CREATE TRIGGER events_response_facts_insert AFTER INSERT ON events
-        WHEN {contact_role_sql('NEW')} IS NOT NULL
-        BEGIN {_added("NEW")} END""",
-    f"""CREATE TRIGGER events_response_facts_move AFTER UPDATE OF person_id ON events
-        WHEN OLD.person_id IS NOT NEW.person_id
-            AND (OLD.contact_role IS NOT NULL OR {contact_role_sql('NEW')} IS NOT NULL)
+    # `SqliteEvents` writes the role with the row (`contact_role`): the question and answer
+    # triggers trust a role that matches the event; any other insert is marked here first
+    f"""CREATE TRIGGER events_response_facts_question AFTER INSERT ON events
+        WHEN NEW.contact_role = {QUESTION} AND {contact_role_sql('NEW')} = {QUESTION}
+        BEGIN {_question_added("NEW")} END""",
+    f"""CREATE TRIGGER events_response_facts_answer AFTER INSERT ON events
+        WHEN NEW.contact_role = {ANSWER} AND {contact_role_sql('NEW')} = {ANSWER}
+        BEGIN {_answer_added("NEW")} END""",
+    f"""CREATE TRIGGER events_response_facts_unmarked AFTER INSERT ON events
+        WHEN NEW.contact_role IS NOT {contact_role_sql('NEW')}
+        BEGIN {_marked("NEW")} END""",
+    # a move to another person (merge, unmerge) or a rewrite that changes the event's time or
+    # role: out of the old place (the row unmarked first, so no probe sees it), into the new
+    f"""CREATE TRIGGER events_response_facts_change
+        AFTER UPDATE OF person_id, occurred_at, channel, direction, doc ON events
+        WHEN OLD.person_id IS NOT NEW.person_id OR OLD.occurred_at IS NOT NEW.occurred_at
+            OR OLD.contact_role IS NOT {contact_role_sql('NEW')}
         BEGIN
+            UPDATE events SET contact_role = NULL WHERE rowid = NEW.rowid;
             {_removed("OLD")}
-            {_added("NEW")}
+            {_marked("NEW")}
         END""",
 )
 
