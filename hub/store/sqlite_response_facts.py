@@ -178,16 +178,18 @@ RESPONSE_FACTS: tuple[str, ...] = (
     f"""CREATE INDEX events_first_responses
         ON events (contact_role, occurred_at, stretch_prev_at, answered_at)
         WHERE contact_role = {QUESTION}""",
-    # `SqliteEvents` writes the role with the row (`contact_role`): the question and answer
-    # triggers trust a role that matches the event; any other insert is marked here first
+    # `SqliteEvents` writes the role with the row (`contact_role`, the same rule in Python):
+    # the question and answer triggers trust it, so an insert costs no second reading of the
+    # role (for an outbound message, a parse of its document); an insert without it (not
+    # through SqliteEvents) is marked here first
     f"""CREATE TRIGGER events_response_facts_question AFTER INSERT ON events
-        WHEN NEW.contact_role = {QUESTION} AND {contact_role_sql('NEW')} = {QUESTION}
+        WHEN NEW.contact_role = {QUESTION}
         BEGIN {_question_added("NEW")} END""",
     f"""CREATE TRIGGER events_response_facts_answer AFTER INSERT ON events
-        WHEN NEW.contact_role = {ANSWER} AND {contact_role_sql('NEW')} = {ANSWER}
+        WHEN NEW.contact_role = {ANSWER}
         BEGIN {_answer_added("NEW")} END""",
     f"""CREATE TRIGGER events_response_facts_unmarked AFTER INSERT ON events
-        WHEN NEW.contact_role IS NOT {contact_role_sql('NEW')}
+        WHEN NEW.contact_role IS NULL AND {contact_role_sql('NEW')} IS NOT NULL
         BEGIN {_marked("NEW")} END""",
     # a move to another person (merge, unmerge) or a rewrite that changes the event's time or
     # role: out of the old place (the row unmarked first, so no probe sees it), into the new

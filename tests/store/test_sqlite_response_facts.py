@@ -13,7 +13,12 @@ from hub.domain.events import Event
 from hub.store.sqlite import open_sqlite_store
 from hub.store.sqlite_base import dump
 from hub.store.sqlite_db import Database
-from hub.store.sqlite_response_facts import FIRST_RESPONSES_SQL, RESPONSE_FACTS, UNANSWERED_SQL
+from hub.store.sqlite_response_facts import (
+    FIRST_RESPONSES_SQL,
+    RESPONSE_FACTS,
+    UNANSWERED_SQL,
+    contact_role_sql,
+)
 from hub.store.sqlite_schema import MIGRATIONS, migrate
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -79,5 +84,29 @@ async def test_backfilled_then_kept_on_every_write(tmp_path: Path) -> None:
             assert plan == [
                 "SEARCH events USING COVERING INDEX events_first_responses "
                 "(contact_role=? AND occurred_at>? AND occurred_at<?)"], plan
+    finally:
+        await store.close()
+
+
+async def test_the_store_writes_the_role_the_triggers_would(tmp_path: Path) -> None:
+    """The insert triggers trust the role `SqliteEvents` writes: the same rule as in SQL."""
+    store = await open_sqlite_store(f"sqlite:///{tmp_path / 'hub.db'}")
+    try:
+        events = [Event.model_validate({
+            "id": new_id(), "person_id": person, "channel": channel, "direction": direction,
+            "occurred_at": T0, **({"campaign_id": "c1"} if campaign else {})})
+            for person in (new_id(), None)
+            for channel in ("email", "sms", "whatsapp", "webform", "call", "note", "system",
+                            "survey")
+            for direction in ("inbound", "outbound", "internal")
+            for campaign in (False, True)]
+        await store.events.append_many(events[::2])
+        async with store._db.transaction() as session:
+            await session.run_many(RAW_INSERT, [raw(event) for event in events[1::2]])
+        written = dict(await store._db.rows("SELECT id, contact_role FROM events"))
+        ruled = dict(await store._db.rows(
+            f"SELECT id, {contact_role_sql('events')} FROM events"))
+        assert written == ruled
+        assert set(written.values()) == {None, 1, 2}
     finally:
         await store.close()
