@@ -606,7 +606,8 @@ class AnalyticsRepo(Protocol):
     async def contact_moments(self, start: datetime, end: datetime) -> list[ContactMoment]:
         """For persons with an inbound email/sms/webform message in the period: those inbound
         messages and the staff answers (outbound messages outside campaigns, calls) from
-        `start` on, ordered by person then time; the service measures response times."""
+        `start` on, ordered by person then time (at one instant the inbound message first);
+        the service measures response times."""
         ...
     async def consent_changes(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
         """Consent changes recorded in the period, per channel, then per new status."""

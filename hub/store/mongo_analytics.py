@@ -160,10 +160,13 @@ class MongoAnalyticsRepo:
                             "$or": [INBOUND, *ANSWER]}},
                 {"$project": {"person_id": 1, "occurred_at": 1, "channel": 1, "direction": 1}},
                 {"$sort": {"person_id": 1, "occurred_at": 1, "_id": 1}}])
-            moments += [ContactMoment(
+            chunk = [ContactMoment(
                 row["person_id"], _ms(row["occurred_at"]),
                 row["direction"] == "inbound" and row["channel"] in ASKING_CHANNELS)
                 for row in rows]
+            # at one instant the question before the answer, as SQLite orders them
+            chunk.sort(key=lambda m: (m.person_id, m.at_ms, not m.inbound))
+            moments += chunk
         return moments
 
     async def consent_changes(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:

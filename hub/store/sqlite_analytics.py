@@ -22,12 +22,13 @@ from hub.domain.analytics import (
     Level,
     PartyRevenue,
     PyramidFigures,
-    response_waits,
+    ResponseWaits,
 )
 from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import iso
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_person_facts import TIER_COLUMN
+from hub.store.sqlite_response_facts import FIRST_RESPONSES_SQL, UNANSWERED_SQL
 
 V4_ANALYTICS_SURVEYS: tuple[str, ...] = (
     # plain columns (not generated ones: SQLite reads an index on a virtual column but still
@@ -139,7 +140,9 @@ def _contact_moments_sql() -> str:
         "INDEXED BY events_person_direction WHERE person_id IN ("
         f"SELECT person_id FROM events WHERE {inbound} AND occurred_at >= ? "
         "AND occurred_at < ? AND person_id IS NOT NULL) "
-        f"AND occurred_at >= ? AND (({inbound}) OR {answer}) ORDER BY person_id, occurred_at"
+        f"AND occurred_at >= ? AND (({inbound}) OR {answer}) "
+        # at one instant the question before the answer (sqlite_response_facts)
+        "ORDER BY person_id, occurred_at, 3 DESC"
     )
 
 
@@ -152,29 +155,48 @@ CONSENT_SQL = (
     "WHERE channel = 'system' AND occurred_at >= ? AND occurred_at < ? "
     "AND ch IS NOT NULL GROUP BY ch, st")
 """Consent changes in a period per channel and status (parameters: start, end)."""
-CALLS_SQL = (
+CALL_TOTALS_SQL = (
     # the copies of each call's figures in its own index (sqlite_call_facts): no document
-    # is parsed; the totals are the per-agent sums
-    "SELECT call_agent, count(*), sum(call_duration_s), count(call_duration_s), "
-    "sum(call_wait_s), count(call_wait_s) FROM events INDEXED BY events_call_figures "
-    "WHERE channel = 'call' AND occurred_at >= ? AND occurred_at < ? "
-    "GROUP BY call_agent ORDER BY call_agent")
-"""Calls in a period per agent: count, duration total and count, wait total and count
-(parameters: start, end)."""
+    # is parsed
+    "SELECT count(*), sum(call_duration_s), count(call_duration_s), sum(call_wait_s), "
+    "count(call_wait_s) FROM events INDEXED BY events_call_figures "
+    "WHERE channel = 'call' AND occurred_at >= ? AND occurred_at < ?")
+"""Calls in a period: count, duration total and count, wait total and count (parameters:
+start, end)."""
+CALLS_PER_AGENT_SQL = (
+    # one probe of the (agent, time) index for each agent there is, then a count of that
+    # agent's range of the period: grouping the period's calls by agent sorted them all,
+    # three times the cost of reading them
+    "WITH RECURSIVE agents (agent) AS ("
+    "SELECT min(call_agent) FROM events INDEXED BY events_call_agents WHERE channel = 'call' "
+    "UNION ALL SELECT (SELECT min(call_agent) FROM events INDEXED BY events_call_agents "
+    "WHERE channel = 'call' AND call_agent > agent) FROM agents WHERE agent IS NOT NULL) "
+    "SELECT agent, (SELECT count(*) FROM events INDEXED BY events_call_agents "
+    "WHERE channel = 'call' AND call_agent = agent AND occurred_at >= ?1 AND occurred_at < ?2) "
+    "FROM agents WHERE agent IS NOT NULL")
+"""Calls in a period per agent, for every agent that ever took a call, by agent (parameters:
+start, end)."""
 MESSAGES_SQL = (
     f"SELECT channel, direction, count(*) FROM events WHERE channel IN {_MESSAGE_CHANNELS}"
     " AND occurred_at >= ? AND occurred_at < ? GROUP BY channel, direction")
 """Message events in a period per channel and direction (parameters: start, end)."""
 
 
-def _call_figures(rows: list[tuple[Any, ...]]) -> CallFigures:
+def _call_figures(conn: sqlite3.Connection, window: tuple[str, str]) -> CallFigures:
+    count, duration, n_duration, wait, n_wait = conn.execute(CALL_TOTALS_SQL, window).fetchone()
     return CallFigures(
-        count=sum(int(row[1]) for row in rows),
-        duration_total_s=sum(int(row[2] or 0) for row in rows),
-        duration_count=sum(int(row[3]) for row in rows),
-        wait_total_s=sum(int(row[4] or 0) for row in rows),
-        wait_count=sum(int(row[5]) for row in rows),
-        per_agent={str(row[0]): int(row[1]) for row in rows if row[0] is not None})
+        count=int(count), duration_total_s=int(duration or 0), duration_count=int(n_duration),
+        wait_total_s=int(wait or 0), wait_count=int(n_wait),
+        per_agent={str(agent): int(n)
+                   for agent, n in conn.execute(CALLS_PER_AGENT_SQL, window) if n})
+
+
+def _first_responses(conn: sqlite3.Connection, window: tuple[str, str]) -> ResponseWaits:
+    """The period's waiting stretches from the facts on the question rows
+    (`sqlite_response_facts`): the answered ones' waits, smallest first, and how many wait."""
+    waits = [wait for (wait,) in conn.execute(FIRST_RESPONSES_SQL, window)]
+    waits.sort()
+    return ResponseWaits(waits, int(conn.execute(UNANSWERED_SQL, window).fetchone()[0]))
 
 
 def _nested(rows: list[tuple[Any, ...]]) -> dict[str, dict[str, int]]:
@@ -238,9 +260,8 @@ class SqliteAnalytics:
         return written
 
     async def call_figures(self, start: datetime, end: datetime) -> CallFigures:
-        # one read of each call's document (several paths in one json_extract), materialised
-        # so the three figures are not three parses; the totals are the per-agent sums
-        return _call_figures(await self._db.rows(CALLS_SQL, (iso(start), iso(end))))
+        window = (iso(start), iso(end))
+        return await self._db.reading(lambda conn: _call_figures(conn, window))
 
     async def message_counts(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
         return _nested(await self._db.rows(MESSAGES_SQL, (iso(start), iso(end))))
@@ -280,16 +301,12 @@ class SqliteAnalytics:
 
     async def kpi_figures(self, start: datetime, end: datetime) -> KpiFigures:
         window = (iso(start), iso(end))
-        start_ms, end_ms = start.timestamp() * 1000, end.timestamp() * 1000
 
         def work(conn: sqlite3.Connection) -> KpiFigures:
-            # the response-time walk streams the cursor on the connection's thread: no list
-            # of every contact moment, no object per moment
-            moments = conn.execute(CONTACT_MOMENTS_SQL, (*window, window[0]))
             return KpiFigures(
-                calls=_call_figures(conn.execute(CALLS_SQL, window).fetchall()),
+                calls=_call_figures(conn, window),
                 messages=_nested(conn.execute(MESSAGES_SQL, window).fetchall()),
-                responses=response_waits(moments, start_ms, end_ms),
+                responses=_first_responses(conn, window),
                 consent_changes=_nested(conn.execute(CONSENT_SQL, window).fetchall()))
 
         return await self._db.reading(work)

@@ -45,6 +45,7 @@ from hub.store.sqlite_call_facts import CALL_COLUMNS, call_copies
 from hub.store.sqlite_conversation_context import Plan, place_new
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_flagged import FLAGGED_CONDITION
+from hub.store.sqlite_response_facts import contact_role
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
 
 
@@ -169,7 +170,7 @@ class SqliteEvents(DocTable[Event]):
     model = Event
     columns = (
         "person_id", "organisation_id", "channel", "occurred_at", "external_id", "direction",
-        "shape", *CALL_COLUMNS,
+        "shape", *CALL_COLUMNS, "contact_role",
     )
 
     def __init__(self, db: Database) -> None:
@@ -189,6 +190,7 @@ class SqliteEvents(DocTable[Event]):
             record.direction,
             EVENT_SHAPE,  # `_row` stores the document as `dump(record)`: this release's shape
             *call_copies(record),
+            contact_role(record),
         )
 
     async def append(self, event: Event, *, outbox: Sequence[OutboxEvent] = ()

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from hub.errors import ConfigError
 from hub.store.sqlite_analytics import V4_ANALYTICS_SURVEYS
-from hub.store.sqlite_call_facts import CALL_FACTS
+from hub.store.sqlite_call_facts import CALL_AGENTS, CALL_FACTS
 from hub.store.sqlite_campaigns import V3_CAMPAIGNS
 from hub.store.sqlite_conversations import V_CONVERSATIONS
 from hub.store.sqlite_db import Database, Session
@@ -22,6 +22,7 @@ from hub.store.sqlite_events import V_EVENT_SHAPE
 from hub.store.sqlite_flagged import V_FLAGGED_EVENTS
 from hub.store.sqlite_journeys import V_JOURNEYS
 from hub.store.sqlite_person_facts import PERSON_FACTS
+from hub.store.sqlite_response_facts import RESPONSE_FACTS
 from hub.store.sqlite_search import migrate_search
 from hub.store.sqlite_segment_columns import SEGMENT_COLUMNS
 from hub.store.sqlite_segments import SEGMENT_INDEXES
@@ -151,7 +152,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     V1_INITIAL, V2_QUARANTINE_FORMS_THROTTLE, V3_CAMPAIGNS, V4_ANALYTICS_SURVEYS,
     V5_QUARANTINE_SHA256, migrate_search, V_JOURNEYS, V_CONVERSATIONS, TRUST_TABLES,
     V_STAFF_SESSIONS, V_WEBHOOKS, SEGMENT_INDEXES, V_FLAGGED_EVENTS, V_WEBHOOK_OUTCOMES,
-    V_EVENT_SHAPE, PERSON_FACTS, CALL_FACTS, SEGMENT_COLUMNS)
+    V_EVENT_SHAPE, PERSON_FACTS, CALL_FACTS, SEGMENT_COLUMNS, RESPONSE_FACTS, CALL_AGENTS)
 """Append only. Index i holds the migration to schema version i + 1."""
 
 

@@ -11,7 +11,7 @@ from hub.domain.analytics import CallFigures
 from hub.domain.common import iso, new_id
 from hub.domain.events import CallInfo, Event
 from hub.store.sqlite import open_sqlite_store
-from hub.store.sqlite_analytics import CALLS_SQL
+from hub.store.sqlite_analytics import CALL_TOTALS_SQL, CALLS_PER_AGENT_SQL
 from hub.store.sqlite_base import dump
 from hub.store.sqlite_call_facts import CALL_FACTS
 from hub.store.sqlite_db import Database
@@ -72,8 +72,11 @@ async def test_backfilled_then_kept_on_every_write(tmp_path: Path) -> None:
         assert await store._db.value(
             "SELECT count(*) FROM events WHERE channel != 'call' AND (call_agent IS NOT NULL "
             "OR call_duration_s IS NOT NULL OR call_wait_s IS NOT NULL)") == 0
-        plan = [row[3] for row in await store._db.rows(
-            "EXPLAIN QUERY PLAN " + CALLS_SQL, (iso(START), iso(END)))]
-        assert any("COVERING INDEX events_call_figures" in step for step in plan), plan
+        for sql, index in ((CALL_TOTALS_SQL, "events_call_figures"),
+                           (CALLS_PER_AGENT_SQL, "events_call_agents")):
+            plan = [row[3] for row in await store._db.rows(
+                "EXPLAIN QUERY PLAN " + sql, (iso(START), iso(END)))]
+            assert any(f"COVERING INDEX {index}" in step for step in plan), plan
+            assert not any("TEMP B-TREE" in step for step in plan), plan
     finally:
         await store.close()
