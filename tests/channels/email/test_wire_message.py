@@ -29,6 +29,9 @@ CASES = [
                  "List-Id": "News <news.shop.example>", "X-Other": "dropped",
                  "Precedence": "bulk"}},
     {"headers": {"List-Unsubscribe": "<https://hub.example/u/é>"}},
+    {"to": "a" * 70 + "@example.org"},  # a bare address too long for one plain line
+    {"to": "first..last@example.org"},  # not a dot-atom: quoted
+    {"to": "first.last+tag@sub.example.org"},
 ]
 
 
