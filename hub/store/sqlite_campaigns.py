@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -241,6 +241,11 @@ class SqliteDeliveries:
     async def start_send_many(self, starts: Sequence[SendStart], *, owner: str) -> list[bool]:
         """One transaction (one commit, one hop to the connection's thread) for a chunk of
         sends; the rows are built here, before the hop."""
+        work = self._starting(starts, owner)
+        return await self._db.atomically(work) if starts else []
+
+    def _starting(self, starts: Sequence[SendStart], owner: str
+                  ) -> Callable[[sqlite3.Connection], list[bool]]:
         rows = [([*self._update_params(s.delivery), owner], self._events._row(s.event),
                  [outbox_row(o) for o in s.outbox]) for s in starts]
         insert_event = self._events._insert_sql
@@ -262,7 +267,7 @@ class SqliteDeliveries:
                 conn.executemany(OUTBOX_INSERT, outboxes)
             return started
 
-        return await self._db.atomically(work) if rows else []
+        return work
 
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange, outbox: Sequence[OutboxEvent] = ()) -> bool:
@@ -274,6 +279,20 @@ class SqliteDeliveries:
 
     async def finish_send_many(self, ends: Sequence[SendEnd], *, owner: str) -> list[bool]:
         """One transaction for a chunk of sends' ends."""
+        work = self._finishing(ends, owner)
+        return await self._db.atomically(work) if ends else []
+
+    async def record_sends(self, ends: Sequence[SendEnd], starts: Sequence[SendStart], *,
+                           owner: str) -> tuple[list[bool], list[bool]]:
+        """The ends, then the starts, in one transaction (one commit instead of two)."""
+        if not ends or not starts:
+            return (await self.finish_send_many(ends, owner=owner),
+                    await self.start_send_many(starts, owner=owner))
+        finish, start = self._finishing(ends, owner), self._starting(starts, owner)
+        return await self._db.atomically(lambda conn: (finish(conn), start(conn)))
+
+    def _finishing(self, ends: Sequence[SendEnd], owner: str
+                   ) -> Callable[[sqlite3.Connection], list[bool]]:
         rows = [([*self._update_params(e.delivery), owner], e.delivery.event_id, e.provider_id,
                  e.change.status, e.change.model_dump_json(by_alias=True),
                  [outbox_row(o) for o in e.outbox]) for e in ends]
@@ -300,7 +319,7 @@ class SqliteDeliveries:
                 conn.executemany(OUTBOX_INSERT, outboxes)
             return finished
 
-        return await self._db.atomically(work) if rows else []
+        return work
 
     async def counts(self, campaign_id: str) -> DeliveryCounts:
         rows = await self._db.rows(
