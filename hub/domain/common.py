@@ -6,6 +6,7 @@ import ipaddress
 import os
 import time
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
@@ -36,7 +37,8 @@ def to_utc_ms(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-def iso(value: datetime) -> str:
+@lru_cache(maxsize=4096)  # a record's times and a chunk's leases recur: formatting them was
+def iso(value: datetime) -> str:  # a tenth of the dispatch loop's record-building time
     """Fixed-width ISO 8601 UTC (`2026-11-23T07:22:53.123Z`): sorts as text, as SQLite needs."""
     if value.tzinfo is UTC and not value.microsecond % 1000:  # `utcnow()`'s: every record's
         return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
@@ -44,8 +46,9 @@ def iso(value: datetime) -> str:
 
 
 def utcnow() -> datetime:
-    now = datetime.now(UTC)  # already aware UTC: only the microseconds need cutting
-    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+    # whole milliseconds as a float of seconds: the nearest double is within 0.12 µs of the
+    # exact value, and `fromtimestamp` rounds to the µs (twice as fast as now().replace())
+    return datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, UTC)
 
 
 UtcDateTime = Annotated[
