@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, TypeAdapter
 
 _last_id_ms = 0
 _sequence = 0
@@ -27,9 +27,16 @@ def new_id() -> str:
     return f"{now_ms:012x}{_sequence:04x}{os.urandom(4).hex()}"
 
 
+# pydantic's own UTC (one instance, given to every `…Z` it parses): asking its offset costs
+# more than the rest of the check, so both UTCs are recognised by identity first
+_PARSED_UTC = TypeAdapter(datetime).validate_json('"2000-01-01T00:00:00Z"').tzinfo
+
+
 def to_utc_ms(value: datetime) -> datetime:
     """Aware UTC with millisecond precision, the resolution both stores keep."""
-    if value.microsecond % 1000 == 0 and value.tzinfo is not None and not value.utcoffset():
+    if value.microsecond % 1000 == 0 and (
+            value.tzinfo is UTC or value.tzinfo is _PARSED_UTC
+            or (value.tzinfo is not None and not value.utcoffset())):
         return value  # the common case, kept cheap: this runs for every time of every record
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
