@@ -143,13 +143,29 @@ def _sender(email_from: str) -> tuple[Address, str]:
     return sender, fold("From", sender)
 
 
+PLAIN_LINES = re.compile(r"[\n -~]*")  # printable ASCII lines: only `=` needs quoting
+
+
+def quoted_printable(content: str) -> str:
+    """`content` as `set_content(…, cte="quoted-printable")` encodes it (CRLF line ends).
+    Printable ASCII lines that stay short with `=` quoted and do not end in a space are
+    written directly (nearly every line of a rendered message); anything else goes through
+    `quoprimime`."""
+    if PLAIN_LINES.fullmatch(content):
+        lines = content.replace("=", "=3D").split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        if all(len(line) <= MAX_LINE and not line.endswith(" ") for line in lines):
+            return "".join(line + "\r\n" for line in lines) or "\r\n"
+    lines_bytes = content.encode("utf-8").splitlines()
+    body = quoprimime.body_encode((b"\n".join(lines_bytes) + b"\n").decode("latin-1"),
+                                  MAX_LINE, eol="\r\n")
+    return body if body.endswith("\r\n") else body + "\r\n"
+
+
 def _text_part(subtype: str, content: str) -> str:
     """A text part as `set_content(…, cte="quoted-printable")` encodes it."""
-    lines = content.encode("utf-8").splitlines()
-    body = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), MAX_LINE,
-                                  eol="\r\n")
-    if not body.endswith("\r\n"):
-        body += "\r\n"
+    body = quoted_printable(content)
     return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
             f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{body}")
 
