@@ -27,7 +27,7 @@ from hub.domain.journeys import AbDecision
 from hub.domain.webhooks import OutboxEvent
 from hub.ports import SendEnd, SendStart
 from hub.store.sqlite_base import DocTable, dump
-from hub.store.sqlite_db import Database
+from hub.store.sqlite_db import Database, translated_errors
 from hub.store.sqlite_events import SqliteEvents
 from hub.store.sqlite_flagged import FALLBACK_CONDITION, OPTED_OUT_CONDITION
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
@@ -284,12 +284,30 @@ class SqliteDeliveries:
 
     async def record_sends(self, ends: Sequence[SendEnd], starts: Sequence[SendStart], *,
                            owner: str) -> tuple[list[bool], list[bool]]:
-        """The ends, then the starts, in one transaction (one commit instead of two)."""
+        """The ends, then the starts, in one transaction (one commit instead of two). The
+        starts run in a savepoint of their own: when they fail, the ends are kept (those
+        messages were sent) and the starts' error is raised after the commit."""
         if not ends or not starts:
             return (await self.finish_send_many(ends, owner=owner),
                     await self.start_send_many(starts, owner=owner))
         finish, start = self._finishing(ends, owner), self._starting(starts, owner)
-        return await self._db.atomically(lambda conn: (finish(conn), start(conn)))
+
+        def work(conn: sqlite3.Connection) -> tuple[list[bool], list[bool] | Exception]:
+            finished = finish(conn)
+            conn.execute("SAVEPOINT starts")
+            try:
+                started: list[bool] | Exception = start(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO starts")
+                started = exc
+            conn.execute("RELEASE starts")
+            return finished, started
+
+        finished, started = await self._db.atomically(work)
+        if isinstance(started, Exception):
+            with translated_errors():
+                raise started
+        return finished, started
 
     def _finishing(self, ends: Sequence[SendEnd], owner: str
                    ) -> Callable[[sqlite3.Connection], list[bool]]:
