@@ -567,7 +567,7 @@ class DeliveryRepo(Protocol):
                            owner: str) -> tuple[list[bool], list[bool]]:
         """`finish_send_many(ends)`, then `start_send_many(starts)`: one transaction on
         SQLite (the ends gathered before a chunk's start share its commit); the results
-        of each."""
+        of each. Starts that fail raise, and the ends stay recorded."""
         ...
     async def counts(self, campaign_id: str) -> DeliveryCounts: ...
     async def with_status(
