@@ -44,8 +44,8 @@ def to_utc_ms(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-@lru_cache(maxsize=4096)  # a record's times and a chunk's leases recur: formatting them was
-def iso(value: datetime) -> str:  # a tenth of the dispatch loop's record-building time
+@lru_cache(maxsize=4096)  # a record's times and a chunk's leases recur: formatting them took
+def iso(value: datetime) -> str:  # some 7% of the campaign dispatch loop's CPU
     """Fixed-width ISO 8601 UTC (`2026-11-23T07:22:53.123Z`): sorts as text, as SQLite needs."""
     if value.tzinfo is UTC and not value.microsecond % 1000:  # `utcnow()`'s: every record's
         return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
