@@ -31,6 +31,7 @@ from campaigns.template_budget import (
     budgeted_range,
     render_budgeted,
 )
+from campaigns.template_fast import Substitution
 from hub.domain.campaigns import MessageTemplate
 from hub.errors import InvalidInput
 from hub.i18n import N_
@@ -143,9 +144,17 @@ TEXT_ENV = _environment(autoescape=False)
 HTML_ENV = _environment(autoescape=True)
 
 
-def _compile(env: SandboxedEnvironment, part: str, source: str) -> Template:
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One part compiled by Jinja, and as a plain substitution when it is only that."""
+
+    jinja: Template
+    fast: Substitution | None
+
+
+def _compile(env: SandboxedEnvironment, part: str, source: str) -> _Part:
     try:
-        return env.from_string(source)
+        return _Part(env.from_string(source), Substitution.of(env, source))
     except TemplateSyntaxError as exc:
         raise TemplateProblem(part, exc.message or "syntax error", exc.lineno) from exc
 
@@ -224,11 +233,13 @@ class CompiledTemplate:
                         content_variables=filled)
 
     @staticmethod
-    def _part(part: str, template: Template | None, variables: dict[str, Any]) -> str | None:
+    def _part(part: str, template: _Part | None, variables: dict[str, Any]) -> str | None:
         if template is None:
             return None
+        if template.fast is not None and (done := template.fast.render(variables)) is not None:
+            return done
         try:
-            return render_budgeted(template, variables)
+            return render_budgeted(template.jinja, variables)
         except SecurityError as exc:
             raise TemplateProblem(part, f"not allowed in a template: {exc}",
                                   _line_of(exc)) from exc

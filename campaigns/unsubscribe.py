@@ -38,7 +38,7 @@ class UnsubscribeTokens:
                              if purpose == b"unsubscribe-token:" else None)
 
     def _signature(self, payload: str) -> str:
-        return hmac.new(self._key, payload.encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self._key, payload.encode(), "sha256").hex()[:32]  # one-shot: fast
 
     def make(self, person_id: str, campaign_id: str | None) -> str:
         payload = person_id + (campaign_id or NO_CAMPAIGN)

@@ -563,6 +563,12 @@ class DeliveryRepo(Protocol):
         """`finish_send` of each, in order, each on its own terms: one transaction on
         SQLite; the results in the order of `ends`."""
         ...
+    async def record_sends(self, ends: Sequence[SendEnd], starts: Sequence[SendStart], *,
+                           owner: str) -> tuple[list[bool], list[bool]]:
+        """`finish_send_many(ends)`, then `start_send_many(starts)`: one transaction on
+        SQLite (the ends gathered before a chunk's start share its commit); the results
+        of each. Starts that fail raise, and the ends stay recorded."""
+        ...
     async def counts(self, campaign_id: str) -> DeliveryCounts: ...
     async def with_status(
         self, campaign_id: str, statuses: Sequence[str], *, limit: int

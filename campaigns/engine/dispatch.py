@@ -280,10 +280,10 @@ class Worker:
 
         Without a rate the sends go in chunks of `concurrency`: a chunk's messages are
         rendered and their starts recorded in one store write while the chunk before is
-        handed over, and the ends recorded so far go in one write before each chunk's start
-        (and when a chunk's worth has gathered). A worker killed meanwhile leaves at most
-        two chunks started and not handed over, and the ends not yet written: all of those
-        are reconciled to `unknown`, never sent again."""
+        handed over, and the ends gathered so far go in that same write, before the starts
+        (or in one of their own when a chunk's worth has gathered). A worker killed
+        meanwhile leaves at most two chunks started and not handed over, and the ends not
+        yet written: all of those are reconciled to `unknown`, never sent again."""
         if not campaign.snapshot_complete:
             await self._snapshot(campaign)
             return True
@@ -327,8 +327,8 @@ class Worker:
                     await self._release(delivery, self._status.get(campaign.id))
                 elif (ready := await self._ready(campaign, delivery, loaded)) is not None:
                     chunk.append(ready)
-            await record_ends()
-            started.extend(await self._start_many(chunk))
+            done, ends[:] = list(ends), []
+            started.extend(await self._start_many(chunk, done))
 
         async def runner() -> None:
             nonlocal more, starting
@@ -376,13 +376,16 @@ class Worker:
                             extra={"campaign_id": campaign.id, "error": exc.code})
         return True
 
-    async def _start_many(self, chunk: list[_Ready]) -> list[_Ready]:
-        """Record the starts of a chunk of sends in one write; the ones started."""
+    async def _start_many(self, chunk: list[_Ready], ends: list[SendEnd]) -> list[_Ready]:
+        """Record the ends so far and the starts of a chunk of sends in one write; the
+        ones started."""
         if not chunk:
+            if ends:
+                await self._store.deliveries.finish_send_many(ends, owner=self.owner)
             return []
         claims = [self._claimed(ready) for ready in chunk]
-        results = await self._store.deliveries.start_send_many(
-            [SendStart(claimed, ready.prepared.event) for claimed, ready in zip(
+        _, results = await self._store.deliveries.record_sends(
+            ends, [SendStart(claimed, ready.prepared.event) for claimed, ready in zip(
                 claims, chunk, strict=True)], owner=self.owner)
         begun: list[_Ready] = []
         for ready, claimed, ok in zip(chunk, claims, results, strict=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import quoprimime
@@ -142,13 +143,29 @@ def _sender(email_from: str) -> tuple[Address, str]:
     return sender, fold("From", sender)
 
 
+PLAIN_LINES = re.compile(r"[\n -~]*")  # printable ASCII lines: only `=` needs quoting
+
+
+def quoted_printable(content: str) -> str:
+    """`content` as `set_content(…, cte="quoted-printable")` encodes it (CRLF line ends).
+    Printable ASCII lines that stay short with `=` quoted and do not end in a space are
+    written directly (nearly every line of a rendered message); anything else goes through
+    `quoprimime`."""
+    if PLAIN_LINES.fullmatch(content):
+        lines = content.replace("=", "=3D").split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        if all(len(line) <= MAX_LINE and not line.endswith(" ") for line in lines):
+            return "".join(line + "\r\n" for line in lines) or "\r\n"
+    lines_bytes = content.encode("utf-8").splitlines()
+    body = quoprimime.body_encode((b"\n".join(lines_bytes) + b"\n").decode("latin-1"),
+                                  MAX_LINE, eol="\r\n")
+    return body if body.endswith("\r\n") else body + "\r\n"
+
+
 def _text_part(subtype: str, content: str) -> str:
     """A text part as `set_content(…, cte="quoted-printable")` encodes it."""
-    lines = content.encode("utf-8").splitlines()
-    body = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"), MAX_LINE,
-                                  eol="\r\n")
-    if not body.endswith("\r\n"):
-        body += "\r\n"
+    body = quoted_printable(content)
     return (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
             f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{body}")
 
@@ -163,6 +180,19 @@ def _recipient(to: str) -> tuple[str, str]:
     if DOT_ATOM_ADDR.fullmatch(to):
         return "", to
     return parseaddr(one_line(to, 400))
+
+
+_date: tuple[int, str] = (-1, "")
+
+
+def _date_line() -> str:
+    """`Date:` now, formatted once per second (the header's resolution)."""
+    global _date
+    second = int(time.time())
+    if _date[0] != second:
+        now = datetime.fromtimestamp(second, UTC)
+        _date = (second, f"Date: {format_datetime(now)}\r\n")
+    return _date[1]
 
 
 def wire_message(message: OutboundMessage, email_from: str) -> WireMessage | None:
@@ -180,10 +210,14 @@ def wire_message(message: OutboundMessage, email_from: str) -> WireMessage | Non
         raise SendFailed(f"not an email address: {message.to!r}", provider_code="invalid_to")
     if not (to_addr.isascii() and sender.addr_spec.isascii()):
         return None
-    to = Address(display_name=one_line(to_name, 200), username=local, domain=domain)
+    if not to_name and DOT_ATOM_ADDR.fullmatch(to_addr) and len(to_addr) <= MAX_LINE - 4:
+        recipient, to_line = to_addr, f"To: {to_addr}\r\n"  # what `fold` writes for it
+    else:
+        to = Address(display_name=one_line(to_name, 200), username=local, domain=domain)
+        recipient, to_line = to.addr_spec, fold("To", to)
     msgid = make_msgid(idstring=message.event_id, domain=sender.domain)
-    head = [from_line, fold("To", to), fold("Subject", one_line(message.subject or "")),
-            f"Date: {format_datetime(datetime.now(UTC))}\r\n",
+    head = [from_line, to_line, fold("Subject", one_line(message.subject or "")),
+            _date_line(),
             f"Message-ID: {msgid}\r\n" if PRINTABLE.fullmatch(msgid) and " " not in msgid
             else fold("Message-ID", msgid)]
     if message.reply_token:
@@ -210,5 +244,5 @@ def wire_message(message: OutboundMessage, email_from: str) -> WireMessage | Non
                     f"\r\n--{boundary}--\r\n")
     else:
         head.append(_text_part("plain", message.text))
-    return WireMessage(sender=sender.addr_spec, recipient=to.addr_spec,
+    return WireMessage(sender=sender.addr_spec, recipient=recipient,
                        data="".join(head).encode("ascii"), message_id=msgid.strip("<>"))

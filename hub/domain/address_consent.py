@@ -45,9 +45,16 @@ def records(person: Person, channel: ConsentChannel) -> list[ConsentState]:
 
 def consent_at(person: Person, channel: ConsentChannel, address: str) -> ConsentState:
     """The consent in force for `address` on `channel` (unknown when never given for it)."""
-    for record in records(person, channel):
-        if record.address == address:
-            return record
+    own = person.address_consent.get(channel)
+    if own:
+        return next((record for record in own if record.address == address), ConsentState())
+    legacy = person.consent.get(channel)  # as `records` spreads it, for this address only
+    if legacy is None or legacy.status == "unknown":
+        return ConsentState()
+    if legacy.address:
+        return legacy if legacy.address == address else ConsentState()
+    if address in addresses_for(person, channel):
+        return legacy.model_copy(update={"address": address})
     return ConsentState()
 
 

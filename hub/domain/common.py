@@ -6,9 +6,10 @@ import ipaddress
 import os
 import time
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, TypeAdapter
 
 _last_id_ms = 0
 _sequence = 0
@@ -26,9 +27,16 @@ def new_id() -> str:
     return f"{now_ms:012x}{_sequence:04x}{os.urandom(4).hex()}"
 
 
+# pydantic's own UTC (one instance, given to every `…Z` it parses): asking its offset costs
+# more than the rest of the check, so both UTCs are recognised by identity first
+_PARSED_UTC = TypeAdapter(datetime).validate_json('"2000-01-01T00:00:00Z"').tzinfo
+
+
 def to_utc_ms(value: datetime) -> datetime:
     """Aware UTC with millisecond precision, the resolution both stores keep."""
-    if value.microsecond % 1000 == 0 and value.tzinfo is not None and not value.utcoffset():
+    if value.microsecond % 1000 == 0 and (
+            value.tzinfo is UTC or value.tzinfo is _PARSED_UTC
+            or (value.tzinfo is not None and not value.utcoffset())):
         return value  # the common case, kept cheap: this runs for every time of every record
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -36,7 +44,8 @@ def to_utc_ms(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-def iso(value: datetime) -> str:
+@lru_cache(maxsize=4096)  # a record's times and a chunk's leases recur: formatting them took
+def iso(value: datetime) -> str:  # some 7% of the campaign dispatch loop's CPU
     """Fixed-width ISO 8601 UTC (`2026-11-23T07:22:53.123Z`): sorts as text, as SQLite needs."""
     if value.tzinfo is UTC and not value.microsecond % 1000:  # `utcnow()`'s: every record's
         return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # drop "+00:00"
@@ -44,8 +53,9 @@ def iso(value: datetime) -> str:
 
 
 def utcnow() -> datetime:
-    now = datetime.now(UTC)  # already aware UTC: only the microseconds need cutting
-    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+    # whole milliseconds as a float of seconds: the nearest double is within 0.12 µs of the
+    # exact value, and `fromtimestamp` rounds to the µs (twice as fast as now().replace())
+    return datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, UTC)
 
 
 UtcDateTime = Annotated[

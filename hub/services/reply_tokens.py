@@ -18,8 +18,7 @@ class SignedEventIds:
         self._pattern = re.compile(rf"^([0-9a-f]{{24}})\.([0-9a-f]{{{self.signature_hex}}})$")
 
     def _signature(self, event_id: str) -> str:
-        return hmac.new(self._key, event_id.encode(), hashlib.sha256).hexdigest()[
-            :self.signature_hex]
+        return hmac.digest(self._key, event_id.encode(), "sha256").hex()[:self.signature_hex]
 
     def make(self, event_id: str) -> str:
         return f"{event_id}.{self._signature(event_id)}"

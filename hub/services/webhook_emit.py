@@ -166,10 +166,20 @@ class _Deliveries(_Wrapped):
 
     async def finish_send_many(self, ends: Sequence[SendEnd], *, owner: str) -> list[bool]:
         finished: list[bool] = await self._inner.finish_send_many(
-            [SendEnd(e.delivery, e.provider_id, e.change,
-                     _finished(e.delivery, e.provider_id, e.change)) for e in ends],
-            owner=owner)
+            [_with_status_rows(e) for e in ends], owner=owner)
         return finished
+
+    async def record_sends(self, ends: Sequence[SendEnd], starts: Sequence[SendStart], *,
+                           owner: str) -> tuple[list[bool], list[bool]]:
+        recorded: tuple[list[bool], list[bool]] = await self._inner.record_sends(
+            [_with_status_rows(e) for e in ends],
+            [SendStart(s.delivery, s.event, _appended(s.event)) for s in starts], owner=owner)
+        return recorded
+
+
+def _with_status_rows(end: SendEnd) -> SendEnd:
+    return SendEnd(end.delivery, end.provider_id, end.change,
+                   _finished(end.delivery, end.provider_id, end.change))
 
 
 def _finished(delivery: Delivery, provider_id: str | None,

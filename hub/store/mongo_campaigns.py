@@ -169,6 +169,11 @@ class MongoDeliveryRepo(RecordRepo[Delivery]):
         return [await self.finish_send(e.delivery, owner=owner, provider_id=e.provider_id,
                                        change=e.change, outbox=e.outbox) for e in ends]
 
+    async def record_sends(self, ends: Sequence[SendEnd], starts: Sequence[SendStart], *,
+                           owner: str) -> tuple[list[bool], list[bool]]:
+        return (await self.finish_send_many(ends, owner=owner),
+                await self.start_send_many(starts, owner=owner))
+
     async def counts(self, campaign_id: str) -> DeliveryCounts:
         pipeline: list[Doc] = [{"$match": {"campaign_id": campaign_id}},
                                {"$group": {"_id": "$status", "n": {"$sum": 1}}}]

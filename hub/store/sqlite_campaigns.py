@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -27,7 +27,7 @@ from hub.domain.journeys import AbDecision
 from hub.domain.webhooks import OutboxEvent
 from hub.ports import SendEnd, SendStart
 from hub.store.sqlite_base import DocTable, dump
-from hub.store.sqlite_db import Database
+from hub.store.sqlite_db import Database, translated_errors
 from hub.store.sqlite_events import SqliteEvents
 from hub.store.sqlite_flagged import FALLBACK_CONDITION, OPTED_OUT_CONDITION
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
@@ -241,6 +241,11 @@ class SqliteDeliveries:
     async def start_send_many(self, starts: Sequence[SendStart], *, owner: str) -> list[bool]:
         """One transaction (one commit, one hop to the connection's thread) for a chunk of
         sends; the rows are built here, before the hop."""
+        work = self._starting(starts, owner)
+        return await self._db.atomically(work) if starts else []
+
+    def _starting(self, starts: Sequence[SendStart], owner: str
+                  ) -> Callable[[sqlite3.Connection], list[bool]]:
         rows = [([*self._update_params(s.delivery), owner], self._events._row(s.event),
                  [outbox_row(o) for o in s.outbox]) for s in starts]
         insert_event = self._events._insert_sql
@@ -262,7 +267,7 @@ class SqliteDeliveries:
                 conn.executemany(OUTBOX_INSERT, outboxes)
             return started
 
-        return await self._db.atomically(work) if rows else []
+        return work
 
     async def finish_send(self, delivery: Delivery, *, owner: str, provider_id: str | None,
                           change: StatusChange, outbox: Sequence[OutboxEvent] = ()) -> bool:
@@ -274,6 +279,38 @@ class SqliteDeliveries:
 
     async def finish_send_many(self, ends: Sequence[SendEnd], *, owner: str) -> list[bool]:
         """One transaction for a chunk of sends' ends."""
+        work = self._finishing(ends, owner)
+        return await self._db.atomically(work) if ends else []
+
+    async def record_sends(self, ends: Sequence[SendEnd], starts: Sequence[SendStart], *,
+                           owner: str) -> tuple[list[bool], list[bool]]:
+        """The ends, then the starts, in one transaction (one commit instead of two). The
+        starts run in a savepoint of their own: when they fail, the ends are kept (those
+        messages were sent) and the starts' error is raised after the commit."""
+        if not ends or not starts:
+            return (await self.finish_send_many(ends, owner=owner),
+                    await self.start_send_many(starts, owner=owner))
+        finish, start = self._finishing(ends, owner), self._starting(starts, owner)
+
+        def work(conn: sqlite3.Connection) -> tuple[list[bool], list[bool] | Exception]:
+            finished = finish(conn)
+            conn.execute("SAVEPOINT starts")
+            try:
+                started: list[bool] | Exception = start(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO starts")
+                started = exc
+            conn.execute("RELEASE starts")
+            return finished, started
+
+        finished, started = await self._db.atomically(work)
+        if isinstance(started, Exception):
+            with translated_errors():
+                raise started
+        return finished, started
+
+    def _finishing(self, ends: Sequence[SendEnd], owner: str
+                   ) -> Callable[[sqlite3.Connection], list[bool]]:
         rows = [([*self._update_params(e.delivery), owner], e.delivery.event_id, e.provider_id,
                  e.change.status, e.change.model_dump_json(by_alias=True),
                  [outbox_row(o) for o in e.outbox]) for e in ends]
@@ -300,7 +337,7 @@ class SqliteDeliveries:
                 conn.executemany(OUTBOX_INSERT, outboxes)
             return finished
 
-        return await self._db.atomically(work) if rows else []
+        return work
 
     async def counts(self, campaign_id: str) -> DeliveryCounts:
         rows = await self._db.rows(

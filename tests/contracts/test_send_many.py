@@ -1,6 +1,7 @@
 """A chunk of campaign sends started and finished in one store call (`start_send_many`,
-`finish_send_many`; one transaction on SQLite): each send on its own terms, exactly as
-`start_send` and `finish_send` one at a time would have written it."""
+`finish_send_many`, or both at once with `record_sends`; one transaction on SQLite): each
+send on its own terms, exactly as `start_send` and `finish_send` one at a time would have
+written it."""
 
 from __future__ import annotations
 
@@ -112,3 +113,36 @@ async def test_a_chunk_emits_each_started_and_finished_send_once(store: Store) -
     assert sorted((r.id, r.data["external_id"]) for r in statuses) == sorted(
         (f"delivery.status:{s.event.id}:sent", f"<{s.event.id}@x>")
         for s in (starts[0], starts[2]))
+
+
+async def test_ends_and_a_chunks_starts_recorded_in_one_call(store: Store) -> None:
+    emitting(store)
+    first = await leased_many(store, 2)
+    begun = starts_of(first)
+    assert await store.deliveries.start_send_many(begun, owner="w1") == [True, True]
+    ends = [SendEnd(s.delivery.model_copy(update={"status": "sent", "lease_until": None}),
+                    f"<{s.event.id}@x>", StatusChange(status="sent")) for s in begun]
+    mine = await leased_many(store, 2)
+    [theirs] = await leased_many(store, 1, owner="w2")
+    starts = starts_of([mine[0], theirs, mine[1]])
+    assert await store.deliveries.record_sends(ends, starts, owner="w1") == (
+        [True, True], [True, False, True])
+    for start in begun:
+        stored = await store.deliveries.get(start.delivery.id)
+        assert stored is not None and stored.status == "sent"
+        event = await store.events.get(start.event.id)
+        assert event is not None and event.status == "sent"
+        assert event.external_id == f"<{start.event.id}@x>"
+    for start in (starts[0], starts[2]):
+        stored = await store.deliveries.get(start.delivery.id)
+        assert stored is not None and stored.status == "sending"
+        assert stored.event_id == start.event.id
+        assert_same_record(await store.events.get(start.event.id), start.event)
+    assert await store.events.get(starts[1].event.id) is None
+    assert_same_record(await store.deliveries.get(theirs.id), theirs)
+    rows = {r.id for r in await store.webhooks.unfanned(limit=20)}
+    assert {f"delivery.status:{s.event.id}:sent" for s in begun} <= rows
+    assert {f"event.email.outbound:{s.event.id}" for s in (starts[0], starts[2])} <= rows
+    assert f"event.email.outbound:{starts[1].event.id}" not in rows
+    # either side may be empty
+    assert await store.deliveries.record_sends([], [], owner="w1") == ([], [])

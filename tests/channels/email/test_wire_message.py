@@ -29,6 +29,9 @@ CASES = [
                  "List-Id": "News <news.shop.example>", "X-Other": "dropped",
                  "Precedence": "bulk"}},
     {"headers": {"List-Unsubscribe": "<https://hub.example/u/é>"}},
+    {"to": "a" * 70 + "@example.org"},  # a bare address too long for one plain line
+    {"to": "first..last@example.org"},  # not a dot-atom: quoted
+    {"to": "first.last+tag@sub.example.org"},
 ]
 
 
@@ -85,3 +88,25 @@ def test_an_unusable_recipient_is_refused() -> None:
 
 def test_a_non_ascii_address_leaves_it_to_the_email_package() -> None:
     assert wire_message(outbound(to="zoë@exämple.org"), FROM) is None
+
+
+def test_quoted_printable_is_the_email_packages_for_any_text() -> None:
+    import random
+    from email import quoprimime
+
+    from channels.email.mime import MAX_LINE, quoted_printable
+
+    def theirs(content: str) -> str:
+        lines = content.encode("utf-8").splitlines()
+        body = quoprimime.body_encode((b"\n".join(lines) + b"\n").decode("latin-1"),
+                                      MAX_LINE, eol="\r\n")
+        return body if body.endswith("\r\n") else body + "\r\n"
+
+    rng = random.Random(20)
+    alphabet = "ab =\n\n x.<>\"/\té\r" + "y" * 5
+    cases = ["", "\n", "a", "a\n\n", "a=b", "x" * 78, "x" * 79, "x" * 76 + "=", "x" * 77 + "=",
+             "end \n", ".\n..", "a\r\nb", '<a href="https://hub.example/u/t">Uit</a>\n']
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200)))
+              for _ in range(3000)]
+    for content in cases:
+        assert quoted_printable(content) == theirs(content), repr(content)
