@@ -14,7 +14,9 @@ long as the bare parse of a small message, so those headers (`SHARED_HEADERS`, s
 only) are kept in a bounded process-wide cache keyed by name and exact value: the same text
 parses to the same (immutable) header, so sharing it changes nothing read from it. Headers
 that differ per message (Subject, Date, Message-ID, References) stay per message. What is
-parsed, and how, is exactly `policy.default`'s.
+parsed, and how, is exactly `policy.default`'s; a header in a plain form (most Subjects,
+Message-IDs, multipart boundaries, attachment names) has its parse deferred until something
+other than its text is read (`deferred_headers`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import functools
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.policy import EmailPolicy
 from typing import Any
+
+from channels.email.deferred_headers import deferred
 
 SHARED_HEADERS = frozenset({
     "from", "sender", "reply-to", "to", "cc", "delivered-to", "x-original-to", "envelope-to",
@@ -64,9 +68,15 @@ class ReadOncePolicy(EmailPolicy):
             if len(value) <= MAX_SHARED_VALUE and name.lower() in SHARED_HEADERS:
                 header = _parsed_for_all(name, value)
             else:
-                header = super().header_fetch_parse(name, value)
+                header = self.read(name, value)
             memo[key] = header
         return header
+
+    def read(self, name: str, value: str) -> Any:
+        """The header `policy.default` parses from `value`, its parse deferred when the text
+        is known without it (`deferred_headers`)."""
+        header = deferred(name, value, self.header_factory)
+        return super().header_fetch_parse(name, value) if header is None else header
 
     def for_message(self) -> ReadOncePolicy:
         """A copy with its own memory of parsed headers, for one message's tree."""
@@ -83,4 +93,4 @@ READ_POLICY = ReadOncePolicy(header_factory=OnceBuiltRegistry())
 def _parsed_for_all(name: str, value: str) -> Any:
     """A `SHARED_HEADERS` header as `policy.default` parses it (thread-safe: the IMAP poller
     and the MTA route parse in worker threads)."""
-    return READ_POLICY.header_fetch_parse(name, value)  # no memory of its own: parsed here
+    return READ_POLICY.read(name, value)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hub.errors import InvalidInput, NotFound
+from hub.store import blobs as blobs_module
 from hub.store.blobs import FileBlobStore, blob_key
 
 RAW_MAIL = b"From: anna@example.org\r\nSubject: hi\r\n\r\nHello\r\n"
@@ -27,10 +28,57 @@ async def test_put_returns_the_sha256_and_get_gives_the_bytes(tmp_path: Path) ->
     assert await blobs.exists(key) is True
 
 
-async def test_layout_is_two_levels_of_prefix_folders(tmp_path: Path) -> None:
+async def test_layout_is_one_level_of_prefix_folders(tmp_path: Path) -> None:
     root = tmp_path / "blobs"
     key = await FileBlobStore(root).put(RAW_MAIL)
-    assert files_under(root) == [root / key[:2] / key[2:4] / key]
+    assert files_under(root) == [root / key[:2] / key]
+
+
+def write_in_two_level_layout(root: Path, data: bytes) -> Path:
+    """A blob as the store wrote it before the one-level layout: `root/ab/cd/<hex>`."""
+    key = blob_key(data)
+    path = root / key[:2] / key[2:4] / key
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    return path
+
+
+async def test_a_blob_in_the_two_level_layout_is_still_read(tmp_path: Path) -> None:
+    root = tmp_path / "blobs"
+    earlier = write_in_two_level_layout(root, RAW_MAIL)
+    blobs = FileBlobStore(root)
+    key = blob_key(RAW_MAIL)
+    assert await blobs.exists(key) is True
+    assert await blobs.get(key) == RAW_MAIL
+    assert await blobs.put(RAW_MAIL) == key  # already held: nothing written again
+    assert files_under(root) == [earlier]
+    assert await blobs.delete(key) is True
+    assert files_under(root) == []
+    assert await blobs.exists(key) is False
+    with pytest.raises(NotFound):
+        await blobs.get(key)
+    assert await blobs.delete(key) is False
+
+
+async def test_a_new_folder_is_made_durable_in_its_parent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spy (a crash cannot be staged in a test): the folders whose entries were fsynced. A
+    blob in a new folder syncs the root (the new folder's entry) and the folder (the blob's);
+    a second blob in that folder syncs the folder only."""
+    synced: list[Path] = []
+    real = blobs_module._sync_folder
+    monkeypatch.setattr(blobs_module, "_sync_folder",
+                        lambda folder: (synced.append(folder), real(folder))[1])
+    root = tmp_path / "blobs"
+    root.mkdir()
+    blobs = FileBlobStore(root)
+    first = await blobs.put(b"one")
+    assert synced == [root, root / first[:2]]
+    second = next(data for data in (b"%d" % n for n in range(100_000))
+                  if blob_key(data)[:2] == first[:2] and data != b"one")
+    synced.clear()
+    await blobs.put(second)
+    assert synced == [root / first[:2]]
 
 
 async def test_put_is_idempotent(tmp_path: Path) -> None:
