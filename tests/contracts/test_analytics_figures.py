@@ -15,17 +15,16 @@ import pytest
 
 from campaigns.analytics import AnalyticsService, TierBounds, assign_tiers
 from hub.domain.analytics import (
-    ASKING_CHANNELS,
     MESSAGE_CHANNELS,
     REVENUE_TIERS,
     CallFigures,
 )
-from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import new_id
 from hub.domain.events import CallInfo, Event
 from hub.domain.parties import Household, Person
 from hub.domain.transactions import Transaction
 from hub.ports import Store
+from tests.support.response_walk import response_walk
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 END = datetime(2026, 1, 1, tzinfo=UTC)
@@ -147,24 +146,8 @@ class RandomWorld:
         return found
 
     def response_waits(self) -> tuple[list[int], int]:
-        """Per person in time order: a waiting stretch opens at the first inbound message in
-        the period while none is open, and closes at the next staff answer."""
-        waits: list[int] = []
-        unanswered = 0
-        for person in self.persons:
-            since: datetime | None = None
-            for e in sorted((e for e in self.events if e.person_id == person.id
-                             and e.occurred_at >= START), key=lambda e: e.occurred_at):
-                if e.channel in ASKING_CHANNELS and e.direction == "inbound":
-                    if since is None and e.occurred_at < END:
-                        since = e.occurred_at
-                elif since is not None and (e.channel == "call" or (
-                        e.channel in SENDABLE_CHANNELS and e.direction == "outbound"
-                        and e.campaign_id is None)):
-                    waits.append(int((e.occurred_at - since) / timedelta(milliseconds=1)))
-                    since = None
-            unanswered += since is not None
-        return sorted(waits), unanswered
+        members = {person.id for person in self.persons}
+        return response_walk([e for e in self.events if e.person_id in members], START, END)
 
 
 @pytest.fixture(params=[1, 2])

@@ -10,11 +10,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from hub.domain.analytics import ASKING_CHANNELS
-from hub.domain.channels import SENDABLE_CHANNELS
 from hub.domain.common import new_id
 from hub.domain.events import CallInfo, Event
 from hub.ports import Store
+from tests.support.response_walk import response_walk as walk
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 START, END = datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
@@ -37,28 +36,6 @@ def answer(person: str, minutes: float, channel: str = "email", **more: object) 
 def call(person: str, minutes: float) -> Event:
     return Event(id=new_id(), person_id=person, channel="call", direction="inbound",
                  occurred_at=at(minutes), call=CallInfo(duration_s=60, agent="Ann"))
-
-
-def walk(events: list[Event], start: datetime, end: datetime) -> tuple[list[int], int]:
-    """Per person in time order (at one instant a question before an answer): a stretch opens
-    at the first question in [start, end) while none is open and closes at the next staff
-    answer (an outbound message outside campaigns, or a call)."""
-    waits: list[int] = []
-    unanswered = 0
-    for person in sorted({e.person_id for e in events if e.person_id}):
-        since: datetime | None = None
-        mine = [e for e in events if e.person_id == person and e.occurred_at >= start]
-        for e in sorted(mine, key=lambda e: (e.occurred_at, e.direction != "inbound")):
-            if e.channel in ASKING_CHANNELS and e.direction == "inbound":
-                if since is None and e.occurred_at < end:
-                    since = e.occurred_at
-            elif since is not None and (e.channel == "call" or (
-                    e.channel in SENDABLE_CHANNELS and e.direction == "outbound"
-                    and e.campaign_id is None)):
-                waits.append(int((e.occurred_at - since) / timedelta(milliseconds=1)))
-                since = None
-        unanswered += since is not None
-    return sorted(waits), unanswered
 
 
 async def responses(store: Store, start: datetime = START, end: datetime = END
