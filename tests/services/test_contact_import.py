@@ -22,13 +22,6 @@ BASIS = {"consent_basis": "consent given at the shop counter",
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
-    yield opened
-    await opened.close()
-
-
-@pytest.fixture
 def identities(store: Store) -> IdentityService:
     return IdentityService(store, default_region="NL", secret_key="k" * 32)
 

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from hub.errors import NotFound
 from hub.ports import Store
 from hub.services.identities import IdentityService
-from hub.store.sqlite import open_sqlite_store
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,16 +18,8 @@ from hub.services.contact_import import ContactImportService, ImportOptions
 from hub.services.identities import IdentityService
 from hub.services.import_jobs import JOB_KEY, ImportJob, ImportJobs
 from hub.services.timeline import TimelineService
-from hub.store.sqlite import open_sqlite_store
 
 ROWS = "".join(f"P{i},p{i}@example.nl\n" for i in range(30))
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
-    yield opened
-    await opened.close()
 
 
 def jobs_of(store: Store, tmp_path: Path) -> ImportJobs:

@@ -6,8 +6,6 @@ Time is a hand-driven clock here; `tests/web/test_token_revocation.py` does it f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,6 @@ from hub.domain.staff import ApiToken
 from hub.ports import Store
 from hub.services.staff import StaffService, create_token, hash_token
 from hub.services.token_cache import TOKEN_TRUST_SECONDS, TokenCache
-from hub.store.sqlite import open_sqlite_store
 
 
 class Clock:
@@ -24,13 +21,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await open_sqlite_store(f"sqlite:///{tmp_path}/hub.db")
-    yield opened
-    await opened.close()
 
 
 async def _token(store: Store, role: str = "service") -> tuple[str, ApiToken]:

@@ -5,28 +5,13 @@ made before the import."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from hub.config import load_settings
 from hub.domain.common import new_id, utcnow
 from hub.domain.events import Event
 from hub.ports import Store
 from hub.services.webhook_emit import emitting
 from hub.services.webhooks import WebhookService, WebhookWorker
-from hub.store import create_store
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    settings = load_settings({"HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db",
-                              "HUB_VAR_DIR": str(tmp_path / "var")}, dotenv=None)
-    opened = await create_store(settings)
-    yield opened
-    await opened.close()
 
 
 def call(external_id: str, days_ago: int = 30) -> Event:

@@ -6,27 +6,13 @@ is a recording stand-in (named as one: the HTTP side is tested in tests/web)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from hub.config import load_settings
 from hub.domain.common import new_id, utcnow
 from hub.domain.webhooks import OutboxEvent, WebhookSubscription
 from hub.ports import Store
 from hub.services.webhooks import BATCH, IN_FLIGHT, PostResult, WebhookWorker
-from hub.store import create_store
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    settings = load_settings({"HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db",
-                              "HUB_VAR_DIR": str(tmp_path / "var")}, dotenv=None)
-    opened = await create_store(settings)
-    yield opened
-    await opened.close()
 
 
 class RecordingPoster:

@@ -16,6 +16,7 @@ from hub.store.sqlite_base import dump
 from hub.store.sqlite_call_facts import CALL_FACTS
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_schema import MIGRATIONS, migrate
+from tests.support.old_rows import insert_old_event
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 END = datetime(2026, 1, 1, tzinfo=UTC)
@@ -34,11 +35,7 @@ async def test_backfilled_then_kept_on_every_write(tmp_path: Path) -> None:
     try:
         await migrate(db, MIGRATIONS[:MIGRATIONS.index(CALL_FACTS)])
         for event in old:
-            await db.run(
-                "INSERT INTO events (id, person_id, organisation_id, channel, occurred_at, "
-                "external_id, direction, doc) VALUES (?, ?, NULL, ?, ?, NULL, ?, ?)",
-                (event.id, event.person_id, event.channel, iso(event.occurred_at),
-                 event.direction, dump(event)))
+            await insert_old_event(db, event)
     finally:
         await db.close()
 

@@ -15,11 +15,11 @@ from hub.domain.events import Event
 from hub.domain.parties import Person
 from hub.domain.segments import parse_filter, plan
 from hub.store.sqlite import open_sqlite_store
-from hub.store.sqlite_base import dump
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_events import AWAITING_SQL
 from hub.store.sqlite_person_facts import PERSON_FACTS
 from hub.store.sqlite_schema import MIGRATIONS, migrate
+from tests.support.old_rows import insert_old_event, insert_old_person
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -41,15 +41,9 @@ async def test_the_migration_backfills_facts_and_consent(tmp_path: Path) -> None
     try:
         await migrate(db, MIGRATIONS[:MIGRATIONS.index(PERSON_FACTS)])
         for person in (anna, bert):
-            await db.run("INSERT INTO persons (id, name_lower, household_id, active, doc) "
-                         "VALUES (?, ?, NULL, 1, ?)", (person.id, person.name.lower(),
-                                                        dump(person)))
+            await insert_old_person(db, person)
         for event in events:
-            await db.run(
-                "INSERT INTO events (id, person_id, organisation_id, channel, occurred_at, "
-                "external_id, direction, doc) VALUES (?, ?, NULL, ?, ?, NULL, ?, ?)",
-                (event.id, event.person_id, event.channel, iso(event.occurred_at),
-                 event.direction, dump(event)))
+            await insert_old_event(db, event)
     finally:
         await db.close()
 

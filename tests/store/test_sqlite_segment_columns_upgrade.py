@@ -15,6 +15,7 @@ from hub.store.sqlite_base import dump
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_schema import MIGRATIONS, migrate
 from hub.store.sqlite_segment_columns import SEGMENT_COLUMNS
+from tests.support.old_rows import insert_old_person
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -32,10 +33,7 @@ async def test_the_migration_backfills_columns_and_tags(tmp_path: Path) -> None:
         await db.run("INSERT INTO households (id, name_lower, doc) VALUES (?, ?, ?)",
                      (home.id, home.name.lower(), dump(home)))
         for person in (anna, bert, gone):
-            await db.run("INSERT INTO persons (id, name_lower, household_id, active, doc) "
-                         "VALUES (?, ?, ?, ?, ?)", (person.id, person.name.lower(),
-                                                    person.household_id, int(person.is_active),
-                                                    dump(person)))
+            await insert_old_person(db, person)
     finally:
         await db.close()
 
