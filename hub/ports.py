@@ -14,7 +14,7 @@ above the store knows which one runs. Every method is a coroutine. Rules every b
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -100,6 +100,13 @@ class AwaitingReply:
     person_id: str
     since: datetime
     last_inbound: datetime
+
+
+ConversationPlan = Callable[[bool, Conversation | None, Conversation | None, Conversation | None],
+                            tuple[Conversation, Conversation] | None]
+"""A conversation update as a store runs it on what it read for a new customer message
+(answered, holding, active, threaded): (the conversation as read, as it is to be written), or
+None for no update."""
 
 
 class PersonRepo(Protocol):
@@ -215,6 +222,15 @@ class EventRepo(Protocol):
         False. Safe under concurrent writers: exactly one append of a key returns True.
         `outbox`: outgoing-webhook rows written only when the event went in (in the same
         transaction on SQLite; right after the event on MongoDB), idempotent on their ids.
+        """
+        ...
+    async def append_placing(self, event: Event, plan: ConversationPlan, *,
+                             outbox: Sequence[OutboxEvent] = ()
+                             ) -> tuple[Event, bool, Conversation | None]:
+        """`append`, and when the event went in, the conversation update `plan` makes for it
+        in the same transaction: (the stored event, created, the conversation written). A
+        store that cannot write both at once (MongoDB without a replica set) only appends and
+        returns None for the conversation: the event's listener places it, as for any event.
         """
         ...
     async def append_many(self, events: Sequence[Event]) -> int:

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from hub.domain.conversations import Conversation
 from hub.domain.events import Event
-from hub.ports import Store
+from hub.ports import ConversationPlan, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +24,6 @@ class CustomerContext:
 Context = tuple[bool, Conversation | None, Conversation | None, Conversation | None]
 Plan = Callable[[CustomerContext], tuple[Conversation, Conversation] | None]
 """From the context: (the conversation as read, as it is to be written), or None."""
-StorePlan = Callable[[bool, Conversation | None, Conversation | None, Conversation | None],
-                     tuple[Conversation, Conversation] | None]
-"""A `Plan` as a store runs it on what it read: (answered, holding, active, threaded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +40,7 @@ class ContextReader(Protocol):
     async def read_and_update(
         self, person_id: str, event_id: str, thread_id: str | None,
         survey_external_id: str | None,
-        plan: StorePlan,
+        plan: ConversationPlan,
     ) -> tuple[Context, Conversation | None, bool]: ...
 
 
@@ -81,7 +78,7 @@ async def read_and_place(store: Store, event: Event, person_id: str, plan: Plan)
     return Placed(CustomerContext(*context), written, lost)
 
 
-def store_plan(plan: Plan) -> StorePlan:
+def store_plan(plan: Plan) -> ConversationPlan:
     def planned(answered: bool, holding: Conversation | None, active: Conversation | None,
                 threaded: Conversation | None) -> tuple[Conversation, Conversation] | None:
         return plan(CustomerContext(answered, holding, active, threaded))

@@ -36,10 +36,9 @@ from hub.domain.conversations import (
 )
 from hub.domain.events import Event, TimelineQuery
 from hub.errors import DuplicateKey
-from hub.ports import Store
+from hub.ports import ConversationPlan, Store
 from hub.services.conversation_context import (
     CustomerContext,
-    StorePlan,
     read_and_place,
     store_plan,
 )
@@ -111,7 +110,7 @@ class ConversationRouter:
         for listener in self._resolved_listeners:
             await listener(conversation, auto)
 
-    def plan_for(self, event: Event) -> StorePlan | None:
+    def plan_for(self, event: Event) -> ConversationPlan | None:
         """For a new customer message that cannot be a survey answer (no thread, no campaign:
         `SurveyService.on_inbound` has nothing to go by), the plain join (`_plain_join`) as a
         plan the store runs in the event's own transaction (`TimelineService.set_placer`);

@@ -14,8 +14,7 @@ from hub.domain.events import Event, EventChannel, TimelineQuery
 from hub.domain.parties import Person
 from hub.errors import HubError, InvalidInput, Moved, NotFound
 from hub.i18n import N_
-from hub.ports import Store
-from hub.services.conversation_context import StorePlan as Plan
+from hub.ports import ConversationPlan, Store
 from hub.services.paging import (
     Page,
     check_limit,
@@ -48,7 +47,7 @@ class Placer(Protocol):
     """Where a new event goes in a conversation, decided before its append so that on SQLite
     the conversation is written in the append's transaction (`ConversationRouter`)."""
 
-    def plan_for(self, event: Event) -> Plan | None:
+    def plan_for(self, event: Event) -> ConversationPlan | None:
         """The plan to run on the conversations read in the append's transaction, or None
         for an event its listener places after the append (the general case)."""
 
@@ -100,11 +99,9 @@ class TimelineService:
             if person is not None and person.household_id:
                 event = event.model_copy(update={"household_id": person.household_id})
         placer = self._placer
-        placing: Callable[..., Awaitable[tuple[Event, bool, Conversation | None]]] | None = \
-            getattr(self._store.events, "append_placing", None) if placer else None
-        plan = placer.plan_for(event) if placer is not None and placing is not None else None
-        if placer is not None and placing is not None and plan is not None:
-            stored, created, conversation = await placing(event, plan)
+        plan = placer.plan_for(event) if placer is not None else None
+        if placer is not None and plan is not None:
+            stored, created, conversation = await self._store.events.append_placing(event, plan)
             if conversation is not None:
                 placer.placed(stored, conversation)
         else:

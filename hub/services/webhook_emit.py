@@ -9,18 +9,20 @@ is derived from what happened, so a retried write emits nothing twice. Features 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from hub.domain.campaigns import Campaign, CampaignStatus, Delivery
 from hub.domain.common import new_id, utcnow
+from hub.domain.conversations import Conversation
 from hub.domain.events import Event, StatusChange
 from hub.domain.parties import Person
 from hub.domain.surveys import SurveyResponse
 from hub.domain.webhooks import OutboxEvent
 from hub.ports import (
     CampaignRepo,
+    ConversationPlan,
     DeliveryRepo,
     EventRepo,
     PersonRepo,
@@ -116,16 +118,11 @@ class _Events(_Wrapped):
                                                                  outbox=_appended(event))
         return appended
 
-    @property
-    def append_placing(self) -> Callable[..., Awaitable[tuple[Event, bool, Any]]]:
-        """The store's `append_placing` (SQLite), with the event's outbox rows; an
-        AttributeError (so `getattr(events, "append_placing", None)` is None) elsewhere."""
-        inner = self._inner.append_placing
-
-        async def placing(event: Event, plan: Any) -> tuple[Event, bool, Any]:
-            placed: tuple[Event, bool, Any] = await inner(event, plan, outbox=_appended(event))
-            return placed
-        return placing
+    async def append_placing(self, event: Event, plan: ConversationPlan
+                             ) -> tuple[Event, bool, Conversation | None]:
+        placed: tuple[Event, bool, Conversation | None] = await self._inner.append_placing(
+            event, plan, outbox=_appended(event))
+        return placed
 
     async def append_many(self, events: Sequence[Event]) -> int:
         """Bulk append; emits for the events that went in (one outbox write), and only while

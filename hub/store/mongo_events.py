@@ -9,6 +9,7 @@ from typing import Any
 from pymongo import DESCENDING, ReturnDocument
 
 from hub.domain.common import to_utc_ms
+from hub.domain.conversations import Conversation
 from hub.domain.event_json import EventJson
 from hub.domain.events import (
     PERSONAL_EVENT_FIELDS,
@@ -26,6 +27,7 @@ from hub.ports import (
     AUTOMATION,
     AWAITING_CHANNELS,
     AwaitingReply,
+    ConversationPlan,
 )
 from hub.store.mongo_base import PersonLinked, Query, RecordRepo, Sort
 from hub.store.mongo_webhooks import MongoOutbox
@@ -111,6 +113,14 @@ class MongoEventRepo(RecordRepo[Event], PersonLinked):
         if outbox:
             await self.outbox.add(outbox)
         return event, True
+
+    async def append_placing(self, event: Event, plan: ConversationPlan, *,
+                             outbox: Sequence[OutboxEvent] = ()
+                             ) -> tuple[Event, bool, Conversation | None]:
+        """`append` only: without a transaction the conversation is placed by the event's
+        listener after the append, as for every other event."""
+        stored, created = await self.append(event, outbox=outbox)
+        return stored, created, None
 
     async def append_many(self, events: Sequence[Event]) -> int:
         return await self._insert_new(events)

@@ -6,9 +6,9 @@ holding it, the person's unresolved one, and the one holding the message's threa
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
 from hub.domain.conversations import Conversation
+from hub.ports import ConversationPlan
 from hub.store.sqlite_conversations import update_statement
 from hub.store.sqlite_db import Database
 
@@ -24,9 +24,6 @@ WITH_THREAD_SQL = ("SELECT doc FROM conversations WHERE person_id = ? AND EXISTS
 
 Docs = tuple[bool, str | None, str | None, str | None]
 Context = tuple[bool, Conversation | None, Conversation | None, Conversation | None]
-Plan = Callable[[bool, Conversation | None, Conversation | None, Conversation | None],
-                tuple[Conversation, Conversation] | None]
-"""From the context read: (the conversation as read, as it is to be written), or None."""
 
 
 def _load(doc: str | None) -> Conversation | None:
@@ -48,8 +45,8 @@ def _docs(conn: sqlite3.Connection, person_id: str, event_id: str, thread_id: st
             str(threaded[0]) if threaded else None)
 
 
-def place_new(conn: sqlite3.Connection, person_id: str, thread_id: str | None, plan: Plan
-              ) -> Conversation | None:
+def place_new(conn: sqlite3.Connection, person_id: str, thread_id: str | None,
+              plan: ConversationPlan) -> Conversation | None:
     """Run on the connection's thread, inside the transaction that just inserted a new event
     (`SqliteEvents.append_placing`): the update `plan` makes of the person's unresolved
     conversation and the one holding the thread, written when it plans one. None when it
@@ -89,7 +86,7 @@ class SqliteConversationContext:
         return answered, _load(holding), _load(active), _load(threaded)
 
     async def read_and_update(self, person_id: str, event_id: str, thread_id: str | None,
-                              survey_external_id: str | None, plan: Plan
+                              survey_external_id: str | None, plan: ConversationPlan
                               ) -> tuple[Context, Conversation | None, bool]:
         """`read`, then the update `plan` makes of it (compared and set on the version, as
         `SqliteConversations.update`), in one hop to the connection's thread: (the context,

@@ -39,10 +39,11 @@ from hub.ports import (
     AUTOMATION,
     AWAITING_CHANNELS,
     AwaitingReply,
+    ConversationPlan,
 )
 from hub.store.sqlite_base import DocTable
 from hub.store.sqlite_call_facts import CALL_COLUMNS, call_copies
-from hub.store.sqlite_conversation_context import Plan, place_new
+from hub.store.sqlite_conversation_context import place_new
 from hub.store.sqlite_db import Database
 from hub.store.sqlite_flagged import FLAGGED_CONDITION
 from hub.store.sqlite_response_facts import contact_role
@@ -221,13 +222,12 @@ class SqliteEvents(DocTable[Event]):
         doc = await self._db.atomically(work)
         return (event, True) if doc is None else (self._load(doc), False)
 
-    async def append_placing(self, event: Event, plan: Plan, *,
+    async def append_placing(self, event: Event, plan: ConversationPlan, *,
                              outbox: Sequence[OutboxEvent] = ()
                              ) -> tuple[Event, bool, Conversation | None]:
         """`append`, and when the event went in, the conversation update `plan` makes for it
         in the same transaction (one hop, one commit for the inbound message): (the stored
-        event, created, the conversation written or None). SQLite only (not on the port):
-        `TimelineService.record` uses it where the store has it."""
+        event, created, the conversation written or None)."""
         row = self._row(event)
         rows = [outbox_row(o) for o in outbox]
         person_id = event.person_id
