@@ -20,6 +20,11 @@ this one process, so the floor has it too) unless `--gc default`.
     python bench/webhooks.py --log off               # without the request log lines
     python bench/webhooks.py --gc default            # CPython's own collector thresholds
     python bench/webhooks.py --profile               # also: where the hub's CPU goes, by part
+    python bench/webhooks.py --statements            # also: each SQL statement per webhook
+
+After the figures it counts the SQL statements per webhook (known senders) with the
+connection's trace callback over one more, unmeasured, batch; `--statements` lists them, string
+literals folded to `?`, most frequent first (a trigger's statements count as one each).
 
 With `--profile`, one more hub run (known senders, not in the figures above) is sampled on the
 CPU clock and its CPU per request printed by part of the path (`bench/webhooks_profile.py`).
@@ -31,8 +36,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import logging
 import os
+import re
 import secrets
 import shlex
 import socket
@@ -65,6 +72,7 @@ ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 OUR_NUMBER = "+3197010203040"
 PATH = "/webhooks/twilio/sms"
+LITERAL = re.compile(r"'[^']*'")
 
 
 def free_port() -> int:
@@ -180,6 +188,11 @@ async def count_statements(store: Store, public_url: str, validator: RequestVali
     print(f"SQL per webhook (known senders): {len(statements) / len(bodies):.1f} statements "
           f"(savepoints and group commits included), {hops / len(bodies):.2f} hand-overs to "
           f"the connection's thread")
+    if args.statements:
+        folded = collections.Counter(" ".join(LITERAL.sub("?", sql).split())
+                                     for sql in statements)
+        for sql, count in folded.most_common():
+            print(f"  {count / len(bodies):5.2f}  {sql[:150]}")
 
 
 async def profile(public_url: str, validator: RequestValidator,
@@ -210,6 +223,8 @@ async def main() -> None:
     parser.add_argument("--log", choices=("production", "off"), default="production")
     parser.add_argument("--gc", choices=("serving", "default"), default="serving",
                         help="the collector as `hub serve` tunes it, or CPython's default")
+    parser.add_argument("--statements", action="store_true",
+                        help="also print the SQL statements per webhook, literals folded")
     parser.add_argument("--profile", action="store_true",
                         help="also sample one more hub run: CPU per request by part")
     args = parser.parse_args()

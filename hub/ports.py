@@ -933,7 +933,15 @@ class WebhookRepo(Protocol):
         """Outbox events not yet fanned out, oldest first."""
         ...
 
-    async def mark_fanned(self, event_ids: Sequence[str]) -> None: ...
+    async def unfanned_ids(self, *, limit: int) -> list[str]:
+        """The ids of `unfanned(limit=limit)`, without reading their payloads (what a fan-out
+        with no subscription to serve marks)."""
+        ...
+
+    async def mark_fanned(self, event_ids: Sequence[str]) -> None:
+        """One write for the batch."""
+        ...
+
     async def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> int:
         """Insert the new ones; (subscription_id, event_id) already there is skipped."""
         ...

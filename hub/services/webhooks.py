@@ -259,11 +259,19 @@ class WebhookWorker:
     async def _fan_out(self) -> tuple[int, list[WebhookSubscription] | None]:
         """Fan out a batch of the outbox; returns how many events, and the enabled
         subscriptions if it read them (after the events: a subscription made meanwhile is
-        not missed by events emitted after it)."""
-        events = await self._store.webhooks.unfanned(limit=BATCH * 4)
-        if not events:
+        not missed by events emitted after it). With no subscription enabled, the batch is
+        marked by id, its payloads never read."""
+        waiting = await self._store.webhooks.unfanned_ids(limit=BATCH * 4)
+        if not waiting:
             return 0, None
         subscriptions = await self._enabled()
+        if not subscriptions:  # each of `waiting` was emitted before this read
+            await self._store.webhooks.mark_fanned(waiting)
+            return len(waiting), subscriptions
+        events = await self._store.webhooks.unfanned(limit=BATCH * 4)
+        if not events:  # another worker took them meanwhile
+            return 0, subscriptions
+        subscriptions = await self._enabled()  # again: read after these events
         deliveries = [("msg_" + new_id(), s.id, e) for e in events for s in subscriptions
                       if s.created_at <= e.emitted_at + timedelta(seconds=1)
                       and matches(s.event_types, e.type)]

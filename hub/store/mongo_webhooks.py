@@ -83,6 +83,14 @@ class MongoWebhookRepo:
         return await self._outbox._records({"fanned_out": False}, sort=OLDEST_FIRST,
                                            limit=limit)
 
+    async def unfanned_ids(self, *, limit: int) -> list[str]:
+        if limit < 1:
+            return []
+        with self._outbox._errors():
+            docs = await self._outbox._c.find({"fanned_out": False}, {"_id": 1}).sort(
+                OLDEST_FIRST).limit(limit).to_list()
+        return [str(doc["_id"]) for doc in docs]
+
     async def mark_fanned(self, event_ids: Sequence[str]) -> None:
         if event_ids:
             await self._outbox._update_many({"_id": {"$in": list(event_ids)}},

@@ -111,6 +111,7 @@ FINISH = ("UPDATE webhook_deliveries SET state = ?, attempts = ?, "
           "next_attempt_at = COALESCE(?, next_attempt_at), "
           "response_status = ?, error = ?, latency_ms = ?, delivered_at = ?, lease_owner = NULL, "
           "lease_until = NULL WHERE id = ? AND lease_owner = ? AND state = 'delivering'")
+MARK_CHUNK = 500  # ids bound in one UPDATE, well under SQLite's limit on variables
 PRUNE_SCAN = 2000  # deliveries looked at per write, so pruning never holds the lock for long
 WINDOW_END = ("SELECT max(rowid) FROM (SELECT rowid FROM webhook_deliveries WHERE rowid > ? "
               "ORDER BY rowid LIMIT ?)")
@@ -148,6 +149,14 @@ def _deliveries(rows: list[tuple[Any, ...]]) -> list[WebhookDelivery]:
                       erased=bool(erased))
         found.append(WebhookDelivery.model_validate(fields))
     return found
+
+
+def _mark_fanned(conn: sqlite3.Connection, event_ids: Sequence[str]) -> None:
+    """One UPDATE per `MARK_CHUNK` ids (a fan-out's batch is one), not one per row."""
+    for start in range(0, len(event_ids), MARK_CHUNK):
+        chunk = event_ids[start:start + MARK_CHUNK]
+        conn.execute("UPDATE webhook_outbox SET fanned = 1 WHERE id IN "
+                     f"({', '.join('?' * len(chunk))})", chunk).close()
 
 
 class SqliteWebhooks:
@@ -197,12 +206,15 @@ class SqliteWebhooks:
             (max(0, limit),))
         return [OutboxEvent.model_validate_json(doc) for (doc,) in rows]
 
+    async def unfanned_ids(self, *, limit: int) -> list[str]:
+        rows = await self._db.rows(
+            "SELECT id FROM webhook_outbox WHERE fanned = 0 ORDER BY occurred_at, id LIMIT ?",
+            (max(0, limit),))
+        return [event_id for (event_id,) in rows]
+
     async def mark_fanned(self, event_ids: Sequence[str]) -> None:
-        if not event_ids:
-            return
-        marks = ", ".join("?" * len(event_ids))
-        await self._db.run(
-            f"UPDATE webhook_outbox SET fanned = 1 WHERE id IN ({marks})", list(event_ids))
+        if event_ids:
+            await self._db.atomically(lambda conn: _mark_fanned(conn, event_ids))
 
     async def prune_outbox(self, *, before: datetime) -> int:
         return await self._db.run(
@@ -245,14 +257,13 @@ class SqliteWebhooks:
         payloads = list({(event.id,) for _, _, event in deliveries})
         rows = [(delivery_id, subscription_id, event.id, iso(event.occurred_at), now_text,
                  now_text) for delivery_id, subscription_id, event in deliveries]
-        marks = [(event_id,) for event_id in fanned]
+        marks = list(fanned)
 
         def work(conn: sqlite3.Connection) -> int:
             if payloads:
                 conn.executemany(PAYLOAD_FROM_OUTBOX, payloads)
             added = conn.executemany(FAN_OUT, rows).rowcount if rows else 0
-            if marks:
-                conn.executemany("UPDATE webhook_outbox SET fanned = 1 WHERE id = ?", marks)
+            _mark_fanned(conn, marks)
             return added
 
         return await self._db.atomically(work)

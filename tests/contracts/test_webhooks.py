@@ -309,3 +309,32 @@ async def test_the_worker_prunes_the_delivery_log_past_its_retention(store: Stor
     worker = WebhookWorker(store, _NoPosts(), log_retention=timedelta(days=30))
     await worker.prune_outbox(force=True)
     assert [d.id for d in await store.webhooks.deliveries(sub_id, limit=5)] == [young.id]
+
+
+async def test_unfanned_ids_oldest_first_and_a_large_batch_marked_in_one_call(
+        store: Store) -> None:
+    events = [OutboxEvent(id=f"person.created:{n:04d}", type="person.created",
+                          occurred_at=f.at(1) + timedelta(milliseconds=n)) for n in range(620)]
+    await store.webhooks.emit_many(list(reversed(events)))
+    ids = [e.id for e in events]
+    assert await store.webhooks.unfanned_ids(limit=3) == ids[:3]
+    assert await store.webhooks.unfanned_ids(limit=0) == []
+    await store.webhooks.mark_fanned(ids[:610])  # more than one UPDATE's worth on SQLite
+    assert await store.webhooks.unfanned_ids(limit=20) == ids[610:]
+    assert [e.id for e in await store.webhooks.unfanned(limit=20)] == ids[610:]
+
+
+async def test_with_no_subscription_the_outbox_is_marked_and_a_new_one_gets_what_follows(
+        store: Store) -> None:
+    before = OutboxEvent(id=new_id(), type="person.created", occurred_at=f.at(1),
+                         emitted_at=utcnow() - timedelta(minutes=5))
+    await store.webhooks.emit(before)
+    worker = WebhookWorker(store, _NoPosts())
+    assert await worker.fan_out() == 1  # to nobody
+    assert await store.webhooks.unfanned_ids(limit=5) == []
+    sub = subscription()
+    await store.webhooks.add_subscription(sub)
+    after = OutboxEvent(id=new_id(), type="person.created", occurred_at=f.at(2))
+    await store.webhooks.emit(after)
+    assert await worker.fan_out() == 1
+    assert [d.event_id for d in await store.webhooks.deliveries(sub.id, limit=5)] == [after.id]
