@@ -61,7 +61,7 @@ def place_new(conn: sqlite3.Connection, person_id: str, thread_id: str | None,
         if planned is None:
             return None
         before, after = planned
-        cursor = conn.execute(*update_statement(after, before.version))
+        cursor = conn.execute(*update_statement(after, before.version, before))
     except Exception:  # a failed statement is undone alone: the event stays,
         return None  # and the listener, placing it after the commit, meets the error itself
     try:
@@ -100,7 +100,7 @@ class SqliteConversationContext:
             if planned is None:
                 return context, None, False
             before, after = planned
-            sql, params = update_statement(after, before.version)
+            sql, params = update_statement(after, before.version, before)
             cursor = conn.execute(sql, params)
             try:
                 changed = cursor.rowcount

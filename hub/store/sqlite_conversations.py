@@ -63,13 +63,24 @@ def _columns(c: Conversation) -> tuple[Any, ...]:
             iso(c.updated_at))
 
 
-def update_statement(conversation: Conversation, expected_version: int
-                     ) -> tuple[str, tuple[Any, ...]]:
+def update_statement(conversation: Conversation, expected_version: int,
+                     before: Conversation | None = None) -> tuple[str, tuple[Any, ...]]:
     """The compare-and-set UPDATE of `SqliteConversations.update` (no row changes when the
-    stored version is not `expected_version`)."""
-    assignments = ", ".join(f"{name} = ?" for name in (*COLUMNS, "doc"))
+    stored version is not `expected_version`). Given `before`, the conversation as read at
+    that version (its columns are the ones stored: only this statement writes them), only
+    the columns that changed are set: SQLite maintains the indexes of every column set, changed
+    or not (a message joining changes 3 of the 10; measured, a third of the statement's time).
+    The document is written whole: a `json_set` of the changed fields measured slower, as
+    SQLite parses and re-renders the whole document for it."""
+    names: tuple[str, ...] = COLUMNS
+    values = _columns(conversation)
+    if before is not None:
+        changed = [(name, new) for name, new, old in zip(
+            COLUMNS, values, _columns(before), strict=True) if new != old]
+        names, values = tuple(n for n, _ in changed), tuple(v for _, v in changed)
+    assignments = ", ".join(f"{name} = ?" for name in (*names, "doc"))
     return (f"UPDATE conversations SET {assignments} WHERE id = ? AND version = ?",
-            (*_columns(conversation), dump(conversation), conversation.id, expected_version))
+            (*values, dump(conversation), conversation.id, expected_version))
 
 
 def _where(query: ConversationQuery) -> tuple[list[str], list[Any]]:
