@@ -4,7 +4,9 @@
       `/webhooks/twilio/sms` of the real app on a loopback port: signature check, dedupe on
       MessageSid, resolve the sender (a new prospect on first contact), thread, append;
   (b) the floor: a bare aiohttp handler on the same kind of server that reads the same form
-      and does a raw insert of the same row (`store.events.append`) on the same store.
+      and does a raw insert of the row (`store.events.append`) on the same store. Its row has
+      no person (`--floor person`: the sender's person id, from a dict filled by one identity
+      read per sender), so its insert does not fire the triggers a person's event fires.
 
 Prints requests per second, p50/p99 latency and the ratio (goal: >= 0.8, p99 < 250 ms at 32
 clients; p99 must stay far under Twilio's 15-second webhook timeout). Each is measured
@@ -19,15 +21,18 @@ this one process, so the floor has it too) unless `--gc default`.
     python bench/webhooks.py --requests 20000 --concurrency 64 --senders 5000
     python bench/webhooks.py --log off               # without the request log lines
     python bench/webhooks.py --gc default            # CPython's own collector thresholds
-    python bench/webhooks.py --profile               # also: where the hub's CPU goes, by part
+    python bench/webhooks.py --floor person          # the floor's row with its person id
+    python bench/webhooks.py --profile               # also: hub and floor CPU side by side, by part
     python bench/webhooks.py --statements            # also: each SQL statement per webhook
 
 After the figures it counts the SQL statements per webhook (known senders) with the
 connection's trace callback over one more, unmeasured, batch; `--statements` lists them, string
 literals folded to `?`, most frequent first (a trigger's statements count as one each).
 
-With `--profile`, one more hub run (known senders, not in the figures above) is sampled on the
-CPU clock and its CPU per request printed by part of the path (`bench/webhooks_profile.py`).
+With `--profile`, one more hub run and one more floor run (known senders, not in the figures
+above) are sampled on the CPU clock and their CPU per request printed side by side, by part of
+the path (`bench/webhooks_profile.py`): the event loop's thread by part, and SQLite's (and any
+other) thread as one figure.
 
 Run from the project root with the project installed. Uses a throw-away SQLite file.
 """
@@ -59,6 +64,7 @@ from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.run_facts import cpu_s, machine_facts  # noqa: E402
+from bench.webhooks_profile import LoopSampler, Profile, side_by_side  # noqa: E402
 from hub.collector import tune_for_serving  # noqa: E402
 from hub.config import load_settings  # noqa: E402
 from hub.domain.common import new_id  # noqa: E402
@@ -120,13 +126,25 @@ async def load(url: str, bodies: Sequence[dict[str, str]], signatures: Sequence[
         return time.perf_counter() - started, latencies
 
 
-def bare_app(store: Store) -> web.Application:
+def bare_app(store: Store, *, with_person: bool = False) -> web.Application:
+    """The floor's handler; `with_person`: the row carries the sender's person id (from a
+    dict filled by one identity read per sender), so the insert also pays the triggers a
+    person's event fires (their contact and response facts), as the hub's does."""
+    persons: dict[str, str | None] = {}
+
+    async def person_of(sender: str) -> str | None:
+        if sender not in persons:
+            identity = await store.identities.get("phone", sender)
+            persons[sender] = identity.person_id if identity is not None else None
+        return persons[sender]
+
     async def handler(request: web.Request) -> web.Response:
         form = await request.post()
+        sender = str(form["From"])
         await store.events.append(Event(
             id=new_id(), channel="sms", direction="inbound", text=str(form["Body"]),
             to=str(form["To"]), external_id=str(form["MessageSid"]), status="received",
-            from_=str(form["From"])))
+            from_=sender, person_id=await person_of(sender) if with_person else None))
         return web.Response(text='<?xml version="1.0" encoding="UTF-8"?><Response/>',
                             content_type="application/xml")
 
@@ -195,23 +213,30 @@ async def count_statements(store: Store, public_url: str, validator: RequestVali
             print(f"  {count / len(bodies):5.2f}  {sql[:150]}")
 
 
-async def profile(public_url: str, validator: RequestValidator,
-                  args: argparse.Namespace) -> None:
-    """One more hub run (known senders) with the event loop's thread sampled by part."""
-    from bench.webhooks_profile import LoopSampler
-    from bench.webhooks_profile import report as report_profile
-
-    bodies = payloads(args.requests, args.senders)
-    signatures = [validator.compute_signature(public_url + PATH, b) for b in bodies]
+async def sampled(url: str, bodies: Sequence[dict[str, str]], signatures: Sequence[str],
+                  concurrency: int) -> Profile:
+    """One more run against `url` with the event loop's thread sampled by part."""
     sampler = LoopSampler()
     cpu, loop_cpu = cpu_s(), time.thread_time()
     sampler.start()
     try:
-        await load(public_url + PATH, bodies, signatures, args.concurrency)
+        await load(url, bodies, signatures, concurrency)
     finally:
         sampler.stop()
-    report_profile(sampler, requests=len(bodies), cpu_s=cpu_s() - cpu,
-                   loop_cpu_s=time.thread_time() - loop_cpu)
+    return Profile.of(sampler, requests=len(bodies), cpu_s=cpu_s() - cpu,
+                      loop_cpu_s=time.thread_time() - loop_cpu)
+
+
+async def profile(public_url: str, bare_url: str, validator: RequestValidator,
+                  args: argparse.Namespace) -> None:
+    """One more hub run and one more floor run (known senders), each sampled by part, printed
+    side by side: what the hub pays per request that the floor does not."""
+    bodies = payloads(args.requests, args.senders)
+    signatures = [validator.compute_signature(public_url + PATH, b) for b in bodies]
+    hub = await sampled(public_url + PATH, bodies, signatures, args.concurrency)
+    bodies = payloads(args.requests, args.senders)
+    bare = await sampled(bare_url + PATH, bodies, ["-"] * len(bodies), args.concurrency)
+    side_by_side(hub, bare)
 
 
 async def main() -> None:
@@ -223,6 +248,9 @@ async def main() -> None:
     parser.add_argument("--log", choices=("production", "off"), default="production")
     parser.add_argument("--gc", choices=("serving", "default"), default="serving",
                         help="the collector as `hub serve` tunes it, or CPython's default")
+    parser.add_argument("--floor", choices=("bare", "person"), default="bare",
+                        help="the floor's row without a person (the goal's floor), or with the "
+                             "sender's person id (its insert then fires the same triggers)")
     parser.add_argument("--statements", action="store_true",
                         help="also print the SQL statements per webhook, literals folded")
     parser.add_argument("--profile", action="store_true",
@@ -249,13 +277,15 @@ async def main() -> None:
         store = await create_store(settings)
         validator = RequestValidator(AUTH_TOKEN)
         hub_runner = await serve(create_app(settings, store=store), hub_port)
-        bare_runner = await serve(bare_app(store), bare_port)
+        bare_runner = await serve(bare_app(store, with_person=args.floor == "person"),
+                                  bare_port)
         if args.gc == "serving":
             tune_for_serving()
         try:
             print(f"{args.requests} signed inbound SMS webhooks, {args.concurrency} concurrent "
                   f"clients, {args.senders} distinct senders, SQLite ({store.backend}), "
-                  f"logging {args.log}, collector {args.gc}, {args.runs} runs each", flush=True)
+                  f"logging {args.log}, collector {args.gc}, floor {args.floor}, "
+                  f"{args.runs} runs each", flush=True)
             hub_runs: list[Run] = []
             bare_runs: list[Run] = []
             for _ in range(args.runs):
@@ -283,7 +313,7 @@ async def main() -> None:
             print(f"stored: {persons} persons created for {args.senders} senders")
             await count_statements(store, public_url, validator, args)
             if args.profile:
-                await profile(public_url, validator, args)
+                await profile(public_url, f"http://127.0.0.1:{bare_port}", validator, args)
         finally:
             await hub_runner.cleanup()
             await bare_runner.cleanup()

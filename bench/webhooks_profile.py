@@ -15,6 +15,7 @@ import collections
 import gc
 import signal
 import time
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
@@ -109,15 +110,40 @@ class LoopSampler:
             self.collecting_s += time.thread_time() - self._collecting
 
 
-def report(sampler: LoopSampler, *, requests: int, cpu_s: float, loop_cpu_s: float) -> None:
-    busy = sum(sampler.parts.values())
-    loop_ms = loop_cpu_s * 1000 / requests
-    scale = loop_ms / busy if busy else 0.0
-    print(f"profile, {requests:,} webhooks: CPU {cpu_s * 1000 / requests:.2f} ms per request "
-          f"(event loop thread {loop_ms:.2f}, SQLite's and other threads "
-          f"{(cpu_s - loop_cpu_s) * 1000 / requests:.2f}; sampling included)")
-    print(f"  event loop thread, ms per request ({busy:,} samples):")
-    for part, count in sampler.parts.most_common():
-        print(f"    {count * scale:5.3f}  {part}")
-    print(f"  of which the garbage collector: {sampler.collecting_s * 1000 / requests:.3f} ms "
-          f"per request ({sampler.collections} collections; `--gc default` to compare)")
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """CPU per request (ms): the event loop thread's by part, the other threads' in one."""
+
+    cpu_ms: float
+    loop_ms: float
+    parts: dict[str, float]
+    collector_ms: float
+    collections: int
+
+    @property
+    def other_threads_ms(self) -> float:
+        return self.cpu_ms - self.loop_ms
+
+    @classmethod
+    def of(cls, sampler: LoopSampler, *, requests: int, cpu_s: float, loop_cpu_s: float
+           ) -> Profile:
+        busy = sum(sampler.parts.values())
+        loop_ms = loop_cpu_s * 1000 / requests
+        scale = loop_ms / busy if busy else 0.0
+        return cls(cpu_s * 1000 / requests, loop_ms,
+                   {part: count * scale for part, count in sampler.parts.most_common()},
+                   sampler.collecting_s * 1000 / requests, sampler.collections)
+
+
+def side_by_side(hub: Profile, bare: Profile) -> None:
+    print("profile, CPU ms per request (sampling included)       hub   floor  hub-floor")
+    rows = [("all threads", hub.cpu_ms, bare.cpu_ms),
+            ("SQLite's and other threads", hub.other_threads_ms, bare.other_threads_ms),
+            ("event loop thread", hub.loop_ms, bare.loop_ms)]
+    rows += [(f"  {part}", ms, bare.parts.get(part, 0.0)) for part, ms in hub.parts.items()]
+    rows += [(f"  {part}", 0.0, ms) for part, ms in bare.parts.items() if part not in hub.parts]
+    for name, mine, floor in rows:
+        print(f"  {name[:50]:<50} {mine:6.3f} {floor:6.3f} {mine - floor:+7.3f}")
+    print(f"  of which the garbage collector: hub {hub.collector_ms:.3f} ms "
+          f"({hub.collections} collections), floor {bare.collector_ms:.3f} ms "
+          f"({bare.collections}); `--gc default` to compare")
