@@ -51,6 +51,8 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
                                                    "webhook_poster.py:")),
     ("other middleware (locale, headers, errors)", ("web/locale.py:", "middleware.py:",
                                                     "web/errors.py:")),
+    ("floor: its handler (form fields, the Event)", ("bench/webhooks.py:handler",
+                                                     "bench/webhooks.py:person_of")),
     ("aiohttp server: HTTP parsing, routing, response", ("aiohttp/web_protocol.py:",
                                                          "aiohttp/web_app.py:",
                                                          "aiohttp/web_urldispatcher.py:",
