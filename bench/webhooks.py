@@ -38,32 +38,38 @@ other) thread as one figure.
 Run from the project root with the project installed. Uses a throw-away SQLite file.
 
 What the hub pays per request that the floor does not (3 Dec 2026, `--requests 1500
---senders 300 --profile`, 2 cores shared with other work, load 1.5 to 2.5: compare the parts,
+--senders 300 --profile`, 2 cores shared with other work, load 1.5 to 3: compare the parts,
 not the totals; CPU ms per request, sampling included):
 
     part                                                       hub    floor   hub-floor
     all threads                                                1.79   0.74    +1.04
     SQLite's thread                                            0.70   0.08    +0.62
-      the event insert: a person's event fires the triggers    ~0.16  (no person) ~+0.2 *
+      the event insert: a person's event fires the triggers    0.16   (no person) *
         that keep their contact and response facts
-      the conversation, placed in the append's transaction:    ~0.24   -      +0.24
-        read 0.02, parse 0.03, plan 0.04, dump 0.05, UPDATE 0.08
-      lookup: known MessageSid, identity + person, last SMS    ~0.13   -      +0.13
-      group commit: BEGIN, SAVEPOINT, RELEASE, COMMIT          ~0.08  (autocommit) ~+0.05
-      the event's outbox row                                   ~0.04   -      +0.04
-      journeys: wake the person's waiting enrolments (a hop)   ~0.03   -      +0.03
+      the conversation, placed in the append's transaction:    0.25    -      +0.25
+        read 0.01, parse 0.04, plan 0.03, dump 0.05, UPDATE 0.08
+      lookup: known MessageSid, identity + person, last SMS    0.13    -      +0.13
+      group commit: BEGIN, SAVEPOINT, RELEASE, COMMIT          0.08   (autocommit)
+      the event's outbox row                                   0.04    -      +0.04
+      journeys: wake the person's waiting enrolments (a hop)   0.03    -      +0.03
     event loop thread                                          1.09   0.66    +0.43
+      load clients (both pay them)                             0.33   0.26    +0.07
+      aiohttp server (the floor's handler counted here)        0.17   0.25    -0.09
       request log line                                         0.06    -      +0.06
       inbox: InboundMessage and Event built, listeners' loop   0.06    -      +0.06
       form and signature (one HMAC over the sorted fields)     0.11   0.03    +0.08
-      lookup results parsed (identity, person, last SMS)       0.03    -      +0.03
-      listeners: conversation, triggers, journeys, surveys     0.05    -      +0.05
-      hand-overs to SQLite's thread, loop callbacks            0.19   0.08    +0.11
+      append: the rows built (event, outbox)                   0.07   0.04    +0.03
+      lookup results parsed (identity, person, last SMS)       0.02    -      +0.02
+      listeners: conversation, triggers, journeys, surveys     0.04    -      +0.04
+      other middleware (locale, security headers, errors)      0.04    -      +0.04
+      hand-overs to SQLite's thread, loop callbacks            0.21   0.08    +0.13
 
-    * `--floor person` (the floor's row with its person id) raises the floor's SQLite thread
-      from 0.08 to 0.28 ms: the triggers are a person's event's price, not the hub's code.
-      SQLite's thread figures are split by timing each work and statement on that thread in
-      a separate run and scaling to its measured total.
+    SQLite's thread is split by timing each work and statement on that thread in a separate
+    run, scaled to its total here. * `--floor person` (the floor's row with its person id)
+    raises the floor's SQLite thread from 0.08-0.10 to 0.21-0.28 ms (two runs): the triggers
+    are the price of a person's event, not of the hub's code. Another run of the same
+    command, at load 3: hub 1.36, floor 0.86; SQLite's thread 0.53 against 0.10; the loop
+    0.83 against 0.76.
 
 The floor stores a row that belongs to nobody; the hub stores the message on a person's
 timeline, in their conversation, with its outbox row and their facts, in one transaction,
@@ -71,11 +77,12 @@ and answers only after the commit. To reach 0.8x of this floor (hub CPU <= 1.25x
 floor's, about 1.0 ms here from 1.6), some 0.6 ms would have to go: without the triggers
 (facts that segments read, issue 20's segment row), without the conversation on the request
 path, and with the loop's share near the floor's. What is left to try, each measured against
-what it changes: the plain join as SQL alone (json_insert of the id, columns set in SQL,
-the version still compared: no pydantic on SQLite's thread, ~0.1 ms); the journeys wake in
-the append's transaction (~0.03 ms and a hop); the form parsed once for signature and
-fields (~0.03 ms). Together about 0.2 ms: ~0.6x. Against `--floor person` the same changes
-would reach about 0.7x. A second server process gives both sides a core; it does not change
+what it changes: the plain join as SQL alone (the id appended with json_insert, columns set
+in SQL, the version still compared: no parse, plan or dump on SQLite's thread, at most 0.1
+ms, less what json_insert's re-rendering of the document costs); the journeys wake in the
+append's transaction (~0.03 ms and a hop); the form parsed once for signature and fields
+(~0.03 ms). Together under 0.2 ms: about 0.55x. Against `--floor person` the same changes
+would reach about 0.65x. A second server process gives both sides a core; it does not change
 the ratio. Tried and not kept: a `json_set` of the changed fields instead of the whole
 conversation document (SQLite parses and re-renders the document for it: slower than the
 dump at 20, 200 and 500 event ids).
