@@ -7,16 +7,15 @@ differ from message to message, so no cache helps. Yet every reader of them in t
 path reads the text only: `Message.get_content_type`, `get_param`, `get_boundary`,
 `get_filename` and `get_content_disposition` split the header's `str`, and so do our Subject,
 Message-ID and References readers. For values in the plain forms below (printable ASCII, no
-encoded word, no quoted-pair, no RFC 2231 section, no repeated parameter) that text is known
-without parsing: an unstructured header's or a Message-ID's is the value itself, a MIME
-parameter header's is its type followed by `; name="value"` for each parameter, quoted.
-An unstructured header (a Subject) may also hold RFC 2047 encoded words, each a whole
-space-separated word that decodes without a defect: its text is then the words decoded with
-the stdlib's own decoder, the spaces between two encoded words left out (a non-ASCII Subject
-took 30 µs to parse, as long as the rest of our read of its headers). A
-`DeferredHeader` is that text; asking it for anything else (`params`, `defects`, `fold`, ...)
-parses the value then, once, with the same header factory. Values in any other form are
-parsed at once, as before.
+encoded word but whole ones in an unstructured header, no quoted-pair, no RFC 2231 section,
+no repeated parameter) that text is known without parsing: an unstructured header's or a
+Message-ID's is the value itself, a MIME parameter header's is its type followed by
+`; name="value"` for each parameter, quoted. An unstructured header (a Subject) may also hold
+RFC 2047 encoded words, each a whole space-separated word that decodes without a defect: its
+text is then the words decoded with the stdlib's own decoder, the spaces between two encoded
+words left out (a non-ASCII Subject took some 30 µs to parse). A `DeferredHeader` is that
+text; asking it for anything else (`params`, `defects`, `fold`, ...) parses the value then,
+once, with the same header factory. Values in any other form are parsed at once, as before.
 """
 
 from __future__ import annotations
