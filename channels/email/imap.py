@@ -4,10 +4,12 @@ Exactly once: messages are read in UID order with `BODY.PEEK[]` (nothing is mark
 each is stored (event or quarantine) before it is flagged `\\Seen` and before the stored last
 UID moves past it. Restarted, the poller resumes from the stored (UIDVALIDITY, last UID); a
 message that was stored but not yet counted is recognised by its Message-ID (or raw hash) and
-not stored again. When UIDVALIDITY changes, the whole mailbox is read again with that same
-dedupe, so nothing is duplicated and nothing new is skipped. Quarantined messages are kept by
-raw hash in the state, and an id is reserved before quarantining, so a crash in between does
-not quarantine one message twice.
+not stored again. The last UID is saved with the next message's state write (the one before
+storing it) and once at the end of a batch, not once more a message: a crash in between reads
+the messages since the saved UID again, with that same dedupe. When UIDVALIDITY changes, the
+whole mailbox is read again with that same dedupe, so nothing is duplicated and nothing new
+is skipped. Quarantined messages are kept by raw hash in the state, and an id is reserved
+before quarantining, so a crash in between does not quarantine one message twice.
 """
 
 from __future__ import annotations
@@ -131,11 +133,12 @@ class ImapPoller:
         for uid in uids[: self._batch]:
             raw = await asyncio.to_thread(self._fetch, uid)
             if raw is not None:
-                await self._store_one(state, uid, raw)
+                await self._store_one(state, uid, raw)  # its state write saves the UID before
                 await asyncio.to_thread(self._mark_seen, uid)
             state["last_uid"] = uid
-            await self._store.channel_state.put(self.key, state)
             handled += 1
+        if handled:
+            await self._store.channel_state.put(self.key, state)
         return handled
 
     async def _store_one(self, state: dict[str, Any], uid: int, raw: bytes) -> None:

@@ -58,6 +58,8 @@ HEADER_END = re.compile(rb"\r?\n\r?\n")
 LINE_END = re.compile(rb"\r\n|\r|\n")
 LINE_BREAK = re.compile(r"\n|\r")
 """What `policy.default` takes out of a header value before parsing it (unfolding)."""
+ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+"""An undecodable byte as the `email` package keeps it (surrogateescape)."""
 
 
 class UnreadableMail(InvalidInput):
@@ -83,7 +85,7 @@ class ParsedEmail:
 
 def clean(value: str) -> str:
     """Text from a possibly 8-bit, surrogate-escaped header or body: valid Unicode, no NULs."""
-    if any("\udc80" <= c <= "\udcff" for c in value):
+    if not value.isascii() and ESCAPED_BYTE.search(value):
         value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return value.replace("\x00", "")
 
@@ -268,6 +270,8 @@ def check_header_limits(raw: bytes) -> None:
     addresses in one address header exceed the caps; linear in the size, no parsing."""
     end = HEADER_END.search(raw, 0, MAX_HEADER_SECTION + 4)
     section = raw[:end.start()] if end else raw
+    if len(section) <= MAX_HEADER and section.count(b"@") <= MAX_ADDRESSES:
+        return  # no field in it can be over either cap
     if len(section) > MAX_HEADER_SECTION:
         raise UnreadableMail(f"the header section is larger than {MAX_HEADER_SECTION // 1024} "
                              "KiB; it was not parsed")

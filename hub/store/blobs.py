@@ -122,16 +122,26 @@ def _write(path: Path, data: bytes) -> None:
     _make_folder(path.parent)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
     _sync_folder(path.parent)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """`data` written whole to the file `fd` (a write may take less than it is given),
+    without a copy nor a buffered file object (whose set-up cost a sixth to a quarter of a
+    small blob's write)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _make_folder(folder: Path) -> None:

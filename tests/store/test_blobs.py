@@ -116,6 +116,20 @@ async def test_empty_and_big_blobs_round_trip(tmp_path: Path) -> None:
         assert await blobs.get(key) == data
 
 
+async def test_a_write_that_takes_part_of_the_bytes_still_stores_them_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mock (last resort): a short write (a pipe, a signal, a near-full disk) cannot be
+    staged on a local disk, so each write takes at most 1,000 bytes, as one may."""
+    real_write = os.write
+    monkeypatch.setattr(blobs_module.os, "write",
+                        lambda fd, data: real_write(fd, bytes(data[:1000])))
+    blobs = FileBlobStore(tmp_path)
+    data = os.urandom(10_500)
+    key = await blobs.put(data)
+    monkeypatch.undo()
+    assert await blobs.get(key) == data
+
+
 async def test_missing_blob_raises_not_found(tmp_path: Path) -> None:
     blobs = FileBlobStore(tmp_path / "never-created")
     key = blob_key(b"nothing stored")

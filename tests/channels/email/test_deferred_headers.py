@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import random
 import string
@@ -27,6 +28,10 @@ PLAIN = [
     ("Message-ID", "<CAF=a$b%c.d@mail.gmail.com>"),
     ("Subject", "Re: Vraag over bestelling 12  (dringend)"),
     ("References", "<a@example.com>\r\n <b@example.com>"),
+    ("Subject", "=?utf-8?q?Vraag_over_=E2=82=AC12?="),
+    ("Subject", "Re: =?UTF-8?B?w6lsw6h2ZQ==?= =?iso-8859-1?q?_caf=E9?=  over "
+                "=?utf-8?q?=E2=82=AC?="),
+    ("Subject", "=?utf-8?q?a?=\r\n =?utf-8?q?b?= c =?windows-1252?Q?=80?="),
 ]
 NOT_PLAIN = [
     ("Content-Type", 'text/plain; charset="utf-8" (comment)'),
@@ -39,8 +44,17 @@ NOT_PLAIN = [
     ("Content-Disposition", "attachment; filename=a b.pdf"),
     ("Content-Disposition", 'attachment; filename="caf\udcc3\udca9.pdf"'),
     ("Message-ID", "<a@b> (comment)"),
-    ("Subject", "=?utf-8?q?Vraag_over_=E2=82=AC12?="),
     ("Subject", "tab\there"),
+    ("Subject", "bestelling=?utf-8?q?=E2=82=AC?="),
+    ("Subject", "=?utf-8?q?=E2=82=AC?=12"),
+    ("Subject", "=?utf-8?q?=ZZ?="),
+    ("Subject", "=?utf-8?q?=FF?="),
+    ("Subject", "=?utf-8?b?w6nDq?="),
+    ("Subject", "=?unknown-8bit?q?=E2?="),
+    ("Subject", "=?no-such-charset?q?abc?="),
+    ("Subject", "=?utf-8*nl?q?abc?="),
+    ("Subject", "=?utf-8?x?abc?="),
+    ("Subject", "=?utf-8?q?a b?="),
     ("X-Mailer", "Hub"),
 ]
 
@@ -109,6 +123,51 @@ def test_generated_values_read_as_policy_default_reads_them() -> None:
         if name.startswith("Content"):
             assert dict(header.params) == dict(parsed.params), (name, value)  # type: ignore[attr-defined]
     assert deferred_count > 500  # the generator reaches the plain forms
+
+
+def _encoded_subjects(count: int) -> list[str]:
+    """Subjects of plain words and encoded words (Q and B, several charsets, some broken:
+    bad padding, undecodable bytes, glued to a word), spaces between them."""
+    rnd = random.Random(47)
+    texts = ["€12", "élève", "café", "naïve ü", "日本語", "a_b", "x?y", "=", " lead", ""]
+    charsets = ["utf-8", "UTF-8", "iso-8859-1", "windows-1252", "us-ascii", "koi8-r"]
+    pieces = []
+    for _ in range(count):
+        words = []
+        for _ in range(rnd.randint(1, 5)):
+            kind = rnd.random()
+            if kind < 0.3:
+                words.append(rnd.choice(["Re:", "bestelling", "12", "(kopie)", "a=b", "?"]))
+                continue
+            charset = rnd.choice(charsets)
+            data = rnd.choice(texts).encode(charset, "replace")
+            if rnd.random() < 0.5:
+                text = "".join(chr(b) if chr(b).isalnum() and b < 128 else f"={b:02X}"
+                               for b in data).replace("=20", "_")
+                word = f"=?{charset}?{rnd.choice('qQ')}?{text}?="
+            else:
+                text = base64.b64encode(data).decode()
+                if rnd.random() < 0.1:
+                    text = text.rstrip("=") or "w6"
+                word = f"=?{charset}?{rnd.choice('bB')}?{text}?="
+            if rnd.random() < 0.05:
+                word = rnd.choice(["x", word]) + word
+            words.append(word)
+        pieces.append("".join(word + rnd.choice([" ", " ", "  ", "\r\n "]) for word in words)
+                      .rstrip(" \r\n"))
+    return pieces
+
+
+def test_encoded_subjects_read_as_policy_default_reads_them() -> None:
+    decoded = 0
+    for value in _encoded_subjects(3000):
+        header = deferred("Subject", value, PARSE)
+        if header is None:
+            continue
+        decoded += "=?" in value
+        assert str(header) == str(_as_default("Subject", value)), value
+        assert header.defects == ()  # type: ignore[attr-defined]
+    assert decoded > 1000
 
 
 def test_a_parsed_attribute_is_there_when_asked_for() -> None:
