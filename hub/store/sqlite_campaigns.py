@@ -87,8 +87,12 @@ def _status_connection(location: str) -> sqlite3.Connection:
     thread: a WAL reader needs no lock a writer holds, and a busy file answers at once
     (busy_timeout 0) instead of blocking the loop."""
     conn = sqlite3.connect(location, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 0")
-    conn.execute("PRAGMA query_only = ON")
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA query_only = ON")
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
 
 
@@ -125,11 +129,11 @@ class SqliteCampaigns(DocTable[Campaign]):
         return None if status is None else cast(CampaignStatus, status)
 
     def _status_now(self, campaign_id: str) -> object:
-        if self._status_conn is None:
-            if self._closed or self._db.location == ":memory:":
-                return _UNREAD
-            self._status_conn = _status_connection(self._db.location)
+        if self._closed or self._db.location == ":memory:":
+            return _UNREAD
         try:
+            if self._status_conn is None:
+                self._status_conn = _status_connection(self._db.location)
             row = self._status_conn.execute(STATUS_SQL, (campaign_id,)).fetchone()
         except sqlite3.Error:  # busy (a recovery under way) and the like: the usual path
             return _UNREAD
