@@ -139,7 +139,8 @@ class SqliteStore:
         self.throttle: ThrottleRepo = SqliteThrottle(db)
         self.segments: SegmentRepo = SqliteSegments(db)
         self.templates: TemplateRepo = SqliteTemplates(db)
-        self.campaigns: CampaignRepo = SqliteCampaigns(db)
+        self._campaigns = SqliteCampaigns(db)
+        self.campaigns: CampaignRepo = self._campaigns
         self.deliveries: DeliveryRepo = SqliteDeliveries(db, events)
         self.analytics: AnalyticsRepo = SqliteAnalytics(db)
         self.surveys: SurveyRepo = SqliteSurveys(db)
@@ -180,6 +181,7 @@ class SqliteStore:
         return None  # the live views poll one marker a second per process
 
     async def close(self) -> None:
+        self._campaigns.close()
         if self._reader is not None:
             await self._reader.close()
         await self._db.close()

@@ -32,6 +32,9 @@ CASES = [
     {"to": "a" * 70 + "@example.org"},  # a bare address too long for one plain line
     {"to": "first..last@example.org"},  # not a dot-atom: quoted
     {"to": "first.last+tag@sub.example.org"},
+    {"reply_token": "b" * 20},  # Reply-To on the header's own line
+    {"reply_token": "b" * 80},  # too long for one line: the email package folds it
+    {"sender_name": "Spring Team"},
 ]
 
 
@@ -107,6 +110,9 @@ def test_quoted_printable_is_the_email_packages_for_any_text() -> None:
     cases = ["", "\n", "a", "a\n\n", "a=b", "x" * 78, "x" * 79, "x" * 76 + "=", "x" * 77 + "=",
              "end \n", ".\n..", "a\r\nb", '<a href="https://hub.example/u/t">Uit</a>\n']
     cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200)))
+              for _ in range(3000)]
+    plain = "ab =\n x.<>\"/" + "y" * 20  # printable ASCII: long lines, `=`, trailing spaces
+    cases += ["".join(rng.choice(plain) for _ in range(rng.randint(0, 400)))
               for _ in range(3000)]
     for content in cases:
         assert quoted_printable(content) == theirs(content), repr(content)
