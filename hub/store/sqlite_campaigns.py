@@ -134,10 +134,10 @@ class SqliteCampaigns(DocTable[Campaign]):
         try:
             if self._status_conn is None:
                 self._status_conn = _status_connection(self._db.location)
-            row = self._status_conn.execute(STATUS_SQL, (campaign_id,)).fetchone()
+            rows = self._status_conn.execute(STATUS_SQL, (campaign_id,)).fetchall()
         except sqlite3.Error:  # busy (a recovery under way) and the like: the usual path
             return _UNREAD
-        return None if row is None else row[0]
+        return rows[0][0] if rows else None
 
     def close(self) -> None:
         """Close the status read's connection (the store's close)."""
