@@ -4,29 +4,14 @@ still compared."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from hub.config import load_settings
 from hub.domain.conversations import Conversation
 from hub.ports import Store
-from hub.store import create_store
 from hub.store.sqlite import SqliteStore
 from hub.store.sqlite_base import dump
 from hub.store.sqlite_conversations import COLUMNS, _columns, update_statement
 from tests.contracts import factories as f
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await create_store(load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_SECRET_KEY": "k" * 32}, dotenv=None))
-    yield opened
-    await opened.close()
 
 
 async def stored_row(store: Store, conversation_id: str) -> tuple[Any, ...]:

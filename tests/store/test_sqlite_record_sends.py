@@ -3,27 +3,13 @@ that fails does not take the ends with it (those messages were handed over alrea
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from hub.config import load_settings
 from hub.domain.events import StatusChange
 from hub.errors import DuplicateKey
 from hub.ports import SendEnd, Store
-from hub.store import create_store
 from tests.contracts import factories as f
 from tests.contracts.test_send_many import leased_many, starts_of
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await create_store(load_settings({
-        "HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "HUB_VAR_DIR": str(tmp_path),
-        "HUB_SECRET_KEY": "k" * 32}, dotenv=None))
-    yield opened
-    await opened.close()
 
 
 async def test_a_failing_start_keeps_the_ends_recorded_with_it(store: Store) -> None:
