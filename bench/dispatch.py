@@ -62,8 +62,8 @@ the same connections (`--profile`'s "hand-over" part, with the MIME bytes, and m
 Measured (10,000 persons, three runs alternated with the code before, machine shared with
 other work, load 0.6 to 6): CPU per message 1.71 ms (before 2.06), event loop 1.23 (1.47),
 SQLite thread 0.49 (0.59); ratio engine / bare 38% (33%), medians; the ratio swings with the
-load (30% to 60%). The status read before each hand-over now costs the loop a primary-key
-lookup on a connection of its own instead of two hops to a thread busy with chunk writes.
+load (30% to 60%). The status read before each hand-over goes to the store's reader connection
+instead of queueing on the main one behind chunk writes.
 
 On the SQLite connection's thread ~0.36 ms: the event insert with its indexes and
 triggers ~0.09; the event's status and provider id at the end ~0.09 (a `json_set`, but the

@@ -139,8 +139,7 @@ class SqliteStore:
         self.throttle: ThrottleRepo = SqliteThrottle(db)
         self.segments: SegmentRepo = SqliteSegments(db)
         self.templates: TemplateRepo = SqliteTemplates(db)
-        self._campaigns = SqliteCampaigns(db)
-        self.campaigns: CampaignRepo = self._campaigns
+        self.campaigns: CampaignRepo = SqliteCampaigns(db, reader)
         self.deliveries: DeliveryRepo = SqliteDeliveries(db, events)
         self.analytics: AnalyticsRepo = SqliteAnalytics(db)
         self.surveys: SurveyRepo = SqliteSurveys(db)
@@ -181,7 +180,6 @@ class SqliteStore:
         return None  # the live views poll one marker a second per process
 
     async def close(self) -> None:
-        self._campaigns.close()
         if self._reader is not None:
             await self._reader.close()
         await self._db.close()

@@ -30,6 +30,7 @@ from hub.store.sqlite_base import DocTable, dump
 from hub.store.sqlite_db import Database, translated_errors
 from hub.store.sqlite_events import SqliteEvents
 from hub.store.sqlite_flagged import FALLBACK_CONDITION, OPTED_OUT_CONDITION
+from hub.store.sqlite_reader import Reader
 from hub.store.sqlite_webhooks import OUTBOX_INSERT, outbox_row
 
 V3_CAMPAIGNS: tuple[str, ...] = (
@@ -79,21 +80,6 @@ class SqliteTemplates(DocTable[MessageTemplate]):
 
 
 STATUS_SQL = "SELECT status FROM campaigns WHERE id = ?"
-_UNREAD = object()
-
-
-def _status_connection(location: str) -> sqlite3.Connection:
-    """A read-only connection for `SqliteCampaigns.status_of`, used on the event loop's
-    thread: a WAL reader needs no lock a writer holds, and a busy file answers at once
-    (busy_timeout 0) instead of blocking the loop."""
-    conn = sqlite3.connect(location, isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("PRAGMA busy_timeout = 0")
-        conn.execute("PRAGMA query_only = ON")
-    except sqlite3.Error:
-        conn.close()
-        raise
-    return conn
 
 
 class SqliteCampaigns(DocTable[Campaign]):
@@ -101,10 +87,9 @@ class SqliteCampaigns(DocTable[Campaign]):
     model = Campaign
     columns = ("status",)
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reader: Reader | None = None) -> None:
         super().__init__(db)
-        self._status_conn: sqlite3.Connection | None = None
-        self._closed = False
+        self._reader = reader
 
     def indexed(self, record: Campaign) -> tuple[Any, ...]:
         return (record.status,)
@@ -117,34 +102,16 @@ class SqliteCampaigns(DocTable[Campaign]):
         return await self._select([f"status IN ({marks})"], list(statuses))
 
     async def status_of(self, campaign_id: str) -> CampaignStatus | None:
-        """The stored status, read when called: on the calling thread through a read-only
-        connection of its own (WAL: the last commit, never waiting for a writer), a
-        primary-key lookup of microseconds. The dispatch worker reads it before every
-        hand-over, and through the store's one connection that read queued behind the
-        worker's own chunk writes (milliseconds each) and cost two thread hops. An in-memory
-        database, or a file the lookup finds locked, is read through that connection."""
-        status = self._status_now(campaign_id)
-        if status is _UNREAD:
+        """The stored status, read when called, through the store's reader when it has one
+        (WAL: the last commit, never waiting for a writer). The dispatch worker reads it
+        before every hand-over; on the store's one connection that read queued behind the
+        worker's own chunk writes (milliseconds each)."""
+        if self._reader is not None:
+            rows = await self._reader.rows(STATUS_SQL, (campaign_id,))
+            status = rows[0][0] if rows else None
+        else:
             status = await self._db.value(STATUS_SQL, (campaign_id,))
         return None if status is None else cast(CampaignStatus, status)
-
-    def _status_now(self, campaign_id: str) -> object:
-        if self._closed or self._db.location == ":memory:":
-            return _UNREAD
-        try:
-            if self._status_conn is None:
-                self._status_conn = _status_connection(self._db.location)
-            rows = self._status_conn.execute(STATUS_SQL, (campaign_id,)).fetchall()
-        except sqlite3.Error:  # busy (a recovery under way) and the like: the usual path
-            return _UNREAD
-        return rows[0][0] if rows else None
-
-    def close(self) -> None:
-        """Close the status read's connection (the store's close)."""
-        self._closed = True
-        if self._status_conn is not None:
-            self._status_conn.close()
-            self._status_conn = None
 
     async def set_status(
         self, campaign_id: str, status: CampaignStatus, *, expected: Sequence[CampaignStatus],

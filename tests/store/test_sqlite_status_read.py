@@ -1,11 +1,10 @@
-"""`campaigns.status_of` on a SQLite file reads on the caller's thread through a read-only
-connection of its own: it sees every commit (another process's pause too), never a write still
+"""`campaigns.status_of` on a SQLite file reads through the store's reader (a second,
+read-only connection): it sees every commit (another process's pause too), never a write still
 under way, and never waits for that write."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,6 @@ async def _open(path: Path) -> Store:
     return await create_store(load_settings({
         "HUB_DATABASE_URL": f"sqlite:///{path}/hub.db", "HUB_VAR_DIR": str(path),
         "HUB_SECRET_KEY": "k" * 32}, dotenv=None))
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await _open(tmp_path)
-    yield opened
-    await opened.close()
 
 
 async def test_a_pause_committed_by_another_process_is_read_at_once(
