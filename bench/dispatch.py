@@ -206,7 +206,7 @@ async def fill(database: Path | str, persons: int, var: Path | None = None) -> N
     await store.close()
 
 
-async def run_engine(database: Path, port: int) -> dict[str, Any]:
+async def run_engine(database: Path, port: int, gc: str) -> dict[str, Any]:
     """Launch one email campaign over everyone in `database` and run a worker to the end."""
     from campaigns.engine.lifecycle import CampaignService
     from hub.domain.campaigns import Campaign, MessageTemplate
@@ -217,6 +217,7 @@ async def run_engine(database: Path, port: int) -> dict[str, Any]:
     settings = settings_for(database, port)
     store = await create_store(settings)
     adapters = build_adapters(settings)
+    collector(gc)
     template = MessageTemplate(
         id=new_id(), name="News", channel="email", subject="News for {{ person.first_name }}",
         body="Dear {{ person.name }},\n\nOur spring news is here.\n\nUnsubscribe: "
@@ -261,6 +262,15 @@ async def run_engine(database: Path, port: int) -> dict[str, Any]:
             "send_cpu_ms": (cpu - snapshot_cpu) * 1000 / sent}
 
 
+def collector(gc: str) -> None:
+    """The garbage collector as `hub serve --role worker` tunes it (`hub/collector.py`), after
+    start-up and before the clock starts, or CPython's default (`--gc default`)."""
+    if gc == "serving":
+        from hub.collector import tune_for_serving
+
+        tune_for_serving()
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -268,7 +278,7 @@ def peak_rss_mib() -> float:
 # --- the bare loop -------------------------------------------------------------------------
 
 
-async def run_bare(n: int, port: int, connections: int) -> dict[str, Any]:
+async def run_bare(n: int, port: int, connections: int, gc: str) -> dict[str, Any]:
     """The floor: aiosmtplib sending pre-rendered bytes, `connections` clients in parallel."""
     import aiosmtplib
 
@@ -288,6 +298,7 @@ async def run_bare(n: int, port: int, connections: int) -> dict[str, Any]:
                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}), EMAIL_FROM)
         messages.append((to, bytes(mail)))
     queue = iter(messages)
+    collector(gc)
 
     async def sender() -> int:
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
@@ -309,13 +320,14 @@ async def run_bare(n: int, port: int, connections: int) -> dict[str, Any]:
 # --- scaling over worker processes ---------------------------------------------------------
 
 
-async def run_worker(url: str, port: int, var: str) -> None:
+async def run_worker(url: str, port: int, var: str, gc: str) -> None:
     """One worker process, as `hub serve --role worker` runs it, until killed."""
     from hub.store import create_store
     from hub.wiring import assemble, build_adapters, build_worker, dispatch_config
 
     settings = settings_for(url, port, Path(var))
     store = await create_store(settings)
+    collector(gc)
     config = dataclasses.replace(dispatch_config(settings), poll_s=0.02)
     await build_worker(assemble(store, settings, build_adapters(settings)), config).run()
 
@@ -343,7 +355,7 @@ async def launch(url: str, var: Path, rate: int | None) -> str:
 
 
 async def campaign_run(url: str, var: Path, workers: int, rate: int | None,
-                       arrived: list[float]) -> dict[str, Any]:
+                       arrived: list[float], gc: str) -> dict[str, Any]:
     """Launch a campaign over everyone, start `workers` processes, time it to `completed`."""
     from hub.store import create_store
 
@@ -352,7 +364,8 @@ async def campaign_run(url: str, var: Path, workers: int, rate: int | None,
     first = len(arrived)
     started = time.perf_counter()
     processes = [await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--work", url, str(SINK_PORT[0]), str(var), cwd=ROOT)
+        sys.executable, __file__, "--work", url, str(SINK_PORT[0]), str(var), "--gc", gc,
+        cwd=ROOT)
         for _ in range(workers)]
     try:
         while True:
@@ -416,12 +429,14 @@ def scaling(args: argparse.Namespace) -> None:
                   f"{time.perf_counter() - started:.1f} s", flush=True)
             runs = {}
             for workers in sorted({1, args.workers}):
-                runs[workers] = asyncio.run(campaign_run(url, var, workers, None, arrived))
+                runs[workers] = asyncio.run(campaign_run(url, var, workers, None, arrived,
+                                                       args.gc))
                 print(f"{workers} worker process(es): {runs[workers]['rate']:.0f} msg/s",
                       flush=True)
             limited = None
             if args.rate:
-                limited = asyncio.run(campaign_run(url, var, args.workers, args.rate, arrived))
+                limited = asyncio.run(campaign_run(url, var, args.workers, args.rate, arrived,
+                                                  args.gc))
         finally:
             controller.stop()
             if server is not None:
@@ -458,14 +473,14 @@ def child(*args: str) -> dict[str, Any]:
 BARE_RUNS = 3
 
 
-def profile(persons: int) -> None:
+def profile(persons: int, gc: str) -> None:
     sink, port = start_sink()
     try:
         with tempfile.TemporaryDirectory(prefix="hub-bench-dispatch-") as tmp:
             database = Path(tmp) / "hub.db"
             child("--fill", str(database), str(persons))
             subprocess.run([sys.executable, __file__, "--profile-engine", str(database),
-                            str(port)], check=True, cwd=ROOT)
+                            str(port), "--gc", gc], check=True, cwd=ROOT)
     finally:
         stop_sink(sink)
 
@@ -487,6 +502,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="instead: where the engine's CPU goes per message, by part "
                              "(bench/dispatch_profile.py)")
+    parser.add_argument("--gc", choices=("serving", "default"), default="serving",
+                        help="the collector as `hub serve --role worker` tunes it (engine and "
+                             "bare loop alike), or CPython's default")
     parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--profile-engine", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--work", nargs=3, help=argparse.SUPPRESS)
@@ -499,7 +517,7 @@ def main() -> None:
         serve_sink(args.serve_sink)
         return
     if args.work:
-        asyncio.run(run_worker(args.work[0], int(args.work[1]), args.work[2]))
+        asyncio.run(run_worker(args.work[0], int(args.work[1]), args.work[2], args.gc))
         return
     if args.workers:
         print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
@@ -511,7 +529,8 @@ def main() -> None:
         print(json.dumps({"peak_rss_mib": peak_rss_mib()}))
         return
     if args.engine:
-        print(json.dumps(asyncio.run(run_engine(Path(args.engine[0]), int(args.engine[1])))))
+        print(json.dumps(asyncio.run(run_engine(Path(args.engine[0]), int(args.engine[1]),
+                                                args.gc))))
         return
     if args.profile_engine:
         from bench.dispatch_profile import LoopSampler, StatementTimer, report
@@ -520,14 +539,14 @@ def main() -> None:
         statements.install()
         sampler.start()
         result = asyncio.run(run_engine(Path(args.profile_engine[0]),
-                                        int(args.profile_engine[1])))
+                                        int(args.profile_engine[1]), args.gc))
         sampler.stop()
         report(result, sampler, statements)
         return
     if args.profile:
         print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
         print(machine_facts("CPU per message"), flush=True)
-        profile(args.persons)
+        profile(args.persons, args.gc)
         return
 
     from channels.email.outbound import POOL_SIZE
@@ -536,6 +555,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
     print(machine_facts("CPU per message"), flush=True)
+    print(f"garbage collector: {args.gc} (engine and bare loop alike)", flush=True)
     sink, port = start_sink()
     results: dict[int, dict[str, Any]] = {}
     bare_runs: list[dict[str, Any]] = []
@@ -543,7 +563,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="hub-bench-dispatch-") as tmp:
             # the floor is noisy on a small shared machine: the median of three runs, one
             # before the engine and two after, so the load they see is the engine's
-            bare_runs.append(asyncio.run(run_bare(args.persons, port, connections)))
+            bare_runs.append(asyncio.run(run_bare(args.persons, port, connections, args.gc)))
             print(f"bare, {args.persons:,} messages: {bare_runs[-1]['rate']:.0f} msg/s",
                   flush=True)
             for n in sorted({args.persons, *sizes}):
@@ -553,11 +573,11 @@ def main() -> None:
                 child("--fill", str(database), str(n))
                 print(f"filled {n:,} persons in {time.perf_counter() - started:.1f} s",
                       flush=True)
-                results[n] = child("--engine", str(database), str(port))
+                results[n] = child("--engine", str(database), str(port), "--gc", args.gc)
                 print(f"engine, {n:,} persons: {results[n]['rate']:.0f} msg/s", flush=True)
                 os.remove(database)
             while len(bare_runs) < BARE_RUNS:
-                bare_runs.append(asyncio.run(run_bare(args.persons, port, connections)))
+                bare_runs.append(asyncio.run(run_bare(args.persons, port, connections, args.gc)))
                 print(f"bare, {args.persons:,} messages: {bare_runs[-1]['rate']:.0f} msg/s",
                       flush=True)
             bare = sorted(bare_runs, key=lambda run: run["rate"])[BARE_RUNS // 2]
