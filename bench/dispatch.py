@@ -23,9 +23,14 @@ With `--workers N` it measures instead how dispatch scales over worker processes
       with `--rate R` (messages per minute) the achieved rate of the N processes against R,
       over the whole run and its busiest 10-second window.
 
-The sink is an aiosmtpd server in a child process that accepts and counts every message.
+The sink is an aiosmtpd server in a child process that accepts and counts every message; with
+`--relay-ms N` it accepts each message N ms after its data, as a relay that writes its queue
+or sits across a network does. Engine and bare loop use `--connections` SMTP connections
+(HUB_SMTP_CONNECTIONS; default 4), and the garbage collector as `hub serve --role worker`
+tunes it (`--gc default`: CPython's own).
 
     python bench/dispatch.py                       # 10,000; memory 10,000 vs 20,000 (~4 min)
+    python bench/dispatch.py --persons 3000 --sizes 3000 --relay-ms 20 --connections 16
     python bench/dispatch.py --sizes 10000,100000  # memory at 10,000 vs 100,000 (~20 min)
     python bench/dispatch.py --persons 2000 --sizes 2000
     python bench/dispatch.py --workers 2 --persons 3000                  # scaling on SQLite
@@ -87,6 +92,31 @@ load 0.7-1.2). The price: a crash leaves up to 96 sends claimed and not handed o
 every send cannot reach: render, MIME and rows would have to leave the sending loop (worker
 processes preparing chunks, the loop only handing bytes over), on a machine with cores to
 spare (here two worker processes gave 1.22x one: the sink needs a core too).
+
+The one-core bound (2026-12-03). In every run the engine process's CPU per message times its
+rate is 0.93 to 0.98 of one core: its event loop (~0.95 ms a message) and SQLite's thread
+(~0.4 ms) take turns rather than run side by side, though SQLite gives up the GIL while a
+statement runs. So 0.5x of a bare loop at ~2,300 msg/s (1,150 msg/s) needs the whole process
+at ~0.87 ms a message; it is 1.3 to 1.45. Tried, paired with the code before (10,000
+persons, medians of 3 engine runs on one filled database): the chunk writes as one statement
+per kind of row (`UPDATE ... FROM (VALUES ...)`, `INSERT ... VALUES (...), (...)`: six
+statements a chunk instead of ~150, so SQLite's work runs in one stretch without the GIL):
+584 against 600 msg/s, no gain, not kept; `sys.setswitchinterval` at 0.1 to 2 ms: within
+the noise; the status read before each hand-over left out (not shippable; the most any
+cheaper read could give): 676 -> 719 msg/s, +6%; two worker processes (`--workers 2
+--persons 10000`): 881 -> 813 msg/s, 0.92x, the two cores already busy with both workers,
+their SQLite threads and the sink; the collector tuned as `hub serve` tunes it: +8 to 14%,
+now the bench's default, for the bare loop too. Quiet runs since: 0.31x, 0.36x.
+
+Where a relay takes its time the exchange sets the pace, not the CPU (`--relay-ms 20`,
+3,000 persons, 2026-12-03):
+
+    connections (HUB_SMTP_CONNECTIONS)      4       8      16      24
+    engine, msg/s                          148     259     445     607
+    bare loop, msg/s                       163     285     547     886
+    ratio engine / bare                   0.91    0.91    0.81    0.69
+
+Up to 16 connections the engine is at 0.8x or better; at 24 the two cores bind again.
 """
 
 from __future__ import annotations
@@ -119,8 +149,9 @@ EMAIL_FROM = "news@shop.example"
 # --- the sink (a child process) ------------------------------------------------------------
 
 
-def serve_sink(port: int) -> None:
-    """Accept every message and count it; print the count when told to stop (SIGTERM)."""
+def serve_sink(port: int, relay_ms: float) -> None:
+    """Accept every message and count it, each after `relay_ms` (a relay's own work and
+    distance); print the count when told to stop (SIGTERM)."""
     import signal
 
     from aiosmtpd.controller import Controller
@@ -129,6 +160,8 @@ def serve_sink(port: int) -> None:
         count = 0
 
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            if relay_ms:
+                await asyncio.sleep(relay_ms / 1000)
             Counting.count += 1
             return "250 OK"
 
@@ -154,9 +187,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_sink() -> tuple[subprocess.Popen[str], int]:
+def start_sink(relay_ms: float = 0.0) -> tuple[subprocess.Popen[str], int]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, __file__, "--serve-sink", str(port)],
+    process = subprocess.Popen([sys.executable, __file__, "--serve-sink", str(port),
+                                "--relay-ms", str(relay_ms)],
                                stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "ready"
@@ -173,7 +207,8 @@ def stop_sink(process: subprocess.Popen[str]) -> int:
 
 
 def settings_for(database: Path | str, port: int, var: Path | None = None) -> Any:
-    """Settings on a SQLite file (a Path) or a store URL (a str, with `var`)."""
+    """Settings on a SQLite file (a Path) or a store URL (a str, with `var`); the SMTP pool
+    from HUB_SMTP_CONNECTIONS in the environment (the orchestrator sets it: `--connections`)."""
     from hub.config import load_settings
 
     url = f"sqlite:///{database}" if isinstance(database, Path) else database
@@ -182,6 +217,7 @@ def settings_for(database: Path | str, port: int, var: Path | None = None) -> An
         "HUB_DATABASE_URL": url, "HUB_VAR_DIR": str(var_dir),
         "HUB_SECRET_KEY": "k" * 32, "HUB_EMAIL_FROM": EMAIL_FROM,
         "HUB_SMTP_URL": f"smtp://127.0.0.1:{port}", "HUB_MARKETING_CAP": "off",
+        "HUB_SMTP_CONNECTIONS": os.environ.get("HUB_SMTP_CONNECTIONS", "4"),
         "HUB_QUIET_HOURS": "off", "HUB_QUIET_DAYS": "off"}, dotenv=None)
 
 
@@ -492,7 +528,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,20000",
                         help="audience sizes for the memory comparison, comma-separated")
     parser.add_argument("--connections", type=int, default=None,
-                        help="bare loop connections (default: the adapter's pool size)")
+                        help="SMTP connections of the engine (HUB_SMTP_CONNECTIONS) and of the "
+                             "bare loop (default: the setting's default, 4)")
+    parser.add_argument("--relay-ms", type=float, default=0.0,
+                        help="the sink accepts each message after this many milliseconds, as a "
+                             "relay farther away would (default 0)")
     parser.add_argument("--workers", type=int, default=None,
                         help="measure dispatch over 1 and this many worker processes instead")
     parser.add_argument("--store", choices=("sqlite", "secantus"), default="sqlite",
@@ -514,7 +554,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
 
     if args.serve_sink:
-        serve_sink(args.serve_sink)
+        serve_sink(args.serve_sink, args.relay_ms)
         return
     if args.work:
         asyncio.run(run_worker(args.work[0], int(args.work[1]), args.work[2], args.gc))
@@ -549,14 +589,16 @@ def main() -> None:
         profile(args.persons, args.gc)
         return
 
-    from channels.email.outbound import POOL_SIZE
+    from hub.config import Settings
 
-    connections = args.connections or POOL_SIZE
+    connections = args.connections or Settings().smtp_connections
+    os.environ["HUB_SMTP_CONNECTIONS"] = str(connections)  # the engine's children read it
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
     print(machine_facts("CPU per message"), flush=True)
-    print(f"garbage collector: {args.gc} (engine and bare loop alike)", flush=True)
-    sink, port = start_sink()
+    print(f"garbage collector: {args.gc} (engine and bare loop alike); relay delay "
+          f"{args.relay_ms:g} ms a message", flush=True)
+    sink, port = start_sink(args.relay_ms)
     results: dict[int, dict[str, Any]] = {}
     bare_runs: list[dict[str, Any]] = []
     try:

@@ -44,6 +44,7 @@ class Settings:
     templates_dir: Path | None = None
     max_body_bytes: int = 1_048_576
     smtp_url: str | None = field(default=None, repr=False)
+    smtp_connections: int = 4
     email_from: str = "hub@localhost"
     imap_url: str | None = field(default=None, repr=False)
     imap_poll_seconds: float = 60.0
@@ -156,6 +157,8 @@ def _count(unit: str, low: int, high: int | None = None, *, off: bool = False) -
 _cap = _count("messages", 0, off=True)
 _days = _count("days", 1, 365)
 _sends = _count("sends", 10, 1_000_000)
+# at most 24: a campaign worker's 48 sends in flight are one chunk (its crash window)
+_connections = _count("connections", 1, 24)
 
 
 def _whole(low: int) -> Parser:
@@ -339,6 +342,11 @@ VARIABLES: tuple[Var, ...] = (
     Var("HUB_SMTP_URL", ("smtp_url",), _smtp_url, None,
         "`smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465` (implicit TLS)",
         shown_default="unset: outbox", secret=True),
+    Var("HUB_SMTP_CONNECTIONS", ("smtp_connections",), _connections, "4",
+        "SMTP connections each process keeps open to that server at most (1 to 24). Every "
+        "message waits for a few round trips to the server, so a relay far away sends faster "
+        "with more; a relay that limits connections per client needs at most its limit. A "
+        "campaign worker keeps twice this many messages in flight (at least 8)"),
     Var("HUB_EMAIL_FROM", ("email_from",), parse_email_address, "hub@localhost",
         "sender address of outbound mail (`hub@example.com` or `Hub <hub@example.com>`)"),
     Var("HUB_IMAP_URL", ("imap_url",), _imap_url, None,

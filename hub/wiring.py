@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from campaigns.analytics import AnalyticsService
 from campaigns.csat import CsatService
-from campaigns.engine.dispatch import DispatchConfig, Worker
+from campaigns.engine.dispatch import CONCURRENCY, DispatchConfig, Worker
 from campaigns.engine.lifecycle import CampaignService
 from campaigns.guardrails import Guardrails
 from campaigns.journeys.abtest import AbTests
@@ -139,8 +139,11 @@ def build_journey_engine(components: Components,
 
 def dispatch_config(settings: Settings) -> DispatchConfig:
     domain = settings.email_from.rpartition("@")[2].strip("> ") or "localhost"
+    # twice the SMTP connections in flight: while one send waits for the server, the next
+    # one's message is rendered and recorded
+    concurrency = max(CONCURRENCY, 2 * settings.smtp_connections)
     return DispatchConfig(public_url=settings.public_url,
-                          unsubscribe_mailbox=f"unsubscribe@{domain}",
+                          unsubscribe_mailbox=f"unsubscribe@{domain}", concurrency=concurrency,
                           guardrails=Guardrails(
                               hard_bounce_rate=settings.guard_hard_bounce_rate,
                               complaint_rate=settings.guard_complaint_rate,

@@ -46,6 +46,9 @@ def test_bad_value_names_the_variable(tmp_path: Path, name: str, value: str) -> 
     ("HUB_SURVEY_FATIGUE_DAYS", "366", "whole number of days from 1 to 365"),
     ("HUB_GUARD_WINDOW", "9", "whole number of sends from 10 to 1000000"),
     ("HUB_MAX_BODY_BYTES", "0", "whole number of bytes (at least 1)"),
+    ("HUB_SMTP_CONNECTIONS", "0", "whole number of connections from 1 to 24"),
+    ("HUB_SMTP_CONNECTIONS", "25", "whole number of connections from 1 to 24"),
+    ("HUB_SMTP_CONNECTIONS", "four", "whole number of connections from 1 to 24"),
 ])
 def test_a_number_out_of_range_says_the_range(
         tmp_path: Path, name: str, value: str, said: str) -> None:

@@ -65,6 +65,7 @@ WORKER_STOPPED = N_("the worker stopped while handing the message over; it may h
                     "sent, so it is not sent again")
 INTERNAL_ERROR = N_("an internal error interrupted the send; it has been logged and is not "
                     "retried")
+CONCURRENCY = 8  # sends in flight per worker, at least (`hub.wiring`: twice the SMTP pool)
 GUARD_SHARE = 20  # the guardrail check mid-turn: at most 1/20 of a worker's time
 # Every reason a delivery is stored with, as msgids (the campaign page reads them back in
 # the viewer's language with `hub.i18n.text.reread`); the most general pattern last.
@@ -78,7 +79,7 @@ class DispatchConfig:
     public_url: str
     unsubscribe_mailbox: str | None = None
     batch: int = 50
-    concurrency: int = 8
+    concurrency: int = CONCURRENCY
     # sends claimed in one store write without a rate: a bigger chunk is fewer commits and
     # hops and never holds up the hand-overs (chunks of `concurrency`, 8, left the loop idle
     # half the time); a crash leaves at most two chunks claimed and not handed over: `unknown`

@@ -18,4 +18,5 @@ def build_adapter(settings: Settings) -> ChannelAdapter | None:
     from channels.email.config import parse_smtp_url
     from channels.email.outbound import SmtpAdapter
 
-    return SmtpAdapter(parse_smtp_url(settings.smtp_url), settings.email_from)
+    return SmtpAdapter(parse_smtp_url(settings.smtp_url), settings.email_from,
+                       pool_size=settings.smtp_connections)

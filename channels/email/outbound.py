@@ -22,7 +22,6 @@ from hub.ports import OutboundMessage, SendReceipt
 
 log = logging.getLogger("hub.email.smtp")
 AUTH_REFUSED = frozenset({530, 534, 535})  # authentication required / too weak / refused
-POOL_SIZE = 4  # connections per adapter; the dispatch worker keeps up to 8 deliveries in flight
 TIMEOUT_S = 30.0
 
 
@@ -56,12 +55,13 @@ def translate(exc: aiosmtplib.SMTPException | OSError) -> Exception:
 
 
 class SmtpAdapter:
-    """Sends email through one SMTP server, reusing up to `pool_size` connections."""
+    """Sends email through one SMTP server, reusing up to `pool_size` connections
+    (HUB_SMTP_CONNECTIONS)."""
 
     name = "email"
     capabilities = EMAIL_CAPABILITIES
 
-    def __init__(self, server: ServerConfig, email_from: str, *, pool_size: int = POOL_SIZE,
+    def __init__(self, server: ServerConfig, email_from: str, *, pool_size: int,
                  timeout_s: float = TIMEOUT_S) -> None:
         self._server = server
         self._from = email_from

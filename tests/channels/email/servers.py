@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import shutil
@@ -39,6 +40,8 @@ class SmtpSink:
     envelopes: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     fail_next: list[str] = field(default_factory=list)  # replies for the next DATA commands
     refuse: dict[str, str] = field(default_factory=dict)  # recipient → RCPT reply
+    hold_s: float = 0.0  # each message is accepted after this long (a slow relay)
+    peers: set[Any] = field(default_factory=set)  # the client ends of the connections used
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
@@ -48,6 +51,9 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.peers.add(session.peer)
+        if self.hold_s:
+            await asyncio.sleep(self.hold_s)
         if self.fail_next:
             return self.fail_next.pop(0)
         raw = envelope.original_content or b""
