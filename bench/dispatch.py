@@ -14,6 +14,11 @@ Prints in one run:
   (c) peak resident memory of the engine process for each audience size in `--sizes`
       (each in a fresh child process on its own database): it must not grow with the audience.
 
+With `--against CHECKOUT` it runs instead the engine alone, on this checkout's code and on
+CHECKOUT's (a `git worktree` of the code before a change; this bench drives both) in turn,
+`--pairs` times, each run on a copy of one filled database: on a machine whose load moves
+by a third between runs, a change is judged by pairs, never by single runs.
+
 With `--workers N` it measures instead how dispatch scales over worker processes:
 
   (d) one campaign of `--persons` sent by 1 and by N `hub serve --role worker`-equivalent
@@ -36,6 +41,7 @@ tunes it (`--gc default`: CPython's own).
     python bench/dispatch.py --workers 2 --persons 3000                  # scaling on SQLite
     python bench/dispatch.py --workers 2 --persons 1000 --store secantus --rate 1200
     python bench/dispatch.py --profile --persons 5000   # where the engine's CPU goes
+    python bench/dispatch.py --against ../wt-base --pairs 3   # a change against another checkout
 
 Run from the project root with the project installed (`./scripts/test.sh` or
 `pip install -e .`). Everything runs on 127.0.0.1; no mail leaves the machine.
@@ -129,7 +135,9 @@ import logging
 import os
 import resource
 import shlex
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,8 +146,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# the code measured: this checkout's, or another's in a `--against` run (this bench drives it)
+CODE = Path(os.environ.get("HUB_BENCH_CODE") or ROOT)
+if str(CODE) not in sys.path:
+    sys.path.insert(0, str(CODE))
 
 from bench.run_facts import cpu_s, machine_facts  # noqa: E402
 
@@ -499,11 +509,42 @@ def scaling(args: argparse.Namespace) -> None:
 # --- orchestration -------------------------------------------------------------------------
 
 
-def child(*args: str) -> dict[str, Any]:
-    """Run one phase in a fresh interpreter (so its peak memory is its own); its JSON answer."""
+def child(*args: str, code: Path = CODE) -> dict[str, Any]:
+    """Run one phase in a fresh interpreter (so its peak memory is its own) on `code` (a
+    checkout); its JSON answer."""
     out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
-                         text=True, cwd=ROOT).stdout
+                         text=True, cwd=code, env={**os.environ, "HUB_BENCH_CODE": str(code),
+                                                   "PYTHONPATH": str(code)}).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def pairs(args: argparse.Namespace) -> None:
+    """The engine alone, this checkout's and `--against`'s in turn, each run on a copy of one
+    filled database, to the same sink: a change's effect on a machine whose load moves."""
+    other = Path(args.against).resolve()
+    runs: dict[str, list[dict[str, Any]]] = {"this": [], str(other): []}
+    sink, port = start_sink(args.relay_ms)
+    try:
+        with tempfile.TemporaryDirectory(prefix="hub-bench-pairs-") as tmp:
+            filled = Path(tmp) / "filled" / "hub.db"
+            filled.parent.mkdir()
+            child("--fill", str(filled), str(args.persons))
+            for turn in range(args.pairs):
+                for name, checkout in (("this", ROOT), (str(other), other)):
+                    database = Path(tmp) / f"{turn}-{len(runs[name])}-{checkout.name}"
+                    shutil.copytree(filled.parent, database)
+                    run = child("--engine", str(database / "hub.db"), str(port), "--gc",
+                                args.gc, code=checkout)
+                    shutil.rmtree(database)
+                    runs[name].append(run)
+                    print(f"{name}: {run['rate']:.0f} msg/s, CPU {run['cpu_ms']:.2f} ms a message"
+                          f" (event loop {run['main_cpu_ms']:.2f})", flush=True)
+    finally:
+        stop_sink(sink)
+    for name, found in runs.items():
+        print(f"median of {len(found)}, {name}: "
+              f"{statistics.median(r['rate'] for r in found):.0f} msg/s, CPU "
+              f"{statistics.median(r['cpu_ms'] for r in found):.2f} ms a message")
 
 
 BARE_RUNS = 3
@@ -542,6 +583,10 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="instead: where the engine's CPU goes per message, by part "
                              "(bench/dispatch_profile.py)")
+    parser.add_argument("--against", metavar="CHECKOUT",
+                        help="instead: the engine alone, this checkout and CHECKOUT (another "
+                             "worktree) in turn on copies of one filled database")
+    parser.add_argument("--pairs", type=int, default=3, help="with --against: runs of each")
     parser.add_argument("--gc", choices=("serving", "default"), default="serving",
                         help="the collector as `hub serve --role worker` tunes it (engine and "
                              "bare loop alike), or CPython's default")
@@ -583,19 +628,20 @@ def main() -> None:
         sampler.stop()
         report(result, sampler, statements)
         return
-    if args.profile:
-        print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
-        print(machine_facts("CPU per message"), flush=True)
-        profile(args.persons, args.gc)
-        return
 
     from hub.config import Settings
 
     connections = args.connections or Settings().smtp_connections
     os.environ["HUB_SMTP_CONNECTIONS"] = str(connections)  # the engine's children read it
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
     print(machine_facts("CPU per message"), flush=True)
+    if args.against:
+        pairs(args)
+        return
+    if args.profile:
+        profile(args.persons, args.gc)
+        return
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(f"garbage collector: {args.gc} (engine and bare loop alike); relay delay "
           f"{args.relay_ms:g} ms a message", flush=True)
     sink, port = start_sink(args.relay_ms)
