@@ -223,12 +223,13 @@ def settings_for(database: Path | str, port: int, var: Path | None = None) -> An
 
     url = f"sqlite:///{database}" if isinstance(database, Path) else database
     var_dir = database.parent if isinstance(database, Path) else var
+    pool = os.environ.get("HUB_SMTP_CONNECTIONS")
     return load_settings({
         "HUB_DATABASE_URL": url, "HUB_VAR_DIR": str(var_dir),
         "HUB_SECRET_KEY": "k" * 32, "HUB_EMAIL_FROM": EMAIL_FROM,
         "HUB_SMTP_URL": f"smtp://127.0.0.1:{port}", "HUB_MARKETING_CAP": "off",
-        "HUB_SMTP_CONNECTIONS": os.environ.get("HUB_SMTP_CONNECTIONS", "4"),
-        "HUB_QUIET_HOURS": "off", "HUB_QUIET_DAYS": "off"}, dotenv=None)
+        "HUB_QUIET_HOURS": "off", "HUB_QUIET_DAYS": "off",
+        **({"HUB_SMTP_CONNECTIONS": pool} if pool else {})}, dotenv=None)
 
 
 async def fill(database: Path | str, persons: int, var: Path | None = None) -> None:
