@@ -551,8 +551,8 @@ def pairs(args: argparse.Namespace) -> None:
 BARE_RUNS = 3
 
 
-def profile(persons: int, gc: str) -> None:
-    sink, port = start_sink()
+def profile(persons: int, gc: str, relay_ms: float) -> None:
+    sink, port = start_sink(relay_ms)
     try:
         with tempfile.TemporaryDirectory(prefix="hub-bench-dispatch-") as tmp:
             database = Path(tmp) / "hub.db"
@@ -605,11 +605,6 @@ def main() -> None:
     if args.work:
         asyncio.run(run_worker(args.work[0], int(args.work[1]), args.work[2], args.gc))
         return
-    if args.workers:
-        print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
-        print(machine_facts("CPU per message"), flush=True)
-        scaling(args)
-        return
     if args.fill:
         asyncio.run(fill(Path(args.fill[0]), int(args.fill[1])))
         print(json.dumps({"peak_rss_mib": peak_rss_mib()}))
@@ -636,11 +631,14 @@ def main() -> None:
     os.environ["HUB_SMTP_CONNECTIONS"] = str(connections)  # the engine's children read it
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
     print(machine_facts("CPU per message"), flush=True)
+    if args.workers:
+        scaling(args)
+        return
     if args.against:
         pairs(args)
         return
     if args.profile:
-        profile(args.persons, args.gc)
+        profile(args.persons, args.gc, args.relay_ms)
         return
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(f"garbage collector: {args.gc} (engine and bare loop alike); relay delay "
