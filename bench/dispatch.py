@@ -17,7 +17,8 @@ Prints in one run:
 With `--against CHECKOUT` it runs instead the engine alone, on this checkout's code and on
 CHECKOUT's (a `git worktree` of the code before a change; this bench drives both) in turn,
 `--pairs` times, each run on a copy of one filled database: on a machine whose load moves
-by a third between runs, a change is judged by pairs, never by single runs.
+by a third between runs, a change is judged by pairs, never by single runs. With
+`--sqlite-on-loop` (a what-if, below) this checkout's runs take it and CHECKOUT's do not.
 
 With `--workers N` it measures instead how dispatch scales over worker processes:
 
@@ -42,6 +43,7 @@ tunes it (`--gc default`: CPython's own).
     python bench/dispatch.py --workers 2 --persons 1000 --store secantus --rate 1200
     python bench/dispatch.py --profile --persons 5000   # where the engine's CPU goes
     python bench/dispatch.py --against ../wt-base --pairs 3   # a change against another checkout
+    python bench/dispatch.py --against . --sqlite-on-loop all --pairs 3   # the hand-overs' cost
 
 Run from the project root with the project installed (`./scripts/test.sh` or
 `pip install -e .`). Everything runs on 127.0.0.1; no mail leaves the machine.
@@ -114,6 +116,25 @@ cheaper read could give): 676 -> 719 msg/s, +6%; two worker processes (`--worker
 their SQLite threads and the sink; the collector tuned as `hub serve` tunes it: +8 to 14%,
 now the bench's default, for the bare loop too. Quiet runs since: 0.31x, 0.36x.
 
+What the one-core bound is (2026-12-03, later; `perf record -F 999 -g -p <engine pid>` over
+six seconds of a run, `perf report --sort pid,dso`): SQLite's thread hardly runs Python
+(libpython 2% of the process's samples; the kernel's page writes 12%, SQLite 7%), so it does
+give up the GIL; but it takes the GIL back around every statement, and each time the loop
+thread, which gives it up at every socket call, sleeps until it can have it again: 14% of the
+process's samples are the kernel putting threads to sleep and waking them. The engine makes
+about 10 context switches a message, the bare loop 1.5 (printed under (a)). Taking the
+statements off aiosqlite's thread shows what those hand-overs cost (`--sqlite-on-loop`, a
+what-if that blocks the loop while a statement runs, not a mode Hub has; `--against .
+--sqlite-on-loop all --pairs 3`, 10,000 persons, medians of two sets of pairs): all of them,
++30% (767 -> 994 msg/s, CPU 1.28 -> 0.93 ms a message) and +9% (882 -> 961, CPU 1.10 ->
+0.97), 0.8 switches a message, a chunk's write 7-8 ms instead of 16-20; the chunk writes
+alone (`writes`), +8% and -3% (the per-send status read still crosses to the reader's
+thread: 7.7 switches a message). In single runs with every statement on the loop the ratio
+was 0.36x to 0.46x: closer, still not 0.5x, and the loop would stall for every write (a busy
+lock, a checkpoint's fsync). What it would take in Hub:
+short statements run on the loop when the file's lock is free (`busy_timeout` 0, the thread
+when busy), checkpoints kept on the thread; or a store writer in a process of its own.
+
 Where a relay takes its time the exchange sets the pace, not the CPU (`--relay-ms 20`,
 3,000 persons, 2026-12-03):
 
@@ -151,7 +172,7 @@ CODE = Path(os.environ.get("HUB_BENCH_CODE") or ROOT)
 if str(CODE) not in sys.path:
     sys.path.insert(0, str(CODE))
 
-from bench.run_facts import cpu_s, machine_facts  # noqa: E402
+from bench.run_facts import context_switches, cpu_s, machine_facts  # noqa: E402
 
 EMAIL_FROM = "news@shop.example"
 
@@ -262,6 +283,8 @@ async def run_engine(database: Path, port: int, gc: str) -> dict[str, Any]:
     from hub.wiring import assemble, build_adapters, build_worker, dispatch_config
 
     settings = settings_for(database, port)
+    if os.environ.get(ON_LOOP):
+        statements_on_loop(os.environ[ON_LOOP])
     store = await create_store(settings)
     adapters = build_adapters(settings)
     collector(gc)
@@ -280,6 +303,7 @@ async def run_engine(database: Path, port: int, gc: str) -> dict[str, Any]:
     worker = build_worker(assemble(store, settings, adapters), config)
     stop = asyncio.Event()
     started, cpu_started, main_started = time.perf_counter(), cpu_s(), time.thread_time()
+    switches_started = context_switches()
     await service.launch(campaign.id)
     task = asyncio.create_task(worker.run(stop))
     snapshot_s: float | None = None
@@ -294,6 +318,7 @@ async def run_engine(database: Path, port: int, gc: str) -> dict[str, Any]:
         await asyncio.sleep(0.05)  # the watch is charged to the engine: look rarely
     total_s, cpu = time.perf_counter() - started, cpu_s() - cpu_started
     main_cpu = time.thread_time() - main_started  # the event loop's thread alone
+    switches = context_switches() - switches_started
     stop.set()
     await task
     counts = await store.deliveries.counts(campaign.id)
@@ -305,8 +330,34 @@ async def run_engine(database: Path, port: int, gc: str) -> dict[str, Any]:
     return {"sent": sent, "by_status": counts.by_status, "total_s": total_s,
             "snapshot_s": snapshot_s, "rate": sent / total_s, "send_rate": sent / send_s,
             "peak_rss_mib": peak_rss_mib(), "cpu_ms": cpu * 1000 / sent,
-            "main_cpu_ms": main_cpu * 1000 / sent,
+            "main_cpu_ms": main_cpu * 1000 / sent, "switches": switches / sent,
             "send_cpu_ms": (cpu - snapshot_cpu) * 1000 / sent}
+
+
+ON_LOOP = "HUB_BENCH_SQLITE_ON_LOOP"  # set by --sqlite-on-loop for the engine's processes
+
+
+def statements_on_loop(which: str) -> None:
+    """A what-if, not a mode Hub has: the store's statements run on the event loop's thread
+    instead of being handed to aiosqlite's (`which`: "all" of them, or only the "writes" of
+    `Database.atomically`: the chunk writes), blocking the loop while they run. What it saves
+    is what the hand-overs between the two threads cost: the GIL passed back and forth around
+    every statement, each pass a sleep and a wake-up. Patches aiosqlite before the store
+    connects."""
+    import aiosqlite
+
+    connect, hand_over = aiosqlite.connect, aiosqlite.Connection._execute
+
+    def shared_connect(*args: Any, **kwargs: Any) -> aiosqlite.Connection:
+        return connect(*args, **{**kwargs, "check_same_thread": False})
+
+    async def execute(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if which == "writes" and getattr(fn, "__name__", "") != "_run_batch":
+            return await hand_over(self, fn, *args, **kwargs)
+        return fn(*args, **kwargs)
+
+    aiosqlite.connect = shared_connect
+    aiosqlite.Connection._execute = execute  # type: ignore[method-assign]
 
 
 def collector(gc: str) -> None:
@@ -357,11 +408,12 @@ async def run_bare(n: int, port: int, connections: int, gc: str) -> dict[str, An
         await client.quit()
         return sent
 
-    started, cpu_started = time.perf_counter(), cpu_s()
+    started, cpu_started, switches_started = time.perf_counter(), cpu_s(), context_switches()
     sent = sum(await asyncio.gather(*(sender() for _ in range(connections))))
     elapsed, cpu = time.perf_counter() - started, cpu_s() - cpu_started
     return {"sent": sent, "total_s": elapsed, "rate": sent / elapsed,
-            "cpu_ms": cpu * 1000 / sent}
+            "cpu_ms": cpu * 1000 / sent,
+            "switches": (context_switches() - switches_started) / sent}
 
 
 # --- scaling over worker processes ---------------------------------------------------------
@@ -521,9 +573,13 @@ def child(*args: str, code: Path = CODE) -> dict[str, Any]:
 
 def pairs(args: argparse.Namespace) -> None:
     """The engine alone, this checkout's and `--against`'s in turn, each run on a copy of one
-    filled database, to the same sink: a change's effect on a machine whose load moves."""
+    filled database, to the same sink: a change's effect on a machine whose load moves. A
+    `--sqlite-on-loop` what-if applies to this checkout's runs only (`--against .` pairs the
+    what-if with the code as it is)."""
     other = Path(args.against).resolve()
-    runs: dict[str, list[dict[str, Any]]] = {"this": [], str(other): []}
+    what_if = os.environ.pop(ON_LOOP, None)
+    this = f"this, --sqlite-on-loop {what_if}" if what_if else "this"
+    runs: dict[str, list[dict[str, Any]]] = {this: [], str(other): []}
     sink, port = start_sink(args.relay_ms)
     try:
         with tempfile.TemporaryDirectory(prefix="hub-bench-pairs-") as tmp:
@@ -531,7 +587,11 @@ def pairs(args: argparse.Namespace) -> None:
             filled.parent.mkdir()
             child("--fill", str(filled), str(args.persons))
             for turn in range(args.pairs):
-                for name, checkout in (("this", ROOT), (str(other), other)):
+                for name, checkout in ((this, ROOT), (str(other), other)):
+                    if name == this and what_if:
+                        os.environ[ON_LOOP] = what_if
+                    else:
+                        os.environ.pop(ON_LOOP, None)
                     database = Path(tmp) / f"{turn}-{len(runs[name])}-{checkout.name}"
                     shutil.copytree(filled.parent, database)
                     run = child("--engine", str(database / "hub.db"), str(port), "--gc",
@@ -539,7 +599,8 @@ def pairs(args: argparse.Namespace) -> None:
                     shutil.rmtree(database)
                     runs[name].append(run)
                     print(f"{name}: {run['rate']:.0f} msg/s, CPU {run['cpu_ms']:.2f} ms a message"
-                          f" (event loop {run['main_cpu_ms']:.2f})", flush=True)
+                          f" (event loop {run['main_cpu_ms']:.2f}), context switches "
+                          f"{run['switches']:.1f} a message", flush=True)
     finally:
         stop_sink(sink)
     for name, found in runs.items():
@@ -584,6 +645,10 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true",
                         help="instead: where the engine's CPU goes per message, by part "
                              "(bench/dispatch_profile.py)")
+    parser.add_argument("--sqlite-on-loop", choices=("all", "writes"),
+                        help="a what-if: the engine's store statements (all, or the chunk "
+                             "writes) on its event loop's thread instead of aiosqlite's: what "
+                             "the hand-overs between the two threads cost")
     parser.add_argument("--against", metavar="CHECKOUT",
                         help="instead: the engine alone, this checkout and CHECKOUT (another "
                              "worktree) in turn on copies of one filled database")
@@ -629,8 +694,13 @@ def main() -> None:
 
     connections = args.connections or Settings().smtp_connections
     os.environ["HUB_SMTP_CONNECTIONS"] = str(connections)  # the engine's children read it
+    if args.sqlite_on_loop:
+        os.environ[ON_LOOP] = args.sqlite_on_loop
     print("$ " + shlex.join([Path(sys.executable).name, *sys.argv]))
     print(machine_facts("CPU per message"), flush=True)
+    if args.sqlite_on_loop:
+        print(f"what-if: the engine's store statements ({args.sqlite_on_loop}) run on its "
+              "event loop's thread (--sqlite-on-loop), not a mode Hub has", flush=True)
     if args.workers:
         scaling(args)
         return
@@ -691,6 +761,9 @@ def main() -> None:
     print(f"    CPU ratio bare / engine: {bare_cpu / engine['cpu_ms']:.0%} from launch, "
           f"{bare_cpu / engine['send_cpu_ms']:.0%} send phase (the throughput ratio where each "
           "has a core of its own)")
+    print(f"    context switches per message: engine {engine['switches']:.1f}, bare "
+          f"{statistics.median(run['switches'] for run in bare_runs):.1f} (a thread "
+          "waiting: for the GIL, a socket, a lock)")
     print("(c) engine peak RSS: " + ", ".join(
         f"{n:,} persons {results[n]['peak_rss_mib']:.0f} MiB" for n in sorted(sizes)))
     print(f"    sink received {received:,} messages (expected {expected:,})")

@@ -34,3 +34,10 @@ def cpu_s() -> float:
     """CPU seconds of this process so far, every thread (the store's thread included)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def context_switches() -> int:
+    """Times this process's threads gave up a core so far, by waiting (a lock, the GIL, a
+    socket) or by being preempted."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_nvcsw + usage.ru_nivcsw
