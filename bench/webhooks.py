@@ -86,6 +86,14 @@ would reach about 0.65x. A second server process gives both sides a core; it doe
 the ratio. Tried and not kept: a `json_set` of the changed fields instead of the whole
 conversation document (SQLite parses and re-renders the document for it: slower than the
 dump at 20, 200 and 500 event ids).
+
+Each run also prints the process's context switches per request (3 Dec 2026, later: hub 3.7,
+floor 0.9). SQLite's thread takes the GIL back around every statement, and the loop thread
+then sleeps until it has it again (`bench/dispatch.py`'s docstring: `perf` shows the sleeps
+and wake-ups as 14% of a dispatch run's samples). The hub's 18 statements a webhook cost it
+about three such switches more than the floor's one insert. Every statement on the loop's
+thread instead (a what-if: aiosqlite's hand-over patched out) gave the hub +15% (916 -> 1,057
+and 1,045 -> 1,195 webhooks/s) and the floor +35% alike: the ratio did not move.
 """
 
 from __future__ import annotations
@@ -114,7 +122,7 @@ if str(ROOT) not in sys.path:  # this checkout's code, not another one installed
 from aiohttp import ClientSession, TCPConnector, web  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from bench.run_facts import cpu_s, machine_facts  # noqa: E402
+from bench.run_facts import context_switches, cpu_s, machine_facts  # noqa: E402
 from bench.webhooks_profile import LoopSampler, Profile, side_by_side  # noqa: E402
 from hub.collector import tune_for_serving  # noqa: E402
 from hub.config import load_settings  # noqa: E402
@@ -211,22 +219,24 @@ class Run:
     p99_ms: float
     max_ms: float
     cpu_ms: float  # CPU of this process (server, store thread and clients) per request
+    switches: float  # context switches of this process per request (the GIL's hand-overs)
 
 
-def measured(seconds: float, latencies: list[float], cpu: float) -> Run:
+def measured(seconds: float, latencies: list[float], cpu: float, switches: int) -> Run:
     quantiles = statistics.quantiles(latencies, n=100)
     return Run(len(latencies) / seconds, quantiles[49] * 1000, quantiles[98] * 1000,
-               max(latencies) * 1000, cpu * 1000 / len(latencies))
+               max(latencies) * 1000, cpu * 1000 / len(latencies), switches / len(latencies))
 
 
 def report(name: str, run: Run) -> None:
     print(f"{name:<44} {run.rate:>7.0f}/s  p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
-          f"max {run.max_ms:7.1f} ms  CPU {run.cpu_ms:5.2f} ms/request", flush=True)
+          f"max {run.max_ms:7.1f} ms  CPU {run.cpu_ms:5.2f} ms/request  "
+          f"switches {run.switches:4.1f}", flush=True)
 
 
 def median_run(runs: list[Run]) -> Run:
     return Run(*(statistics.median(getattr(r, f) for r in runs)
-                 for f in ("rate", "p50_ms", "p99_ms", "max_ms", "cpu_ms")))
+                 for f in ("rate", "p50_ms", "p99_ms", "max_ms", "cpu_ms", "switches")))
 
 
 async def count_statements(store: Store, public_url: str, validator: RequestValidator,
@@ -342,16 +352,18 @@ async def main() -> None:
             for _ in range(args.runs):
                 bodies = payloads(args.requests, args.senders)
                 signatures = [validator.compute_signature(public_url + PATH, b) for b in bodies]
-                cpu = cpu_s()
+                cpu, switches = cpu_s(), context_switches()
                 seconds, latencies = await load(public_url + PATH, bodies, signatures,
                                                 args.concurrency)
-                hub_runs.append(measured(seconds, latencies, cpu_s() - cpu))
+                hub_runs.append(measured(seconds, latencies, cpu_s() - cpu,
+                                         context_switches() - switches))
                 report("hub: signature, dedupe, resolve, append", hub_runs[-1])
                 bodies = payloads(args.requests, args.senders)
-                cpu = cpu_s()
+                cpu, switches = cpu_s(), context_switches()
                 seconds, latencies = await load(f"http://127.0.0.1:{bare_port}{PATH}", bodies,
                                                 ["-"] * len(bodies), args.concurrency)
-                bare_runs.append(measured(seconds, latencies, cpu_s() - cpu))
+                bare_runs.append(measured(seconds, latencies, cpu_s() - cpu,
+                                          context_switches() - switches))
                 report("floor: bare aiohttp handler + raw insert", bare_runs[-1])
             hub, bare = median_run(hub_runs), median_run(bare_runs)
             print()
