@@ -131,9 +131,9 @@ what-if that blocks the loop while a statement runs, not a mode Hub has; `--agai
 alone (`writes`), +8% and -3% (the per-send status read still crosses to the reader's
 thread: 7.7 switches a message). In single runs with every statement on the loop the ratio
 was 0.36x to 0.46x: closer, still not 0.5x, and the loop would stall for every write (a busy
-lock, a checkpoint's fsync). What it would take in Hub:
-short statements run on the loop when the file's lock is free (`busy_timeout` 0, the thread
-when busy), checkpoints kept on the thread; or a store writer in a process of its own.
+lock, a checkpoint's fsync). What it would take in Hub: short statements run on the loop
+when the file's lock is free (`busy_timeout` 0, the thread when busy), checkpoints kept on
+the thread; or a store writer in a process of its own.
 
 Where a relay takes its time the exchange sets the pace, not the CPU (`--relay-ms 20`,
 3,000 persons, 2026-12-03):
@@ -346,13 +346,15 @@ def statements_on_loop(which: str) -> None:
     connects."""
     import aiosqlite
 
+    from hub.store.sqlite_db import _run_batch  # what `Database.atomically` hands over
+
     connect, hand_over = aiosqlite.connect, aiosqlite.Connection._execute
 
     def shared_connect(*args: Any, **kwargs: Any) -> aiosqlite.Connection:
         return connect(*args, **{**kwargs, "check_same_thread": False})
 
     async def execute(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        if which == "writes" and getattr(fn, "__name__", "") != "_run_batch":
+        if which == "writes" and fn is not _run_batch:
             return await hand_over(self, fn, *args, **kwargs)
         return fn(*args, **kwargs)
 
@@ -662,6 +664,8 @@ def main() -> None:
     parser.add_argument("--fill", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--engine", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sqlite_on_loop and args.workers:
+        parser.error("--sqlite-on-loop measures one engine process, not --workers")
     logging.disable(logging.WARNING)
 
     if args.serve_sink:
