@@ -125,15 +125,15 @@ process's samples are the kernel putting threads to sleep and waking them. The e
 about 10 context switches a message, the bare loop 1.5 (printed under (a)). Taking the
 statements off aiosqlite's thread shows what those hand-overs cost (`--sqlite-on-loop`, a
 what-if that blocks the loop while a statement runs, not a mode Hub has; `--against .
---sqlite-on-loop all --pairs 3`, 10,000 persons, medians of two sets of pairs): all of them,
-+30% (767 -> 994 msg/s, CPU 1.28 -> 0.93 ms a message) and +9% (882 -> 961, CPU 1.10 ->
-0.97), 0.8 switches a message, a chunk's write 7-8 ms instead of 16-20; the chunk writes
-alone (`writes`), +8% and -3% (the per-send status read still crosses to the reader's
-thread: 7.7 switches a message). In single runs with every statement on the loop the ratio
-was 0.36x to 0.46x: closer, still not 0.5x, and the loop would stall for every write (a busy
-lock, a checkpoint's fsync). What it would take in Hub: short statements run on the loop
-when the file's lock is free (`busy_timeout` 0, the thread when busy), checkpoints kept on
-the thread; or a store writer in a process of its own.
+--sqlite-on-loop all --pairs 3`, 10,000 persons, medians of three sets of pairs): all of
+them, +30% (767 -> 994 msg/s, CPU 1.28 -> 0.93 ms a message), +18% (892 -> 1,057, CPU 1.09
+-> 0.87) and +9% (882 -> 961, CPU 1.10 -> 0.97), 0.8 switches a message, a chunk's write 7-8
+ms instead of 16-20; the chunk writes alone (`writes`), +8% and -3% (the per-send status read
+still crosses to the reader's thread: 7.7 switches a message). In single runs with every
+statement on the loop the ratio was 0.36x to 0.46x: closer, still not 0.5x, and the loop
+would stall for every write (a busy lock, a checkpoint's fsync). What it would take in Hub:
+short statements run on the loop when the file's lock is free (`busy_timeout` 0, the thread
+when busy), checkpoints kept on the thread; or a store writer in a process of its own.
 
 Where a relay takes its time the exchange sets the pace, not the CPU (`--relay-ms 20`,
 3,000 persons, 2026-12-03):
