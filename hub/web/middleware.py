@@ -33,6 +33,9 @@ async def request_log(request: web.Request, handler: Handler) -> web.StreamRespo
         response = await handler(request)
         status = response.status
         return response
+    except web.HTTPException as exc:  # a redirect or refusal raised: its status, not a 500
+        status = exc.status
+        raise
     finally:
         elapsed = time.perf_counter() - started
         resource = request.match_info.route.resource

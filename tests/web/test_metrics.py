@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.domain.campaigns import Campaign
@@ -47,3 +50,20 @@ async def test_sends_requests_and_the_send_queue_are_counted(api: Api) -> None:
     assert after[("hub_campaigns", (("status", "running"),))] == 1
     assert after[("hub_deliveries", (("status", "queued"),))] == 3
     assert ("process_resident_memory_bytes", ()) in after
+
+
+async def test_a_raised_redirect_is_logged_and_counted_with_its_own_status(
+        api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    """A page that raises its redirect (here: to the login) is a 303 to the operator's
+    logs and alerts, never a 500."""
+    redirects = ("hub_http_request_seconds_count", (("area", "root"), ("status", "3xx")))
+    errors = ("hub_http_request_seconds_count", (("area", "root"), ("status", "5xx")))
+    before = await scrape(api)
+    with caplog.at_level(logging.INFO, logger="hub.http"):
+        response = await api.client.get("/", allow_redirects=False)
+    assert response.status == 303
+    assert [getattr(record, "status", None) for record in caplog.records
+            if getattr(record, "route", None) == "/"] == [303]
+    after = await scrape(api)
+    assert after[redirects] == before.get(redirects, 0) + 1
+    assert after.get(errors, 0) == before.get(errors, 0)
